@@ -1,0 +1,113 @@
+/**
+ * Text over TCP. `SocketTextSource` connects to a server (as `nc -lk 9999` gives) and emits one record
+ * per delimited line; it ends when the server closes the connection. It pauses the socket while the
+ * job is behind, so TCP flow control reaches the sender. Non-parallel, like Flink's socketTextStream.
+ */
+import { connect, type Socket } from 'node:net';
+import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../../lib/api/connector.ts';
+
+/** Could not connect to, or lost, the socket a source reads. */
+export class SocketSourceError extends Error {
+  override name = 'SocketSourceError';
+}
+
+const HIGH_WATER = 8192;
+
+class SocketTextReader implements SourceReader<string> {
+  private socket: Socket | null = null;
+  private lines: string[] = [];
+  private next = 0;
+  private partial = '';
+  private ended = false;
+  private failure: Error | null = null;
+  private waiter: (() => void) | null = null;
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly delimiter: string,
+  ) {}
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: this.host, port: this.port });
+      socket.setEncoding('utf8');
+      const onConnectError = (e: NodeJS.ErrnoException): void => {
+        const why = e.code === 'ECONNREFUSED' ? 'connection refused' : e.message;
+        reject(new SocketSourceError(`Could not connect to socket ${this.host}:${this.port}: ${why}${e.code ? ` (${e.code})` : ''}`));
+      };
+      socket.once('error', onConnectError);
+      socket.once('connect', () => {
+        socket.off('error', onConnectError);
+        this.socket = socket;
+        socket.on('data', (chunk: string) => this.onData(chunk));
+        socket.on('end', () => {
+          if (this.partial !== '') this.lines.push(this.partial);
+          this.partial = '';
+          this.ended = true;
+          this.notify();
+        });
+        socket.on('error', (e) => {
+          this.failure = new SocketSourceError(`Socket ${this.host}:${this.port} failed: ${e.message}`);
+          this.notify();
+        });
+        resolve();
+      });
+    });
+  }
+
+  private onData(chunk: string): void {
+    const parts = (this.partial + chunk).split(this.delimiter);
+    this.partial = parts.pop()!;
+    for (const p of parts) this.lines.push(this.delimiter === '\n' && p.endsWith('\r') ? p.slice(0, -1) : p);
+    if (this.lines.length - this.next > HIGH_WATER) this.socket?.pause();
+    this.notify();
+  }
+
+  private notify(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  pollNext(output: ReaderOutput<string>): InputStatus {
+    if (this.failure) throw this.failure;
+    if (this.next < this.lines.length) {
+      output.collect(this.lines[this.next++]!);
+      if (this.next === this.lines.length) {
+        this.lines = [];
+        this.next = 0;
+        this.socket?.resume();
+      }
+      return 'MORE_AVAILABLE';
+    }
+    return this.ended ? 'END_OF_INPUT' : 'NOTHING_AVAILABLE';
+  }
+
+  isAvailable(): Promise<void> {
+    if (this.next < this.lines.length || this.ended || this.failure) return Promise.resolve();
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.socket = null;
+    this.notify();
+  }
+}
+
+export class SocketTextSource implements Source<string> {
+  readonly boundedness = 'CONTINUOUS_UNBOUNDED';
+  readonly nonParallel = true;
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly delimiter = '\n',
+  ) {
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`Invalid socket port ${port}: must be 0..65535`);
+    if (delimiter === '') throw new RangeError('The socket delimiter must not be empty');
+  }
+  createReader(_context: SourceReaderContext): SourceReader<string> {
+    return new SocketTextReader(this.host, this.port, this.delimiter);
+  }
+}

@@ -1,0 +1,385 @@
+/**
+ * DataStream, KeyedStream and DataStreamSink (Flink's names). Each method adds a transformation
+ * to the environment's plan; nothing runs until `env.execute()` or `executeAndCollect()`.
+ * (KeyedStream extends DataStream, so both live in this file to avoid an import cycle.)
+ */
+import { Observable } from 'rxjs';
+import type { StreamExecutionEnvironment } from './environment.ts';
+import type { Sink } from './connector.ts';
+import {
+  toCallable,
+  type FilterFn,
+  type FlatMapFn,
+  type KeySelectorFn,
+  type MapFn,
+  type ReduceFn,
+} from './functions.ts';
+import type { ChainingStrategy, OperatorFactory, PartitionerSpec, Transformation } from '../runtime/graph/transformation.ts';
+import { StreamMap } from '../operators/map.ts';
+import { StreamFilter } from '../operators/filter.ts';
+import { StreamFlatMap } from '../operators/flat-map.ts';
+import { ProcessOperator, type ProcessFn } from '../operators/process.ts';
+import { StreamGroupedReduceOperator } from '../operators/keyed-reduce.ts';
+import { aggregationReducer, type AggregationType, type FieldRef } from '../operators/aggregations.ts';
+import { SinkWriterOperator } from '../operators/sink-writer.ts';
+import { CollectSinkOperator } from '../operators/collect-sink.ts';
+import { PrintSink } from '../../connectors/print/index.ts';
+import { TextFileSink, type WriteMode } from '../../connectors/file/index.ts';
+
+export class DataStream<T> {
+  constructor(
+    protected readonly environment: StreamExecutionEnvironment,
+    /** @internal */ readonly transformation: Transformation,
+  ) {}
+
+  getExecutionEnvironment(): StreamExecutionEnvironment {
+    return this.environment;
+  }
+
+  getParallelism(): number {
+    return this.transformation.parallelism > 0 ? this.transformation.parallelism : this.environment.getParallelism();
+  }
+
+  /** @internal */
+  protected transform<R>(name: string, factory: OperatorFactory, keyed = false, isSink = false): SingleOutputStreamOperator<R> {
+    const t: Transformation = {
+      kind: 'operator',
+      id: this.environment.nextTransformationId(),
+      name,
+      parallelism: -1,
+      chainingStrategy: 'ALWAYS',
+      inputs: [this.transformation],
+      factory,
+      keyed,
+      isSink,
+    };
+    return new SingleOutputStreamOperator<R>(this.environment, t);
+  }
+
+  /**
+   * One output record per input record.
+   * ```ts
+   * words.map((w) => [w, 1] as [string, number]);
+   * ```
+   */
+  map<R>(mapper: MapFn<T, R>): SingleOutputStreamOperator<R> {
+    toCallable(mapper, 'map', 'map()');
+    return this.transform<R>('Map', () => new StreamMap(mapper));
+  }
+
+  /**
+   * Zero or more output records per input record: emit with `out.collect(...)` or return an iterable.
+   * ```ts
+   * lines.flatMap((line: string) => line.split(/\s+/).filter(Boolean));
+   * ```
+   */
+  flatMap<R>(flatMapper: FlatMapFn<T, R>): SingleOutputStreamOperator<R> {
+    toCallable(flatMapper, 'flatMap', 'flatMap()');
+    return this.transform<R>('Flat Map', () => new StreamFlatMap(flatMapper));
+  }
+
+  /** Keeps the records for which `filter` returns true. */
+  filter(filter: FilterFn<T>): SingleOutputStreamOperator<T> {
+    toCallable(filter, 'filter', 'filter()');
+    return this.transform<T>('Filter', () => new StreamFilter(filter));
+  }
+
+  /** The low-level operation: a ProcessFunction sees each record with its context. */
+  process<R>(fn: ProcessFn<T, R>): SingleOutputStreamOperator<R> {
+    return this.transform<R>('Process', () => new ProcessOperator(fn));
+  }
+
+  /** Merges streams of the same type into one. */
+  union(...others: DataStream<T>[]): DataStream<T> {
+    for (const o of others) {
+      if (o.environment !== this.environment) throw new Error('union(): all streams must come from the same StreamExecutionEnvironment');
+    }
+    return new DataStream<T>(this.environment, {
+      kind: 'union',
+      id: this.environment.nextTransformationId(),
+      name: 'Union',
+      parallelism: -1,
+      chainingStrategy: 'ALWAYS',
+      inputs: [this.transformation, ...others.map((o) => o.transformation)],
+    });
+  }
+
+  private partition(partitioner: PartitionerSpec): DataStream<T> {
+    return new DataStream<T>(this.environment, this.partitionTransformation(partitioner));
+  }
+
+  /** @internal */
+  protected partitionTransformation(partitioner: PartitionerSpec): Transformation {
+    return {
+      kind: 'partition',
+      id: this.environment.nextTransformationId(),
+      name: partitioner.kind,
+      parallelism: -1,
+      chainingStrategy: 'ALWAYS',
+      inputs: [this.transformation],
+      partitioner,
+    };
+  }
+
+  /** Round-robin over all downstream subtasks, to even out skew. */
+  rebalance(): DataStream<T> {
+    return this.partition({ kind: 'rebalance' });
+  }
+  /** Round-robin over a subset of downstream subtasks (pointwise), cheaper than rebalance. */
+  rescale(): DataStream<T> {
+    return this.partition({ kind: 'rescale' });
+  }
+  /** A random downstream subtask per record. */
+  shuffle(): DataStream<T> {
+    return this.partition({ kind: 'shuffle' });
+  }
+  /** Every record to every downstream subtask. */
+  broadcast(): DataStream<T> {
+    return this.partition({ kind: 'broadcast' });
+  }
+  /** Every record to the first downstream subtask. */
+  global(): DataStream<T> {
+    return this.partition({ kind: 'global' });
+  }
+  /** Subtask i to subtask i; both sides must have the same parallelism. */
+  forward(): DataStream<T> {
+    return this.partition({ kind: 'forward' });
+  }
+
+  /**
+   * Partitions by key: records with equal keys go to the same subtask, and keyed operations
+   * (reduce, sum, ...) keep state per key. The key is a selector, a tuple index or a field name.
+   * ```ts
+   * pairs.keyBy((p) => p[0]).sum(1);
+   * pairs.keyBy(0).sum(1);
+   * ```
+   */
+  keyBy<K>(key: KeySelectorFn<T, K>): KeyedStream<T, K>;
+  keyBy(field: number | string): KeyedStream<T, unknown>;
+  keyBy<K>(key: KeySelectorFn<T, K> | number | string): KeyedStream<T, K> {
+    const selector = fieldSelector<T, K>(key);
+    return new KeyedStream<T, K>(this.environment, this.partitionTransformation({ kind: 'hash', keySelector: selector as (v: unknown) => unknown }), selector);
+  }
+
+  /** @internal */
+  addSink(name: string, factory: OperatorFactory): DataStreamSink<T> {
+    const op = this.transform<never>(name, factory, false, true);
+    this.environment.addSinkTransformation(op.transformation);
+    return new DataStreamSink<T>(op.transformation);
+  }
+
+  /** Writes records to a Sink (Flink's sinkTo). */
+  sinkTo(sink: Sink<T>, name = 'Sink'): DataStreamSink<T> {
+    const s = this.addSink(name, () => new SinkWriterOperator(sink) as never);
+    if (sink.nonParallel) s.setParallelism(1);
+    return s;
+  }
+
+  /** Prints each record to stdout; with parallelism > 1 lines start with the subtask, `2> ...`. */
+  print(sinkIdentifier?: string): DataStreamSink<T> {
+    return this.sinkTo(new PrintSink<T>(sinkIdentifier ?? ''), 'Print to Std. Out');
+  }
+
+  /** Prints each record to stderr. */
+  printToErr(sinkIdentifier?: string): DataStreamSink<T> {
+    return this.sinkTo(new PrintSink<T>(sinkIdentifier ?? '', true), 'Print to Std. Err');
+  }
+
+  /** Writes one line per record (tuples as `(a,b)`). */
+  writeAsText(path: string, writeMode: WriteMode = 'NO_OVERWRITE'): DataStreamSink<T> {
+    return this.sinkTo(new TextFileSink<T>(path, { writeMode }), `Text File Sink: ${path}`);
+  }
+
+  /** Writes tuples as CSV rows (`flink,2`). */
+  writeAsCsv(
+    path: string,
+    options: { writeMode?: WriteMode; rowDelimiter?: string; fieldDelimiter?: string } = {},
+  ): DataStreamSink<T> {
+    return this.sinkTo(new TextFileSink<T>(path, { ...options, format: 'csv' }), `CSV File Sink: ${path}`);
+  }
+
+  /**
+   * Runs the job and resolves to the records that reach this point, in arrival order. With `limit`,
+   * the job is canceled once that many arrived (for unbounded streams).
+   * ```ts
+   * const squares = await env.fromElements(1, 2, 3).map((x) => x * x).executeAndCollect();
+   * ```
+   */
+  async executeAndCollect(limit?: number): Promise<T[]>;
+  async executeAndCollect(jobName: string, limit?: number): Promise<T[]>;
+  async executeAndCollect(a?: number | string, b?: number): Promise<T[]> {
+    const jobName = typeof a === 'string' ? a : 'DataStream Collect';
+    const limit = typeof a === 'number' ? a : b;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new RangeError(`executeAndCollect limit must be a positive integer, got ${limit}`);
+    const results: T[] = [];
+    let client: { cancel(): Promise<void>; getJobExecutionResult(): Promise<unknown> } | undefined;
+    let reached = false;
+    const sinkId = this.environment.registerCollectSink((values) => {
+      if (reached) return;
+      for (const v of values) {
+        results.push(v as T);
+        if (limit !== undefined && results.length >= limit) {
+          reached = true;
+          void client?.cancel();
+          break;
+        }
+      }
+    });
+    this.addSink('Collect Sink', () => new CollectSinkOperator(sinkId) as never);
+    client = await this.environment.executeAsync(jobName);
+    if (reached) void client.cancel();
+    await client.getJobExecutionResult();
+    return results;
+  }
+
+  /**
+   * The records reaching this point as an RxJS Observable. It emits while the job runs (start the
+   * job with `env.execute()` / `executeAsync()`), completes when the job ends and errors when it fails.
+   */
+  toObservable(): Observable<T> {
+    const env = this.environment;
+    return new Observable<T>((subscriber) => {
+      const sinkId = env.registerCollectSink(
+        (values) => {
+          for (const v of values) subscriber.next(v as T);
+        },
+        (error) => (error === undefined ? subscriber.complete() : subscriber.error(error)),
+      );
+      this.addSink('Observable Sink', () => new CollectSinkOperator(sinkId) as never);
+    });
+  }
+}
+
+function fieldSelector<T, K>(key: KeySelectorFn<T, K> | number | string): (value: T) => K {
+  if (typeof key === 'number' || typeof key === 'string') {
+    const field = key;
+    return (value: T) => {
+      if (value === null || typeof value !== 'object') {
+        throw new TypeError(`keyBy(${JSON.stringify(field)}) needs tuples (arrays) or objects, got ${value === null ? 'null' : typeof value}`);
+      }
+      const k = (value as Record<string | number, unknown>)[field];
+      if (k === undefined) throw new TypeError(`keyBy(${JSON.stringify(field)}): the record has no field ${JSON.stringify(field)}`);
+      return k as K;
+    };
+  }
+  return toCallable<(value: T) => K>(key, 'getKey', 'keyBy()');
+}
+
+/** The result of an operation: name it, pin its id and parallelism. */
+export class SingleOutputStreamOperator<T> extends DataStream<T> {
+  /** The name shown in the job graph and in error messages. */
+  name(name: string): this {
+    this.transformation.name = name;
+    return this;
+  }
+  /** A stable operator id; state is matched by it when a job is restored or changed. */
+  uid(uid: string): this {
+    this.transformation.uid = uid;
+    return this;
+  }
+  setParallelism(parallelism: number): this {
+    if (!Number.isInteger(parallelism) || parallelism < 1) throw new RangeError(`The parallelism of an operator must be at least 1, got ${parallelism}`);
+    if (this.transformation.kind === 'source' && this.transformation.source.nonParallel && parallelism !== 1) {
+      throw new RangeError(`The parallelism of non parallel operator '${this.transformation.name}' must be 1.`);
+    }
+    this.transformation.parallelism = parallelism;
+    return this;
+  }
+  setMaxParallelism(maxParallelism: number): this {
+    if (!Number.isInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > 32768) throw new RangeError(`maxParallelism must be within 1..32768, got ${maxParallelism}`);
+    this.transformation.maxParallelism = maxParallelism;
+    return this;
+  }
+  /** Do not chain this operator to its predecessor or successor. */
+  disableChaining(): this {
+    this.transformation.chainingStrategy = 'NEVER';
+    return this;
+  }
+  /** Start a new chain at this operator. */
+  startNewChain(): this {
+    this.transformation.chainingStrategy = 'HEAD' as ChainingStrategy;
+    return this;
+  }
+}
+
+/** A stream partitioned by key (Flink's KeyedStream). */
+export class KeyedStream<T, K> extends DataStream<T> {
+  constructor(
+    environment: StreamExecutionEnvironment,
+    transformation: Transformation,
+    private readonly keySelector: (value: T) => K,
+  ) {
+    super(environment, transformation);
+  }
+
+  getKeySelector(): (value: T) => K {
+    return this.keySelector;
+  }
+
+  private keyedTransform<R>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<R> {
+    return this.transform<R>(name, factory, true);
+  }
+
+  /**
+   * Rolling reduce per key: emits the key's combined value for each record (in BATCH mode only
+   * the final value per key).
+   * ```ts
+   * pairs.keyBy((p) => p[0]).reduce((a, b) => [a[0], a[1] + b[1]]);
+   * ```
+   */
+  reduce(reducer: ReduceFn<T>): SingleOutputStreamOperator<T> {
+    toCallable(reducer, 'reduce', 'reduce()');
+    const keySelector = this.keySelector as (v: T) => unknown;
+    return this.keyedTransform<T>('Keyed Reduce', (ctx) => new StreamGroupedReduceOperator<T>(reducer, keySelector, ctx.maxParallelism));
+  }
+
+  private aggregate(type: AggregationType, field: FieldRef): SingleOutputStreamOperator<T> {
+    const reducer = aggregationReducer(type, field) as (a: T, b: T) => T;
+    const keySelector = this.keySelector as (v: T) => unknown;
+    return this.keyedTransform<T>('Keyed Aggregation', (ctx) => new StreamGroupedReduceOperator<T>(reducer, keySelector, ctx.maxParallelism));
+  }
+
+  /** Rolling sum of a tuple index or field; other fields come from the key's first record. */
+  sum(field: FieldRef): SingleOutputStreamOperator<T> {
+    return this.aggregate('sum', field);
+  }
+  /** Rolling minimum of a field; other fields come from the key's first record. */
+  min(field: FieldRef): SingleOutputStreamOperator<T> {
+    return this.aggregate('min', field);
+  }
+  /** Rolling maximum of a field; other fields come from the key's first record. */
+  max(field: FieldRef): SingleOutputStreamOperator<T> {
+    return this.aggregate('max', field);
+  }
+  /** The record with the smallest value of a field so far (the first one on ties). */
+  minBy(field: FieldRef): SingleOutputStreamOperator<T> {
+    return this.aggregate('minBy', field);
+  }
+  /** The record with the largest value of a field so far (the first one on ties). */
+  maxBy(field: FieldRef): SingleOutputStreamOperator<T> {
+    return this.aggregate('maxBy', field);
+  }
+}
+
+/** What a sink method returns: name it, pin its id and parallelism. */
+export class DataStreamSink<T> {
+  declare private readonly _type: T;
+  constructor(/** @internal */ readonly transformation: Transformation) {}
+  name(name: string): this {
+    this.transformation.name = name;
+    return this;
+  }
+  uid(uid: string): this {
+    this.transformation.uid = uid;
+    return this;
+  }
+  setParallelism(parallelism: number): this {
+    if (!Number.isInteger(parallelism) || parallelism < 1) throw new RangeError(`The parallelism of a sink must be at least 1, got ${parallelism}`);
+    this.transformation.parallelism = parallelism;
+    return this;
+  }
+  disableChaining(): this {
+    this.transformation.chainingStrategy = 'NEVER';
+    return this;
+  }
+}

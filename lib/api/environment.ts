@@ -1,0 +1,230 @@
+/**
+ * The entry point of every job (Flink's StreamExecutionEnvironment).
+ * ```ts
+ * const env = StreamExecutionEnvironment.getExecutionEnvironment();
+ * env.fromElements('a b', 'b').flatMap((l: string) => l.split(' ')).print();
+ * await env.execute('words');
+ * ```
+ */
+import type { Observable } from 'rxjs';
+import { Configuration, CoreOptions, type RuntimeExecutionModeOption } from './config.ts';
+import type { Source } from './connector.ts';
+import { DataStream, SingleOutputStreamOperator } from './datastream.ts';
+import { JobExecutionResult } from './job-execution-result.ts';
+import type { Transformation } from '../runtime/graph/transformation.ts';
+import { buildJobGraph } from '../runtime/graph/job-graph.ts';
+import { submitJob, type JobHandle, type JobStatus } from '../runtime/scheduler.ts';
+import { getExecutionContext, getWorkerHook } from '../runtime/context.ts';
+import { CollectionSource, NumberSequenceSource } from '../../connectors/collection/index.ts';
+import { TextLineSource } from '../../connectors/file/index.ts';
+import { SocketTextSource } from '../../connectors/socket/index.ts';
+import { ObservableSource } from '../../connectors/rx/index.ts';
+
+/** A submitted job (Flink's JobClient). */
+export interface JobClient {
+  getJobID(): string;
+  getJobStatus(): JobStatus;
+  cancel(): Promise<void>;
+  getJobExecutionResult(): Promise<JobExecutionResult>;
+}
+
+type CollectListener = { onValues: (values: unknown[]) => void; onEnd?: (error?: unknown) => void };
+
+export class StreamExecutionEnvironment {
+  private readonly configuration: Configuration;
+  private transformations: Transformation[] = [];
+  private sinks: Transformation[] = [];
+  private idCounter = 0;
+  private collectListeners = new Map<string, CollectListener>();
+
+  protected constructor(configuration: Configuration) {
+    this.configuration = configuration;
+  }
+
+  /**
+   * The environment for the context the job runs in: under `tidemark run` it carries the CLI's
+   * configuration (`-p`, `tidemark.yaml`); standalone it is a local environment.
+   */
+  static getExecutionEnvironment(configuration?: Configuration | Record<string, unknown>): StreamExecutionEnvironment {
+    const context = getExecutionContext();
+    const merged = new Configuration(context?.configuration ?? {});
+    if (configuration) merged.addAll(configuration instanceof Configuration ? configuration : new Configuration(configuration));
+    return new StreamExecutionEnvironment(merged);
+  }
+
+  /** A local environment with the given configuration (ignores the CLI context). */
+  static create(configuration: Configuration | Record<string, unknown> = {}): StreamExecutionEnvironment {
+    return new StreamExecutionEnvironment(configuration instanceof Configuration ? configuration : new Configuration(configuration));
+  }
+
+  getConfiguration(): Configuration {
+    return this.configuration;
+  }
+
+  /** Default parallelism of operators that do not set their own. */
+  setParallelism(parallelism: number): this {
+    this.configuration.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
+    return this;
+  }
+  getParallelism(): number {
+    return this.configuration.get(CoreOptions.DEFAULT_PARALLELISM);
+  }
+  /** Number of key groups: the highest parallelism keyed state can later be rescaled to. */
+  setMaxParallelism(maxParallelism: number): this {
+    this.configuration.set(CoreOptions.MAX_PARALLELISM, maxParallelism);
+    return this;
+  }
+  getMaxParallelism(): number {
+    return this.configuration.get(CoreOptions.MAX_PARALLELISM);
+  }
+  /** STREAMING (default), BATCH (final results only; bounded sources), or AUTOMATIC. */
+  setRuntimeMode(mode: RuntimeExecutionModeOption): this {
+    this.configuration.set(CoreOptions.RUNTIME_MODE, mode);
+    return this;
+  }
+  disableOperatorChaining(): this {
+    this.configuration.set(CoreOptions.OPERATOR_CHAINING, false);
+    return this;
+  }
+
+  /** @internal */
+  nextTransformationId(): number {
+    return ++this.idCounter;
+  }
+
+  /** @internal */
+  addSinkTransformation(t: Transformation): void {
+    this.sinks.push(t);
+  }
+
+  /** @internal Registers a listener for a collect sink; returns the sink id. */
+  registerCollectSink(onValues: (values: unknown[]) => void, onEnd?: (error?: unknown) => void): string {
+    const id = `collect-${this.idCounter + 1}`;
+    this.collectListeners.set(id, { onValues, onEnd });
+    return id;
+  }
+
+  /** Adds a source (Flink's fromSource). */
+  fromSource<T>(source: Source<T>, sourceName = 'Custom Source'): SingleOutputStreamOperator<T> {
+    const t: Transformation = {
+      kind: 'source',
+      id: this.nextTransformationId(),
+      name: sourceName,
+      parallelism: source.nonParallel ? 1 : -1,
+      chainingStrategy: 'HEAD',
+      inputs: [],
+      source: source as Source<unknown>,
+    };
+    this.transformations.push(t);
+    return new SingleOutputStreamOperator<T>(this, t);
+  }
+
+  /** A stream of the given values, in order (non-parallel). */
+  fromElements<T>(...elements: T[]): SingleOutputStreamOperator<T> {
+    return this.fromSource(new CollectionSource(elements), 'Collection Source');
+  }
+
+  /** A stream of the items of a collection, in order (non-parallel). */
+  fromCollection<T>(collection: Iterable<T>): SingleOutputStreamOperator<T> {
+    return this.fromSource(new CollectionSource(collection), 'Collection Source');
+  }
+
+  /** The numbers from..to inclusive; a parallel source, each subtask emits a range. */
+  fromSequence(from: number, to: number): SingleOutputStreamOperator<number> {
+    return this.fromSource(new NumberSequenceSource(from, to), 'Sequence Source');
+  }
+
+  /** The lines of a text file (or of the files in a directory). */
+  readTextFile(path: string): SingleOutputStreamOperator<string> {
+    return this.fromSource(new TextLineSource(path), `File Source: ${path}`);
+  }
+
+  /** Lines read from a TCP server; ends when the server closes the connection. Non-parallel. */
+  socketTextStream(hostname: string, port: number, delimiter = '\n'): SingleOutputStreamOperator<string> {
+    return this.fromSource(new SocketTextSource(hostname, port, delimiter), 'Socket Stream');
+  }
+
+  /** The values of an RxJS Observable; the stream ends when it completes. */
+  fromObservable<T>(observable: Observable<T>): SingleOutputStreamOperator<T> {
+    return this.fromSource(new ObservableSource(observable), 'Observable Source');
+  }
+
+  /** Runs the job and resolves when it ends (bounded input) or is canceled. */
+  async execute(jobName = 'tidemark job'): Promise<JobExecutionResult> {
+    const client = await this.executeAsync(jobName);
+    return client.getJobExecutionResult();
+  }
+
+  /** Starts the job and returns at once with a client to watch or cancel it. */
+  async executeAsync(jobName = 'tidemark job'): Promise<JobClient> {
+    const sinks = this.sinks;
+    const listeners = this.collectListeners;
+    if (sinks.length === 0) throw new Error('No operators defined in streaming topology. Cannot execute.');
+    this.sinks = [];
+    this.transformations = [];
+    this.collectListeners = new Map();
+    const config = this.configuration;
+    const maxP = config.get(CoreOptions.MAX_PARALLELISM);
+    const graph = buildJobGraph(jobName, sinks, {
+      defaultParallelism: config.get(CoreOptions.DEFAULT_PARALLELISM),
+      maxParallelism: maxP > 0 ? maxP : undefined,
+      chainingEnabled: config.get(CoreOptions.OPERATOR_CHAINING),
+    });
+    const bounded = graph.vertices.every((v) => v.nodes[0]!.source === undefined || v.nodes[0]!.source.boundedness === 'BOUNDED');
+    let mode = config.get(CoreOptions.RUNTIME_MODE);
+    if (mode === 'AUTOMATIC') mode = bounded ? 'BATCH' : 'STREAMING';
+    if (mode === 'BATCH' && !bounded) {
+      throw new Error(
+        "Detected an UNBOUNDED source with the 'execution.runtime-mode' set to 'BATCH'. This combination is not allowed, please set the 'execution.runtime-mode' to STREAMING or AUTOMATIC",
+      );
+    }
+    const context = getExecutionContext();
+    const jobIndex = context ? (context.executeCount = (context.executeCount ?? 0) + 1) - 1 : 0;
+
+    const worker = getWorkerHook();
+    if (worker) {
+      const r = worker.runGraph(graph, mode);
+      if (r === 'skip') return finishedClient(jobName);
+      await r; // never resolves: the worker runs until its master stops it
+    }
+
+    const handle: JobHandle = submitJob(graph, {
+      target: config.get(CoreOptions.TARGET),
+      numberOfTaskSlots: config.get(CoreOptions.NUMBER_OF_TASK_SLOTS),
+      runtimeMode: mode,
+      jobModule: config.contains(CoreOptions.JOB_MODULE) ? config.get(CoreOptions.JOB_MODULE) : context?.jobModule ?? process.argv[1],
+      jobArgs: context?.jobArgs ?? process.argv.slice(2),
+      configuration: config.toMap(),
+      jobIndex,
+      onCollect: (id, values) => listeners.get(id)?.onValues(values),
+    });
+    context?.jobs?.push(handle);
+    const result = handle.result.then(
+      (r) => {
+        for (const l of listeners.values()) l.onEnd?.();
+        return new JobExecutionResult(r.jobId, r.jobName, r.netRuntime, r.accumulators, r.canceled);
+      },
+      (e: unknown) => {
+        for (const l of listeners.values()) l.onEnd?.(e);
+        throw e;
+      },
+    );
+    result.catch(() => undefined); // observed through getJobExecutionResult
+    return {
+      getJobID: () => handle.jobId,
+      getJobStatus: () => handle.status(),
+      cancel: () => handle.cancel(),
+      getJobExecutionResult: () => result,
+    };
+  }
+}
+
+function finishedClient(jobName: string): JobClient {
+  const result = new JobExecutionResult('', jobName, 0, new Map());
+  return {
+    getJobID: () => '',
+    getJobStatus: () => 'FINISHED',
+    cancel: async () => {},
+    getJobExecutionResult: async () => result,
+  };
+}

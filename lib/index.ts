@@ -1,0 +1,41 @@
+/** tidemark: stream processing for Node.js in TypeScript, in the spirit of Apache Flink. */
+export { StreamExecutionEnvironment, type JobClient } from './api/environment.ts';
+export { DataStream, KeyedStream, SingleOutputStreamOperator, DataStreamSink } from './api/datastream.ts';
+export { Configuration, CoreOptions, IllegalConfigurationException, type ConfigOption, type RuntimeExecutionModeOption } from './api/config.ts';
+export { ParameterTool } from './api/parameter-tool.ts';
+export { JobExecutionResult } from './api/job-execution-result.ts';
+export { IntCounter, LongCounter, DoubleCounter, ListAccumulator, type Accumulator } from './api/accumulators.ts';
+export { formatRecord } from './api/format.ts';
+export {
+  AbstractRichFunction,
+  RichMapFunction,
+  RichFlatMapFunction,
+  RichFilterFunction,
+  RichReduceFunction,
+  type Collector,
+  type RuntimeContext,
+  type TaskInfo,
+  type OpenContext,
+  type RichFunction,
+  type MapFunction,
+  type FlatMapFunction,
+  type FilterFunction,
+  type ReduceFunction,
+  type KeySelector,
+} from './api/functions.ts';
+export { ProcessFunction, type ProcessContext } from './operators/process.ts';
+export type {
+  Source,
+  SourceReader,
+  SourceReaderContext,
+  ReaderOutput,
+  InputStatus,
+  Boundedness,
+  Sink,
+  SinkWriter,
+  SinkWriterContext,
+  SinkRecordContext,
+} from './api/connector.ts';
+export { UserCodeError, JobExecutionException, NoResourceAvailableException } from './runtime/errors.ts';
+export type { JobStatus } from './runtime/scheduler.ts';
+export { assignToKeyGroup, assignKeyToParallelOperator, computeDefaultMaxParallelism } from './state/key-groups.ts';

@@ -1,0 +1,45 @@
+import type { Output, StreamOperator, StreamOperatorParameters } from '../runtime/operator.ts';
+import { NO_TIMESTAMP } from '../runtime/elements.ts';
+import { asRichFunction } from '../api/functions.ts';
+
+/** Base of every built-in operator: keeps parameters and output, forwards watermarks. */
+export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT> {
+  protected output!: Output<OUT>;
+  protected parameters!: StreamOperatorParameters;
+  protected inputWatermark = NO_TIMESTAMP;
+
+  setup(parameters: StreamOperatorParameters, output: Output<OUT>): void {
+    this.parameters = parameters;
+    this.output = output;
+  }
+  open(): void {}
+  abstract processElement(value: unknown, timestamp: number): void;
+  processWatermark(watermark: number): void {
+    this.inputWatermark = watermark;
+    this.output.emitWatermark(watermark);
+  }
+  endInput(): void {}
+  close(): void | Promise<void> {}
+  snapshotState(_checkpointId: number): unknown {
+    return undefined;
+  }
+  initializeState(_state: unknown): void {}
+  notifyCheckpointComplete(_checkpointId: number): void {}
+}
+
+/** An operator around a user function: opens and closes it when it is a rich function. */
+export abstract class AbstractUdfStreamOperator<OUT, F> extends AbstractStreamOperator<OUT> {
+  constructor(protected readonly userFunction: F) {
+    super();
+  }
+  override open(): void {
+    const rich = asRichFunction(this.userFunction);
+    if (rich) {
+      rich.setRuntimeContext?.(this.parameters.runtimeContext);
+      rich.open?.({});
+    }
+  }
+  override close(): void | Promise<void> {
+    asRichFunction(this.userFunction)?.close?.();
+  }
+}

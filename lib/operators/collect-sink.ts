@@ -1,0 +1,27 @@
+import { AbstractStreamOperator } from './abstract-stream-operator.ts';
+
+const BATCH = 1024;
+
+/** Sends records to the client of `executeAndCollect`, in batches. */
+export class CollectSinkOperator extends AbstractStreamOperator<never> {
+  private buffer: unknown[] = [];
+  constructor(private readonly sinkId: string) {
+    super();
+  }
+  processElement(value: unknown): void {
+    this.buffer.push(value);
+    if (this.buffer.length >= BATCH) this.endOfBatch();
+  }
+  override processWatermark(watermark: number): void {
+    this.inputWatermark = watermark;
+  }
+  endOfBatch(): void {
+    if (this.buffer.length === 0) return;
+    const values = this.buffer;
+    this.buffer = [];
+    this.parameters.collect(this.sinkId, values);
+  }
+  override endInput(): void {
+    this.endOfBatch();
+  }
+}

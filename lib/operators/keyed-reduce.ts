@@ -1,0 +1,63 @@
+import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
+import { toCallable, type ReduceFn } from '../api/functions.ts';
+import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
+import { ValueStateDescriptor, type ValueState } from '../state/value-state.ts';
+import { compareKeys } from '../state/keys.ts';
+
+const STATE_NAME = '_op_state';
+
+/**
+ * Rolling reduce on a keyed stream (Flink's StreamGroupedReduceOperator). In STREAMING mode every
+ * record emits the key's new value; in BATCH mode only the final value per key is emitted at the
+ * end of input, in key order, as Flink's batch execution does.
+ */
+export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T, ReduceFn<T>> {
+  private readonly reducer: (a: T, b: T) => T;
+  private backend!: HeapKeyedStateBackend;
+  private state!: ValueState<T>;
+  private batchMode = false;
+  private lastTimestamp = new Map<unknown, number>();
+
+  constructor(
+    userFunction: ReduceFn<T>,
+    private readonly keySelector: (value: T) => unknown,
+    private readonly maxParallelism: number,
+  ) {
+    super(userFunction);
+    this.reducer = toCallable(userFunction, 'reduce', 'reduce()');
+  }
+
+  override open(): void {
+    super.open();
+    this.backend = new HeapKeyedStateBackend(this.maxParallelism);
+    this.state = this.backend.getValueState(new ValueStateDescriptor<T>(STATE_NAME));
+    this.batchMode = this.parameters.runtimeMode === 'BATCH';
+  }
+
+  processElement(value: unknown, timestamp: number): void {
+    const backend = this.backend;
+    backend.setCurrentKey(this.keySelector(value as T));
+    const current = this.state.value();
+    const next = current === undefined ? (value as T) : this.reducer(current, value as T);
+    this.state.update(next);
+    if (this.batchMode) {
+      this.lastTimestamp.set(backend.currentCanonicalKey, timestamp);
+    } else {
+      this.output.collect(next, timestamp);
+    }
+  }
+
+  override endInput(): void {
+    if (!this.batchMode) return;
+    const keys = this.backend.keys(STATE_NAME).sort(compareKeys);
+    for (const key of keys) {
+      this.backend.setCurrentKey(key);
+      const ts = this.lastTimestamp.get(this.backend.currentCanonicalKey);
+      this.output.collect(this.state.value() as T, ts === undefined ? Number.NEGATIVE_INFINITY : ts);
+    }
+  }
+
+  override snapshotState(): unknown {
+    return this.backend.snapshot();
+  }
+}

@@ -1,0 +1,14 @@
+import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
+import { toCallable, type MapFn } from '../api/functions.ts';
+
+/** Applies a MapFunction to each record (Flink's StreamMap). */
+export class StreamMap<IN, OUT> extends AbstractUdfStreamOperator<OUT, MapFn<IN, OUT>> {
+  private readonly fn: (value: IN) => OUT;
+  constructor(userFunction: MapFn<IN, OUT>) {
+    super(userFunction);
+    this.fn = toCallable(userFunction, 'map', 'map()');
+  }
+  processElement(value: unknown, timestamp: number): void {
+    this.output.collect(this.fn(value as IN), timestamp);
+  }
+}

@@ -1,0 +1,48 @@
+import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
+import type { Collector } from '../api/functions.ts';
+import { AbstractRichFunction } from '../api/functions.ts';
+import { NO_TIMESTAMP } from '../runtime/elements.ts';
+
+/** Context of a ProcessFunction call. */
+export interface ProcessContext {
+  /** Event timestamp of the current record, or null when it has none. */
+  timestamp(): number | null;
+}
+
+/**
+ * The low-level function on a (non-keyed) stream (Flink's ProcessFunction).
+ * ```ts
+ * stream.process(new (class extends ProcessFunction<string, number> {
+ *   processElement(v: string, ctx: ProcessContext, out: Collector<number>) { out.collect(v.length); }
+ * })());
+ * ```
+ */
+export abstract class ProcessFunction<IN, OUT> extends AbstractRichFunction {
+  abstract processElement(value: IN, ctx: ProcessContext, out: Collector<OUT>): void;
+}
+
+export type ProcessFn<IN, OUT> = ProcessFunction<IN, OUT> | ((value: IN, ctx: ProcessContext, out: Collector<OUT>) => void);
+
+/** Runs a ProcessFunction; the operator is both its Context and its Collector. */
+export class ProcessOperator<IN, OUT>
+  extends AbstractUdfStreamOperator<OUT, ProcessFn<IN, OUT>>
+  implements ProcessContext, Collector<OUT>
+{
+  private readonly fn: (value: IN, ctx: ProcessContext, out: Collector<OUT>) => void;
+  private ts = NO_TIMESTAMP;
+  constructor(userFunction: ProcessFn<IN, OUT>) {
+    super(userFunction);
+    this.fn =
+      typeof userFunction === 'function' ? userFunction : userFunction.processElement.bind(userFunction);
+  }
+  timestamp(): number | null {
+    return this.ts === NO_TIMESTAMP ? null : this.ts;
+  }
+  collect(record: OUT): void {
+    this.output.collect(record, this.ts);
+  }
+  processElement(value: unknown, timestamp: number): void {
+    this.ts = timestamp;
+    this.fn(value as IN, this, this);
+  }
+}

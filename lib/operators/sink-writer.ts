@@ -1,0 +1,63 @@
+import { AbstractStreamOperator } from './abstract-stream-operator.ts';
+import type { Sink, SinkRecordContext, SinkWriter } from '../api/connector.ts';
+import { NO_TIMESTAMP } from '../runtime/elements.ts';
+
+/** Runs a Sink's writer (Flink's SinkWriterOperator). One record context object, reused. */
+export class SinkWriterOperator<T> extends AbstractStreamOperator<never> implements SinkRecordContext {
+  private writer!: SinkWriter<T>;
+  private recordTimestamp = NO_TIMESTAMP;
+  private pendingFlush: Promise<void> | null = null;
+
+  constructor(private readonly sink: Sink<T>) {
+    super();
+  }
+
+  timestamp(): number | null {
+    return this.recordTimestamp === NO_TIMESTAMP ? null : this.recordTimestamp;
+  }
+  currentWatermark(): number {
+    return this.inputWatermark;
+  }
+
+  override open(): void {
+    const p = this.parameters;
+    this.writer = this.sink.createWriter({
+      operatorName: p.operatorName,
+      getIndexOfSubtask: () => p.taskInfo.indexOfThisSubtask,
+      currentParallelism: () => p.taskInfo.numberOfParallelSubtasks,
+    });
+  }
+
+  processElement(value: unknown, timestamp: number): void {
+    this.recordTimestamp = timestamp;
+    this.writer.write(value as T, this);
+  }
+
+  override processWatermark(watermark: number): void {
+    this.inputWatermark = watermark;
+  }
+
+  endOfBatch(): void {
+    const r = this.writer.flush(false);
+    if (r && typeof (r as Promise<void>).then === 'function') {
+      const p: Promise<void> = (r as Promise<void>).then(() => {
+        if (this.pendingFlush === p) this.pendingFlush = null;
+      });
+      this.pendingFlush = p;
+    }
+  }
+
+  availability(): Promise<void> | null {
+    if (this.pendingFlush) return this.pendingFlush;
+    return this.writer.isAvailable ? this.writer.isAvailable() : null;
+  }
+
+  async finish(): Promise<void> {
+    if (this.pendingFlush) await this.pendingFlush;
+    await this.writer.flush(true);
+  }
+
+  override async close(): Promise<void> {
+    if (this.writer) await this.writer.close();
+  }
+}

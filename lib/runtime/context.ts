@@ -1,0 +1,38 @@
+/**
+ * How a job module learns where it runs. The CLI (or a worker thread) sets the context before it
+ * evaluates the module; `StreamExecutionEnvironment.getExecutionEnvironment()` reads it, as Flink's
+ * ContextEnvironment does. Global symbols, so that two copies of the library still agree.
+ */
+import type { JobGraph } from './graph/job-graph.ts';
+import type { JobHandle } from './scheduler.ts';
+import type { RuntimeExecutionMode } from './operator.ts';
+
+export const CONTEXT_KEY = Symbol.for('tidemark.context');
+export const WORKER_KEY = Symbol.for('tidemark.worker');
+
+export interface ExecutionContext {
+  /** Flat configuration (`parallelism.default`, `taskmanager.numberOfTaskSlots`, ...). */
+  configuration: Record<string, unknown>;
+  jobModule?: string;
+  jobArgs?: string[];
+  /** Jobs started under this context (the CLI cancels them on Ctrl-C). */
+  jobs?: JobHandle[];
+  /** How many `execute()` calls happened so far (a worker must run the same one). */
+  executeCount?: number;
+}
+
+export interface WorkerHook {
+  runGraph(graph: JobGraph, runtimeMode: RuntimeExecutionMode): 'skip' | Promise<never>;
+}
+
+export function getExecutionContext(): ExecutionContext | undefined {
+  return (globalThis as Record<symbol, unknown>)[CONTEXT_KEY] as ExecutionContext | undefined;
+}
+
+export function setExecutionContext(context: ExecutionContext | undefined): void {
+  (globalThis as Record<symbol, unknown>)[CONTEXT_KEY] = context;
+}
+
+export function getWorkerHook(): WorkerHook | undefined {
+  return (globalThis as Record<symbol, unknown>)[WORKER_KEY] as WorkerHook | undefined;
+}

@@ -1,0 +1,58 @@
+/**
+ * The logical plan the API builds (Flink's Transformations). Partitioning and union are virtual:
+ * they only shape the edges of the stream graph.
+ */
+import type { Source } from '../../api/connector.ts';
+import type { StreamOperator } from '../operator.ts';
+
+export type PartitionerSpec =
+  | { kind: 'forward' }
+  | { kind: 'rebalance' }
+  | { kind: 'rescale' }
+  | { kind: 'shuffle' }
+  | { kind: 'broadcast' }
+  | { kind: 'global' }
+  | { kind: 'hash'; keySelector: (value: unknown) => unknown };
+
+/** What an operator factory learns of the node it is created for. */
+export interface OperatorCreationContext {
+  readonly parallelism: number;
+  readonly maxParallelism: number;
+}
+
+export type OperatorFactory = (context: OperatorCreationContext) => StreamOperator<unknown>;
+
+export type ChainingStrategy = 'ALWAYS' | 'HEAD' | 'NEVER';
+
+interface TransformationBase {
+  readonly id: number;
+  name: string;
+  uid?: string;
+  /** -1: use the environment's default parallelism. */
+  parallelism: number;
+  maxParallelism?: number;
+  chainingStrategy: ChainingStrategy;
+  /** Set when the user fixed the parallelism explicitly (sources that must be 1, say). */
+  readonly inputs: Transformation[];
+}
+
+export interface SourceTransformation extends TransformationBase {
+  readonly kind: 'source';
+  readonly source: Source<unknown>;
+}
+export interface OneInputTransformation extends TransformationBase {
+  readonly kind: 'operator';
+  readonly factory: OperatorFactory;
+  /** Operators that must see every record of a key group on one subtask (keyed). */
+  readonly keyed: boolean;
+  readonly isSink: boolean;
+}
+export interface PartitionTransformation extends TransformationBase {
+  readonly kind: 'partition';
+  readonly partitioner: PartitionerSpec;
+}
+export interface UnionTransformation extends TransformationBase {
+  readonly kind: 'union';
+}
+
+export type Transformation = SourceTransformation | OneInputTransformation | PartitionTransformation | UnionTransformation;

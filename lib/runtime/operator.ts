@@ -1,0 +1,47 @@
+/**
+ * The operator contract (DESIGN.md): synchronous on the hot path. A task calls `processElement`
+ * for each record of an input batch, `processWatermark` when its input watermark advances, and
+ * `endInput` once all its inputs ended. Operators emit through their Output; chained operators'
+ * Outputs are direct calls into the next operator.
+ */
+import type { RuntimeContext, TaskInfo } from '../api/functions.ts';
+
+export interface Output<T> {
+  collect(value: T, timestamp: number): void;
+  emitWatermark(watermark: number): void;
+}
+
+export type RuntimeExecutionMode = 'STREAMING' | 'BATCH';
+
+/** What the task hands to each operator in `setup`. */
+export interface StreamOperatorParameters {
+  readonly operatorName: string;
+  /** Stable id (the uid, or derived from construction order); matches the operator across threads. */
+  readonly operatorId: string;
+  readonly taskInfo: TaskInfo;
+  readonly runtimeContext: RuntimeContext;
+  readonly runtimeMode: RuntimeExecutionMode;
+  /** Sends values to the client that runs `executeAndCollect` (internal collect sink only). */
+  readonly collect: (sinkId: string, values: unknown[]) => void;
+}
+
+export interface StreamOperator<OUT> {
+  setup(parameters: StreamOperatorParameters, output: Output<OUT>): void;
+  open(): void;
+  processElement(value: unknown, timestamp: number): void;
+  processWatermark(watermark: number): void;
+  /** All input of this operator has ended (bounded input). Emit final results here. */
+  endInput(): void;
+  /** Async completion after endInput (sinks flush here); the task waits for it. */
+  finish?(): void | Promise<void>;
+  /** Called after each input batch; sinks flush buffered output here. */
+  endOfBatch?(): void;
+  /** Backpressure from an external system: a promise while the operator cannot take input. */
+  availability?(): Promise<void> | null;
+  close(): void | Promise<void>;
+  snapshotState(checkpointId: number): unknown;
+  initializeState(state: unknown): void;
+  notifyCheckpointComplete(checkpointId: number): void;
+}
+
+export type OperatorFactory<OUT = unknown> = () => StreamOperator<OUT>;

@@ -1,0 +1,230 @@
+/**
+ * The local JobMaster: checks slots, deploys a job graph and watches it to the end.
+ *
+ * - inline: every subtask in this thread, on one TaskExecutor (deterministic; tests, small jobs).
+ * - threads: one worker_thread per slot. A slot hosts subtask i of every vertex (Flink's slot
+ *   sharing). Each worker re-evaluates the job module, rebuilds the same graph (checked by its
+ *   fingerprint) and runs its subtasks; batches cross threads on MessagePorts with credits.
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Accumulator } from '../api/accumulators.ts';
+import { accumulatorFromValue } from '../api/accumulators.ts';
+import { LocalChannel } from './channels.ts';
+import { channelPairs, deployTasks } from './deploy.ts';
+import { TaskExecutor } from './executor.ts';
+import { requiredSlots, type JobGraph } from './graph/job-graph.ts';
+import { JobExecutionException, NoResourceAvailableException, UserCodeError } from './errors.ts';
+import type { RuntimeExecutionMode } from './operator.ts';
+import type { TaskServices } from './task.ts';
+import type { WorkerInit, WorkerMessage, SerializedError } from './worker-protocol.ts';
+
+export type ExecutionTarget = 'inline' | 'threads';
+
+export interface JobRunOptions {
+  readonly target: ExecutionTarget;
+  readonly numberOfTaskSlots: number;
+  readonly runtimeMode: RuntimeExecutionMode;
+  /** threads: the module every worker evaluates to rebuild the job, its arguments and config. */
+  readonly jobModule?: string;
+  readonly jobArgs?: readonly string[];
+  readonly configuration?: Record<string, unknown>;
+  /** threads: which `execute()` call of the module this is (0 for the first). */
+  readonly jobIndex?: number;
+  readonly onCollect?: (sinkId: string, values: unknown[]) => void;
+}
+
+export interface JobRunResult {
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly netRuntime: number;
+  readonly accumulators: Map<string, Accumulator<unknown, unknown>>;
+  readonly canceled: boolean;
+}
+
+export type JobStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED';
+
+/** A running job (Flink's JobClient). */
+export interface JobHandle {
+  readonly jobId: string;
+  readonly jobName: string;
+  status(): JobStatus;
+  /** Stops the job; `result` then resolves with `canceled: true`. */
+  cancel(): Promise<void>;
+  readonly result: Promise<JobRunResult>;
+}
+
+function mergeInto(target: Map<string, Accumulator<unknown, unknown>>, name: string, acc: Accumulator<unknown, unknown>): void {
+  const existing = target.get(name);
+  if (existing) existing.merge(acc);
+  else target.set(name, acc);
+}
+
+export function submitJob(graph: JobGraph, options: JobRunOptions): JobHandle {
+  const needed = requiredSlots(graph);
+  if (needed > options.numberOfTaskSlots) throw new NoResourceAvailableException(needed, options.numberOfTaskSlots);
+  const jobId = randomUUID().replace(/-/g, '');
+  return options.target === 'threads' ? runThreads(jobId, graph, options, needed) : runInline(jobId, graph, options);
+}
+
+function runInline(jobId: string, graph: JobGraph, options: JobRunOptions): JobHandle {
+  const executor = new TaskExecutor();
+  const accumulators = new Map<string, Accumulator<unknown, unknown>>();
+  const services: TaskServices = {
+    jobName: graph.jobName,
+    attemptNumber: 0,
+    runtimeMode: options.runtimeMode,
+    wakeup: executor.wakeup,
+    collect: (id, values) => options.onCollect?.(id, values),
+    reportAccumulators: (accs) => accs.forEach((acc, name) => mergeInto(accumulators, name, acc)),
+  };
+  const local = new Map<string, LocalChannel>();
+  const channel = (edgeId: number, p: number, c: number): LocalChannel => {
+    const key = `${edgeId}:${p}:${c}`;
+    let ch = local.get(key);
+    if (!ch) local.set(key, (ch = new LocalChannel(executor.wakeup)));
+    return ch;
+  };
+  const tasks = deployTasks(graph, () => true, {
+    output: (e, p, c) => channel(e.id, p, c),
+    input: (e, p, c) => channel(e.id, p, c),
+  }, services);
+  executor.setTasks(tasks);
+  let status: JobStatus = 'RUNNING';
+  let canceled = false;
+  const start = performance.now();
+  const result = executor.run().then(
+    () => {
+      status = canceled ? 'CANCELED' : 'FINISHED';
+      return { jobId, jobName: graph.jobName, netRuntime: Math.round(performance.now() - start), accumulators, canceled };
+    },
+    (e: unknown) => {
+      status = 'FAILED';
+      throw new JobExecutionException(jobId, graph.jobName, e);
+    },
+  );
+  return {
+    jobId,
+    jobName: graph.jobName,
+    status: () => status,
+    cancel: async () => {
+      if (status !== 'RUNNING') return;
+      canceled = true;
+      executor.cancel();
+      await result.catch(() => undefined);
+    },
+    result,
+  };
+}
+
+const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
+const CANCEL_GRACE_MS = 3000;
+
+export function deserializeError(e: SerializedError): Error {
+  const cause = e.cause ? deserializeError(e.cause) : undefined;
+  let err: Error;
+  if (e.operatorName !== undefined) {
+    err = new UserCodeError(e.operatorName, e.subtaskIndex ?? 0, e.parallelism ?? 1, cause);
+  } else {
+    err = new Error(e.message);
+    err.name = e.name;
+    if (cause) (err as Error & { cause?: unknown }).cause = cause;
+  }
+  if (e.stack) err.stack = e.stack;
+  return err;
+}
+
+function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slots: number): JobHandle {
+  if (!options.jobModule) {
+    throw new Error(
+      "execution.target 'threads' needs the job's module, which every worker re-evaluates: run the job with `tidemark run -t threads job.ts` (or set pipeline.job-module).",
+    );
+  }
+  // One port pair per channel that crosses slots; producer and consumer subtask i share slot i.
+  const portsBySlot: Array<Record<string, MessagePort>> = Array.from({ length: slots }, () => ({}));
+  for (const edge of graph.edges) {
+    for (const [p, c] of channelPairs(edge)) {
+      if (p === c) continue;
+      const { port1, port2 } = new MessageChannel();
+      const key = `${edge.id}:${p}:${c}`;
+      portsBySlot[p]![key] = port1;
+      portsBySlot[c]![key] = port2;
+    }
+  }
+  const accumulators = new Map<string, Accumulator<unknown, unknown>>();
+  let status: JobStatus = 'RUNNING';
+  let canceled = false;
+  const start = performance.now();
+  const workers: Worker[] = [];
+  let finished = 0;
+  let settle!: { resolve: (r: JobRunResult) => void; reject: (e: unknown) => void };
+  const result = new Promise<JobRunResult>((resolve, reject) => (settle = { resolve, reject }));
+
+  const stopAll = async (): Promise<void> => {
+    for (const w of workers) w.postMessage({ type: 'cancel' });
+    const timer = setTimeout(() => workers.forEach((w) => void w.terminate()), CANCEL_GRACE_MS);
+    await Promise.all(workers.map((w) => new Promise<void>((r) => (w.threadId < 0 ? r() : w.once('exit', () => r())))));
+    clearTimeout(timer);
+  };
+  const fail = (e: unknown): void => {
+    if (status !== 'RUNNING') return;
+    status = 'FAILED';
+    void stopAll().then(() => settle.reject(new JobExecutionException(jobId, graph.jobName, e)));
+  };
+  const done = (): void => {
+    status = canceled ? 'CANCELED' : 'FINISHED';
+    settle.resolve({ jobId, jobName: graph.jobName, netRuntime: Math.round(performance.now() - start), accumulators, canceled });
+  };
+
+  for (let slot = 0; slot < slots; slot++) {
+    const ports = portsBySlot[slot]!;
+    const init: WorkerInit = {
+      slot,
+      jobId,
+      jobModule: options.jobModule,
+      jobArgs: [...(options.jobArgs ?? [])],
+      jobIndex: options.jobIndex ?? 0,
+      configuration: options.configuration ?? {},
+      fingerprint: graph.fingerprint,
+      ports,
+    };
+    const worker = new Worker(WORKER_ENTRY, { workerData: init, transferList: Object.values(ports) });
+    workers.push(worker);
+    worker.on('message', (m: WorkerMessage) => {
+      switch (m.type) {
+        case 'collect':
+          options.onCollect?.(m.sinkId, m.values);
+          break;
+        case 'accumulators':
+          for (const a of m.accumulators) mergeInto(accumulators, a.name, accumulatorFromValue(a.kind, a.value));
+          break;
+        case 'finished':
+          if (++finished === slots && status === 'RUNNING') void stopAll().then(done);
+          break;
+        case 'canceled':
+          break;
+        case 'failed':
+          fail(deserializeError(m.error));
+          break;
+      }
+    });
+    worker.on('error', (e) => fail(e));
+    worker.on('exit', (code) => {
+      if (status === 'RUNNING' && finished < slots && !canceled) fail(new Error(`Worker for slot ${slot} exited with code ${code}`));
+    });
+  }
+  return {
+    jobId,
+    jobName: graph.jobName,
+    status: () => status,
+    cancel: async () => {
+      if (status !== 'RUNNING') return;
+      canceled = true;
+      status = 'CANCELED';
+      await stopAll();
+      done();
+    },
+    result,
+  };
+}

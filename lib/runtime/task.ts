@@ -1,0 +1,518 @@
+/**
+ * A task runs one subtask of a job vertex: its chain of operators, fed by input channels (or a
+ * source reader) and writing to output channels. The executor calls `step()` when `isRunnable()`;
+ * one step handles one mail (an input batch, or one poll of the source), so operator code never
+ * races with itself. Records inside a batch are direct synchronous calls; nothing is allocated
+ * per record by the task.
+ */
+import type { ReaderOutput, SourceReader } from '../api/connector.ts';
+import type { RuntimeContext, TaskInfo } from '../api/functions.ts';
+import type { Accumulator } from '../api/accumulators.ts';
+import { MAX_WATERMARK, NO_TIMESTAMP, newBatch, addControl, type StreamBatch, type ControlElement } from './elements.ts';
+import type { Output, RuntimeExecutionMode, StreamOperator, StreamOperatorParameters } from './operator.ts';
+import type { ChannelSelector, InputChannel, OutputChannel, Wakeup } from './channels.ts';
+import type { JobVertex, StreamNode } from './graph/job-graph.ts';
+import { attribute, UserCodeError } from './errors.ts';
+
+/** Records per batch between tasks and per source poll. */
+export const BATCH_SIZE = 1024;
+
+export interface TaskServices {
+  readonly jobName: string;
+  readonly attemptNumber: number;
+  readonly runtimeMode: RuntimeExecutionMode;
+  readonly wakeup: Wakeup;
+  collect(sinkId: string, values: unknown[]): void;
+  reportAccumulators(accumulators: Map<string, Accumulator<unknown, unknown>>): void;
+}
+
+/** Writes one output edge of a task: picks a channel per record and batches per channel. */
+export class RecordWriter {
+  private buffers: StreamBatch[];
+  constructor(
+    private readonly channels: OutputChannel[],
+    private readonly selector: ChannelSelector | 'broadcast',
+  ) {
+    this.buffers = channels.map(() => newBatch());
+  }
+  emit(value: unknown, timestamp: number): void {
+    if (this.selector === 'broadcast') {
+      for (let c = 0; c < this.buffers.length; c++) this.append(c, value, timestamp);
+    } else {
+      this.append(this.selector.selectChannel(value), value, timestamp);
+    }
+  }
+  private append(channel: number, value: unknown, timestamp: number): void {
+    const b = this.buffers[channel]!;
+    b.v.push(value);
+    b.t.push(timestamp);
+    if (b.v.length >= BATCH_SIZE) {
+      this.channels[channel]!.push(b);
+      this.buffers[channel] = newBatch();
+    }
+  }
+  broadcastControl(make: (at: number) => ControlElement): void {
+    for (const b of this.buffers) addControl(b, make(b.v.length));
+  }
+  flush(): void {
+    for (let c = 0; c < this.buffers.length; c++) {
+      const b = this.buffers[c]!;
+      if (b.v.length > 0 || b.c !== null) {
+        this.channels[c]!.push(b);
+        this.buffers[c] = newBatch();
+      }
+    }
+  }
+  hasCredit(): boolean {
+    for (const ch of this.channels) if (!ch.hasCredit()) return false;
+    return true;
+  }
+}
+
+class RecordWriterOutput implements Output<unknown> {
+  constructor(private readonly writer: RecordWriter) {}
+  collect(value: unknown, timestamp: number): void {
+    this.writer.emit(value, timestamp);
+  }
+  emitWatermark(watermark: number): void {
+    this.writer.broadcastControl((at) => ({ at, kind: 'watermark', timestamp: watermark }));
+  }
+}
+
+/** A direct call into the next operator of the chain; attributes errors to that operator. */
+class ChainingOutput implements Output<unknown> {
+  constructor(
+    private readonly operator: StreamOperator<unknown>,
+    private readonly name: string,
+    private readonly info: TaskInfo,
+  ) {}
+  collect(value: unknown, timestamp: number): void {
+    try {
+      this.operator.processElement(value, timestamp);
+    } catch (e) {
+      throw attribute(e, this.name, this.info.indexOfThisSubtask, this.info.numberOfParallelSubtasks);
+    }
+  }
+  emitWatermark(watermark: number): void {
+    try {
+      this.operator.processWatermark(watermark);
+    } catch (e) {
+      throw attribute(e, this.name, this.info.indexOfThisSubtask, this.info.numberOfParallelSubtasks);
+    }
+  }
+}
+
+class BroadcastingOutput implements Output<unknown> {
+  constructor(private readonly outputs: Output<unknown>[]) {}
+  collect(value: unknown, timestamp: number): void {
+    for (let i = 0; i < this.outputs.length; i++) this.outputs[i]!.collect(value, timestamp);
+  }
+  emitWatermark(watermark: number): void {
+    for (let i = 0; i < this.outputs.length; i++) this.outputs[i]!.emitWatermark(watermark);
+  }
+}
+
+const DISCARD: Output<unknown> = { collect() {}, emitWatermark() {} };
+
+export type TaskState = 'created' | 'running' | 'finishing' | 'finished' | 'failed' | 'canceled';
+
+/** One output edge of a subtask, as the deployer wired it. */
+export interface WiredOutput {
+  readonly sourceNode: StreamNode;
+  readonly channels: OutputChannel[];
+  readonly selector: ChannelSelector | 'broadcast';
+}
+
+export abstract class StreamTask {
+  state: TaskState = 'created';
+  /** While set, the task waits for it (start-up, an async sink, finishing) and is not runnable. */
+  protected blocked: Promise<void> | null = null;
+  failure: unknown = undefined;
+  readonly info: TaskInfo;
+  protected readonly operators: Array<{ node: StreamNode; operator: StreamOperator<unknown> }> = [];
+  protected readonly writers: RecordWriter[];
+  /** Output of the head node (for a source, what the reader's records go to). */
+  protected headOutput: Output<unknown> = DISCARD;
+  protected readonly accumulators = new Map<string, Accumulator<unknown, unknown>>();
+
+  constructor(
+    readonly vertex: JobVertex,
+    readonly subtaskIndex: number,
+    outputs: WiredOutput[],
+    protected readonly services: TaskServices,
+  ) {
+    this.info = {
+      taskName: vertex.name,
+      indexOfThisSubtask: subtaskIndex,
+      numberOfParallelSubtasks: vertex.parallelism,
+      maxNumberOfParallelSubtasks: vertex.maxParallelism,
+      attemptNumber: services.attemptNumber,
+    };
+    this.writers = outputs.map((o) => new RecordWriter(o.channels, o.selector));
+    this.buildChain(outputs);
+  }
+
+  get name(): string {
+    return `${this.vertex.name} (${this.subtaskIndex + 1}/${this.vertex.parallelism})`;
+  }
+
+  private buildChain(outputs: WiredOutput[]): void {
+    const opByNode = new Map<number, StreamOperator<unknown>>();
+    for (const node of this.vertex.nodes) {
+      if (node.factory) {
+        const op = node.factory({ parallelism: node.parallelism, maxParallelism: node.maxParallelism });
+        opByNode.set(node.id, op);
+        this.operators.push({ node, operator: op });
+      }
+    }
+    for (const node of this.vertex.nodes) {
+      const outs: Output<unknown>[] = [];
+      for (const next of this.vertex.chainedOutputs.get(node.id) ?? []) {
+        outs.push(new ChainingOutput(opByNode.get(next.id)!, next.name, this.info));
+      }
+      outputs.forEach((o, i) => {
+        if (o.sourceNode === node) outs.push(new RecordWriterOutput(this.writers[i]!));
+      });
+      const output = outs.length === 0 ? DISCARD : outs.length === 1 ? outs[0]! : new BroadcastingOutput(outs);
+      const op = opByNode.get(node.id);
+      if (op) op.setup(this.parametersFor(node), output);
+      if (node === this.vertex.nodes[0]) this.headOutput = output;
+    }
+  }
+
+  private parametersFor(node: StreamNode): StreamOperatorParameters {
+    const info = this.info;
+    const accumulators = this.accumulators;
+    const runtimeContext: RuntimeContext = {
+      getTaskInfo: () => info,
+      getIndexOfThisSubtask: () => info.indexOfThisSubtask,
+      getNumberOfParallelSubtasks: () => info.numberOfParallelSubtasks,
+      getMaxNumberOfParallelSubtasks: () => info.maxNumberOfParallelSubtasks,
+      getOperatorName: () => node.name,
+      addAccumulator: (name, acc) => {
+        if (accumulators.has(name)) throw new Error(`An accumulator named '${name}' already exists in task ${this.name}`);
+        accumulators.set(name, acc as Accumulator<unknown, unknown>);
+      },
+      getAccumulator: <V, R>(name: string) => accumulators.get(name) as Accumulator<V, R> | undefined,
+    };
+    return {
+      operatorName: node.name,
+      operatorId: node.operatorId,
+      taskInfo: info,
+      runtimeContext,
+      runtimeMode: this.services.runtimeMode,
+      collect: (id, values) => this.services.collect(id, values),
+    };
+  }
+
+  /** Opens operators (tail first, as Flink does) and starts I/O; the task is runnable after. */
+  start(): void {
+    this.guard(this.vertex.nodes[0]!, () => {
+      for (let i = this.operators.length - 1; i >= 0; i--) {
+        const { node, operator } = this.operators[i]!;
+        this.guard(node, () => operator.open());
+      }
+    });
+    this.state = 'running';
+    const starting = this.startIO();
+    if (starting) this.block(starting);
+  }
+
+  protected startIO(): Promise<void> | void {}
+
+  isRunnable(): boolean {
+    return this.state === 'running' && this.blocked === null && this.writersHaveCredit() && this.hasInput();
+  }
+
+  isDone(): boolean {
+    return this.state === 'finished' || this.state === 'failed' || this.state === 'canceled';
+  }
+
+  protected abstract hasInput(): boolean;
+  abstract step(): void;
+
+  protected writersHaveCredit(): boolean {
+    for (let i = 0; i < this.writers.length; i++) if (!this.writers[i]!.hasCredit()) return false;
+    return true;
+  }
+
+  /** Waits for `p` before the task runs again; a rejection fails the task. */
+  protected block(p: Promise<void>): void {
+    const blocked: Promise<void> = p.then(
+      () => {
+        if (this.blocked === blocked) this.blocked = null;
+        this.services.wakeup();
+      },
+      (e: unknown) => {
+        if (this.blocked === blocked) this.blocked = null;
+        this.fail(e);
+      },
+    );
+    this.blocked = blocked;
+  }
+
+  fail(e: unknown): void {
+    if (this.isDone()) return;
+    this.failure = e;
+    this.state = 'failed';
+    this.services.wakeup();
+  }
+
+  /** Runs `fn`, attributing a throw to `node` (unless an inner operator already claimed it). */
+  protected guard(node: StreamNode, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      throw attribute(e, node.name, this.subtaskIndex, this.vertex.parallelism);
+    }
+  }
+
+  /** After a mail: let sinks flush, ship partial batches, honour a sink's backpressure. */
+  protected afterMail(): void {
+    for (let i = 0; i < this.operators.length; i++) {
+      const { node, operator } = this.operators[i]!;
+      if (operator.endOfBatch) this.guard(node, () => operator.endOfBatch!());
+    }
+    for (let i = 0; i < this.writers.length; i++) this.writers[i]!.flush();
+    for (let i = 0; i < this.operators.length; i++) {
+      const a = this.operators[i]!.operator.availability?.();
+      if (a) {
+        this.block(a);
+        break;
+      }
+    }
+  }
+
+  /** End of all input: endInput head to tail, finish, forward end-of-input, close. */
+  protected endOfInput(): void {
+    for (const { node, operator } of this.operators) this.guard(node, () => operator.endInput());
+    this.state = 'finishing';
+    this.block(this.finishAsync());
+  }
+
+  private async finishAsync(): Promise<void> {
+    for (const { node, operator } of this.operators) {
+      if (operator.finish) {
+        try {
+          await operator.finish();
+        } catch (e) {
+          throw attribute(e, node.name, this.subtaskIndex, this.vertex.parallelism);
+        }
+      }
+    }
+    for (const w of this.writers) {
+      w.broadcastControl((at) => ({ at, kind: 'end-of-input' }));
+      w.flush();
+    }
+    await this.closeAll();
+    this.services.reportAccumulators(this.accumulators);
+    this.state = 'finished';
+  }
+
+  protected async closeAll(): Promise<void> {
+    let first: unknown;
+    for (const { node, operator } of this.operators) {
+      try {
+        await operator.close();
+      } catch (e) {
+        first ??= attribute(e, node.name, this.subtaskIndex, this.vertex.parallelism);
+      }
+    }
+    await this.closeIO();
+    if (first !== undefined) throw first;
+  }
+
+  protected closeIO(): void | Promise<void> {}
+
+  /** Stops the task without finishing it; releases operators and I/O. */
+  async cancel(): Promise<void> {
+    if (this.isDone()) return;
+    this.state = 'canceled';
+    try {
+      await this.closeAll();
+    } catch {
+      // cancellation releases what it can; errors on the way out are not the job's failure
+    }
+  }
+}
+
+/** A task whose head is a source: polls the reader, at most a batch per step. */
+export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown> {
+  private reader!: SourceReader<unknown>;
+  private available = true;
+  private emitted = 0;
+  private readonly sourceNode: StreamNode;
+
+  constructor(vertex: JobVertex, subtaskIndex: number, outputs: WiredOutput[], services: TaskServices) {
+    super(vertex, subtaskIndex, outputs, services);
+    this.sourceNode = vertex.nodes[0]!;
+  }
+
+  collect(record: unknown, timestamp?: number): void {
+    this.emitted++;
+    this.headOutput.collect(record, timestamp === undefined ? NO_TIMESTAMP : timestamp);
+  }
+
+  protected override startIO(): Promise<void> | void {
+    const node = this.sourceNode;
+    const parallelism = this.vertex.parallelism;
+    this.guard(node, () => {
+      this.reader = node.source!.createReader({
+        operatorName: node.name,
+        getIndexOfSubtask: () => this.subtaskIndex,
+        currentParallelism: () => parallelism,
+      });
+    });
+    const started = this.reader.start();
+    if (started && typeof started.then === 'function') {
+      return started.catch((e: unknown) => {
+        throw attribute(e, node.name, this.subtaskIndex, parallelism);
+      });
+    }
+  }
+
+  protected hasInput(): boolean {
+    return this.available;
+  }
+
+  step(): void {
+    this.emitted = 0;
+    const reader = this.reader;
+    let status: string = 'MORE_AVAILABLE';
+    try {
+      for (let polls = 0; polls < BATCH_SIZE && this.emitted < BATCH_SIZE; polls++) {
+        status = reader.pollNext(this);
+        if (status !== 'MORE_AVAILABLE') break;
+      }
+    } catch (e) {
+      throw attribute(e, this.sourceNode.name, this.subtaskIndex, this.vertex.parallelism);
+    }
+    if (status === 'END_OF_INPUT') {
+      this.headOutput.emitWatermark(MAX_WATERMARK);
+      this.afterMail();
+      this.endOfInput();
+      return;
+    }
+    if (status === 'NOTHING_AVAILABLE') {
+      this.available = false;
+      const node = this.sourceNode;
+      this.block(
+        reader.isAvailable().then(
+          () => {
+            this.available = true;
+          },
+          (e: unknown) => {
+            throw attribute(e, node.name, this.subtaskIndex, this.vertex.parallelism);
+          },
+        ),
+      );
+    }
+    this.afterMail();
+  }
+
+  protected override async closeIO(): Promise<void> {
+    if (this.reader) await this.reader.close();
+  }
+}
+
+/** A task whose head is an operator fed by input channels (one logical input, maybe unioned). */
+export class OneInputStreamTask extends StreamTask {
+  private readonly channelWatermarks: number[];
+  private readonly ended: boolean[];
+  private endedCount = 0;
+  private inputWatermark = NO_TIMESTAMP;
+  private nextChannel = 0;
+  private readonly head: StreamOperator<unknown>;
+  private readonly headNode: StreamNode;
+
+  constructor(
+    vertex: JobVertex,
+    subtaskIndex: number,
+    private readonly inputs: InputChannel[],
+    outputs: WiredOutput[],
+    services: TaskServices,
+  ) {
+    super(vertex, subtaskIndex, outputs, services);
+    this.channelWatermarks = inputs.map(() => NO_TIMESTAMP);
+    this.ended = inputs.map(() => false);
+    this.head = this.operators[0]!.operator;
+    this.headNode = this.operators[0]!.node;
+    if (inputs.length === 0) throw new Error(`Task ${this.name} has no inputs`);
+  }
+
+  protected hasInput(): boolean {
+    for (let i = 0; i < this.inputs.length; i++) if (this.inputs[i]!.hasData()) return true;
+    return false;
+  }
+
+  step(): void {
+    const n = this.inputs.length;
+    for (let k = 0; k < n; k++) {
+      const idx = (this.nextChannel + k) % n;
+      const batch = this.inputs[idx]!.poll();
+      if (batch !== undefined) {
+        this.nextChannel = (idx + 1) % n;
+        this.processBatch(batch, idx);
+        if (this.state === 'running') this.afterMail();
+        return;
+      }
+    }
+  }
+
+  private processBatch(batch: StreamBatch, channel: number): void {
+    const head = this.head;
+    const v = batch.v;
+    const t = batch.t;
+    const c = batch.c;
+    const n = v.length;
+    try {
+      if (c === null) {
+        for (let i = 0; i < n; i++) head.processElement(v[i], t[i]!);
+        return;
+      }
+      let ci = 0;
+      for (let i = 0; i < n; i++) {
+        while (ci < c.length && c[ci]!.at === i) this.processControl(c[ci++]!, channel);
+        head.processElement(v[i], t[i]!);
+      }
+      while (ci < c.length) this.processControl(c[ci++]!, channel);
+    } catch (e) {
+      throw e instanceof UserCodeError ? e : attribute(e, this.headNode.name, this.subtaskIndex, this.vertex.parallelism);
+    }
+  }
+
+  private processControl(el: ControlElement, channel: number): void {
+    if (el.kind === 'watermark') {
+      if (el.timestamp > this.channelWatermarks[channel]!) {
+        this.channelWatermarks[channel] = el.timestamp;
+        this.advanceWatermark();
+      }
+    } else if (el.kind === 'end-of-input') {
+      if (this.ended[channel]) return;
+      this.ended[channel] = true;
+      this.endedCount++;
+      this.advanceWatermark();
+      if (this.endedCount === this.inputs.length) {
+        this.afterMail();
+        this.endOfInput();
+      }
+    }
+  }
+
+  /** Input watermark = min over channels still open; it only moves forward. */
+  private advanceWatermark(): void {
+    let min = MAX_WATERMARK;
+    let open = 0;
+    for (let i = 0; i < this.channelWatermarks.length; i++) {
+      if (this.ended[i]) continue;
+      open++;
+      const w = this.channelWatermarks[i]!;
+      if (w < min) min = w;
+    }
+    if (open === 0) return; // ended channels already delivered their final watermark
+    if (min > this.inputWatermark) {
+      this.inputWatermark = min;
+      this.head.processWatermark(min);
+    }
+  }
+}

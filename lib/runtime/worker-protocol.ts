@@ -1,0 +1,33 @@
+/** Messages between the local JobMaster and its worker threads. */
+import type { MessagePort } from 'node:worker_threads';
+
+export interface WorkerInit {
+  slot: number;
+  jobId: string;
+  jobModule: string;
+  jobArgs: string[];
+  jobIndex: number;
+  configuration: Record<string, unknown>;
+  fingerprint: string;
+  /** Cross-slot channel ends, keyed `${edgeId}:${producer}:${consumer}`. */
+  ports: Record<string, MessagePort>;
+}
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  operatorName?: string;
+  subtaskIndex?: number;
+  parallelism?: number;
+  cause?: SerializedError;
+}
+
+export type WorkerMessage =
+  | { type: 'collect'; sinkId: string; values: unknown[] }
+  | { type: 'accumulators'; accumulators: Array<{ name: string; kind: string; value: unknown }> }
+  | { type: 'finished' }
+  | { type: 'canceled' }
+  | { type: 'failed'; error: SerializedError };
+
+export type MasterMessage = { type: 'cancel' };

@@ -1,0 +1,124 @@
+/**
+ * A slot's worker thread. It evaluates the job module again, with the same arguments and
+ * configuration as the client; the module's `env.execute()` lands in `runGraph`, which deploys the
+ * subtasks of this slot and runs them until the master stops the worker.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { LocalChannel, RemoteInputChannel, RemoteOutputChannel } from './channels.ts';
+import { deployTasks } from './deploy.ts';
+import { TaskExecutor } from './executor.ts';
+import type { JobGraph } from './graph/job-graph.ts';
+import type { RuntimeExecutionMode } from './operator.ts';
+import type { SerializedError, WorkerInit, WorkerMessage, MasterMessage } from './worker-protocol.ts';
+import { CONTEXT_KEY, WORKER_KEY, type WorkerHook } from './context.ts';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const post = (m: WorkerMessage): void => port.postMessage(m);
+
+function serializeError(e: unknown): SerializedError {
+  if (e instanceof Error) {
+    const u = e as Error & { operatorName?: string; subtaskIndex?: number; parallelism?: number; cause?: unknown };
+    return {
+      name: e.name,
+      message: e.message,
+      stack: e.stack,
+      operatorName: u.operatorName,
+      subtaskIndex: u.subtaskIndex,
+      parallelism: u.parallelism,
+      cause: u.cause !== undefined ? serializeError(u.cause) : undefined,
+    };
+  }
+  return { name: 'Error', message: String(e) };
+}
+
+let executor: TaskExecutor | undefined;
+let running: Promise<void> | undefined;
+let executeCalls = 0;
+let ran = false;
+
+const stdoutDrained = (): Promise<void> => new Promise((r) => process.stdout.write('', () => r()));
+
+const hook: WorkerHook = {
+  runGraph(graph: JobGraph, runtimeMode: RuntimeExecutionMode): 'skip' | Promise<never> {
+    const index = executeCalls++;
+    if (index < init.jobIndex) return 'skip'; // an earlier job of this module; the client ran it
+    if (index > init.jobIndex) return new Promise<never>(() => {});
+    ran = true;
+    if (graph.fingerprint !== init.fingerprint) {
+      post({
+        type: 'failed',
+        error: serializeError(
+          new Error(
+            `Worker for slot ${init.slot} rebuilt a different job graph than the client. A job module must build the same graph every time it is evaluated (no graph shape that depends on randomness, time or the thread).`,
+          ),
+        ),
+      });
+      return new Promise<never>(() => {});
+    }
+    const ex = (executor = new TaskExecutor());
+    const local = new Map<string, LocalChannel>();
+    const key = (edgeId: number, p: number, c: number): string => `${edgeId}:${p}:${c}`;
+    const localChannel = (k: string): LocalChannel => {
+      let ch = local.get(k);
+      if (!ch) local.set(k, (ch = new LocalChannel(ex.wakeup)));
+      return ch;
+    };
+    const tasks = deployTasks(
+      graph,
+      (_vertex, subtask) => subtask === init.slot,
+      {
+        output: (e, p, c) => (p === c ? localChannel(key(e.id, p, c)) : new RemoteOutputChannel(init.ports[key(e.id, p, c)]!, ex.wakeup)),
+        input: (e, p, c) => (p === c ? localChannel(key(e.id, p, c)) : new RemoteInputChannel(init.ports[key(e.id, p, c)]!, ex.wakeup)),
+      },
+      {
+        jobName: graph.jobName,
+        attemptNumber: 0,
+        runtimeMode,
+        wakeup: ex.wakeup,
+        collect: (sinkId, values) => post({ type: 'collect', sinkId, values }),
+        reportAccumulators: (accs) =>
+          post({
+            type: 'accumulators',
+            accumulators: [...accs].map(([name, a]) => ({ name, kind: a.kind, value: a.getLocalValue() })),
+          }),
+      },
+    );
+    ex.setTasks(tasks);
+    running = ex.run().then(
+      async () => {
+        await stdoutDrained();
+        post({ type: 'finished' });
+      },
+      async (e: unknown) => {
+        await stdoutDrained();
+        post({ type: 'failed', error: serializeError(e) });
+      },
+    );
+    return new Promise<never>(() => {});
+  },
+};
+
+port.on('message', (m: MasterMessage) => {
+  if (m.type === 'cancel') {
+    executor?.cancel();
+    void (running ?? Promise.resolve()).finally(async () => {
+      await stdoutDrained();
+      post({ type: 'canceled' });
+      process.exit(0);
+    });
+  }
+});
+
+const g = globalThis as Record<symbol, unknown>;
+g[CONTEXT_KEY] = { configuration: init.configuration, jobModule: init.jobModule, jobArgs: init.jobArgs };
+g[WORKER_KEY] = hook;
+process.argv = [process.execPath, init.jobModule, ...init.jobArgs];
+
+try {
+  await import(pathToFileURL(init.jobModule).href);
+  if (!ran) throw new Error(`The job module ${init.jobModule} did not call execute() for job #${init.jobIndex + 1} when evaluated in a worker.`);
+} catch (e) {
+  post({ type: 'failed', error: serializeError(e) });
+}
