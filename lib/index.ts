@@ -39,3 +39,4 @@ export type {
 export { UserCodeError, JobExecutionException, NoResourceAvailableException } from './runtime/errors.ts';
 export type { JobStatus } from './runtime/scheduler.ts';
 export { assignToKeyGroup, assignKeyToParallelOperator, computeDefaultMaxParallelism } from './state/key-groups.ts';
+export { WatermarkStrategy, type TimestampAssigner } from './time/watermark-strategy.ts';

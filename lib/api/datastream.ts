@@ -23,6 +23,8 @@ import { StreamGroupedReduceOperator } from '../operators/keyed-reduce.ts';
 import { aggregationReducer, type AggregationType, type FieldRef } from '../operators/aggregations.ts';
 import { SinkWriterOperator } from '../operators/sink-writer.ts';
 import { CollectSinkOperator } from '../operators/collect-sink.ts';
+import { TimestampsAndWatermarksOperator } from '../operators/timestamps-and-watermarks.ts';
+import type { WatermarkStrategy } from '../time/watermark-strategy.ts';
 import { PrintSink } from '../../connectors/print/index.ts';
 import { TextFileSink, type WriteMode } from '../../connectors/file/index.ts';
 
@@ -87,6 +89,16 @@ export class DataStream<T> {
   /** The low-level operation: a ProcessFunction sees each record with its context. */
   process<R>(fn: ProcessFn<T, R>): SingleOutputStreamOperator<R> {
     return this.transform<R>('Process', () => new ProcessOperator(fn));
+  }
+
+  /**
+   * Assigns event timestamps (and, with watermark generators, watermarks) to the records.
+   * ```ts
+   * readings.assignTimestampsAndWatermarks(WatermarkStrategy.noWatermarks<Reading>().withTimestampAssigner((r) => r.ts));
+   * ```
+   */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): SingleOutputStreamOperator<T> {
+    return this.transform<T>('Timestamps/Watermarks', () => new TimestampsAndWatermarksOperator<T>(strategy.timestampAssigner));
   }
 
   /** Merges streams of the same type into one. */

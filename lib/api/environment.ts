@@ -11,6 +11,7 @@ import { Configuration, CoreOptions, type RuntimeExecutionModeOption } from './c
 import type { Source } from './connector.ts';
 import { DataStream, SingleOutputStreamOperator } from './datastream.ts';
 import { JobExecutionResult } from './job-execution-result.ts';
+import { WatermarkStrategy } from '../time/watermark-strategy.ts';
 import type { Transformation } from '../runtime/graph/transformation.ts';
 import { buildJobGraph } from '../runtime/graph/job-graph.ts';
 import { submitJob, type JobHandle, type JobStatus } from '../runtime/scheduler.ts';
@@ -104,8 +105,26 @@ export class StreamExecutionEnvironment {
     return id;
   }
 
-  /** Adds a source (Flink's fromSource). */
-  fromSource<T>(source: Source<T>, sourceName = 'Custom Source'): SingleOutputStreamOperator<T> {
+  /**
+   * Adds a source (Flink's fromSource), optionally with a WatermarkStrategy that assigns timestamps.
+   * ```ts
+   * env.fromSource(new CollectionSource(readings), WatermarkStrategy.noWatermarks<Reading>().withTimestampAssigner((r) => r.ts), 'readings');
+   * ```
+   */
+  fromSource<T>(source: Source<T>, sourceName?: string): SingleOutputStreamOperator<T>;
+  fromSource<T>(source: Source<T>, watermarkStrategy: WatermarkStrategy<T>, sourceName: string): SingleOutputStreamOperator<T>;
+  fromSource<T>(source: Source<T>, a?: WatermarkStrategy<T> | string, b?: string): SingleOutputStreamOperator<T> {
+    const strategy = a instanceof WatermarkStrategy ? a : undefined;
+    const sourceName = typeof a === 'string' ? a : b ?? 'Custom Source';
+    const stream = this.addSource(source, sourceName);
+    if (!strategy) return stream;
+    // Part of the source in Flink; here a chained operator with the source's parallelism.
+    const assigned = stream.assignTimestampsAndWatermarks(strategy);
+    if (stream.transformation.parallelism > 0) assigned.setParallelism(stream.transformation.parallelism);
+    return assigned;
+  }
+
+  private addSource<T>(source: Source<T>, sourceName: string): SingleOutputStreamOperator<T> {
     const t: Transformation = {
       kind: 'source',
       id: this.nextTransformationId(),

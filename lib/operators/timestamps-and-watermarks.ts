@@ -1,0 +1,28 @@
+import { AbstractStreamOperator } from './abstract-stream-operator.ts';
+import { MAX_WATERMARK } from '../runtime/elements.ts';
+import type { TimestampAssigner } from '../time/watermark-strategy.ts';
+
+/**
+ * Applies a WatermarkStrategy (Flink's TimestampsAndWatermarksOperator): sets each record's timestamp
+ * and, as in Flink, replaces upstream watermarks with its own; only the final watermark passes.
+ */
+export class TimestampsAndWatermarksOperator<T> extends AbstractStreamOperator<T> {
+  constructor(private readonly assigner: TimestampAssigner<T> | undefined) {
+    super();
+  }
+  processElement(value: unknown, timestamp: number): void {
+    const assigner = this.assigner;
+    if (assigner === undefined) {
+      this.output.collect(value as T, timestamp);
+      return;
+    }
+    const ts = assigner(value as T, timestamp);
+    if (typeof ts !== 'number' || Number.isNaN(ts)) {
+      throw new TypeError(`The timestamp assigner returned ${String(ts)} for ${JSON.stringify(value)}; it must return epoch milliseconds`);
+    }
+    this.output.collect(value as T, ts);
+  }
+  override processWatermark(watermark: number): void {
+    if (watermark === MAX_WATERMARK) super.processWatermark(watermark);
+  }
+}
