@@ -125,6 +125,16 @@ function parseRunArgs(args: string[], cwd: string): RunArgs {
   return { jobFile, jobArgs: args.slice(i + 1), configuration };
 }
 
+const FRAMEWORK_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The stack down to the first frame inside tidemark itself: the user's own code. */
+function userFrames(stack: string): string {
+  if (process.env.TIDEMARK_DEBUG) return stack;
+  const lines = stack.split('\n');
+  const firstFramework = lines.findIndex((l) => /^\s+at /.test(l) && (l.includes(`${FRAMEWORK_ROOT}lib`) || l.includes(`${FRAMEWORK_ROOT}connectors`)));
+  return (firstFramework < 0 ? lines : lines.slice(0, firstFramework)).join('\n');
+}
+
 function rootCause(e: unknown): unknown {
   let cur = e;
   while (cur instanceof Error && (cur instanceof JobExecutionException || cur instanceof UserCodeError || cur.name === 'UserCodeError') && cur.cause !== undefined) {
@@ -139,7 +149,7 @@ export function formatError(e: unknown): string {
   const root = rootCause(e);
   const lines = [e instanceof JobExecutionException || e instanceof UsageError ? e.message : `${e.name}: ${e.message}`];
   if (root instanceof Error && root !== e && !PLAIN_ERRORS.has(root.name) && root.stack) {
-    lines.push(`Caused by: ${root.stack}`);
+    lines.push(`Caused by: ${userFrames(root.stack)}`);
   } else if (!(root instanceof Error) || (root === e && !PLAIN_ERRORS.has(e.name) && e.stack)) {
     if (root instanceof Error && root.stack) lines[0] = root.stack;
   }
