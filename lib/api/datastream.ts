@@ -174,16 +174,16 @@ export class DataStream<T> {
   }
 
   /** @internal */
-  addSink(name: string, factory: OperatorFactory): DataStreamSink<T> {
+  addSink(name: string, factory: OperatorFactory, nonParallel = false): DataStreamSink<T> {
     const op = this.transform<never>(name, factory, false, true);
     this.environment.addSinkTransformation(op.transformation);
-    return new DataStreamSink<T>(op.transformation);
+    return new DataStreamSink<T>(op.transformation, nonParallel);
   }
 
   /** Writes records to a Sink (Flink's sinkTo). */
   sinkTo(sink: Sink<T>, name = 'Sink'): DataStreamSink<T> {
-    const s = this.addSink(name, () => new SinkWriterOperator(sink) as never);
-    if (sink.nonParallel) s.setParallelism(1);
+    const s = this.addSink(name, () => new SinkWriterOperator(sink) as never, sink.nonParallel === true);
+    if (sink.nonParallel) s.transformation.parallelism = 1;
     return s;
   }
 
@@ -277,6 +277,14 @@ function fieldSelector<T, K>(key: KeySelectorFn<T, K> | number | string): (value
   return toCallable<(value: T) => K>(key, 'getKey', 'keyBy()');
 }
 
+function setParallelism(t: Transformation, parallelism: number, nonParallel: boolean): void {
+  if (!Number.isInteger(parallelism) || parallelism < 1) throw new RangeError(`The parallelism of '${t.name}' must be at least 1, got ${parallelism}`);
+  if ((nonParallel || (t.kind === 'source' && t.source.nonParallel)) && parallelism !== 1) {
+    throw new RangeError(`The parallelism of non parallel operator '${t.name}' must be 1.`);
+  }
+  t.parallelism = parallelism;
+}
+
 /** The result of an operation: name it, pin its id and parallelism. */
 export class SingleOutputStreamOperator<T> extends DataStream<T> {
   /** The name shown in the job graph and in error messages. */
@@ -290,11 +298,7 @@ export class SingleOutputStreamOperator<T> extends DataStream<T> {
     return this;
   }
   setParallelism(parallelism: number): this {
-    if (!Number.isInteger(parallelism) || parallelism < 1) throw new RangeError(`The parallelism of an operator must be at least 1, got ${parallelism}`);
-    if (this.transformation.kind === 'source' && this.transformation.source.nonParallel && parallelism !== 1) {
-      throw new RangeError(`The parallelism of non parallel operator '${this.transformation.name}' must be 1.`);
-    }
-    this.transformation.parallelism = parallelism;
+    setParallelism(this.transformation, parallelism, false);
     return this;
   }
   setMaxParallelism(maxParallelism: number): this {
@@ -376,7 +380,10 @@ export class KeyedStream<T, K> extends DataStream<T> {
 /** What a sink method returns: name it, pin its id and parallelism. */
 export class DataStreamSink<T> {
   declare private readonly _type: T;
-  constructor(/** @internal */ readonly transformation: Transformation) {}
+  constructor(
+    /** @internal */ readonly transformation: Transformation,
+    private readonly nonParallel = false,
+  ) {}
   name(name: string): this {
     this.transformation.name = name;
     return this;
@@ -386,8 +393,7 @@ export class DataStreamSink<T> {
     return this;
   }
   setParallelism(parallelism: number): this {
-    if (!Number.isInteger(parallelism) || parallelism < 1) throw new RangeError(`The parallelism of a sink must be at least 1, got ${parallelism}`);
-    this.transformation.parallelism = parallelism;
+    setParallelism(this.transformation, parallelism, this.nonParallel);
     return this;
   }
   disableChaining(): this {
