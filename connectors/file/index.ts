@@ -178,7 +178,10 @@ export class TextFileSink<T> implements Sink<T> {
         `File or directory ${file} already exists. Existing files and directories are not overwritten in NO_OVERWRITE mode. Use OVERWRITE mode to overwrite existing files and directories.`,
       );
     }
-    if (parallel) mkdirSync(this.path, { recursive: true });
+    if (parallel) {
+      if (existsSync(this.path) && !statSync(this.path).isDirectory()) rmSync(this.path, { force: true });
+      mkdirSync(this.path, { recursive: true });
+    }
     else if (exists && statSync(this.path).isDirectory()) rmSync(this.path, { recursive: true, force: true });
     let fd: number;
     try {

@@ -120,3 +120,47 @@ export function asRichFunction(fn: unknown): RichFunction | undefined {
   }
   return undefined;
 }
+
+/**
+ * Each parallel subtask gets its own copy of a function object, as Flink gives each subtask its own
+ * deserialized instance: fields (counters, caches) are per subtask in every execution mode. The copy
+ * is deep and keeps prototypes; functions and closures are shared (they cannot be copied).
+ */
+export function copyForSubtask<F>(fn: F): F {
+  if (fn === null || typeof fn !== 'object') return fn;
+  return deepCopy(fn, new Map()) as F;
+}
+
+function deepCopy(v: unknown, seen: Map<object, unknown>): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  const done = seen.get(v);
+  if (done !== undefined) return done;
+  if (v instanceof Date) return new Date(v.getTime());
+  if (v instanceof RegExp || ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Promise || v instanceof WeakMap || v instanceof WeakSet) return v;
+  if (Array.isArray(v)) {
+    const a: unknown[] = [];
+    seen.set(v, a);
+    for (const x of v) a.push(deepCopy(x, seen));
+    return a;
+  }
+  if (v instanceof Map) {
+    const m = new Map();
+    seen.set(v, m);
+    for (const [k, x] of v) m.set(k, deepCopy(x, seen));
+    return m;
+  }
+  if (v instanceof Set) {
+    const s = new Set();
+    seen.set(v, s);
+    for (const x of v) s.add(deepCopy(x, seen));
+    return s;
+  }
+  const copy = Object.create(Object.getPrototypeOf(v) as object | null) as Record<PropertyKey, unknown>;
+  seen.set(v, copy);
+  for (const key of Reflect.ownKeys(v)) {
+    const d = Object.getOwnPropertyDescriptor(v, key)!;
+    if ('value' in d) d.value = deepCopy(d.value, seen);
+    Object.defineProperty(copy, key, d);
+  }
+  return copy;
+}

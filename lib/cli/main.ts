@@ -47,6 +47,8 @@ class JobDefinitionError extends Error {
 
 interface RunArgs {
   jobFile: string;
+  /** The job file as the user wrote it. */
+  jobFileArg: string;
   jobArgs: string[];
   configuration: Configuration;
 }
@@ -122,7 +124,7 @@ function parseRunArgs(args: string[], cwd: string): RunArgs {
   if (configFile !== undefined) configuration.addAll(Configuration.fromYamlFile(resolve(cwd, configFile)));
   else if (existsSync(defaultConfig)) configuration.addAll(Configuration.fromYamlFile(defaultConfig));
   configuration.addAll(overrides);
-  return { jobFile, jobArgs: args.slice(i + 1), configuration };
+  return { jobFile, jobFileArg: args[i]!, jobArgs: args.slice(i + 1), configuration };
 }
 
 const FRAMEWORK_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -162,7 +164,7 @@ export function formatError(e: unknown): string {
 async function run(args: string[], cwd: string): Promise<number> {
   if (args.includes('-h') && args.indexOf('-h') < firstPositional(args)) return printUsage();
   if (args.includes('--help') && args.indexOf('--help') < firstPositional(args)) return printUsage();
-  const { jobFile, jobArgs, configuration } = parseRunArgs(args, cwd);
+  const { jobFile, jobFileArg, jobArgs, configuration } = parseRunArgs(args, cwd);
   const context: ExecutionContext = { configuration: configuration.toMap(), jobModule: jobFile, jobArgs, jobs: [], executeCount: 0 };
   setExecutionContext(context);
   process.argv = [process.argv[0]!, jobFile, ...jobArgs];
@@ -187,7 +189,7 @@ async function run(args: string[], cwd: string): Promise<number> {
   }
   if ((context.executeCount ?? 0) === 0) {
     throw new JobDefinitionError(
-      `Job file ${args[args.indexOf(jobArgs[0] ?? '') - 1] ?? jobFile} did not execute a job: build a pipeline with StreamExecutionEnvironment.getExecutionEnvironment() and call env.execute() (or executeAndCollect()).`,
+      `Job file ${jobFileArg} did not execute a job: build a pipeline with StreamExecutionEnvironment.getExecutionEnvironment() and call env.execute() (or executeAndCollect()).`,
     );
   }
   return 0;

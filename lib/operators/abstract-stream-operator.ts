@@ -1,6 +1,6 @@
 import type { Output, StreamOperator, StreamOperatorParameters } from '../runtime/operator.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
-import { asRichFunction } from '../api/functions.ts';
+import { asRichFunction, copyForSubtask } from '../api/functions.ts';
 
 /** Base of every built-in operator: keeps parameters and output, forwards watermarks. */
 export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT> {
@@ -29,8 +29,11 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
 
 /** An operator around a user function: opens and closes it when it is a rich function. */
 export abstract class AbstractUdfStreamOperator<OUT, F> extends AbstractStreamOperator<OUT> {
-  constructor(protected readonly userFunction: F) {
+  /** This subtask's own copy of the user's function (see copyForSubtask). */
+  protected readonly userFunction: F;
+  constructor(userFunction: F) {
     super();
+    this.userFunction = copyForSubtask(userFunction);
   }
   override open(): void {
     const rich = asRichFunction(this.userFunction);

@@ -6,7 +6,7 @@ export class StreamFilter<T> extends AbstractUdfStreamOperator<T, FilterFn<T>> {
   private readonly fn: (value: T) => boolean;
   constructor(userFunction: FilterFn<T>) {
     super(userFunction);
-    this.fn = toCallable(userFunction, 'filter', 'filter()');
+    this.fn = toCallable(this.userFunction, 'filter', 'filter()');
   }
   processElement(value: unknown, timestamp: number): void {
     if (this.fn(value as T)) this.output.collect(value as T, timestamp);

@@ -10,7 +10,7 @@ export class StreamFlatMap<IN, OUT> extends AbstractUdfStreamOperator<OUT, FlatM
   private timestamp = 0;
   constructor(userFunction: FlatMapFn<IN, OUT>) {
     super(userFunction);
-    this.fn = toCallable(userFunction, 'flatMap', 'flatMap()');
+    this.fn = toCallable(this.userFunction, 'flatMap', 'flatMap()');
   }
   collect(record: OUT): void {
     this.output.collect(record, this.timestamp);

@@ -24,7 +24,7 @@ export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T,
     private readonly maxParallelism: number,
   ) {
     super(userFunction);
-    this.reducer = toCallable(userFunction, 'reduce', 'reduce()');
+    this.reducer = toCallable(this.userFunction, 'reduce', 'reduce()');
   }
 
   override open(): void {

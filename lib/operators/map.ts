@@ -6,7 +6,7 @@ export class StreamMap<IN, OUT> extends AbstractUdfStreamOperator<OUT, MapFn<IN,
   private readonly fn: (value: IN) => OUT;
   constructor(userFunction: MapFn<IN, OUT>) {
     super(userFunction);
-    this.fn = toCallable(userFunction, 'map', 'map()');
+    this.fn = toCallable(this.userFunction, 'map', 'map()');
   }
   processElement(value: unknown, timestamp: number): void {
     this.output.collect(this.fn(value as IN), timestamp);

@@ -32,8 +32,8 @@ export class ProcessOperator<IN, OUT>
   private ts = NO_TIMESTAMP;
   constructor(userFunction: ProcessFn<IN, OUT>) {
     super(userFunction);
-    this.fn =
-      typeof userFunction === 'function' ? userFunction : userFunction.processElement.bind(userFunction);
+    const f = this.userFunction;
+    this.fn = typeof f === 'function' ? f : f.processElement.bind(f);
   }
   timestamp(): number | null {
     return this.ts === NO_TIMESTAMP ? null : this.ts;

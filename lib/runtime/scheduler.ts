@@ -57,8 +57,8 @@ export interface JobHandle {
 
 function mergeInto(target: Map<string, Accumulator<unknown, unknown>>, name: string, acc: Accumulator<unknown, unknown>): void {
   const existing = target.get(name);
-  if (existing) existing.merge(acc);
-  else target.set(name, acc);
+  if (existing === undefined) target.set(name, acc);
+  else if (existing !== acc) existing.merge(acc);
 }
 
 export function submitJob(graph: JobGraph, options: JobRunOptions): JobHandle {

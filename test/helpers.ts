@@ -1,0 +1,178 @@
+/** Shared helpers: run the CLI as a child process, temp dirs, real TCP servers on 127.0.0.1. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Sink, SinkWriter, SinkWriterContext } from '../lib/index.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const BIN = join(REPO_ROOT, 'bin', 'tidemark.mjs');
+export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `bin/tidemark.mjs <args>` with the current node; resolves (never rejects) with exit code and output. */
+export function runCli(args: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: options.cwd ?? REPO_ROOT, timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+  });
+}
+
+/** Non-empty lines of a text. */
+export function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l.length > 0);
+}
+
+const tempDirs: string[] = [];
+
+/** A fresh temp directory, removed by `removeTempDirs()`. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tidemark-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+export interface TestServer {
+  readonly port: number;
+  readonly server: Server;
+  /** Resolves with each accepted socket, in order. */
+  nextConnection(): Promise<Socket>;
+  close(): Promise<void>;
+}
+
+/** A TCP server on 127.0.0.1 with an ephemeral port; `onConnection` handles each client. */
+export async function startServer(onConnection: (socket: Socket) => void = () => {}): Promise<TestServer> {
+  const sockets = new Set<Socket>();
+  const accepted: Socket[] = [];
+  const waiting: Array<(s: Socket) => void> = [];
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    const w = waiting.shift();
+    if (w) w(socket);
+    else accepted.push(socket);
+    onConnection(socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+  return {
+    port: address.port,
+    server,
+    nextConnection: () => {
+      const s = accepted.shift();
+      return s ? Promise.resolve(s) : new Promise<Socket>((resolve) => waiting.push(resolve));
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A port on 127.0.0.1 where nothing listens (bound once, then released). */
+export async function closedPort(): Promise<number> {
+  const s = await startServer();
+  const port = s.port;
+  await s.close();
+  return port;
+}
+
+export interface Received<T> {
+  readonly subtask: number;
+  readonly parallelism: number;
+  readonly value: T;
+}
+
+/**
+ * A sink that records each value with the subtask (from SinkWriterContext) that received it.
+ * Only for inline mode, where every subtask shares this object.
+ */
+export class TaggingSink<T> implements Sink<T> {
+  readonly received: Array<Received<T>> = [];
+  createWriter(context: SinkWriterContext): SinkWriter<T> {
+    const subtask = context.getIndexOfSubtask();
+    const parallelism = context.currentParallelism();
+    const received = this.received;
+    return {
+      write(value: T) {
+        received.push({ subtask, parallelism, value });
+      },
+      flush() {},
+      close() {},
+    };
+  }
+  /** Values per subtask, in arrival order. */
+  bySubtask(): Map<number, T[]> {
+    const out = new Map<number, T[]>();
+    for (const r of this.received) {
+      const list = out.get(r.subtask) ?? [];
+      list.push(r.value);
+      out.set(r.subtask, list);
+    }
+    return out;
+  }
+}
+
+/** Groups values by a key (compared by JSON), keeping order within a key. */
+export function groupBy<T>(values: readonly T[], key: (v: T) => unknown): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const v of values) {
+    const k = JSON.stringify(key(v));
+    const list = out.get(k) ?? [];
+    list.push(v);
+    out.set(k, list);
+  }
+  return out;
+}
+
+/** Sorts a copy by JSON text, for comparing multisets. */
+export function sortedByJson<T>(values: readonly T[]): T[] {
+  return values
+    .map((v) => [JSON.stringify(v), v] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([, v]) => v);
+}
+
+/** The causes of an error, outermost first (following `.cause`). */
+export function causeChain(e: unknown): unknown[] {
+  const chain: unknown[] = [];
+  let cur: unknown = e;
+  while (cur !== undefined && chain.length < 20) {
+    chain.push(cur);
+    cur = cur instanceof Error ? (cur as Error & { cause?: unknown }).cause : undefined;
+  }
+  return chain;
+}
+
+/** Awaits a promise that must reject; returns the rejection reason. */
+export async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected the promise to reject, but it resolved');
+}
