@@ -88,31 +88,37 @@ export function epochNow(): number {
 
 /**
  * A sink that only counts and sums what it receives: the cheapest honest consumer, doing exactly
- * what the hand-written loops do per result. Writers created in this thread are kept in `writers`
- * (inline mode reads them after the job); a writer in a worker thread also posts its totals on the
+ * what the hand-written loops do per result. `total()` adds up the writers created in this thread
+ * (inline mode reads it after the job); a writer in a worker thread also posts its totals on the
  * BroadcastChannel `reportChannel` when it closes (threads mode: the job's main thread adds them up).
+ * The writer list lives in closures, so it is still shared if the runtime copies the sink object
+ * per subtask (as it copies user function objects).
  */
 export class ChecksumSink<T> implements Sink<T> {
-  readonly writers: ChecksumWriter<T>[] = [];
+  private readonly register: (writer: ChecksumWriter<T>) => void;
+  /** Sum over the writers created in this thread. */
+  readonly total: () => Checksum;
+
   constructor(
     private readonly valueOf: (value: T) => number,
     private readonly reportChannel?: string,
-  ) {}
+  ) {
+    const writers: ChecksumWriter<T>[] = [];
+    this.register = (w) => void writers.push(w);
+    this.total = () => {
+      const c: Checksum = { count: 0, sum: 0 };
+      for (const w of writers) {
+        c.count += w.count;
+        c.sum += w.sum;
+      }
+      return c;
+    };
+  }
 
   createWriter(context: SinkWriterContext): SinkWriter<T> {
     const w = new ChecksumWriter<T>(this.valueOf, context.getIndexOfSubtask(), this.reportChannel);
-    this.writers.push(w);
+    this.register(w);
     return w;
-  }
-
-  /** Sum over the writers of this thread. */
-  total(): Checksum {
-    const c: Checksum = { count: 0, sum: 0 };
-    for (const w of this.writers) {
-      c.count += w.count;
-      c.sum += w.sum;
-    }
-    return c;
   }
 }
 
@@ -159,8 +165,8 @@ function isWriterReport(m: unknown): m is WriterReport {
 
 /**
  * Listens (in the job's main thread) for `expected` writer reports on `name`. Start listening
- * before `execute()`; the promise rejects when the reports do not arrive within `timeoutMs` after
- * `deadlineFrom()` is called.
+ * before `execute()`; the promise rejects when the reports have not all arrived `timeoutMs` after
+ * `startDeadline(timeoutMs)` is called.
  */
 export function listenForReports(name: string, expected: number): { reports: Promise<WriterReport[]>; close: () => void; startDeadline: (timeoutMs: number) => void } {
   const channel = new BroadcastChannel(name);
@@ -220,6 +226,39 @@ export function handChain(n: number): Checksum {
   }
   return { count, sum };
 }
+
+/**
+ * (a) by hand, but calling the user functions through call sites that have seen many functions
+ * (megamorphic), so V8 can neither inline them nor optimize the record allocation away, just as it
+ * cannot inside a framework that passes records between operator objects. Diagnostic only: it shows
+ * how much of the gap to `handChain` is V8 inlining rather than framework overhead.
+ */
+export function handChainNotInlined(n: number): Checksum {
+  return chainThroughCallSites(n, toReading, isHigh, project, identity);
+}
+
+function chainThroughCallSites<R>(
+  n: number,
+  gen: (i: number) => R,
+  keep: (r: R) => boolean,
+  map: (r: R) => number,
+  valueOf: (x: number) => number,
+): Checksum {
+  let count = 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const r = gen(i);
+    if (!keep(r)) continue;
+    sum += valueOf(map(r));
+    count++;
+  }
+  return { count, sum };
+}
+
+// Make every call site in chainThroughCallSites megamorphic: once a call site has seen a second
+// function (distinct function literals, not closures of one), V8 no longer inlines there.
+chainThroughCallSites(64, (i) => [i], (r) => r[0]! > 1, (r) => r[0]! + 1, (x) => x - 1);
+chainThroughCallSites(64, (i) => ({ i }), (r) => r.i > 2, (r) => r.i * 2, (x) => x + 2);
 
 /** (b) by hand: the same generator, key selector and reducer, with a plain Map of sums. */
 export function handKeyedSum(n: number): Checksum {

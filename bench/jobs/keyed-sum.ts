@@ -12,28 +12,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { ParameterTool, StreamExecutionEnvironment } from '../../lib/index.ts';
 import { ChecksumSink, buildKeyedSumJob, epochNow, listenForReports, readingValue, type Reading, type WriterReport } from '../workload.ts';
-
-export const RESULT_PREFIX = 'BENCH_RESULT ';
-
-export interface KeyedSumResult {
-  n: number;
-  parallelism: number;
-  /** Wall time of `env.execute()`, ms: worker start-up, module evaluation in each worker, processing, shutdown. */
-  executeMs: number;
-  /** ms from calling execute() until the first batch reached a sink writer. */
-  firstBatchMs: number;
-  /** ms from the first batch at any sink writer until the last writer closed. */
-  processingMs: number;
-  count: number;
-  sum: number;
-  writers: number;
-}
-
-export interface KeyedSumFailure {
-  n: number;
-  parallelism: number;
-  error: string;
-}
+import { RESULT_PREFIX, type KeyedSumFailure, type KeyedSumResult } from './result.ts';
 
 const params = ParameterTool.fromArgs(process.argv);
 const n = params.getInt('n', 10_000_000);

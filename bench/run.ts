@@ -1,0 +1,335 @@
+/**
+ * `npm run bench` — what the framework costs over a hand-written loop.
+ *
+ *   npm run bench                          # N = 10 000 000 records per measurement
+ *   npm run bench -- --n 200000 --reps 2   # quick run
+ *   options: --n N  --reps R (measurements per row, best is reported; default 3)
+ *            --threads-n N (N for the threads rows; default --n)  --no-threads  --no-inline
+ *
+ * Rows:
+ *  (a) Source -> map -> filter -> map -> sink, chained, inline mode, parallelism 1.
+ *  (b) Source -> map -> keyBy -> reduce (running sum) -> sink, inline mode, parallelism 1.
+ *      Both against a hand-written loop in this process calling the same user functions on the
+ *      same records (bench/workload.ts) and adding up results as the sink does; ratio = framework
+ *      records/s / hand loop records/s.
+ *  (b) in threads mode at parallelism 1 and 2: bench/jobs/keyed-sum.ts in a child process, timed
+ *      around `env.execute()` inside the job (so worker start-up counts, process start-up does not);
+ *      ratio = p2 records/s / p1 records/s. The notes split execute() into start-up (until the first
+ *      batch reaches a sink) and processing, and give p2/p1 on processing time alone.
+ * A note on (a) also times the hand loop with the user functions behind megamorphic call sites, where
+ * V8 can inline nothing: the gap between the two hand loops is V8 inlining, not framework overhead.
+ * Progress goes to stderr, the table and notes to stdout.
+ * Checksums (count and sum of the sink's input) of every framework run must equal the hand loop's;
+ * otherwise the bench prints MISMATCH and exits 1. Missing a target is reported, not an error.
+ * This is not a test: vitest never picks it up (no *.test.ts / *.bench.ts file here).
+ */
+import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { ParameterTool, StreamExecutionEnvironment } from '../lib/index.ts';
+import {
+  ChecksumSink,
+  buildChainJob,
+  buildKeyedSumJob,
+  formatChecksum,
+  handChain,
+  handChainNotInlined,
+  handKeyedSum,
+  identity,
+  readingValue,
+  sameChecksum,
+  type Checksum,
+  type Reading,
+} from './workload.ts';
+import { RESULT_PREFIX, type KeyedSumFailure, type KeyedSumResult } from './jobs/result.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+const KEYED_SUM_JOB = fileURLToPath(new URL('./jobs/keyed-sum.ts', import.meta.url));
+const CHILD_TIMEOUT_MS = 60_000;
+
+const params = ParameterTool.fromArgs(process.argv);
+const N = params.getInt('n', 10_000_000);
+const REPS = params.getInt('reps', 3);
+const THREADS_N = params.getInt('threads-n', N);
+const RUN_INLINE = !params.has('no-inline');
+const RUN_THREADS = !params.has('no-threads');
+if (N < 1 || REPS < 1 || THREADS_N < 1) throw new RangeError('--n, --threads-n and --reps must be positive');
+
+interface Row {
+  case: string;
+  mode: string;
+  rate?: number;
+  handRate?: number;
+  ratio?: number;
+  ratioLabel?: string;
+  target?: number;
+  error?: string;
+  mismatch?: boolean;
+}
+
+const rows: Row[] = [];
+const notes: string[] = [];
+let mismatches = 0;
+
+/** False (and a MISMATCH line) when the framework's sink saw other results than the hand loop. */
+function checkChecksum(what: string, got: Checksum, expected: Checksum): boolean {
+  if (sameChecksum(got, expected)) return true;
+  mismatches++;
+  console.error(`MISMATCH ${what}: framework ${formatChecksum(got)} but hand loop ${formatChecksum(expected)}`);
+  return false;
+}
+
+function rateOf(n: number, ms: number): number {
+  return (n / ms) * 1000;
+}
+
+function fmtRate(r: number | undefined): string {
+  return r === undefined ? '-' : `${(r / 1e6).toFixed(2)} M/s`;
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+}
+
+function progress(msg: string): void {
+  process.stderr.write(`  ${msg}\n`);
+}
+
+// ---- inline: framework vs hand loop in this process --------------------------------------------------
+
+function inlineEnv(): StreamExecutionEnvironment {
+  return StreamExecutionEnvironment.getExecutionEnvironment({ 'execution.target': 'inline', 'parallelism.default': 1 });
+}
+
+async function frameworkChain(n: number): Promise<{ ms: number; checksum: Checksum }> {
+  const env = inlineEnv();
+  const sink = new ChecksumSink<number>(identity);
+  buildChainJob(env, n, sink);
+  const t0 = performance.now();
+  await env.execute('bench: map -> filter -> map');
+  return { ms: performance.now() - t0, checksum: sink.total() };
+}
+
+async function frameworkKeyedSum(n: number): Promise<{ ms: number; checksum: Checksum }> {
+  const env = inlineEnv();
+  const sink = new ChecksumSink<Reading>(readingValue);
+  buildKeyedSumJob(env, n, sink);
+  const t0 = performance.now();
+  await env.execute('bench: keyed running sum');
+  return { ms: performance.now() - t0, checksum: sink.total() };
+}
+
+function timeHand(fn: (n: number) => Checksum, n: number): { ms: number; checksum: Checksum } {
+  const t0 = performance.now();
+  const checksum = fn(n);
+  return { ms: performance.now() - t0, checksum };
+}
+
+async function inlineCase(
+  name: string,
+  target: number,
+  hand: (n: number) => Checksum,
+  framework: (n: number) => Promise<{ ms: number; checksum: Checksum }>,
+  notInlined?: (n: number) => Checksum,
+): Promise<Checksum> {
+  // Warm-up (JIT) on a smaller input, not counted.
+  const warm = Math.min(N, 1_000_000);
+  let same = checkChecksum(`${name} (warm-up)`, (await framework(warm)).checksum, hand(warm));
+  let bestHand = Number.POSITIVE_INFINITY;
+  let bestFramework = Number.POSITIVE_INFINITY;
+  let bestNotInlined = Number.POSITIVE_INFINITY;
+  let expected: Checksum | undefined;
+  for (let rep = 0; rep < REPS; rep++) {
+    const h = timeHand(hand, N);
+    const f = await framework(N);
+    expected ??= h.checksum;
+    same = checkChecksum(`${name} hand loop rep ${rep + 1}`, h.checksum, expected) && same;
+    same = checkChecksum(`${name} rep ${rep + 1}`, f.checksum, expected) && same;
+    bestHand = Math.min(bestHand, h.ms);
+    bestFramework = Math.min(bestFramework, f.ms);
+    let extra = '';
+    if (notInlined) {
+      const d = timeHand(notInlined, N);
+      same = checkChecksum(`${name} hand loop without inlining rep ${rep + 1}`, d.checksum, expected) && same;
+      bestNotInlined = Math.min(bestNotInlined, d.ms);
+      extra = `, hand without inlining ${fmtMs(d.ms)}`;
+    }
+    progress(`${name}: hand ${fmtMs(h.ms)}, framework ${fmtMs(f.ms)}${extra}`);
+  }
+  const rate = rateOf(N, bestFramework);
+  const handRate = rateOf(N, bestHand);
+  rows.push({ case: name, mode: 'inline p=1', rate, handRate, ratio: rate / handRate, ratioLabel: 'vs hand', target, mismatch: !same });
+  if (same) notes.push(`${name}: checksum ${formatChecksum(expected!)} (framework = hand loop)`);
+  if (notInlined) {
+    const d = rateOf(N, bestNotInlined);
+    notes.push(
+      `${name}: the same hand loop with the user functions called through megamorphic call sites (V8 cannot inline them ` +
+        `or drop the record allocation, as inside any framework): ${fmtRate(d)}; framework / that = ${(rate / d).toFixed(2)}`,
+    );
+  }
+  return expected!;
+}
+
+// ---- threads: the job module in a child process -------------------------------------------------------
+
+type ChildOutcome = { ok: true; result: KeyedSumResult } | { ok: false; error: string };
+
+function isKeyedSumResult(v: unknown): v is KeyedSumResult {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return ['n', 'parallelism', 'executeMs', 'firstBatchMs', 'processingMs', 'count', 'sum', 'writers'].every((k) => typeof r[k] === 'number');
+}
+
+function isKeyedSumFailure(v: unknown): v is KeyedSumFailure {
+  return typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>).error === 'string';
+}
+
+function runKeyedSumJob(n: number, parallelism: number, runId: string): Promise<ChildOutcome> {
+  return new Promise((resolve) => {
+    const child = spawn(TSX, [KEYED_SUM_JOB, '--n', String(n), '-p', String(parallelism), '--run-id', runId], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, CHILD_TIMEOUT_MS);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ ok: false, error: `could not start ${TSX}: ${e.message}` });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      let parsed: unknown;
+      try {
+        parsed = line === undefined ? undefined : JSON.parse(line.slice(RESULT_PREFIX.length));
+      } catch {
+        parsed = undefined;
+      }
+      if (code === 0 && isKeyedSumResult(parsed)) return resolve({ ok: true, result: parsed });
+      const tail = errorSummary(stderr);
+      const why = timedOut
+        ? `timed out after ${CHILD_TIMEOUT_MS / 1000} s`
+        : isKeyedSumFailure(parsed)
+          ? parsed.error
+          : `exit ${code ?? signal}${tail ? `: ${tail}` : ''}`;
+      resolve({ ok: false, error: why });
+    });
+  });
+}
+
+/** The error lines of a child's stderr (Node prints the source line and a caret first), else its last lines. */
+function errorSummary(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^Node\.js v\d/.test(l));
+  const errors = lines.filter((l) => /^(\[cause\]: )?[\w.]*(Error|Exception)\b[^:]*:/.test(l));
+  return (errors.length > 0 ? errors.slice(0, 3) : lines.slice(-3)).join(' | ');
+}
+
+async function threadsCase(name: string, expected: Checksum, handRate: number | undefined): Promise<void> {
+  const best = new Map<number, KeyedSumResult>();
+  const errors = new Map<number, string>();
+  const mismatched = new Set<number>();
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const p of [1, 2]) {
+      if (errors.has(p)) continue;
+      const out = await runKeyedSumJob(THREADS_N, p, `${process.pid}-${rep}-${p}`);
+      if (!out.ok) {
+        errors.set(p, out.error);
+        progress(`${name} threads p=${p}: FAILED ${out.error}`);
+        continue;
+      }
+      const r = out.result;
+      if (!checkChecksum(`${name} threads p=${p} rep ${rep + 1}`, r, expected)) mismatched.add(p);
+      progress(
+        `${name} threads p=${p}: execute ${fmtMs(r.executeMs)} (first batch at sink after ${fmtMs(r.firstBatchMs)}, processing ${fmtMs(r.processingMs)})`,
+      );
+      const prev = best.get(p);
+      if (prev === undefined || r.executeMs < prev.executeMs) best.set(p, r);
+    }
+  }
+  const p1 = best.get(1);
+  const p2 = best.get(2);
+  for (const p of [1, 2]) {
+    const r = best.get(p);
+    const row: Row = { case: name, mode: `threads p=${p}`, handRate, error: errors.get(p), mismatch: mismatched.has(p) };
+    if (r) row.rate = rateOf(THREADS_N, r.executeMs);
+    if (p === 2) {
+      row.target = 1.5;
+      row.ratioLabel = 'p2/p1';
+      if (p1 && p2) row.ratio = rateOf(THREADS_N, p2.executeMs) / rateOf(THREADS_N, p1.executeMs);
+    }
+    rows.push(row);
+    if (r) {
+      notes.push(
+        `${name} threads p=${p}: execute() ${fmtMs(r.executeMs)} = ${fmtMs(r.firstBatchMs)} until the first batch reached a sink ` +
+          `(workers start, each re-evaluates the job module) + ${fmtMs(r.processingMs)} processing (${fmtRate(rateOf(THREADS_N, r.processingMs))}) + rest`,
+      );
+    }
+  }
+  if (p1 && p2) {
+    notes.push(`${name} threads p2/p1 on processing time alone (start-up excluded): ${(p1.processingMs / p2.processingMs).toFixed(2)}`);
+  }
+}
+
+// ---- main ----------------------------------------------------------------------------------------------
+
+const CHAIN = '(a) map->filter->map';
+const KEYED = '(b) keyBy->reduce';
+const started = performance.now();
+console.log(
+  `tidemark bench: N=${N.toLocaleString('en-US')} records (threads rows: ${THREADS_N.toLocaleString('en-US')}), best of ${REPS}; ` +
+    `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
+);
+
+const load = loadavg()[0]!;
+if (load > cpus().length * 0.5) {
+  console.log(`WARNING: load average ${load.toFixed(2)} on ${cpus().length} CPUs before the bench started: other processes may compete, numbers may be low and noisy.`);
+}
+
+let keyedExpected: Checksum | undefined;
+let keyedHandRate: number | undefined;
+if (RUN_INLINE) {
+  await inlineCase(CHAIN, 0.5, handChain, frameworkChain, handChainNotInlined);
+  keyedExpected = await inlineCase(KEYED, 0.4, handKeyedSum, frameworkKeyedSum);
+  keyedHandRate = rows[rows.length - 1]!.handRate;
+}
+if (RUN_THREADS) {
+  if (keyedExpected === undefined || THREADS_N !== N) {
+    handKeyedSum(Math.min(THREADS_N, 1_000_000)); // warm-up
+    const h = timeHand(handKeyedSum, THREADS_N);
+    keyedExpected = h.checksum;
+    keyedHandRate ??= rateOf(THREADS_N, h.ms);
+  }
+  await threadsCase(KEYED, keyedExpected, keyedHandRate);
+}
+
+// ---- table ---------------------------------------------------------------------------------------------
+
+const header = ['case', 'mode', 'records/s', 'hand loop records/s', 'ratio', 'target', 'ok?'];
+const table: string[][] = rows.map((r) => {
+  const ratio = r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)} (${r.ratioLabel})`;
+  const target = r.target === undefined ? '-' : `>= ${r.target}`;
+  const ok = r.mismatch ? 'MISMATCH' : r.error !== undefined ? 'ERROR' : r.target === undefined || r.ratio === undefined ? '-' : r.ratio >= r.target ? 'yes' : 'NO';
+  return [r.case, r.mode, r.error !== undefined && r.rate === undefined ? 'failed' : fmtRate(r.rate), fmtRate(r.handRate), ratio, target, ok];
+});
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+console.log('');
+console.log(line(header));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const row of table) console.log(line(row));
+console.log('');
+for (const n of notes) console.log(`- ${n}`);
+for (const r of rows) if (r.error !== undefined) console.log(`- ERROR ${r.case} ${r.mode}: ${r.error}`);
+console.log(`- total bench time ${fmtMs(performance.now() - started)}`);
+if (mismatches > 0) {
+  console.log(`MISMATCH: ${mismatches} checksum(s) differ between the framework and the hand loop (see above)`);
+  process.exitCode = 1;
+}
