@@ -9,6 +9,12 @@ export class StreamFilter<T> extends AbstractUdfStreamOperator<T, FilterFn<T>> {
     this.fn = toCallable(this.userFunction, 'filter', 'filter()');
   }
   processElement(value: unknown, timestamp: number): void {
-    if (this.fn(value as T)) this.output.collect(value as T, timestamp);
+    let keep: boolean;
+    try {
+      keep = this.fn(value as T);
+    } catch (e) {
+      throw this.userError(e);
+    }
+    if (keep) this.output.collect(value as T, timestamp);
   }
 }

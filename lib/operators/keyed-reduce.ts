@@ -36,9 +36,14 @@ export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T,
 
   processElement(value: unknown, timestamp: number): void {
     const backend = this.backend;
-    backend.setCurrentKey(this.keySelector(value as T));
-    const current = this.state.value();
-    const next = current === undefined ? (value as T) : this.reducer(current, value as T);
+    let next: T;
+    try {
+      backend.setCurrentKey(this.keySelector(value as T));
+      const current = this.state.value();
+      next = current === undefined ? (value as T) : this.reducer(current, value as T);
+    } catch (e) {
+      throw this.userError(e);
+    }
     this.state.update(next);
     if (this.batchMode) {
       this.lastTimestamp.set(backend.currentCanonicalKey, timestamp);

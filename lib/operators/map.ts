@@ -9,6 +9,12 @@ export class StreamMap<IN, OUT> extends AbstractUdfStreamOperator<OUT, MapFn<IN,
     this.fn = toCallable(this.userFunction, 'map', 'map()');
   }
   processElement(value: unknown, timestamp: number): void {
-    this.output.collect(this.fn(value as IN), timestamp);
+    let result: OUT;
+    try {
+      result = this.fn(value as IN);
+    } catch (e) {
+      throw this.userError(e);
+    }
+    this.output.collect(result, timestamp);
   }
 }

@@ -24,12 +24,10 @@ export abstract class ProcessFunction<IN, OUT> extends AbstractRichFunction {
 export type ProcessFn<IN, OUT> = ProcessFunction<IN, OUT> | ((value: IN, ctx: ProcessContext, out: Collector<OUT>) => void);
 
 /** Runs a ProcessFunction; the operator is both its Context and its Collector. */
-export class ProcessOperator<IN, OUT>
-  extends AbstractUdfStreamOperator<OUT, ProcessFn<IN, OUT>>
-  implements ProcessContext, Collector<OUT>
-{
+export class ProcessOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, ProcessFn<IN, OUT>> implements ProcessContext {
   private readonly fn: (value: IN, ctx: ProcessContext, out: Collector<OUT>) => void;
   private ts = NO_TIMESTAMP;
+  private readonly collector: Collector<OUT> = { collect: (record: OUT) => this.output.collect(record, this.ts) };
   constructor(userFunction: ProcessFn<IN, OUT>) {
     super(userFunction);
     const f = this.userFunction;
@@ -38,11 +36,12 @@ export class ProcessOperator<IN, OUT>
   timestamp(): number | null {
     return this.ts === NO_TIMESTAMP ? null : this.ts;
   }
-  collect(record: OUT): void {
-    this.output.collect(record, this.ts);
-  }
   processElement(value: unknown, timestamp: number): void {
     this.ts = timestamp;
-    this.fn(value as IN, this, this);
+    try {
+      this.fn(value as IN, this, this.collector);
+    } catch (e) {
+      throw this.userError(e);
+    }
   }
 }

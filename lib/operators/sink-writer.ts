@@ -30,7 +30,11 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<never> impleme
 
   processElement(value: unknown, timestamp: number): void {
     this.recordTimestamp = timestamp;
-    this.writer.write(value as T, this);
+    try {
+      this.writer.write(value as T, this);
+    } catch (e) {
+      throw this.userError(e);
+    }
   }
 
   override processWatermark(watermark: number): void {

@@ -16,7 +16,12 @@ export class TimestampsAndWatermarksOperator<T> extends AbstractStreamOperator<T
       this.output.collect(value as T, timestamp);
       return;
     }
-    const ts = assigner(value as T, timestamp);
+    let ts: number;
+    try {
+      ts = assigner(value as T, timestamp);
+    } catch (e) {
+      throw this.userError(e);
+    }
     if (typeof ts !== 'number' || Number.isNaN(ts)) {
       throw new TypeError(`The timestamp assigner returned ${String(ts)} for ${JSON.stringify(value)}; it must return epoch milliseconds`);
     }

@@ -79,7 +79,7 @@ class RecordWriterOutput implements Output<unknown> {
   }
 }
 
-/** A direct call into the next operator of the chain; attributes errors to that operator. */
+/** Calls into a chained operator that is not itself an Output; attributes its errors. */
 class ChainingOutput implements Output<unknown> {
   constructor(
     private readonly operator: StreamOperator<unknown>,
@@ -113,6 +113,11 @@ class BroadcastingOutput implements Output<unknown> {
 }
 
 const DISCARD: Output<unknown> = { collect() {}, emitWatermark() {} };
+
+function isOutput(op: StreamOperator<unknown>): op is StreamOperator<unknown> & Output<unknown> {
+  const o = op as Partial<Output<unknown>>;
+  return typeof o.collect === 'function' && typeof o.emitWatermark === 'function';
+}
 
 export type TaskState = 'created' | 'running' | 'finishing' | 'finished' | 'failed' | 'canceled';
 
@@ -168,7 +173,9 @@ export abstract class StreamTask {
     for (const node of this.vertex.nodes) {
       const outs: Output<unknown>[] = [];
       for (const next of this.vertex.chainedOutputs.get(node.id) ?? []) {
-        outs.push(new ChainingOutput(opByNode.get(next.id)!, next.name, this.info));
+        const op = opByNode.get(next.id)!;
+        // Built-in operators are Outputs themselves (a direct call); others get an adapter.
+        outs.push(isOutput(op) ? op : new ChainingOutput(op, next.name, this.info));
       }
       outputs.forEach((o, i) => {
         if (o.sourceNode === node) outs.push(new RecordWriterOutput(this.writers[i]!));

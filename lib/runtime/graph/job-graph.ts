@@ -138,9 +138,14 @@ export function buildJobGraph(jobName: string, sinks: Transformation[], options:
   for (const s of sinks) physical(s);
 
   // Chaining.
+  // A keyed (hash) or rebalancing edge between two single-subtask operators routes every record to
+  // subtask 0 anyway: it is a forward edge, so it chains (Flink keeps a network hop there).
+  const isForward = (e: StreamEdge): boolean =>
+    e.partitioner.kind === 'forward' ||
+    (e.source.parallelism === 1 && e.target.parallelism === 1 && e.partitioner.kind !== 'broadcast');
   const isChainable = (e: StreamEdge): boolean =>
     options.chainingEnabled &&
-    e.partitioner.kind === 'forward' &&
+    isForward(e) &&
     e.target.inEdges.length === 1 &&
     e.source.parallelism === e.target.parallelism &&
     e.target.chainingStrategy === 'ALWAYS' &&
