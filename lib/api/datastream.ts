@@ -3,7 +3,8 @@
  * to the environment's plan; nothing runs until `env.execute()` or `executeAndCollect()`.
  * (KeyedStream extends DataStream, so both live in this file to avoid an import cycle.)
  */
-import { Observable } from 'rxjs';
+import { createRequire } from 'node:module';
+import type { Observable } from 'rxjs';
 import type { StreamExecutionEnvironment } from './environment.ts';
 import type { Sink } from './connector.ts';
 import {
@@ -250,7 +251,9 @@ export class DataStream<T> {
    */
   toObservable(): Observable<T> {
     const env = this.environment;
-    return new Observable<T>((subscriber) => {
+    // rxjs loads on first use: jobs that do not use it (and every worker thread) skip its import cost.
+    const rx = createRequire(import.meta.url)('rxjs') as typeof import('rxjs');
+    return new rx.Observable<T>((subscriber) => {
       const sinkId = env.registerCollectSink(
         (values) => {
           for (const v of values) subscriber.next(v as T);

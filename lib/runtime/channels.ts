@@ -5,13 +5,16 @@
  * of batch credits; a producer whose channel has no credit stops taking input until the consumer
  * returns credit, so a slow sink slows the source and memory stays bounded.
  */
-import type { MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { decodeBatch, encodeBatch, type WireBatch } from './codec.ts';
 import type { StreamBatch } from './elements.ts';
 import type { PartitionerSpec } from './graph/transformation.ts';
 import { assignKeyToParallelOperator } from '../state/key-groups.ts';
 
 /** Batches a consumer accepts before returning credit. */
 export const CHANNEL_CREDITS = 4;
+/** Across threads a credit comes back later (another thread's turn), so more batches are in flight. */
+export const REMOTE_CHANNEL_CREDITS = 32;
 
 export interface OutputChannel {
   push(batch: StreamBatch): void;
@@ -55,11 +58,11 @@ export class LocalChannel implements OutputChannel, InputChannel {
 }
 
 /** Message on a cross-thread channel port: a batch one way, credit the other. */
-type PortMessage = StreamBatch | { credit: number };
+type PortMessage = WireBatch | { credit: number };
 
 /** Producer end of a channel to another worker thread. */
 export class RemoteOutputChannel implements OutputChannel {
-  private credit = CHANNEL_CREDITS;
+  private credit = REMOTE_CHANNEL_CREDITS;
   constructor(
     private readonly port: MessagePort,
     wakeup: Wakeup,
@@ -71,9 +74,15 @@ export class RemoteOutputChannel implements OutputChannel {
   }
   push(batch: StreamBatch): void {
     this.credit--;
-    this.port.postMessage(batch);
+    const { message, transfer } = encodeBatch(batch);
+    this.port.postMessage(message, transfer);
   }
   hasCredit(): boolean {
+    if (this.credit > 0) return true;
+    // Take returned credit now rather than on this thread's next event-loop turn.
+    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
+      this.credit += (m.message as { credit: number }).credit;
+    }
     return this.credit > 0;
   }
   close(): void {
@@ -90,7 +99,7 @@ export class RemoteInputChannel implements InputChannel {
     wakeup: Wakeup,
   ) {
     port.on('message', (m: PortMessage) => {
-      this.queue.push(m as StreamBatch);
+      this.queue.push(decodeBatch(m as WireBatch));
       wakeup();
     });
   }
@@ -106,7 +115,12 @@ export class RemoteInputChannel implements InputChannel {
     return b;
   }
   hasData(): boolean {
-    return this.head < this.queue.length;
+    if (this.head < this.queue.length) return true;
+    // Take a waiting batch now rather than on this thread's next event-loop turn.
+    const m = receiveMessageOnPort(this.port);
+    if (m === undefined) return false;
+    this.queue.push(decodeBatch(m.message as WireBatch));
+    return true;
   }
   close(): void {
     this.port.close();

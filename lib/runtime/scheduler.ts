@@ -158,6 +158,7 @@ function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slot
   const start = performance.now();
   const workers: Worker[] = [];
   let finished = 0;
+  let ready = 0;
   let settle!: { resolve: (r: JobRunResult) => void; reject: (e: unknown) => void };
   const result = new Promise<JobRunResult>((resolve, reject) => (settle = { resolve, reject }));
 
@@ -198,6 +199,9 @@ function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slot
           break;
         case 'accumulators':
           for (const a of m.accumulators) mergeInto(accumulators, a.name, accumulatorFromValue(a.kind, a.value));
+          break;
+        case 'ready':
+          if (++ready === slots) for (const w of workers) w.postMessage({ type: 'start' });
           break;
         case 'finished':
           if (++finished === slots && status === 'RUNNING') void stopAll().then(done);

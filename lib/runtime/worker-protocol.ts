@@ -26,8 +26,9 @@ export interface SerializedError {
 export type WorkerMessage =
   | { type: 'collect'; sinkId: string; values: unknown[] }
   | { type: 'accumulators'; accumulators: Array<{ name: string; kind: string; value: unknown }> }
+  | { type: 'ready' }
   | { type: 'finished' }
   | { type: 'canceled' }
   | { type: 'failed'; error: SerializedError };
 
-export type MasterMessage = { type: 'cancel' };
+export type MasterMessage = { type: 'cancel' } | { type: 'start' };

@@ -34,6 +34,8 @@ function serializeError(e: unknown): SerializedError {
 }
 
 let executor: TaskExecutor | undefined;
+let start!: () => void;
+const startSignal = new Promise<void>((resolve) => (start = resolve));
 let running: Promise<void> | undefined;
 let executeCalls = 0;
 let ran = false;
@@ -86,7 +88,9 @@ const hook: WorkerHook = {
       },
     );
     ex.setTasks(tasks);
-    running = ex.run().then(
+    // Deployed: run once every slot is, so no subtask waits for a sibling's start-up.
+    post({ type: 'ready' });
+    running = startSignal.then(() => ex.run()).then(
       async () => {
         await stdoutDrained();
         post({ type: 'finished' });
@@ -101,7 +105,9 @@ const hook: WorkerHook = {
 };
 
 port.on('message', (m: MasterMessage) => {
+  if (m.type === 'start') start();
   if (m.type === 'cancel') {
+    start();
     executor?.cancel();
     void (running ?? Promise.resolve()).finally(async () => {
       await stdoutDrained();
