@@ -169,20 +169,23 @@ export class TextFileSink<T> implements Sink<T> {
     }
   }
 
+  /** Once per job, before the writers: refuse or remove what is at the path; a directory for p > 1. */
+  initializeGlobal(parallelism: number): void {
+    if (existsSync(this.path)) {
+      if (this.writeMode === 'NO_OVERWRITE') {
+        throw new Error(
+          `File or directory ${this.path} already exists. Existing files and directories are not overwritten in NO_OVERWRITE mode. Use OVERWRITE mode to overwrite existing files and directories.`,
+        );
+      }
+      rmSync(this.path, { recursive: true, force: true });
+    }
+    if (parallelism > 1) mkdirSync(this.path, { recursive: true });
+  }
+
   createWriter(context: SinkWriterContext): SinkWriter<T> {
     const parallel = context.currentParallelism() > 1;
     const file = parallel ? join(this.path, String(context.getIndexOfSubtask() + 1)) : this.path;
-    const exists = existsSync(file) || (!parallel && existsSync(this.path));
-    if (exists && this.writeMode === 'NO_OVERWRITE') {
-      throw new Error(
-        `File or directory ${file} already exists. Existing files and directories are not overwritten in NO_OVERWRITE mode. Use OVERWRITE mode to overwrite existing files and directories.`,
-      );
-    }
-    if (parallel) {
-      if (existsSync(this.path) && !statSync(this.path).isDirectory()) rmSync(this.path, { force: true });
-      mkdirSync(this.path, { recursive: true });
-    }
-    else if (exists && statSync(this.path).isDirectory()) rmSync(this.path, { recursive: true, force: true });
+    if (parallel) mkdirSync(this.path, { recursive: true }); // a sink used without initializeGlobal
     let fd: number;
     try {
       fd = openSync(file, 'w');

@@ -21,6 +21,7 @@ class SocketTextReader implements SourceReader<string> {
   private ended = false;
   private failure: Error | null = null;
   private waiter: (() => void) | null = null;
+  private abortStart: (() => void) | null = null;
 
   constructor(
     private readonly host: string,
@@ -30,8 +31,10 @@ class SocketTextReader implements SourceReader<string> {
 
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: this.host, port: this.port });
+      // Kept from the first moment, so close() during the connect attempt does not leak it.
+      const socket = (this.socket = connect({ host: this.host, port: this.port }));
       socket.setEncoding('utf8');
+      this.abortStart = () => reject(new SocketSourceError(`Socket source ${this.host}:${this.port} was closed while connecting`));
       const onConnectError = (e: NodeJS.ErrnoException): void => {
         const why = e.code === 'ECONNREFUSED' ? 'connection refused' : e.message;
         reject(new SocketSourceError(`Could not connect to socket ${this.host}:${this.port}: ${why}${e.code ? ` (${e.code})` : ''}`));
@@ -39,7 +42,7 @@ class SocketTextReader implements SourceReader<string> {
       socket.once('error', onConnectError);
       socket.once('connect', () => {
         socket.off('error', onConnectError);
-        this.socket = socket;
+        this.abortStart = null;
         socket.on('data', (chunk: string) => this.onData(chunk));
         socket.on('end', () => {
           if (this.partial !== '') this.lines.push(this.partial);
@@ -71,7 +74,6 @@ class SocketTextReader implements SourceReader<string> {
   }
 
   pollNext(output: ReaderOutput<string>): InputStatus {
-    if (this.failure) throw this.failure;
     if (this.next < this.lines.length) {
       output.collect(this.lines[this.next++]!);
       if (this.next === this.lines.length) {
@@ -81,6 +83,8 @@ class SocketTextReader implements SourceReader<string> {
       }
       return 'MORE_AVAILABLE';
     }
+    // Lines received before a connection error are emitted first; then the error fails the job.
+    if (this.failure) throw this.failure;
     return this.ended ? 'END_OF_INPUT' : 'NOTHING_AVAILABLE';
   }
 
@@ -92,6 +96,8 @@ class SocketTextReader implements SourceReader<string> {
   close(): void {
     this.socket?.destroy();
     this.socket = null;
+    this.abortStart?.();
+    this.abortStart = null;
     this.notify();
   }
 }

@@ -103,6 +103,12 @@ export const CoreOptions = {
       return n;
     },
   } as ConfigOption<number>,
+  REGISTRATION_TIMEOUT: {
+    key: 'taskmanager.registration.timeout',
+    description: 'How long (ms) the threads target waits for every worker to evaluate the job module and deploy its subtasks.',
+    defaultValue: () => 60_000,
+    parse: positiveInt('taskmanager.registration.timeout'),
+  } as ConfigOption<number>,
   JOB_MODULE: {
     key: 'pipeline.job-module',
     description: 'Module that defines the job; worker threads evaluate it to rebuild the job graph.',

@@ -77,6 +77,11 @@ export interface SinkWriter<T> {
 
 export interface Sink<T> {
   createWriter(context: SinkWriterContext): SinkWriter<T>;
+  /**
+   * Called once per job, by the client, before any writer exists (Flink's
+   * OutputFormat.initializeGlobal): prepare or clean the destination for `parallelism` writers.
+   */
+  initializeGlobal?(parallelism: number): void;
   /** A sink that must run as one subtask (a single file, say). */
   readonly nonParallel?: boolean;
 }

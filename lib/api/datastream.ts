@@ -44,7 +44,7 @@ export class DataStream<T> {
   }
 
   /** @internal */
-  protected transform<R>(name: string, factory: OperatorFactory, keyed = false, isSink = false): SingleOutputStreamOperator<R> {
+  protected transform<R>(name: string, factory: OperatorFactory, keyed = false, isSink = false, sink?: Sink<unknown>): SingleOutputStreamOperator<R> {
     const t: Transformation = {
       kind: 'operator',
       id: this.environment.nextTransformationId(),
@@ -55,6 +55,7 @@ export class DataStream<T> {
       factory,
       keyed,
       isSink,
+      sink,
     };
     return new SingleOutputStreamOperator<R>(this.environment, t);
   }
@@ -175,15 +176,15 @@ export class DataStream<T> {
   }
 
   /** @internal */
-  addSink(name: string, factory: OperatorFactory, nonParallel = false): DataStreamSink<T> {
-    const op = this.transform<never>(name, factory, false, true);
+  addSink(name: string, factory: OperatorFactory, nonParallel = false, sink?: Sink<T>): DataStreamSink<T> {
+    const op = this.transform<never>(name, factory, false, true, sink as Sink<unknown> | undefined);
     this.environment.addSinkTransformation(op.transformation);
     return new DataStreamSink<T>(op.transformation, nonParallel);
   }
 
   /** Writes records to a Sink (Flink's sinkTo). */
   sinkTo(sink: Sink<T>, name = 'Sink'): DataStreamSink<T> {
-    const s = this.addSink(name, () => new SinkWriterOperator(sink) as never, sink.nonParallel === true);
+    const s = this.addSink(name, () => new SinkWriterOperator(sink) as never, sink.nonParallel === true, sink);
     if (sink.nonParallel) s.transformation.parallelism = 1;
     return s;
   }

@@ -15,7 +15,7 @@ import { WatermarkStrategy } from '../time/watermark-strategy.ts';
 import type { Transformation } from '../runtime/graph/transformation.ts';
 import { buildJobGraph } from '../runtime/graph/job-graph.ts';
 import { submitJob, type JobHandle, type JobStatus } from '../runtime/scheduler.ts';
-import { getExecutionContext, getWorkerHook } from '../runtime/context.ts';
+import { getExecutionContext, getWorkerHook, setExecutionContext } from '../runtime/context.ts';
 import { CollectionSource, NumberSequenceSource } from '../../connectors/collection/index.ts';
 import { TextLineSource } from '../../connectors/file/index.ts';
 import { SocketTextSource } from '../../connectors/socket/index.ts';
@@ -182,6 +182,16 @@ export class StreamExecutionEnvironment {
     this.sinks = [];
     this.transformations = [];
     this.collectListeners = new Map();
+    try {
+      return await this.submit(jobName, sinks, listeners);
+    } catch (e) {
+      // A job refused before it ran still ends its collect sinks (toObservable errors, not hangs).
+      for (const l of listeners.values()) l.onEnd?.(e);
+      throw e;
+    }
+  }
+
+  private async submit(jobName: string, sinks: Transformation[], listeners: Map<string, CollectListener>): Promise<JobClient> {
     const config = this.configuration;
     const maxP = config.get(CoreOptions.MAX_PARALLELISM);
     const graph = buildJobGraph(jobName, sinks, {
@@ -197,27 +207,44 @@ export class StreamExecutionEnvironment {
         "Detected an UNBOUNDED source with the 'execution.runtime-mode' set to 'BATCH'. This combination is not allowed, please set the 'execution.runtime-mode' to STREAMING or AUTOMATIC",
       );
     }
-    const context = getExecutionContext();
-    const jobIndex = context ? (context.executeCount = (context.executeCount ?? 0) + 1) - 1 : 0;
+    let context = getExecutionContext();
+    if (!context) setExecutionContext((context = { configuration: {} })); // counts execute() calls
+    const jobIndex = (context.executeCount = (context.executeCount ?? 0) + 1) - 1;
+    // Only a job module (CLI or worker) can have later jobs that replay earlier results.
+    const record = context.jobModule !== undefined;
 
     const worker = getWorkerHook();
     if (worker) {
       const r = worker.runGraph(graph, mode);
-      if (r === 'skip') return finishedClient(jobName);
+      if ('skip' in r) {
+        for (const [id, l] of listeners) {
+          for (const chunk of r.skip[id] ?? []) l.onValues(chunk);
+          l.onEnd?.();
+        }
+        return finishedClient(jobName);
+      }
       await r; // never resolves: the worker runs until its master stops it
     }
+    // What this job's collect sinks receive, kept (by reference) for workers of later jobs.
+    const collected: Record<string, unknown[][]> = {};
+    if (record) (context.collected ??= [])[jobIndex] = collected;
 
     const handle: JobHandle = submitJob(graph, {
       target: config.get(CoreOptions.TARGET),
       numberOfTaskSlots: config.get(CoreOptions.NUMBER_OF_TASK_SLOTS),
       runtimeMode: mode,
-      jobModule: config.contains(CoreOptions.JOB_MODULE) ? config.get(CoreOptions.JOB_MODULE) : context?.jobModule ?? process.argv[1],
-      jobArgs: context?.jobArgs ?? process.argv.slice(2),
+      jobModule: config.contains(CoreOptions.JOB_MODULE) ? config.get(CoreOptions.JOB_MODULE) : context.jobModule ?? process.argv[1],
+      jobArgs: context.jobArgs ?? process.argv.slice(2),
       configuration: config.toMap(),
       jobIndex,
-      onCollect: (id, values) => listeners.get(id)?.onValues(values),
+      registrationTimeout: config.get(CoreOptions.REGISTRATION_TIMEOUT),
+      collected: context.collected?.slice(0, jobIndex),
+      onCollect: (id, values) => {
+        if (record) (collected[id] ??= []).push(values);
+        listeners.get(id)?.onValues(values);
+      },
     });
-    context?.jobs?.push(handle);
+    context.jobs?.push(handle);
     const result = handle.result.then(
       (r) => {
         for (const l of listeners.values()) l.onEnd?.();

@@ -183,6 +183,12 @@ async function run(args: string[], cwd: string): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     await import(pathToFileURL(jobFile).href);
+    // A module that does not await execute() (CommonJS has no top-level await) returns while its
+    // jobs run: keep Ctrl-C handling until they end, and report a failure nobody awaited.
+    const running = (context.jobs ?? []).filter((j) => j.status() === 'RUNNING');
+    const results = await Promise.allSettled(running.map((j) => j.result));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -56,14 +56,19 @@ export abstract class AbstractUdfStreamOperator<OUT, F> extends AbstractStreamOp
     super();
     this.userFunction = copyForSubtask(userFunction);
   }
+  private opened = false;
   override open(): void {
     const rich = asRichFunction(this.userFunction);
     if (rich) {
       rich.setRuntimeContext?.(this.parameters.runtimeContext);
+      this.opened = true;
       rich.open?.({});
     }
   }
+  /** Closes the function if it was opened (a task that failed at start-up never opened some). */
   override close(): void | Promise<void> {
+    if (!this.opened) return;
+    this.opened = false;
     asRichFunction(this.userFunction)?.close?.();
   }
 }

@@ -7,6 +7,7 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<never> impleme
   private writer!: SinkWriter<T>;
   private recordTimestamp = NO_TIMESTAMP;
   private pendingFlush: Promise<void> | null = null;
+  private flushError: unknown = undefined;
 
   constructor(private readonly sink: Sink<T>) {
     super();
@@ -42,22 +43,32 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<never> impleme
   }
 
   endOfBatch(): void {
+    if (this.flushError !== undefined) throw this.userError(this.flushError);
     const r = this.writer.flush(false);
     if (r && typeof (r as Promise<void>).then === 'function') {
-      const p: Promise<void> = (r as Promise<void>).then(() => {
-        if (this.pendingFlush === p) this.pendingFlush = null;
-      });
+      // Never an unhandled rejection: the error is kept and fails the task at its next step.
+      const p: Promise<void> = Promise.resolve(r).then(
+        () => {
+          if (this.pendingFlush === p) this.pendingFlush = null;
+        },
+        (e: unknown) => {
+          if (this.pendingFlush === p) this.pendingFlush = null;
+          this.flushError = e;
+        },
+      );
       this.pendingFlush = p;
     }
   }
 
   availability(): Promise<void> | null {
+    if (this.flushError !== undefined) return Promise.reject(this.userError(this.flushError));
     if (this.pendingFlush) return this.pendingFlush;
     return this.writer.isAvailable ? this.writer.isAvailable() : null;
   }
 
   async finish(): Promise<void> {
     if (this.pendingFlush) await this.pendingFlush;
+    if (this.flushError !== undefined) throw this.userError(this.flushError);
     await this.writer.flush(true);
   }
 

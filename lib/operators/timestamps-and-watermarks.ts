@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import { MAX_WATERMARK } from '../runtime/elements.ts';
 import type { TimestampAssigner } from '../time/watermark-strategy.ts';
@@ -23,7 +24,9 @@ export class TimestampsAndWatermarksOperator<T> extends AbstractStreamOperator<T
       throw this.userError(e);
     }
     if (typeof ts !== 'number' || Number.isNaN(ts)) {
-      throw new TypeError(`The timestamp assigner returned ${String(ts)} for ${JSON.stringify(value)}; it must return epoch milliseconds`);
+      throw this.userError(
+        new TypeError(`The timestamp assigner returned ${String(ts)} for ${inspect(value, { breakLength: Infinity })}; it must return epoch milliseconds`),
+      );
     }
     this.output.collect(value as T, ts);
   }

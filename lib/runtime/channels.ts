@@ -9,6 +9,8 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { decodeBatch, encodeBatch, type WireBatch } from './codec.ts';
 import type { StreamBatch } from './elements.ts';
 import type { PartitionerSpec } from './graph/transformation.ts';
+import { inspect } from 'node:util';
+import { UserCodeError } from './errors.ts';
 import { assignKeyToParallelOperator } from '../state/key-groups.ts';
 
 /** Batches a consumer accepts before returning credit. */
@@ -158,15 +160,32 @@ class RandomSelector implements ChannelSelector {
   }
 }
 
+/** The key selector of a keyBy threw (or returned something that is not a key). */
+export class KeyExtractionError extends Error {
+  override name = 'KeyExtractionError';
+}
+
 /** keyBy: key -> key group -> the subtask owning that group. */
 class KeyGroupSelector implements ChannelSelector {
   constructor(
     private readonly keySelector: (value: unknown) => unknown,
     private readonly maxParallelism: number,
     private readonly parallelism: number,
+    private readonly targetName: string,
+    private readonly producerIndex: number,
+    private readonly producerParallelism: number,
   ) {}
   selectChannel(value: unknown): number {
-    return assignKeyToParallelOperator(this.keySelector(value), this.maxParallelism, this.parallelism);
+    try {
+      return assignKeyToParallelOperator(this.keySelector(value), this.maxParallelism, this.parallelism);
+    } catch (e) {
+      // The key selector is the keyBy's user code: name it after the keyed operator it feeds.
+      const err = new KeyExtractionError(
+        `Could not extract key from ${inspect(value, { breakLength: Infinity, depth: 2 })}: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
+      throw new UserCodeError(`keyBy -> ${this.targetName}`, this.producerIndex, this.producerParallelism, err);
+    }
   }
 }
 
@@ -203,6 +222,8 @@ export function createSelector(
   producerIndex: number,
   channels: number,
   consumerMaxParallelism: number,
+  consumerName = 'keyed operator',
+  producerParallelism = 1,
 ): ChannelSelector | 'broadcast' {
   switch (partitioner.kind) {
     case 'forward':
@@ -220,6 +241,6 @@ export function createSelector(
       return channels === 1 ? new ConstantSelector(0) : new RandomSelector(channels);
     case 'hash':
       if (channels === 1) return new ConstantSelector(0);
-      return new KeyGroupSelector(partitioner.keySelector, consumerMaxParallelism, channels);
+      return new KeyGroupSelector(partitioner.keySelector, consumerMaxParallelism, channels, consumerName, producerIndex, producerParallelism);
   }
 }

@@ -46,6 +46,8 @@ export function encodeBatch(batch: StreamBatch): { message: WireBatch; transfer:
     shape = 'object';
     keys = Object.keys(first);
     width = keys.length;
+    // In a literal, "__proto__" would set the prototype instead of a field: such records go by clone.
+    if (keys.includes('__proto__')) return { message: batch, transfer: [] };
   } else {
     return { message: batch, transfer: [] };
   }

@@ -19,10 +19,19 @@ export interface ExecutionContext {
   jobs?: JobHandle[];
   /** How many `execute()` calls happened so far (a worker must run the same one). */
   executeCount?: number;
+  /**
+   * What each earlier job sent to its collect sinks, by job index and sink id. A worker re-evaluating
+   * the module skips earlier jobs and replays these, so a job built from an earlier
+   * `executeAndCollect()` result sees the same data as in the client.
+   */
+  collected?: Array<CollectedResults>;
 }
 
+export type CollectedResults = Record<string, unknown[][]>;
+
 export interface WorkerHook {
-  runGraph(graph: JobGraph, runtimeMode: RuntimeExecutionMode): 'skip' | Promise<never>;
+  /** For an earlier job of the module: what its collect sinks received in the client. */
+  runGraph(graph: JobGraph, runtimeMode: RuntimeExecutionMode): { skip: CollectedResults } | Promise<never>;
 }
 
 export function getExecutionContext(): ExecutionContext | undefined {

@@ -37,7 +37,7 @@ export function deployTasks(
         return {
           sourceNode: edge.sourceNode,
           channels: targets.map((c) => channels.output(edge, i, c)),
-          selector: createSelector(edge.partitioner, i, targets.length, edge.target.maxParallelism),
+          selector: createSelector(edge.partitioner, i, targets.length, edge.target.maxParallelism, edge.target.nodes[0]!.name, vertex.parallelism),
         };
       });
       if (vertex.nodes[0]!.source) {

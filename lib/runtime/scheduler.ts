@@ -32,7 +32,11 @@ export interface JobRunOptions {
   readonly configuration?: Record<string, unknown>;
   /** threads: which `execute()` call of the module this is (0 for the first). */
   readonly jobIndex?: number;
+  /** threads: collect-sink results of the module's earlier jobs (see ExecutionContext.collected). */
+  readonly collected?: Array<Record<string, unknown[][]>>;
   readonly onCollect?: (sinkId: string, values: unknown[]) => void;
+  /** threads: ms to wait for every worker to be deployed before failing the job. */
+  readonly registrationTimeout?: number;
 }
 
 export interface JobRunResult {
@@ -65,6 +69,16 @@ export function submitJob(graph: JobGraph, options: JobRunOptions): JobHandle {
   const needed = requiredSlots(graph);
   if (needed > options.numberOfTaskSlots) throw new NoResourceAvailableException(needed, options.numberOfTaskSlots);
   const jobId = randomUUID().replace(/-/g, '');
+  // Once per job, in the client, before any writer exists (Flink's OutputFormat.initializeGlobal).
+  for (const v of graph.vertices) {
+    for (const n of v.nodes) {
+      try {
+        n.sink?.initializeGlobal?.(n.parallelism);
+      } catch (e) {
+        throw new JobExecutionException(jobId, graph.jobName, e);
+      }
+    }
+  }
   return options.target === 'threads' ? runThreads(jobId, graph, options, needed) : runInline(jobId, graph, options);
 }
 
@@ -159,6 +173,16 @@ function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slot
   const workers: Worker[] = [];
   let finished = 0;
   let ready = 0;
+  const readySlots = new Set<number>();
+  const timeout = options.registrationTimeout ?? 60_000;
+  const readyTimer = setTimeout(() => {
+    const missing = Array.from({ length: slots }, (_, s) => s).filter((s) => !readySlots.has(s));
+    fail(
+      new Error(
+        `The worker threads of slot(s) ${missing.join(', ')} did not deploy their subtasks within ${timeout} ms (taskmanager.registration.timeout): their evaluation of ${options.jobModule} did not reach execute().`,
+      ),
+    );
+  }, timeout);
   let settle!: { resolve: (r: JobRunResult) => void; reject: (e: unknown) => void };
   const result = new Promise<JobRunResult>((resolve, reject) => (settle = { resolve, reject }));
 
@@ -170,10 +194,12 @@ function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slot
   };
   const fail = (e: unknown): void => {
     if (status !== 'RUNNING') return;
+    clearTimeout(readyTimer);
     status = 'FAILED';
     void stopAll().then(() => settle.reject(new JobExecutionException(jobId, graph.jobName, e)));
   };
   const done = (): void => {
+    clearTimeout(readyTimer);
     status = canceled ? 'CANCELED' : 'FINISHED';
     settle.resolve({ jobId, jobName: graph.jobName, netRuntime: Math.round(performance.now() - start), accumulators, canceled });
   };
@@ -188,6 +214,7 @@ function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slot
       jobIndex: options.jobIndex ?? 0,
       configuration: options.configuration ?? {},
       fingerprint: graph.fingerprint,
+      collected: options.collected ?? [],
       ports,
     };
     const worker = new Worker(WORKER_ENTRY, { workerData: init, transferList: Object.values(ports) });
@@ -201,7 +228,11 @@ function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slot
           for (const a of m.accumulators) mergeInto(accumulators, a.name, accumulatorFromValue(a.kind, a.value));
           break;
         case 'ready':
-          if (++ready === slots) for (const w of workers) w.postMessage({ type: 'start' });
+          readySlots.add(slot);
+          if (++ready === slots) {
+            clearTimeout(readyTimer);
+            for (const w of workers) w.postMessage({ type: 'start' });
+          }
           break;
         case 'finished':
           if (++finished === slots && status === 'RUNNING') void stopAll().then(done);

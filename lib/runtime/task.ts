@@ -297,6 +297,7 @@ export abstract class StreamTask {
     this.block(this.finishAsync());
   }
 
+  /** Stops between steps when the task was canceled or failed meanwhile (cancel closes it then). */
   private async finishAsync(): Promise<void> {
     for (const { node, operator } of this.operators) {
       if (operator.finish) {
@@ -305,6 +306,7 @@ export abstract class StreamTask {
         } catch (e) {
           throw attribute(e, node.name, this.subtaskIndex, this.vertex.parallelism);
         }
+        if (this.state !== 'finishing') return;
       }
     }
     for (const w of this.writers) {
@@ -312,11 +314,19 @@ export abstract class StreamTask {
       w.flush();
     }
     await this.closeAll();
+    if (this.state !== 'finishing') return;
     this.services.reportAccumulators(this.accumulators);
     this.state = 'finished';
   }
 
-  protected async closeAll(): Promise<void> {
+  private closing: Promise<void> | null = null;
+
+  /** Closes operators and I/O, once, whichever of finish, failure and cancel comes first. */
+  protected closeAll(): Promise<void> {
+    return (this.closing ??= this.closeOnce());
+  }
+
+  private async closeOnce(): Promise<void> {
     let first: unknown;
     for (const { node, operator } of this.operators) {
       try {
@@ -331,10 +341,10 @@ export abstract class StreamTask {
 
   protected closeIO(): void | Promise<void> {}
 
-  /** Stops the task without finishing it; releases operators and I/O. */
+  /** Stops the task without finishing it (or after it failed); releases operators and I/O. */
   async cancel(): Promise<void> {
-    if (this.isDone()) return;
-    this.state = 'canceled';
+    if (this.state === 'finished') return;
+    if (this.state !== 'failed') this.state = 'canceled';
     try {
       await this.closeAll();
     } catch {
@@ -363,16 +373,18 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
   protected override startIO(): Promise<void> | void {
     const node = this.sourceNode;
     const parallelism = this.vertex.parallelism;
+    const box: { started?: void | Promise<void> } = {};
     this.guard(node, () => {
       this.reader = node.source!.createReader({
         operatorName: node.name,
         getIndexOfSubtask: () => this.subtaskIndex,
         currentParallelism: () => parallelism,
       });
+      box.started = this.reader.start();
     });
-    const started = this.reader.start();
-    if (started && typeof started.then === 'function') {
-      return started.catch((e: unknown) => {
+    const started = box.started;
+    if (started !== undefined && typeof (started as Promise<void>).then === 'function') {
+      return Promise.resolve(started).catch((e: unknown) => {
         throw attribute(e, node.name, this.subtaskIndex, parallelism);
       });
     }

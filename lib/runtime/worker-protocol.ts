@@ -9,6 +9,8 @@ export interface WorkerInit {
   jobIndex: number;
   configuration: Record<string, unknown>;
   fingerprint: string;
+  /** Collect-sink results of the module's earlier jobs, replayed when the worker skips them. */
+  collected: Array<Record<string, unknown[][]>>;
   /** Cross-slot channel ends, keyed `${edgeId}:${producer}:${consumer}`. */
   ports: Record<string, MessagePort>;
 }

@@ -11,7 +11,7 @@ import { TaskExecutor } from './executor.ts';
 import type { JobGraph } from './graph/job-graph.ts';
 import type { RuntimeExecutionMode } from './operator.ts';
 import type { SerializedError, WorkerInit, WorkerMessage, MasterMessage } from './worker-protocol.ts';
-import { CONTEXT_KEY, WORKER_KEY, type WorkerHook } from './context.ts';
+import { CONTEXT_KEY, WORKER_KEY, type CollectedResults, type WorkerHook } from './context.ts';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -35,6 +35,8 @@ function serializeError(e: unknown): SerializedError {
 
 let executor: TaskExecutor | undefined;
 let start!: () => void;
+/** Canceled before the start signal: the tasks never open (nothing is truncated or connected). */
+let canceled = false;
 const startSignal = new Promise<void>((resolve) => (start = resolve));
 let running: Promise<void> | undefined;
 let executeCalls = 0;
@@ -43,9 +45,10 @@ let ran = false;
 const stdoutDrained = (): Promise<void> => new Promise((r) => process.stdout.write('', () => r()));
 
 const hook: WorkerHook = {
-  runGraph(graph: JobGraph, runtimeMode: RuntimeExecutionMode): 'skip' | Promise<never> {
+  runGraph(graph: JobGraph, runtimeMode: RuntimeExecutionMode): { skip: CollectedResults } | Promise<never> {
     const index = executeCalls++;
-    if (index < init.jobIndex) return 'skip'; // an earlier job of this module; the client ran it
+    // An earlier job of this module: the client ran it; replay what its collect sinks received.
+    if (index < init.jobIndex) return { skip: init.collected[index] ?? {} };
     if (index > init.jobIndex) return new Promise<never>(() => {});
     ran = true;
     if (graph.fingerprint !== init.fingerprint) {
@@ -90,7 +93,7 @@ const hook: WorkerHook = {
     ex.setTasks(tasks);
     // Deployed: run once every slot is, so no subtask waits for a sibling's start-up.
     post({ type: 'ready' });
-    running = startSignal.then(() => ex.run()).then(
+    running = startSignal.then(() => (canceled ? undefined : ex.run())).then(
       async () => {
         await stdoutDrained();
         post({ type: 'finished' });
@@ -107,6 +110,7 @@ const hook: WorkerHook = {
 port.on('message', (m: MasterMessage) => {
   if (m.type === 'start') start();
   if (m.type === 'cancel') {
+    canceled = true;
     start();
     executor?.cancel();
     void (running ?? Promise.resolve()).finally(async () => {

@@ -4,7 +4,7 @@
  * parallelism, where the target has that single input, are chained into one JobVertex and call each
  * other directly (Flink's StreamingJobGraphGenerator.isChainable).
  */
-import type { Source } from '../../api/connector.ts';
+import type { Sink, Source } from '../../api/connector.ts';
 import { computeDefaultMaxParallelism } from '../../state/key-groups.ts';
 import type { ChainingStrategy, OperatorFactory, PartitionerSpec, Transformation } from './transformation.ts';
 
@@ -16,6 +16,7 @@ export interface StreamNode {
   readonly maxParallelism: number;
   readonly source?: Source<unknown>;
   readonly factory?: OperatorFactory;
+  readonly sink?: Sink<unknown>;
   readonly chainingStrategy: ChainingStrategy;
   readonly inEdges: StreamEdge[];
   readonly outEdges: StreamEdge[];
@@ -113,6 +114,7 @@ export function buildJobGraph(jobName: string, sinks: Transformation[], options:
       maxParallelism,
       source: t.kind === 'source' ? t.source : undefined,
       factory: t.kind === 'operator' ? t.factory : undefined,
+      sink: t.kind === 'operator' ? t.sink : undefined,
       chainingStrategy: t.chainingStrategy,
       inEdges: [],
       outEdges: [],

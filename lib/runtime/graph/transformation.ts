@@ -2,7 +2,7 @@
  * The logical plan the API builds (Flink's Transformations). Partitioning and union are virtual:
  * they only shape the edges of the stream graph.
  */
-import type { Source } from '../../api/connector.ts';
+import type { Sink, Source } from '../../api/connector.ts';
 import type { StreamOperator } from '../operator.ts';
 
 export type PartitionerSpec =
@@ -46,6 +46,8 @@ export interface OneInputTransformation extends TransformationBase {
   /** Operators that must see every record of a key group on one subtask (keyed). */
   readonly keyed: boolean;
   readonly isSink: boolean;
+  /** The Sink a sink operator writes to, for its once-per-job initialization. */
+  readonly sink?: Sink<unknown>;
 }
 export interface PartitionTransformation extends TransformationBase {
   readonly kind: 'partition';
