@@ -401,7 +401,8 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
     try {
       for (let polls = 0; polls < BATCH_SIZE && this.emitted < BATCH_SIZE; polls++) {
         status = reader.pollNext(this);
-        if (status !== 'MORE_AVAILABLE') break;
+        // A full batch may have gone out mid-poll: stop while a channel is out of credit.
+        if (status !== 'MORE_AVAILABLE' || !this.writersHaveCredit()) break;
       }
     } catch (e) {
       throw attribute(e, this.sourceNode.name, this.subtaskIndex, this.vertex.parallelism);
