@@ -40,3 +40,13 @@ export { UserCodeError, JobExecutionException, NoResourceAvailableException } fr
 export type { JobStatus } from './runtime/scheduler.ts';
 export { assignToKeyGroup, assignKeyToParallelOperator, computeDefaultMaxParallelism } from './state/key-groups.ts';
 export { WatermarkStrategy, type TimestampAssigner } from './time/watermark-strategy.ts';
+export {
+  BoundedOutOfOrdernessWatermarks,
+  AscendingTimestampsWatermarks,
+  NoWatermarksGenerator,
+  WatermarksWithIdleness,
+  type WatermarkGenerator,
+  type WatermarkOutput,
+} from './time/watermark-generator.ts';
+export { toMillis, type DurationLike } from './time/duration.ts';
+export { ExecutionConfig } from './api/execution-config.ts';

@@ -94,13 +94,16 @@ export class DataStream<T> {
   }
 
   /**
-   * Assigns event timestamps (and, with watermark generators, watermarks) to the records.
+   * Assigns event timestamps and generates watermarks, as the strategy says.
    * ```ts
-   * readings.assignTimestampsAndWatermarks(WatermarkStrategy.noWatermarks<Reading>().withTimestampAssigner((r) => r.ts));
+   * readings.assignTimestampsAndWatermarks(
+   *   WatermarkStrategy.forBoundedOutOfOrderness<Reading>('5 s').withTimestampAssigner((r) => r.ts));
    * ```
    */
   assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): SingleOutputStreamOperator<T> {
-    return this.transform<T>('Timestamps/Watermarks', () => new TimestampsAndWatermarksOperator<T>(strategy.timestampAssigner));
+    const config = this.environment.getConfig();
+    // The interval is read when the job is deployed, so setAutoWatermarkInterval may come later.
+    return this.transform<T>('Timestamps/Watermarks', () => new TimestampsAndWatermarksOperator<T>(strategy, config.getAutoWatermarkInterval()));
   }
 
   /** Merges streams of the same type into one. */

@@ -12,6 +12,7 @@ import type { Source } from './connector.ts';
 import { DataStream, SingleOutputStreamOperator } from './datastream.ts';
 import { JobExecutionResult } from './job-execution-result.ts';
 import { WatermarkStrategy } from '../time/watermark-strategy.ts';
+import { ExecutionConfig } from './execution-config.ts';
 import type { Transformation } from '../runtime/graph/transformation.ts';
 import { buildJobGraph } from '../runtime/graph/job-graph.ts';
 import { submitJob, type JobHandle, type JobStatus } from '../runtime/scheduler.ts';
@@ -60,6 +61,11 @@ export class StreamExecutionEnvironment {
 
   getConfiguration(): Configuration {
     return this.configuration;
+  }
+
+  /** Job-wide settings such as the auto-watermark interval (Flink's ExecutionConfig). */
+  getConfig(): ExecutionConfig {
+    return new ExecutionConfig(this.configuration);
   }
 
   /** Default parallelism of operators that do not set their own. */

@@ -17,10 +17,12 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
   protected inputWatermark = NO_TIMESTAMP;
   collect: (value: unknown, timestamp: number) => void;
   emitWatermark: (watermark: number) => void;
+  emitWatermarkStatus: (idle: boolean) => void;
 
   constructor() {
     this.collect = this.processElement;
     this.emitWatermark = this.processWatermark;
+    this.emitWatermarkStatus = this.processWatermarkStatus;
   }
 
   /** Wraps an error thrown by user code (or an external system) in this operator. */
@@ -38,6 +40,9 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
   processWatermark(watermark: number): void {
     this.inputWatermark = watermark;
     this.output.emitWatermark(watermark);
+  }
+  processWatermarkStatus(idle: boolean): void {
+    this.output.emitWatermarkStatus(idle);
   }
   endInput(): void {}
   close(): void | Promise<void> {}

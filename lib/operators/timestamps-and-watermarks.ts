@@ -1,36 +1,106 @@
 import { inspect } from 'node:util';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
-import { MAX_WATERMARK } from '../runtime/elements.ts';
-import type { TimestampAssigner } from '../time/watermark-strategy.ts';
+import { MAX_WATERMARK, NO_TIMESTAMP } from '../runtime/elements.ts';
+import type { WatermarkStrategy, TimestampAssigner } from '../time/watermark-strategy.ts';
+import type { WatermarkGenerator, WatermarkOutput } from '../time/watermark-generator.ts';
 
 /**
- * Applies a WatermarkStrategy (Flink's TimestampsAndWatermarksOperator): sets each record's timestamp
- * and, as in Flink, replaces upstream watermarks with its own; only the final watermark passes.
+ * Applies a WatermarkStrategy (Flink's TimestampsAndWatermarksOperator): sets each record's
+ * timestamp, tells the generator of each event, and asks it for a watermark every
+ * `autoWatermarkInterval` ms of processing time (a timer of the task's mailbox). As in Flink it
+ * replaces upstream watermarks with its own; only the final watermark of bounded input passes.
+ * In BATCH mode it assigns timestamps only.
  */
 export class TimestampsAndWatermarksOperator<T> extends AbstractStreamOperator<T> {
-  constructor(private readonly assigner: TimestampAssigner<T> | undefined) {
+  private readonly assigner: TimestampAssigner<T> | undefined;
+  private generator!: WatermarkGenerator<T>;
+  private emitted = NO_TIMESTAMP;
+  private idle = false;
+  private periodic = false;
+
+  constructor(
+    private readonly strategy: WatermarkStrategy<T>,
+    private readonly autoWatermarkInterval: number,
+  ) {
     super();
+    this.assigner = strategy.timestampAssigner;
   }
-  processElement(value: unknown, timestamp: number): void {
-    const assigner = this.assigner;
-    if (assigner === undefined) {
-      this.output.collect(value as T, timestamp);
-      return;
-    }
-    let ts: number;
+
+  override open(): void {
+    this.generator = this.strategy.createWatermarkGenerator();
+    this.periodic = this.parameters.runtimeMode === 'STREAMING' && this.autoWatermarkInterval > 0 && !this.strategy.emitsNoWatermarks;
+    if (this.periodic) this.scheduleNext();
+  }
+
+  private scheduleNext(): void {
+    const pts = this.parameters.processingTimeService;
+    pts.registerTimer(pts.getCurrentProcessingTime() + this.autoWatermarkInterval, this.onPeriodicTimer);
+  }
+
+  /** Bound once, registered again every interval. */
+  private readonly onPeriodicTimer = (): void => {
     try {
-      ts = assigner(value as T, timestamp);
+      this.generator.onPeriodicEmit(this.watermarkOutput);
     } catch (e) {
       throw this.userError(e);
     }
-    if (typeof ts !== 'number' || Number.isNaN(ts)) {
-      throw this.userError(
-        new TypeError(`The timestamp assigner returned ${String(ts)} for ${inspect(value, { breakLength: Infinity })}; it must return epoch milliseconds`),
-      );
+    this.scheduleNext();
+  };
+
+  processElement(value: unknown, timestamp: number): void {
+    let ts = timestamp;
+    const assigner = this.assigner;
+    if (assigner !== undefined) {
+      try {
+        ts = assigner(value as T, timestamp);
+      } catch (e) {
+        throw this.userError(e);
+      }
+      if (typeof ts !== 'number' || Number.isNaN(ts)) {
+        throw this.userError(
+          new TypeError(`The timestamp assigner returned ${String(ts)} for ${inspect(value, { breakLength: Infinity })}; it must return epoch milliseconds`),
+        );
+      }
     }
     this.output.collect(value as T, ts);
+    if (this.periodic) {
+      try {
+        this.generator.onEvent(value as T, ts, this.watermarkOutput);
+      } catch (e) {
+        throw this.userError(e);
+      }
+    }
   }
+
+  /** What the generator emits to (its own object: this operator's emitWatermark is its chain input). */
+  private readonly watermarkOutput: WatermarkOutput = {
+    emitWatermark: (watermark: number): void => {
+      if (!this.periodic || watermark <= this.emitted) return;
+      this.emitted = watermark;
+      this.watermarkOutput.markActive();
+      this.output.emitWatermark(watermark);
+    },
+    markIdle: (): void => {
+      if (this.idle) return;
+      this.idle = true;
+      this.output.emitWatermarkStatus(true);
+    },
+    markActive: (): void => {
+      if (!this.idle) return;
+      this.idle = false;
+      this.output.emitWatermarkStatus(false);
+    },
+  };
+
+  /** Upstream watermarks are replaced by this operator's own; the end of input passes. */
   override processWatermark(watermark: number): void {
-    if (watermark === MAX_WATERMARK) super.processWatermark(watermark);
+    if (watermark !== MAX_WATERMARK) return;
+    this.emitted = MAX_WATERMARK;
+    this.watermarkOutput.markActive();
+    this.output.emitWatermark(MAX_WATERMARK);
+  }
+
+  override processWatermarkStatus(): void {
+    // This operator decides its output's status from its own generator.
   }
 }

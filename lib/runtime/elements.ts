@@ -12,6 +12,8 @@ export const MAX_WATERMARK = Number.POSITIVE_INFINITY;
 
 export type ControlElement =
   | { at: number; kind: 'watermark'; timestamp: number }
+  /** Flink's WatermarkStatus: an idle input does not hold back the watermark downstream. */
+  | { at: number; kind: 'watermark-status'; idle: boolean }
   | { at: number; kind: 'end-of-input' };
 
 export interface StreamBatch {

@@ -9,6 +9,15 @@ import type { RuntimeContext, TaskInfo } from '../api/functions.ts';
 export interface Output<T> {
   collect(value: T, timestamp: number): void;
   emitWatermark(watermark: number): void;
+  /** Idle (true) or active again (false): Flink's WatermarkStatus. */
+  emitWatermarkStatus(idle: boolean): void;
+}
+
+/** Processing time of a task: timers fire as mails of the task, never concurrently with its operators. */
+export interface ProcessingTimeService {
+  getCurrentProcessingTime(): number;
+  /** Calls `callback(time)` from the task's mailbox once processing time reaches `time` (epoch ms). */
+  registerTimer(time: number, callback: (time: number) => void): void;
 }
 
 export type RuntimeExecutionMode = 'STREAMING' | 'BATCH';
@@ -21,6 +30,7 @@ export interface StreamOperatorParameters {
   readonly taskInfo: TaskInfo;
   readonly runtimeContext: RuntimeContext;
   readonly runtimeMode: RuntimeExecutionMode;
+  readonly processingTimeService: ProcessingTimeService;
   /** Sends values to the client that runs `executeAndCollect` (internal collect sink only). */
   readonly collect: (sinkId: string, values: unknown[]) => void;
 }
@@ -30,6 +40,8 @@ export interface StreamOperator<OUT> {
   open(): void;
   processElement(value: unknown, timestamp: number): void;
   processWatermark(watermark: number): void;
+  /** The input turned idle or active; built-in operators forward it. */
+  processWatermarkStatus?(idle: boolean): void;
   /** All input of this operator has ended (bounded input). Emit final results here. */
   endInput(): void;
   /** Async completion after endInput (sinks flush here); the task waits for it. */

@@ -9,10 +9,11 @@ import type { ReaderOutput, SourceReader } from '../api/connector.ts';
 import type { RuntimeContext, TaskInfo } from '../api/functions.ts';
 import type { Accumulator } from '../api/accumulators.ts';
 import { MAX_WATERMARK, NO_TIMESTAMP, newBatch, addControl, type StreamBatch, type ControlElement } from './elements.ts';
-import type { Output, RuntimeExecutionMode, StreamOperator, StreamOperatorParameters } from './operator.ts';
+import type { Output, ProcessingTimeService, RuntimeExecutionMode, StreamOperator, StreamOperatorParameters } from './operator.ts';
 import type { ChannelSelector, InputChannel, OutputChannel, Wakeup } from './channels.ts';
 import type { JobVertex, StreamNode } from './graph/job-graph.ts';
 import { attribute, UserCodeError } from './errors.ts';
+import { StatusWatermarkValve, type ValveOutput } from './watermark-valve.ts';
 
 /** Records per batch between tasks and per source poll. */
 export const BATCH_SIZE = 1024;
@@ -77,6 +78,9 @@ class RecordWriterOutput implements Output<unknown> {
   emitWatermark(watermark: number): void {
     this.writer.broadcastControl((at) => ({ at, kind: 'watermark', timestamp: watermark }));
   }
+  emitWatermarkStatus(idle: boolean): void {
+    this.writer.broadcastControl((at) => ({ at, kind: 'watermark-status', idle }));
+  }
 }
 
 /** Calls into a chained operator that is not itself an Output; attributes its errors. */
@@ -100,6 +104,9 @@ class ChainingOutput implements Output<unknown> {
       throw attribute(e, this.name, this.info.indexOfThisSubtask, this.info.numberOfParallelSubtasks);
     }
   }
+  emitWatermarkStatus(idle: boolean): void {
+    this.operator.processWatermarkStatus?.(idle);
+  }
 }
 
 class BroadcastingOutput implements Output<unknown> {
@@ -110,13 +117,16 @@ class BroadcastingOutput implements Output<unknown> {
   emitWatermark(watermark: number): void {
     for (let i = 0; i < this.outputs.length; i++) this.outputs[i]!.emitWatermark(watermark);
   }
+  emitWatermarkStatus(idle: boolean): void {
+    for (let i = 0; i < this.outputs.length; i++) this.outputs[i]!.emitWatermarkStatus(idle);
+  }
 }
 
-const DISCARD: Output<unknown> = { collect() {}, emitWatermark() {} };
+const DISCARD: Output<unknown> = { collect() {}, emitWatermark() {}, emitWatermarkStatus() {} };
 
 function isOutput(op: StreamOperator<unknown>): op is StreamOperator<unknown> & Output<unknown> {
   const o = op as Partial<Output<unknown>>;
-  return typeof o.collect === 'function' && typeof o.emitWatermark === 'function';
+  return typeof o.collect === 'function' && typeof o.emitWatermark === 'function' && typeof o.emitWatermarkStatus === 'function';
 }
 
 export type TaskState = 'created' | 'running' | 'finishing' | 'finished' | 'failed' | 'canceled';
@@ -130,6 +140,7 @@ export interface WiredOutput {
 
 export abstract class StreamTask {
   state: TaskState = 'created';
+  protected closing: Promise<void> | null = null;
   /** While set, the task waits for it (start-up, an async sink, finishing) and is not runnable. */
   protected blocked: Promise<void> | null = null;
   failure: unknown = undefined;
@@ -208,6 +219,7 @@ export abstract class StreamTask {
       taskInfo: info,
       runtimeContext,
       runtimeMode: this.services.runtimeMode,
+      processingTimeService: this.processingTimeService,
       collect: (id, values) => this.services.collect(id, values),
     };
   }
@@ -228,7 +240,77 @@ export abstract class StreamTask {
   protected startIO(): Promise<void> | void {}
 
   isRunnable(): boolean {
-    return this.state === 'running' && this.blocked === null && this.writersHaveCredit() && this.hasInput();
+    if (this.state !== 'running') return false;
+    // Timers are mails too: they fire while the task waits for input or output (as in Flink's mailbox).
+    if (this.timersDue) return this.blocked === null || this.blockedAllowsTimers;
+    return this.blocked === null && this.writersHaveCredit() && this.hasInput();
+  }
+
+  /** One mail: due processing-time timers first, else one input batch or source poll. */
+  step(): void {
+    if (this.timersDue) {
+      this.fireDueTimers();
+      if (this.state === 'running') this.afterMail();
+      return;
+    }
+    this.processInput();
+  }
+
+  // ---- processing time -------------------------------------------------------------------------
+  /** Pending timers, sorted by time (equal times keep registration order). */
+  private readonly timers: Array<{ time: number; callback: (time: number) => void }> = [];
+  private timerHandle: ReturnType<typeof setTimeout> | null = null;
+  private armedFor = Number.POSITIVE_INFINITY;
+  private timersDue = false;
+
+  readonly processingTimeService: ProcessingTimeService = {
+    getCurrentProcessingTime: () => Date.now(),
+    registerTimer: (time, callback) => this.registerTimer(time, callback),
+  };
+
+  private registerTimer(time: number, callback: (time: number) => void): void {
+    if (this.isDone() || this.closing !== null) return;
+    let lo = 0;
+    let hi = this.timers.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.timers[mid]!.time <= time) lo = mid + 1;
+      else hi = mid;
+    }
+    this.timers.splice(lo, 0, { time, callback });
+    this.armTimer();
+  }
+
+  /** One setTimeout, for the earliest timer; when it fires the task gets a mail. */
+  private armTimer(): void {
+    const first = this.timers[0];
+    if (first === undefined || (this.timerHandle !== null && first.time >= this.armedFor)) return;
+    if (this.timerHandle !== null) clearTimeout(this.timerHandle);
+    this.armedFor = first.time;
+    this.timerHandle = setTimeout(() => {
+      this.timerHandle = null;
+      this.armedFor = Number.POSITIVE_INFINITY;
+      this.timersDue = true;
+      this.services.wakeup();
+    }, Math.max(0, first.time - Date.now()));
+  }
+
+  private fireDueTimers(): void {
+    this.timersDue = false;
+    const now = Date.now();
+    const head = this.vertex.nodes[0]!;
+    while (this.timers.length > 0 && this.timers[0]!.time <= now && this.state === 'running') {
+      const t = this.timers.shift()!;
+      this.guard(head, () => t.callback(t.time));
+    }
+    this.armTimer();
+  }
+
+  private clearTimers(): void {
+    if (this.timerHandle !== null) clearTimeout(this.timerHandle);
+    this.timerHandle = null;
+    this.timers.length = 0;
+    this.timersDue = false;
   }
 
   isDone(): boolean {
@@ -236,15 +318,19 @@ export abstract class StreamTask {
   }
 
   protected abstract hasInput(): boolean;
-  abstract step(): void;
+  protected abstract processInput(): void;
 
   protected writersHaveCredit(): boolean {
     for (let i = 0; i < this.writers.length; i++) if (!this.writers[i]!.hasCredit()) return false;
     return true;
   }
 
+  /** True while blocked on output availability (a slow sink); false while starting or finishing. */
+  private blockedAllowsTimers = false;
+
   /** Waits for `p` before the task runs again; a rejection fails the task. */
-  protected block(p: Promise<void>): void {
+  protected block(p: Promise<void>, allowTimers = false): void {
+    this.blockedAllowsTimers = allowTimers;
     const blocked: Promise<void> = p.then(
       () => {
         if (this.blocked === blocked) this.blocked = null;
@@ -284,7 +370,7 @@ export abstract class StreamTask {
     for (let i = 0; i < this.operators.length; i++) {
       const a = this.operators[i]!.operator.availability?.();
       if (a) {
-        this.block(a);
+        this.block(a, true);
         break;
       }
     }
@@ -319,7 +405,6 @@ export abstract class StreamTask {
     this.state = 'finished';
   }
 
-  private closing: Promise<void> | null = null;
 
   /** Closes operators and I/O, once, whichever of finish, failure and cancel comes first. */
   protected closeAll(): Promise<void> {
@@ -327,6 +412,7 @@ export abstract class StreamTask {
   }
 
   private async closeOnce(): Promise<void> {
+    this.clearTimers();
     let first: unknown;
     for (const { node, operator } of this.operators) {
       try {
@@ -394,7 +480,7 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
     return this.available;
   }
 
-  step(): void {
+  protected processInput(): void {
     this.emitted = 0;
     const reader = this.reader;
     let status: string = 'MORE_AVAILABLE';
@@ -414,17 +500,15 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
       return;
     }
     if (status === 'NOTHING_AVAILABLE') {
+      // Not a block: timers (periodic watermarks, idleness) still fire while the reader has nothing.
       this.available = false;
       const node = this.sourceNode;
-      this.block(
-        reader.isAvailable().then(
-          () => {
-            this.available = true;
-          },
-          (e: unknown) => {
-            throw attribute(e, node.name, this.subtaskIndex, this.vertex.parallelism);
-          },
-        ),
+      reader.isAvailable().then(
+        () => {
+          this.available = true;
+          this.services.wakeup();
+        },
+        (e: unknown) => this.fail(attribute(e, node.name, this.subtaskIndex, this.vertex.parallelism)),
       );
     }
     this.afterMail();
@@ -437,10 +521,11 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
 
 /** A task whose head is an operator fed by input channels (one logical input, maybe unioned). */
 export class OneInputStreamTask extends StreamTask {
-  private readonly channelWatermarks: number[];
+  private readonly valve: StatusWatermarkValve;
+  /** Where the valve's results go: the head operator (which forwards down the chain). */
+  private readonly valveOutput: ValveOutput;
   private readonly ended: boolean[];
   private endedCount = 0;
-  private inputWatermark = NO_TIMESTAMP;
   private nextChannel = 0;
   private readonly head: StreamOperator<unknown>;
   private readonly headNode: StreamNode;
@@ -453,10 +538,15 @@ export class OneInputStreamTask extends StreamTask {
     services: TaskServices,
   ) {
     super(vertex, subtaskIndex, outputs, services);
-    this.channelWatermarks = inputs.map(() => NO_TIMESTAMP);
     this.ended = inputs.map(() => false);
     this.head = this.operators[0]!.operator;
     this.headNode = this.operators[0]!.node;
+    this.valve = new StatusWatermarkValve(inputs.length);
+    const head = this.head;
+    this.valveOutput = {
+      emitWatermark: (watermark) => head.processWatermark(watermark),
+      emitWatermarkStatus: (idle) => head.processWatermarkStatus?.(idle),
+    };
     if (inputs.length === 0) throw new Error(`Task ${this.name} has no inputs`);
   }
 
@@ -465,7 +555,7 @@ export class OneInputStreamTask extends StreamTask {
     return false;
   }
 
-  step(): void {
+  protected processInput(): void {
     const n = this.inputs.length;
     for (let k = 0; k < n; k++) {
       const idx = (this.nextChannel + k) % n;
@@ -502,37 +592,23 @@ export class OneInputStreamTask extends StreamTask {
   }
 
   private processControl(el: ControlElement, channel: number): void {
-    if (el.kind === 'watermark') {
-      if (el.timestamp > this.channelWatermarks[channel]!) {
-        this.channelWatermarks[channel] = el.timestamp;
-        this.advanceWatermark();
-      }
-    } else if (el.kind === 'end-of-input') {
-      if (this.ended[channel]) return;
-      this.ended[channel] = true;
-      this.endedCount++;
-      this.advanceWatermark();
-      if (this.endedCount === this.inputs.length) {
-        this.afterMail();
-        this.endOfInput();
-      }
-    }
-  }
-
-  /** Input watermark = min over channels still open; it only moves forward. */
-  private advanceWatermark(): void {
-    let min = MAX_WATERMARK;
-    let open = 0;
-    for (let i = 0; i < this.channelWatermarks.length; i++) {
-      if (this.ended[i]) continue;
-      open++;
-      const w = this.channelWatermarks[i]!;
-      if (w < min) min = w;
-    }
-    if (open === 0) return; // ended channels already delivered their final watermark
-    if (min > this.inputWatermark) {
-      this.inputWatermark = min;
-      this.head.processWatermark(min);
+    switch (el.kind) {
+      case 'watermark':
+        this.valve.inputWatermark(el.timestamp, channel, this.valveOutput);
+        break;
+      case 'watermark-status':
+        this.valve.inputWatermarkStatus(el.idle, channel, this.valveOutput);
+        break;
+      case 'end-of-input':
+        if (this.ended[channel]) return;
+        this.ended[channel] = true;
+        this.endedCount++;
+        this.valve.endOfInput(channel, this.valveOutput);
+        if (this.endedCount === this.inputs.length) {
+          this.afterMail();
+          this.endOfInput();
+        }
+        break;
     }
   }
 }
