@@ -22,8 +22,28 @@ export {
   type FilterFunction,
   type ReduceFunction,
   type KeySelector,
+  type AggregateFunction,
 } from './api/functions.ts';
 export { ProcessFunction, type ProcessContext } from './operators/process.ts';
+export {
+  KeyedProcessFunction,
+  type KeyedProcessContext,
+  type OnTimerContext,
+  type TimerService,
+} from './operators/keyed-process.ts';
+export type { TimeDomain } from './operators/timer-service.ts';
+export {
+  ValueStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  AggregatingStateDescriptor,
+  type ValueState,
+  type ListState,
+  type MapState,
+  type ReducingState,
+  type AggregatingState,
+} from './state/descriptors.ts';
 export type {
   Source,
   SourceReader,

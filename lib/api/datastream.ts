@@ -19,7 +19,8 @@ import type { ChainingStrategy, OperatorFactory, PartitionerSpec, Transformation
 import { StreamMap } from '../operators/map.ts';
 import { StreamFilter } from '../operators/filter.ts';
 import { StreamFlatMap } from '../operators/flat-map.ts';
-import { ProcessOperator, type ProcessFn } from '../operators/process.ts';
+import { ProcessFunction, ProcessOperator, type ProcessFn } from '../operators/process.ts';
+import { KeyedProcessOperator, type KeyedProcessFn } from '../operators/keyed-process.ts';
 import { StreamGroupedReduceOperator } from '../operators/keyed-reduce.ts';
 import { aggregationReducer, type AggregationType, type FieldRef } from '../operators/aggregations.ts';
 import { SinkWriterOperator } from '../operators/sink-writer.ts';
@@ -337,6 +338,29 @@ export class KeyedStream<T, K> extends DataStream<T> {
 
   getKeySelector(): (value: T) => K {
     return this.keySelector;
+  }
+
+  /** Operators on a keyed stream get the key context: keyed state and timers per record's key. */
+  protected override transform<R>(name: string, factory: OperatorFactory, keyed = false, isSink = false, sink?: Sink<unknown>): SingleOutputStreamOperator<R> {
+    if (isSink) return super.transform<R>(name, factory, keyed, isSink, sink);
+    const selector = this.keySelector as (value: unknown) => unknown;
+    const keyedFactory: OperatorFactory = (ctx) => {
+      const op = factory(ctx);
+      (op as Partial<{ setKeyContext(s: (v: unknown) => unknown, maxParallelism: number): unknown }>).setKeyContext?.(selector, ctx.maxParallelism);
+      return op;
+    };
+    return super.transform<R>(name, keyedFactory, true, isSink, sink);
+  }
+
+  /**
+   * Per-key processing with keyed state and event-/processing-time timers.
+   * ```ts
+   * readings.keyBy((r) => r.sensor).process(new SilenceAlert());
+   * ```
+   */
+  override process<R>(fn: KeyedProcessFn<K, T, R> | ProcessFn<T, R>): SingleOutputStreamOperator<R> {
+    if (fn instanceof ProcessFunction) return super.process(fn);
+    return this.transform<R>('KeyedProcess', () => new KeyedProcessOperator<K, T, R>(fn as KeyedProcessFn<K, T, R>));
   }
 
   private keyedTransform<R>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<R> {

@@ -4,6 +4,18 @@
  * `AbstractRichFunction` also get `open`/`close` and a `RuntimeContext`.
  */
 import type { Accumulator } from './accumulators.ts';
+import type {
+  AggregatingState,
+  AggregatingStateDescriptor,
+  ListState,
+  ListStateDescriptor,
+  MapState,
+  MapStateDescriptor,
+  ReducingState,
+  ReducingStateDescriptor,
+  ValueState,
+  ValueStateDescriptor,
+} from '../state/descriptors.ts';
 
 /** Receives the records a function emits (Flink's Collector). */
 export interface Collector<T> {
@@ -32,6 +44,12 @@ export interface RuntimeContext {
   /** Registers an accumulator; its merged value over all subtasks is in the JobExecutionResult. */
   addAccumulator<V, R>(name: string, accumulator: Accumulator<V, R>): void;
   getAccumulator<V, R>(name: string): Accumulator<V, R> | undefined;
+  /** Keyed state, scoped to the current key; only on a keyed stream (after keyBy). */
+  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+  getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V>;
+  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
+  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
 }
 
 /** Given to `open` (Flink 1.19+'s OpenContext); empty for now, kept for forward compatibility. */
@@ -79,6 +97,24 @@ export interface FilterFunction<T> {
 export interface ReduceFunction<T> {
   reduce(value1: T, value2: T): T;
 }
+/**
+ * Incremental aggregation with an accumulator (Flink's AggregateFunction).
+ * ```ts
+ * const average: AggregateFunction<number, [number, number], number> = {
+ *   createAccumulator: () => [0, 0],
+ *   add: (v, [sum, n]) => [sum + v, n + 1],
+ *   getResult: ([sum, n]) => sum / n,
+ *   merge: ([s1, n1], [s2, n2]) => [s1 + s2, n1 + n2],
+ * };
+ * ```
+ */
+export interface AggregateFunction<IN, ACC, OUT> {
+  createAccumulator(): ACC;
+  add(value: IN, accumulator: ACC): ACC;
+  getResult(accumulator: ACC): OUT;
+  merge(a: ACC, b: ACC): ACC;
+}
+
 export interface KeySelector<T, K> {
   getKey(value: T): K;
 }

@@ -2,6 +2,7 @@ import type { Output, StreamOperator, StreamOperatorParameters } from '../runtim
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { asRichFunction, copyForSubtask } from '../api/functions.ts';
 import { attribute, type UserCodeError } from '../runtime/errors.ts';
+import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 
 /**
  * Base of every built-in operator: keeps parameters and output, forwards watermarks.
@@ -34,6 +35,34 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
   setup(parameters: StreamOperatorParameters, output: Output<OUT>): void {
     this.parameters = parameters;
     this.output = output;
+    if (this.stateKeySelector !== undefined) {
+      this.keyedBackend = new HeapKeyedStateBackend(this.keyGroups);
+      parameters.bindKeyedStateBackend(this.keyedBackend);
+      this.collect = this.processKeyedElement;
+    }
+  }
+
+  // ---- keyed state (operators on a keyed stream) -------------------------------------------------
+  protected keyedBackend: HeapKeyedStateBackend | undefined;
+  private stateKeySelector: ((value: unknown) => unknown) | undefined;
+  private keyGroups = 128;
+
+  /** On a keyed stream: each record's key scopes keyed state and timers while it is processed. */
+  setKeyContext(keySelector: (value: unknown) => unknown, maxParallelism: number): this {
+    this.stateKeySelector = keySelector;
+    this.keyGroups = maxParallelism;
+    return this;
+  }
+
+  private processKeyedElement(value: unknown, timestamp: number): void {
+    let key: unknown;
+    try {
+      key = this.stateKeySelector!(value);
+    } catch (e) {
+      throw this.userError(e);
+    }
+    this.keyedBackend!.setCurrentKey(key);
+    this.processElement(value, timestamp);
   }
   open(): void {}
   abstract processElement(value: unknown, timestamp: number): void;

@@ -1,7 +1,7 @@
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
 import { toCallable, type ReduceFn } from '../api/functions.ts';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
-import { ValueStateDescriptor, type ValueState } from '../state/value-state.ts';
+import { ValueStateDescriptor, type ValueState } from '../state/descriptors.ts';
 import { compareKeys } from '../state/keys.ts';
 
 const STATE_NAME = '_op_state';
@@ -25,6 +25,11 @@ export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T,
   ) {
     super(userFunction);
     this.reducer = toCallable(this.userFunction, 'reduce', 'reduce()');
+  }
+
+  /** Extracts and scopes its key itself. */
+  override setKeyContext(): this {
+    return this;
   }
 
   override open(): void {

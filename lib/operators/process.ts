@@ -2,11 +2,18 @@ import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
 import type { Collector } from '../api/functions.ts';
 import { AbstractRichFunction } from '../api/functions.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
+import type { TimerService } from './keyed-process.ts';
+
+const KEYED_ONLY = (): never => {
+  throw new Error('Setting timers is only supported on a keyed streams.');
+};
 
 /** Context of a ProcessFunction call. */
 export interface ProcessContext {
   /** Event timestamp of the current record, or null when it has none. */
   timestamp(): number | null;
+  /** Current time; setting timers needs a keyed stream (KeyedProcessFunction). */
+  timerService(): TimerService;
 }
 
 /**
@@ -35,6 +42,17 @@ export class ProcessOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, Pro
   }
   timestamp(): number | null {
     return this.ts === NO_TIMESTAMP ? null : this.ts;
+  }
+  private readonly timers: TimerService = {
+    currentProcessingTime: () => this.parameters.processingTimeService.getCurrentProcessingTime(),
+    currentWatermark: () => this.inputWatermark,
+    registerEventTimeTimer: KEYED_ONLY,
+    registerProcessingTimeTimer: KEYED_ONLY,
+    deleteEventTimeTimer: KEYED_ONLY,
+    deleteProcessingTimeTimer: KEYED_ONLY,
+  };
+  timerService(): TimerService {
+    return this.timers;
   }
   processElement(value: unknown, timestamp: number): void {
     this.ts = timestamp;

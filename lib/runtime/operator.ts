@@ -5,6 +5,7 @@
  * Outputs are direct calls into the next operator.
  */
 import type { RuntimeContext, TaskInfo } from '../api/functions.ts';
+import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 
 export interface Output<T> {
   collect(value: T, timestamp: number): void;
@@ -31,6 +32,8 @@ export interface StreamOperatorParameters {
   readonly runtimeContext: RuntimeContext;
   readonly runtimeMode: RuntimeExecutionMode;
   readonly processingTimeService: ProcessingTimeService;
+  /** Makes the runtime context's keyed state (getState, ...) use this operator's backend. */
+  bindKeyedStateBackend(backend: HeapKeyedStateBackend): void;
   /** Sends values to the client that runs `executeAndCollect` (internal collect sink only). */
   readonly collect: (sinkId: string, values: unknown[]) => void;
 }

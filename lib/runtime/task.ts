@@ -14,6 +14,7 @@ import type { ChannelSelector, InputChannel, OutputChannel, Wakeup } from './cha
 import type { JobVertex, StreamNode } from './graph/job-graph.ts';
 import { attribute, UserCodeError } from './errors.ts';
 import { StatusWatermarkValve, type ValveOutput } from './watermark-valve.ts';
+import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 
 /** Records per batch between tasks and per source poll. */
 export const BATCH_SIZE = 1024;
@@ -201,7 +202,21 @@ export abstract class StreamTask {
   private parametersFor(node: StreamNode): StreamOperatorParameters {
     const info = this.info;
     const accumulators = this.accumulators;
+    let keyed: HeapKeyedStateBackend | undefined;
+    const backend = (): HeapKeyedStateBackend => {
+      if (keyed === undefined) {
+        throw new Error(
+          `Keyed state can only be used on a 'keyed stream', i.e., after a 'keyBy()' operation (operator '${node.name}').`,
+        );
+      }
+      return keyed;
+    };
     const runtimeContext: RuntimeContext = {
+      getState: (d) => backend().getValueState(d),
+      getListState: (d) => backend().getListState(d),
+      getMapState: (d) => backend().getMapState(d),
+      getReducingState: (d) => backend().getReducingState(d),
+      getAggregatingState: (d) => backend().getAggregatingState(d),
       getTaskInfo: () => info,
       getIndexOfThisSubtask: () => info.indexOfThisSubtask,
       getNumberOfParallelSubtasks: () => info.numberOfParallelSubtasks,
@@ -220,6 +235,9 @@ export abstract class StreamTask {
       runtimeContext,
       runtimeMode: this.services.runtimeMode,
       processingTimeService: this.processingTimeService,
+      bindKeyedStateBackend: (b) => {
+        keyed = b;
+      },
       collect: (id, values) => this.services.collect(id, values),
     };
   }
@@ -528,6 +546,8 @@ export class OneInputStreamTask extends StreamTask {
   private endedCount = 0;
   private nextChannel = 0;
   private readonly head: StreamOperator<unknown>;
+  /** Where input records go: the head's `collect` (which sets the key of keyed operators), or its processElement. */
+  private readonly headInput: { collect(value: unknown, timestamp: number): void };
   private readonly headNode: StreamNode;
 
   constructor(
@@ -540,6 +560,8 @@ export class OneInputStreamTask extends StreamTask {
     super(vertex, subtaskIndex, outputs, services);
     this.ended = inputs.map(() => false);
     this.head = this.operators[0]!.operator;
+    const h = this.head;
+    this.headInput = isOutput(h) ? h : { collect: (v, t) => h.processElement(v, t) };
     this.headNode = this.operators[0]!.node;
     this.valve = new StatusWatermarkValve(inputs.length);
     const head = this.head;
@@ -570,20 +592,20 @@ export class OneInputStreamTask extends StreamTask {
   }
 
   private processBatch(batch: StreamBatch, channel: number): void {
-    const head = this.head;
+    const head = this.headInput;
     const v = batch.v;
     const t = batch.t;
     const c = batch.c;
     const n = v.length;
     try {
       if (c === null) {
-        for (let i = 0; i < n; i++) head.processElement(v[i], t[i]!);
+        for (let i = 0; i < n; i++) head.collect(v[i], t[i]!);
         return;
       }
       let ci = 0;
       for (let i = 0; i < n; i++) {
         while (ci < c.length && c[ci]!.at === i) this.processControl(c[ci++]!, channel);
-        head.processElement(v[i], t[i]!);
+        head.collect(v[i], t[i]!);
       }
       while (ci < c.length) this.processControl(c[ci++]!, channel);
     } catch (e) {

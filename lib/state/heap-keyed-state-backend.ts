@@ -1,28 +1,143 @@
 /**
  * Heap keyed state backend. Each state is a Map from canonical key to value, so an access on the
  * hot path is one Map lookup; the key group of a key is computed only when a snapshot partitions
- * state by key group (which is what makes rescaling possible), not per record.
+ * state by key group (which is what makes rescaling possible), not per record. A key whose state
+ * is cleared holds nothing.
  */
 import { canonicalKey } from './keys.ts';
 import { assignToKeyGroup } from './key-groups.ts';
-import type { ValueState, ValueStateDescriptor } from './value-state.ts';
+import type {
+  AggregatingState,
+  AggregatingStateDescriptor,
+  ListState,
+  ListStateDescriptor,
+  MapState,
+  MapStateDescriptor,
+  ReducingState,
+  ReducingStateDescriptor,
+  StateDescriptor,
+  ValueState,
+  ValueStateDescriptor,
+} from './descriptors.ts';
 
-class HeapValueState<T> implements ValueState<T> {
-  readonly table = new Map<unknown, T>();
-  constructor(
-    private readonly backend: HeapKeyedStateBackend,
-    private readonly defaultValue: T | undefined,
-  ) {}
-  value(): T | undefined {
-    const v = this.table.get(this.backend.currentCanonicalKey);
-    return v === undefined ? this.defaultValue : v;
+abstract class HeapState<V> {
+  readonly table = new Map<unknown, V>();
+  constructor(protected readonly backend: HeapKeyedStateBackend) {}
+  protected current(): V | undefined {
+    return this.table.get(this.backend.currentCanonicalKey);
   }
-  update(value: T | undefined): void {
+  protected set(value: V | undefined): void {
     if (value === undefined) this.table.delete(this.backend.currentCanonicalKey);
     else this.table.set(this.backend.currentCanonicalKey, value);
   }
   clear(): void {
     this.table.delete(this.backend.currentCanonicalKey);
+  }
+}
+
+class HeapValueState<T> extends HeapState<T> implements ValueState<T> {
+  constructor(
+    backend: HeapKeyedStateBackend,
+    private readonly defaultValue: T | undefined,
+  ) {
+    super(backend);
+  }
+  value(): T | undefined {
+    const v = this.table.get(this.backend.currentCanonicalKey);
+    return v === undefined ? this.defaultValue : v;
+  }
+  update(value: T | undefined): void {
+    this.set(value);
+  }
+}
+
+class HeapListState<T> extends HeapState<T[]> implements ListState<T> {
+  get(): T[] {
+    return this.current() ?? [];
+  }
+  add(value: T): void {
+    const list = this.current();
+    if (list === undefined) this.set([value]);
+    else list.push(value);
+  }
+  addAll(values: T[]): void {
+    if (values.length === 0) return;
+    const list = this.current();
+    if (list === undefined) this.set(values.slice());
+    else for (const v of values) list.push(v);
+  }
+  update(values: T[]): void {
+    this.set(values.length === 0 ? undefined : values.slice());
+  }
+}
+
+class HeapMapState<K, V> extends HeapState<Map<K, V>> implements MapState<K, V> {
+  get(key: K): V | undefined {
+    return this.current()?.get(key);
+  }
+  put(key: K, value: V): void {
+    let m = this.current();
+    if (m === undefined) this.set((m = new Map()));
+    m.set(key, value);
+  }
+  putAll(entries: Map<K, V> | Record<string, V>): void {
+    const it = entries instanceof Map ? entries : (Object.entries(entries) as unknown as Iterable<[K, V]>);
+    for (const [k, v] of it) this.put(k, v);
+  }
+  remove(key: K): void {
+    const m = this.current();
+    if (m === undefined) return;
+    m.delete(key);
+    if (m.size === 0) this.clear();
+  }
+  contains(key: K): boolean {
+    return this.current()?.has(key) ?? false;
+  }
+  entries(): IterableIterator<[K, V]> {
+    return (this.current() ?? new Map<K, V>()).entries();
+  }
+  keys(): IterableIterator<K> {
+    return (this.current() ?? new Map<K, V>()).keys();
+  }
+  values(): IterableIterator<V> {
+    return (this.current() ?? new Map<K, V>()).values();
+  }
+  isEmpty(): boolean {
+    return this.current() === undefined;
+  }
+}
+
+class HeapReducingState<T> extends HeapState<T> implements ReducingState<T> {
+  constructor(
+    backend: HeapKeyedStateBackend,
+    private readonly reduce: (a: T, b: T) => T,
+  ) {
+    super(backend);
+  }
+  get(): T | undefined {
+    return this.current();
+  }
+  add(value: T): void {
+    const cur = this.current();
+    this.set(cur === undefined ? value : this.reduce(cur, value));
+  }
+}
+
+class HeapAggregatingState<IN, ACC, OUT> extends HeapState<ACC> implements AggregatingState<IN, OUT> {
+  constructor(
+    backend: HeapKeyedStateBackend,
+    private readonly descriptor: AggregatingStateDescriptor<IN, ACC, OUT>,
+  ) {
+    super(backend);
+  }
+  get(): OUT | undefined {
+    const acc = this.current();
+    return acc === undefined ? undefined : this.descriptor.aggregateFunction.getResult(acc);
+  }
+  add(value: IN): void {
+    const f = this.descriptor.aggregateFunction;
+    const acc = this.current();
+    this.set(f.add(value, acc === undefined ? f.createAccumulator() : acc));
   }
 }
 
@@ -32,7 +147,7 @@ export type KeyedStateSnapshot = Record<number, Record<string, Array<[unknown, u
 export class HeapKeyedStateBackend {
   currentKey: unknown = undefined;
   currentCanonicalKey: unknown = undefined;
-  private readonly states = new Map<string, HeapValueState<unknown>>();
+  private readonly states = new Map<string, { kind: string; state: HeapState<unknown> }>();
   /** Original key objects by canonical key, only for composite keys. */
   private readonly compositeKeys = new Map<unknown, unknown>();
 
@@ -53,27 +168,61 @@ export class HeapKeyedStateBackend {
     return this.currentKey;
   }
 
-  getValueState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T> {
-    let s = this.states.get(descriptor.name);
-    if (s === undefined) {
-      s = new HeapValueState<unknown>(this, descriptor.defaultValue);
-      this.states.set(descriptor.name, s);
+  private getOrCreate<S extends HeapState<unknown>>(descriptor: StateDescriptor<unknown>, create: () => S): S {
+    const existing = this.states.get(descriptor.name);
+    if (existing !== undefined) {
+      if (existing.kind !== descriptor.kind) {
+        throw new Error(`State '${descriptor.name}' is already registered as ${existing.kind} state, not ${descriptor.kind} state`);
+      }
+      return existing.state as S;
     }
-    return s as unknown as ValueState<T>;
+    const state = create();
+    this.states.set(descriptor.name, { kind: descriptor.kind, state });
+    return state;
+  }
+
+  getValueState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
+    return this.getOrCreate(d, () => new HeapValueState<unknown>(this, d.defaultValue)) as unknown as ValueState<T>;
+  }
+  getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
+    return this.getOrCreate(d, () => new HeapListState<unknown>(this) as unknown as HeapState<unknown>) as unknown as ListState<T>;
+  }
+  getMapState<K, V>(d: MapStateDescriptor<K, V>): MapState<K, V> {
+    return this.getOrCreate(d, () => new HeapMapState<unknown, unknown>(this) as unknown as HeapState<unknown>) as unknown as MapState<K, V>;
+  }
+  getReducingState<T>(d: ReducingStateDescriptor<T>): ReducingState<T> {
+    return this.getOrCreate(d, () => new HeapReducingState<unknown>(this, d.reduceFunction as (a: unknown, b: unknown) => unknown)) as unknown as ReducingState<T>;
+  }
+  getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
+    return this.getOrCreate(
+      d,
+      () => new HeapAggregatingState<IN, ACC, OUT>(this, d) as unknown as HeapState<unknown>,
+    ) as unknown as AggregatingState<IN, OUT>;
   }
 
   /** Every key that has a value in the named state, as the user gave it. */
   keys(stateName: string): unknown[] {
     const s = this.states.get(stateName);
     if (!s) return [];
-    return [...s.table.keys()].map((ck) => (this.compositeKeys.has(ck) ? this.compositeKeys.get(ck) : ck));
+    return [...s.state.table.keys()].map((ck) => this.originalKey(ck));
+  }
+
+  private originalKey(ck: unknown): unknown {
+    return this.compositeKeys.has(ck) ? this.compositeKeys.get(ck) : ck;
+  }
+
+  /** Number of keys holding any state (for tests and metrics). */
+  numKeys(): number {
+    const all = new Set<unknown>();
+    for (const { state } of this.states.values()) for (const k of state.table.keys()) all.add(k);
+    return all.size;
   }
 
   snapshot(): KeyedStateSnapshot {
     const out: KeyedStateSnapshot = {};
-    for (const [name, s] of this.states) {
-      for (const [ck, v] of s.table) {
-        const key = this.compositeKeys.has(ck) ? this.compositeKeys.get(ck) : ck;
+    for (const [name, { state }] of this.states) {
+      for (const [ck, v] of state.table) {
+        const key = this.originalKey(ck);
         const kg = assignToKeyGroup(key, this.maxParallelism);
         const group = (out[kg] ??= {});
         (group[name] ??= []).push([key, v]);

@@ -1,0 +1,121 @@
+import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
+import { AbstractRichFunction, type Collector } from '../api/functions.ts';
+import { NO_TIMESTAMP } from '../runtime/elements.ts';
+import { InternalTimerService, type TimeDomain } from './timer-service.ts';
+
+/** Timers and time, as a process function sees them (Flink's TimerService). */
+export interface TimerService {
+  currentProcessingTime(): number;
+  /** The operator's current event time (input watermark); -Infinity before the first watermark. */
+  currentWatermark(): number;
+  /** Calls onTimer when the watermark reaches `time`; once per (key, time). */
+  registerEventTimeTimer(time: number): void;
+  /** Calls onTimer when the wall clock reaches `time` (epoch ms); once per (key, time). */
+  registerProcessingTimeTimer(time: number): void;
+  deleteEventTimeTimer(time: number): void;
+  deleteProcessingTimeTimer(time: number): void;
+}
+
+export interface KeyedProcessContext<K> {
+  /** Event timestamp of the current record (or of the firing event-time timer); null when none. */
+  timestamp(): number | null;
+  timerService(): TimerService;
+  getCurrentKey(): K;
+}
+
+export interface OnTimerContext<K> extends KeyedProcessContext<K> {
+  timeDomain(): TimeDomain;
+}
+
+/**
+ * Per-key processing with keyed state and timers (Flink's KeyedProcessFunction).
+ * ```ts
+ * class Timeout extends KeyedProcessFunction<string, Reading, string> {
+ *   processElement(r: Reading, ctx: KeyedProcessContext<string>) {
+ *     ctx.timerService().registerEventTimeTimer(r.ts + 30_000);
+ *   }
+ *   onTimer(ts: number, ctx: OnTimerContext<string>, out: Collector<string>) {
+ *     out.collect(`${ctx.getCurrentKey()} silent since ${ts - 30_000}`);
+ *   }
+ * }
+ * ```
+ */
+export abstract class KeyedProcessFunction<K, IN, OUT> extends AbstractRichFunction {
+  abstract processElement(value: IN, ctx: KeyedProcessContext<K>, out: Collector<OUT>): void;
+  onTimer(_timestamp: number, _ctx: OnTimerContext<K>, _out: Collector<OUT>): void {}
+}
+
+export type KeyedProcessFn<K, IN, OUT> =
+  | KeyedProcessFunction<K, IN, OUT>
+  | ((value: IN, ctx: KeyedProcessContext<K>, out: Collector<OUT>) => void);
+
+/** Runs a KeyedProcessFunction (Flink's KeyedProcessOperator). */
+export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<OUT, KeyedProcessFn<K, IN, OUT>> {
+  private readonly fn: (value: IN, ctx: KeyedProcessContext<K>, out: Collector<OUT>) => void;
+  private readonly timerFn: ((timestamp: number, ctx: OnTimerContext<K>, out: Collector<OUT>) => void) | undefined;
+  private timers!: InternalTimerService;
+  private ts = NO_TIMESTAMP;
+  private domain: TimeDomain = 'EVENT_TIME';
+  private readonly collector: Collector<OUT> = { collect: (record: OUT) => this.output.collect(record, this.ts) };
+  private readonly timerService: TimerService = {
+    currentProcessingTime: () => this.parameters.processingTimeService.getCurrentProcessingTime(),
+    currentWatermark: () => this.inputWatermark,
+    registerEventTimeTimer: (t) => this.timers.registerEventTimeTimer(this.keyedBackend!.currentKey, checkTime(t)),
+    registerProcessingTimeTimer: (t) => this.timers.registerProcessingTimeTimer(this.keyedBackend!.currentKey, checkTime(t)),
+    deleteEventTimeTimer: (t) => this.timers.deleteEventTimeTimer(this.keyedBackend!.currentKey, t),
+    deleteProcessingTimeTimer: (t) => this.timers.deleteProcessingTimeTimer(this.keyedBackend!.currentKey, t),
+  };
+  private readonly context: OnTimerContext<K> = {
+    timestamp: () => (this.ts === NO_TIMESTAMP ? null : this.ts),
+    timerService: () => this.timerService,
+    getCurrentKey: () => this.keyedBackend!.currentKey as K,
+    timeDomain: () => this.domain,
+  };
+
+  constructor(userFunction: KeyedProcessFn<K, IN, OUT>) {
+    super(userFunction);
+    const f = this.userFunction;
+    this.fn = typeof f === 'function' ? f : f.processElement.bind(f);
+    this.timerFn = typeof f === 'function' ? undefined : f.onTimer.bind(f);
+  }
+
+  override open(): void {
+    if (this.keyedBackend === undefined) throw new Error('KeyedProcessFunction needs a keyed stream: call keyBy() first');
+    super.open();
+    this.timers = new InternalTimerService(this.parameters.processingTimeService, (key, time, domain) => this.fireTimer(key, time, domain));
+  }
+
+  processElement(value: unknown, timestamp: number): void {
+    this.ts = timestamp;
+    try {
+      this.fn(value as IN, this.context, this.collector);
+    } catch (e) {
+      throw this.userError(e);
+    }
+  }
+
+  /** Due event-time timers fire before the watermark moves on downstream. */
+  override processWatermark(watermark: number): void {
+    this.inputWatermark = watermark;
+    this.timers.advanceWatermark(watermark);
+    this.output.emitWatermark(watermark);
+  }
+
+  private fireTimer(key: unknown, time: number, domain: TimeDomain): void {
+    this.keyedBackend!.setCurrentKey(key);
+    this.domain = domain;
+    // Flink: event-time timer output carries the timer's time; processing-time output has none.
+    this.ts = domain === 'EVENT_TIME' ? time : NO_TIMESTAMP;
+    if (this.timerFn === undefined) return;
+    try {
+      this.timerFn(time, this.context, this.collector);
+    } catch (e) {
+      throw this.userError(e);
+    }
+  }
+}
+
+function checkTime(t: number): number {
+  if (typeof t !== 'number' || Number.isNaN(t)) throw new TypeError(`A timer needs a timestamp in epoch milliseconds, got ${String(t)}`);
+  return t;
+}

@@ -1,0 +1,165 @@
+/**
+ * Timers of a keyed operator (Flink's InternalTimerService). Timers are per key and deduplicated
+ * per (key, timestamp). Event-time timers fire when the watermark reaches them, in timestamp order
+ * (registration order among equal timestamps), before the operator forwards the watermark; a timer
+ * registered while firing that is already due fires in the same pass. Processing-time timers fire
+ * from the task's mailbox.
+ */
+import type { ProcessingTimeService } from '../runtime/operator.ts';
+import { canonicalKey } from '../state/keys.ts';
+
+/** A min-heap of numbers. */
+class NumberHeap {
+  private readonly a: number[] = [];
+  get size(): number {
+    return this.a.length;
+  }
+  peek(): number | undefined {
+    return this.a[0];
+  }
+  push(x: number): void {
+    const a = this.a;
+    a.push(x);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p]! <= x) break;
+      a[i] = a[p]!;
+      i = p;
+    }
+    a[i] = x;
+  }
+  pop(): number | undefined {
+    const a = this.a;
+    if (a.length === 0) return undefined;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const r = l + 1;
+        const c = r < a.length && a[r]! < a[l]! ? r : l;
+        if (a[c]! >= last) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+}
+
+/** Timers of one time domain: timestamp -> keys (canonical -> original), in registration order. */
+class TimerQueue {
+  private readonly byTime = new Map<number, Map<unknown, unknown>>();
+  private readonly times = new NumberHeap();
+
+  /** Returns true when `time` is a new earliest timestamp. */
+  add(key: unknown, time: number): boolean {
+    let keys = this.byTime.get(time);
+    if (keys === undefined) {
+      keys = new Map();
+      this.byTime.set(time, keys);
+      this.times.push(time);
+    }
+    keys.set(canonicalKey(key), key);
+    return this.times.peek() === time;
+  }
+
+  delete(key: unknown, time: number): void {
+    const keys = this.byTime.get(time);
+    if (keys === undefined) return;
+    keys.delete(canonicalKey(key));
+    if (keys.size === 0) this.byTime.delete(time); // its heap entry is skipped when reached
+  }
+
+  /** Earliest pending timestamp. */
+  earliest(): number | undefined {
+    for (;;) {
+      const t = this.times.peek();
+      if (t === undefined || this.byTime.has(t)) return t;
+      this.times.pop();
+    }
+  }
+
+  /** Fires every timer with timestamp <= `upTo`, including those registered while firing. */
+  fireUpTo(upTo: number, fire: (key: unknown, time: number) => void): void {
+    for (;;) {
+      const t = this.earliest();
+      if (t === undefined || t > upTo) return;
+      const keys = this.byTime.get(t)!;
+      // Take one timer at a time: firing may register or delete timers of this timestamp.
+      const [ck, key] = keys.entries().next().value as [unknown, unknown];
+      keys.delete(ck);
+      if (keys.size === 0) {
+        this.byTime.delete(t);
+        this.times.pop();
+      }
+      fire(key, t);
+    }
+  }
+
+  count(): number {
+    let n = 0;
+    for (const k of this.byTime.values()) n += k.size;
+    return n;
+  }
+}
+
+export type TimeDomain = 'EVENT_TIME' | 'PROCESSING_TIME';
+
+export class InternalTimerService {
+  private readonly eventTime = new TimerQueue();
+  private readonly processingTime = new TimerQueue();
+  private armedFor = Number.POSITIVE_INFINITY;
+  currentWatermark = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly pts: ProcessingTimeService,
+    private readonly onTimer: (key: unknown, time: number, domain: TimeDomain) => void,
+  ) {}
+
+  registerEventTimeTimer(key: unknown, time: number): void {
+    this.eventTime.add(key, time);
+  }
+  deleteEventTimeTimer(key: unknown, time: number): void {
+    this.eventTime.delete(key, time);
+  }
+  registerProcessingTimeTimer(key: unknown, time: number): void {
+    this.processingTime.add(key, time);
+    this.arm();
+  }
+  deleteProcessingTimeTimer(key: unknown, time: number): void {
+    this.processingTime.delete(key, time);
+  }
+
+  /** Fires due event-time timers; call before forwarding the watermark. */
+  advanceWatermark(watermark: number): void {
+    this.currentWatermark = watermark;
+    this.eventTime.fireUpTo(watermark, (key, time) => this.onTimer(key, time, 'EVENT_TIME'));
+  }
+
+  numEventTimeTimers(): number {
+    return this.eventTime.count();
+  }
+  numProcessingTimeTimers(): number {
+    return this.processingTime.count();
+  }
+
+  /** One task timer, for the earliest processing-time timer. */
+  private arm(): void {
+    const t = this.processingTime.earliest();
+    if (t === undefined || t >= this.armedFor) return;
+    this.armedFor = t;
+    this.pts.registerTimer(t, this.onProcessingTime);
+  }
+
+  private readonly onProcessingTime = (time: number): void => {
+    if (time === this.armedFor) this.armedFor = Number.POSITIVE_INFINITY;
+    const now = Math.max(time, this.pts.getCurrentProcessingTime());
+    this.processingTime.fireUpTo(now, (key, t) => this.onTimer(key, t, 'PROCESSING_TIME'));
+    this.arm();
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Keyed state descriptors and state interfaces (Flink's names). A state is scoped to the key of
+ * the record (or timer) being processed.
+ * ```ts
+ * const count = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('count', 0));
+ * count.update((count.value() ?? 0) + 1);
+ * ```
+ */
+import type { AggregateFunction } from '../api/functions.ts';
+
+export abstract class StateDescriptor<T> {
+  abstract readonly kind: 'value' | 'list' | 'map' | 'reducing' | 'aggregating';
+  constructor(
+    readonly name: string,
+    readonly defaultValue?: T,
+  ) {
+    if (name === '') throw new TypeError('A state descriptor needs a non-empty name');
+  }
+}
+
+export class ValueStateDescriptor<T> extends StateDescriptor<T> {
+  readonly kind = 'value';
+}
+export class ListStateDescriptor<T> extends StateDescriptor<T[]> {
+  readonly kind = 'list';
+  constructor(name: string) {
+    super(name);
+  }
+}
+export class MapStateDescriptor<K, V> extends StateDescriptor<Map<K, V>> {
+  readonly kind = 'map';
+  constructor(name: string) {
+    super(name);
+  }
+}
+export class ReducingStateDescriptor<T> extends StateDescriptor<T> {
+  readonly kind = 'reducing';
+  constructor(
+    name: string,
+    readonly reduceFunction: (a: T, b: T) => T,
+  ) {
+    super(name);
+  }
+}
+export class AggregatingStateDescriptor<IN, ACC, OUT> extends StateDescriptor<ACC> {
+  readonly kind = 'aggregating';
+  constructor(
+    name: string,
+    readonly aggregateFunction: AggregateFunction<IN, ACC, OUT>,
+  ) {
+    super(name);
+  }
+}
+
+export interface State {
+  clear(): void;
+}
+export interface ValueState<T> extends State {
+  /** The value for the current key, or the descriptor's default (undefined if none). */
+  value(): T | undefined;
+  update(value: T | undefined): void;
+}
+export interface AppendingState<IN, OUT> extends State {
+  get(): OUT | undefined;
+  add(value: IN): void;
+}
+export interface ListState<T> extends AppendingState<T, T[]> {
+  /** The list for the current key (empty when there is none). */
+  get(): T[];
+  update(values: T[]): void;
+  addAll(values: T[]): void;
+}
+export interface MapState<K, V> extends State {
+  get(key: K): V | undefined;
+  put(key: K, value: V): void;
+  putAll(entries: Map<K, V> | Record<string, V>): void;
+  remove(key: K): void;
+  contains(key: K): boolean;
+  entries(): IterableIterator<[K, V]>;
+  keys(): IterableIterator<K>;
+  values(): IterableIterator<V>;
+  isEmpty(): boolean;
+}
+export type ReducingState<T> = AppendingState<T, T>;
+export type AggregatingState<IN, OUT> = AppendingState<IN, OUT>;
