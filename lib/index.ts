@@ -3,6 +3,7 @@ export { StreamExecutionEnvironment, type JobClient } from './api/environment.ts
 export { DataStream, KeyedStream, SingleOutputStreamOperator, DataStreamSink } from './api/datastream.ts';
 export { Configuration, CoreOptions, IllegalConfigurationException, type ConfigOption, type RuntimeExecutionModeOption } from './api/config.ts';
 export { ParameterTool } from './api/parameter-tool.ts';
+export { OutputTag } from './api/output-tag.ts';
 export { JobExecutionResult } from './api/job-execution-result.ts';
 export { IntCounter, LongCounter, DoubleCounter, ListAccumulator, type Accumulator } from './api/accumulators.ts';
 export { formatRecord } from './api/format.ts';

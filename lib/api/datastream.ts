@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import type { Observable } from 'rxjs';
 import type { StreamExecutionEnvironment } from './environment.ts';
 import type { Sink } from './connector.ts';
+import type { OutputTag } from './output-tag.ts';
 import {
   toCallable,
   type FilterFn,
@@ -295,6 +296,19 @@ function setParallelism(t: Transformation, parallelism: number, nonParallel: boo
 
 /** The result of an operation: name it, pin its id and parallelism. */
 export class SingleOutputStreamOperator<T> extends DataStream<T> {
+  /** The records this operation emitted to the side output `tag` (`ctx.output(tag, value)`). */
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
+    return new DataStream<X>(this.environment, {
+      kind: 'side-output',
+      id: this.environment.nextTransformationId(),
+      name: `SideOutput: ${tag.id}`,
+      parallelism: -1,
+      chainingStrategy: 'ALWAYS',
+      inputs: [this.transformation],
+      tag: tag.id,
+    });
+  }
+
   /** The name shown in the job graph and in error messages. */
   name(name: string): this {
     this.transformation.name = name;

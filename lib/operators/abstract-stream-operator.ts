@@ -3,6 +3,7 @@ import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { asRichFunction, copyForSubtask } from '../api/functions.ts';
 import { attribute, type UserCodeError } from '../runtime/errors.ts';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
+import { OutputTag } from '../api/output-tag.ts';
 
 /**
  * Base of every built-in operator: keeps parameters and output, forwards watermarks.
@@ -24,6 +25,12 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
     this.collect = this.processElement;
     this.emitWatermark = this.processWatermark;
     this.emitWatermarkStatus = this.processWatermarkStatus;
+  }
+
+  /** Emits to a side output; dropped when nobody reads it (as in Flink). */
+  protected emitSide(tag: OutputTag<unknown>, value: unknown, timestamp: number): void {
+    if (!(tag instanceof OutputTag)) throw new TypeError('ctx.output() needs an OutputTag as its first argument');
+    this.output.collectSide?.(tag.id, value, timestamp);
   }
 
   /** Wraps an error thrown by user code (or an external system) in this operator. */

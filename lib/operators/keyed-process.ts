@@ -2,6 +2,7 @@ import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
 import { AbstractRichFunction, type Collector } from '../api/functions.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { InternalTimerService, type TimeDomain } from './timer-service.ts';
+import type { OutputTag } from '../api/output-tag.ts';
 
 /** Timers and time, as a process function sees them (Flink's TimerService). */
 export interface TimerService {
@@ -21,6 +22,8 @@ export interface KeyedProcessContext<K> {
   timestamp(): number | null;
   timerService(): TimerService;
   getCurrentKey(): K;
+  /** Emits to a side output, read with `getSideOutput(tag)`. */
+  output<X>(tag: OutputTag<X>, value: X): void;
 }
 
 export interface OnTimerContext<K> extends KeyedProcessContext<K> {
@@ -70,6 +73,7 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
     timerService: () => this.timerService,
     getCurrentKey: () => this.keyedBackend!.currentKey as K,
     timeDomain: () => this.domain,
+    output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag as OutputTag<unknown>, value, this.ts),
   };
 
   constructor(userFunction: KeyedProcessFn<K, IN, OUT>) {

@@ -3,6 +3,7 @@ import type { Collector } from '../api/functions.ts';
 import { AbstractRichFunction } from '../api/functions.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import type { TimerService } from './keyed-process.ts';
+import type { OutputTag } from '../api/output-tag.ts';
 
 const KEYED_ONLY = (): never => {
   throw new Error('Setting timers is only supported on a keyed streams.');
@@ -14,6 +15,8 @@ export interface ProcessContext {
   timestamp(): number | null;
   /** Current time; setting timers needs a keyed stream (KeyedProcessFunction). */
   timerService(): TimerService;
+  /** Emits to a side output, read with `getSideOutput(tag)`. */
+  output<X>(tag: OutputTag<X>, value: X): void;
 }
 
 /**
@@ -30,19 +33,11 @@ export abstract class ProcessFunction<IN, OUT> extends AbstractRichFunction {
 
 export type ProcessFn<IN, OUT> = ProcessFunction<IN, OUT> | ((value: IN, ctx: ProcessContext, out: Collector<OUT>) => void);
 
-/** Runs a ProcessFunction; the operator is both its Context and its Collector. */
-export class ProcessOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, ProcessFn<IN, OUT>> implements ProcessContext {
+/** Runs a ProcessFunction; one context and one collector object, reused for every record. */
+export class ProcessOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, ProcessFn<IN, OUT>> {
   private readonly fn: (value: IN, ctx: ProcessContext, out: Collector<OUT>) => void;
   private ts = NO_TIMESTAMP;
   private readonly collector: Collector<OUT> = { collect: (record: OUT) => this.output.collect(record, this.ts) };
-  constructor(userFunction: ProcessFn<IN, OUT>) {
-    super(userFunction);
-    const f = this.userFunction;
-    this.fn = typeof f === 'function' ? f : f.processElement.bind(f);
-  }
-  timestamp(): number | null {
-    return this.ts === NO_TIMESTAMP ? null : this.ts;
-  }
   private readonly timers: TimerService = {
     currentProcessingTime: () => this.parameters.processingTimeService.getCurrentProcessingTime(),
     currentWatermark: () => this.inputWatermark,
@@ -51,13 +46,20 @@ export class ProcessOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, Pro
     deleteEventTimeTimer: KEYED_ONLY,
     deleteProcessingTimeTimer: KEYED_ONLY,
   };
-  timerService(): TimerService {
-    return this.timers;
+  private readonly context: ProcessContext = {
+    timestamp: () => (this.ts === NO_TIMESTAMP ? null : this.ts),
+    timerService: () => this.timers,
+    output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag as OutputTag<unknown>, value, this.ts),
+  };
+  constructor(userFunction: ProcessFn<IN, OUT>) {
+    super(userFunction);
+    const f = this.userFunction;
+    this.fn = typeof f === 'function' ? f : f.processElement.bind(f);
   }
   processElement(value: unknown, timestamp: number): void {
     this.ts = timestamp;
     try {
-      this.fn(value as IN, this, this.collector);
+      this.fn(value as IN, this.context, this.collector);
     } catch (e) {
       throw this.userError(e);
     }

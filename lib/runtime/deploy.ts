@@ -36,6 +36,7 @@ export function deployTasks(
         const targets = connectedTargets(edge.partitioner, i, vertex.parallelism, edge.target.parallelism);
         return {
           sourceNode: edge.sourceNode,
+          outputTag: edge.outputTag,
           channels: targets.map((c) => channels.output(edge, i, c)),
           selector: createSelector(edge.partitioner, i, targets.length, edge.target.maxParallelism, edge.target.nodes[0]!.name, vertex.parallelism),
         };

@@ -12,6 +12,8 @@ export interface Output<T> {
   emitWatermark(watermark: number): void;
   /** Idle (true) or active again (false): Flink's WatermarkStatus. */
   emitWatermarkStatus(idle: boolean): void;
+  /** A record for the side output with this tag id; present only when someone reads that side output. */
+  collectSide?(tag: string, value: unknown, timestamp: number): void;
 }
 
 /** Processing time of a task: timers fire as mails of the task, never concurrently with its operators. */

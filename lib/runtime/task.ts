@@ -123,6 +123,32 @@ class BroadcastingOutput implements Output<unknown> {
   }
 }
 
+/** An operator's output when some consumers read its side outputs: records by tag, watermarks to all. */
+class SideRoutingOutput implements Output<unknown> {
+  private readonly sides: Map<string, Output<unknown>>;
+  private readonly all: Output<unknown>[];
+  constructor(
+    private readonly main: Output<unknown>,
+    mainOutputs: Output<unknown>[],
+    sides: Map<string, Output<unknown>[]>,
+  ) {
+    this.sides = new Map([...sides].map(([tag, outs]) => [tag, outs.length === 1 ? outs[0]! : new BroadcastingOutput(outs)]));
+    this.all = [...mainOutputs, ...[...sides.values()].flat()];
+  }
+  collect(value: unknown, timestamp: number): void {
+    this.main.collect(value, timestamp);
+  }
+  collectSide(tag: string, value: unknown, timestamp: number): void {
+    this.sides.get(tag)?.collect(value, timestamp);
+  }
+  emitWatermark(watermark: number): void {
+    for (let i = 0; i < this.all.length; i++) this.all[i]!.emitWatermark(watermark);
+  }
+  emitWatermarkStatus(idle: boolean): void {
+    for (let i = 0; i < this.all.length; i++) this.all[i]!.emitWatermarkStatus(idle);
+  }
+}
+
 const DISCARD: Output<unknown> = { collect() {}, emitWatermark() {}, emitWatermarkStatus() {} };
 
 function isOutput(op: StreamOperator<unknown>): op is StreamOperator<unknown> & Output<unknown> {
@@ -135,6 +161,7 @@ export type TaskState = 'created' | 'running' | 'finishing' | 'finished' | 'fail
 /** One output edge of a subtask, as the deployer wired it. */
 export interface WiredOutput {
   readonly sourceNode: StreamNode;
+  readonly outputTag?: string;
   readonly channels: OutputChannel[];
   readonly selector: ChannelSelector | 'broadcast';
 }
@@ -183,16 +210,23 @@ export abstract class StreamTask {
       }
     }
     for (const node of this.vertex.nodes) {
-      const outs: Output<unknown>[] = [];
-      for (const next of this.vertex.chainedOutputs.get(node.id) ?? []) {
+      const main: Output<unknown>[] = [];
+      const sides = new Map<string, Output<unknown>[]>();
+      const add = (tag: string | undefined, out: Output<unknown>): void => {
+        if (tag === undefined) main.push(out);
+        else (sides.get(tag) ?? sides.set(tag, []).get(tag)!).push(out);
+      };
+      for (const edge of this.vertex.chainedOutputs.get(node.id) ?? []) {
+        const next = edge.target;
         const op = opByNode.get(next.id)!;
         // Built-in operators are Outputs themselves (a direct call); others get an adapter.
-        outs.push(isOutput(op) ? op : new ChainingOutput(op, next.name, this.info));
+        add(edge.outputTag, isOutput(op) ? op : new ChainingOutput(op, next.name, this.info));
       }
       outputs.forEach((o, i) => {
-        if (o.sourceNode === node) outs.push(new RecordWriterOutput(this.writers[i]!));
+        if (o.sourceNode === node) add(o.outputTag, new RecordWriterOutput(this.writers[i]!));
       });
-      const output = outs.length === 0 ? DISCARD : outs.length === 1 ? outs[0]! : new BroadcastingOutput(outs);
+      const single = main.length === 0 ? DISCARD : main.length === 1 ? main[0]! : new BroadcastingOutput(main);
+      const output = sides.size === 0 ? single : new SideRoutingOutput(single, main, sides);
       const op = opByNode.get(node.id);
       if (op) op.setup(this.parametersFor(node), output);
       if (node === this.vertex.nodes[0]) this.headOutput = output;

@@ -26,6 +26,8 @@ export interface StreamEdge {
   readonly source: StreamNode;
   readonly target: StreamNode;
   readonly partitioner: PartitionerSpec;
+  /** Set when the edge carries the source's side output with this tag id instead of its main output. */
+  readonly outputTag?: string;
 }
 
 export interface JobEdge {
@@ -35,6 +37,7 @@ export interface JobEdge {
   readonly sourceNode: StreamNode;
   readonly target: JobVertex;
   readonly partitioner: PartitionerSpec;
+  readonly outputTag?: string;
 }
 
 export interface JobVertex {
@@ -46,7 +49,7 @@ export interface JobVertex {
   /** Chained nodes, head first, in topological order. */
   readonly nodes: StreamNode[];
   /** Within-chain edges, by source node id. */
-  readonly chainedOutputs: Map<number, StreamNode[]>;
+  readonly chainedOutputs: Map<number, StreamEdge[]>;
   readonly inputs: JobEdge[];
   readonly outputs: JobEdge[];
 }
@@ -74,13 +77,16 @@ export function buildJobGraph(jobName: string, sinks: Transformation[], options:
   const order: StreamNode[] = [];
 
   // Resolve each transformation to the physical nodes (with partitioners) that feed its consumer.
-  const upstreamCache = new Map<number, Array<{ node: StreamNode; partitioner?: PartitionerSpec }>>();
-  const upstream = (t: Transformation): Array<{ node: StreamNode; partitioner?: PartitionerSpec }> => {
+  type Upstream = { node: StreamNode; partitioner?: PartitionerSpec; outputTag?: string };
+  const upstreamCache = new Map<number, Upstream[]>();
+  const upstream = (t: Transformation): Upstream[] => {
     const cached = upstreamCache.get(t.id);
     if (cached) return cached;
-    let result: Array<{ node: StreamNode; partitioner?: PartitionerSpec }>;
+    let result: Upstream[];
     if (t.kind === 'partition') {
-      result = t.inputs.flatMap(upstream).map((u) => ({ node: u.node, partitioner: t.partitioner }));
+      result = t.inputs.flatMap(upstream).map((u) => ({ ...u, partitioner: t.partitioner }));
+    } else if (t.kind === 'side-output') {
+      result = t.inputs.flatMap(upstream).map((u) => ({ ...u, outputTag: t.tag }));
     } else if (t.kind === 'union') {
       result = t.inputs.flatMap(upstream);
     } else {
@@ -129,7 +135,7 @@ export function buildJobGraph(jobName: string, sinks: Transformation[], options:
           `Forward partitioning does not allow change of parallelism. Upstream operation: ${input.node.name} parallelism: ${input.node.parallelism}, downstream operation: ${node.name} parallelism: ${node.parallelism}. You must use another partitioning strategy, such as broadcast, rebalance, shuffle or global.`,
         );
       }
-      const edge: StreamEdge = { source: input.node, target: node, partitioner };
+      const edge: StreamEdge = { source: input.node, target: node, partitioner, outputTag: input.outputTag };
       input.node.outEdges.push(edge);
       node.inEdges.push(edge);
     }
@@ -153,7 +159,7 @@ export function buildJobGraph(jobName: string, sinks: Transformation[], options:
     e.target.chainingStrategy === 'ALWAYS' &&
     e.source.chainingStrategy !== 'NEVER';
 
-  const vertexOf = new Map<number, { nodes: StreamNode[]; chained: Map<number, StreamNode[]> }>();
+  const vertexOf = new Map<number, { nodes: StreamNode[]; chained: Map<number, StreamEdge[]> }>();
   const heads: StreamNode[] = [];
   for (const node of order) {
     const chainedIn = node.inEdges.length === 1 && isChainable(node.inEdges[0]!) ? node.inEdges[0]! : undefined;
@@ -161,7 +167,7 @@ export function buildJobGraph(jobName: string, sinks: Transformation[], options:
       const v = vertexOf.get(chainedIn.source.id)!;
       v.nodes.push(node);
       const list = v.chained.get(chainedIn.source.id) ?? [];
-      list.push(node);
+      list.push(chainedIn);
       v.chained.set(chainedIn.source.id, list);
       vertexOf.set(node.id, v);
     } else {
@@ -193,7 +199,7 @@ export function buildJobGraph(jobName: string, sinks: Transformation[], options:
       const sv = vertexByHead.get(vertexOf.get(e.source.id)!)!;
       const tv = vertexByHead.get(vertexOf.get(e.target.id)!)!;
       if (sv === tv) continue;
-      const je: JobEdge = { id: edges.length, source: sv, sourceNode: e.source, target: tv, partitioner: e.partitioner };
+      const je: JobEdge = { id: edges.length, source: sv, sourceNode: e.source, target: tv, partitioner: e.partitioner, outputTag: e.outputTag };
       edges.push(je);
       sv.outputs.push(je);
       tv.inputs.push(je);
@@ -201,7 +207,7 @@ export function buildJobGraph(jobName: string, sinks: Transformation[], options:
   }
   const fingerprint = vertices
     .map((v) => `${v.name}|${v.parallelism}|${v.nodes.map((n) => n.operatorId).join(',')}`)
-    .concat(edges.map((e) => `${e.source.id}>${e.target.id}:${e.partitioner.kind}`))
+    .concat(edges.map((e) => `${e.source.id}>${e.target.id}:${e.partitioner.kind}${e.outputTag ? `#${e.outputTag}` : ''}`))
     .join(';');
   return { jobName, vertices, edges, fingerprint };
 }

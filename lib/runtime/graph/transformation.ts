@@ -56,5 +56,15 @@ export interface PartitionTransformation extends TransformationBase {
 export interface UnionTransformation extends TransformationBase {
   readonly kind: 'union';
 }
+/** Selects an operator's side output by tag id (virtual, like partitioning). */
+export interface SideOutputTransformation extends TransformationBase {
+  readonly kind: 'side-output';
+  readonly tag: string;
+}
 
-export type Transformation = SourceTransformation | OneInputTransformation | PartitionTransformation | UnionTransformation;
+export type Transformation =
+  | SourceTransformation
+  | OneInputTransformation
+  | PartitionTransformation
+  | UnionTransformation
+  | SideOutputTransformation;
