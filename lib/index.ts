@@ -71,3 +71,23 @@ export {
 } from './time/watermark-generator.ts';
 export { toMillis, type DurationLike } from './time/duration.ts';
 export { ExecutionConfig } from './api/execution-config.ts';
+export { WindowedStream, AllWindowedStream } from './api/windowed-stream.ts';
+export { TimeWindow, GlobalWindow, type Window } from './windowing/windows.ts';
+export type { WindowAssigner, WindowAssignerContext } from './windowing/assigners/window-assigner.ts';
+export { TumblingEventTimeWindows, TumblingProcessingTimeWindows, type CalendarOptions } from './windowing/assigners/tumbling-windows.ts';
+export { SlidingEventTimeWindows, SlidingProcessingTimeWindows } from './windowing/assigners/sliding-windows.ts';
+export { EventTimeSessionWindows, ProcessingTimeSessionWindows } from './windowing/assigners/session-windows.ts';
+export { GlobalWindows } from './windowing/assigners/global-windows.ts';
+export type { Trigger, TriggerResult, TriggerContext, OnMergeContext } from './windowing/triggers/trigger.ts';
+export { EventTimeTrigger } from './windowing/triggers/event-time-trigger.ts';
+export { ProcessingTimeTrigger } from './windowing/triggers/processing-time-trigger.ts';
+export { CountTrigger } from './windowing/triggers/count-trigger.ts';
+export { PurgingTrigger } from './windowing/triggers/purging-trigger.ts';
+export { ContinuousEventTimeTrigger } from './windowing/triggers/continuous-event-time-trigger.ts';
+export { CountEvictor, TimeEvictor, DeltaEvictor, type Evictor, type TimestampedValue } from './windowing/evictors/evictor.ts';
+export {
+  ProcessWindowFunction,
+  ProcessAllWindowFunction,
+  type ProcessWindowContext,
+  type KeyedStateStore,
+} from './windowing/process-window-function.ts';

@@ -5,7 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Sink, SinkWriter, SinkWriterContext } from '../lib/index.ts';
+import type { InputStatus, ReaderOutput, Sink, SinkWriter, SinkWriterContext, Source, SourceReader } from '../lib/index.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(REPO_ROOT, 'bin', 'tidemark.mjs');
@@ -175,4 +175,38 @@ export async function rejection(p: Promise<unknown>): Promise<unknown> {
     return e;
   }
   throw new Error('expected the promise to reject, but it resolved');
+}
+
+/** A bounded source that emits its records a few at a time, waiting 1 ms between, so periodic watermarks interleave. */
+export class TrickleSource<T> implements Source<T> {
+  readonly boundedness = 'BOUNDED';
+  readonly nonParallel = true;
+  constructor(
+    private readonly items: readonly T[],
+    private readonly perPoll: number,
+  ) {}
+  createReader(): SourceReader<T> {
+    const items = this.items;
+    const perPoll = this.perPoll;
+    let next = 0;
+    let ready = true;
+    return {
+      start() {},
+      pollNext(output: ReaderOutput<T>): InputStatus {
+        if (next >= items.length) return 'END_OF_INPUT';
+        if (!ready) return 'NOTHING_AVAILABLE';
+        for (let k = 0; k < perPoll && next < items.length; k++) output.collect(items[next++]!);
+        ready = false;
+        return next < items.length ? 'NOTHING_AVAILABLE' : 'END_OF_INPUT';
+      },
+      isAvailable: () =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            ready = true;
+            resolve();
+          }, 1),
+        ),
+      close() {},
+    };
+  }
 }

@@ -8,6 +8,13 @@ import type { Observable } from 'rxjs';
 import type { StreamExecutionEnvironment } from './environment.ts';
 import type { Sink } from './connector.ts';
 import type { OutputTag } from './output-tag.ts';
+import { AllWindowedStream, WindowedStream } from './windowed-stream.ts';
+import type { WindowAssigner } from '../windowing/assigners/window-assigner.ts';
+import type { GlobalWindow, Window } from '../windowing/windows.ts';
+import { GlobalWindows } from '../windowing/assigners/global-windows.ts';
+import { PurgingTrigger } from '../windowing/triggers/purging-trigger.ts';
+import { CountTrigger } from '../windowing/triggers/count-trigger.ts';
+import { CountEvictor } from '../windowing/evictors/evictor.ts';
 import {
   toCallable,
   type FilterFn,
@@ -106,6 +113,25 @@ export class DataStream<T> {
     const config = this.environment.getConfig();
     // The interval is read when the job is deployed, so setAutoWatermarkInterval may come later.
     return this.transform<T>('Timestamps/Watermarks', () => new TimestampsAndWatermarksOperator<T>(strategy, config.getAutoWatermarkInterval()));
+  }
+
+  /**
+   * Windows over the whole stream, in a single subtask (Flink's windowAll).
+   * ```ts
+   * events.windowAll(TumblingEventTimeWindows.of('1 min')).process((ctx, all, out) => out.collect(all.length));
+   * ```
+   */
+  windowAll<W extends Window>(assigner: WindowAssigner<T, W>): AllWindowedStream<T, W> {
+    const keyed = this.keyBy(() => 0);
+    return new AllWindowedStream<T, W>(new WindowedStream<T, number, W>(keyed, assigner, true));
+  }
+
+  /** countWindow over the whole stream, in a single subtask. */
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
+    const w = new WindowedStream<T, number, GlobalWindow>(this.keyBy(() => 0), GlobalWindows.create<T>(), true);
+    if (slide === undefined) w.trigger(PurgingTrigger.of(CountTrigger.of<GlobalWindow>(size)));
+    else w.evictor(CountEvictor.of<T, GlobalWindow>(size)).trigger(CountTrigger.of<GlobalWindow>(slide));
+    return new AllWindowedStream<T, GlobalWindow>(w);
   }
 
   /** Merges streams of the same type into one. */
@@ -364,6 +390,28 @@ export class KeyedStream<T, K> extends DataStream<T> {
       return op;
     };
     return super.transform<R>(name, keyedFactory, true, isSink, sink);
+  }
+
+  /** @internal Adds a keyed window operator. */
+  windowTransform<R>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<R> {
+    return this.transform<R>(name, factory, true);
+  }
+
+  /**
+   * Cuts the keyed stream into windows.
+   * ```ts
+   * keyed.window(TumblingEventTimeWindows.of('1 min')).sum(1);
+   * ```
+   */
+  window<W extends Window>(assigner: WindowAssigner<T, W>): WindowedStream<T, K, W> {
+    return new WindowedStream<T, K, W>(this, assigner);
+  }
+
+  /** Windows of `size` elements per key, or sliding by `slide` elements (GlobalWindows with count trigger/evictor). */
+  countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
+    const w = new WindowedStream<T, K, GlobalWindow>(this, GlobalWindows.create<T>());
+    if (slide === undefined) return w.trigger(PurgingTrigger.of(CountTrigger.of<GlobalWindow>(size)));
+    return w.evictor(CountEvictor.of<T, GlobalWindow>(size)).trigger(CountTrigger.of<GlobalWindow>(slide));
   }
 
   /**

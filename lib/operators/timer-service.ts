@@ -51,28 +51,29 @@ class NumberHeap {
   }
 }
 
-/** Timers of one time domain: timestamp -> keys (canonical -> original), in registration order. */
-class TimerQueue {
-  private readonly byTime = new Map<number, Map<unknown, unknown>>();
+/**
+ * Timers of one time domain: timestamp -> timers, in registration order. A timer is identified by
+ * `id` (deduplication) and carries a key and a namespace (the window, for window operators).
+ */
+export class TimerQueue {
+  private readonly byTime = new Map<number, Map<unknown, [unknown, unknown]>>();
   private readonly times = new NumberHeap();
 
-  /** Returns true when `time` is a new earliest timestamp. */
-  add(key: unknown, time: number): boolean {
-    let keys = this.byTime.get(time);
-    if (keys === undefined) {
-      keys = new Map();
-      this.byTime.set(time, keys);
+  add(id: unknown, key: unknown, namespace: unknown, time: number): void {
+    let timers = this.byTime.get(time);
+    if (timers === undefined) {
+      timers = new Map();
+      this.byTime.set(time, timers);
       this.times.push(time);
     }
-    keys.set(canonicalKey(key), key);
-    return this.times.peek() === time;
+    if (!timers.has(id)) timers.set(id, [key, namespace]);
   }
 
-  delete(key: unknown, time: number): void {
-    const keys = this.byTime.get(time);
-    if (keys === undefined) return;
-    keys.delete(canonicalKey(key));
-    if (keys.size === 0) this.byTime.delete(time); // its heap entry is skipped when reached
+  delete(id: unknown, time: number): void {
+    const timers = this.byTime.get(time);
+    if (timers === undefined) return;
+    timers.delete(id);
+    if (timers.size === 0) this.byTime.delete(time); // its heap entry is skipped when reached
   }
 
   /** Earliest pending timestamp. */
@@ -85,19 +86,19 @@ class TimerQueue {
   }
 
   /** Fires every timer with timestamp <= `upTo`, including those registered while firing. */
-  fireUpTo(upTo: number, fire: (key: unknown, time: number) => void): void {
+  fireUpTo(upTo: number, fire: (key: unknown, namespace: unknown, time: number) => void): void {
     for (;;) {
       const t = this.earliest();
       if (t === undefined || t > upTo) return;
-      const keys = this.byTime.get(t)!;
-      // Take one timer at a time: firing may register or delete timers of this timestamp.
-      const [ck, key] = keys.entries().next().value as [unknown, unknown];
-      keys.delete(ck);
-      if (keys.size === 0) {
+      const timers = this.byTime.get(t)!;
+      // One timer at a time: firing may register or delete timers of this timestamp.
+      const [id, [key, ns]] = timers.entries().next().value as [unknown, [unknown, unknown]];
+      timers.delete(id);
+      if (timers.size === 0) {
         this.byTime.delete(t);
         this.times.pop();
       }
-      fire(key, t);
+      fire(key, ns, t);
     }
   }
 
@@ -122,23 +123,23 @@ export class InternalTimerService {
   ) {}
 
   registerEventTimeTimer(key: unknown, time: number): void {
-    this.eventTime.add(key, time);
+    this.eventTime.add(canonicalKey(key), key, undefined, time);
   }
   deleteEventTimeTimer(key: unknown, time: number): void {
-    this.eventTime.delete(key, time);
+    this.eventTime.delete(canonicalKey(key), time);
   }
   registerProcessingTimeTimer(key: unknown, time: number): void {
-    this.processingTime.add(key, time);
+    this.processingTime.add(canonicalKey(key), key, undefined, time);
     this.arm();
   }
   deleteProcessingTimeTimer(key: unknown, time: number): void {
-    this.processingTime.delete(key, time);
+    this.processingTime.delete(canonicalKey(key), time);
   }
 
   /** Fires due event-time timers; call before forwarding the watermark. */
   advanceWatermark(watermark: number): void {
     this.currentWatermark = watermark;
-    this.eventTime.fireUpTo(watermark, (key, time) => this.onTimer(key, time, 'EVENT_TIME'));
+    this.eventTime.fireUpTo(watermark, (key, _ns, time) => this.onTimer(key, time, 'EVENT_TIME'));
   }
 
   numEventTimeTimers(): number {
@@ -159,7 +160,7 @@ export class InternalTimerService {
   private readonly onProcessingTime = (time: number): void => {
     if (time === this.armedFor) this.armedFor = Number.POSITIVE_INFINITY;
     const now = Math.max(time, this.pts.getCurrentProcessingTime());
-    this.processingTime.fireUpTo(now, (key, t) => this.onTimer(key, t, 'PROCESSING_TIME'));
+    this.processingTime.fireUpTo(now, (key, _ns, t) => this.onTimer(key, t, 'PROCESSING_TIME'));
     this.arm();
   };
 }

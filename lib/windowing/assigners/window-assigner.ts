@@ -1,0 +1,24 @@
+/**
+ * Puts each element into zero or more windows (Flink's WindowAssigner). Merging assigners (sessions)
+ * also say how overlapping windows combine.
+ */
+import type { Trigger } from '../triggers/trigger.ts';
+import type { TimeWindow, Window } from '../windows.ts';
+
+export interface WindowAssignerContext {
+  getCurrentProcessingTime(): number;
+}
+
+export interface WindowAssigner<T, W extends Window> {
+  assignWindows(element: T, timestamp: number, ctx: WindowAssignerContext): W[];
+  getDefaultTrigger(): Trigger<T, W>;
+  isEventTime(): boolean;
+}
+
+export interface MergingWindowAssigner<T> extends WindowAssigner<T, TimeWindow> {
+  readonly merging: true;
+}
+
+export function isMerging<T, W extends Window>(a: WindowAssigner<T, W>): boolean {
+  return (a as unknown as Partial<MergingWindowAssigner<T>>).merging === true;
+}

@@ -1,0 +1,49 @@
+/**
+ * The function of a window that sees all of its elements at once, with the window and per-window
+ * state (Flink's ProcessWindowFunction). Combined with reduce/aggregate it gets the one
+ * pre-aggregated value instead.
+ * ```ts
+ * class Stats extends ProcessWindowFunction<Reading, string, string, TimeWindow> {
+ *   process(sensor: string, ctx: ProcessWindowContext<TimeWindow>, readings: Reading[], out: Collector<string>) {
+ *     out.collect(`${sensor} ${ctx.window().start}: ${readings.length} readings`);
+ *   }
+ * }
+ * ```
+ */
+import { AbstractRichFunction, type Collector } from '../api/functions.ts';
+import type { OutputTag } from '../api/output-tag.ts';
+import type { ListState, ListStateDescriptor, ValueState, ValueStateDescriptor } from '../state/descriptors.ts';
+import type { Window } from './windows.ts';
+
+/** State scoped to the current key (globalState) or to the current key and window (windowState). */
+export interface KeyedStateStore {
+  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+}
+
+export interface ProcessWindowContext<W extends Window> {
+  window(): W;
+  currentProcessingTime(): number;
+  currentWatermark(): number;
+  /** State of this key and window; cleared with the window (implement `clear` to clean it earlier). */
+  windowState(): KeyedStateStore;
+  /** State of this key, across windows. */
+  globalState(): KeyedStateStore;
+  output<X>(tag: OutputTag<X>, value: X): void;
+}
+
+export abstract class ProcessWindowFunction<IN, OUT, K, W extends Window> extends AbstractRichFunction {
+  abstract process(key: K, context: ProcessWindowContext<W>, elements: IN[], out: Collector<OUT>): void;
+  /** Called when the window is purged (after the allowed lateness); release per-window state here. */
+  clear(_context: ProcessWindowContext<W>): void {}
+}
+
+/** The same for a non-keyed (windowAll) stream (Flink's ProcessAllWindowFunction). */
+export abstract class ProcessAllWindowFunction<IN, OUT, W extends Window> extends AbstractRichFunction {
+  abstract process(context: ProcessWindowContext<W>, elements: IN[], out: Collector<OUT>): void;
+  clear(_context: ProcessWindowContext<W>): void {}
+}
+
+export type ProcessWindowFn<IN, OUT, K, W extends Window> =
+  | ProcessWindowFunction<IN, OUT, K, W>
+  | ((key: K, context: ProcessWindowContext<W>, elements: IN[], out: Collector<OUT>) => void);
