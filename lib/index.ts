@@ -91,3 +91,20 @@ export {
   type ProcessWindowContext,
   type KeyedStateStore,
 } from './windowing/process-window-function.ts';
+export {
+  ConnectedStreams,
+  CoProcessFunction,
+  KeyedCoProcessFunction,
+  BroadcastStream,
+  BroadcastConnectedStream,
+  BroadcastProcessFunction,
+  KeyedBroadcastProcessFunction,
+  type CoMapFunction,
+  type CoFlatMapFunction,
+  type BroadcastState,
+  type ReadOnlyBroadcastState,
+  type BroadcastContext,
+  type BroadcastReadOnlyContext,
+  type KeyedBroadcastContext,
+  type KeyedBroadcastReadOnlyContext,
+} from './api/connected-streams.ts';

@@ -9,6 +9,8 @@ import type { StreamExecutionEnvironment } from './environment.ts';
 import type { Sink } from './connector.ts';
 import type { OutputTag } from './output-tag.ts';
 import { AllWindowedStream, WindowedStream } from './windowed-stream.ts';
+import { BroadcastConnectedStream, BroadcastStream, ConnectedStreams } from './connected-streams.ts';
+import type { MapStateDescriptor } from '../state/descriptors.ts';
 import type { WindowAssigner } from '../windowing/assigners/window-assigner.ts';
 import type { GlobalWindow, Window } from '../windowing/windows.ts';
 import { GlobalWindows } from '../windowing/assigners/global-windows.ts';
@@ -178,9 +180,29 @@ export class DataStream<T> {
   shuffle(): DataStream<T> {
     return this.partition({ kind: 'shuffle' });
   }
-  /** Every record to every downstream subtask. */
-  broadcast(): DataStream<T> {
+  /**
+   * Every record to every downstream subtask. Given MapStateDescriptors, a BroadcastStream whose
+   * records update broadcast state (connect a stream to it and process with a (Keyed)BroadcastProcessFunction).
+   */
+  broadcast(): DataStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): BroadcastStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): DataStream<T> | BroadcastStream<T> {
+    if (descriptors.length > 0) return new BroadcastStream<T>(this, descriptors);
     return this.partition({ kind: 'broadcast' });
+  }
+
+  /**
+   * Connects two streams for a CoMap/CoFlatMap/CoProcessFunction, or a stream and a BroadcastStream.
+   * ```ts
+   * events.connect(rules.broadcast(rulesState)).process(new ApplyRules());
+   * ```
+   */
+  connect<T2>(other: BroadcastStream<T2>): BroadcastConnectedStream<T, T2>;
+  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2>;
+  connect<T2>(other: DataStream<T2> | BroadcastStream<T2>): ConnectedStreams<T, T2> | BroadcastConnectedStream<T, T2> {
+    if (other instanceof BroadcastStream) return new BroadcastConnectedStream<T, T2>(this, other);
+    if (other.environment !== this.environment) throw new Error('connect(): both streams must come from the same StreamExecutionEnvironment');
+    return new ConnectedStreams<T, T2>(this, other);
   }
   /** Every record to the first downstream subtask. */
   global(): DataStream<T> {

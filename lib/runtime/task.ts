@@ -245,7 +245,8 @@ export abstract class StreamTask {
       }
       return keyed;
     };
-    const runtimeContext: RuntimeContext = {
+    const runtimeContext: RuntimeContext & { keyedStateBackend(): HeapKeyedStateBackend } = {
+      keyedStateBackend: backend,
       getState: (d) => backend().getValueState(d),
       getListState: (d) => backend().getListState(d),
       getMapState: (d) => backend().getMapState(d),

@@ -200,6 +200,13 @@ export class HeapKeyedStateBackend {
     ) as unknown as AggregatingState<IN, OUT>;
   }
 
+  /** The registered state object of that name (for applyToKeyedState). */
+  stateByName(name: string): unknown {
+    const s = this.states.get(name);
+    if (s === undefined) throw new Error(`No keyed state named '${name}' is registered`);
+    return s.state;
+  }
+
   /** Every key that has a value in the named state, as the user gave it. */
   keys(stateName: string): unknown[] {
     const s = this.states.get(stateName);
