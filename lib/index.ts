@@ -108,3 +108,12 @@ export {
   type KeyedBroadcastContext,
   type KeyedBroadcastReadOnlyContext,
 } from './api/connected-streams.ts';
+export {
+  JoinedStreams,
+  CoGroupedStreams,
+  IntervalJoin,
+  ProcessJoinFunction,
+  type JoinFn,
+  type CoGroupFn,
+  type ProcessJoinContext,
+} from './api/joins.ts';

@@ -10,6 +10,7 @@ import type { Sink } from './connector.ts';
 import type { OutputTag } from './output-tag.ts';
 import { AllWindowedStream, WindowedStream } from './windowed-stream.ts';
 import { BroadcastConnectedStream, BroadcastStream, ConnectedStreams } from './connected-streams.ts';
+import { CoGroupedStreams, IntervalJoin, JoinedStreams } from './joins.ts';
 import type { MapStateDescriptor } from '../state/descriptors.ts';
 import type { WindowAssigner } from '../windowing/assigners/window-assigner.ts';
 import type { GlobalWindow, Window } from '../windowing/windows.ts';
@@ -134,6 +135,21 @@ export class DataStream<T> {
     if (slide === undefined) w.trigger(PurgingTrigger.of(CountTrigger.of<GlobalWindow>(size)));
     else w.evictor(CountEvictor.of<T, GlobalWindow>(size)).trigger(CountTrigger.of<GlobalWindow>(slide));
     return new AllWindowedStream<T, GlobalWindow>(w);
+  }
+
+  /**
+   * Joins with another stream per key and window.
+   * ```ts
+   * a.join(b).where((x) => x.id).equalTo((y) => y.id).window(TumblingEventTimeWindows.of('1 min')).apply((x, y) => [x, y]);
+   * ```
+   */
+  join<R>(other: DataStream<R>): JoinedStreams<T, R> {
+    return new JoinedStreams<T, R>(this, other);
+  }
+
+  /** Groups both streams' elements per key and window (a join that also sees unmatched elements). */
+  coGroup<R>(other: DataStream<R>): CoGroupedStreams<T, R> {
+    return new CoGroupedStreams<T, R>(this, other);
   }
 
   /** Merges streams of the same type into one. */
@@ -417,6 +433,16 @@ export class KeyedStream<T, K> extends DataStream<T> {
   /** @internal Adds a keyed window operator. */
   windowTransform<R>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<R> {
     return this.transform<R>(name, factory, true);
+  }
+
+  /**
+   * Joins with another keyed stream on equal keys within a time interval (event time).
+   * ```ts
+   * clicks.keyBy((c) => c.user).intervalJoin(views.keyBy((v) => v.user)).between('-5 s', '0 s').process(fn);
+   * ```
+   */
+  intervalJoin<R>(other: KeyedStream<R, K>): IntervalJoin<T, R, K> {
+    return new IntervalJoin<T, R, K>(this, other);
   }
 
   /**

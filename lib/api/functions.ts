@@ -160,7 +160,9 @@ export function asRichFunction(fn: unknown): RichFunction | undefined {
 /**
  * Each parallel subtask gets its own copy of a function object, as Flink gives each subtask its own
  * deserialized instance: fields (counters, caches) are per subtask in every execution mode. The copy
- * is deep and keeps prototypes; functions and closures are shared (they cannot be copied).
+ * is deep and keeps prototypes; functions and closures are shared (they cannot be copied), so an
+ * arrow function stored in a field by the constructor still refers to the original object: create
+ * such closures in `open()`, which runs on the subtask's copy.
  */
 export function copyForSubtask<F>(fn: F): F {
   if (fn === null || typeof fn !== 'object') return fn;

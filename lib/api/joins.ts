@@ -1,0 +1,259 @@
+/**
+ * Joins of two streams (Flink's names):
+ * - window join and coGroup: `a.join(b).where(k1).equalTo(k2).window(assigner).apply(fn)` — elements of
+ *   both streams that share a key and a window; built like Flink's, on a tagged union of both inputs
+ *   keyed and windowed together;
+ * - interval join: `keyedA.intervalJoin(keyedB).between(lower, upper).process(fn)` — pairs with equal keys
+ *   and `a.ts + lower <= b.ts <= a.ts + upper`, in event time; buffered elements are dropped once the
+ *   watermark shows they can no longer match.
+ */
+import { AbstractRichFunction, type Collector, type OpenContext, type RichFunction } from './functions.ts';
+import type { DataStream, KeyedStream, SingleOutputStreamOperator } from './datastream.ts';
+import { toMillis, type DurationLike } from '../time/duration.ts';
+import type { WindowAssigner } from '../windowing/assigners/window-assigner.ts';
+import type { Trigger } from '../windowing/triggers/trigger.ts';
+import type { Window } from '../windowing/windows.ts';
+import type { ProcessWindowContext } from '../windowing/process-window-function.ts';
+import { KeyedProcessFunction, type KeyedProcessContext, type OnTimerContext } from '../operators/keyed-process.ts';
+import { MapStateDescriptor, type MapState } from '../state/descriptors.ts';
+import type { Tagged } from './connected-streams.ts';
+
+export type JoinFn<L, R, OUT> = ((left: L, right: R) => OUT) | { join(left: L, right: R): OUT };
+export type CoGroupFn<L, R, OUT> = ((lefts: L[], rights: R[], out: Collector<OUT>) => void) | { coGroup(lefts: L[], rights: R[], out: Collector<OUT>): void };
+
+class WindowedJoin<L, R, K, W extends Window> {
+  private windowTrigger: Trigger<Tagged, W> | undefined;
+  private lateness = 0;
+  constructor(
+    private readonly left: DataStream<L>,
+    private readonly right: DataStream<R>,
+    private readonly k1: (l: L) => K,
+    private readonly k2: (r: R) => K,
+    private readonly assigner: WindowAssigner<Tagged, W>,
+    private readonly name: string,
+  ) {}
+  trigger(trigger: Trigger<Tagged, W>): this {
+    this.windowTrigger = trigger;
+    return this;
+  }
+  allowedLateness(lateness: DurationLike): this {
+    this.lateness = toMillis(lateness, 'allowed lateness');
+    return this;
+  }
+  /** Runs `fn` per (key, window) with the elements of each side. */
+  protected coGroupWith<OUT>(fn: (lefts: L[], rights: R[], out: Collector<OUT>) => void): SingleOutputStreamOperator<OUT> {
+    const k1 = this.k1;
+    const k2 = this.k2;
+    const tagged = this.left
+      .map((v: L): Tagged => ({ i: 1, v }))
+      .union(this.right.map((v: R): Tagged => ({ i: 2, v })))
+      .keyBy((t: Tagged) => (t.i === 1 ? k1(t.v as L) : k2(t.v as R)));
+    let windowed = tagged.window(this.assigner).allowedLateness(this.lateness);
+    if (this.windowTrigger) windowed = windowed.trigger(this.windowTrigger);
+    return windowed
+      .process((_key: unknown, _ctx: ProcessWindowContext<W>, elements: Tagged[], out: Collector<OUT>) => {
+        const lefts: L[] = [];
+        const rights: R[] = [];
+        for (const t of elements) {
+          if (t.i === 1) lefts.push(t.v as L);
+          else rights.push(t.v as R);
+        }
+        fn(lefts, rights, out);
+      })
+      .name(this.name);
+  }
+}
+
+export class JoinedWindows<L, R, K, W extends Window> extends WindowedJoin<L, R, K, W> {
+  /** Every pair of a left and a right element of the same key and window. */
+  apply<OUT>(fn: JoinFn<L, R, OUT>): SingleOutputStreamOperator<OUT> {
+    const join = typeof fn === 'function' ? fn : fn.join.bind(fn);
+    return this.coGroupWith<OUT>((lefts, rights, out) => {
+      for (const l of lefts) for (const r of rights) out.collect(join(l, r));
+    });
+  }
+}
+
+export class CoGroupedWindows<L, R, K, W extends Window> extends WindowedJoin<L, R, K, W> {
+  /** Both sides' elements of each key and window, even when one side is empty. */
+  apply<OUT>(fn: CoGroupFn<L, R, OUT>): SingleOutputStreamOperator<OUT> {
+    const coGroup = typeof fn === 'function' ? fn : fn.coGroup.bind(fn);
+    return this.coGroupWith<OUT>(coGroup);
+  }
+}
+
+class Where<L, R, K, Result> {
+  constructor(
+    private readonly left: DataStream<L>,
+    private readonly right: DataStream<R>,
+    private readonly k1: (l: L) => K,
+    private readonly make: (k2: (r: R) => K) => Result,
+  ) {}
+  equalTo(key: (r: R) => K): Result {
+    return this.make(key);
+  }
+}
+
+export class JoinedStreams<L, R> {
+  constructor(
+    private readonly left: DataStream<L>,
+    private readonly right: DataStream<R>,
+  ) {}
+  where<K>(key: (l: L) => K): { equalTo(key: (r: R) => K): { window<W extends Window>(assigner: WindowAssigner<unknown, W>): JoinedWindows<L, R, K, W> } } {
+    return new Where(this.left, this.right, key, (k2: (r: R) => K) => ({
+      window: <W extends Window>(assigner: WindowAssigner<unknown, W>) =>
+        new JoinedWindows<L, R, K, W>(this.left, this.right, key, k2, assigner as WindowAssigner<Tagged, W>, 'Window Join'),
+    }));
+  }
+}
+
+export class CoGroupedStreams<L, R> {
+  constructor(
+    private readonly left: DataStream<L>,
+    private readonly right: DataStream<R>,
+  ) {}
+  where<K>(key: (l: L) => K): { equalTo(key: (r: R) => K): { window<W extends Window>(assigner: WindowAssigner<unknown, W>): CoGroupedWindows<L, R, K, W> } } {
+    return new Where(this.left, this.right, key, (k2: (r: R) => K) => ({
+      window: <W extends Window>(assigner: WindowAssigner<unknown, W>) =>
+        new CoGroupedWindows<L, R, K, W>(this.left, this.right, key, k2, assigner as WindowAssigner<Tagged, W>, 'Window CoGroup'),
+    }));
+  }
+}
+
+// ---- interval join -------------------------------------------------------------------------------------
+
+export interface ProcessJoinContext {
+  getLeftTimestamp(): number;
+  getRightTimestamp(): number;
+  /** The joined record's timestamp: the larger of the two. */
+  getTimestamp(): number;
+}
+
+/** Called for every joined pair of an interval join (Flink's ProcessJoinFunction). */
+export abstract class ProcessJoinFunction<L, R, OUT> extends AbstractRichFunction {
+  abstract processElement(left: L, right: R, ctx: ProcessJoinContext, out: Collector<OUT>): void;
+}
+
+type Buffered = Array<{ v: unknown }>;
+
+class IntervalJoinFunction<K, L, R, OUT> extends KeyedProcessFunction<K, Tagged, OUT> {
+  private leftBuffer!: MapState<number, Buffered>;
+  private rightBuffer!: MapState<number, Buffered>;
+  private lts = 0;
+  private rts = 0;
+  // Built in open(), on this subtask's copy: arrow functions made in the constructor would keep
+  // pointing at the original object (see copyForSubtask).
+  private joinContext!: ProcessJoinContext;
+  private timestamped!: Collector<OUT>;
+  constructor(
+    private readonly fn: ProcessJoinFunction<L, R, OUT> | ((left: L, right: R, ctx: ProcessJoinContext, out: Collector<OUT>) => void),
+    private readonly lower: number,
+    private readonly upper: number,
+  ) {
+    super();
+  }
+  override open(ctx: OpenContext): void {
+    this.joinContext = {
+      getLeftTimestamp: () => this.lts,
+      getRightTimestamp: () => this.rts,
+      getTimestamp: () => Math.max(this.lts, this.rts),
+    };
+    // Emits with the larger of the two timestamps, as Flink's IntervalJoinOperator does.
+    this.timestamped = { collect: (o: OUT) => this.ctx!.collectWithTimestamp(o, Math.max(this.lts, this.rts)) };
+    const rc = this.getRuntimeContext();
+    this.leftBuffer = rc.getMapState(new MapStateDescriptor<number, Buffered>('LEFT_BUFFER'));
+    this.rightBuffer = rc.getMapState(new MapStateDescriptor<number, Buffered>('RIGHT_BUFFER'));
+    const rich = this.fn as RichFunction;
+    if (typeof this.fn !== 'function') {
+      rich.setRuntimeContext?.(rc);
+      rich.open?.(ctx);
+    }
+  }
+  override close(): void {
+    if (typeof this.fn !== 'function') (this.fn as RichFunction).close?.();
+  }
+  private ctx: { collectWithTimestamp(record: unknown, timestamp: number): void } | undefined;
+
+  private emit(l: unknown, r: unknown, ctx: KeyedProcessContext<K>): void {
+    this.ctx = ctx as unknown as { collectWithTimestamp(record: unknown, timestamp: number): void };
+    const f = this.fn;
+    if (typeof f === 'function') f(l as L, r as R, this.joinContext, this.timestamped);
+    else f.processElement(l as L, r as R, this.joinContext, this.timestamped);
+  }
+  processElement(t: Tagged, ctx: KeyedProcessContext<K>): void {
+    const ts = ctx.timestamp();
+    if (ts === null) throw new Error('An interval join needs event timestamps: assign them with assignTimestampsAndWatermarks()');
+    const wm = ctx.timerService().currentWatermark();
+    if (ts <= wm) return; // late: it could have missed partners already dropped (Flink drops it too)
+    const isLeft = t.i === 1;
+    const own = isLeft ? this.leftBuffer : this.rightBuffer;
+    const other = isLeft ? this.rightBuffer : this.leftBuffer;
+    const list = own.get(ts);
+    if (list === undefined) own.put(ts, [{ v: t.v }]);
+    else list.push({ v: t.v });
+    // Partners: right ts in [l + lower, l + upper], or for a right element left ts in [r - upper, r - lower].
+    const from = isLeft ? ts + this.lower : ts - this.upper;
+    const to = isLeft ? ts + this.upper : ts - this.lower;
+    for (const [ots, entries] of other.entries()) {
+      if (ots < from || ots > to) continue;
+      for (const e of entries) {
+        if (isLeft) {
+          this.lts = ts;
+          this.rts = ots;
+          this.emit(t.v, e.v, ctx);
+        } else {
+          this.lts = ots;
+          this.rts = ts;
+          this.emit(e.v, t.v, ctx);
+        }
+      }
+    }
+    // Once the watermark passes this time, no partner can still arrive.
+    ctx.timerService().registerEventTimeTimer(isLeft ? ts + Math.max(this.upper, 0) : ts - Math.min(this.lower, 0));
+  }
+  override onTimer(time: number, _ctx: OnTimerContext<K>): void {
+    for (const ts of [...this.leftBuffer.keys()]) if (ts + Math.max(this.upper, 0) <= time) this.leftBuffer.remove(ts);
+    for (const ts of [...this.rightBuffer.keys()]) if (ts - Math.min(this.lower, 0) <= time) this.rightBuffer.remove(ts);
+  }
+}
+
+export class IntervalJoin<L, R, K> {
+  constructor(
+    private readonly left: KeyedStream<L, K>,
+    private readonly right: KeyedStream<R, K>,
+  ) {}
+  /** Joins right elements with `left.ts + lower <= right.ts <= left.ts + upper`. */
+  between(lower: DurationLike | number, upper: DurationLike | number): IntervalJoined<L, R, K> {
+    const lo = typeof lower === 'number' ? lower : toMillis(lower, 'lower bound');
+    const hi = typeof upper === 'number' ? upper : toMillis(upper, 'upper bound');
+    if (lo > hi) throw new RangeError(`The lower bound (${lo}) of an interval join must not be greater than the upper bound (${hi})`);
+    return new IntervalJoined(this.left, this.right, lo, hi);
+  }
+}
+
+export class IntervalJoined<L, R, K> {
+  constructor(
+    private readonly left: KeyedStream<L, K>,
+    private readonly right: KeyedStream<R, K>,
+    private lower: number,
+    private upper: number,
+  ) {}
+  lowerBoundExclusive(): this {
+    this.lower += 1;
+    return this;
+  }
+  upperBoundExclusive(): this {
+    this.upper -= 1;
+    return this;
+  }
+  process<OUT>(fn: ProcessJoinFunction<L, R, OUT> | ((left: L, right: R, ctx: ProcessJoinContext, out: Collector<OUT>) => void)): SingleOutputStreamOperator<OUT> {
+    const k1 = this.left.getKeySelector();
+    const k2 = this.right.getKeySelector();
+    return this.left
+      .map((v: L): Tagged => ({ i: 1, v }))
+      .union(this.right.map((v: R): Tagged => ({ i: 2, v })))
+      .keyBy((t: Tagged) => (t.i === 1 ? k1(t.v as L) : k2(t.v as R)))
+      .process<OUT>(new IntervalJoinFunction<unknown, L, R, OUT>(fn, this.lower, this.upper))
+      .name('Interval Join');
+  }
+}
