@@ -5,13 +5,19 @@
  *   npm run bench -- --n 200000 --reps 2   # quick run
  *   options: --n N  --reps R (measurements per row, best is reported; default 3)
  *            --threads-n N (N for the threads rows; default --n)  --no-threads  --no-inline
+ *            --watermark-interval MS (auto-watermark interval of row (c); default 200, the framework's default)
  *
  * Rows:
  *  (a) Source -> map -> filter -> map -> sink, chained, inline mode, parallelism 1.
  *  (b) Source -> map -> keyBy -> reduce (running sum) -> sink, inline mode, parallelism 1.
- *      Both against a hand-written loop in this process calling the same user functions on the
- *      same records (bench/workload.ts) and adding up results as the sink does; ratio = framework
- *      records/s / hand loop records/s.
+ *  (c) Source -> map -> timestamps/watermarks (bounded out-of-orderness 5 s) -> keyBy -> 1-minute
+ *      tumbling event-time windows -> aggregate(count) -> sink, inline mode, parallelism 1: N events
+ *      over 10 000 keys, 5% out of order within the bound (bench/windows.ts). Its hand loop keeps
+ *      counts per (key, window) in Maps and fires a window when its watermark (same rule, checked
+ *      after every event) passes the window's end. Checksum: results, sum and sum of squares of counts.
+ *      All against a hand-written loop in this process calling the same user functions on the
+ *      same records (bench/workload.ts, bench/windows.ts) and adding up results as the sink does;
+ *      ratio = framework records/s / hand loop records/s.
  *  (b) in threads mode at parallelism 1 and 2: bench/jobs/keyed-sum.ts in a child process, timed
  *      around `env.execute()` inside the job (so worker start-up counts, process start-up does not);
  *      ratio = p2 records/s / p1 records/s. The notes split execute() into start-up (until the first
@@ -42,6 +48,7 @@ import {
   type Reading,
 } from './workload.ts';
 import { RESULT_PREFIX, type KeyedSumFailure, type KeyedSumResult } from './jobs/result.ts';
+import { WindowCountSink, buildWindowCountJob, handWindowCount } from './windows.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
@@ -54,7 +61,9 @@ const REPS = params.getInt('reps', 3);
 const THREADS_N = params.getInt('threads-n', N);
 const RUN_INLINE = !params.has('no-inline');
 const RUN_THREADS = !params.has('no-threads');
+const WATERMARK_INTERVAL = params.getInt('watermark-interval', 200);
 if (N < 1 || REPS < 1 || THREADS_N < 1) throw new RangeError('--n, --threads-n and --reps must be positive');
+if (WATERMARK_INTERVAL < 1) throw new RangeError('--watermark-interval must be positive');
 
 interface Row {
   case: string;
@@ -117,6 +126,17 @@ async function frameworkKeyedSum(n: number): Promise<{ ms: number; checksum: Che
   buildKeyedSumJob(env, n, sink);
   const t0 = performance.now();
   await env.execute('bench: keyed running sum');
+  return { ms: performance.now() - t0, checksum: sink.total() };
+}
+
+async function frameworkWindowCount(n: number): Promise<{ ms: number; checksum: Checksum }> {
+  const env = inlineEnv();
+  // Periodic watermarks every WATERMARK_INTERVAL ms of processing time (the counts do not depend on it).
+  env.getConfig().setAutoWatermarkInterval(WATERMARK_INTERVAL);
+  const sink = new WindowCountSink();
+  buildWindowCountJob(env, n, sink);
+  const t0 = performance.now();
+  await env.execute('bench: keyed tumbling event-time window count');
   return { ms: performance.now() - t0, checksum: sink.total() };
 }
 
@@ -282,6 +302,7 @@ async function threadsCase(name: string, expected: Checksum, handRate: number | 
 
 const CHAIN = '(a) map->filter->map';
 const KEYED = '(b) keyBy->reduce';
+const WINDOW = '(c) keyed 1-min window count';
 const started = performance.now();
 console.log(
   `tidemark bench: N=${N.toLocaleString('en-US')} records (threads rows: ${THREADS_N.toLocaleString('en-US')}), best of ${REPS}; ` +
@@ -309,6 +330,8 @@ if (RUN_THREADS) {
   }
   await threadsCase(KEYED, keyedExpected, keyedHandRate);
 }
+
+if (RUN_INLINE) await inlineCase(WINDOW, 0.4, handWindowCount, frameworkWindowCount);
 
 // ---- table ---------------------------------------------------------------------------------------------
 

@@ -63,14 +63,16 @@ export function identity(x: number): number {
 export interface Checksum {
   count: number;
   sum: number;
+  /** Sum of the squared results, where a workload adds it (the window count, bench/windows.ts). */
+  sumSq?: number;
 }
 
 export function sameChecksum(a: Checksum, b: Checksum): boolean {
-  return a.count === b.count && a.sum === b.sum;
+  return a.count === b.count && a.sum === b.sum && a.sumSq === b.sumSq;
 }
 
 export function formatChecksum(c: Checksum): string {
-  return `count=${c.count} sum=${c.sum}`;
+  return `count=${c.count} sum=${c.sum}${c.sumSq === undefined ? '' : ` sumSq=${c.sumSq}`}`;
 }
 
 /** What a sink writer in a worker thread reports to the job's main thread when it closes. */
