@@ -21,6 +21,8 @@ import type { Evictor } from '../windowing/evictors/evictor.ts';
 import type { Window } from '../windowing/windows.ts';
 import type { ProcessAllWindowFunction, ProcessWindowContext, ProcessWindowFn } from '../windowing/process-window-function.ts';
 import { WindowOperator, type WindowFunctionSpec } from '../windowing/window-operator.ts';
+import { AlignedWindowAggregateOperator, type AlignedFunction } from '../windowing/aligned-window-operator.ts';
+import { TumblingEventTimeWindows } from '../windowing/assigners/tumbling-windows.ts';
 import { aggregationReducer, type AggregationType, type FieldRef } from '../operators/aggregations.ts';
 import type { Collector } from './functions.ts';
 
@@ -58,8 +60,26 @@ export class WindowedStream<T, K, W extends Window> {
     return this;
   }
 
+  /** Fixed tumbling event-time windows with the default trigger and an incremental function take the fast path. */
+  private aligned<ACC>(fn: WindowFunctionSpec<T, ACC, unknown, K, W>): AlignedFunction<T, ACC> | undefined {
+    const a = this.assigner as unknown;
+    if (!(a instanceof TumblingEventTimeWindows) || !a.isAligned()) return undefined;
+    if (this.windowTrigger !== undefined || this.windowEvictor !== undefined || this.lateness !== 0) return undefined;
+    if (fn.kind === 'reduce' && fn.process === undefined) return { kind: 'reduce', reduce: fn.reduce };
+    if (fn.kind === 'aggregate' && fn.process === undefined) return { kind: 'aggregate', aggregate: fn.aggregate };
+    return undefined;
+  }
+
   private build<OUT, ACC>(name: string, fn: WindowFunctionSpec<T, ACC, OUT, K, W>): SingleOutputStreamOperator<OUT> {
     const trigger = this.windowTrigger ?? this.assigner.getDefaultTrigger();
+    const fast = this.aligned(fn);
+    if (fast !== undefined) {
+      const tumbling = this.assigner as unknown as TumblingEventTimeWindows<T>;
+      const late = this.lateTag;
+      const op = this.input.windowTransform<OUT>(name, () => new AlignedWindowAggregateOperator<T, ACC, OUT>(fast, tumbling.size, tumbling.offset, late) as never);
+      if (this.nonParallel) op.setParallelism(1);
+      return op;
+    }
     const op = this.input.windowTransform<OUT>(
       name,
       () =>

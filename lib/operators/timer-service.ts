@@ -69,7 +69,12 @@ export class TimerQueue {
     if (!timers.has(id)) timers.set(id, [key, namespace]);
   }
 
+  /** The timers of the timestamp being fired (taken out of byTime), so deletes still reach them. */
+  private firing: Map<unknown, [unknown, unknown]> | null = null;
+  private firingTime = Number.NaN;
+
   delete(id: unknown, time: number): void {
+    if (time === this.firingTime && this.firing !== null) this.firing.delete(id);
     const timers = this.byTime.get(time);
     if (timers === undefined) return;
     timers.delete(id);
@@ -85,20 +90,28 @@ export class TimerQueue {
     }
   }
 
-  /** Fires every timer with timestamp <= `upTo`, including those registered while firing. */
+  /**
+   * Fires every timer with timestamp <= `upTo`, including those registered while firing. A
+   * timestamp's timers are taken out as a whole and walked with one iterator (deletes of not yet
+   * fired ones still apply); timers registered meanwhile for that timestamp form a new group.
+   */
   fireUpTo(upTo: number, fire: (key: unknown, namespace: unknown, time: number) => void): void {
     for (;;) {
       const t = this.earliest();
       if (t === undefined || t > upTo) return;
       const timers = this.byTime.get(t)!;
-      // One timer at a time: firing may register or delete timers of this timestamp.
-      const [id, [key, ns]] = timers.entries().next().value as [unknown, [unknown, unknown]];
-      timers.delete(id);
-      if (timers.size === 0) {
-        this.byTime.delete(t);
-        this.times.pop();
+      this.byTime.delete(t);
+      this.times.pop();
+      const outer = this.firing;
+      const outerTime = this.firingTime;
+      this.firing = timers;
+      this.firingTime = t;
+      try {
+        for (const [, [key, ns]] of timers) fire(key, ns, t);
+      } finally {
+        this.firing = outer;
+        this.firingTime = outerTime;
       }
-      fire(key, ns, t);
     }
   }
 

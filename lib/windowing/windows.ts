@@ -8,12 +8,14 @@ export interface Window {
 
 /** [start, end) in epoch ms. */
 export class TimeWindow implements Window {
-  readonly id: string;
+  private cachedId: string | undefined;
   constructor(
     readonly start: number,
     readonly end: number,
-  ) {
-    this.id = `${start}:${end}`;
+  ) {}
+  /** Built on first use: most windows are looked up through a cached instance. */
+  get id(): string {
+    return (this.cachedId ??= `${this.start}:${this.end}`);
   }
   maxTimestamp(): number {
     return this.end - 1;

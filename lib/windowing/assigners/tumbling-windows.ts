@@ -24,10 +24,17 @@ function calendarUnit(size: DurationLike): CalendarUnit | undefined {
 }
 
 abstract class TumblingWindows<T> implements WindowAssigner<T, TimeWindow> {
-  protected readonly size: number;
-  protected readonly offset: number;
+  /** @internal Window size in ms (0 for calendar windows). */
+  readonly size: number;
+  /** @internal */
+  readonly offset: number;
   private readonly zone: string | undefined;
   private readonly unit: CalendarUnit | undefined;
+
+  /** @internal Fixed-size windows (not calendar ones) can take the aligned fast path. */
+  isAligned(): boolean {
+    return this.zone === undefined;
+  }
 
   protected constructor(size: DurationLike, offset: DurationLike | CalendarOptions | undefined) {
     if (offset !== undefined && typeof offset === 'object' && !Duration.isDuration(offset)) {
@@ -43,6 +50,16 @@ abstract class TumblingWindows<T> implements WindowAssigner<T, TimeWindow> {
     this.offset = offset === undefined ? 0 : toMillis(offset as DurationLike, 'window offset');
     if (this.size <= 0) throw new RangeError('A tumbling window needs a size greater than zero');
     if (Math.abs(this.offset) >= this.size) throw new RangeError('The window offset must be smaller than the window size');
+  }
+
+  /** Consecutive events mostly fall into the same window: hand out the same (immutable) instance. */
+  private last: TimeWindow[] = [];
+
+  protected windowsFor(timestamp: number): TimeWindow[] {
+    const cached = this.last[0];
+    if (cached !== undefined && timestamp >= cached.start && timestamp < cached.end) return this.last;
+    this.last = [this.windowFor(timestamp)];
+    return this.last;
   }
 
   protected windowFor(timestamp: number): TimeWindow {
@@ -80,7 +97,7 @@ export class TumblingEventTimeWindows<T = unknown> extends TumblingWindows<T> {
         'Record has no timestamp (= no timestamp marker). Is the time characteristic set to event time, or did you forget to call assignTimestampsAndWatermarks(...)?',
       );
     }
-    return [this.windowFor(timestamp)];
+    return this.windowsFor(timestamp);
   }
   getDefaultTrigger(): Trigger<T, TimeWindow> {
     return EventTimeTrigger.create<TimeWindow>();
@@ -96,7 +113,7 @@ export class TumblingProcessingTimeWindows<T = unknown> extends TumblingWindows<
     return new TumblingProcessingTimeWindows<T>(size, offset);
   }
   assignWindows(_e: T, _ts: number, ctx: WindowAssignerContext): TimeWindow[] {
-    return [this.windowFor(ctx.getCurrentProcessingTime())];
+    return this.windowsFor(ctx.getCurrentProcessingTime());
   }
   getDefaultTrigger(): Trigger<T, TimeWindow> {
     return ProcessingTimeTrigger.create<TimeWindow>();
