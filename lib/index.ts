@@ -117,3 +117,5 @@ export {
   type CoGroupFn,
   type ProcessJoinContext,
 } from './api/joins.ts';
+export { AsyncDataStream } from './api/async-data-stream.ts';
+export { RichAsyncFunction, AsyncTimeoutError, type AsyncFunction, type ResultFuture, type AsyncFn } from './operators/async-wait.ts';

@@ -72,6 +72,11 @@ export class DataStream<T> {
     return new SingleOutputStreamOperator<R>(this.environment, t);
   }
 
+  /** @internal Adds an operator built by `factory` (used by AsyncDataStream). */
+  transformWith<R>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<R> {
+    return this.transform<R>(name, factory);
+  }
+
   /**
    * One output record per input record.
    * ```ts

@@ -34,6 +34,8 @@ export interface StreamOperatorParameters {
   readonly runtimeContext: RuntimeContext;
   readonly runtimeMode: RuntimeExecutionMode;
   readonly processingTimeService: ProcessingTimeService;
+  /** Runs an action as a mail of the task (for results of asynchronous work). */
+  readonly mailbox: { execute(action: () => void): void };
   /** Makes the runtime context's keyed state (getState, ...) use this operator's backend. */
   bindKeyedStateBackend(backend: HeapKeyedStateBackend): void;
   /** Sends values to the client that runs `executeAndCollect` (internal collect sink only). */

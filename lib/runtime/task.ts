@@ -270,6 +270,7 @@ export abstract class StreamTask {
       runtimeContext,
       runtimeMode: this.services.runtimeMode,
       processingTimeService: this.processingTimeService,
+      mailbox: this.mailbox,
       bindKeyedStateBackend: (b) => {
         keyed = b;
       },
@@ -293,21 +294,42 @@ export abstract class StreamTask {
   protected startIO(): Promise<void> | void {}
 
   isRunnable(): boolean {
+    // Mails and timers also run while finishing: an async operator's last results arrive as mails.
+    if (this.state === 'finishing') return this.mails.length > 0 || this.timersDue;
     if (this.state !== 'running') return false;
-    // Timers are mails too: they fire while the task waits for input or output (as in Flink's mailbox).
-    if (this.timersDue) return this.blocked === null || this.blockedAllowsTimers;
+    // Timers and mails fire while the task waits for input or output (as in Flink's mailbox).
+    if (this.timersDue || this.mails.length > 0) return this.blocked === null || this.blockedAllowsTimers;
     return this.blocked === null && this.writersHaveCredit() && this.hasInput();
   }
 
   /** One mail: due processing-time timers first, else one input batch or source poll. */
   step(): void {
+    if (this.mails.length > 0) {
+      const mails = this.mails.splice(0);
+      const head = this.vertex.nodes[0]!;
+      for (const mail of mails) if (this.state === 'running' || this.state === 'finishing') this.guard(head, mail);
+      if (this.state === 'running') this.afterMail();
+      else if (this.state === 'finishing') for (const w of this.writers) w.flush(); // results drained while finishing
+      return;
+    }
     if (this.timersDue) {
       this.fireDueTimers();
       if (this.state === 'running') this.afterMail();
+      else if (this.state === 'finishing') for (const w of this.writers) w.flush();
       return;
     }
     this.processInput();
   }
+
+  /** Actions queued from asynchronous callbacks (async I/O results), run as mails of this task. */
+  private readonly mails: Array<() => void> = [];
+  readonly mailbox = {
+    execute: (action: () => void): void => {
+      if (this.isDone()) return;
+      this.mails.push(action);
+      this.services.wakeup();
+    },
+  };
 
   // ---- processing time -------------------------------------------------------------------------
   /** Pending timers, sorted by time (equal times keep registration order). */
@@ -352,7 +374,7 @@ export abstract class StreamTask {
     this.timersDue = false;
     const now = Date.now();
     const head = this.vertex.nodes[0]!;
-    while (this.timers.length > 0 && this.timers[0]!.time <= now && this.state === 'running') {
+    while (this.timers.length > 0 && this.timers[0]!.time <= now && (this.state === 'running' || this.state === 'finishing')) {
       const t = this.timers.shift()!;
       this.guard(head, () => t.callback(t.time));
     }
@@ -430,8 +452,12 @@ export abstract class StreamTask {
   }
 
   /** End of all input: endInput head to tail, finish, forward end-of-input, close. */
+  /**
+   * End of all input. Head to tail, as in Flink's operator chain: each operator's endInput, then its
+   * (maybe asynchronous) finish, so what an operator emits while finishing reaches operators that
+   * have not finished yet. Then end-of-input goes downstream and the operators close.
+   */
   protected endOfInput(): void {
-    for (const { node, operator } of this.operators) this.guard(node, () => operator.endInput());
     this.state = 'finishing';
     this.block(this.finishAsync());
   }
@@ -439,6 +465,7 @@ export abstract class StreamTask {
   /** Stops between steps when the task was canceled or failed meanwhile (cancel closes it then). */
   private async finishAsync(): Promise<void> {
     for (const { node, operator } of this.operators) {
+      this.guard(node, () => operator.endInput());
       if (operator.finish) {
         try {
           await operator.finish();

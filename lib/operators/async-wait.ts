@@ -1,0 +1,175 @@
+/**
+ * Async I/O (Flink's AsyncWaitOperator): calls an asynchronous function per record — an enrichment
+ * lookup, say — with up to `capacity` calls in flight, without blocking the task. Results come back
+ * as mails of the task. In ORDERED mode results leave in input order; in UNORDERED mode as they
+ * complete, but never across a watermark (so event time stays correct). A call that does not finish
+ * within the timeout fails the job, unless the function's `timeout` completes it.
+ */
+import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
+import { AbstractRichFunction } from '../api/functions.ts';
+
+/** Where an AsyncFunction delivers its result (Flink's ResultFuture); the first call wins. */
+export interface ResultFuture<OUT> {
+  complete(results: Iterable<OUT>): void;
+  completeExceptionally(error: unknown): void;
+}
+
+export interface AsyncFunction<IN, OUT> {
+  asyncInvoke(input: IN, resultFuture: ResultFuture<OUT>): void;
+  /** Called when the call timed out; complete the future here (e.g. with a default) or fail it. */
+  timeout?(input: IN, resultFuture: ResultFuture<OUT>): void;
+}
+
+/** An AsyncFunction with open/close and the runtime context (Flink's RichAsyncFunction). */
+export abstract class RichAsyncFunction<IN, OUT> extends AbstractRichFunction implements AsyncFunction<IN, OUT> {
+  abstract asyncInvoke(input: IN, resultFuture: ResultFuture<OUT>): void;
+}
+
+/** An AsyncFunction, or simply an async function returning one result or an array of results. */
+export type AsyncFn<IN, OUT> = AsyncFunction<IN, OUT> | ((input: IN) => Promise<OUT | OUT[]>);
+
+export type OutputMode = 'ORDERED' | 'UNORDERED';
+
+/** Flink's TimeoutException message for an async call without a timeout handler. */
+export class AsyncTimeoutError extends Error {
+  override name = 'TimeoutException';
+}
+
+type RecordEntry = { kind: 'record'; value: unknown; ts: number; done: boolean; results: unknown[] | null; emitted: boolean };
+type Entry = RecordEntry | { kind: 'watermark'; watermark: number };
+
+export class AsyncWaitOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, AsyncFn<IN, OUT>> {
+  private queue: Entry[] = [];
+  private readonly notStarted: RecordEntry[] = [];
+  private inFlight = 0;
+  private spaceWaiter: (() => void) | null = null;
+  private drained: (() => void) | null = null;
+
+  constructor(
+    fn: AsyncFn<IN, OUT>,
+    private readonly mode: OutputMode,
+    private readonly timeoutMs: number,
+    private readonly capacity: number,
+  ) {
+    super(fn);
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`The async capacity must be a positive integer, got ${capacity}`);
+  }
+
+  processElement(value: unknown, timestamp: number): void {
+    const entry: RecordEntry = { kind: 'record', value, ts: timestamp, done: false, results: null, emitted: false };
+    this.queue.push(entry);
+    if (this.inFlight < this.capacity) this.start(entry);
+    else this.notStarted.push(entry);
+  }
+
+  override processWatermark(watermark: number): void {
+    this.inputWatermark = watermark;
+    this.queue.push({ kind: 'watermark', watermark });
+    this.emitReady();
+  }
+
+  private start(entry: RecordEntry): void {
+    this.inFlight++;
+    let settled = false;
+    const mailbox = this.parameters.mailbox;
+    const future: ResultFuture<OUT> = {
+      complete: (results) => {
+        if (settled) return;
+        settled = true;
+        const list = [...results] as unknown[];
+        mailbox.execute(() => this.completed(entry, list));
+      },
+      completeExceptionally: (error) => {
+        if (settled) return;
+        settled = true;
+        mailbox.execute(() => {
+          throw this.userError(error);
+        });
+      },
+    };
+    if (this.timeoutMs > 0) {
+      const pts = this.parameters.processingTimeService;
+      pts.registerTimer(pts.getCurrentProcessingTime() + this.timeoutMs, () => {
+        if (settled || entry.done) return;
+        const fn = this.userFunction;
+        if (typeof fn !== 'function' && fn.timeout) fn.timeout(entry.value as IN, future);
+        else future.completeExceptionally(new AsyncTimeoutError('Async function call has timed out.'));
+      });
+    }
+    const fn = this.userFunction;
+    try {
+      if (typeof fn === 'function') {
+        fn(entry.value as IN).then(
+          (r) => future.complete(Array.isArray(r) ? r : [r]),
+          (e: unknown) => future.completeExceptionally(e),
+        );
+      } else {
+        fn.asyncInvoke(entry.value as IN, future);
+      }
+    } catch (e) {
+      throw this.userError(e);
+    }
+  }
+
+  private completed(entry: RecordEntry, results: unknown[]): void {
+    entry.done = true;
+    entry.results = results;
+    this.inFlight--;
+    while (this.inFlight < this.capacity && this.notStarted.length > 0) this.start(this.notStarted.shift()!);
+    this.emitReady();
+    if (this.spaceWaiter !== null && this.inFlight < this.capacity && this.notStarted.length === 0) {
+      const w = this.spaceWaiter;
+      this.spaceWaiter = null;
+      w();
+    }
+  }
+
+  /** ORDERED: the done prefix of the queue. UNORDERED: every done record before the first pending watermark. */
+  private emitReady(): void {
+    const q = this.queue;
+    let i = 0;
+    while (i < q.length) {
+      const e = q[i]!;
+      if (e.kind === 'watermark') {
+        this.output.emitWatermark(e.watermark);
+        i++;
+        continue;
+      }
+      if (e.done) {
+        if (!e.emitted) this.emitRecord(e);
+        i++;
+        continue;
+      }
+      if (this.mode === 'ORDERED') break;
+      // UNORDERED: done records up to the next watermark may overtake this pending one.
+      for (let j = i + 1; j < q.length && q[j]!.kind === 'record'; j++) {
+        const r = q[j] as RecordEntry;
+        if (r.done && !r.emitted) this.emitRecord(r);
+      }
+      break;
+    }
+    if (i > 0) this.queue = q.slice(i);
+    if (this.queue.length === 0 && this.drained !== null) {
+      const d = this.drained;
+      this.drained = null;
+      d();
+    }
+  }
+
+  private emitRecord(e: RecordEntry): void {
+    e.emitted = true;
+    for (const r of e.results!) this.output.collect(r as OUT, e.ts);
+  }
+
+  /** Backpressure: no more input while the calls in flight fill the capacity. */
+  availability(): Promise<void> | null {
+    if (this.inFlight < this.capacity && this.notStarted.length === 0) return null;
+    return new Promise<void>((resolve) => (this.spaceWaiter = resolve));
+  }
+
+  /** End of input: wait for every call, then let the results out (as mails of the finishing task). */
+  finish(): Promise<void> | void {
+    if (this.queue.length === 0) return;
+    return new Promise<void>((resolve) => (this.drained = resolve));
+  }
+}
