@@ -119,3 +119,4 @@ export {
 } from './api/joins.ts';
 export { AsyncDataStream } from './api/async-data-stream.ts';
 export { RichAsyncFunction, AsyncTimeoutError, type AsyncFunction, type ResultFuture, type AsyncFn } from './operators/async-wait.ts';
+export { StateTtlConfig, StateTtlConfigBuilder, type TtlUpdateType, type TtlStateVisibility } from './state/ttl.ts';

@@ -43,8 +43,17 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
     this.parameters = parameters;
     this.output = output;
     if (this.stateKeySelector !== undefined) {
-      this.keyedBackend = new HeapKeyedStateBackend(this.keyGroups);
-      parameters.bindKeyedStateBackend(this.keyedBackend);
+      const backend = (this.keyedBackend = new HeapKeyedStateBackend(this.keyGroups));
+      parameters.bindKeyedStateBackend(backend);
+      // State TTL: a background sweep as a processing-time timer of the task.
+      const pts = parameters.processingTimeService;
+      backend.onTtlState = (interval) => {
+        const sweep = (): void => {
+          backend.sweepExpired();
+          pts.registerTimer(pts.getCurrentProcessingTime() + interval, sweep);
+        };
+        pts.registerTimer(pts.getCurrentProcessingTime() + interval, sweep);
+      };
       this.collect = this.processKeyedElement;
     }
   }

@@ -7,14 +7,21 @@
  * ```
  */
 import type { AggregateFunction } from '../api/functions.ts';
+import type { StateTtlConfig } from './ttl.ts';
 
 export abstract class StateDescriptor<T> {
   abstract readonly kind: 'value' | 'list' | 'map' | 'reducing' | 'aggregating';
+  /** Set by enableTimeToLive. */
+  ttlConfig: StateTtlConfig | undefined;
   constructor(
     readonly name: string,
     readonly defaultValue?: T,
   ) {
     if (name === '') throw new TypeError('A state descriptor needs a non-empty name');
+  }
+  /** Lets the state of each key expire after the configured time (processing time). */
+  enableTimeToLive(ttlConfig: StateTtlConfig): void {
+    this.ttlConfig = ttlConfig;
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { canonicalKey } from './keys.ts';
 import { assignToKeyGroup } from './key-groups.ts';
+import type { StateTtlConfig } from './ttl.ts';
 import type {
   AggregatingState,
   AggregatingStateDescriptor,
@@ -22,16 +23,61 @@ import type {
 
 abstract class HeapState<V> {
   readonly table = new Map<unknown, V>();
-  constructor(protected readonly backend: HeapKeyedStateBackend) {}
+  /** Last write (or read, with OnReadAndWrite) per key; only for states with a TTL. */
+  readonly touched: Map<unknown, number> | null;
+  protected readonly ttl: StateTtlConfig | undefined;
+  constructor(
+    protected readonly backend: HeapKeyedStateBackend,
+    ttl?: StateTtlConfig,
+  ) {
+    this.ttl = ttl;
+    this.touched = ttl === undefined ? null : new Map();
+  }
   protected current(): V | undefined {
-    return this.table.get(this.backend.currentCanonicalKey);
+    const ck = this.backend.currentCanonicalKey;
+    if (this.touched !== null) return this.readWithTtl(ck);
+    return this.table.get(ck);
+  }
+  private readWithTtl(ck: unknown): V | undefined {
+    const v = this.table.get(ck);
+    if (v === undefined) return undefined;
+    const now = this.backend.now();
+    if (now - this.touched!.get(ck)! >= this.ttl!.ttlMillis) {
+      if (this.ttl!.stateVisibility === 'ReturnExpiredIfNotCleanedUp') return v;
+      this.table.delete(ck); // cleanup on access
+      this.touched!.delete(ck);
+      return undefined;
+    }
+    if (this.ttl!.updateType === 'OnReadAndWrite') this.touched!.set(ck, now);
+    return v;
   }
   protected set(value: V | undefined): void {
-    if (value === undefined) this.table.delete(this.backend.currentCanonicalKey);
-    else this.table.set(this.backend.currentCanonicalKey, value);
+    const ck = this.backend.currentCanonicalKey;
+    if (value === undefined) {
+      this.table.delete(ck);
+      this.touched?.delete(ck);
+    } else {
+      this.table.set(ck, value);
+      this.touched?.set(ck, this.backend.now());
+    }
+  }
+  /** A write that mutates the current value in place (list add, map put) refreshes its TTL. */
+  protected touch(): void {
+    this.touched?.set(this.backend.currentCanonicalKey, this.backend.now());
   }
   clear(): void {
     this.table.delete(this.backend.currentCanonicalKey);
+    this.touched?.delete(this.backend.currentCanonicalKey);
+  }
+  /** Background cleanup: drops every expired key. */
+  sweep(now: number): void {
+    if (this.touched === null) return;
+    for (const [ck, t] of this.touched) {
+      if (now - t >= this.ttl!.ttlMillis) {
+        this.touched.delete(ck);
+        this.table.delete(ck);
+      }
+    }
   }
 }
 
@@ -39,11 +85,12 @@ class HeapValueState<T> extends HeapState<T> implements ValueState<T> {
   constructor(
     backend: HeapKeyedStateBackend,
     private readonly defaultValue: T | undefined,
+    ttl?: StateTtlConfig,
   ) {
-    super(backend);
+    super(backend, ttl);
   }
   value(): T | undefined {
-    const v = this.table.get(this.backend.currentCanonicalKey);
+    const v = this.touched === null ? this.table.get(this.backend.currentCanonicalKey) : this.current();
     return v === undefined ? this.defaultValue : v;
   }
   update(value: T | undefined): void {
@@ -58,13 +105,19 @@ class HeapListState<T> extends HeapState<T[]> implements ListState<T> {
   add(value: T): void {
     const list = this.current();
     if (list === undefined) this.set([value]);
-    else list.push(value);
+    else {
+      list.push(value);
+      this.touch();
+    }
   }
   addAll(values: T[]): void {
     if (values.length === 0) return;
     const list = this.current();
     if (list === undefined) this.set(values.slice());
-    else for (const v of values) list.push(v);
+    else {
+      for (const v of values) list.push(v);
+      this.touch();
+    }
   }
   update(values: T[]): void {
     this.set(values.length === 0 ? undefined : values.slice());
@@ -78,6 +131,7 @@ class HeapMapState<K, V> extends HeapState<Map<K, V>> implements MapState<K, V> 
   put(key: K, value: V): void {
     let m = this.current();
     if (m === undefined) this.set((m = new Map()));
+    else this.touch();
     m.set(key, value);
   }
   putAll(entries: Map<K, V> | Record<string, V>): void {
@@ -111,8 +165,9 @@ class HeapReducingState<T> extends HeapState<T> implements ReducingState<T> {
   constructor(
     backend: HeapKeyedStateBackend,
     private readonly reduce: (a: T, b: T) => T,
+    ttl?: StateTtlConfig,
   ) {
-    super(backend);
+    super(backend, ttl);
   }
   get(): T | undefined {
     return this.current();
@@ -128,7 +183,7 @@ class HeapAggregatingState<IN, ACC, OUT> extends HeapState<ACC> implements Aggre
     backend: HeapKeyedStateBackend,
     private readonly descriptor: AggregatingStateDescriptor<IN, ACC, OUT>,
   ) {
-    super(backend);
+    super(backend, descriptor.ttlConfig);
   }
   get(): OUT | undefined {
     const acc = this.current();
@@ -148,10 +203,24 @@ export class HeapKeyedStateBackend {
   currentKey: unknown = undefined;
   currentCanonicalKey: unknown = undefined;
   private readonly states = new Map<string, { kind: string; state: HeapState<unknown> }>();
+  private sweeping = false;
   /** Original key objects by canonical key, only for composite keys. */
   private readonly compositeKeys = new Map<unknown, unknown>();
 
-  constructor(readonly maxParallelism: number) {}
+  /** Called once when the first state with a TTL is registered (the operator schedules the sweep). */
+  onTtlState: ((sweepIntervalMillis: number) => void) | undefined;
+
+  constructor(
+    readonly maxParallelism: number,
+    /** Processing time, for TTL (injectable for tests). */
+    readonly now: () => number = Date.now,
+  ) {}
+
+  /** Removes expired state of every TTL state. */
+  sweepExpired(): void {
+    const now = this.now();
+    for (const { state } of this.states.values()) state.sweep(now);
+  }
 
   setCurrentKey(key: unknown): void {
     this.currentKey = key;
@@ -178,20 +247,25 @@ export class HeapKeyedStateBackend {
     }
     const state = create();
     this.states.set(descriptor.name, { kind: descriptor.kind, state });
+    const ttl = descriptor.ttlConfig;
+    if (ttl !== undefined && ttl.sweepIntervalMillis > 0 && !this.sweeping) {
+      this.sweeping = true;
+      this.onTtlState?.(ttl.sweepIntervalMillis);
+    }
     return state;
   }
 
   getValueState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
-    return this.getOrCreate(d, () => new HeapValueState<unknown>(this, d.defaultValue)) as unknown as ValueState<T>;
+    return this.getOrCreate(d, () => new HeapValueState<unknown>(this, d.defaultValue, d.ttlConfig)) as unknown as ValueState<T>;
   }
   getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
-    return this.getOrCreate(d, () => new HeapListState<unknown>(this) as unknown as HeapState<unknown>) as unknown as ListState<T>;
+    return this.getOrCreate(d, () => new HeapListState<unknown>(this, d.ttlConfig) as unknown as HeapState<unknown>) as unknown as ListState<T>;
   }
   getMapState<K, V>(d: MapStateDescriptor<K, V>): MapState<K, V> {
-    return this.getOrCreate(d, () => new HeapMapState<unknown, unknown>(this) as unknown as HeapState<unknown>) as unknown as MapState<K, V>;
+    return this.getOrCreate(d, () => new HeapMapState<unknown, unknown>(this, d.ttlConfig) as unknown as HeapState<unknown>) as unknown as MapState<K, V>;
   }
   getReducingState<T>(d: ReducingStateDescriptor<T>): ReducingState<T> {
-    return this.getOrCreate(d, () => new HeapReducingState<unknown>(this, d.reduceFunction as (a: unknown, b: unknown) => unknown)) as unknown as ReducingState<T>;
+    return this.getOrCreate(d, () => new HeapReducingState<unknown>(this, d.reduceFunction as (a: unknown, b: unknown) => unknown, d.ttlConfig)) as unknown as ReducingState<T>;
   }
   getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
     return this.getOrCreate(
