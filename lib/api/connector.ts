@@ -13,6 +13,13 @@ export type InputStatus = 'MORE_AVAILABLE' | 'NOTHING_AVAILABLE' | 'END_OF_INPUT
 export interface ReaderOutput<T> {
   /** Emit a record, optionally with its event timestamp (epoch ms). */
   collect(record: T, timestamp?: number): void;
+  /**
+   * An output for one split (a file, a partition): with a WatermarkStrategy on the source, each split
+   * gets its own watermark generator and the source's watermark is the minimum over non-idle splits.
+   */
+  createOutputForSplit?(splitId: string): ReaderOutput<T>;
+  /** The split is finished: it no longer holds the watermark back. */
+  releaseOutputForSplit?(splitId: string): void;
 }
 
 export interface SourceReaderContext {

@@ -122,17 +122,14 @@ export class StreamExecutionEnvironment {
   fromSource<T>(source: Source<T>, a?: WatermarkStrategy<T> | string, b?: string): SingleOutputStreamOperator<T> {
     const strategy = a instanceof WatermarkStrategy ? a : undefined;
     const sourceName = typeof a === 'string' ? a : b ?? 'Custom Source';
-    const stream = this.addSource(source, sourceName);
-    if (!strategy) return stream;
-    // Part of the source in Flink; here a chained operator with the source's parallelism.
-    const assigned = stream.assignTimestampsAndWatermarks(strategy);
-    if (stream.transformation.parallelism > 0) assigned.setParallelism(stream.transformation.parallelism);
-    return assigned;
+    // As in Flink, timestamps and (per-split) watermarks are generated inside the source.
+    return this.addSource(source, sourceName, strategy);
   }
 
-  private addSource<T>(source: Source<T>, sourceName: string): SingleOutputStreamOperator<T> {
+  private addSource<T>(source: Source<T>, sourceName: string, strategy?: WatermarkStrategy<T>): SingleOutputStreamOperator<T> {
     const t: Transformation = {
       kind: 'source',
+      watermarkStrategy: strategy as WatermarkStrategy<unknown> | undefined,
       id: this.nextTransformationId(),
       name: sourceName,
       parallelism: source.nonParallel ? 1 : -1,
@@ -146,7 +143,7 @@ export class StreamExecutionEnvironment {
 
   /** A stream of the given values, in order (non-parallel). */
   fromElements<T>(...elements: T[]): SingleOutputStreamOperator<T> {
-    return this.fromSource(new CollectionSource(elements), 'Collection Source');
+    return this.addSource(new CollectionSource(elements), 'Collection Source');
   }
 
   /** A stream of the items of a collection, in order (non-parallel). */
@@ -204,6 +201,7 @@ export class StreamExecutionEnvironment {
       defaultParallelism: config.get(CoreOptions.DEFAULT_PARALLELISM),
       maxParallelism: maxP > 0 ? maxP : undefined,
       chainingEnabled: config.get(CoreOptions.OPERATOR_CHAINING),
+      autoWatermarkInterval: config.get(CoreOptions.AUTO_WATERMARK_INTERVAL),
     });
     const bounded = graph.vertices.every((v) => v.nodes[0]!.source === undefined || v.nodes[0]!.source.boundedness === 'BOUNDED');
     let mode = config.get(CoreOptions.RUNTIME_MODE);

@@ -15,6 +15,7 @@ import type { JobVertex, StreamNode } from './graph/job-graph.ts';
 import { attribute, UserCodeError } from './errors.ts';
 import { StatusWatermarkValve, type ValveOutput } from './watermark-valve.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
+import { SourceWatermarks } from './source-watermarks.ts';
 
 /** Records per batch between tasks and per source poll. */
 export const BATCH_SIZE = 1024;
@@ -526,14 +527,56 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
   private emitted = 0;
   private readonly sourceNode: StreamNode;
 
+  /** Set when the source generates timestamps and watermarks itself (fromSource with a strategy). */
+  private readonly watermarks: SourceWatermarks | undefined;
+  private readonly mainOutput: { collect(record: unknown, timestamp?: number): void } | undefined;
+
   constructor(vertex: JobVertex, subtaskIndex: number, outputs: WiredOutput[], services: TaskServices) {
     super(vertex, subtaskIndex, outputs, services);
     this.sourceNode = vertex.nodes[0]!;
+    const strategy = this.sourceNode.watermarkStrategy;
+    if (strategy !== undefined) {
+      this.watermarks = new SourceWatermarks(
+        strategy,
+        (v, ts) => {
+          this.emitted++;
+          this.headOutput.collect(v, ts);
+        },
+        (wm) => this.headOutput.emitWatermark(wm),
+        (idle) => this.headOutput.emitWatermarkStatus(idle),
+        services.runtimeMode === 'STREAMING' && !strategy.emitsNoWatermarks,
+      );
+      this.mainOutput = this.watermarks.mainOutput();
+    }
   }
 
   collect(record: unknown, timestamp?: number): void {
+    if (this.mainOutput !== undefined) {
+      this.mainOutput.collect(record, timestamp);
+      return;
+    }
     this.emitted++;
     this.headOutput.collect(record, timestamp === undefined ? NO_TIMESTAMP : timestamp);
+  }
+
+  createOutputForSplit(splitId: string): ReaderOutput<unknown> {
+    if (this.watermarks === undefined) return this; // no strategy: splits need no watermarks of their own
+    return this.watermarks.splitOutput(splitId);
+  }
+
+  releaseOutputForSplit(splitId: string): void {
+    this.watermarks?.release(splitId);
+  }
+
+  private schedulePeriodicWatermarks(): void {
+    const interval = this.sourceNode.autoWatermarkInterval;
+    if (this.watermarks === undefined || interval <= 0 || this.services.runtimeMode !== 'STREAMING') return;
+    const pts = this.processingTimeService;
+    const tick = (): void => {
+      this.watermarks!.onPeriodicEmit();
+      pts.registerTimer(pts.getCurrentProcessingTime() + interval, tick);
+    };
+    pts.registerTimer(pts.getCurrentProcessingTime() + interval, tick);
   }
 
   protected override startIO(): Promise<void> | void {
@@ -548,6 +591,7 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
       });
       box.started = this.reader.start();
     });
+    this.schedulePeriodicWatermarks();
     const started = box.started;
     if (started !== undefined && typeof (started as Promise<void>).then === 'function') {
       return Promise.resolve(started).catch((e: unknown) => {

@@ -5,6 +5,7 @@
  * other directly (Flink's StreamingJobGraphGenerator.isChainable).
  */
 import type { Sink, Source } from '../../api/connector.ts';
+import type { WatermarkStrategy } from '../../time/watermark-strategy.ts';
 import { computeDefaultMaxParallelism } from '../../state/key-groups.ts';
 import type { ChainingStrategy, OperatorFactory, PartitionerSpec, Transformation } from './transformation.ts';
 
@@ -15,6 +16,8 @@ export interface StreamNode {
   readonly parallelism: number;
   readonly maxParallelism: number;
   readonly source?: Source<unknown>;
+  readonly watermarkStrategy?: WatermarkStrategy<unknown>;
+  readonly autoWatermarkInterval: number;
   readonly factory?: OperatorFactory;
   readonly sink?: Sink<unknown>;
   readonly chainingStrategy: ChainingStrategy;
@@ -66,6 +69,7 @@ export interface JobGraphOptions {
   readonly defaultParallelism: number;
   readonly maxParallelism?: number;
   readonly chainingEnabled: boolean;
+  readonly autoWatermarkInterval?: number;
 }
 
 export class InvalidJobGraphError extends Error {
@@ -119,6 +123,8 @@ export function buildJobGraph(jobName: string, sinks: Transformation[], options:
       parallelism,
       maxParallelism,
       source: t.kind === 'source' ? t.source : undefined,
+      watermarkStrategy: t.kind === 'source' ? t.watermarkStrategy : undefined,
+      autoWatermarkInterval: options.autoWatermarkInterval ?? 200,
       factory: t.kind === 'operator' ? t.factory : undefined,
       sink: t.kind === 'operator' ? t.sink : undefined,
       chainingStrategy: t.chainingStrategy,

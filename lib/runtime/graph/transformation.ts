@@ -3,6 +3,7 @@
  * they only shape the edges of the stream graph.
  */
 import type { Sink, Source } from '../../api/connector.ts';
+import type { WatermarkStrategy } from '../../time/watermark-strategy.ts';
 import type { StreamOperator } from '../operator.ts';
 
 export type PartitionerSpec =
@@ -39,6 +40,8 @@ interface TransformationBase {
 export interface SourceTransformation extends TransformationBase {
   readonly kind: 'source';
   readonly source: Source<unknown>;
+  /** Timestamps and per-split watermarks generated in the source (fromSource with a strategy). */
+  readonly watermarkStrategy?: WatermarkStrategy<unknown>;
 }
 export interface OneInputTransformation extends TransformationBase {
   readonly kind: 'operator';

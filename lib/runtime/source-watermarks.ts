@@ -1,0 +1,121 @@
+/**
+ * Timestamps and watermarks generated inside a source (Flink's ProgressiveTimestampsAndWatermarks):
+ * each split (a file, a Kafka partition) gets its own watermark generator, and the source's
+ * watermark is the minimum over its non-idle splits, so a fast split cannot make a slow one's
+ * records late. A reader that uses no split outputs has one generator for all its records.
+ */
+import type { ReaderOutput } from '../api/connector.ts';
+import type { WatermarkGenerator, WatermarkOutput } from '../time/watermark-generator.ts';
+import type { TimestampAssigner, WatermarkStrategy } from '../time/watermark-strategy.ts';
+import { NO_TIMESTAMP } from './elements.ts';
+
+interface Channel {
+  readonly generator: WatermarkGenerator<unknown>;
+  watermark: number;
+  idle: boolean;
+  used: boolean;
+}
+
+export class SourceWatermarks {
+  private readonly assigner: TimestampAssigner<unknown> | undefined;
+  private readonly main: Channel;
+  private readonly splits = new Map<string, Channel>();
+  private emitted = NO_TIMESTAMP;
+  private idle = false;
+
+  constructor(
+    private readonly strategy: WatermarkStrategy<unknown>,
+    /** Emits a record downstream (the task's head output). */
+    private readonly emitRecord: (value: unknown, timestamp: number) => void,
+    private readonly emitWatermark: (watermark: number) => void,
+    private readonly emitStatus: (idle: boolean) => void,
+    /** False in BATCH mode: timestamps only, no watermarks. */
+    private readonly generate: boolean,
+  ) {
+    this.assigner = strategy.timestampAssigner;
+    this.main = this.channel();
+  }
+
+  private channel(): Channel {
+    return { generator: this.strategy.createWatermarkGenerator(), watermark: NO_TIMESTAMP, idle: false, used: false };
+  }
+
+  private outputOf(channel: Channel): WatermarkOutput {
+    return {
+      emitWatermark: (w) => {
+        if (w > channel.watermark) channel.watermark = w;
+        channel.idle = false;
+      },
+      markIdle: () => {
+        channel.idle = true;
+      },
+      markActive: () => {
+        channel.idle = false;
+      },
+    };
+  }
+
+  collect(channel: Channel, record: unknown, timestamp: number | undefined): void {
+    let ts = timestamp === undefined ? NO_TIMESTAMP : timestamp;
+    if (this.assigner !== undefined) ts = this.assigner(record, ts);
+    channel.used = true;
+    this.emitRecord(record, ts);
+    if (this.generate) channel.generator.onEvent(record, ts, this.outputOf(channel));
+  }
+
+  /** The reader's main output. */
+  mainOutput(): ReaderOutput<unknown> & { collect(record: unknown, timestamp?: number): void } {
+    const main = this.main;
+    return { collect: (r, ts) => this.collect(main, r, ts) };
+  }
+
+  splitOutput(splitId: string): ReaderOutput<unknown> {
+    let ch = this.splits.get(splitId);
+    if (ch === undefined) {
+      ch = this.channel();
+      this.splits.set(splitId, ch);
+    }
+    const channel = ch;
+    return {
+      collect: (r: unknown, ts?: number) => this.collect(channel, r, ts),
+      createOutputForSplit: (id: string) => this.splitOutput(id),
+      releaseOutputForSplit: (id: string) => this.release(id),
+    };
+  }
+
+  /** A finished split no longer holds the watermark back. */
+  release(splitId: string): void {
+    this.splits.delete(splitId);
+  }
+
+  /** Periodic: ask every generator, then emit the minimum over non-idle channels if it advanced. */
+  onPeriodicEmit(): void {
+    if (!this.generate) return;
+    let min = Number.POSITIVE_INFINITY;
+    let active = 0;
+    const consider = (ch: Channel): void => {
+      ch.generator.onPeriodicEmit(this.outputOf(ch));
+      if (ch.idle) return;
+      active++;
+      if (ch.watermark < min) min = ch.watermark;
+    };
+    for (const ch of this.splits.values()) consider(ch);
+    // The main output counts when the reader uses it, or has no splits at all.
+    if (this.main.used || this.splits.size === 0) consider(this.main);
+    if (active === 0) {
+      if (!this.idle) {
+        this.idle = true;
+        this.emitStatus(true);
+      }
+      return;
+    }
+    if (this.idle) {
+      this.idle = false;
+      this.emitStatus(false);
+    }
+    if (min > this.emitted && min !== Number.POSITIVE_INFINITY) {
+      this.emitted = min;
+      this.emitWatermark(min);
+    }
+  }
+}
