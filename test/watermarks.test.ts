@@ -19,6 +19,7 @@ import {
   type WatermarkOutput,
 } from '../lib/index.ts';
 import { StatusWatermarkValve } from '../lib/runtime/watermark-valve.ts';
+import { TrickleSource } from './helpers.ts';
 
 describe('durations', () => {
   test('Flink text form, ISO-8601, numbers and luxon Durations', () => {
@@ -163,40 +164,6 @@ describe('StatusWatermarkValve', () => {
     expect(statuses).toEqual([true]);
   });
 });
-
-/** Emits its records a few at a time, waiting 1 ms between, so periodic watermarks interleave. */
-class TrickleSource<T> implements Source<T> {
-  readonly boundedness = 'BOUNDED';
-  readonly nonParallel = true;
-  constructor(
-    private readonly items: readonly T[],
-    private readonly perPoll: number,
-  ) {}
-  createReader(): SourceReader<T> {
-    const items = this.items;
-    const perPoll = this.perPoll;
-    let next = 0;
-    let ready = true;
-    return {
-      start() {},
-      pollNext(output: ReaderOutput<T>): InputStatus {
-        if (next >= items.length) return 'END_OF_INPUT';
-        if (!ready) return 'NOTHING_AVAILABLE';
-        for (let k = 0; k < perPoll && next < items.length; k++) output.collect(items[next++]!);
-        ready = false;
-        return next < items.length ? 'NOTHING_AVAILABLE' : 'END_OF_INPUT';
-      },
-      isAvailable: () =>
-        new Promise<void>((resolve) =>
-          setTimeout(() => {
-            ready = true;
-            resolve();
-          }, 1),
-        ),
-      close() {},
-    };
-  }
-}
 
 /** Records, per record, the watermark current at the sink when it arrived. */
 class WatermarkAtSink<T> implements Sink<T> {

@@ -10,6 +10,7 @@ import { AbstractUdfStreamOperator } from '../operators/abstract-stream-operator
 import type { AggregateFunction } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import { TimeWindow } from './windows.ts';
+import { requireTimestamp } from './assigners/window-assigner.ts';
 
 export type AlignedFunction<IN, ACC> =
   | { kind: 'reduce'; reduce: (a: IN, b: IN) => IN }
@@ -38,8 +39,10 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
   }
 
   processElement(value: unknown, timestamp: number): void {
-    if (timestamp === Number.NEGATIVE_INFINITY) {
-      throw this.userError(new Error('Record has no timestamp (= no timestamp marker). Did you forget to call assignTimestampsAndWatermarks(...)?'));
+    try {
+      requireTimestamp(timestamp);
+    } catch (e) {
+      throw this.userError(e);
     }
     const start = TimeWindow.getWindowStartWithOffset(timestamp, this.offset, this.size);
     if (start + this.size - 1 <= this.inputWatermark) {

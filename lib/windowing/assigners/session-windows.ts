@@ -1,5 +1,5 @@
 import { TimeWindow } from '../windows.ts';
-import type { MergingWindowAssigner, WindowAssignerContext } from './window-assigner.ts';
+import { requireTimestamp, type MergingWindowAssigner, type WindowAssignerContext } from './window-assigner.ts';
 import { EventTimeTrigger } from '../triggers/event-time-trigger.ts';
 import { ProcessingTimeTrigger } from '../triggers/processing-time-trigger.ts';
 import type { Trigger } from '../triggers/trigger.ts';
@@ -36,9 +36,7 @@ export class EventTimeSessionWindows<T = unknown> extends SessionWindows<T> {
     return new EventTimeSessionWindows<T>(extractor);
   }
   assignWindows(element: T, timestamp: number): TimeWindow[] {
-    if (timestamp === Number.NEGATIVE_INFINITY) {
-      throw new Error('Record has no timestamp (= no timestamp marker). Did you forget to call assignTimestampsAndWatermarks(...)?');
-    }
+    requireTimestamp(timestamp);
     return this.windowFor(element, timestamp);
   }
   getDefaultTrigger(): Trigger<T, TimeWindow> {

@@ -1,5 +1,5 @@
 import { TimeWindow } from '../windows.ts';
-import type { WindowAssigner, WindowAssignerContext } from './window-assigner.ts';
+import { requireTimestamp, type WindowAssigner, type WindowAssignerContext } from './window-assigner.ts';
 import { EventTimeTrigger } from '../triggers/event-time-trigger.ts';
 import { ProcessingTimeTrigger } from '../triggers/processing-time-trigger.ts';
 import type { Trigger } from '../triggers/trigger.ts';
@@ -39,9 +39,7 @@ export class SlidingEventTimeWindows<T = unknown> extends SlidingWindows<T> {
     return new SlidingEventTimeWindows<T>(size, slide, offset);
   }
   assignWindows(_e: T, timestamp: number): TimeWindow[] {
-    if (timestamp === Number.NEGATIVE_INFINITY) {
-      throw new Error('Record has no timestamp (= no timestamp marker). Did you forget to call assignTimestampsAndWatermarks(...)?');
-    }
+    requireTimestamp(timestamp);
     return this.windowsFor(timestamp);
   }
   getDefaultTrigger(): Trigger<T, TimeWindow> {

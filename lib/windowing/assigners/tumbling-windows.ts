@@ -1,6 +1,6 @@
 import { DateTime, Duration } from 'luxon';
 import { TimeWindow } from '../windows.ts';
-import type { WindowAssigner, WindowAssignerContext } from './window-assigner.ts';
+import { requireTimestamp, type WindowAssigner, type WindowAssignerContext } from './window-assigner.ts';
 import { EventTimeTrigger } from '../triggers/event-time-trigger.ts';
 import { ProcessingTimeTrigger } from '../triggers/processing-time-trigger.ts';
 import type { Trigger } from '../triggers/trigger.ts';
@@ -92,11 +92,7 @@ export class TumblingEventTimeWindows<T = unknown> extends TumblingWindows<T> {
     return new TumblingEventTimeWindows<T>(size, offset);
   }
   assignWindows(_e: T, timestamp: number): TimeWindow[] {
-    if (timestamp === Number.NEGATIVE_INFINITY) {
-      throw new Error(
-        'Record has no timestamp (= no timestamp marker). Is the time characteristic set to event time, or did you forget to call assignTimestampsAndWatermarks(...)?',
-      );
-    }
+    requireTimestamp(timestamp);
     return this.windowsFor(timestamp);
   }
   getDefaultTrigger(): Trigger<T, TimeWindow> {

@@ -22,3 +22,13 @@ export interface MergingWindowAssigner<T> extends WindowAssigner<T, TimeWindow> 
 export function isMerging<T, W extends Window>(a: WindowAssigner<T, W>): boolean {
   return (a as unknown as Partial<MergingWindowAssigner<T>>).merging === true;
 }
+
+/** Event-time assigners need timestamps: a clear message when a record has none. */
+export function requireTimestamp(timestamp: number): number {
+  if (timestamp === Number.NEGATIVE_INFINITY) {
+    throw new Error(
+      'Record has no timestamp (= no timestamp marker). Is the time characteristic set to event time, or did you forget to call assignTimestampsAndWatermarks(...)?',
+    );
+  }
+  return timestamp;
+}
