@@ -184,7 +184,7 @@ class IntervalJoinFunction<K, L, R, OUT> extends KeyedProcessFunction<K, Tagged,
     const ts = ctx.timestamp();
     if (ts === null) throw new Error('An interval join needs event timestamps: assign them with assignTimestampsAndWatermarks()');
     const wm = ctx.timerService().currentWatermark();
-    if (ts <= wm) return; // late: it could have missed partners already dropped (Flink drops it too)
+    if (ts < wm) return; // late (Flink's isLate: ts < watermark): partners may already be gone
     const isLeft = t.i === 1;
     const own = isLeft ? this.leftBuffer : this.rightBuffer;
     const other = isLeft ? this.rightBuffer : this.leftBuffer;

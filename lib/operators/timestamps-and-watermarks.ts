@@ -16,7 +16,8 @@ export class TimestampsAndWatermarksOperator<T> extends AbstractStreamOperator<T
   private generator!: WatermarkGenerator<T>;
   private emitted = NO_TIMESTAMP;
   private idle = false;
-  private periodic = false;
+  /** Watermarks are generated (STREAMING, a strategy that makes them); per-event ones too. */
+  private generates = false;
 
   constructor(
     private readonly strategy: WatermarkStrategy<T>,
@@ -28,8 +29,9 @@ export class TimestampsAndWatermarksOperator<T> extends AbstractStreamOperator<T
 
   override open(): void {
     this.generator = this.strategy.createWatermarkGenerator();
-    this.periodic = this.parameters.runtimeMode === 'STREAMING' && this.autoWatermarkInterval > 0 && !this.strategy.emitsNoWatermarks;
-    if (this.periodic) this.scheduleNext();
+    this.generates = this.parameters.runtimeMode === 'STREAMING' && !this.strategy.emitsNoWatermarks;
+    // An interval of 0 only turns off periodic emission; watermarks emitted per event still flow.
+    if (this.generates && this.autoWatermarkInterval > 0) this.scheduleNext();
   }
 
   private scheduleNext(): void {
@@ -63,7 +65,7 @@ export class TimestampsAndWatermarksOperator<T> extends AbstractStreamOperator<T
       }
     }
     this.output.collect(value as T, ts);
-    if (this.periodic) {
+    if (this.generates) {
       try {
         this.generator.onEvent(value as T, ts, this.watermarkOutput);
       } catch (e) {
@@ -75,7 +77,7 @@ export class TimestampsAndWatermarksOperator<T> extends AbstractStreamOperator<T
   /** What the generator emits to (its own object: this operator's emitWatermark is its chain input). */
   private readonly watermarkOutput: WatermarkOutput = {
     emitWatermark: (watermark: number): void => {
-      if (!this.periodic || watermark <= this.emitted) return;
+      if (!this.generates || watermark <= this.emitted) return;
       this.emitted = watermark;
       this.watermarkOutput.markActive();
       this.output.emitWatermark(watermark);

@@ -46,6 +46,7 @@ abstract class HeapState<V> {
       if (this.ttl!.stateVisibility === 'ReturnExpiredIfNotCleanedUp') return v;
       this.table.delete(ck); // cleanup on access
       this.touched!.delete(ck);
+      this.backend.releaseKey(ck);
       return undefined;
     }
     if (this.ttl!.updateType === 'OnReadAndWrite') this.touched!.set(ck, now);
@@ -56,7 +57,9 @@ abstract class HeapState<V> {
     if (value === undefined) {
       this.table.delete(ck);
       this.touched?.delete(ck);
+      this.backend.releaseKey(ck);
     } else {
+      if (!this.table.has(ck)) this.backend.retainKey();
       this.table.set(ck, value);
       this.touched?.set(ck, this.backend.now());
     }
@@ -66,8 +69,10 @@ abstract class HeapState<V> {
     this.touched?.set(this.backend.currentCanonicalKey, this.backend.now());
   }
   clear(): void {
-    this.table.delete(this.backend.currentCanonicalKey);
-    this.touched?.delete(this.backend.currentCanonicalKey);
+    const ck = this.backend.currentCanonicalKey;
+    this.table.delete(ck);
+    this.touched?.delete(ck);
+    this.backend.releaseKey(ck);
   }
   /** Background cleanup: drops every expired key. */
   sweep(now: number): void {
@@ -76,6 +81,7 @@ abstract class HeapState<V> {
       if (now - t >= this.ttl!.ttlMillis) {
         this.touched.delete(ck);
         this.table.delete(ck);
+        this.backend.releaseKey(ck);
       }
     }
   }
@@ -224,13 +230,22 @@ export class HeapKeyedStateBackend {
 
   setCurrentKey(key: unknown): void {
     this.currentKey = key;
-    if (typeof key === 'object' && key !== null) {
-      const ck = canonicalKey(key);
-      if (!this.compositeKeys.has(ck)) this.compositeKeys.set(ck, key);
-      this.currentCanonicalKey = ck;
-    } else {
-      this.currentCanonicalKey = key;
+    this.currentCanonicalKey = typeof key === 'object' && key !== null ? canonicalKey(key) : key;
+  }
+
+  /** The current key gets state: remember the original of a composite key (for keys() and snapshots). */
+  retainKey(): void {
+    const key = this.currentKey;
+    if (typeof key === 'object' && key !== null && !this.compositeKeys.has(this.currentCanonicalKey)) {
+      this.compositeKeys.set(this.currentCanonicalKey, key);
     }
+  }
+
+  /** A key lost some state: forget its original once no state holds it (keys without state hold nothing). */
+  releaseKey(ck: unknown): void {
+    if (!this.compositeKeys.has(ck)) return;
+    for (const { state } of this.states.values()) if (state.table.has(ck)) return;
+    this.compositeKeys.delete(ck);
   }
 
   getCurrentKey(): unknown {

@@ -150,6 +150,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
       }
       this.handle(result, ks, entry);
       this.registerCleanupTimer(ks, entry.window);
+      this.dropIfEmptyForever(ks, entry);
     }
     if (ks.windows.size === 0) this.perKey.delete(ck);
     if (skipped && this.isElementLate(timestamp)) {
@@ -372,6 +373,17 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     this.handle(result, ks, entry);
     const eventTime = this.config.assigner.isEventTime();
     if ((domain === 'event') === eventTime && time === this.cleanupTime(entry.window)) this.clearAllState(ks, entry);
+    else {
+      this.dropIfEmptyForever(ks, entry);
+      if (ks.windows.size === 0) this.perKey.delete(backend.currentCanonicalKey);
+    }
+  }
+
+  /** A window without a cleanup time (GlobalWindows) that holds nothing after a purge is dropped. */
+  private dropIfEmptyForever(ks: KeyWindows<W>, entry: WindowEntry<W>): void {
+    if (entry.contents !== undefined || (entry.state !== null && entry.state.size > 0)) return;
+    if (this.cleanupTime(entry.window) !== Number.POSITIVE_INFINITY) return;
+    ks.windows.delete(entry.window.id);
   }
 
   private clearAllState(ks: KeyWindows<W>, entry: WindowEntry<W>): void {

@@ -1,0 +1,46 @@
+/**
+ * Review (event time): defects reproduced through the public API.
+ */
+import { describe, expect, test } from 'vitest';
+import {
+  ProcessFunction,
+  StreamExecutionEnvironment,
+  WatermarkStrategy,
+  type Collector,
+  type ProcessContext,
+  type WatermarkGenerator,
+  type WatermarkOutput,
+} from '../lib/index.ts';
+
+type E = { side: 'L' | 'R'; key: string; ts: number; wm?: number };
+
+/** Punctuated: emits the watermark an element carries, right after it. */
+class CarriedWatermark implements WatermarkGenerator<E> {
+  onEvent(e: E, _ts: number, out: WatermarkOutput): void {
+    if (e.wm !== undefined) out.emitWatermark(e.wm);
+  }
+  onPeriodicEmit(): void {}
+}
+
+describe('review: punctuated watermarks without periodic emission', () => {
+  test('setAutoWatermarkInterval(0) disables periodic emission only: watermarks emitted in onEvent still flow (as in Flink)', async () => {
+    const env = StreamExecutionEnvironment.create({ 'parallelism.default': 1 });
+    env.getConfig().setAutoWatermarkInterval(0);
+    const seen = await env
+      .fromCollection<E>([
+        { side: 'L', key: 'a', ts: 1, wm: 1 },
+        { side: 'L', key: 'a', ts: 2, wm: 2 },
+        { side: 'L', key: 'a', ts: 3, wm: 3 },
+      ])
+      .assignTimestampsAndWatermarks(WatermarkStrategy.forGenerator(() => new CarriedWatermark()).withTimestampAssigner((e) => e.ts))
+      .process(
+        new (class extends ProcessFunction<E, number> {
+          processElement(_e: E, ctx: ProcessContext, out: Collector<number>): void {
+            out.collect(ctx.timerService().currentWatermark());
+          }
+        })(),
+      )
+      .executeAndCollect();
+    expect(seen).toEqual([Number.NEGATIVE_INFINITY, 1, 2]);
+  });
+});
