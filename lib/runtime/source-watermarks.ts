@@ -31,6 +31,8 @@ export class SourceWatermarks {
     private readonly emitStatus: (idle: boolean) => void,
     /** False in BATCH mode: timestamps only, no watermarks. */
     private readonly generate: boolean,
+    /** Without periodic emission (interval 0), watermarks a generator emits per event go out at once. */
+    private readonly perEvent = false,
   ) {
     this.assigner = strategy.timestampAssigner;
     this.main = this.channel();
@@ -60,7 +62,11 @@ export class SourceWatermarks {
     if (this.assigner !== undefined) ts = this.assigner(record, ts);
     channel.used = true;
     this.emitRecord(record, ts);
-    if (this.generate) channel.generator.onEvent(record, ts, this.outputOf(channel));
+    if (this.generate) {
+      const before = channel.watermark;
+      channel.generator.onEvent(record, ts, this.outputOf(channel));
+      if (this.perEvent && channel.watermark !== before) this.combine(false);
+    }
   }
 
   /** The reader's main output. */
@@ -90,11 +96,14 @@ export class SourceWatermarks {
 
   /** Periodic: ask every generator, then emit the minimum over non-idle channels if it advanced. */
   onPeriodicEmit(): void {
-    if (!this.generate) return;
+    if (this.generate) this.combine(true);
+  }
+
+  private combine(askGenerators: boolean): void {
     let min = Number.POSITIVE_INFINITY;
     let active = 0;
     const consider = (ch: Channel): void => {
-      ch.generator.onPeriodicEmit(this.outputOf(ch));
+      if (askGenerators) ch.generator.onPeriodicEmit(this.outputOf(ch));
       if (ch.idle) return;
       active++;
       if (ch.watermark < min) min = ch.watermark;

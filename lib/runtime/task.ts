@@ -545,6 +545,7 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
         (wm) => this.headOutput.emitWatermark(wm),
         (idle) => this.headOutput.emitWatermarkStatus(idle),
         services.runtimeMode === 'STREAMING' && !strategy.emitsNoWatermarks,
+        this.sourceNode.autoWatermarkInterval === 0,
       );
       this.mainOutput = this.watermarks.mainOutput();
     }
