@@ -1,0 +1,307 @@
+/**
+ * The CEP pattern API (Flink's Pattern), typed: stage names accumulate in the type, so a match of
+ * `Pattern.begin<Txn>('small')...next('large')` is `{ small: Txn[]; large: Txn[] }`.
+ * ```ts
+ * const smallThenLarge = Pattern.begin<Txn>('small').where((t) => t.amount < 1)
+ *   .next('large').where((t) => t.amount > 500)
+ *   .within('1 min');
+ * ```
+ * A pattern is a chain of stages; each `next/followedBy/...` starts a new stage with the given
+ * contiguity, and `where/or/until/subtype` and the quantifiers configure the current stage.
+ */
+import { toMillis, type DurationLike } from '../time/duration.ts';
+import { AfterMatchSkipStrategy } from './aftermatch/after-match-skip-strategy.ts';
+import { and, or, test, type Condition, type ConditionNode } from './conditions.ts';
+
+/** How a stage takes events relative to the previous one (Flink's ConsumingStrategy). */
+export type ConsumingStrategy = 'STRICT' | 'SKIP_TILL_NEXT' | 'SKIP_TILL_ANY' | 'NOT_NEXT' | 'NOT_FOLLOW';
+
+/** How many events a stage takes (Flink's Quantifier). */
+export interface Quantifier {
+  /** 'single': one event; 'looping': one or more (timesOrMore: at least `times.from`); 'times': from..to. */
+  readonly kind: 'single' | 'looping' | 'times';
+  /** Contiguity to the previous stage. */
+  readonly consuming: ConsumingStrategy;
+  /** Contiguity between the events of a looping/times stage (default SKIP_TILL_NEXT). */
+  readonly innerConsuming: 'STRICT' | 'SKIP_TILL_NEXT' | 'SKIP_TILL_ANY';
+  readonly optional: boolean;
+  readonly greedy: boolean;
+  readonly times?: { readonly from: number; readonly to: number };
+}
+
+export type WithinType = 'FIRST_AND_LAST' | 'PREVIOUS_AND_CURRENT';
+
+/** One stage of a pattern: a named event test, or a group pattern used as a stage. */
+export interface Stage<T> {
+  readonly name: string;
+  readonly quantifier: Quantifier;
+  readonly condition: ConditionNode<T>;
+  readonly until?: ConditionNode<T>;
+  /** Set when the stage is a group pattern (Pattern.begin(pattern), next(pattern), ...). */
+  readonly group?: Pattern<T, string>;
+}
+
+/** Thrown for a pattern that cannot be built, naming the stage (Flink's MalformedPatternException). */
+export class MalformedPatternException extends Error {
+  override name = 'MalformedPatternException';
+}
+
+type MutableStage<T> = {
+  name: string;
+  quantifier: { -readonly [K in keyof Quantifier]: Quantifier[K] };
+  quantifierApplied: boolean;
+  condition: ConditionNode<T>;
+  until?: ConditionNode<T>;
+  group?: Pattern<T, string>;
+};
+
+const SINGLE = (consuming: ConsumingStrategy): MutableStage<never>['quantifier'] => ({
+  kind: 'single',
+  consuming,
+  innerConsuming: 'SKIP_TILL_NEXT',
+  optional: false,
+  greedy: false,
+});
+
+/** Names of the stages of a pattern (and of the stages inside its group patterns). */
+export type Match<T, Names extends string> = { [N in Names]: T[] };
+
+export class Pattern<T, Names extends string = string> {
+  private readonly stageList: Array<MutableStage<T>>;
+  private windowMs: number | undefined;
+  private windowType: WithinType = 'FIRST_AND_LAST';
+  private readonly skip: AfterMatchSkipStrategy;
+
+  private constructor(stages: Array<MutableStage<T>>, skip: AfterMatchSkipStrategy, window?: { ms: number | undefined; type: WithinType }) {
+    this.stageList = stages;
+    this.skip = skip;
+    if (window) {
+      this.windowMs = window.ms;
+      this.windowType = window.type;
+    }
+  }
+
+  /** Starts a pattern with a stage named `name` (or with a group pattern). */
+  static begin<T, N extends string = string>(name: N, skipStrategy?: AfterMatchSkipStrategy): Pattern<T, N>;
+  static begin<T, G extends string>(group: Pattern<T, G>, skipStrategy?: AfterMatchSkipStrategy): Pattern<T, G>;
+  static begin<T, N extends string>(nameOrGroup: N | Pattern<T, string>, skipStrategy = AfterMatchSkipStrategy.noSkip()): Pattern<T, N> {
+    return new Pattern<T, N>([Pattern.stage<T>(nameOrGroup, 'SKIP_TILL_NEXT', [])], skipStrategy);
+  }
+
+  private static stage<T>(nameOrGroup: string | Pattern<T, string>, consuming: ConsumingStrategy, existing: Array<MutableStage<T>>): MutableStage<T> {
+    const taken = new Set(existing.flatMap((s) => (s.group ? s.group.allNames() : [s.name])));
+    const names = typeof nameOrGroup === 'string' ? [nameOrGroup] : nameOrGroup.allNames();
+    for (const n of names) {
+      if (typeof n !== 'string' || n === '') throw new MalformedPatternException('A pattern stage needs a non-empty name');
+      if (n.includes(':')) throw new MalformedPatternException(`Stage name '${n}' cannot contain the character ':'`);
+      if (taken.has(n)) throw new MalformedPatternException(`Duplicate pattern name: ${n}. Names must be unique.`);
+      taken.add(n);
+    }
+    if (typeof nameOrGroup === 'string') {
+      return { name: nameOrGroup, quantifier: SINGLE(consuming), quantifierApplied: false, condition: { kind: 'true' } };
+    }
+    return {
+      name: `group(${names.join(',')})`,
+      quantifier: SINGLE(consuming),
+      quantifierApplied: false,
+      condition: { kind: 'true' },
+      group: nameOrGroup,
+    };
+  }
+
+  private append<N extends string>(nameOrGroup: string | Pattern<T, string>, consuming: ConsumingStrategy): Pattern<T, Names | N> {
+    if (typeof nameOrGroup !== 'string' && (consuming === 'NOT_NEXT' || consuming === 'NOT_FOLLOW')) {
+      throw new MalformedPatternException('A group pattern cannot be a negative (notNext / notFollowedBy) stage');
+    }
+    const stage = Pattern.stage<T>(nameOrGroup, consuming, this.stageList);
+    return new Pattern<T, Names | N>([...this.stageList, stage], this.skip, { ms: this.windowMs, type: this.windowType });
+  }
+
+  /** The next event must match the new stage (strict contiguity). */
+  next<N extends string>(name: N): Pattern<T, Names | N>;
+  next<G extends string>(group: Pattern<T, G>): Pattern<T, Names | G>;
+  next(nameOrGroup: string | Pattern<T, string>): Pattern<T, string> {
+    return this.append(nameOrGroup, 'STRICT');
+  }
+  /** A later event matches the new stage; non-matching events in between are skipped (relaxed contiguity). */
+  followedBy<N extends string>(name: N): Pattern<T, Names | N>;
+  followedBy<G extends string>(group: Pattern<T, G>): Pattern<T, Names | G>;
+  followedBy(nameOrGroup: string | Pattern<T, string>): Pattern<T, string> {
+    return this.append(nameOrGroup, 'SKIP_TILL_NEXT');
+  }
+  /** Like followedBy, but also keeps partial matches that skip matching events (non-deterministic relaxed contiguity). */
+  followedByAny<N extends string>(name: N): Pattern<T, Names | N>;
+  followedByAny<G extends string>(group: Pattern<T, G>): Pattern<T, Names | G>;
+  followedByAny(nameOrGroup: string | Pattern<T, string>): Pattern<T, string> {
+    return this.append(nameOrGroup, 'SKIP_TILL_ANY');
+  }
+  /** The next event must NOT match the new stage. */
+  notNext<N extends string>(name: N): Pattern<T, Names | N> {
+    return this.append<N>(name, 'NOT_NEXT');
+  }
+  /** No event matching the new stage may come before the following stage matches (or, last with within, before the window closes). */
+  notFollowedBy<N extends string>(name: N): Pattern<T, Names | N> {
+    return this.append<N>(name, 'NOT_FOLLOW');
+  }
+
+  private current(): MutableStage<T> {
+    return this.stageList[this.stageList.length - 1]!;
+  }
+
+  /** A copy whose current stage is changed by `edit` (patterns are immutable values). */
+  private edit(edit: (s: MutableStage<T>) => void): Pattern<T, Names> {
+    const stages = this.stageList.map((s) => ({ ...s, quantifier: { ...s.quantifier } }));
+    edit(stages[stages.length - 1]!);
+    return new Pattern<T, Names>(stages, this.skip, { ms: this.windowMs, type: this.windowType });
+  }
+
+  private noGroup(what: string): void {
+    if (this.current().group) throw new MalformedPatternException(`${what} cannot be applied to a group pattern stage; apply it inside the group`);
+  }
+
+  /** The current stage takes events for which `condition` holds (ANDed with earlier where()s). */
+  where(condition: Condition<T>): Pattern<T, Names> {
+    this.noGroup('where()');
+    const node = test(condition);
+    return this.edit((s) => (s.condition = and(s.condition, node)));
+  }
+  /** ...or events for which `condition` holds. */
+  or(condition: Condition<T>): Pattern<T, Names> {
+    this.noGroup('or()');
+    const node = test(condition);
+    return this.edit((s) => (s.condition = s.condition.kind === 'true' ? node : or(s.condition, node)));
+  }
+  /** Only events that pass the type guard (Flink's subtype(Class)). */
+  subtype<S extends T>(guard: (event: T) => event is S): Pattern<T, Names> {
+    this.noGroup('subtype()');
+    const node = test<T>((e: T) => guard(e));
+    return this.edit((s) => (s.condition = and(node, s.condition)));
+  }
+  /** A looping stage stops taking events at the first event for which `condition` holds. */
+  until(condition: Condition<T>): Pattern<T, Names> {
+    const q = this.current().quantifier;
+    if (q.kind !== 'looping') throw new MalformedPatternException('The until condition is only applicable to looping states.');
+    if (this.current().until) throw new MalformedPatternException('The until condition is already set for this stage.');
+    const node = test(condition);
+    return this.edit((s) => (s.until = node));
+  }
+
+  private quantify(kind: 'looping' | 'times', times?: { from: number; to: number }): Pattern<T, Names> {
+    const s = this.current();
+    if (s.quantifier.consuming === 'NOT_NEXT' || s.quantifier.consuming === 'NOT_FOLLOW') {
+      throw new MalformedPatternException(`A quantifier is not applicable to the NOT pattern '${s.name}'`);
+    }
+    if (s.quantifierApplied) {
+      throw new MalformedPatternException(`Already applied quantifier to this Pattern. Current quantifier is: ${s.quantifier.kind}`);
+    }
+    return this.edit((st) => {
+      st.quantifier.kind = kind;
+      if (times) st.quantifier.times = times;
+      st.quantifierApplied = true;
+    });
+  }
+
+  /** One or more events (relaxed between them unless consecutive()). */
+  oneOrMore(): Pattern<T, Names> {
+    return this.quantify('looping', { from: 1, to: Number.POSITIVE_INFINITY });
+  }
+  /** At least `times` events. */
+  timesOrMore(times: number): Pattern<T, Names> {
+    positive(times);
+    return this.quantify('looping', { from: times, to: Number.POSITIVE_INFINITY });
+  }
+  /** Exactly `times` events, or between `from` and `to`. */
+  times(times: number): Pattern<T, Names>;
+  times(from: number, to: number): Pattern<T, Names>;
+  times(from: number, to?: number): Pattern<T, Names> {
+    if (to === undefined) {
+      positive(from);
+      return this.quantify('times', { from, to: from });
+    }
+    if (!Number.isInteger(from) || from < 0) throw new MalformedPatternException('The from should be a non-negative number greater than or equal to 0.');
+    if (!Number.isInteger(to) || to < from) throw new MalformedPatternException(`The to should be a number greater than or equal to from: ${from}.`);
+    if (from === 0 && to === 0) throw new MalformedPatternException('The from and to should not be both equal to 0.');
+    // times(0, n) is times(1, n).optional(), as in Flink.
+    const p = this.quantify('times', { from: Math.max(from, 1), to });
+    return from === 0 ? p.optional() : p;
+  }
+  /** The stage may also match no event at all. */
+  optional(): Pattern<T, Names> {
+    const s = this.current();
+    if (s.quantifier.consuming === 'NOT_NEXT' || s.quantifier.consuming === 'NOT_FOLLOW') {
+      throw new MalformedPatternException('Option not applicable to NOT pattern');
+    }
+    return this.edit((st) => (st.quantifier.optional = true));
+  }
+  /** A looping stage takes as many events as possible (instead of emitting every admissible length). */
+  greedy(): Pattern<T, Names> {
+    const s = this.current();
+    this.noGroup('greedy()');
+    if (s.quantifier.kind === 'single') throw new MalformedPatternException('greedy() is applicable only to looping or times patterns');
+    return this.edit((st) => (st.quantifier.greedy = true));
+  }
+  /** The events of a looping/times stage must be contiguous (strict inner contiguity). */
+  consecutive(): Pattern<T, Names> {
+    if (this.current().quantifier.kind === 'single') throw new MalformedPatternException('Combinations applicable only to looping or times patterns');
+    return this.edit((st) => (st.quantifier.innerConsuming = 'STRICT'));
+  }
+  /** The events of a looping/times stage may be any combination (non-deterministic relaxed inner contiguity). */
+  allowCombinations(): Pattern<T, Names> {
+    if (this.current().quantifier.kind === 'single') throw new MalformedPatternException('Combinations applicable only to looping or times patterns');
+    return this.edit((st) => (st.quantifier.innerConsuming = 'SKIP_TILL_ANY'));
+  }
+
+  /**
+   * A match must happen within `duration` of event time (or processing time): between its first and
+   * last event (FIRST_AND_LAST, default) or between each two consecutive events (PREVIOUS_AND_CURRENT).
+   * With several within() calls the smallest wins.
+   */
+  within(duration: DurationLike, type: WithinType = 'FIRST_AND_LAST'): Pattern<T, Names> {
+    const ms = toMillis(duration, 'within');
+    if (ms <= 0) throw new MalformedPatternException('The within() window must be greater than zero');
+    const window = { ms: this.windowMs === undefined ? ms : Math.min(this.windowMs, ms), type };
+    return new Pattern<T, Names>(this.stageList, this.skip, window);
+  }
+
+  // ---- reading a pattern (for the compiler and tools) -------------------------------------------
+
+  /** The stages in order. */
+  getStages(): ReadonlyArray<Stage<T>> {
+    return this.stageList;
+  }
+  getName(): string {
+    return this.current().name;
+  }
+  getQuantifier(): Quantifier {
+    return this.current().quantifier;
+  }
+  getWindowTime(): number | undefined {
+    return this.windowMs;
+  }
+  getWindowType(): WithinType {
+    return this.windowType;
+  }
+  getAfterMatchSkipStrategy(): AfterMatchSkipStrategy {
+    return this.skip;
+  }
+  /** Every stage name, including those inside group patterns. */
+  allNames(): string[] {
+    return this.stageList.flatMap((s) => (s.group ? s.group.allNames() : [s.name]));
+  }
+
+  toString(): string {
+    return this.stageList
+      .map((s, i) => {
+        const q = s.quantifier;
+        const link = i === 0 ? 'begin' : { STRICT: 'next', SKIP_TILL_NEXT: 'followedBy', SKIP_TILL_ANY: 'followedByAny', NOT_NEXT: 'notNext', NOT_FOLLOW: 'notFollowedBy' }[q.consuming];
+        const quant = q.kind === 'single' ? '' : q.times!.to === Number.POSITIVE_INFINITY ? `{${q.times!.from},}` : `{${q.times!.from},${q.times!.to}}`;
+        return `${link}(${s.group ? `(${s.group.toString()})` : s.name})${quant}${q.optional ? '?' : ''}${q.greedy ? ' greedy' : ''}`;
+      })
+      .join('.')
+      .concat(this.windowMs === undefined ? '' : `.within(${this.windowMs} ms, ${this.windowType})`);
+  }
+}
+
+function positive(n: number): void {
+  if (!Number.isInteger(n) || n <= 0) throw new MalformedPatternException('You should give a positive number greater than 0.');
+}
