@@ -70,19 +70,19 @@ export class StreamExecutionEnvironment {
 
   /** Default parallelism of operators that do not set their own. */
   setParallelism(parallelism: number): this {
-    this.configuration.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
+    this.getConfig().setParallelism(parallelism);
     return this;
   }
   getParallelism(): number {
-    return this.configuration.get(CoreOptions.DEFAULT_PARALLELISM);
+    return this.getConfig().getParallelism();
   }
   /** Number of key groups: the highest parallelism keyed state can later be rescaled to. */
   setMaxParallelism(maxParallelism: number): this {
-    this.configuration.set(CoreOptions.MAX_PARALLELISM, maxParallelism);
+    this.getConfig().setMaxParallelism(maxParallelism);
     return this;
   }
   getMaxParallelism(): number {
-    return this.configuration.get(CoreOptions.MAX_PARALLELISM);
+    return this.getConfig().getMaxParallelism();
   }
   /** STREAMING (default), BATCH (final results only; bounded sources), or AUTOMATIC. */
   setRuntimeMode(mode: RuntimeExecutionModeOption): this {
