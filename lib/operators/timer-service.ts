@@ -115,25 +115,54 @@ export class TimerQueue {
     }
   }
 
-  count(): number {
-    let n = 0;
-    for (const k of this.byTime.values()) n += k.size;
-    return n;
+}
+
+/** Processing-time timers: a TimerQueue with one task timer, armed for its earliest timestamp. */
+export class ProcessingTimerQueue {
+  private readonly queue = new TimerQueue();
+  private armedFor = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly pts: ProcessingTimeService,
+    private readonly fire: (key: unknown, namespace: unknown, time: number) => void,
+  ) {}
+
+  add(id: unknown, key: unknown, namespace: unknown, time: number): void {
+    this.queue.add(id, key, namespace, time);
+    this.arm();
   }
+
+  delete(id: unknown, time: number): void {
+    this.queue.delete(id, time);
+  }
+
+  private arm(): void {
+    const t = this.queue.earliest();
+    if (t === undefined || t >= this.armedFor) return;
+    this.armedFor = t;
+    this.pts.registerTimer(t, this.onTaskTimer);
+  }
+
+  private readonly onTaskTimer = (time: number): void => {
+    if (time === this.armedFor) this.armedFor = Number.POSITIVE_INFINITY;
+    this.queue.fireUpTo(Math.max(time, this.pts.getCurrentProcessingTime()), this.fire);
+    this.arm();
+  };
 }
 
 export type TimeDomain = 'EVENT_TIME' | 'PROCESSING_TIME';
 
 export class InternalTimerService {
   private readonly eventTime = new TimerQueue();
-  private readonly processingTime = new TimerQueue();
-  private armedFor = Number.POSITIVE_INFINITY;
+  private readonly processingTime: ProcessingTimerQueue;
   currentWatermark = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly pts: ProcessingTimeService,
+    pts: ProcessingTimeService,
     private readonly onTimer: (key: unknown, time: number, domain: TimeDomain) => void,
-  ) {}
+  ) {
+    this.processingTime = new ProcessingTimerQueue(pts, (key, _ns, time) => onTimer(key, time, 'PROCESSING_TIME'));
+  }
 
   registerEventTimeTimer(key: unknown, time: number): void {
     this.eventTime.add(canonicalKey(key), key, undefined, time);
@@ -143,7 +172,6 @@ export class InternalTimerService {
   }
   registerProcessingTimeTimer(key: unknown, time: number): void {
     this.processingTime.add(canonicalKey(key), key, undefined, time);
-    this.arm();
   }
   deleteProcessingTimeTimer(key: unknown, time: number): void {
     this.processingTime.delete(canonicalKey(key), time);
@@ -154,26 +182,4 @@ export class InternalTimerService {
     this.currentWatermark = watermark;
     this.eventTime.fireUpTo(watermark, (key, _ns, time) => this.onTimer(key, time, 'EVENT_TIME'));
   }
-
-  numEventTimeTimers(): number {
-    return this.eventTime.count();
-  }
-  numProcessingTimeTimers(): number {
-    return this.processingTime.count();
-  }
-
-  /** One task timer, for the earliest processing-time timer. */
-  private arm(): void {
-    const t = this.processingTime.earliest();
-    if (t === undefined || t >= this.armedFor) return;
-    this.armedFor = t;
-    this.pts.registerTimer(t, this.onProcessingTime);
-  }
-
-  private readonly onProcessingTime = (time: number): void => {
-    if (time === this.armedFor) this.armedFor = Number.POSITIVE_INFINITY;
-    const now = Math.max(time, this.pts.getCurrentProcessingTime());
-    this.processingTime.fireUpTo(now, (key, _ns, t) => this.onTimer(key, t, 'PROCESSING_TIME'));
-    this.arm();
-  };
 }

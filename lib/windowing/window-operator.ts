@@ -7,7 +7,7 @@
  * as dropped — never silently lost when a side output is set. Keys without windows hold no state.
  */
 import { AbstractUdfStreamOperator } from '../operators/abstract-stream-operator.ts';
-import { TimerQueue } from '../operators/timer-service.ts';
+import { ProcessingTimerQueue, TimerQueue } from '../operators/timer-service.ts';
 import type { AggregateFunction, Collector } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
@@ -61,8 +61,7 @@ type TimerDomain = 'event' | 'processing';
 export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractUdfStreamOperator<OUT, unknown> {
   private readonly perKey = new Map<unknown, KeyWindows<W>>();
   private readonly eventTimers = new TimerQueue();
-  private readonly processingTimers = new TimerQueue();
-  private armedFor = Number.POSITIVE_INFINITY;
+  private processingTimers!: ProcessingTimerQueue;
   private readonly merging: boolean;
   private readonly listContents: boolean;
   private readonly process: ((key: K, ctx: ProcessWindowContext<W>, elements: unknown[], out: Collector<OUT>) => void) | undefined;
@@ -99,6 +98,9 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
 
   override open(): void {
     if (this.keyedBackend === undefined) throw new Error('window() needs a keyed stream: call keyBy() first (or use windowAll)');
+    this.processingTimers = new ProcessingTimerQueue(this.parameters.processingTimeService, (key, ns, t) =>
+      this.onTimer(key, ns as string, t, 'processing'),
+    );
     // The process function of reduce/aggregate windows is the rich function to open.
     const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
     const p = spec.process as { setRuntimeContext?: (c: unknown) => void; open?: (c: object) => void } | undefined;
@@ -317,7 +319,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     const t = this.cleanupTime(window);
     if (t === Number.POSITIVE_INFINITY) return; // global windows live forever
     if (this.config.assigner.isEventTime()) this.eventTimers.add(this.timerId(ks, window), ks.key, window.id, t);
-    else this.addProcessingTimer(this.timerId(ks, window), ks.key, window.id, t);
+    else this.processingTimers.add(this.timerId(ks, window), ks.key, window.id, t);
   }
 
   private deleteCleanupTimer(ks: KeyWindows<W>, window: W): void {
@@ -325,26 +327,6 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     if (this.config.assigner.isEventTime()) this.eventTimers.delete(this.timerId(ks, window), t);
     else this.processingTimers.delete(this.timerId(ks, window), t);
   }
-
-  private addProcessingTimer(id: string, key: unknown, windowId: string, time: number): void {
-    this.processingTimers.add(id, key, windowId, time);
-    const earliest = this.processingTimers.earliest();
-    if (earliest !== undefined && earliest < this.armedFor) {
-      this.armedFor = earliest;
-      this.parameters.processingTimeService.registerTimer(earliest, this.onProcessingTime);
-    }
-  }
-
-  private readonly onProcessingTime = (time: number): void => {
-    if (time === this.armedFor) this.armedFor = Number.POSITIVE_INFINITY;
-    const now = Math.max(time, this.parameters.processingTimeService.getCurrentProcessingTime());
-    this.processingTimers.fireUpTo(now, (key, ns, t) => this.onTimer(key, ns as string, t, 'processing'));
-    const next = this.processingTimers.earliest();
-    if (next !== undefined && next < this.armedFor) {
-      this.armedFor = next;
-      this.parameters.processingTimeService.registerTimer(next, this.onProcessingTime);
-    }
-  };
 
   /** Due event-time timers (trigger firings, cleanup) run before the watermark moves on. */
   override processWatermark(watermark: number): void {
@@ -466,7 +448,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     },
     registerProcessingTimeTimer: (time: number) => {
       const ks = this.currentKeyState!;
-      this.addProcessingTimer(this.timerId(ks, this.currentEntry!.window), ks.key, this.currentEntry!.window.id, time);
+      this.processingTimers.add(this.timerId(ks, this.currentEntry!.window), ks.key, this.currentEntry!.window.id, time);
     },
     deleteEventTimeTimer: (time: number) => this.eventTimers.delete(this.timerId(this.currentKeyState!, this.currentEntry!.window), time),
     deleteProcessingTimeTimer: (time: number) => this.processingTimers.delete(this.timerId(this.currentKeyState!, this.currentEntry!.window), time),
