@@ -46,14 +46,7 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
       const backend = (this.keyedBackend = new HeapKeyedStateBackend(this.keyGroups));
       parameters.bindKeyedStateBackend(backend);
       // State TTL: a background sweep as a processing-time timer of the task.
-      const pts = parameters.processingTimeService;
-      backend.onTtlState = (interval) => {
-        const sweep = (): void => {
-          backend.sweepExpired();
-          pts.registerTimer(pts.getCurrentProcessingTime() + interval, sweep);
-        };
-        pts.registerTimer(pts.getCurrentProcessingTime() + interval, sweep);
-      };
+      backend.onTtlState = (interval) => parameters.processingTimeService.scheduleWithFixedDelay(() => backend.sweepExpired(), interval);
       this.collect = this.processKeyedElement;
     }
   }

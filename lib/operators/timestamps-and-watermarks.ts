@@ -31,23 +31,16 @@ export class TimestampsAndWatermarksOperator<T> extends AbstractStreamOperator<T
     this.generator = this.strategy.createWatermarkGenerator();
     this.generates = this.parameters.runtimeMode === 'STREAMING' && !this.strategy.emitsNoWatermarks;
     // An interval of 0 only turns off periodic emission; watermarks emitted per event still flow.
-    if (this.generates && this.autoWatermarkInterval > 0) this.scheduleNext();
-  }
-
-  private scheduleNext(): void {
-    const pts = this.parameters.processingTimeService;
-    pts.registerTimer(pts.getCurrentProcessingTime() + this.autoWatermarkInterval, this.onPeriodicTimer);
-  }
-
-  /** Bound once, registered again every interval. */
-  private readonly onPeriodicTimer = (): void => {
-    try {
-      this.generator.onPeriodicEmit(this.watermarkOutput);
-    } catch (e) {
-      throw this.userError(e);
+    if (this.generates && this.autoWatermarkInterval > 0) {
+      this.parameters.processingTimeService.scheduleWithFixedDelay(() => {
+        try {
+          this.generator.onPeriodicEmit(this.watermarkOutput);
+        } catch (e) {
+          throw this.userError(e);
+        }
+      }, this.autoWatermarkInterval);
     }
-    this.scheduleNext();
-  };
+  }
 
   processElement(value: unknown, timestamp: number): void {
     let ts = timestamp;

@@ -21,6 +21,8 @@ export interface ProcessingTimeService {
   getCurrentProcessingTime(): number;
   /** Calls `callback(time)` from the task's mailbox once processing time reaches `time` (epoch ms). */
   registerTimer(time: number, callback: (time: number) => void): void;
+  /** Calls `callback` every `delay` ms (measured from the end of the previous call), until the task closes. */
+  scheduleWithFixedDelay(callback: () => void, delay: number): void;
 }
 
 export type RuntimeExecutionMode = 'STREAMING' | 'BATCH';

@@ -342,6 +342,13 @@ export abstract class StreamTask {
   readonly processingTimeService: ProcessingTimeService = {
     getCurrentProcessingTime: () => Date.now(),
     registerTimer: (time, callback) => this.registerTimer(time, callback),
+    scheduleWithFixedDelay: (callback, delay) => {
+      const tick = (): void => {
+        callback();
+        this.registerTimer(Date.now() + delay, tick);
+      };
+      this.registerTimer(Date.now() + delay, tick);
+    },
   };
 
   private registerTimer(time: number, callback: (time: number) => void): void {
@@ -572,12 +579,8 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
   private schedulePeriodicWatermarks(): void {
     const interval = this.sourceNode.autoWatermarkInterval;
     if (this.watermarks === undefined || interval <= 0 || this.services.runtimeMode !== 'STREAMING') return;
-    const pts = this.processingTimeService;
-    const tick = (): void => {
-      this.watermarks!.onPeriodicEmit();
-      pts.registerTimer(pts.getCurrentProcessingTime() + interval, tick);
-    };
-    pts.registerTimer(pts.getCurrentProcessingTime() + interval, tick);
+    const watermarks = this.watermarks;
+    this.processingTimeService.scheduleWithFixedDelay(() => watermarks.onPeriodicEmit(), interval);
   }
 
   protected override startIO(): Promise<void> | void {
