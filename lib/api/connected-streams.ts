@@ -95,6 +95,13 @@ function tag<T>(stream: DataStream<T>, i: 1 | 2): DataStream<Tagged> {
   return stream.map((v: T): Tagged => ({ i, v })).name(`Tag input ${i}`);
 }
 
+/** @internal Both inputs as one tagged union, keyed by each input's own key selector (connect, joins). */
+export function keyedTaggedUnion<A, B, K>(first: DataStream<A>, second: DataStream<B>, k1: (a: A) => K, k2: (b: B) => K): KeyedStream<Tagged, K> {
+  return tag(first, 1)
+    .union(tag(second, 2))
+    .keyBy((t: Tagged) => (t.i === 1 ? k1(t.v as A) : k2(t.v as B)));
+}
+
 export class ConnectedStreams<IN1, IN2> {
   constructor(
     private readonly first: DataStream<IN1>,
@@ -113,7 +120,7 @@ export class ConnectedStreams<IN1, IN2> {
 
   private keyedTagged(): KeyedStream<Tagged, unknown> {
     const [k1, k2] = this.keys!;
-    return this.tagged().keyBy((t: Tagged) => (t.i === 1 ? k1(t.v as IN1) : k2(t.v as IN2)));
+    return keyedTaggedUnion(this.first, this.second, k1, k2);
   }
 
   /** One output per input record, by the input it came from. */

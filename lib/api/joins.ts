@@ -16,7 +16,7 @@ import type { Window } from '../windowing/windows.ts';
 import type { ProcessWindowContext } from '../windowing/process-window-function.ts';
 import { KeyedProcessFunction, type KeyedProcessContext, type OnTimerContext } from '../operators/keyed-process.ts';
 import { MapStateDescriptor, type MapState } from '../state/descriptors.ts';
-import type { Tagged } from './connected-streams.ts';
+import { keyedTaggedUnion, type Tagged } from './connected-streams.ts';
 
 export type JoinFn<L, R, OUT> = ((left: L, right: R) => OUT) | { join(left: L, right: R): OUT };
 export type CoGroupFn<L, R, OUT> = ((lefts: L[], rights: R[], out: Collector<OUT>) => void) | { coGroup(lefts: L[], rights: R[], out: Collector<OUT>): void };
@@ -42,12 +42,7 @@ class WindowedJoin<L, R, K, W extends Window> {
   }
   /** Runs `fn` per (key, window) with the elements of each side. */
   protected coGroupWith<OUT>(fn: (lefts: L[], rights: R[], out: Collector<OUT>) => void): SingleOutputStreamOperator<OUT> {
-    const k1 = this.k1;
-    const k2 = this.k2;
-    const tagged = this.left
-      .map((v: L): Tagged => ({ i: 1, v }))
-      .union(this.right.map((v: R): Tagged => ({ i: 2, v })))
-      .keyBy((t: Tagged) => (t.i === 1 ? k1(t.v as L) : k2(t.v as R)));
+    const tagged = keyedTaggedUnion(this.left, this.right, this.k1, this.k2);
     let windowed = tagged.window(this.assigner).allowedLateness(this.lateness);
     if (this.windowTrigger) windowed = windowed.trigger(this.windowTrigger);
     return windowed
@@ -247,12 +242,7 @@ export class IntervalJoined<L, R, K> {
     return this;
   }
   process<OUT>(fn: ProcessJoinFunction<L, R, OUT> | ((left: L, right: R, ctx: ProcessJoinContext, out: Collector<OUT>) => void)): SingleOutputStreamOperator<OUT> {
-    const k1 = this.left.getKeySelector();
-    const k2 = this.right.getKeySelector();
-    return this.left
-      .map((v: L): Tagged => ({ i: 1, v }))
-      .union(this.right.map((v: R): Tagged => ({ i: 2, v })))
-      .keyBy((t: Tagged) => (t.i === 1 ? k1(t.v as L) : k2(t.v as R)))
+    return keyedTaggedUnion(this.left, this.right, this.left.getKeySelector(), this.right.getKeySelector())
       .process<OUT>(new IntervalJoinFunction<unknown, L, R, OUT>(fn, this.lower, this.upper))
       .name('Interval Join');
   }
