@@ -491,14 +491,12 @@ export class KeyedStream<T, K> extends DataStream<T> {
    */
   reduce(reducer: ReduceFn<T>): SingleOutputStreamOperator<T> {
     toCallable(reducer, 'reduce', 'reduce()');
-    const keySelector = this.keySelector as (v: T) => unknown;
-    return this.keyedTransform<T>('Keyed Reduce', (ctx) => new StreamGroupedReduceOperator<T>(reducer, keySelector, ctx.maxParallelism));
+    return this.keyedTransform<T>('Keyed Reduce', () => new StreamGroupedReduceOperator<T>(reducer));
   }
 
   private aggregate(type: AggregationType, field: FieldRef): SingleOutputStreamOperator<T> {
     const reducer = aggregationReducer(type, field) as (a: T, b: T) => T;
-    const keySelector = this.keySelector as (v: T) => unknown;
-    return this.keyedTransform<T>('Keyed Aggregation', (ctx) => new StreamGroupedReduceOperator<T>(reducer, keySelector, ctx.maxParallelism));
+    return this.keyedTransform<T>('Keyed Aggregation', () => new StreamGroupedReduceOperator<T>(reducer));
   }
 
   /** Rolling sum of a tuple index or field; other fields come from the key's first record. */

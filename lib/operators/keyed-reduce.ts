@@ -1,6 +1,6 @@
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
 import { toCallable, type ReduceFn } from '../api/functions.ts';
-import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
+import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { ValueStateDescriptor, type ValueState } from '../state/descriptors.ts';
 import { compareKeys } from '../state/keys.ts';
 
@@ -18,23 +18,16 @@ export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T,
   private batchMode = false;
   private lastTimestamp = new Map<unknown, number>();
 
-  constructor(
-    userFunction: ReduceFn<T>,
-    private readonly keySelector: (value: T) => unknown,
-    private readonly maxParallelism: number,
-  ) {
+  constructor(userFunction: ReduceFn<T>) {
     super(userFunction);
     this.reducer = toCallable(this.userFunction, 'reduce', 'reduce()');
   }
 
-  /** Extracts and scopes its key itself. */
-  override setKeyContext(): this {
-    return this;
-  }
-
+  /** The keyed stream's key context (setKeyContext) has set the current key before each record. */
   override open(): void {
+    if (this.keyedBackend === undefined) throw new Error('reduce() needs a keyed stream: call keyBy() first');
     super.open();
-    this.backend = new HeapKeyedStateBackend(this.maxParallelism);
+    this.backend = this.keyedBackend;
     this.state = this.backend.getValueState(new ValueStateDescriptor<T>(STATE_NAME));
     this.batchMode = this.parameters.runtimeMode === 'BATCH';
   }
@@ -43,7 +36,6 @@ export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T,
     const backend = this.backend;
     let next: T;
     try {
-      backend.setCurrentKey(this.keySelector(value as T));
       const current = this.state.value();
       next = current === undefined ? (value as T) : this.reducer(current, value as T);
     } catch (e) {
