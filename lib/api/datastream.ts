@@ -56,7 +56,7 @@ export class DataStream<T> {
   }
 
   /** @internal */
-  protected transform<R>(name: string, factory: OperatorFactory, keyed = false, isSink = false, sink?: Sink<unknown>): SingleOutputStreamOperator<R> {
+  protected transform<R>(name: string, factory: OperatorFactory, isSink = false, sink?: Sink<unknown>): SingleOutputStreamOperator<R> {
     const t: Transformation = {
       kind: 'operator',
       id: this.environment.nextTransformationId(),
@@ -65,8 +65,6 @@ export class DataStream<T> {
       chainingStrategy: 'ALWAYS',
       inputs: [this.transformation],
       factory,
-      keyed,
-      isSink,
       sink,
     };
     return new SingleOutputStreamOperator<R>(this.environment, t);
@@ -251,7 +249,7 @@ export class DataStream<T> {
 
   /** @internal */
   addSink(name: string, factory: OperatorFactory, nonParallel = false, sink?: Sink<T>): DataStreamSink<T> {
-    const op = this.transform<never>(name, factory, false, true, sink as Sink<unknown> | undefined);
+    const op = this.transform<never>(name, factory, true, sink as Sink<unknown> | undefined);
     this.environment.addSinkTransformation(op.transformation);
     return new DataStreamSink<T>(op.transformation, nonParallel);
   }
@@ -424,20 +422,20 @@ export class KeyedStream<T, K> extends DataStream<T> {
   }
 
   /** Operators on a keyed stream get the key context: keyed state and timers per record's key. */
-  protected override transform<R>(name: string, factory: OperatorFactory, keyed = false, isSink = false, sink?: Sink<unknown>): SingleOutputStreamOperator<R> {
-    if (isSink) return super.transform<R>(name, factory, keyed, isSink, sink);
+  protected override transform<R>(name: string, factory: OperatorFactory, isSink = false, sink?: Sink<unknown>): SingleOutputStreamOperator<R> {
+    if (isSink) return super.transform<R>(name, factory, isSink, sink);
     const selector = this.keySelector as (value: unknown) => unknown;
     const keyedFactory: OperatorFactory = (ctx) => {
       const op = factory(ctx);
       (op as Partial<{ setKeyContext(s: (v: unknown) => unknown, maxParallelism: number): unknown }>).setKeyContext?.(selector, ctx.maxParallelism);
       return op;
     };
-    return super.transform<R>(name, keyedFactory, true, isSink, sink);
+    return super.transform<R>(name, keyedFactory, isSink, sink);
   }
 
   /** @internal Adds a keyed window operator. */
   windowTransform<R>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<R> {
-    return this.transform<R>(name, factory, true);
+    return this.transform<R>(name, factory);
   }
 
   /**
@@ -478,10 +476,6 @@ export class KeyedStream<T, K> extends DataStream<T> {
     return this.transform<R>('KeyedProcess', () => new KeyedProcessOperator<K, T, R>(fn as KeyedProcessFn<K, T, R>));
   }
 
-  private keyedTransform<R>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<R> {
-    return this.transform<R>(name, factory, true);
-  }
-
   /**
    * Rolling reduce per key: emits the key's combined value for each record (in BATCH mode only
    * the final value per key).
@@ -491,12 +485,12 @@ export class KeyedStream<T, K> extends DataStream<T> {
    */
   reduce(reducer: ReduceFn<T>): SingleOutputStreamOperator<T> {
     toCallable(reducer, 'reduce', 'reduce()');
-    return this.keyedTransform<T>('Keyed Reduce', () => new StreamGroupedReduceOperator<T>(reducer));
+    return this.transform<T>('Keyed Reduce', () => new StreamGroupedReduceOperator<T>(reducer));
   }
 
   private aggregate(type: AggregationType, field: FieldRef): SingleOutputStreamOperator<T> {
     const reducer = aggregationReducer(type, field) as (a: T, b: T) => T;
-    return this.keyedTransform<T>('Keyed Aggregation', () => new StreamGroupedReduceOperator<T>(reducer));
+    return this.transform<T>('Keyed Aggregation', () => new StreamGroupedReduceOperator<T>(reducer));
   }
 
   /** Rolling sum of a tuple index or field; other fields come from the key's first record. */

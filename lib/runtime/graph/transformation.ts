@@ -46,9 +46,6 @@ export interface SourceTransformation extends TransformationBase {
 export interface OneInputTransformation extends TransformationBase {
   readonly kind: 'operator';
   readonly factory: OperatorFactory;
-  /** Operators that must see every record of a key group on one subtask (keyed). */
-  readonly keyed: boolean;
-  readonly isSink: boolean;
   /** The Sink a sink operator writes to, for its once-per-job initialization. */
   readonly sink?: Sink<unknown>;
 }
