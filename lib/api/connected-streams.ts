@@ -200,7 +200,18 @@ export abstract class KeyedBroadcastProcessFunction<K, IN1, IN2, OUT> extends Ab
 class BroadcastStates {
   private readonly maps = new Map<string, Map<unknown, unknown>>();
   constructor(private readonly allowed: ReadonlyArray<MapStateDescriptor<unknown, unknown>>) {}
+  private readonly readViews = new Map<string, BroadcastState<unknown, unknown>>();
+  private readonly writeViews = new Map<string, BroadcastState<unknown, unknown>>();
+
+  /** The state view for a descriptor (one object per name and access mode, made on first use). */
   get<K, V>(d: MapStateDescriptor<K, V>, writable: boolean): BroadcastState<K, V> {
+    const views = writable ? this.writeViews : this.readViews;
+    let view = views.get(d.name);
+    if (view === undefined) views.set(d.name, (view = this.makeView(d, writable) as BroadcastState<unknown, unknown>));
+    return view as BroadcastState<K, V>;
+  }
+
+  private makeView<K, V>(d: MapStateDescriptor<K, V>, writable: boolean): BroadcastState<K, V> {
     if (!this.allowed.some((a) => a.name === d.name)) {
       throw new Error(`The broadcast state '${d.name}' was not declared in broadcast(...descriptors)`);
     }
@@ -231,8 +242,19 @@ export class BroadcastStream<T> {
   ) {}
 }
 
+/** The two contexts of a broadcast function, built once per subtask (in open) over the current record's context. */
+function broadcastContexts(states: BroadcastStates, current: () => { timestamp(): number | null }): [BroadcastReadOnlyContext, BroadcastContext] {
+  return [
+    { timestamp: () => current().timestamp(), getBroadcastState: (d) => states.get(d, false) },
+    { timestamp: () => current().timestamp(), getBroadcastState: (d) => states.get(d, true) },
+  ];
+}
+
 class BroadcastAdapter<IN1, IN2, OUT> extends ProcessFunction<Tagged, OUT> {
   private states: BroadcastStates;
+  private current!: ProcessContext;
+  private readOnly!: BroadcastReadOnlyContext;
+  private writable!: BroadcastContext;
   constructor(
     private readonly fn: BroadcastProcessFunction<IN1, IN2, OUT>,
     descriptors: ReadonlyArray<MapStateDescriptor<unknown, unknown>>,
@@ -241,23 +263,24 @@ class BroadcastAdapter<IN1, IN2, OUT> extends ProcessFunction<Tagged, OUT> {
     this.states = new BroadcastStates(descriptors);
   }
   override open(ctx: OpenContext): void {
+    [this.readOnly, this.writable] = broadcastContexts(this.states, () => this.current);
     openUser(this, this.fn, ctx);
   }
   override close(): void {
     closeUser(this.fn);
   }
   processElement(t: Tagged, ctx: ProcessContext, out: Collector<OUT>): void {
-    const states = this.states;
-    if (t.i === 1) {
-      this.fn.processElement(t.v as IN1, { timestamp: () => ctx.timestamp(), getBroadcastState: (d) => states.get(d, false) }, out);
-    } else {
-      this.fn.processBroadcastElement(t.v as IN2, { timestamp: () => ctx.timestamp(), getBroadcastState: (d) => states.get(d, true) }, out);
-    }
+    this.current = ctx;
+    if (t.i === 1) this.fn.processElement(t.v as IN1, this.readOnly, out);
+    else this.fn.processBroadcastElement(t.v as IN2, this.writable, out);
   }
 }
 
 class KeyedBroadcastAdapter<K, IN1, IN2, OUT> extends KeyedProcessFunction<K, Tagged, OUT> {
   private states: BroadcastStates;
+  private current!: KeyedProcessContext<K>;
+  private readOnly!: KeyedBroadcastReadOnlyContext<K>;
+  private writable!: KeyedBroadcastContext;
   constructor(
     private readonly fn: KeyedBroadcastProcessFunction<K, IN1, IN2, OUT>,
     descriptors: ReadonlyArray<MapStateDescriptor<unknown, unknown>>,
@@ -266,47 +289,33 @@ class KeyedBroadcastAdapter<K, IN1, IN2, OUT> extends KeyedProcessFunction<K, Ta
     this.states = new BroadcastStates(descriptors);
   }
   override open(ctx: OpenContext): void {
+    const [readOnly, writable] = broadcastContexts(this.states, () => this.current);
+    this.readOnly = { ...readOnly, getCurrentKey: () => this.current.getCurrentKey(), timerService: () => this.current.timerService() };
+    this.writable = {
+      ...writable,
+      applyToKeyedState: <S>(name: string, apply: (key: unknown, state: S) => void) => {
+        // This subtask's keyed state backend, from the runtime context of the keyed operator.
+        const backend = (this.getRuntimeContext() as RuntimeContext & { keyedStateBackend(): HeapKeyedStateBackend }).keyedStateBackend();
+        const saved = backend.getCurrentKey();
+        try {
+          for (const key of backend.keys(name)) {
+            backend.setCurrentKey(key);
+            apply(key, backend.stateByName(name) as S);
+          }
+        } finally {
+          backend.setCurrentKey(saved);
+        }
+      },
+    };
     openUser(this, this.fn, ctx);
   }
   override close(): void {
     closeUser(this.fn);
   }
   processElement(t: Tagged, ctx: KeyedProcessContext<K>, out: Collector<OUT>): void {
-    const states = this.states;
-    if (t.i === 1) {
-      this.fn.processElement(
-        t.v as IN1,
-        {
-          timestamp: () => ctx.timestamp(),
-          getBroadcastState: (d) => states.get(d, false),
-          getCurrentKey: () => ctx.getCurrentKey(),
-          timerService: () => ctx.timerService(),
-        },
-        out,
-      );
-    } else {
-      // This subtask's keyed state backend, from the runtime context of the keyed operator.
-      const backend = (this.getRuntimeContext() as RuntimeContext & { keyedStateBackend(): HeapKeyedStateBackend }).keyedStateBackend();
-      this.fn.processBroadcastElement(
-        t.v as IN2,
-        {
-          timestamp: () => ctx.timestamp(),
-          getBroadcastState: (d) => states.get(d, true),
-          applyToKeyedState: <S>(name: string, apply: (key: unknown, state: S) => void) => {
-            const saved = backend.getCurrentKey();
-            try {
-              for (const key of backend.keys(name)) {
-                backend.setCurrentKey(key);
-                apply(key, backend.stateByName(name) as S);
-              }
-            } finally {
-              backend.setCurrentKey(saved);
-            }
-          },
-        },
-        out,
-      );
-    }
+    this.current = ctx;
+    if (t.i === 1) this.fn.processElement(t.v as IN1, this.readOnly, out);
+    else this.fn.processBroadcastElement(t.v as IN2, this.writable, out);
   }
   override onTimer(ts: number, ctx: OnTimerContext<K>, out: Collector<OUT>): void {
     this.fn.onTimer(ts, ctx, out);
