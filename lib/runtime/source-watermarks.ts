@@ -1,9 +1,11 @@
 /**
- * Timestamps and watermarks generated inside a source (Flink's ProgressiveTimestampsAndWatermarks):
- * each split (a file, a Kafka partition) gets its own watermark generator, and the source's
- * watermark is the minimum over its non-idle splits, so a fast split cannot make a slow one's
- * records late. A reader that uses no split outputs has one generator for all its records.
+ * Timestamps and watermarks from a WatermarkStrategy (Flink's ProgressiveTimestampsAndWatermarks).
+ * Inside a source each split (a file, a Kafka partition) gets its own watermark generator, and the
+ * source's watermark is the minimum over its non-idle splits, so a fast split cannot make a slow
+ * one's records late; a reader that uses no split outputs has one generator for all its records, and
+ * so does the assignTimestampsAndWatermarks operator, which uses this class too.
  */
+import { inspect } from 'node:util';
 import type { ReaderOutput } from '../api/connector.ts';
 import type { WatermarkGenerator, WatermarkOutput } from '../time/watermark-generator.ts';
 import type { TimestampAssigner, WatermarkStrategy } from '../time/watermark-strategy.ts';
@@ -11,6 +13,8 @@ import { NO_TIMESTAMP } from './elements.ts';
 
 interface Channel {
   readonly generator: WatermarkGenerator<unknown>;
+  /** What the generator emits to; one object per channel. */
+  readonly output: WatermarkOutput;
   watermark: number;
   idle: boolean;
   used: boolean;
@@ -31,7 +35,7 @@ export class SourceWatermarks {
     private readonly emitStatus: (idle: boolean) => void,
     /** False in BATCH mode: timestamps only, no watermarks. */
     private readonly generate: boolean,
-    /** Without periodic emission (interval 0), watermarks a generator emits per event go out at once. */
+    /** Watermarks a generator emits per event go out at once (the operator; a source without periodic emission). */
     private readonly perEvent = false,
   ) {
     this.assigner = strategy.timestampAssigner;
@@ -39,33 +43,42 @@ export class SourceWatermarks {
   }
 
   private channel(): Channel {
-    return { generator: this.strategy.createWatermarkGenerator(), watermark: NO_TIMESTAMP, idle: false, used: false };
-  }
-
-  private outputOf(channel: Channel): WatermarkOutput {
-    return {
-      emitWatermark: (w) => {
-        if (w > channel.watermark) channel.watermark = w;
-        channel.idle = false;
+    const channel: Channel = {
+      generator: this.strategy.createWatermarkGenerator(),
+      output: {
+        emitWatermark: (w) => {
+          if (w > channel.watermark) channel.watermark = w;
+          channel.idle = false;
+        },
+        markIdle: () => {
+          channel.idle = true;
+        },
+        markActive: () => {
+          channel.idle = false;
+        },
       },
-      markIdle: () => {
-        channel.idle = true;
-      },
-      markActive: () => {
-        channel.idle = false;
-      },
+      watermark: NO_TIMESTAMP,
+      idle: false,
+      used: false,
     };
+    return channel;
   }
 
   collect(channel: Channel, record: unknown, timestamp: number | undefined): void {
     let ts = timestamp === undefined ? NO_TIMESTAMP : timestamp;
-    if (this.assigner !== undefined) ts = this.assigner(record, ts);
+    if (this.assigner !== undefined) {
+      ts = this.assigner(record, ts);
+      if (typeof ts !== 'number' || Number.isNaN(ts)) {
+        throw new TypeError(`The timestamp assigner returned ${String(ts)} for ${inspect(record, { breakLength: Infinity })}; it must return epoch milliseconds`);
+      }
+    }
     channel.used = true;
     this.emitRecord(record, ts);
     if (this.generate) {
       const before = channel.watermark;
-      channel.generator.onEvent(record, ts, this.outputOf(channel));
-      if (this.perEvent && channel.watermark !== before) this.combine(false);
+      const wasIdle = channel.idle;
+      channel.generator.onEvent(record, ts, channel.output);
+      if (this.perEvent && (channel.watermark !== before || channel.idle !== wasIdle)) this.combine(false);
     }
   }
 
@@ -94,6 +107,16 @@ export class SourceWatermarks {
     this.splits.delete(splitId);
   }
 
+  /** End of input: the final watermark, which also ends an idle phase (an idle input's watermarks are ignored downstream). */
+  endOfInput(): void {
+    if (this.idle) {
+      this.idle = false;
+      this.emitStatus(false);
+    }
+    this.emitted = Number.POSITIVE_INFINITY;
+    this.emitWatermark(Number.POSITIVE_INFINITY);
+  }
+
   /** Periodic: ask every generator, then emit the minimum over non-idle channels if it advanced. */
   onPeriodicEmit(): void {
     if (this.generate) this.combine(true);
@@ -103,7 +126,7 @@ export class SourceWatermarks {
     let min = Number.POSITIVE_INFINITY;
     let active = 0;
     const consider = (ch: Channel): void => {
-      if (askGenerators) ch.generator.onPeriodicEmit(this.outputOf(ch));
+      if (askGenerators) ch.generator.onPeriodicEmit(ch.output);
       if (ch.idle) return;
       active++;
       if (ch.watermark < min) min = ch.watermark;
