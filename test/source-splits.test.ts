@@ -79,3 +79,46 @@ test('with one output for both, the fast split drives the watermark and the slow
   expect(r.late).toBe(10);
   expect(r.counts).toEqual([100]);
 });
+
+test('a source that went idle before it ended still ends event time: its windows fire', async () => {
+  // Emits two events, stays silent long enough to be marked idle, then ends.
+  class IdleThenEnd implements Source<Ev> {
+    readonly boundedness = 'BOUNDED';
+    readonly nonParallel = true;
+    createReader(): SourceReader<Ev> {
+      let phase = 0;
+      let ready = true;
+      return {
+        start() {},
+        pollNext(output: ReaderOutput<Ev>): InputStatus {
+          if (!ready) return 'NOTHING_AVAILABLE';
+          if (phase++ === 0) {
+            output.collect({ split: 'x', ts: 5 });
+            output.collect({ split: 'x', ts: 7 });
+            ready = false;
+            return 'NOTHING_AVAILABLE';
+          }
+          return 'END_OF_INPUT';
+        },
+        isAvailable: () =>
+          new Promise<void>((r) =>
+            setTimeout(() => {
+              ready = true;
+              r();
+            }, 60),
+          ),
+        close() {},
+      };
+    }
+  }
+  // Parallelism 2: the window runs behind a network edge, where an idle channel's watermarks are ignored.
+  const env = StreamExecutionEnvironment.create({ 'parallelism.default': 2, 'taskmanager.numberOfTaskSlots': 2 });
+  env.getConfig().setAutoWatermarkInterval(1);
+  const counts = await env
+    .fromSource(new IdleThenEnd(), WatermarkStrategy.forMonotonousTimestamps<Ev>().withTimestampAssigner((e) => e.ts).withIdleness('10 ms'), 'idle then end')
+    .keyBy(() => 'all')
+    .window(TumblingEventTimeWindows.of(100))
+    .aggregate({ createAccumulator: () => 0, add: (_e: Ev, n: number) => n + 1, getResult: (n: number) => n, merge: (a: number, b: number) => a + b })
+    .executeAndCollect();
+  expect(counts).toEqual([2]);
+});

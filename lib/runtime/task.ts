@@ -622,7 +622,8 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
       throw attribute(e, this.sourceNode.name, this.subtaskIndex, this.vertex.parallelism);
     }
     if (status === 'END_OF_INPUT') {
-      this.headOutput.emitWatermark(MAX_WATERMARK);
+      if (this.watermarks !== undefined) this.watermarks.endOfInput();
+      else this.headOutput.emitWatermark(MAX_WATERMARK);
       this.afterMail();
       this.endOfInput();
       return;
