@@ -2,6 +2,7 @@ import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import { MAX_WATERMARK } from '../runtime/elements.ts';
 import { SourceWatermarks } from '../runtime/source-watermarks.ts';
 import type { WatermarkStrategy } from '../time/watermark-strategy.ts';
+import type { Output } from '../runtime/operator.ts';
 
 /**
  * Applies a WatermarkStrategy (Flink's TimestampsAndWatermarksOperator): sets each record's
@@ -12,7 +13,6 @@ import type { WatermarkStrategy } from '../time/watermark-strategy.ts';
  */
 export class TimestampsAndWatermarksOperator<T> extends AbstractStreamOperator<T> {
   private watermarks!: SourceWatermarks;
-  private input!: { collect(record: unknown, timestamp?: number): void };
 
   constructor(
     private readonly strategy: WatermarkStrategy<T>,
@@ -23,15 +23,7 @@ export class TimestampsAndWatermarksOperator<T> extends AbstractStreamOperator<T
 
   override open(): void {
     const generates = this.parameters.runtimeMode === 'STREAMING' && !this.strategy.emitsNoWatermarks;
-    this.watermarks = new SourceWatermarks(
-      this.strategy as WatermarkStrategy<unknown>,
-      (v, ts) => this.output.collect(v as T, ts),
-      (wm) => this.output.emitWatermark(wm),
-      (idle) => this.output.emitWatermarkStatus(idle),
-      generates,
-      true,
-    );
-    this.input = this.watermarks.mainOutput();
+    this.watermarks = new SourceWatermarks(this.strategy as WatermarkStrategy<unknown>, this.output as Output<unknown>, generates, true);
     // An interval of 0 only turns off periodic emission; watermarks emitted per event still flow.
     if (generates && this.autoWatermarkInterval > 0) {
       this.parameters.processingTimeService.scheduleWithFixedDelay(() => {
@@ -46,7 +38,7 @@ export class TimestampsAndWatermarksOperator<T> extends AbstractStreamOperator<T
 
   processElement(value: unknown, timestamp: number): void {
     try {
-      this.input.collect(value, timestamp);
+      this.watermarks.collectMain(value, timestamp);
     } catch (e) {
       throw this.userError(e); // an error downstream keeps its own attribution
     }

@@ -10,6 +10,7 @@ import type { ReaderOutput } from '../api/connector.ts';
 import type { WatermarkGenerator, WatermarkOutput } from '../time/watermark-generator.ts';
 import type { TimestampAssigner, WatermarkStrategy } from '../time/watermark-strategy.ts';
 import { NO_TIMESTAMP } from './elements.ts';
+import type { Output } from './operator.ts';
 
 interface Channel {
   readonly generator: WatermarkGenerator<unknown>;
@@ -29,10 +30,8 @@ export class SourceWatermarks {
 
   constructor(
     private readonly strategy: WatermarkStrategy<unknown>,
-    /** Emits a record downstream (the task's head output). */
-    private readonly emitRecord: (value: unknown, timestamp: number) => void,
-    private readonly emitWatermark: (watermark: number) => void,
-    private readonly emitStatus: (idle: boolean) => void,
+    /** Where records, watermarks and idleness go (the task's head output, or the operator's output). */
+    private readonly out: Output<unknown>,
     /** False in BATCH mode: timestamps only, no watermarks. */
     private readonly generate: boolean,
     /** Watermarks a generator emits per event go out at once (the operator; a source without periodic emission). */
@@ -73,13 +72,18 @@ export class SourceWatermarks {
       }
     }
     channel.used = true;
-    this.emitRecord(record, ts);
+    this.out.collect(record, ts);
     if (this.generate) {
       const before = channel.watermark;
       const wasIdle = channel.idle;
       channel.generator.onEvent(record, ts, channel.output);
       if (this.perEvent && (channel.watermark !== before || channel.idle !== wasIdle)) this.combine(false);
     }
+  }
+
+  /** A record of the main (non-split) output. */
+  collectMain(record: unknown, timestamp: number | undefined): void {
+    this.collect(this.main, record, timestamp);
   }
 
   /** The reader's main output. */
@@ -111,10 +115,10 @@ export class SourceWatermarks {
   endOfInput(): void {
     if (this.idle) {
       this.idle = false;
-      this.emitStatus(false);
+      this.out.emitWatermarkStatus(false);
     }
     this.emitted = Number.POSITIVE_INFINITY;
-    this.emitWatermark(Number.POSITIVE_INFINITY);
+    this.out.emitWatermark(Number.POSITIVE_INFINITY);
   }
 
   /** Periodic: ask every generator, then emit the minimum over non-idle channels if it advanced. */
@@ -137,17 +141,17 @@ export class SourceWatermarks {
     if (active === 0) {
       if (!this.idle) {
         this.idle = true;
-        this.emitStatus(true);
+        this.out.emitWatermarkStatus(true);
       }
       return;
     }
     if (this.idle) {
       this.idle = false;
-      this.emitStatus(false);
+      this.out.emitWatermarkStatus(false);
     }
     if (min > this.emitted && min !== Number.POSITIVE_INFINITY) {
       this.emitted = min;
-      this.emitWatermark(min);
+      this.out.emitWatermark(min);
     }
   }
 }

@@ -543,14 +543,18 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
     this.sourceNode = vertex.nodes[0]!;
     const strategy = this.sourceNode.watermarkStrategy;
     if (strategy !== undefined) {
+      const head = this.headOutput;
+      const counting: Output<unknown> = {
+        collect: (v, ts) => {
+          this.emitted++;
+          head.collect(v, ts);
+        },
+        emitWatermark: (wm) => head.emitWatermark(wm),
+        emitWatermarkStatus: (idle) => head.emitWatermarkStatus(idle),
+      };
       this.watermarks = new SourceWatermarks(
         strategy,
-        (v, ts) => {
-          this.emitted++;
-          this.headOutput.collect(v, ts);
-        },
-        (wm) => this.headOutput.emitWatermark(wm),
-        (idle) => this.headOutput.emitWatermarkStatus(idle),
+        counting,
         services.runtimeMode === 'STREAMING' && !strategy.emitsNoWatermarks,
         this.sourceNode.autoWatermarkInterval === 0,
       );
