@@ -74,8 +74,8 @@ describe('Pattern', () => {
   });
 
   test('skip strategies and within type', () => {
-    const p = Pattern.begin<Txn>('a', AfterMatchSkipStrategy.skipToLast('a').throwExceptionOnMiss(false)).followedBy('b').within('10 s', 'PREVIOUS_AND_CURRENT').within('5 s');
-    expect(p.getAfterMatchSkipStrategy()).toMatchObject({ kind: 'SKIP_TO_LAST', patternName: 'a', throwsOnMiss: false });
+    const p = Pattern.begin<Txn>('a', AfterMatchSkipStrategy.skipToLast('a').throwExceptionOnMiss()).followedBy('b').within('10 s', 'PREVIOUS_AND_CURRENT').within('5 s');
+    expect(p.getAfterMatchSkipStrategy()).toMatchObject({ kind: 'SKIP_TO_LAST', patternName: 'a', throwsOnMiss: true });
     expect([p.getWindowTime(), p.getWindowType()]).toEqual([5000, 'FIRST_AND_LAST']);
     expect(String(AfterMatchSkipStrategy.skipPastLastEvent())).toBe('SKIP_PAST_LAST_EVENT');
   });

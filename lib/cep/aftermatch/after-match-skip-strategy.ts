@@ -11,8 +11,8 @@ export class AfterMatchSkipStrategy {
     readonly kind: SkipKind,
     /** The stage name, for skipToFirst / skipToLast. */
     readonly patternName?: string,
-    /** skipToFirst/skipToLast: throw when the named stage has no event in the match (Flink's default), or skip nothing. */
-    readonly throwsOnMiss = true,
+    /** skipToFirst/skipToLast: throw when the named stage has no event in the match, or when skipping would land on the match's own first event. Off by default (skip nothing), as in Flink. */
+    readonly throwsOnMiss = false,
   ) {}
   /** Every partial match survives: all overlapping matches are emitted. */
   static noSkip(): AfterMatchSkipStrategy {
@@ -34,10 +34,17 @@ export class AfterMatchSkipStrategy {
   static skipToLast(name: string): AfterMatchSkipStrategy {
     return new AfterMatchSkipStrategy('SKIP_TO_LAST', checkName(name));
   }
-  /** skipToFirst/skipToLast only: when the stage has no event in a match, skip nothing instead of failing. */
-  throwExceptionOnMiss(flag: boolean): AfterMatchSkipStrategy {
+  /**
+   * skipToFirst/skipToLast only: fail the job when the named stage has no event in a match or the skip
+   * would land on the match's own first event (by default such a match skips nothing, as in Flink).
+   */
+  throwExceptionOnMiss(): AfterMatchSkipStrategy {
     if (this.patternName === undefined) throw new Error(`throwExceptionOnMiss applies to skipToFirst/skipToLast, not ${this.kind}`);
-    return new AfterMatchSkipStrategy(this.kind, this.patternName, flag);
+    return new AfterMatchSkipStrategy(this.kind, this.patternName, true);
+  }
+  /** Whether other partial matches are ever pruned (every strategy but noSkip). */
+  isSkipStrategy(): boolean {
+    return this.kind !== 'NO_SKIP';
   }
   toString(): string {
     return this.patternName === undefined ? this.kind : `${this.kind}{${this.patternName}}`;
