@@ -433,8 +433,8 @@ export class KeyedStream<T, K> extends DataStream<T> {
     return super.transform<R>(name, keyedFactory, isSink, sink);
   }
 
-  /** @internal Adds a keyed window operator. */
-  windowTransform<R>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<R> {
+  /** @internal Adds an operator that runs per key (windows, CEP). */
+  keyedOperator<R>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<R> {
     return this.transform<R>(name, factory);
   }
 

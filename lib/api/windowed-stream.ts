@@ -76,11 +76,11 @@ export class WindowedStream<T, K, W extends Window> {
     if (fast !== undefined) {
       const tumbling = this.assigner as unknown as TumblingEventTimeWindows<T>;
       const late = this.lateTag;
-      const op = this.input.windowTransform<OUT>(name, () => new AlignedWindowAggregateOperator<T, ACC, OUT>(fast, tumbling.size, tumbling.offset, late) as never);
+      const op = this.input.keyedOperator<OUT>(name, () => new AlignedWindowAggregateOperator<T, ACC, OUT>(fast, tumbling.size, tumbling.offset, late) as never);
       if (this.nonParallel) op.setParallelism(1);
       return op;
     }
-    const op = this.input.windowTransform<OUT>(
+    const op = this.input.keyedOperator<OUT>(
       name,
       () =>
         new WindowOperator<T, ACC, OUT, K, W>({

@@ -86,7 +86,7 @@ export class NFAState<T> {
   numPartialMatches(): number {
     let n = 0;
     for (const cs of this.partialMatches) if (!cs.state.isStart()) n++;
-    return n + this.completedMatches.length;
+    return n;
   }
   /** Only the start states remain and the buffer holds nothing: the key needs no state. */
   isEmpty(): boolean {
@@ -206,6 +206,8 @@ export class NFA<T> {
     nfaState: NFAState<T>,
     timestamp: number,
     skip: AfterMatchSkipStrategy = NO_SKIP,
+    /** Receives each match's time: where a pending match's window closed, else `timestamp`. */
+    matchTimestamps?: number[],
   ): { matches: Array<PatternMatch<T>>; timedOut: Array<TimedOutMatch<T>> } {
     const matches: Array<PatternMatch<T>> = [];
     const timedOut: Array<TimedOutMatch<T>> = [];
@@ -233,9 +235,39 @@ export class NFA<T> {
     if (kept !== null) nfaState.partialMatches = kept;
     if (potential.length > 0 || nfaState.completedMatches.length > 0) {
       potential.sort(compareComputationStates);
-      this.processMatchesAccordingToSkipStrategy(nfaState, skip, potential, matches);
+      this.processMatchesAccordingToSkipStrategy(nfaState, skip, potential, matches, matchTimestamps, timestamp);
     }
     return { matches, timedOut };
+  }
+
+  /** The earliest time a partial match of this state times out (Infinity when none can). */
+  nextTimeout(nfaState: NFAState<T>): number {
+    let next = Number.POSITIVE_INFINITY;
+    if (this.windowTime <= 0) return next;
+    for (const cs of nfaState.partialMatches) {
+      if (cs.state.isStart()) continue;
+      const t = this.timeoutOf(cs);
+      if (t < next) next = t;
+    }
+    return next;
+  }
+
+  /** Drops the partial matches that started first until `keep` remain; returns how many were dropped. */
+  dropOldestPartialMatches(nfaState: NFAState<T>, keep: number): number {
+    let excess = nfaState.numPartialMatches() - keep;
+    if (excess <= 0) return 0;
+    const dropped = excess;
+    const kept: Array<ComputationState<T>> = [];
+    for (const cs of nfaState.partialMatches) {
+      if (excess > 0 && !cs.state.isStart()) {
+        nfaState.sharedBuffer.releaseNode(cs.previousEntry!, cs.version);
+        excess--;
+      } else {
+        kept.push(cs);
+      }
+    }
+    nfaState.partialMatches = kept;
+    return dropped;
   }
 
   // ---- events ------------------------------------------------------------------------------------
@@ -298,6 +330,8 @@ export class NFA<T> {
     skip: AfterMatchSkipStrategy,
     potential: Array<ComputationState<T>>,
     result: Array<PatternMatch<T>>,
+    timestamps?: number[],
+    now = 0,
   ): void {
     const buffer = nfaState.sharedBuffer;
     const completed = nfaState.completedMatches;
@@ -320,6 +354,7 @@ export class NFA<T> {
         for (const c of remaining) completed.push(c);
       }
       result.push(materialize(paths[0]!));
+      timestamps?.push(earliest.state.isPending() ? this.timeoutOf(earliest) : now);
       buffer.releaseNode(earliest.previousEntry!, earliest.version);
     }
     nfaState.partialMatches = partial;

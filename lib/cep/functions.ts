@@ -1,0 +1,57 @@
+/**
+ * What a CEP job implements (Flink's PatternProcessFunction, TimedOutPartialMatchHandler,
+ * PatternSelectFunction, PatternFlatSelectFunction).
+ */
+import { AbstractRichFunction, type Collector } from '../api/functions.ts';
+import type { OutputTag } from '../api/output-tag.ts';
+import type { Match } from './pattern.ts';
+
+/** What a pattern function sees besides the match (Flink's PatternProcessFunction.Context). */
+export interface PatternContext {
+  /** Event time of the match: the timestamp of its last event, or where its window closed (timeouts, trailing notFollowedBy). */
+  timestamp(): number;
+  currentProcessingTime(): number;
+  /** Emits to a side output. */
+  output<X>(tag: OutputTag<X>, value: X): void;
+}
+
+/**
+ * Handles each match (Flink's PatternProcessFunction). Implement TimedOutPartialMatchHandler as well
+ * to receive partial matches that timed out (within()).
+ * ```ts
+ * class Alert extends PatternProcessFunction<Txn, 'small' | 'large', string> implements TimedOutPartialMatchHandler<Txn, 'small' | 'large'> {
+ *   processMatch(m: Match<Txn, 'small' | 'large'>, ctx: PatternContext, out: Collector<string>) {
+ *     out.collect(`card ${m.small[0]!.card}: ${m.large[0]!.amount}`);
+ *   }
+ *   processTimedOutMatch(m: Match<Txn, 'small' | 'large'>, ctx: PatternContext) {
+ *     ctx.output(timedOut, m.small[0]!);
+ *   }
+ * }
+ * ```
+ */
+export abstract class PatternProcessFunction<T, Names extends string, OUT> extends AbstractRichFunction {
+  abstract processMatch(match: Match<T, Names>, ctx: PatternContext, out: Collector<OUT>): void;
+}
+
+/** Receives partial matches pruned by within() (Flink's TimedOutPartialMatchHandler). */
+export interface TimedOutPartialMatchHandler<T, Names extends string = string> {
+  processTimedOutMatch(match: Match<T, Names>, ctx: PatternContext): void;
+}
+
+export type PatternProcessFn<T, Names extends string, OUT> =
+  | PatternProcessFunction<T, Names, OUT>
+  | ((match: Match<T, Names>, ctx: PatternContext, out: Collector<OUT>) => void);
+
+/** One output per match (Flink's PatternSelectFunction). */
+export type PatternSelectFunction<T, Names extends string, OUT> = (match: Match<T, Names>) => OUT;
+/** Any number of outputs per match (Flink's PatternFlatSelectFunction). */
+export type PatternFlatSelectFunction<T, Names extends string, OUT> = (match: Match<T, Names>, out: Collector<OUT>) => void;
+/** A timed-out partial match and its timeout timestamp, to one value (Flink's PatternTimeoutFunction). */
+export type PatternTimeoutFunction<T, Names extends string, OUT> = (match: Match<T, Names>, timeoutTimestamp: number) => OUT;
+
+/** Orders events with equal timestamps before they reach the NFA (Flink's EventComparator). */
+export type EventComparator<T> = (a: T, b: T) => number;
+
+export function isTimedOutHandler<T>(f: unknown): f is TimedOutPartialMatchHandler<T> {
+  return typeof f === 'object' && f !== null && typeof (f as { processTimedOutMatch?: unknown }).processTimedOutMatch === 'function';
+}
