@@ -222,8 +222,7 @@ class NFAFactoryCompiler<T> {
     // Once an event is taken, negations before this optional stage no longer apply.
     const takeSink = this.copyWithoutTransitiveNots(sink);
     singleton.addTake(takeSink, take);
-    // The first state of a group gets its PROCEED edge when the group is complete.
-    if (isOptional && !this.headOfGroup(this.current)) {
+    if (isOptional) {
       if (stage.quantifier.greedy) {
         const until = stage.until ? compileCondition(stage.until) : null;
         if (until !== null) singleton.addProceed(this.originalStateMap.get(proceed!.name) ?? proceed!, until);
@@ -234,7 +233,9 @@ class NFAFactoryCompiler<T> {
     }
     if (ignore !== null) {
       let ignoreState: State<T>;
-      if (isOptional) {
+      // Ignoring at an optional state (or at the head of an optional group) must not come back to a
+      // state that can still skip the stage: a separate state that can only take or ignore.
+      if (isOptional || this.isHeadOfOptionalGroup(this.current)) {
         ignoreState = this.createStageState('Normal', false);
         ignoreState.addTake(takeSink, take);
         ignoreState.addIgnore(ignore);
@@ -376,6 +377,10 @@ class NFAFactoryCompiler<T> {
 
   private headOfGroup(c: Cursor<T>): boolean {
     return this.currentGroup !== null && c.index === 0;
+  }
+
+  private isHeadOfOptionalGroup(c: Cursor<T>): boolean {
+    return this.headOfGroup(c) && this.isGroupFirstOfLoop() && stageOf(this.currentGroup!).quantifier.optional;
   }
 
   private setFirstOfLoop(first: boolean): void {
