@@ -8,10 +8,17 @@
  * ```
  * A pattern is a chain of stages; each `next/followedBy/...` starts a new stage with the given
  * contiguity, and `where/or/until/subtype` and the quantifiers configure the current stage.
+ * Conditions may be expression strings (`.where('amount < 1.00')`); a pattern made only of those
+ * round-trips through JSON with `toSpec()` / `Pattern.fromSpec()` (dynamic patterns).
  */
 import { toMillis, type DurationLike } from '../time/duration.ts';
 import { AfterMatchSkipStrategy } from './aftermatch/after-match-skip-strategy.ts';
 import { and, or, test, type Condition, type ConditionNode } from './conditions.ts';
+import { MalformedPatternException } from './malformed-pattern-exception.ts';
+// pattern-spec.ts imports this module for types only, so there is no runtime import cycle.
+import { patternFromSpec, patternToSpec, type PatternSpec } from './spec/pattern-spec.ts';
+
+export { MalformedPatternException };
 
 /** How a stage takes events relative to the previous one (Flink's ConsumingStrategy). */
 export type ConsumingStrategy = 'STRICT' | 'SKIP_TILL_NEXT' | 'SKIP_TILL_ANY' | 'NOT_NEXT' | 'NOT_FOLLOW';
@@ -39,11 +46,6 @@ export interface Stage<T> {
   readonly until?: ConditionNode<T>;
   /** Set when the stage is a group pattern (Pattern.begin(pattern), next(pattern), ...). */
   readonly group?: Pattern<T, string>;
-}
-
-/** Thrown for a pattern that cannot be built, naming the stage (Flink's MalformedPatternException). */
-export class MalformedPatternException extends Error {
-  override name = 'MalformedPatternException';
 }
 
 type MutableStage<T> = {
@@ -86,6 +88,14 @@ export class Pattern<T, Names extends string = string> {
   static begin<T, G extends string>(group: Pattern<T, G>, skipStrategy?: AfterMatchSkipStrategy): Pattern<T, G>;
   static begin<T, N extends string>(nameOrGroup: N | Pattern<T, string>, skipStrategy = AfterMatchSkipStrategy.noSkip()): Pattern<T, N> {
     return new Pattern<T, N>([Pattern.stage<T>(nameOrGroup, 'SKIP_TILL_NEXT', [])], skipStrategy);
+  }
+
+  /**
+   * A pattern from its JSON spec (an object or JSON text); see spec/pattern-spec.ts for the format.
+   * Throws a PatternSpecError (a MalformedPatternException) naming the JSON path of the problem.
+   */
+  static fromSpec<T>(spec: PatternSpec | string): Pattern<T, string> {
+    return patternFromSpec<T>(spec, Pattern);
   }
 
   private static stage<T>(nameOrGroup: string | Pattern<T, string>, consuming: ConsumingStrategy, existing: Array<MutableStage<T>>): MutableStage<T> {
@@ -159,14 +169,14 @@ export class Pattern<T, Names extends string = string> {
     if (this.current().group) throw new MalformedPatternException(`${what} cannot be applied to a group pattern stage; apply it inside the group`);
   }
 
-  /** The current stage takes events for which `condition` holds (ANDed with earlier where()s). */
-  where(condition: Condition<T>): Pattern<T, Names> {
+  /** The current stage takes events for which `condition` (a function or an expression string) holds (ANDed with earlier where()s). */
+  where(condition: Condition<T> | string): Pattern<T, Names> {
     this.noGroup('where()');
     const node = test(condition);
     return this.edit((s) => (s.condition = and(s.condition, node)));
   }
   /** ...or events for which `condition` holds. */
-  or(condition: Condition<T>): Pattern<T, Names> {
+  or(condition: Condition<T> | string): Pattern<T, Names> {
     this.noGroup('or()');
     const node = test(condition);
     return this.edit((s) => (s.condition = s.condition.kind === 'true' ? node : or(s.condition, node)));
@@ -178,7 +188,7 @@ export class Pattern<T, Names extends string = string> {
     return this.edit((s) => (s.condition = and(node, s.condition)));
   }
   /** A looping stage stops taking events at the first event for which `condition` holds. */
-  until(condition: Condition<T>): Pattern<T, Names> {
+  until(condition: Condition<T> | string): Pattern<T, Names> {
     const q = this.current().quantifier;
     if (q.kind !== 'looping') throw new MalformedPatternException('The until condition is only applicable to looping states.');
     if (this.current().until) throw new MalformedPatternException('The until condition is already set for this stage.');
@@ -287,6 +297,11 @@ export class Pattern<T, Names extends string = string> {
   /** Every stage name, including those inside group patterns. */
   allNames(): string[] {
     return this.stageList.flatMap((s) => (s.group ? s.group.allNames() : [s.name]));
+  }
+
+  /** The pattern as JSON-ready data; throws if a condition is a function (only expressions serialize). */
+  toSpec(): PatternSpec {
+    return patternToSpec(this);
   }
 
   toString(): string {
