@@ -335,7 +335,7 @@ function roundTrip(p: Pattern<Ev, string>): PatternSpec {
   expect(viaJson.toString()).toBe(p.toString());
   expect(JSON.parse(JSON.stringify(viaJson.toSpec()))).toEqual(spec);
   expect(back.getAfterMatchSkipStrategy()).toEqual(p.getAfterMatchSkipStrategy());
-  expect(back.getWindowType()).toBe(p.getWindowType());
+  expect(back.getStages().map((st) => st.window)).toEqual(p.getStages().map((st) => st.window));
   return spec;
 }
 
@@ -432,7 +432,7 @@ describe('pattern spec', () => {
       afterMatchSkip: { type: 'NO_SKIP' },
     } as PatternSpec;
     const p = Pattern.fromSpec<Ev>(spec);
-    expect(p.toString()).toBe('begin(a).next(b){1,}.followedBy(c){1,2}?.followedBy(d){3,3}.followedBy((begin(x))).within(120000 ms, FIRST_AND_LAST)');
+    expect(p.toString()).toBe('begin(a).next(b){1,}.followedBy(c){1,2}?.followedBy(d){3,3}.followedBy((begin(x))).within(120000 ms)');
     const out = p.toSpec();
     expect(out.stages[0]).toEqual({ name: 'a', quantifier: { kind: 'SINGLE', optional: false, greedy: false }, condition: 'amount > 0' });
     expect(out.stages[2]!.quantifier).toEqual({ kind: 'TIMES', times: { from: 1, to: 2 }, innerContiguity: 'SKIP_TILL_NEXT', optional: true, greedy: false });
@@ -451,7 +451,7 @@ describe('pattern spec', () => {
       [base([]), 'stages: expected a non-empty array of stages'],
       [base([{ name: 'a' }], { name: 'rule-1' }), 'name: unknown field (expected one of version, stages, window, afterMatchSkip)'],
       [base([{}]), 'stages[0].name: expected a stage name (a string), or a group'],
-      [base([{ name: 'a', quantifer: {} }]), 'stages[0].quantifer: unknown field (expected one of name, group, contiguity, quantifier, condition, until)'],
+      [base([{ name: 'a', quantifer: {} }]), 'stages[0].quantifer: unknown field (expected one of name, group, contiguity, quantifier, condition, until, window)'],
       [base([{ name: 'a', contiguity: 'STRICT' }]), 'stages[0].contiguity: the first stage begins the pattern and has no contiguity; leave it out'],
       [base([{ name: 'a' }, { name: 'b', contiguity: 'NEXT' }]), 'stages[1].contiguity: expected one of STRICT, SKIP_TILL_NEXT, SKIP_TILL_ANY, NOT_NEXT, NOT_FOLLOW'],
       [base([{ name: 'a' }, { name: 'b', quantifier: { kind: 'LOOPING', times: { from: 0 } } }]), 'stages[1].quantifier.times.from: expected a positive integer'],
@@ -487,6 +487,8 @@ describe('pattern spec', () => {
       [base([{ name: 'a' }], { window: {} }), 'window: expected either ms or duration'],
       [base([{ name: 'a' }], { window: { duration: '10 parsecs' } }), "window.duration: Invalid window duration '10 parsecs': unknown unit 'parsecs' (ms, s, min, h, d)"],
       [base([{ name: 'a' }], { window: { ms: 5, type: 'SESSION' } }), 'window.type: expected one of FIRST_AND_LAST, PREVIOUS_AND_CURRENT'],
+      [base([{ name: 'a' }], { window: { ms: 5, type: 'PREVIOUS_AND_CURRENT' } }), "window.type: a pattern's window is FIRST_AND_LAST; put a PREVIOUS_AND_CURRENT window on the stage it applies to (stages[i].window)"],
+      [base([{ name: 'a' }, { name: 'b', window: { ms: 5, type: 'FIRST_AND_LAST' } }]), "stages[1].window.type: a stage's window is PREVIOUS_AND_CURRENT; put a FIRST_AND_LAST window on the pattern"],
       [base([{ name: 'a' }], { afterMatchSkip: { type: 'SKIP_TO_FIRST' } }), 'afterMatchSkip.stage: expected the name of a stage (SKIP_TO_FIRST skips to one)'],
       [base([{ name: 'a' }], { afterMatchSkip: { type: 'SKIP_TO_LAST', stage: 'b' } }), "afterMatchSkip.stage: unknown stage 'b' (expected one of a)"],
       [base([{ name: 'a' }], { afterMatchSkip: { type: 'NO_SKIP', throwOnMiss: true } }), 'afterMatchSkip.throwOnMiss: only SKIP_TO_FIRST / SKIP_TO_LAST take throwOnMiss'],
@@ -530,8 +532,9 @@ type RawStage = {
   greedy: boolean;
   condition: string | undefined;
   until: string | undefined;
+  window: number | undefined;
 };
-type RawGroup = { stages: RawStage[]; window: { ms: number; type: 'FIRST_AND_LAST' | 'PREVIOUS_AND_CURRENT' } | undefined; skip: { type: string; stage: number; throwOnMiss: boolean } | undefined };
+type RawGroup = { stages: RawStage[]; window: { ms: number; type: 'FIRST_AND_LAST' } | undefined; skip: { type: string; stage: number; throwOnMiss: boolean } | undefined };
 
 const EXPRESSIONS = ['amount > 1', 'kind == "a" || n < 3', 'count(s0) > 1', 'sum(s0.amount) < 10 && not startsWith(kind, "x")', 'true', "kind in ['a', 'b']"];
 
@@ -547,10 +550,11 @@ function rawGroup(depth: number): fc.Arbitrary<RawGroup> {
     greedy: fc.boolean(),
     condition: fc.option(fc.constantFrom(...EXPRESSIONS), { nil: undefined }),
     until: fc.option(fc.constantFrom(...EXPRESSIONS), { nil: undefined }),
+    window: fc.option(fc.integer({ min: 1, max: 10_000_000 }), { nil: undefined }),
   });
   return fc.record({
     stages: fc.array(stage, { minLength: 1, maxLength: 4 }),
-    window: fc.option(fc.record({ ms: fc.integer({ min: 1, max: 10_000_000 }), type: fc.constantFrom('FIRST_AND_LAST', 'PREVIOUS_AND_CURRENT' as const) }), { nil: undefined }),
+    window: fc.option(fc.record({ ms: fc.integer({ min: 1, max: 10_000_000 }), type: fc.constant('FIRST_AND_LAST' as const) }), { nil: undefined }),
     skip: fc.option(fc.record({ type: fc.constantFrom('SKIP_TO_NEXT', 'SKIP_PAST_LAST_EVENT', 'SKIP_TO_FIRST', 'SKIP_TO_LAST'), stage: fc.nat(), throwOnMiss: fc.boolean() }), { nil: undefined }),
   });
 }
@@ -583,6 +587,7 @@ function canonical(raw: RawGroup): PatternSpec {
             };
       if (!isGroup && r.condition !== undefined) out.condition = r.condition;
       if (kind === 'LOOPING' && r.until !== undefined) out.until = r.until;
+      if (r.window !== undefined) out.window = { ms: r.window, type: 'PREVIOUS_AND_CURRENT' };
       return out;
     });
     const out: Omit<PatternSpec, 'version'> = { stages };

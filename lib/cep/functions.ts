@@ -13,6 +13,8 @@ export interface PatternContext {
   currentProcessingTime(): number;
   /** Emits to a side output. */
   output<X>(tag: OutputTag<X>, value: X): void;
+  /** The id of the rule that matched (CEP.dynamicPatterns); undefined for CEP.pattern. */
+  patternId(): string | undefined;
 }
 
 /**

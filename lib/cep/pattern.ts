@@ -46,6 +46,8 @@ export interface Stage<T> {
   readonly until?: ConditionNode<T>;
   /** Set when the stage is a group pattern (Pattern.begin(pattern), next(pattern), ...). */
   readonly group?: Pattern<T, string>;
+  /** within(d, 'PREVIOUS_AND_CURRENT') on this stage: its event must come within `window` ms of the previous one. */
+  readonly window?: number;
 }
 
 type MutableStage<T> = {
@@ -55,6 +57,7 @@ type MutableStage<T> = {
   condition: ConditionNode<T>;
   until?: ConditionNode<T>;
   group?: Pattern<T, string>;
+  window?: number;
 };
 
 const SINGLE = (consuming: ConsumingStrategy): MutableStage<never>['quantifier'] => ({
@@ -70,17 +73,14 @@ export type Match<T, Names extends string> = { [N in Names]: T[] };
 
 export class Pattern<T, Names extends string = string> {
   private readonly stageList: Array<MutableStage<T>>;
+  /** within() FIRST_AND_LAST, in ms. */
   private windowMs: number | undefined;
-  private windowType: WithinType = 'FIRST_AND_LAST';
   private readonly skip: AfterMatchSkipStrategy;
 
-  private constructor(stages: Array<MutableStage<T>>, skip: AfterMatchSkipStrategy, window?: { ms: number | undefined; type: WithinType }) {
+  private constructor(stages: Array<MutableStage<T>>, skip: AfterMatchSkipStrategy, windowMs?: number) {
     this.stageList = stages;
     this.skip = skip;
-    if (window) {
-      this.windowMs = window.ms;
-      this.windowType = window.type;
-    }
+    this.windowMs = windowMs;
   }
 
   /** Starts a pattern with a stage named `name` (or with a group pattern). */
@@ -124,7 +124,7 @@ export class Pattern<T, Names extends string = string> {
       throw new MalformedPatternException('A group pattern cannot be a negative (notNext / notFollowedBy) stage');
     }
     const stage = Pattern.stage<T>(nameOrGroup, consuming, this.stageList);
-    return new Pattern<T, Names | N>([...this.stageList, stage], this.skip, { ms: this.windowMs, type: this.windowType });
+    return new Pattern<T, Names | N>([...this.stageList, stage], this.skip, this.windowMs);
   }
 
   /** The next event must match the new stage (strict contiguity). */
@@ -162,7 +162,7 @@ export class Pattern<T, Names extends string = string> {
   private edit(edit: (s: MutableStage<T>) => void): Pattern<T, Names> {
     const stages = this.stageList.map((s) => ({ ...s, quantifier: { ...s.quantifier } }));
     edit(stages[stages.length - 1]!);
-    return new Pattern<T, Names>(stages, this.skip, { ms: this.windowMs, type: this.windowType });
+    return new Pattern<T, Names>(stages, this.skip, this.windowMs);
   }
 
   private noGroup(what: string): void {
@@ -262,15 +262,18 @@ export class Pattern<T, Names extends string = string> {
   }
 
   /**
-   * A match must happen within `duration` of event time (or processing time): between its first and
-   * last event (FIRST_AND_LAST, default) or between each two consecutive events (PREVIOUS_AND_CURRENT).
-   * With several within() calls the smallest wins.
+   * A match must happen within `duration` of event time (or processing time). FIRST_AND_LAST (default):
+   * between the first and the last event of the match; with several calls the smallest wins.
+   * PREVIOUS_AND_CURRENT: applies to the current stage, whose (first) event must come within
+   * `duration` of the previous matched event (Flink 1.17's per-stage window); it may not exceed the
+   * FIRST_AND_LAST window.
    */
   within(duration: DurationLike, type: WithinType = 'FIRST_AND_LAST'): Pattern<T, Names> {
     const ms = toMillis(duration, 'within');
     if (ms <= 0) throw new MalformedPatternException('The within() window must be greater than zero');
-    const window = { ms: this.windowMs === undefined ? ms : Math.min(this.windowMs, ms), type };
-    return new Pattern<T, Names>(this.stageList, this.skip, window);
+    if (type === 'PREVIOUS_AND_CURRENT') return this.edit((st) => (st.window = st.window === undefined ? ms : Math.min(st.window, ms)));
+    if (type !== 'FIRST_AND_LAST') throw new MalformedPatternException(`within(): the type must be 'FIRST_AND_LAST' or 'PREVIOUS_AND_CURRENT', got ${String(type)}`);
+    return new Pattern<T, Names>(this.stageList, this.skip, this.windowMs === undefined ? ms : Math.min(this.windowMs, ms));
   }
 
   // ---- reading a pattern (for the compiler and tools) -------------------------------------------
@@ -285,11 +288,9 @@ export class Pattern<T, Names extends string = string> {
   getQuantifier(): Quantifier {
     return this.current().quantifier;
   }
+  /** The FIRST_AND_LAST window in ms (PREVIOUS_AND_CURRENT windows are on the stages). */
   getWindowTime(): number | undefined {
     return this.windowMs;
-  }
-  getWindowType(): WithinType {
-    return this.windowType;
   }
   getAfterMatchSkipStrategy(): AfterMatchSkipStrategy {
     return this.skip;
@@ -310,10 +311,11 @@ export class Pattern<T, Names extends string = string> {
         const q = s.quantifier;
         const link = i === 0 ? 'begin' : { STRICT: 'next', SKIP_TILL_NEXT: 'followedBy', SKIP_TILL_ANY: 'followedByAny', NOT_NEXT: 'notNext', NOT_FOLLOW: 'notFollowedBy' }[q.consuming];
         const quant = q.kind === 'single' ? '' : q.times!.to === Number.POSITIVE_INFINITY ? `{${q.times!.from},}` : `{${q.times!.from},${q.times!.to}}`;
-        return `${link}(${s.group ? `(${s.group.toString()})` : s.name})${quant}${q.optional ? '?' : ''}${q.greedy ? ' greedy' : ''}`;
+        const gap = s.window === undefined ? '' : `.within(${s.window} ms, PREVIOUS_AND_CURRENT)`;
+        return `${link}(${s.group ? `(${s.group.toString()})` : s.name})${quant}${q.optional ? '?' : ''}${q.greedy ? ' greedy' : ''}${gap}`;
       })
       .join('.')
-      .concat(this.windowMs === undefined ? '' : `.within(${this.windowMs} ms, ${this.windowType})`);
+      .concat(this.windowMs === undefined ? '' : `.within(${this.windowMs} ms)`);
   }
 }
 

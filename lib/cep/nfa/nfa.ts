@@ -6,7 +6,7 @@
  * TAKE / IGNORE / PROCEED edges, branching with Dewey versions so branches share buffered events.
  */
 import type { ConditionContext } from '../conditions.ts';
-import type { Pattern, WithinType } from '../pattern.ts';
+import type { Pattern } from '../pattern.ts';
 import { AfterMatchSkipStrategy } from '../aftermatch/after-match-skip-strategy.ts';
 import { DeweyNumber } from './dewey-number.ts';
 import { compile } from './compiler/nfa-compiler.ts';
@@ -146,34 +146,35 @@ const NO_SKIP = AfterMatchSkipStrategy.noSkip();
 
 export class NFA<T> {
   private readonly states: ReadonlyArray<State<T>>;
-  /** within() in ms; 0 when none. */
+  /** within() FIRST_AND_LAST in ms; 0 when none. */
   private readonly windowTime: number;
-  private readonly windowType: WithinType;
+  /** Any window at all (FIRST_AND_LAST, or PREVIOUS_AND_CURRENT on some state). */
+  private readonly windowed: boolean;
   private readonly ctx = new NFAConditionContext<T>();
 
   constructor(
     states: ReadonlyArray<State<T>>,
     windowTime: number,
-    windowType: WithinType,
     /** Report pruned partial matches as timed out (else they are dropped silently). */
     private readonly handleTimeout: boolean,
   ) {
     this.states = states;
     this.windowTime = windowTime;
-    this.windowType = windowType;
+    this.windowed = windowTime > 0 || states.some((s) => s.windowGap > 0);
   }
 
   /** Compiles `pattern` (throws MalformedPatternException for patterns that cannot run). */
   static compile<T>(pattern: Pattern<T, string>, handleTimeout = false): NFA<T> {
     const c = compile(pattern);
-    return new NFA(c.states, c.windowTime, c.windowType, handleTimeout);
+    return new NFA(c.states, c.windowTime, handleTimeout);
   }
 
   getWindowTime(): number {
     return this.windowTime;
   }
-  getWindowType(): WithinType {
-    return this.windowType;
+  /** Whether partial matches can time out (some within()). */
+  hasWindow(): boolean {
+    return this.windowed;
   }
   getStates(): ReadonlyArray<State<T>> {
     return this.states;
@@ -187,15 +188,16 @@ export class NFA<T> {
 
   // ---- time --------------------------------------------------------------------------------------
 
-  private isTimedOut(cs: ComputationState<T>, timestamp: number): boolean {
-    if (cs.state.isStart() || this.windowTime <= 0) return false;
-    const since = this.windowType === 'FIRST_AND_LAST' ? cs.startTimestamp : cs.previousTimestamp;
-    return timestamp - since >= this.windowTime;
-  }
-
-  /** When a partial match times out: its window end. */
+  /**
+   * When the partial match times out: `previous + gap` if its state has a PREVIOUS_AND_CURRENT window
+   * and that comes first, else `start + window` (Infinity when neither applies).
+   */
   timeoutOf(cs: ComputationState<T>): number {
-    return (this.windowType === 'FIRST_AND_LAST' ? cs.startTimestamp : cs.previousTimestamp) + this.windowTime;
+    if (cs.state.isStart()) return Number.POSITIVE_INFINITY;
+    const gap = cs.state.windowGap;
+    const byGap = gap > 0 ? cs.previousTimestamp + gap : Number.POSITIVE_INFINITY;
+    const byWindow = this.windowTime > 0 ? cs.startTimestamp + this.windowTime : Number.POSITIVE_INFINITY;
+    return byGap <= byWindow ? byGap : byWindow;
   }
 
   /**
@@ -211,14 +213,15 @@ export class NFA<T> {
   ): { matches: Array<PatternMatch<T>>; timedOut: Array<TimedOutMatch<T>> } {
     const matches: Array<PatternMatch<T>> = [];
     const timedOut: Array<TimedOutMatch<T>> = [];
-    if (this.windowTime <= 0) return { matches, timedOut };
+    if (!this.windowed) return { matches, timedOut };
     const buffer = nfaState.sharedBuffer;
     let kept: Array<ComputationState<T>> | null = null;
     const potential: Array<ComputationState<T>> = [];
     const pms = nfaState.partialMatches;
     for (let i = 0; i < pms.length; i++) {
       const cs = pms[i]!;
-      if (!this.isTimedOut(cs, timestamp)) {
+      const deadline = this.timeoutOf(cs);
+      if (timestamp < deadline || cs.state.isStart()) {
         kept?.push(cs);
         continue;
       }
@@ -228,7 +231,7 @@ export class NFA<T> {
         continue;
       }
       if (this.handleTimeout) {
-        timedOut.push({ match: materialize(extractCurrentMatches(buffer, cs)), timestamp: this.timeoutOf(cs) });
+        timedOut.push({ match: materialize(extractCurrentMatches(buffer, cs)), timestamp: deadline });
       }
       buffer.releaseNode(cs.previousEntry!, cs.version);
     }
@@ -243,9 +246,8 @@ export class NFA<T> {
   /** The earliest time a partial match of this state times out (Infinity when none can). */
   nextTimeout(nfaState: NFAState<T>): number {
     let next = Number.POSITIVE_INFINITY;
-    if (this.windowTime <= 0) return next;
+    if (!this.windowed) return next;
     for (const cs of nfaState.partialMatches) {
-      if (cs.state.isStart()) continue;
       const t = this.timeoutOf(cs);
       if (t < next) next = t;
     }

@@ -30,6 +30,8 @@ export class StateTransition<T> {
 
 export class State<T> {
   readonly transitions: Array<StateTransition<T>> = [];
+  /** PREVIOUS_AND_CURRENT window of the stage this state waits for (0: none): Flink's windowTimes. */
+  windowGap = 0;
 
   constructor(
     /** Unique internal name: the stage name, or `name:n` for further states of one stage. */

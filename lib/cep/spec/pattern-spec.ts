@@ -34,8 +34,10 @@
  *   (allowCombinations). `optional`, `greedy` default to false.
  * - `condition` / `until`: expressions (see expression.ts); aggregates may name any stage of the
  *   whole pattern. No condition means every event matches.
- * - `window`: `{ "ms": 600000 }` or `{ "duration": "10 min" }`, `type` FIRST_AND_LAST (default) or
- *   PREVIOUS_AND_CURRENT. `afterMatchSkip`: `type` NO_SKIP (default), SKIP_TO_NEXT,
+ * - `window` of the pattern (or group): `{ "ms": 600000 }` or `{ "duration": "10 min" }`, type
+ *   FIRST_AND_LAST (the default, the only one here). A stage's own `window` (same shape, type
+ *   PREVIOUS_AND_CURRENT, the default there) bounds the time since the previous matched event
+ *   (within(d, 'PREVIOUS_AND_CURRENT') on that stage). `afterMatchSkip`: `type` NO_SKIP (default), SKIP_TO_NEXT,
  *   SKIP_PAST_LAST_EVENT, SKIP_TO_FIRST / SKIP_TO_LAST with `stage` and `throwOnMiss`.
  * - Unknown fields are errors (a misspelt "quantifer" should not silently mean SINGLE).
  *
@@ -76,6 +78,8 @@ export interface StageSpec {
   condition?: string;
   /** An expression ending a LOOPING stage. */
   until?: string;
+  /** PREVIOUS_AND_CURRENT window of this stage. */
+  window?: WindowSpec;
 }
 
 export interface WindowSpec {
@@ -181,10 +185,14 @@ function buildGroup<T>(g: NGroup, prefix: string, P: PatternStatics): Pattern<T,
       throw new PatternSpecError(`${path}.name`, `a group stage is named after its stages ('${built.name}'); leave the name out`);
     }
     p = applyStage(p, s, path);
+    if (s.window !== undefined) {
+      const ms = s.window;
+      p = at(`${path}.window`, () => p!.within(ms, 'PREVIOUS_AND_CURRENT'));
+    }
   });
   if (g.window !== undefined) {
     const w = g.window;
-    p = at(`${prefix}window`, () => p!.within(w.ms, w.type));
+    p = at(`${prefix}window`, () => p!.within(w.ms));
   }
   return p!;
 }
@@ -238,6 +246,8 @@ interface NStage {
   group?: NGroup;
   contiguity: ConsumingStrategy;
   quantifier: NQuantifier;
+  /** PREVIOUS_AND_CURRENT window, ms. */
+  window?: number;
   condition?: string;
   until?: string;
 }
@@ -248,7 +258,7 @@ interface NSkip {
 }
 interface NGroup {
   stages: NStage[];
-  window?: { ms: number; type: WithinType };
+  window?: { ms: number };
   skip: NSkip;
 }
 
@@ -309,13 +319,13 @@ function checkGroup(o: Record<string, unknown>, prefix: string): NGroup {
   if (!Array.isArray(o.stages) || o.stages.length === 0) fail(`${prefix}stages`, 'expected a non-empty array of stages');
   const stages = (o.stages as unknown[]).map((s, i) => checkStage(s, `${prefix}stages[${i}]`, i === 0));
   const g: NGroup = { stages, skip: { type: 'NO_SKIP', throwOnMiss: false } };
-  if (o.window !== undefined) g.window = checkWindow(o.window, `${prefix}window`);
+  if (o.window !== undefined) g.window = { ms: checkWindow(o.window, `${prefix}window`, 'FIRST_AND_LAST') };
   if (o.afterMatchSkip !== undefined) g.skip = checkSkip(o.afterMatchSkip, `${prefix}afterMatchSkip`);
   return g;
 }
 
 function checkStage(v: unknown, path: string, first: boolean): NStage {
-  const o = object(v, path, ['name', 'group', 'contiguity', 'quantifier', 'condition', 'until']);
+  const o = object(v, path, ['name', 'group', 'contiguity', 'quantifier', 'condition', 'until', 'window']);
   const s: NStage = { contiguity: 'SKIP_TILL_NEXT', quantifier: checkQuantifier(o.quantifier, `${path}.quantifier`) };
   if (o.group !== undefined) {
     s.group = checkGroup(object(o.group, `${path}.group`, ['stages', 'window', 'afterMatchSkip']), `${path}.group.`);
@@ -329,6 +339,7 @@ function checkStage(v: unknown, path: string, first: boolean): NStage {
   }
   if (o.condition !== undefined) s.condition = text(o.condition, `${path}.condition`, 'an expression (a string)');
   if (o.until !== undefined) s.until = text(o.until, `${path}.until`, 'an expression (a string)');
+  if (o.window !== undefined) s.window = checkWindow(o.window, `${path}.window`, 'PREVIOUS_AND_CURRENT');
   return s;
 }
 
@@ -353,7 +364,8 @@ function checkQuantifier(v: unknown, path: string): NQuantifier {
   return q;
 }
 
-function checkWindow(v: unknown, path: string): { ms: number; type: WithinType } {
+/** A window's ms; a pattern's window is FIRST_AND_LAST, a stage's PREVIOUS_AND_CURRENT (`type` may be given, must be that). */
+function checkWindow(v: unknown, path: string, type: WithinType): number {
   const o = object(v, path, ['ms', 'duration', 'type']);
   if ((o.ms === undefined) === (o.duration === undefined)) fail(path, 'expected either ms or duration');
   let ms: number;
@@ -363,7 +375,15 @@ function checkWindow(v: unknown, path: string): { ms: number; type: WithinType }
     ms = at(`${path}.duration`, () => toMillis(d, 'window duration'));
     if (ms <= 0) fail(`${path}.duration`, 'expected a duration greater than zero');
   }
-  return { ms, type: o.type === undefined ? 'FIRST_AND_LAST' : oneOf(o.type, `${path}.type`, WITHIN) };
+  if (o.type !== undefined && oneOf(o.type, `${path}.type`, WITHIN) !== type) {
+    fail(
+      `${path}.type`,
+      type === 'FIRST_AND_LAST'
+        ? "a pattern's window is FIRST_AND_LAST; put a PREVIOUS_AND_CURRENT window on the stage it applies to (stages[i].window)"
+        : "a stage's window is PREVIOUS_AND_CURRENT; put a FIRST_AND_LAST window on the pattern",
+    );
+  }
+  return ms;
 }
 
 function checkSkip(v: unknown, path: string): NSkip {
@@ -417,7 +437,7 @@ export function patternToSpec<T>(p: Pattern<T, string>): PatternSpec {
 function groupToSpec<T>(p: Pattern<T, string>): GroupSpec {
   const g: GroupSpec = { stages: p.getStages().map((s, i) => stageToSpec(s, i === 0)) };
   const ms = p.getWindowTime();
-  if (ms !== undefined) g.window = { ms, type: p.getWindowType() };
+  if (ms !== undefined) g.window = { ms, type: 'FIRST_AND_LAST' };
   const skip = p.getAfterMatchSkipStrategy();
   if (skip.kind !== 'NO_SKIP') {
     g.afterMatchSkip = skip.patternName === undefined ? { type: skip.kind } : { type: skip.kind, stage: skip.patternName, throwOnMiss: skip.throwsOnMiss };
@@ -442,6 +462,7 @@ function stageToSpec<T>(s: Stage<T>, first: boolean): StageSpec {
         };
   if (s.condition.kind !== 'true') out.condition = conditionText(s.condition, s.name, 'condition');
   if (s.until !== undefined) out.until = conditionText(s.until, s.name, 'until condition');
+  if (s.window !== undefined) out.window = { ms: s.window, type: 'PREVIOUS_AND_CURRENT' };
   return out;
 }
 

@@ -7,7 +7,7 @@
  * Flink's for the same input.
  */
 import { evaluate, type ConditionContext, type ConditionNode } from '../../conditions.ts';
-import { MalformedPatternException, type Pattern, type Stage, type WithinType } from '../../pattern.ts';
+import { MalformedPatternException, type Pattern, type Stage } from '../../pattern.ts';
 import { State, TRUE_CONDITION, originalName, type EdgeCondition, type StateType } from '../state.ts';
 
 export const ENDING_STATE_NAME = '$endState$';
@@ -17,9 +17,8 @@ const GROUP_PATTERN_NAME = 'GroupPattern';
 /** What the NFA needs from compilation. */
 export interface CompiledNFA<T> {
   readonly states: ReadonlyArray<State<T>>;
-  /** The within() window in ms, 0 when none. */
+  /** The within() FIRST_AND_LAST window in ms, 0 when none (per-stage PREVIOUS_AND_CURRENT windows are on the states). */
   readonly windowTime: number;
-  readonly windowType: WithinType;
 }
 
 /** A stage inside a (possibly nested) stage list: Flink's Pattern with getPrevious(). */
@@ -77,7 +76,8 @@ class NFAFactoryCompiler<T> {
   compile(): CompiledNFA<T> {
     const last = stageOf(this.current);
     this.checkSkipStrategy();
-    if (last.quantifier.consuming === 'NOT_FOLLOW' && this.windowTime <= 0) {
+    this.checkWindowTimes(this.pattern.getStages());
+    if (last.quantifier.consuming === 'NOT_FOLLOW' && this.windowTime <= 0 && last.window === undefined) {
       throw new MalformedPatternException(
         `NotFollowedBy is not supported without windowTime as a last part of a Pattern! Add within(...) so '${last.name}' can be decided when the window closes.`,
       );
@@ -86,7 +86,18 @@ class NFAFactoryCompiler<T> {
     sink = this.createMiddleStates(sink);
     const begin = this.convertPattern(sink);
     begin.makeStart();
-    return { states: this.states, windowTime: this.windowTime, windowType: this.pattern.getWindowType() };
+    return { states: this.states, windowTime: this.windowTime };
+  }
+
+  private checkWindowTimes(stages: ReadonlyArray<Stage<T>>): void {
+    for (const s of stages) {
+      if (s.window !== undefined && this.windowTime > 0 && s.window > this.windowTime) {
+        throw new MalformedPatternException(
+          `The window length between the previous and current event (${s.window} ms at '${s.name}') cannot be larger than the window length between the first and last event (${this.windowTime} ms) for a Pattern.`,
+        );
+      }
+      if (s.group) this.checkWindowTimes(s.group.getStages());
+    }
   }
 
   private checkSkipStrategy(): void {
@@ -111,6 +122,7 @@ class NFAFactoryCompiler<T> {
   private createStageState(type: StateType, isNew: boolean): State<T> {
     const state = this.createState(nameOf(this.current), type);
     if (isNew) this.originalStateMap.set(state.name, state);
+    state.windowGap = stageOf(this.current).window ?? 0;
     return state;
   }
 
@@ -141,7 +153,7 @@ class NFAFactoryCompiler<T> {
       if (consuming === 'NOT_FOLLOW') {
         // A notFollowedBy between two stages becomes stop edges of the states around it; only a
         // trailing one (with a window) needs a state: pending until the window closes.
-        if (this.windowTime > 0 && lastSink.isFinal()) {
+        if ((this.windowTime > 0 || stage.window !== undefined) && lastSink.isFinal()) {
           const pending = this.createStageState('Pending', true);
           const notCondition = this.takeCondition(this.current);
           pending.addProceed(this.createStopState(notCondition, stage.name), notCondition);
