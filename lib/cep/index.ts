@@ -16,7 +16,7 @@ export {
   type PatternTimeoutFunction,
   type EventComparator,
 } from './functions.ts';
-export type { PartialMatchOverflow, CepMetrics } from './operator/cep-operator.ts';
+export type { PartialMatchOverflow, CepMetrics, PatternRule, RejectedRule } from './operator/cep-operator.ts';
 export { compileExpression, ExpressionError, type CompiledExpression, type ExprNode } from './spec/expression.ts';
 export {
   PatternSpecError,

@@ -9,11 +9,12 @@
  * matches in arrival order instead.
  */
 import { DataStream, KeyedStream, type SingleOutputStreamOperator } from '../api/datastream.ts';
+import { AbstractStreamOperator } from '../operators/abstract-stream-operator.ts';
 import type { Collector } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import type { Match, Pattern } from './pattern.ts';
 import { NFA } from './nfa/nfa.ts';
-import { CepOperator, type PartialMatchOverflow } from './operator/cep-operator.ts';
+import { CepOperator, type CepOperatorOptions, type PartialMatchOverflow, type PatternRule, type RejectedRule } from './operator/cep-operator.ts';
 import {
   PatternProcessFunction,
   type EventComparator,
@@ -29,6 +30,7 @@ interface PatternStreamSettings<T> {
   readonly comparator?: EventComparator<T>;
   readonly processingTime: boolean;
   readonly lateDataTag?: OutputTag<T>;
+  readonly rejectedRulesTag?: OutputTag<RejectedRule>;
   readonly maxPartialMatches?: { readonly max: number; readonly overflow: PartialMatchOverflow };
 }
 
@@ -50,18 +52,55 @@ export class CEP {
     NFA.compile(pattern as Pattern<T, string>);
     return new PatternStream<T, Names>(input, pattern, { comparator, processingTime: false });
   }
+
+  /**
+   * Matches patterns that arrive at runtime on `rules` (each `{ id, action: 'upsert' | 'delete', spec }`,
+   * spec as in Pattern.toSpec()) on every key of `input`, without restarting the job. Every subtask
+   * gets every rule; replacing a rule drops its partial matches, re-sending an identical one keeps
+   * them. A rule that cannot be applied is rejected (sideOutputRejectedRules) and changes nothing.
+   * The rule stream's watermarks are ignored: only `input` drives event time.
+   * ```ts
+   * CEP.dynamicPatterns(txns.keyBy((t) => t.card), rules)
+   *   .process((m, ctx, out) => out.collect(`${ctx.patternId()}: ${JSON.stringify(m)}`));
+   * ```
+   */
+  static dynamicPatterns<T, K>(input: KeyedStream<T, K>, rules: DataStream<PatternRule>, comparator?: EventComparator<T>): PatternStream<T, string> {
+    if (!(input instanceof KeyedStream)) throw new TypeError('CEP.dynamicPatterns() needs a KeyedStream (keyBy) as its first argument');
+    if (!(rules instanceof DataStream)) throw new TypeError('CEP.dynamicPatterns() needs a DataStream of rules as its second argument');
+    return new PatternStream<T, string>(input, undefined, { comparator, processingTime: false }, rules);
+  }
+}
+
+/** Tagged union element of the dynamic form: an event (1) or a rule (2). */
+type Tagged = { i: 1 | 2; v: unknown };
+
+/**
+ * Passes rules on and keeps their channel out of event time: idle from the start, watermarks and
+ * status dropped, so a rule stream without timestamps (a socket, a file) does not hold back the
+ * events' watermark.
+ */
+class RuleChannelOperator extends AbstractStreamOperator<Tagged> {
+  override open(): void {
+    this.output.emitWatermarkStatus(true);
+  }
+  processElement(value: unknown, timestamp: number): void {
+    this.output.collect({ i: 2, v: value }, timestamp);
+  }
+  override processWatermark(): void {}
+  override processWatermarkStatus(): void {}
 }
 
 export class PatternStream<T, Names extends string> {
   /** @internal */
   constructor(
     private readonly input: DataStream<T>,
-    private readonly pattern: Pattern<T, Names>,
+    private readonly pattern: Pattern<T, Names> | undefined,
     private readonly settings: PatternStreamSettings<T>,
+    private readonly rules?: DataStream<PatternRule>,
   ) {}
 
   private with(change: Partial<PatternStreamSettings<T>>): PatternStream<T, Names> {
-    return new PatternStream<T, Names>(this.input, this.pattern, { ...this.settings, ...change });
+    return new PatternStream<T, Names>(this.input, this.pattern, { ...this.settings, ...change }, this.rules);
   }
 
   /** Matches events in arrival order, timed by the wall clock (within() in processing time). */
@@ -75,6 +114,11 @@ export class PatternStream<T, Names extends string> {
   /** Records behind the watermark go to this side output instead of being dropped. */
   sideOutputLateData(tag: OutputTag<T>): PatternStream<T, Names> {
     return this.with({ lateDataTag: tag });
+  }
+  /** Dynamic patterns: rules that cannot be applied go to this side output (else a warning on stderr). */
+  sideOutputRejectedRules(tag: OutputTag<RejectedRule>): PatternStream<T, Names> {
+    if (this.rules === undefined) throw new Error('sideOutputRejectedRules() applies to CEP.dynamicPatterns()');
+    return this.with({ rejectedRulesTag: tag });
   }
   /**
    * Bounds the open partial matches of a key: beyond `max`, fail the job naming the key ('fail',
@@ -91,16 +135,27 @@ export class PatternStream<T, Names extends string> {
     if (typeof fn !== 'function' && (typeof fn !== 'object' || fn === null || typeof fn.processMatch !== 'function')) {
       throw new TypeError('process() needs a function (match, ctx, out) => void or a PatternProcessFunction');
     }
-    const keyed = this.input instanceof KeyedStream ? (this.input as KeyedStream<T, unknown>) : this.input.keyBy(() => 0);
     const s = this.settings;
-    const options = {
-      pattern: this.pattern as Pattern<T, string>,
+    const options: CepOperatorOptions<T> = {
+      pattern: this.pattern as Pattern<T, string> | undefined,
       isProcessingTime: s.processingTime,
       comparator: s.comparator,
       lateDataTag: s.lateDataTag,
+      rejectedRulesTag: s.rejectedRulesTag,
       maxPartialMatches: s.maxPartialMatches,
     };
-    const op = keyed.keyedOperator<OUT>('CepOperator', () => new CepOperator<T, OUT>(fn as PatternProcessFn<T, string, OUT>, options) as never);
+    const make = () => new CepOperator<T, OUT>(fn as PatternProcessFn<T, string, OUT>, options) as never;
+    if (this.rules !== undefined) {
+      // Events partitioned by key, rules to every subtask (their key is unused), in one tagged stream.
+      const keySelector = (this.input as KeyedStream<T, unknown>).getKeySelector();
+      const events = this.input.map((v: T): Tagged => ({ i: 1, v })).name('Tag events');
+      const rules = this.rules.transformWith<Tagged>('Rules', () => new RuleChannelOperator() as never).broadcast();
+      const union = events.keyBy((t: Tagged) => keySelector(t.v as T)).union(rules);
+      const keyed = new KeyedStream<Tagged, unknown>(union.getExecutionEnvironment(), union.transformation, (t: Tagged) => (t.i === 1 ? keySelector(t.v as T) : null));
+      return keyed.keyedOperator<OUT>('DynamicCepOperator', make);
+    }
+    const keyed = this.input instanceof KeyedStream ? (this.input as KeyedStream<T, unknown>) : this.input.keyBy(() => 0);
+    const op = keyed.keyedOperator<OUT>('CepOperator', make);
     if (!(this.input instanceof KeyedStream)) op.setParallelism(1);
     return op;
   }
