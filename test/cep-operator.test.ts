@@ -75,6 +75,18 @@ describe('CEP operator', () => {
     expect(lateOut).toEqual(['a3']);
   });
 
+  test('metrics reach the JobExecutionResult as accumulators, summed over subtasks', async () => {
+    const pattern = Pattern.begin<Ev>('a').where((e) => e.type === 'a').followedBy('b').where((e) => e.type === 'b').within(100);
+    const events = [ev('k', 'a', 1), ev('j', 'a', 2), ev('k', 'b', 10), ev('k', 'a', 3), ev('j', 'x', 500)];
+    const { env, stream } = job(events, 0, 2);
+    CEP.pattern(stream.keyBy((e) => e.key), pattern).select((m) => ids(m)).name('cards').toObservable().subscribe(() => {});
+    const result = await env.execute();
+    const metric = (n: string) => result.getAccumulatorResult(`cards.${n}`);
+    // a3 arrives behind the watermark (9); j's a2 times out; k's match completes.
+    expect([metric('numLateRecordsDropped'), metric('numMatches'), metric('numTimedOutMatches'), metric('partialMatches'), metric('bufferedEvents')]).toEqual([1, 1, 0, 0, 0]);
+    expect(metric('peakPartialMatches')).toBeGreaterThanOrEqual(1);
+  });
+
   test('timed-out partial matches reach the TimedOutPartialMatchHandler with their window end; matches in the window are kept', async () => {
     const timedOut = new OutputTag<string>('timed-out');
     class Fn extends PatternProcessFunction<Ev, 'start' | 'end', string> implements TimedOutPartialMatchHandler<Ev, 'start' | 'end'> {

@@ -17,6 +17,7 @@ import { InternalTimerService, type TimeDomain } from '../../operators/timer-ser
 import { ValueStateDescriptor, type ValueState } from '../../state/descriptors.ts';
 import { NO_TIMESTAMP } from '../../runtime/elements.ts';
 import type { Collector } from '../../api/functions.ts';
+import { LongCounter } from '../../api/accumulators.ts';
 import type { OutputTag } from '../../api/output-tag.ts';
 import { Pattern } from '../pattern.ts';
 import { NFA, type NFAState, type PatternMatch } from '../nfa/nfa.ts';
@@ -85,6 +86,9 @@ export interface CepMetrics {
   bufferedEvents: number;
   /** Patterns currently running (gauge; 1 for CEP.pattern). */
   patterns: number;
+  /** Highest partialMatches / bufferedEvents seen. */
+  peakPartialMatches: number;
+  peakBufferedEvents: number;
 }
 
 const STATE = new ValueStateDescriptor<CepKeyState<unknown>>('cep-nfa-state');
@@ -107,6 +111,8 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     partialMatches: 0,
     bufferedEvents: 0,
     patterns: 0,
+    peakPartialMatches: 0,
+    peakBufferedEvents: 0,
   };
   private readonly collector: Collector<OUT> = { collect: (v: OUT) => this.output.collect(v, this.ts) };
   private readonly context: PatternContext = {
@@ -272,7 +278,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   private bufferEvent(ks: CepKeyState<T>, event: T, timestamp: number, domain: TimeDomain): void {
     ks.bufferedTs.push(timestamp);
     ks.buffered.push(event);
-    this.metrics.bufferedEvents++;
+    if (++this.metrics.bufferedEvents > this.metrics.peakBufferedEvents) this.metrics.peakBufferedEvents = this.metrics.bufferedEvents;
     // Processing time: the record is processed once the clock moved past it (Flink: timer at ts + 1).
     this.armTimer(ks, domain === 'EVENT_TIME' ? timestamp : timestamp + 1, domain);
   }
@@ -362,7 +368,9 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
       } catch (e) {
         throw this.userError(e); // conditions are user code
       }
-      this.metrics.partialMatches += st.numPartialMatches() - before;
+      const m = this.metrics;
+      m.partialMatches += st.numPartialMatches() - before;
+      if (m.partialMatches > m.peakPartialMatches) m.peakPartialMatches = m.partialMatches;
       if (matches.length > 0) this.emitMatches(rule, matches, timestamp, null);
       this.limitPartialMatches(rule, st);
     }
@@ -452,6 +460,21 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   /** Current values of the operator's metrics. */
   getMetrics(): CepMetrics {
     return { ...this.metrics };
+  }
+
+  /**
+   * The metrics reach the JobExecutionResult as accumulators `<operator name>.<metric>`, summed over
+   * subtasks (gauges: their value at the end of the job; peaks: the sum of per-subtask peaks).
+   */
+  override close(): void | Promise<void> {
+    const ctx = this.parameters.runtimeContext;
+    for (const [name, value] of Object.entries(this.metrics)) {
+      const id = `${this.parameters.operatorName}.${name}`;
+      let acc = ctx.getAccumulator<number, number>(id);
+      if (acc === undefined) ctx.addAccumulator(id, (acc = new LongCounter()));
+      acc.add(value);
+    }
+    return super.close();
   }
 }
 
