@@ -86,4 +86,11 @@ describe('Pattern', () => {
     expect(p.allNames()).toEqual(Object.keys(m));
     expect(m.small[0]!.amount + m.large[0]!.amount).toBe(600.5);
   });
+  test("Flink's rules: no negation after an optional stage, no optional stage after a greedy one", () => {
+    const base = Pattern.begin<Txn>('a').followedBy('b').optional();
+    expect(() => base.notNext('c')).toThrow(/optional path to NOT condition is not supported/);
+    expect(() => base.notFollowedBy('c')).toThrow(/optional path to NOT condition is not supported/);
+    expect(() => Pattern.begin<Txn>('a').oneOrMore().greedy().followedBy('b').optional()).toThrow('Optional pattern cannot be preceded by greedy pattern');
+    expect(() => Pattern.begin<Txn>('a').followedBy('b').optional().followedBy('c')).not.toThrow();
+  });
 });

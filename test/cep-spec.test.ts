@@ -382,6 +382,7 @@ describe('pattern spec', () => {
       .oneOrMore()
       .optional()
       .until("kind == 'stop'")
+      .followedBy('last')
       .notFollowedBy('refund')
       .where("type == 'refund'")
       .within('10 min');
@@ -402,6 +403,7 @@ describe('pattern spec', () => {
           quantifier: { kind: 'LOOPING', times: { from: 1 }, innerContiguity: 'SKIP_TILL_NEXT', optional: true, greedy: false },
           until: "kind == 'stop'",
         },
+        { name: 'last', contiguity: 'SKIP_TILL_NEXT', quantifier: single },
         { name: 'refund', contiguity: 'NOT_FOLLOW', quantifier: single, condition: "type == 'refund'" },
       ],
       window: { ms: 600_000, type: 'FIRST_AND_LAST' },
@@ -590,6 +592,13 @@ function canonical(raw: RawGroup): PatternSpec {
       if (r.window !== undefined) out.window = { ms: r.window, type: 'PREVIOUS_AND_CURRENT' };
       return out;
     });
+    // Flink's rules: no negation right after an optional stage, no optional stage right after a greedy one.
+    for (let i = 1; i < stages.length; i++) {
+      const prev = stages[i - 1]!.quantifier!;
+      const cur = stages[i]!;
+      if (cur.contiguity?.startsWith('NOT')) prev.optional = false;
+      if (prev.greedy) cur.quantifier!.optional = false;
+    }
     const out: Omit<PatternSpec, 'version'> = { stages };
     if (g.window) out.window = { ...g.window };
     if (g.skip) {

@@ -123,6 +123,12 @@ export class Pattern<T, Names extends string = string> {
     if (typeof nameOrGroup !== 'string' && (consuming === 'NOT_NEXT' || consuming === 'NOT_FOLLOW')) {
       throw new MalformedPatternException('A group pattern cannot be a negative (notNext / notFollowedBy) stage');
     }
+    if ((consuming === 'NOT_NEXT' || consuming === 'NOT_FOLLOW') && this.current().quantifier.optional) {
+      // Flink's rule: the negation would apply on one path only.
+      throw new MalformedPatternException(
+        'Specifying a pattern with an optional path to NOT condition is not supported yet. You can simulate such pattern with two independent patterns, one with and the other without the optional part.',
+      );
+    }
     const stage = Pattern.stage<T>(nameOrGroup, consuming, this.stageList);
     return new Pattern<T, Names | N>([...this.stageList, stage], this.skip, this.windowMs);
   }
@@ -241,6 +247,8 @@ export class Pattern<T, Names extends string = string> {
     if (s.quantifier.consuming === 'NOT_NEXT' || s.quantifier.consuming === 'NOT_FOLLOW') {
       throw new MalformedPatternException('Option not applicable to NOT pattern');
     }
+    const previous = this.stageList[this.stageList.length - 2];
+    if (previous?.quantifier.greedy) throw new MalformedPatternException('Optional pattern cannot be preceded by greedy pattern');
     return this.edit((st) => (st.quantifier.optional = true));
   }
   /** A looping stage takes as many events as possible (instead of emitting every admissible length). */

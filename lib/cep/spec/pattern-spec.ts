@@ -15,6 +15,7 @@
  *                              { "name": "b", "contiguity": "STRICT", "condition": "kind == 'b'" } ] },
  *       "contiguity": "SKIP_TILL_ANY", "quantifier": { "kind": "LOOPING", "times": { "from": 1 },
  *       "innerContiguity": "SKIP_TILL_NEXT", "optional": true, "greedy": false }, "until": "kind == 'stop'" },
+ *     { "name": "last", "contiguity": "SKIP_TILL_NEXT", "quantifier": { "kind": "SINGLE", "optional": false, "greedy": false } },
  *     { "name": "refund", "contiguity": "NOT_FOLLOW", "quantifier": { "kind": "SINGLE", "optional": false, "greedy": false },
  *       "condition": "type == 'refund'" }
  *   ],
