@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { CollectionSource } from '../connectors/collection/index.ts';
-import { OutputTag, StreamExecutionEnvironment, WatermarkStrategy, type Collector, type WatermarkGenerator, type WatermarkOutput } from '../lib/index.ts';
+import { OutputTag, StreamExecutionEnvironment, WatermarkStrategy, type Collector, type InputStatus, type ReaderOutput, type Source, type WatermarkGenerator, type WatermarkOutput } from '../lib/index.ts';
 import {
   AfterMatchSkipStrategy,
   CEP,
@@ -176,6 +176,44 @@ describe('CEP operator', () => {
       .select((m) => `${m.a[0]}-${m.b[0]}`)
       .executeAndCollect();
     expect(out).toEqual(['a1-b2', 'a3-b4']);
+  });
+
+  test('processing time: within() is timed by the wall clock; a pause longer than the window times the partial match out', async () => {
+    const env = StreamExecutionEnvironment.create();
+    const timedOut = new OutputTag<string>('timed-out');
+    let release!: () => void;
+    const paused = new Promise<void>((r) => (release = r));
+    // 'a1' then, 300 ms later, 'b1' and right after 'a2 b2': only a2-b2 is within 100 ms.
+    const source: Source<string> = {
+      boundedness: 'BOUNDED',
+      nonParallel: true,
+      createReader: () => {
+        let step = 0;
+        return {
+          start() {},
+          pollNext(out: ReaderOutput<string>): InputStatus {
+            if (step === 0) {
+              out.collect('a1');
+              step = 1;
+              setTimeout(release, 300);
+              return 'NOTHING_AVAILABLE';
+            }
+            for (const x of ['b1', 'a2', 'b2']) out.collect(x);
+            return 'END_OF_INPUT';
+          },
+          isAvailable: () => (step === 0 ? Promise.resolve() : paused),
+          close() {},
+        };
+      },
+    };
+    const pattern = Pattern.begin<string>('a').where((s) => s.startsWith('a')).followedBy('b').where((s) => s.startsWith('b')).within(100);
+    const main = CEP.pattern(env.fromSource(source, WatermarkStrategy.noWatermarks(), 'trickle'), pattern)
+      .inProcessingTime()
+      .select(timedOut, (m) => `timeout ${m.a[0]}`, (m) => `${m.a[0]}-${m.b[0]}`);
+    const side: string[] = [];
+    main.getSideOutput(timedOut).toObservable().subscribe((v) => side.push(v));
+    expect(await main.executeAndCollect()).toEqual(['a2-b2']);
+    expect(side).toEqual(['timeout a1']);
   });
 
   test('event time without timestamps fails with a message that says what to do', async () => {
