@@ -5,35 +5,8 @@
 import { describe, test } from 'vitest';
 import { Pattern } from '../../lib/cep/pattern.ts';
 import { Event, NFATestHarness, comparePatterns, type Rec } from './harness.ts';
-import { named } from './itcase-utils.ts';
+import { cAB, end, f, feed, middleEvent1, middleEvent2, middleEvent3, named, startEvent, withGaps } from './itcase-utils.ts';
 
-const feed = (pattern: Pattern<Event, string>, records: Array<Rec<Event>>) => NFATestHarness.forPattern(pattern).feedRecords(records);
-
-/** Flink's ConsecutiveData. */
-const startEvent = new Event(40, 'c', 1.0);
-const middleEvent1 = new Event(41, 'a', 2.0);
-const middleEvent2 = new Event(42, 'a', 3.0);
-const middleEvent3 = new Event(43, 'a', 4.0);
-const end = new Event(44, 'b', 5.0);
-const f = () => new Event(23, 'f', 1.0);
-
-/** start(c), then middle(a) linked by `link`, configured by `middle`, then followedBy end1(b). */
-function cAB(link: 'next' | 'followedBy' | 'followedByAny', middle: (p: Pattern<Event, 'start' | 'middle'>) => Pattern<Event, 'start' | 'middle'>) {
-  const start = Pattern.begin<Event>('start').where(named('c'));
-  const m = (link === 'next' ? start.next('middle') : link === 'followedBy' ? start.followedBy('middle') : start.followedByAny('middle')).where(named('a'));
-  return middle(m).followedBy('end1').where(named('b'));
-}
-
-/** c f a1 f a2 a3 b at 1, 2, 3, 4, 5, 6, 7. */
-const withGaps = (): Array<Rec<Event>> => [
-  [startEvent, 1],
-  [f(), 2],
-  [middleEvent1, 3],
-  [f(), 4],
-  [middleEvent2, 5],
-  [middleEvent3, 6],
-  [end, 7],
-];
 
 describe('TimesOrMoreITCase', () => {
   test('testTimesOrMore', () => {
