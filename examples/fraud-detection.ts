@@ -20,7 +20,7 @@ import {
   type Collector,
   type ProcessContext,
 } from 'tidemark';
-import { CEP, Pattern, PatternProcessFunction, type Match, type PatternContext, type TimedOutPartialMatchHandler } from 'tidemark/cep';
+import { CEP, Pattern, PatternProcessFunction, type Match, type PatternContext, type StageNames, type TimedOutPartialMatchHandler } from 'tidemark/cep';
 
 type Txn = { ts: number; card: string; amount: number };
 
@@ -65,7 +65,7 @@ const smallThenLarge = Pattern.begin<Txn>('small')
   .where((t) => t.amount > 500)
   .within('1 min');
 
-type Names = 'small' | 'large';
+type Names = StageNames<typeof smallThenLarge>; // 'small' | 'large'
 
 /** Alerts on each match; counts the small transactions whose 1 minute passed without a large one. */
 class FraudAlert extends PatternProcessFunction<Txn, Names, string> implements TimedOutPartialMatchHandler<Txn, Names> {

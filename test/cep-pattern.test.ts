@@ -1,6 +1,6 @@
 /** The CEP pattern API: stages, contiguity, quantifiers, conditions, within, skip strategies, Flink's validation messages. */
-import { describe, expect, test } from 'vitest';
-import { AfterMatchSkipStrategy, MalformedPatternException, Pattern, type Match } from '../lib/cep/index.ts';
+import { describe, expect, expectTypeOf, test } from 'vitest';
+import { AfterMatchSkipStrategy, MalformedPatternException, Pattern, type Match, type StageNames } from '../lib/cep/index.ts';
 import { evaluate } from '../lib/cep/conditions.ts';
 
 type Txn = { card: string; amount: number };
@@ -92,5 +92,10 @@ describe('Pattern', () => {
     expect(() => base.notFollowedBy('c')).toThrow(/optional path to NOT condition is not supported/);
     expect(() => Pattern.begin<Txn>('a').oneOrMore().greedy().followedBy('b').optional()).toThrow('Optional pattern cannot be preceded by greedy pattern');
     expect(() => Pattern.begin<Txn>('a').followedBy('b').optional().followedBy('c')).not.toThrow();
+  });
+  test('StageNames reads the stage names off a pattern type (checked by tsc)', () => {
+    const p = Pattern.begin<Txn>('small').followedBy('large').notFollowedBy('refund');
+    expectTypeOf<StageNames<typeof p>>().toEqualTypeOf<'small' | 'large' | 'refund'>();
+    expect(p.allNames()).toEqual(['small', 'large', 'refund']);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { AbstractRichFunction, type Collector } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
-import type { Match } from './pattern.ts';
+import type { Match, Pattern } from './pattern.ts';
 
 /** What a pattern function sees besides the match (Flink's PatternProcessFunction.Context). */
 export interface PatternContext {
@@ -57,3 +57,6 @@ export type EventComparator<T> = (a: T, b: T) => number;
 export function isTimedOutHandler<T>(f: unknown): f is TimedOutPartialMatchHandler<T> {
   return typeof f === 'object' && f !== null && typeof (f as { processTimedOutMatch?: unknown }).processTimedOutMatch === 'function';
 }
+
+/** The stage names of a pattern's type: `StageNames<typeof smallThenLarge>` is `'small' | 'large'`. */
+export type StageNames<P> = P extends Pattern<infer _T, infer N> ? N : never;

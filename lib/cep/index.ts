@@ -15,6 +15,7 @@ export {
   type PatternFlatSelectFunction,
   type PatternTimeoutFunction,
   type EventComparator,
+  type StageNames,
 } from './functions.ts';
 export type { PartialMatchOverflow, CepMetrics, PatternRule, RejectedRule } from './operator/cep-operator.ts';
 export { compileExpression, ExpressionError, type CompiledExpression, type ExprNode } from './spec/expression.ts';
