@@ -59,7 +59,7 @@ const txns = parsed.assignTimestampsAndWatermarks(
 
 // followedBy (relaxed contiguity), not next (strict): a fraudster's test charge is usually followed by other
 // charges before the big one, and those must not break the match. Events are matched in timestamp order.
-const smallThenLarge = Pattern.begin<Txn>('small')
+const smallThenLarge = Pattern.begin<Txn, 'small'>('small') // the second type argument keeps the stage names in the type
   .where((t) => t.amount < 1)
   .followedBy('large')
   .where((t) => t.amount > 500)

@@ -94,7 +94,7 @@ describe('Pattern', () => {
     expect(() => Pattern.begin<Txn>('a').followedBy('b').optional().followedBy('c')).not.toThrow();
   });
   test('StageNames reads the stage names off a pattern type (checked by tsc)', () => {
-    const p = Pattern.begin<Txn>('small').followedBy('large').notFollowedBy('refund');
+    const p = Pattern.begin<Txn, 'small'>('small').followedBy('large').notFollowedBy('refund');
     expectTypeOf<StageNames<typeof p>>().toEqualTypeOf<'small' | 'large' | 'refund'>();
     expect(p.allNames()).toEqual(['small', 'large', 'refund']);
   });

@@ -83,7 +83,11 @@ export class Pattern<T, Names extends string = string> {
     this.windowMs = windowMs;
   }
 
-  /** Starts a pattern with a stage named `name` (or with a group pattern). */
+  /**
+   * Starts a pattern with a stage named `name` (or with a group pattern). TypeScript cannot infer the name
+   * once the event type is given, so give both to keep stage names in the type:
+   * `Pattern.begin<Txn, 'small'>('small')`; later stages add theirs by inference.
+   */
   static begin<T, N extends string = string>(name: N, skipStrategy?: AfterMatchSkipStrategy): Pattern<T, N>;
   static begin<T, G extends string>(group: Pattern<T, G>, skipStrategy?: AfterMatchSkipStrategy): Pattern<T, G>;
   static begin<T, N extends string>(nameOrGroup: N | Pattern<T, string>, skipStrategy = AfterMatchSkipStrategy.noSkip()): Pattern<T, N> {
