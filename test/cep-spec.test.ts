@@ -165,6 +165,8 @@ describe('expression language', () => {
     expect(c.test({})).toBe(false);
     expect(parseError('matches(s, "(a+)+$")').message).toMatch(/exponential/);
     expect(parseError('matches(s, "([a-z]*)*")').message).toMatch(/exponential/);
+    expect(parseError('matches(s, "^(\\\\w|\\\\d)*$")').message).toMatch(/exponential/); // overlapping alternatives backtrack too
+    expect(() => compileExpression('matches(s, "^(ab|cd)$") && matches(s, "[ab]*")')).not.toThrow();
     expect(parseError(`matches(s, "${'a'.repeat(300)}")`).message).toMatch(/longer than 256/);
     expect(parseError('matches(s, "[")').message).toMatch(/^Invalid regular expression/);
     expect(parseError('matches(s, "a", "g")').message).toMatch(/regex flags/);

@@ -10,7 +10,7 @@ import { compileExpression } from './spec/expression.ts';
 export interface ConditionContext<T> {
   /** Events already accepted for the stage `name` in this partial match (empty if none). */
   getEventsForPattern(name: string): T[];
-  /** Event time of the event being tested (ms), or null in processing time without timestamps. */
+  /** Time of the event being tested (ms): its event time, or in processing time the time it was processed. */
   timestamp(): number | null;
 }
 

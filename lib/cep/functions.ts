@@ -51,6 +51,9 @@ export type PatternFlatSelectFunction<T, Names extends string, OUT> = (match: Ma
 /** A timed-out partial match and its timeout timestamp, to one value (Flink's PatternTimeoutFunction). */
 export type PatternTimeoutFunction<T, Names extends string, OUT> = (match: Match<T, Names>, timeoutTimestamp: number) => OUT;
 
+/** A timed-out partial match and its timeout timestamp, to any number of values (Flink's PatternFlatTimeoutFunction). */
+export type PatternFlatTimeoutFunction<T, Names extends string, OUT> = (match: Match<T, Names>, timeoutTimestamp: number, out: Collector<OUT>) => void;
+
 /** Orders events with equal timestamps before they reach the NFA (Flink's EventComparator). */
 export type EventComparator<T> = (a: T, b: T) => number;
 

@@ -4,7 +4,7 @@
  */
 export { Pattern, MalformedPatternException, type Match, type Quantifier, type ConsumingStrategy, type Stage, type WithinType } from './pattern.ts';
 export { AfterMatchSkipStrategy, type SkipKind } from './aftermatch/after-match-skip-strategy.ts';
-export type { Condition, SimpleCondition, IterativeCondition, ConditionContext } from './conditions.ts';
+export type { Condition, SimpleCondition, IterativeCondition, ConditionContext, ConditionNode } from './conditions.ts';
 export { CEP, PatternStream } from './pattern-stream.ts';
 export {
   PatternProcessFunction,
@@ -14,6 +14,7 @@ export {
   type PatternSelectFunction,
   type PatternFlatSelectFunction,
   type PatternTimeoutFunction,
+  type PatternFlatTimeoutFunction,
   type EventComparator,
   type StageNames,
 } from './functions.ts';
@@ -22,6 +23,7 @@ export { compileExpression, ExpressionError, type CompiledExpression, type ExprN
 export {
   PatternSpecError,
   type PatternSpec,
+  type InnerContiguity,
   type StageSpec,
   type GroupSpec,
   type QuantifierSpec,

@@ -11,8 +11,8 @@
 import { DataStream, KeyedStream, type SingleOutputStreamOperator } from '../api/datastream.ts';
 import { AbstractStreamOperator } from '../operators/abstract-stream-operator.ts';
 import type { Collector } from '../api/functions.ts';
-import type { OutputTag } from '../api/output-tag.ts';
-import type { Match, Pattern } from './pattern.ts';
+import { OutputTag } from '../api/output-tag.ts';
+import { Pattern, type Match } from './pattern.ts';
 import { NFA } from './nfa/nfa.ts';
 import { CepOperator, type CepOperatorOptions, type PartialMatchOverflow, type PatternRule, type RejectedRule } from './operator/cep-operator.ts';
 import {
@@ -23,6 +23,7 @@ import {
   type PatternProcessFn,
   type PatternSelectFunction,
   type PatternTimeoutFunction,
+  type PatternFlatTimeoutFunction,
   type TimedOutPartialMatchHandler,
 } from './functions.ts';
 
@@ -47,6 +48,7 @@ export class CEP {
     comparator?: EventComparator<T>,
   ): PatternStream<T, Names> {
     if (!(input instanceof DataStream)) throw new TypeError('CEP.pattern() needs a DataStream or KeyedStream as its first argument');
+    if (!(pattern instanceof Pattern)) throw new TypeError('CEP.pattern() needs a Pattern as its second argument (Pattern.begin(...) ...)');
     if (comparator !== undefined && typeof comparator !== 'function') throw new TypeError('CEP.pattern(): the comparator must be a function (a, b) => number');
     // Fail at job-build time, not on the first record, for patterns that cannot run.
     NFA.compile(pattern as Pattern<T, string>);
@@ -113,11 +115,13 @@ export class PatternStream<T, Names extends string> {
   }
   /** Records behind the watermark go to this side output instead of being dropped. */
   sideOutputLateData(tag: OutputTag<T>): PatternStream<T, Names> {
+    if (!(tag instanceof OutputTag)) throw new TypeError('sideOutputLateData() needs an OutputTag');
     return this.with({ lateDataTag: tag });
   }
   /** Dynamic patterns: rules that cannot be applied go to this side output (else a warning on stderr). */
   sideOutputRejectedRules(tag: OutputTag<RejectedRule>): PatternStream<T, Names> {
     if (this.rules === undefined) throw new Error('sideOutputRejectedRules() applies to CEP.dynamicPatterns()');
+    if (!(tag instanceof OutputTag)) throw new TypeError('sideOutputRejectedRules() needs an OutputTag');
     return this.with({ rejectedRulesTag: tag });
   }
   /**
@@ -174,8 +178,9 @@ export class PatternStream<T, Names extends string> {
   ): SingleOutputStreamOperator<OUT> {
     const select = fn ?? (a as PatternSelectFunction<T, Names, OUT>);
     if (typeof select !== 'function') throw new TypeError('select() needs a function (match) => result');
+    const timeout = fn === undefined ? undefined : checkTimeout<TO, PatternTimeoutFunction<T, Names, TO>>(a, timeoutFn);
     return this.process(
-      withTimeout<T, Names, OUT, TO>((m, _ctx, out) => out.collect(select(m)), fn === undefined ? undefined : [a as OutputTag<TO>, timeoutFn!]),
+      withTimeout<T, Names, OUT, TO>((m, _ctx, out) => out.collect(select(m)), timeout && [timeout[0], (m, ts, out) => out.collect(timeout[1](m, ts))]),
     );
   }
 
@@ -183,34 +188,39 @@ export class PatternStream<T, Names extends string> {
   flatSelect<OUT>(fn: PatternFlatSelectFunction<T, Names, OUT>): SingleOutputStreamOperator<OUT>;
   flatSelect<OUT, TO>(
     timedOutTag: OutputTag<TO>,
-    timeoutFn: PatternTimeoutFunction<T, Names, TO>,
+    timeoutFn: PatternFlatTimeoutFunction<T, Names, TO>,
     fn: PatternFlatSelectFunction<T, Names, OUT>,
   ): SingleOutputStreamOperator<OUT>;
   flatSelect<OUT, TO>(
     a: PatternFlatSelectFunction<T, Names, OUT> | OutputTag<TO>,
-    timeoutFn?: PatternTimeoutFunction<T, Names, TO>,
+    timeoutFn?: PatternFlatTimeoutFunction<T, Names, TO>,
     fn?: PatternFlatSelectFunction<T, Names, OUT>,
   ): SingleOutputStreamOperator<OUT> {
     const flat = fn ?? (a as PatternFlatSelectFunction<T, Names, OUT>);
     if (typeof flat !== 'function') throw new TypeError('flatSelect() needs a function (match, out) => void');
-    return this.process(withTimeout<T, Names, OUT, TO>((m, _ctx, out) => flat(m, out), fn === undefined ? undefined : [a as OutputTag<TO>, timeoutFn!]));
+    return this.process(withTimeout<T, Names, OUT, TO>((m, _ctx, out) => flat(m, out), fn === undefined ? undefined : checkTimeout<TO, PatternFlatTimeoutFunction<T, Names, TO>>(a, timeoutFn)));
   }
+}
+
+function checkTimeout<TO, F>(tag: unknown, timeoutFn: F | undefined): [OutputTag<TO>, F] {
+  if (!(tag instanceof OutputTag)) throw new TypeError('The first argument must be the OutputTag of the timed-out partial matches');
+  if (typeof timeoutFn !== 'function') throw new TypeError('The timeout function must be a function (match, timeoutTimestamp[, out]) => ...');
+  return [tag as OutputTag<TO>, timeoutFn];
 }
 
 /** A process function around a select function, with an optional timeout side output. */
 function withTimeout<T, Names extends string, OUT, TO>(
   onMatch: (m: Match<T, Names>, ctx: PatternContext, out: Collector<OUT>) => void,
-  timeout: [OutputTag<TO>, PatternTimeoutFunction<T, Names, TO>] | undefined,
+  timeout: [OutputTag<TO>, PatternFlatTimeoutFunction<T, Names, TO>] | undefined,
 ): PatternProcessFn<T, Names, OUT> {
   if (timeout === undefined) return onMatch;
   const [tag, timeoutFn] = timeout;
-  if (typeof timeoutFn !== 'function') throw new TypeError('The timeout function must be a function (match, timeoutTimestamp) => value');
   class SelectWithTimeout extends PatternProcessFunction<T, Names, OUT> implements TimedOutPartialMatchHandler<T, Names> {
     processMatch(m: Match<T, Names>, ctx: PatternContext, out: Collector<OUT>): void {
       onMatch(m, ctx, out);
     }
     processTimedOutMatch(m: Match<T, Names>, ctx: PatternContext): void {
-      ctx.output(tag, timeoutFn(m, ctx.timestamp()));
+      timeoutFn(m, ctx.timestamp(), { collect: (v: TO) => ctx.output(tag, v) });
     }
   }
   return new SelectWithTimeout();

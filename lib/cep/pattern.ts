@@ -91,6 +91,9 @@ export class Pattern<T, Names extends string = string> {
   static begin<T, N extends string = string>(name: N, skipStrategy?: AfterMatchSkipStrategy): Pattern<T, N>;
   static begin<T, G extends string>(group: Pattern<T, G>, skipStrategy?: AfterMatchSkipStrategy): Pattern<T, G>;
   static begin<T, N extends string>(nameOrGroup: N | Pattern<T, string>, skipStrategy = AfterMatchSkipStrategy.noSkip()): Pattern<T, N> {
+    if (!(skipStrategy instanceof AfterMatchSkipStrategy)) {
+      throw new TypeError('Pattern.begin(name, skipStrategy): the skip strategy must be an AfterMatchSkipStrategy (e.g. AfterMatchSkipStrategy.skipPastLastEvent())');
+    }
     return new Pattern<T, N>([Pattern.stage<T>(nameOrGroup, 'SKIP_TILL_NEXT', [])], skipStrategy);
   }
 
@@ -108,6 +111,8 @@ export class Pattern<T, Names extends string = string> {
     for (const n of names) {
       if (typeof n !== 'string' || n === '') throw new MalformedPatternException('A pattern stage needs a non-empty name');
       if (n.includes(':')) throw new MalformedPatternException(`Stage name '${n}' cannot contain the character ':'`);
+      // Matches are plain objects keyed by stage name: '__proto__' would not be an own key.
+      if (n === '__proto__') throw new MalformedPatternException("'__proto__' cannot be a stage name");
       if (taken.has(n)) throw new MalformedPatternException(`Duplicate pattern name: ${n}. Names must be unique.`);
       taken.add(n);
     }

@@ -565,7 +565,11 @@ class Parser {
     const text = patternArg.value;
     if (text.length > MAX_REGEX_LENGTH) throw parseError(`Regular expression longer than ${MAX_REGEX_LENGTH} characters`, this.source, patternArg.pos);
     if (hasNestedQuantifier(text)) {
-      throw parseError('Regular expression has a quantified group containing a quantifier (like (a+)+), which can take exponential time', this.source, patternArg.pos);
+      throw parseError(
+        'Regular expression has a quantified group containing a quantifier or an alternation (like (a+)+ or (\\w|\\d)*), which can take exponential time; use a character class such as [ab]* instead',
+        this.source,
+        patternArg.pos,
+      );
     }
     try {
       // No 'g'/'y': those make RegExp.test stateful (lastIndex) across events.
@@ -580,7 +584,10 @@ class Parser {
   }
 }
 
-/** Heuristic ReDoS guard: a group that contains a quantifier and is itself quantified. */
+/**
+ * Heuristic ReDoS guard: a quantified group that contains a quantifier or an alternation (overlapping
+ * alternatives such as (\w|\d)* backtrack exponentially, like nested quantifiers).
+ */
 function hasNestedQuantifier(re: string): boolean {
   const stack: boolean[] = []; // per open group: does it contain a quantifier?
   let inClass = false;
@@ -602,7 +609,7 @@ function hasNestedQuantifier(re: string): boolean {
       const quantifiedGroup = after === '*' || after === '+' || after === '{';
       if (quantifiedInside && quantifiedGroup) return true;
       if ((quantifiedInside || quantifiedGroup) && stack.length > 0) stack[stack.length - 1] = true;
-    } else if ((c === '*' || c === '+' || c === '{') && stack.length > 0) stack[stack.length - 1] = true;
+    } else if ((c === '*' || c === '+' || c === '{' || c === '|') && stack.length > 0) stack[stack.length - 1] = true;
   }
   return false;
 }

@@ -296,6 +296,15 @@ function bool(v: unknown, path: string): boolean {
   return v as boolean;
 }
 
+/** Limits for specs from outside (a rule stream): each counted event of a stage is an NFA state. */
+const MAX_TIMES = 1000;
+const MAX_STAGES = 100;
+
+function atMost(n: number, max: number, path: string): number {
+  if (n > max) fail(path, `at most ${max} (a spec is bounded so one rule cannot stall the job)`);
+  return n;
+}
+
 function integer(v: unknown, path: string, min: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(path, min === 0 ? 'expected a non-negative integer' : 'expected a positive integer');
   return v as number;
@@ -318,6 +327,7 @@ function checkSpec(json: unknown): NGroup {
 
 function checkGroup(o: Record<string, unknown>, prefix: string): NGroup {
   if (!Array.isArray(o.stages) || o.stages.length === 0) fail(`${prefix}stages`, 'expected a non-empty array of stages');
+  atMost((o.stages as unknown[]).length, MAX_STAGES, `${prefix}stages.length`);
   const stages = (o.stages as unknown[]).map((s, i) => checkStage(s, `${prefix}stages[${i}]`, i === 0));
   const g: NGroup = { stages, skip: { type: 'NO_SKIP', throwOnMiss: false } };
   if (o.window !== undefined) g.window = { ms: checkWindow(o.window, `${prefix}window`, 'FIRST_AND_LAST') };
@@ -353,9 +363,9 @@ function checkQuantifier(v: unknown, path: string): NQuantifier {
     const tp = `${path}.times`;
     if (q.kind === 'SINGLE') fail(tp, 'only a LOOPING or TIMES quantifier has times');
     const t = object(o.times, tp, ['from', 'to']);
-    q.from = integer(t.from, `${tp}.from`, q.kind === 'TIMES' ? 0 : 1);
+    q.from = atMost(integer(t.from, `${tp}.from`, q.kind === 'TIMES' ? 0 : 1), MAX_TIMES, `${tp}.from`);
     if (q.kind === 'LOOPING' && t.to !== undefined && t.to !== null) fail(`${tp}.to`, 'a LOOPING quantifier has no upper bound; use TIMES for from..to');
-    if (q.kind === 'TIMES') q.to = t.to === undefined || t.to === null ? q.from : integer(t.to, `${tp}.to`, 0);
+    if (q.kind === 'TIMES') q.to = t.to === undefined || t.to === null ? q.from : atMost(integer(t.to, `${tp}.to`, 0), MAX_TIMES, `${tp}.to`);
   } else if (q.kind === 'TIMES') {
     fail(`${path}.times`, 'a TIMES quantifier needs times: { from, to }');
   }

@@ -7,6 +7,7 @@
  * Flink's for the same input.
  */
 import { evaluate, type ConditionContext, type ConditionNode } from '../../conditions.ts';
+import { compileExpression } from '../../spec/expression.ts';
 import { MalformedPatternException, type Pattern, type Stage } from '../../pattern.ts';
 import { State, TRUE_CONDITION, originalName, type EdgeCondition, type StateType } from '../state.ts';
 
@@ -56,7 +57,8 @@ export function compile<T>(pattern: Pattern<T, string>): CompiledNFA<T> {
 
 class NFAFactoryCompiler<T> {
   private readonly states: Array<State<T>> = [];
-  private readonly usedNames = new Set<string>();
+  /** Next `:n` suffix per base name (Flink's NFAStateNameHandler, without its quadratic search). */
+  private readonly nameCounters = new Map<string, number>();
   private readonly stopStates = new Map<string, State<T>>();
   private readonly originalStateMap = new Map<string, State<T>>();
   private readonly firstOfLoop = new Map<Stage<T>, boolean>();
@@ -70,12 +72,13 @@ class NFAFactoryCompiler<T> {
     const stages = pattern.getStages();
     if (stages.length === 0) throw new MalformedPatternException('A pattern needs at least one stage');
     this.current = { stages, index: stages.length - 1 };
-    this.windowTime = pattern.getWindowTime() ?? 0;
+    this.windowTime = smallestWindow(pattern);
   }
 
   compile(): CompiledNFA<T> {
     const last = stageOf(this.current);
     this.checkSkipStrategy();
+    this.checkStages(this.pattern.getStages(), this.pattern.allNames(), false);
     this.checkWindowTimes(this.pattern.getStages());
     if (last.quantifier.consuming === 'NOT_FOLLOW' && this.windowTime <= 0 && last.window === undefined) {
       throw new MalformedPatternException(
@@ -100,6 +103,36 @@ class NFAFactoryCompiler<T> {
     }
   }
 
+  /**
+   * Expression conditions may name stages (`sum(small.amount)`): a misspelt one is an error here, not a
+   * silent 0. A group cannot end with notFollowedBy (its negation would bind to nothing).
+   */
+  private checkStages(stages: ReadonlyArray<Stage<T>>, names: readonly string[], inGroup: boolean): void {
+    const last = stages[stages.length - 1];
+    if (inGroup && last?.quantifier.consuming === 'NOT_FOLLOW') {
+      throw new MalformedPatternException(`A group pattern cannot end with notFollowedBy ('${last.name}'); put the negation after the group`);
+    }
+    const check = (node: ConditionNode<T> | undefined, stage: string): void => {
+      if (node === undefined || node.kind === 'true') return;
+      if (node.kind === 'test') {
+        if (node.expression === undefined) return;
+        try {
+          compileExpression(node.expression, names);
+        } catch (e) {
+          throw new MalformedPatternException(`Stage '${stage}': ${(e as Error).message}`, { cause: e });
+        }
+        return;
+      }
+      check(node.left, stage);
+      check(node.right, stage);
+    };
+    for (const s of stages) {
+      check(s.condition, s.name);
+      check(s.until, s.name);
+      if (s.group) this.checkStages(s.group.getStages(), names, true);
+    }
+  }
+
   private checkSkipStrategy(): void {
     const name = this.pattern.getAfterMatchSkipStrategy().patternName;
     if (name !== undefined && !this.pattern.allNames().includes(name)) {
@@ -110,9 +143,9 @@ class NFAFactoryCompiler<T> {
   // ---- states ------------------------------------------------------------------------------------
 
   private createState(baseName: string, type: StateType): State<T> {
-    let candidate = baseName;
-    for (let n = 0; this.usedNames.has(candidate); n++) candidate = `${baseName}:${n}`;
-    this.usedNames.add(candidate);
+    const n = this.nameCounters.get(baseName);
+    this.nameCounters.set(baseName, n === undefined ? 0 : n + 1);
+    const candidate = n === undefined ? baseName : `${baseName}:${n}`;
     const state = new State<T>(candidate, type);
     this.states.push(state);
     return state;
@@ -448,4 +481,16 @@ function extendWithUntil<T>(cond: EdgeCondition<T> | null, until: EdgeCondition<
 /** A greedy loop: edges leaving its sink only fire for events the loop cannot take. */
 function updateWithGreedyCondition<T>(state: State<T>, take: EdgeCondition<T>): void {
   for (const t of state.transitions) t.condition = and(t.condition, not(take));
+}
+
+/** The FIRST_AND_LAST window: the smallest of the pattern's and its groups' within() (0: none), as Flink. */
+function smallestWindow<T>(pattern: Pattern<T, string>): number {
+  let w = pattern.getWindowTime() ?? Number.POSITIVE_INFINITY;
+  for (const s of pattern.getStages()) {
+    if (s.group) {
+      const g = smallestWindow(s.group);
+      if (g > 0 && g < w) w = g;
+    }
+  }
+  return w === Number.POSITIVE_INFINITY ? 0 : w;
 }
