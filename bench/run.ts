@@ -3,9 +3,11 @@
  *
  *   npm run bench                          # N = 10 000 000 records per measurement
  *   npm run bench -- --n 200000 --reps 2   # quick run
+ *   npm run bench -- --n 200000 --cep-n 200000 --reps 2 --no-threads   # quicker, inline rows only
  *   options: --n N  --reps R (measurements per row, best is reported; default 3)
  *            --threads-n N (N for the threads rows; default --n)  --no-threads  --no-inline
- *            --watermark-interval MS (auto-watermark interval of row (c); default 200, the framework's default)
+ *            --cep-n N (events of row (d); default 1 000 000, independent of --n)
+ *            --watermark-interval MS (auto-watermark interval of rows (c) and (d); default 200, the framework's default)
  *
  * Rows:
  *  (a) Source -> map -> filter -> map -> sink, chained, inline mode, parallelism 1.
@@ -15,8 +17,22 @@
  *      over 10 000 keys, 5% out of order within the bound (bench/windows.ts). Its hand loop keeps
  *      counts per (key, window) in Maps and fires a window when its watermark (same rule, checked
  *      after every event) passes the window's end. Checksum: results, sum and sum of squares of counts.
+ *  (d) Source -> map -> timestamps/watermarks (bounded out-of-orderness 5 s) -> keyBy -> CEP pattern
+ *      begin('a').followedBy('b').followedBy('c').within('10 s') -> select -> sink, inline mode,
+ *      parallelism 1: --cep-n events over 10 000 keys, 10 events per ms of event time, 5% out of order
+ *      within the bound, a quarter each of types a, b, c and x (bench/cep.ts). Its hand loop holds
+ *      the events in per-millisecond buckets until its watermark (same rule, after every event)
+ *      passes them, then runs each through its key's list of open partial matches (drop at a.ts +
+ *      10 s, take the first b, complete on the first c after it). Checksum: matches, sum of
+ *      a.id + 2 b.id + 4 c.id, sum of squared spans c.ts - a.ts. Its target is absolute (>= 1 M
+ *      events/s), and it reports the peak heap of the framework run: process.memoryUsage().heapUsed
+ *      sampled every 5 ms (the inline executor yields to the event loop every 8 ms) and after the
+ *      run, minus the heap after a forced GC just before the run. The samples include garbage not
+ *      yet collected, so this is an upper bound of what the job holds live (buffered events,
+ *      partial matches, timers); a note adds the highest heapUsed seen right after a major GC
+ *      (about the live heap) and the CEP operator's peaks of buffered records and partial matches.
  *      All against a hand-written loop in this process calling the same user functions on the
- *      same records (bench/workload.ts, bench/windows.ts) and adding up results as the sink does;
+ *      same records (bench/workload.ts, bench/windows.ts, bench/cep.ts) and adding up results as the sink does;
  *      ratio = framework records/s / hand loop records/s.
  *  (b) in threads mode at parallelism 1 and 2: bench/jobs/keyed-sum.ts in a child process, timed
  *      around `env.execute()` inside the job (so worker start-up counts, process start-up does not);
@@ -32,7 +48,10 @@
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { ParameterTool, StreamExecutionEnvironment } from '../lib/index.ts';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { ParameterTool, StreamExecutionEnvironment, type JobExecutionResult } from '../lib/index.ts';
 import {
   ChecksumSink,
   buildChainJob,
@@ -49,6 +68,7 @@ import {
 } from './workload.ts';
 import { RESULT_PREFIX, type KeyedSumFailure, type KeyedSumResult } from './jobs/result.ts';
 import { WindowCountSink, buildWindowCountJob, handWindowCount } from './windows.ts';
+import { CEP_OPERATOR_NAME, CepChecksumSink, buildCepJob, handCep } from './cep.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
@@ -62,7 +82,8 @@ const THREADS_N = params.getInt('threads-n', N);
 const RUN_INLINE = !params.has('no-inline');
 const RUN_THREADS = !params.has('no-threads');
 const WATERMARK_INTERVAL = params.getInt('watermark-interval', 200);
-if (N < 1 || REPS < 1 || THREADS_N < 1) throw new RangeError('--n, --threads-n and --reps must be positive');
+const CEP_N = params.getInt('cep-n', 1_000_000);
+if (N < 1 || REPS < 1 || THREADS_N < 1 || CEP_N < 1) throw new RangeError('--n, --threads-n, --cep-n and --reps must be positive');
 if (WATERMARK_INTERVAL < 1) throw new RangeError('--watermark-interval must be positive');
 
 interface Row {
@@ -72,7 +93,12 @@ interface Row {
   handRate?: number;
   ratio?: number;
   ratioLabel?: string;
+  /** Target of the ratio. */
   target?: number;
+  /** Target of the framework's records/s (absolute), instead of a ratio target. */
+  targetRate?: number;
+  /** Peak heap of the framework run, formatted. */
+  peakHeap?: string;
   error?: string;
   mismatch?: boolean;
 }
@@ -99,6 +125,10 @@ function fmtRate(r: number | undefined): string {
 
 function fmtMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+}
+
+function fmtBytes(b: number): string {
+  return `${(b / 1024 / 1024).toFixed(0)} MB`;
 }
 
 function progress(msg: string): void {
@@ -140,49 +170,164 @@ async function frameworkWindowCount(n: number): Promise<{ ms: number; checksum: 
   return { ms: performance.now() - t0, checksum: sink.total() };
 }
 
+/**
+ * A full GC, for the heap baseline of row (d): global.gc when node runs with --expose-gc, else the
+ * same function enabled at runtime (v8 flag + a fresh context); undefined if neither works.
+ */
+const forceGc: (() => void) | undefined = (() => {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (typeof g === 'function') return g;
+  try {
+    setFlagsFromString('--expose-gc');
+    const fn = runInNewContext('gc') as unknown;
+    return typeof fn === 'function' ? (fn as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+interface FrameworkRun {
+  ms: number;
+  checksum: Checksum;
+  /** Highest heapUsed sampled during the run, above the baseline taken (after a GC) before it. */
+  peakHeapBytes?: number;
+  /** Highest heapUsed seen right after a major GC during the run (about the live heap then), above the baseline. */
+  liveHeapBytes?: number;
+  /** The CEP operator's peaks: records waiting for the watermark, open partial matches. */
+  peakBuffered?: number;
+  peakPartialMatches?: number;
+}
+
+const HEAP_SAMPLE_MS = 5;
+
+async function frameworkCep(n: number): Promise<FrameworkRun> {
+  const env = inlineEnv();
+  env.getConfig().setAutoWatermarkInterval(WATERMARK_INTERVAL);
+  const sink = new CepChecksumSink();
+  buildCepJob(env, n, sink);
+  forceGc?.();
+  const baseline = process.memoryUsage().heapUsed;
+  let peak = baseline;
+  let live = baseline;
+  const sampler = setInterval(() => {
+    const h = process.memoryUsage().heapUsed;
+    if (h > peak) peak = h;
+  }, HEAP_SAMPLE_MS);
+  // Right after a mark-compact the heap holds little garbage: heapUsed then is about the live heap.
+  const majorGcs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if ((e as unknown as { detail?: { kind?: number } }).detail?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue;
+      const h = process.memoryUsage().heapUsed;
+      if (h > live) live = h;
+    }
+  });
+  majorGcs.observe({ entryTypes: ['gc'] });
+  const t0 = performance.now();
+  let result: JobExecutionResult;
+  try {
+    result = await env.execute('bench: keyed 3-step CEP pattern');
+  } finally {
+    clearInterval(sampler);
+    majorGcs.disconnect();
+  }
+  const ms = performance.now() - t0;
+  peak = Math.max(peak, process.memoryUsage().heapUsed);
+  const metric = (name: string) => result.getAccumulatorResult<number>(`${CEP_OPERATOR_NAME}.${name}`);
+  return {
+    ms,
+    checksum: sink.total(),
+    peakHeapBytes: peak - baseline,
+    liveHeapBytes: live - baseline,
+    peakBuffered: metric('peakBufferedEvents'),
+    peakPartialMatches: metric('peakPartialMatches'),
+  };
+}
+
 function timeHand(fn: (n: number) => Checksum, n: number): { ms: number; checksum: Checksum } {
   const t0 = performance.now();
   const checksum = fn(n);
   return { ms: performance.now() - t0, checksum };
 }
 
+interface InlineCaseOptions {
+  /** Records per measurement (default --n). */
+  n?: number;
+  /** Target of the ratio to the hand loop. */
+  target?: number;
+  /** Absolute target of the framework's records/s (instead of a ratio target). */
+  targetRate?: number;
+  notInlined?: (n: number) => Checksum;
+}
+
 async function inlineCase(
   name: string,
-  target: number,
   hand: (n: number) => Checksum,
-  framework: (n: number) => Promise<{ ms: number; checksum: Checksum }>,
-  notInlined?: (n: number) => Checksum,
+  framework: (n: number) => Promise<FrameworkRun>,
+  options: InlineCaseOptions,
 ): Promise<Checksum> {
+  const { n = N, target, targetRate, notInlined } = options;
   // Warm-up (JIT) on a smaller input, not counted.
-  const warm = Math.min(N, 1_000_000);
+  const warm = Math.min(n, 1_000_000);
   let same = checkChecksum(`${name} (warm-up)`, (await framework(warm)).checksum, hand(warm));
   let bestHand = Number.POSITIVE_INFINITY;
   let bestFramework = Number.POSITIVE_INFINITY;
   let bestNotInlined = Number.POSITIVE_INFINITY;
+  /** Maxima over the measured framework runs (where the framework function reports them). */
+  let peakHeap: number | undefined;
+  let liveHeap: number | undefined;
+  let peakBuffered: number | undefined;
+  let peakPartialMatches: number | undefined;
+  const max = (a: number | undefined, b: number | undefined) => (b === undefined ? a : Math.max(a ?? b, b));
   let expected: Checksum | undefined;
   for (let rep = 0; rep < REPS; rep++) {
-    const h = timeHand(hand, N);
-    const f = await framework(N);
+    const h = timeHand(hand, n);
+    const f = await framework(n);
     expected ??= h.checksum;
     same = checkChecksum(`${name} hand loop rep ${rep + 1}`, h.checksum, expected) && same;
     same = checkChecksum(`${name} rep ${rep + 1}`, f.checksum, expected) && same;
     bestHand = Math.min(bestHand, h.ms);
     bestFramework = Math.min(bestFramework, f.ms);
+    peakHeap = max(peakHeap, f.peakHeapBytes);
+    liveHeap = max(liveHeap, f.liveHeapBytes);
+    peakBuffered = max(peakBuffered, f.peakBuffered);
+    peakPartialMatches = max(peakPartialMatches, f.peakPartialMatches);
     let extra = '';
     if (notInlined) {
-      const d = timeHand(notInlined, N);
+      const d = timeHand(notInlined, n);
       same = checkChecksum(`${name} hand loop without inlining rep ${rep + 1}`, d.checksum, expected) && same;
       bestNotInlined = Math.min(bestNotInlined, d.ms);
       extra = `, hand without inlining ${fmtMs(d.ms)}`;
     }
-    progress(`${name}: hand ${fmtMs(h.ms)}, framework ${fmtMs(f.ms)}${extra}`);
+    const heap = f.peakHeapBytes === undefined ? '' : ` (peak heap +${fmtBytes(f.peakHeapBytes)})`;
+    progress(`${name}: hand ${fmtMs(h.ms)}, framework ${fmtMs(f.ms)}${heap}${extra}`);
   }
-  const rate = rateOf(N, bestFramework);
-  const handRate = rateOf(N, bestHand);
-  rows.push({ case: name, mode: 'inline p=1', rate, handRate, ratio: rate / handRate, ratioLabel: 'vs hand', target, mismatch: !same });
-  if (same) notes.push(`${name}: checksum ${formatChecksum(expected!)} (framework = hand loop)`);
+  const rate = rateOf(n, bestFramework);
+  const handRate = rateOf(n, bestHand);
+  rows.push({
+    case: name,
+    mode: 'inline p=1',
+    rate,
+    handRate,
+    ratio: rate / handRate,
+    ratioLabel: 'vs hand',
+    target,
+    targetRate,
+    peakHeap: peakHeap === undefined ? undefined : fmtBytes(peakHeap),
+    mismatch: !same,
+  });
+  if (same) notes.push(`${name}: N=${n.toLocaleString('en-US')}, checksum ${formatChecksum(expected!)} (framework = hand loop)`);
+  if (peakHeap !== undefined) {
+    notes.push(
+      `${name}: peak heap ${fmtBytes(peakHeap)} = highest process.memoryUsage().heapUsed sampled every ${HEAP_SAMPLE_MS} ms during a ` +
+        `framework run, minus the heap after a ${forceGc === undefined ? '(not available here, so none) ' : ''}forced GC before it; ` +
+        `it includes garbage not yet collected. Right after major GCs the heap was at most ` +
+        `${liveHeap === undefined || liveHeap <= 0 ? '- (no major GC)' : `${fmtBytes(liveHeap)} above that`} (about the live state). ` +
+        `Peak records waiting for the watermark: ${peakBuffered?.toLocaleString('en-US') ?? '-'}, ` +
+        `peak open partial matches: ${peakPartialMatches?.toLocaleString('en-US') ?? '-'}`,
+    );
+  }
   if (notInlined) {
-    const d = rateOf(N, bestNotInlined);
+    const d = rateOf(n, bestNotInlined);
     notes.push(
       `${name}: the same hand loop with the user functions called through megamorphic call sites (V8 cannot inline them ` +
         `or drop the record allocation, as inside any framework): ${fmtRate(d)}; framework / that = ${(rate / d).toFixed(2)}`,
@@ -303,9 +448,10 @@ async function threadsCase(name: string, expected: Checksum, handRate: number | 
 const CHAIN = '(a) map->filter->map';
 const KEYED = '(b) keyBy->reduce';
 const WINDOW = '(c) keyed 1-min window count';
+const CEP_ROW = '(d) keyed 3-step CEP pattern';
 const started = performance.now();
 console.log(
-  `tidemark bench: N=${N.toLocaleString('en-US')} records (threads rows: ${THREADS_N.toLocaleString('en-US')}), best of ${REPS}; ` +
+  `tidemark bench: N=${N.toLocaleString('en-US')} records (threads rows: ${THREADS_N.toLocaleString('en-US')}, row (d): ${CEP_N.toLocaleString('en-US')}), best of ${REPS}; ` +
     `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
 );
 
@@ -317,8 +463,8 @@ if (load > cpus().length * 0.5) {
 let keyedExpected: Checksum | undefined;
 let keyedHandRate: number | undefined;
 if (RUN_INLINE) {
-  await inlineCase(CHAIN, 0.5, handChain, frameworkChain, handChainNotInlined);
-  keyedExpected = await inlineCase(KEYED, 0.4, handKeyedSum, frameworkKeyedSum);
+  await inlineCase(CHAIN, handChain, frameworkChain, { target: 0.5, notInlined: handChainNotInlined });
+  keyedExpected = await inlineCase(KEYED, handKeyedSum, frameworkKeyedSum, { target: 0.4 });
   keyedHandRate = rows[rows.length - 1]!.handRate;
 }
 if (RUN_THREADS) {
@@ -331,16 +477,21 @@ if (RUN_THREADS) {
   await threadsCase(KEYED, keyedExpected, keyedHandRate);
 }
 
-if (RUN_INLINE) await inlineCase(WINDOW, 0.4, handWindowCount, frameworkWindowCount);
+if (RUN_INLINE) await inlineCase(WINDOW, handWindowCount, frameworkWindowCount, { target: 0.4 });
+if (RUN_INLINE) await inlineCase(CEP_ROW, handCep, frameworkCep, { n: CEP_N, targetRate: 1e6 });
 
 // ---- table ---------------------------------------------------------------------------------------------
 
-const header = ['case', 'mode', 'records/s', 'hand loop records/s', 'ratio', 'target', 'ok?'];
+const header = ['case', 'mode', 'records/s', 'hand loop records/s', 'ratio', 'target', 'ok?', 'peak heap'];
 const table: string[][] = rows.map((r) => {
   const ratio = r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)} (${r.ratioLabel})`;
-  const target = r.target === undefined ? '-' : `>= ${r.target}`;
-  const ok = r.mismatch ? 'MISMATCH' : r.error !== undefined ? 'ERROR' : r.target === undefined || r.ratio === undefined ? '-' : r.ratio >= r.target ? 'yes' : 'NO';
-  return [r.case, r.mode, r.error !== undefined && r.rate === undefined ? 'failed' : fmtRate(r.rate), fmtRate(r.handRate), ratio, target, ok];
+  const target = r.targetRate !== undefined ? `>= ${r.targetRate / 1e6} M/s` : r.target === undefined ? '-' : `>= ${r.target}`;
+  const met =
+    r.targetRate !== undefined
+      ? r.rate === undefined ? undefined : r.rate >= r.targetRate
+      : r.target === undefined || r.ratio === undefined ? undefined : r.ratio >= r.target;
+  const ok = r.mismatch ? 'MISMATCH' : r.error !== undefined ? 'ERROR' : met === undefined ? '-' : met ? 'yes' : 'NO';
+  return [r.case, r.mode, r.error !== undefined && r.rate === undefined ? 'failed' : fmtRate(r.rate), fmtRate(r.handRate), ratio, target, ok, r.peakHeap ?? '-'];
 });
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;

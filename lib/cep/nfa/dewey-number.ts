@@ -43,8 +43,9 @@ export class DeweyNumber {
     return this.digits.length;
   }
 
-  /** The same version with its last digit increased by `times`. */
+  /** The same version with its last digit increased by `times` (this very number when `times` is 0: versions are immutable). */
   increase(times = 1): DeweyNumber {
+    if (times === 0) return this;
     const d = this.digits.slice();
     d[d.length - 1]! += times;
     return new DeweyNumber(d);
@@ -52,7 +53,12 @@ export class DeweyNumber {
 
   /** A new stage: the version followed by 0. */
   addStage(): DeweyNumber {
-    return new DeweyNumber([...this.digits, 0]);
+    const a = this.digits;
+    const n = a.length;
+    const d: number[] = new Array(n + 1);
+    for (let i = 0; i < n; i++) d[i] = a[i]!;
+    d[n] = 0;
+    return new DeweyNumber(d);
   }
 
   equals(other: DeweyNumber): boolean {

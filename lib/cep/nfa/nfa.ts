@@ -23,9 +23,28 @@ import { State, StateTransition, TRUE_CONDITION, type EdgeCondition } from './st
 /** A match: stage name -> the stage's events, stages in pattern order. */
 export type PatternMatch<T> = Map<string, T[]>;
 
+/**
+ * Makes the match the NFA reports out of a path through the shared buffer: event `i` (first event
+ * first) is `values[i]`, taken by the stage `stages[i]`, for i < count. The arrays are reused: read
+ * them, do not keep them. The default makes a PatternMatch; the CEP operator makes the user's match
+ * object directly.
+ */
+export type MatchFactory<T, M> = (stages: readonly string[], values: readonly T[], count: number) => M;
+
+/** The default MatchFactory: stage -> events, stages in order of their first event (Flink's materializeMatch). */
+export function patternMatchOf<T>(stages: readonly string[], values: readonly T[], count: number): PatternMatch<T> {
+  const m: PatternMatch<T> = new Map();
+  for (let i = 0; i < count; i++) {
+    const list = m.get(stages[i]!);
+    if (list === undefined) m.set(stages[i]!, [values[i]!]);
+    else list.push(values[i]!);
+  }
+  return m;
+}
+
 /** A timed-out partial match and the time it timed out (start + window). */
-export interface TimedOutMatch<T> {
-  readonly match: PatternMatch<T>;
+export interface TimedOutMatch<T, M = PatternMatch<T>> {
+  readonly match: M;
   readonly timestamp: number;
 }
 
@@ -62,51 +81,125 @@ export function compareComputationStates<T>(a: ComputationState<T>, b: Computati
   return compareEvents({ id: a.startEventId, timestamp: a.startEventTimestamp }, { id: b.startEventId, timestamp: b.startEventTimestamp });
 }
 
+/**
+ * Sorts partial matches with compareComputationStates, skipping the sort when they are in order
+ * already (the usual case: events come in timestamp order). Array.prototype.sort is stable, so
+ * the result is the same either way.
+ */
+function sortComputationStates<T>(states: Array<ComputationState<T>>): void {
+  for (let i = 1; i < states.length; i++) {
+    if (compareComputationStates(states[i - 1]!, states[i]!) > 0) {
+      states.sort(compareComputationStates);
+      return;
+    }
+  }
+}
+
 /** The matching state of one key (Flink's NFAState + its SharedBuffer). */
 export class NFAState<T> {
   readonly sharedBuffer = new SharedBuffer<T>();
-  /** Partial matches, ordered by their first event. */
-  partialMatches: Array<ComputationState<T>>;
+  private pms: Array<ComputationState<T>>;
+  /** numPartialMatches() of `pms`, -1 until counted (the operator asks several times per event). */
+  private numOpen = -1;
   /** Matches waiting for earlier-started partial matches (skip strategies other than noSkip). */
   completedMatches: Array<ComputationState<T>> = [];
   /** Set when processing an event started a new partial match (the operator arms a window timer). */
   newStartPartialMatch = false;
 
   constructor(startStates: Array<ComputationState<T>>) {
-    this.partialMatches = startStates;
+    this.pms = startStates;
+  }
+
+  /** Partial matches, ordered by their first event. Replaced as a whole, never changed in place. */
+  get partialMatches(): Array<ComputationState<T>> {
+    return this.pms;
+  }
+  set partialMatches(states: Array<ComputationState<T>>) {
+    this.pms = states;
+    this.numOpen = -1;
   }
 
   getPartialMatches(): ReadonlyArray<ComputationState<T>> {
-    return this.partialMatches;
+    return this.pms;
   }
   getCompletedMatches(): ReadonlyArray<ComputationState<T>> {
     return this.completedMatches;
   }
   /** Partial matches besides the start states. */
   numPartialMatches(): number {
-    let n = 0;
-    for (const cs of this.partialMatches) if (!cs.state.isStart()) n++;
+    let n = this.numOpen;
+    if (n < 0) {
+      n = 0;
+      const pms = this.pms;
+      for (let i = 0; i < pms.length; i++) if (!pms[i]!.state.isStart()) n++;
+      this.numOpen = n;
+    }
     return n;
   }
   /** Only the start states remain and the buffer holds nothing: the key needs no state. */
   isEmpty(): boolean {
-    return this.completedMatches.length === 0 && this.sharedBuffer.isEmpty() && this.partialMatches.every((cs) => cs.state.isStart());
+    return this.completedMatches.length === 0 && this.sharedBuffer.isEmpty() && this.numPartialMatches() === 0;
   }
 }
 
-/** The outgoing edges an event enables from a state, counting branches (Flink's OutgoingEdges). */
+/**
+ * The outgoing edges an event enables from a state, counting branches (Flink's OutgoingEdges). One
+ * per NFA, refilled for each partial match and event (nothing is allocated per event): the NFA runs
+ * synchronously and conditions cannot reach it, so one computation uses it at a time.
+ */
 class OutgoingEdges<T> {
+  /** The first `size` entries are the edges (the rest are left over from earlier use). */
   readonly edges: Array<StateTransition<T>> = [];
+  size = 0;
   totalTakeBranches = 0;
   totalIgnoreBranches = 0;
-  constructor(private readonly current: State<T>) {}
+  private current: State<T> | null = null;
+  reset(current: State<T>): this {
+    this.current = current;
+    this.size = 0; // not edges.length = 0: setting an array's length is a runtime call
+    this.totalTakeBranches = 0;
+    this.totalIgnoreBranches = 0;
+    return this;
+  }
   add(edge: StateTransition<T>): void {
-    const selfIgnore = edge.action === 'IGNORE' && edge.target.name === this.current.name;
+    const selfIgnore = edge.action === 'IGNORE' && edge.target.name === this.current!.name;
     if (!selfIgnore) {
       if (edge.action === 'IGNORE') this.totalIgnoreBranches++;
       else if (edge.action === 'TAKE') this.totalTakeBranches++;
     }
-    this.edges.push(edge);
+    this.edges[this.size++] = edge;
+  }
+}
+
+/**
+ * The event process() is feeding (one per NFA, reused): its id and time, and its entry in the
+ * shared buffer, made when a partial match first takes it. Events no partial match takes (most of
+ * them, in selective patterns) never enter the buffer.
+ */
+class CurrentEvent<T> {
+  id = 0;
+  timestamp = 0;
+  value: T | undefined = undefined;
+  private buffer: SharedBuffer<T> | null = null;
+  private entry: BufferEvent<T> | null = null;
+
+  reset(buffer: SharedBuffer<T>, value: T, timestamp: number): this {
+    this.buffer = buffer;
+    this.id = buffer.nextEventId();
+    this.timestamp = timestamp;
+    this.value = value;
+    this.entry = null;
+    return this;
+  }
+  /** The event in the buffer (stored on first use). */
+  stored(): BufferEvent<T> {
+    return (this.entry ??= this.buffer!.storeEvent(this.id, this.value as T, this.timestamp));
+  }
+  /** Drops the references (the NFA outlives the keys it serves). */
+  clear(): void {
+    this.buffer = null;
+    this.value = undefined;
+    this.entry = null;
   }
 }
 
@@ -144,19 +237,46 @@ function extractCurrentMatches<T>(buffer: SharedBuffer<T>, cs: ComputationState<
 
 const NO_SKIP = AfterMatchSkipStrategy.noSkip();
 
-export class NFA<T> {
+/** What NFA.advanceTime reports: completed (pending) matches and timed-out partial matches. */
+export interface AdvanceTimeResult<T, M = PatternMatch<T>> {
+  readonly matches: M[];
+  readonly timedOut: Array<TimedOutMatch<T, M>>;
+}
+
+/** The result of the usual call, shared (frozen: a caller cannot change it for the others). */
+const NO_MATCHES: never[] = Object.freeze([]) as never[];
+const NOTHING_HAPPENED: AdvanceTimeResult<unknown> = Object.freeze({ matches: NO_MATCHES, timedOut: NO_MATCHES });
+
+export class NFA<T, M = PatternMatch<T>> {
   private readonly states: ReadonlyArray<State<T>>;
   /** within() FIRST_AND_LAST in ms; 0 when none. */
   private readonly windowTime: number;
   /** Any window at all (FIRST_AND_LAST, or PREVIOUS_AND_CURRENT on some state). */
   private readonly windowed: boolean;
   private readonly ctx = new NFAConditionContext<T>();
+  // Scratch space of process(), reused for every partial match and event (see OutgoingEdges).
+  private readonly outgoing = new OutgoingEdges<T>();
+  private readonly current = new CurrentEvent<T>();
+  /** The states computeNextStates returns: the first `numNextStates` entries. */
+  private readonly nextStates: Array<ComputationState<T> | undefined> = [];
+  private numNextStates = 0;
+  /** doProcess's new partial matches, before they are copied into an array of their own. */
+  private readonly collected: Array<ComputationState<T> | undefined> = [];
+  /** Depth-first walk over PROCEED edges (used from the bottom, its own length left alone). */
+  private readonly stack: Array<State<T>> = [];
+  // (Scratch arrays are cleared after use: the NFA serves every key of a subtask for the whole job
+  // and must not keep their partial matches or events alive.)
+  /** A match's path (nodes last first, then stages and values first first), for the match factory. */
+  private readonly pathNodes: Array<SharedBufferNode<T> | undefined> = [];
+  private readonly pathStages: string[] = [];
+  private readonly pathValues: Array<T | undefined> = [];
 
   constructor(
     states: ReadonlyArray<State<T>>,
     windowTime: number,
     /** Report pruned partial matches as timed out (else they are dropped silently). */
     private readonly handleTimeout: boolean,
+    private readonly matchFactory: MatchFactory<T, M>,
   ) {
     this.states = states;
     this.windowTime = windowTime;
@@ -164,9 +284,48 @@ export class NFA<T> {
   }
 
   /** Compiles `pattern` (throws MalformedPatternException for patterns that cannot run). */
-  static compile<T>(pattern: Pattern<T, string>, handleTimeout = false): NFA<T> {
+  static compile<T>(pattern: Pattern<T, string>, handleTimeout?: boolean): NFA<T>;
+  /** ... reporting matches as `factory` makes them. */
+  static compile<T, M>(pattern: Pattern<T, string>, handleTimeout: boolean, factory: MatchFactory<T, M>): NFA<T, M>;
+  static compile<T, M>(pattern: Pattern<T, string>, handleTimeout = false, factory?: MatchFactory<T, M>): NFA<T, M> {
     const c = compile(pattern);
-    return new NFA(c.states, c.windowTime, handleTimeout);
+    return new NFA(c.states, c.windowTime, handleTimeout, factory ?? (patternMatchOf as MatchFactory<T, M>));
+  }
+
+  /** The match of the first path (as extractPatterns lists them) ending at `node` for `version`. */
+  private matchAt(buffer: SharedBuffer<T>, node: SharedBufferNode<T>, version: DeweyNumber): M {
+    const nodes = this.pathNodes;
+    const count = buffer.firstPath(node, version, nodes);
+    if (count === 0) throw new Error('Internal error: a completed match has no path in the shared buffer');
+    const stages = this.pathStages;
+    const values = this.pathValues;
+    for (let i = 0; i < count; i++) {
+      const n = nodes[count - 1 - i]!;
+      stages[i] = n.stage;
+      values[i] = n.event.value;
+    }
+    const match = this.matchFactory(stages, values as T[], count);
+    for (let i = 0; i < count; i++) {
+      nodes[i] = undefined;
+      values[i] = undefined;
+    }
+    return match;
+  }
+
+  /** The match of an extracted path. */
+  private matchOf(path: EventPath<T>): M {
+    const stages = this.pathStages;
+    const values = this.pathValues;
+    let count = 0;
+    for (const [stage, events] of path) {
+      for (let i = 0; i < events.length; i++) {
+        stages[count] = stage;
+        values[count++] = events[i]!.value;
+      }
+    }
+    const match = this.matchFactory(stages, values as T[], count);
+    for (let i = 0; i < count; i++) values[i] = undefined;
+    return match;
   }
 
   getWindowTime(): number {
@@ -210,13 +369,12 @@ export class NFA<T> {
     skip: AfterMatchSkipStrategy = NO_SKIP,
     /** Receives each match's time: where a pending match's window closed, else `timestamp`. */
     matchTimestamps?: number[],
-  ): { matches: Array<PatternMatch<T>>; timedOut: Array<TimedOutMatch<T>> } {
-    const matches: Array<PatternMatch<T>> = [];
-    const timedOut: Array<TimedOutMatch<T>> = [];
-    if (!this.windowed) return { matches, timedOut };
+  ): AdvanceTimeResult<T, M> {
+    if (!this.windowed) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
     const buffer = nfaState.sharedBuffer;
     let kept: Array<ComputationState<T>> | null = null;
-    const potential: Array<ComputationState<T>> = [];
+    let potential: Array<ComputationState<T>> | null = null;
+    let timedOut: Array<TimedOutMatch<T, M>> | null = null;
     const pms = nfaState.partialMatches;
     for (let i = 0; i < pms.length; i++) {
       const cs = pms[i]!;
@@ -227,20 +385,25 @@ export class NFA<T> {
       }
       if (kept === null) kept = pms.slice(0, i);
       if (cs.state.isPending()) {
-        potential.push(cs); // released after the skip strategy had its say
+        (potential ??= []).push(cs); // released after the skip strategy had its say
         continue;
       }
       if (this.handleTimeout) {
-        timedOut.push({ match: materialize(extractCurrentMatches(buffer, cs)), timestamp: deadline });
+        (timedOut ??= []).push({ match: this.matchOf(extractCurrentMatches(buffer, cs)), timestamp: deadline });
       }
       buffer.releaseNode(cs.previousEntry!, cs.version);
     }
     if (kept !== null) nfaState.partialMatches = kept;
-    if (potential.length > 0 || nfaState.completedMatches.length > 0) {
+    let matches: M[] | null = null;
+    if (potential !== null || nfaState.completedMatches.length > 0) {
+      potential ??= [];
       potential.sort(compareComputationStates);
+      matches = [];
       this.processMatchesAccordingToSkipStrategy(nfaState, skip, potential, matches, matchTimestamps, timestamp);
     }
-    return { matches, timedOut };
+    // Nothing timed out or matched (the usual call): one shared, frozen result instead of new arrays.
+    if (matches === null && timedOut === null) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
+    return { matches: matches ?? [], timedOut: timedOut ?? [] };
   }
 
   /** The earliest time a partial match of this state times out (Infinity when none can). */
@@ -275,48 +438,78 @@ export class NFA<T> {
   // ---- events ------------------------------------------------------------------------------------
 
   /** Feeds one event; returns the matches it completed (in order of their first event). */
-  process(nfaState: NFAState<T>, event: T, timestamp: number, skip: AfterMatchSkipStrategy = NO_SKIP): Array<PatternMatch<T>> {
-    const buffer = nfaState.sharedBuffer;
-    const ev = buffer.registerEvent(event, timestamp);
-    try {
-      return this.doProcess(nfaState, ev, skip);
-    } finally {
-      buffer.releaseEvent(ev);
-    }
+  process(nfaState: NFAState<T>, event: T, timestamp: number, skip: AfterMatchSkipStrategy = NO_SKIP): M[] {
+    // The event gets its id (arrival order) now, but enters the buffer only if some partial match
+    // takes it (Flink registers it and releases it after processing: the same end state).
+    const current = this.current.reset(nfaState.sharedBuffer, event, timestamp);
+    const result = this.doProcess(nfaState, current, skip);
+    current.clear();
+    return result;
   }
 
-  private doProcess(nfaState: NFAState<T>, event: BufferEvent<T>, skip: AfterMatchSkipStrategy): Array<PatternMatch<T>> {
+  private doProcess(nfaState: NFAState<T>, event: CurrentEvent<T>, skip: AfterMatchSkipStrategy): M[] {
     const buffer = nfaState.sharedBuffer;
-    const newPartialMatches: Array<ComputationState<T>> = [];
-    const potentialMatches: Array<ComputationState<T>> = [];
+    const partialMatches = nfaState.partialMatches;
+    // The new partial matches are collected in `collected` (changed: false while every partial
+    // match so far stayed as it was) and copied into an array of their exact size at the end.
+    const collected = this.collected;
+    let numCollected = 0;
+    let changed = false;
+    let potentialMatches: Array<ComputationState<T>> | null = null;
+    const next = this.nextStates;
+    let maxNext = 0;
     nfaState.newStartPartialMatch = false;
-    for (const cs of nfaState.partialMatches) {
-      const next = this.computeNextStates(nfaState, cs, event);
+    for (let i = 0; i < partialMatches.length; i++) {
+      const cs = partialMatches[i]!;
+      this.numNextStates = 0;
+      this.computeNextStates(nfaState, cs, event);
+      const numNext = this.numNextStates;
+      if (numNext > maxNext) maxNext = numNext;
+      if (numNext === 1 && next[0] === cs) {
+        // Unchanged (and neither final nor stop: it was a partial match).
+        if (changed) collected[numCollected++] = cs;
+        continue;
+      }
+      if (!changed) {
+        changed = true;
+        for (let j = 0; j < i; j++) collected[numCollected++] = partialMatches[j]!;
+      }
       // Keep the new states only if no branch of this partial match reached a stop state.
       let discard = false;
-      const retain: Array<ComputationState<T>> = [];
-      for (const n of next) {
-        if (n.state.isFinal()) potentialMatches.push(n);
-        else if (n.state.isStop()) {
+      for (let j = 0; j < numNext; j++) {
+        const n = next[j]!;
+        if (n.state.isStop()) {
           discard = true;
           buffer.releaseNode(n.previousEntry!, n.version);
-        } else retain.push(n);
+        }
       }
-      if (discard) {
-        for (const n of retain) if (n.previousEntry !== null) buffer.releaseNode(n.previousEntry, n.version);
-      } else {
-        for (const n of retain) newPartialMatches.push(n);
+      for (let j = 0; j < numNext; j++) {
+        const n = next[j]!;
+        if (n.state.isFinal()) (potentialMatches ??= []).push(n);
+        else if (n.state.isStop()) continue;
+        else if (!discard) collected[numCollected++] = n;
+        else if (n.previousEntry !== null) buffer.releaseNode(n.previousEntry, n.version);
       }
     }
-    newPartialMatches.sort(compareComputationStates);
-    potentialMatches.sort(compareComputationStates);
-    nfaState.partialMatches = newPartialMatches;
-    const result: Array<PatternMatch<T>> = [];
+    for (let j = 0; j < maxNext; j++) next[j] = undefined;
+    if (changed) {
+      const newPartialMatches = collected.slice(0, numCollected) as Array<ComputationState<T>>;
+      for (let j = 0; j < numCollected; j++) collected[j] = undefined;
+      sortComputationStates(newPartialMatches);
+      nfaState.partialMatches = newPartialMatches;
+    } // else: the same partial matches, in the same (sorted) order
+    if (potentialMatches === null) {
+      // No match completed: the skip strategy has nothing to do unless earlier matches wait.
+      if (!skip.isSkipStrategy() || nfaState.completedMatches.length === 0) return NO_MATCHES as M[];
+      potentialMatches = [];
+    }
+    sortComputationStates(potentialMatches);
+    const result: M[] = [];
     if (skip.isSkipStrategy()) {
       this.processMatchesAccordingToSkipStrategy(nfaState, skip, potentialMatches, result);
     } else {
       for (const m of potentialMatches) {
-        result.push(materialize(buffer.extractPatterns(m.previousEntry!, m.version)[0]!));
+        result.push(this.matchAt(buffer, m.previousEntry!, m.version));
         buffer.releaseNode(m.previousEntry!, m.version);
       }
     }
@@ -331,7 +524,7 @@ export class NFA<T> {
     nfaState: NFAState<T>,
     skip: AfterMatchSkipStrategy,
     potential: Array<ComputationState<T>>,
-    result: Array<PatternMatch<T>>,
+    result: M[],
     timestamps?: number[],
     now = 0,
   ): void {
@@ -355,7 +548,7 @@ export class NFA<T> {
         completed.length = 0;
         for (const c of remaining) completed.push(c);
       }
-      result.push(materialize(paths[0]!));
+      result.push(this.matchOf(paths[0]!));
       timestamps?.push(earliest.state.isPending() ? this.timeoutOf(earliest) : now);
       buffer.releaseNode(earliest.previousEntry!, earliest.version);
     }
@@ -379,35 +572,50 @@ export class NFA<T> {
     return kept;
   }
 
-  /** Flink's computeNextStates: the partial matches `cs` becomes with `event`. */
-  private computeNextStates(nfaState: NFAState<T>, cs: ComputationState<T>, event: BufferEvent<T>): Array<ComputationState<T>> {
+  /**
+   * Flink's computeNextStates: the partial matches `cs` becomes with `event`, appended to nextStates.
+   * A branch that leaves `cs` exactly as it was (an IGNORE loop without a version change, or the
+   * start state when the event starts nothing) is `cs` itself, and keeps cs's lock on the buffer
+   * instead of taking a new one and releasing the old: the same counts, without allocating.
+   */
+  private computeNextStates(nfaState: NFAState<T>, cs: ComputationState<T>, event: CurrentEvent<T>): void {
     const buffer = nfaState.sharedBuffer;
     const ctx = this.ctx.reset(buffer, cs, event.timestamp);
-    const outgoing = this.createDecisionGraph(ctx, cs.state, event.value);
+    const outgoing = this.createDecisionGraph(ctx, cs.state, event.value as T);
     // Versions are assigned once all edges are known, so each branch gets its own.
     const edges = outgoing.edges;
-    let takeBranchesToVisit = Math.max(0, outgoing.totalTakeBranches - 1);
-    let ignoreBranchesToVisit = outgoing.totalIgnoreBranches;
-    const totalTakeToSkip = Math.max(0, outgoing.totalTakeBranches - 1);
+    const numEdges = outgoing.size;
+    const totalTakeBranches = outgoing.totalTakeBranches;
+    const totalIgnoreBranches = outgoing.totalIgnoreBranches;
+    let takeBranchesToVisit = Math.max(0, totalTakeBranches - 1);
+    let ignoreBranchesToVisit = totalIgnoreBranches;
+    const totalTakeToSkip = Math.max(0, totalTakeBranches - 1);
+    const selfIncrease = increasingSelfState(totalIgnoreBranches, totalTakeBranches);
     const isStart = cs.state.isStart();
-    const result: Array<ComputationState<T>> = [];
-    for (let i = 0; i < edges.length; i++) {
+    let keptAsIs = false;
+    for (let i = 0; i < numEdges; i++) {
       const edge = edges[i]!;
       if (edge.action === 'IGNORE') {
         if (isStart) continue; // the start state stays anyway (below)
         let version: DeweyNumber;
         if (edge.target.name === cs.state.name) {
-          version = cs.version.increase(increasingSelfState(outgoing.totalIgnoreBranches, outgoing.totalTakeBranches));
+          if (selfIncrease === 0 && !keptAsIs) {
+            // Unchanged (same state, entry, version and times): cs itself, still holding its lock.
+            keptAsIs = true;
+            this.nextStates[this.numNextStates++] = cs;
+            continue;
+          }
+          version = cs.version.increase(selfIncrease);
         } else {
           version = cs.version.increase(totalTakeToSkip + ignoreBranchesToVisit).addStage();
           ignoreBranchesToVisit--;
         }
-        this.addComputationState(buffer, result, edge.target, cs.previousEntry, version, cs.startTimestamp, cs.previousTimestamp, cs.startEventTimestamp, cs.startEventId);
+        this.addComputationState(buffer, edge.target, cs.previousEntry, version, cs.startTimestamp, cs.previousTimestamp, cs.startEventTimestamp, cs.startEventId);
       } else if (edge.action === 'TAKE') {
         const currentVersion = cs.version.increase(takeBranchesToVisit);
         const nextVersion = currentVersion.addStage();
         takeBranchesToVisit--;
-        const newEntry = buffer.put(originalStageName(edge.source), event, cs.previousEntry, currentVersion);
+        const newEntry = buffer.put(originalStageName(edge.source), event.stored(), cs.previousEntry, currentVersion);
         let startTs = cs.startTimestamp;
         let startEvTs = cs.startEventTimestamp;
         let startEvId = cs.startEventId;
@@ -417,25 +625,23 @@ export class NFA<T> {
           startEvId = event.id;
           nfaState.newStartPartialMatch = true;
         }
-        this.addComputationState(buffer, result, edge.target, newEntry, nextVersion, startTs, event.timestamp, startEvTs, startEvId);
+        this.addComputationState(buffer, edge.target, newEntry, nextVersion, startTs, event.timestamp, startEvTs, startEvId);
         // A state with a PROCEED path to the final state completes a match right away.
-        const finalState = this.findFinalStateAfterProceed(ctx, edge.target, event.value);
+        const finalState = this.findFinalStateAfterProceed(ctx, edge.target, event.value as T);
         if (finalState !== null) {
-          this.addComputationState(buffer, result, finalState, newEntry, nextVersion, startTs, event.timestamp, startEvTs, startEvId);
+          this.addComputationState(buffer, finalState, newEntry, nextVersion, startTs, event.timestamp, startEvTs, startEvId);
         }
       }
     }
     if (isStart) {
-      const total = increasingSelfState(outgoing.totalIgnoreBranches, outgoing.totalTakeBranches);
-      result.push(ComputationState.createStartState(cs.state, cs.version.increase(total)));
+      // The start state always stays; unchanged (cs itself) unless the event branched from it.
+      this.nextStates[this.numNextStates++] = selfIncrease === 0 ? cs : ComputationState.createStartState(cs.state, cs.version.increase(selfIncrease));
     }
-    if (cs.previousEntry !== null) buffer.releaseNode(cs.previousEntry, cs.version);
-    return result;
+    if (cs.previousEntry !== null && !keptAsIs) buffer.releaseNode(cs.previousEntry, cs.version);
   }
 
   private addComputationState(
     buffer: SharedBuffer<T>,
-    out: Array<ComputationState<T>>,
     state: State<T>,
     previousEntry: SharedBufferNode<T> | null,
     version: DeweyNumber,
@@ -444,18 +650,22 @@ export class NFA<T> {
     startEventTimestamp: number,
     startEventId: number,
   ): void {
-    out.push(new ComputationState(state, previousEntry, version, startTimestamp, previousTimestamp, startEventTimestamp, startEventId));
+    this.nextStates[this.numNextStates++] = new ComputationState(state, previousEntry, version, startTimestamp, previousTimestamp, startEventTimestamp, startEventId);
     if (previousEntry !== null) buffer.lockNode(previousEntry, version);
   }
 
   private createDecisionGraph(ctx: NFAConditionContext<T>, state: State<T>, event: T): OutgoingEdges<T> {
-    const outgoing = new OutgoingEdges<T>(state);
-    const stack: Array<State<T>> = [state];
-    while (stack.length > 0) {
-      const s = stack.pop()!;
-      for (const t of s.transitions) {
+    const outgoing = this.outgoing.reset(state);
+    const stack = this.stack;
+    let depth = 0;
+    stack[depth++] = state;
+    while (depth > 0) {
+      const s = stack[--depth]!;
+      const transitions = s.transitions;
+      for (let i = 0; i < transitions.length; i++) {
+        const t = transitions[i]!;
         if (!check(t.condition, event, ctx)) continue;
-        if (t.action === 'PROCEED') stack.push(t.target); // an epsilon edge: the event applies to the target
+        if (t.action === 'PROCEED') stack[depth++] = t.target; // an epsilon edge: the event applies to the target
         else outgoing.add(t);
       }
     }
@@ -463,13 +673,17 @@ export class NFA<T> {
   }
 
   private findFinalStateAfterProceed(ctx: NFAConditionContext<T>, state: State<T>, event: T): State<T> | null {
-    const stack: Array<State<T>> = [state];
-    while (stack.length > 0) {
-      const s = stack.pop()!;
-      for (const t of s.transitions) {
+    const stack = this.stack; // free again: createDecisionGraph is done with it
+    let depth = 0;
+    stack[depth++] = state;
+    while (depth > 0) {
+      const s = stack[--depth]!;
+      const transitions = s.transitions;
+      for (let i = 0; i < transitions.length; i++) {
+        const t = transitions[i]!;
         if (t.action !== 'PROCEED' || !check(t.condition, event, ctx)) continue;
         if (t.target.isFinal()) return t.target;
-        stack.push(t.target);
+        stack[depth++] = t.target;
       }
     }
     return null;

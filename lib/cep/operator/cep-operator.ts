@@ -20,7 +20,7 @@ import type { Collector } from '../../api/functions.ts';
 import { LongCounter } from '../../api/accumulators.ts';
 import type { OutputTag } from '../../api/output-tag.ts';
 import { Pattern } from '../pattern.ts';
-import { NFA, type NFAState, type PatternMatch } from '../nfa/nfa.ts';
+import { NFA, type AdvanceTimeResult, type MatchFactory, type NFAState } from '../nfa/nfa.ts';
 import { isTimedOutHandler, type EventComparator, type PatternContext, type PatternProcessFn, type TimedOutPartialMatchHandler } from '../functions.ts';
 import type { AfterMatchSkipStrategy } from '../aftermatch/after-match-skip-strategy.ts';
 import type { PatternSpec } from '../spec/pattern-spec.ts';
@@ -56,21 +56,40 @@ export interface CepOperatorOptions<T> {
 interface CepRule<T> {
   /** The rule id (dynamic patterns), undefined for CEP.pattern. */
   readonly id: string | undefined;
-  readonly nfa: NFA<T>;
+  readonly nfa: NFA<T, UserMatch<T>>;
   readonly skip: AfterMatchSkipStrategy;
-  readonly stageNames: readonly string[];
   /** Canonical JSON of the spec (dynamic patterns): an identical upsert keeps partial matches. */
   readonly specJson?: string;
 }
 
-/** Per key: one NFA state per pattern, and the records waiting for the watermark (arrival order). */
+/**
+ * Per key: one NFA state per pattern, and the records waiting for the watermark, in the order they
+ * will be fed, (timestamp, arrival), while `sorted`; else in arrival order.
+ */
 interface CepKeyState<T> {
   readonly nfas: Map<CepRule<T>, NFAState<T>>;
-  readonly bufferedTs: number[];
-  readonly buffered: T[];
+  /**
+   * The buffered records, two slots each: timestamp - tsBase, then the record; the first
+   * 2 * numBuffered slots are in use (the array keeps its capacity). One array for both, and
+   * offsets instead of timestamps: a timestamp (epoch ms) is not a small integer and would be
+   * stored boxed, an offset is stored as it is. Fewer objects to reach per record on the hot path.
+   */
+  readonly buffered: unknown[];
+  numBuffered: number;
+  /** Offsets are from this (set when the buffer was empty; 0 if offsets could not be exact). */
+  tsBase: number;
+  /** Timestamp of the last record in the buffer (while sorted: the latest). */
+  lastTs: number;
+  sorted: boolean;
   /** Earliest timer registered for this key (Infinity: none). */
   timer: number;
 }
+
+/**
+ * How far a record arriving out of order is moved back to keep a key's buffer sorted; a record that
+ * would go further (heavy disorder on a busy key) is appended, and the buffer sorted when due.
+ */
+const MAX_INSERTION_DISTANCE = 16;
 
 /** Counters and gauges of one CEP operator subtask. */
 export interface CepMetrics {
@@ -102,6 +121,8 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   private timedOutHandler: TimedOutPartialMatchHandler<T> | undefined;
   private readonly dynamic: boolean;
   private ts = 0;
+  /** Times of the matches NFA.advanceTime reports (reused; emptied after each use). */
+  private readonly matchTimestamps: number[] = [];
   private currentRule: CepRule<T> | undefined;
   readonly metrics: CepMetrics = {
     numLateRecordsDropped: 0,
@@ -150,9 +171,8 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   private compileRule(id: string | undefined, pattern: Pattern<T, string>, specJson?: string): CepRule<T> {
     return {
       id,
-      nfa: NFA.compile(pattern, this.timedOutHandler !== undefined),
+      nfa: NFA.compile(pattern, this.timedOutHandler !== undefined, userMatchFactory<T>(pattern.allNames())),
       skip: pattern.getAfterMatchSkipStrategy(),
-      stageNames: pattern.allNames(),
       specJson,
     };
   }
@@ -249,7 +269,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
       if (ks === undefined || st === undefined) continue;
       this.metrics.partialMatches -= st.numPartialMatches();
       ks.nfas.delete(rule);
-      if (ks.nfas.size === 0 && ks.buffered.length === 0) this.state.clear();
+      if (ks.nfas.size === 0 && ks.numBuffered === 0) this.state.clear();
     }
     backend.setCurrentKey(saved);
   }
@@ -269,15 +289,48 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   private keyState(): CepKeyState<T> {
     let ks = this.state.value();
     if (ks === undefined) {
-      ks = { nfas: new Map(), bufferedTs: [], buffered: [], timer: Number.POSITIVE_INFINITY };
+      ks = { nfas: new Map(), buffered: [], numBuffered: 0, tsBase: 0, lastTs: 0, sorted: true, timer: Number.POSITIVE_INFINITY };
       this.state.update(ks);
     }
     return ks;
   }
 
   private bufferEvent(ks: CepKeyState<T>, event: T, timestamp: number, domain: TimeDomain): void {
-    ks.bufferedTs.push(timestamp);
-    ks.buffered.push(event);
+    const buf = ks.buffered;
+    const n = ks.numBuffered;
+    if (n === 0) {
+      ks.tsBase = Number.isSafeInteger(timestamp) ? timestamp : 0;
+      ks.lastTs = Number.NEGATIVE_INFINITY;
+      ks.sorted = true;
+    }
+    let offset = timestamp - ks.tsBase;
+    if (ks.tsBase + offset !== timestamp) {
+      // Not exact (fractional timestamps): timestamps as they are from now on.
+      rebaseToZero(ks);
+      offset = timestamp;
+    }
+    let i = n;
+    if (!ks.sorted || timestamp >= ks.lastTs) {
+      ks.lastTs = timestamp;
+    } else {
+      // Out of order: move it back behind the last record with a timestamp <= its own (ties stay in
+      // arrival order), unless that is far; with a comparator, order is decided when due.
+      let j = n;
+      const stop = n - MAX_INSERTION_DISTANCE;
+      while (j > 0 && j > stop && (buf[2 * j - 2] as number) > offset) j--;
+      if (this.options.comparator === undefined && (j === 0 || (buf[2 * j - 2] as number) <= offset)) {
+        for (; i > j; i--) {
+          buf[2 * i] = buf[2 * i - 2];
+          buf[2 * i + 1] = buf[2 * i - 1];
+        }
+      } else {
+        ks.sorted = false;
+        ks.lastTs = timestamp;
+      }
+    }
+    buf[2 * i] = offset;
+    buf[2 * i + 1] = event;
+    ks.numBuffered = n + 1;
     if (++this.metrics.bufferedEvents > this.metrics.peakBufferedEvents) this.metrics.peakBufferedEvents = this.metrics.bufferedEvents;
     // Processing time: the record is processed once the clock moved past it (Flink: timer at ts + 1).
     this.armTimer(ks, domain === 'EVENT_TIME' ? timestamp : timestamp + 1, domain);
@@ -297,120 +350,148 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     if (ks === undefined) return;
     if (time >= ks.timer) ks.timer = Number.POSITIVE_INFINITY;
     const now = domain === 'EVENT_TIME' ? this.inputWatermark : this.parameters.processingTimeService.getCurrentProcessingTime();
-    if (ks.bufferedTs.length > 0) this.processBuffered(ks, domain === 'EVENT_TIME' ? now : now - 1);
+    if (ks.numBuffered > 0) this.processBuffered(ks, domain === 'EVENT_TIME' ? now : now - 1);
     this.advanceTime(ks, now);
     this.afterUpdate(ks, domain);
   }
 
   /** Feeds the buffered records up to `upTo` in timestamp order (stable: arrival order among equal timestamps, unless a comparator). */
   private processBuffered(ks: CepKeyState<T>, upTo: number): void {
-    const tss = ks.bufferedTs;
-    const evs = ks.buffered;
+    if (!ks.sorted || this.options.comparator !== undefined) this.sortBuffer(ks);
+    const buf = ks.buffered;
+    const base = ks.tsBase;
+    const n = ks.numBuffered;
+    // In order: the due records are a prefix.
     let due = 0;
-    let sorted = true;
-    let prev = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < tss.length; i++) {
-      const t = tss[i]!;
-      if (t > upTo) continue;
-      due++;
-      if (t < prev) sorted = false;
-      prev = t;
-    }
+    while (due < n && base + (buf[2 * due] as number) <= upTo) due++;
     if (due === 0) return;
-    const cmp = this.options.comparator;
-    let order: number[] | null = null;
-    if (!sorted || cmp !== undefined || due < tss.length) {
-      order = [];
-      for (let i = 0; i < tss.length; i++) if (tss[i]! <= upTo) order.push(i);
-      order.sort((a, b) => tss[a]! - tss[b]! || (cmp === undefined ? a - b : cmp(evs[a]!, evs[b]!) || a - b));
-    }
-    const dueTs: number[] = new Array(due);
-    const dueEv: T[] = new Array(due);
-    for (let k = 0; k < due; k++) {
-      const i = order === null ? k : order[k]!;
-      dueTs[k] = tss[i]!;
-      dueEv[k] = evs[i]!;
-    }
-    // Taken out of the buffer before processing (as Flink does).
-    let w = 0;
-    for (let i = 0; i < tss.length; i++) {
-      if (tss[i]! > upTo) {
-        tss[w] = tss[i]!;
-        evs[w] = evs[i]!;
-        w++;
+    this.metrics.bufferedEvents -= due;
+    // Fed in place, then dropped from the buffer (nothing fed here can add to this key's buffer).
+    let last = Number.NaN;
+    if (this.rules.length === 1) {
+      // One pattern: its state looked up once (made up front: time on a fresh state changes nothing).
+      const rule = this.rules[0]!;
+      const st = this.nfaStateOf(ks, rule);
+      for (let k = 0; k < due; k++) {
+        const t = base + (buf[2 * k] as number);
+        if (t !== last) this.advanceRuleTime(rule, st, t);
+        last = t;
+        this.processRuleEvent(rule, st, buf[2 * k + 1] as T, t);
+      }
+    } else {
+      for (let k = 0; k < due; k++) {
+        const t = base + (buf[2 * k] as number);
+        if (t !== last) this.advanceTime(ks, t);
+        last = t;
+        this.processEvent(ks, buf[2 * k + 1] as T, t);
       }
     }
-    tss.length = w;
-    evs.length = w;
-    this.metrics.bufferedEvents -= due;
-    let last = Number.NaN;
-    for (let k = 0; k < due; k++) {
-      const t = dueTs[k]!;
-      if (t !== last) this.advanceTime(ks, t);
-      last = t;
-      this.processEvent(ks, dueEv[k]!, t);
+    const from = 2 * due;
+    const used = 2 * n;
+    let w = 0;
+    for (let r = from; r < used; r++) buf[w++] = buf[r];
+    for (; w < used; w++) buf[w] = undefined; // no stale references to fed records
+    ks.numBuffered = n - due;
+  }
+
+  /** Puts the buffer in feeding order: by timestamp, then comparator, then arrival (a stable sort). */
+  private sortBuffer(ks: CepKeyState<T>): void {
+    const n = ks.numBuffered;
+    const buf = ks.buffered;
+    const cmp = this.options.comparator;
+    const order: number[] = new Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort(
+      (a, b) => (buf[2 * a] as number) - (buf[2 * b] as number) || (cmp === undefined ? a - b : cmp(buf[2 * a + 1] as T, buf[2 * b + 1] as T) || a - b),
+    );
+    const sorted = new Array<unknown>(2 * n);
+    for (let k = 0; k < n; k++) {
+      sorted[2 * k] = buf[2 * order[k]!];
+      sorted[2 * k + 1] = buf[2 * order[k]! + 1];
     }
+    for (let k = 0; k < 2 * n; k++) buf[k] = sorted[k];
+    if (n > 0) ks.lastTs = ks.tsBase + (buf[2 * n - 2] as number);
+    ks.sorted = true;
   }
 
   private processEvent(ks: CepKeyState<T>, event: T, timestamp: number): void {
     const rules = this.rules;
     for (let r = 0; r < rules.length; r++) {
       const rule = rules[r]!;
-      let st = ks.nfas.get(rule);
-      if (st === undefined) {
-        st = rule.nfa.createInitialNFAState();
-        ks.nfas.set(rule, st);
-      }
-      const before = st.numPartialMatches();
-      let matches: Array<PatternMatch<T>>;
-      try {
-        matches = rule.nfa.process(st, event, timestamp, rule.skip);
-      } catch (e) {
-        throw this.userError(e); // conditions are user code
-      }
-      const m = this.metrics;
-      m.partialMatches += st.numPartialMatches() - before;
-      if (m.partialMatches > m.peakPartialMatches) m.peakPartialMatches = m.partialMatches;
-      if (matches.length > 0) this.emitMatches(rule, matches, timestamp, null);
-      this.limitPartialMatches(rule, st);
+      this.processRuleEvent(rule, this.nfaStateOf(ks, rule), event, timestamp);
     }
   }
 
+  /** The key's state of `rule`, made on first use. */
+  private nfaStateOf(ks: CepKeyState<T>, rule: CepRule<T>): NFAState<T> {
+    let st = ks.nfas.get(rule);
+    if (st === undefined) {
+      st = rule.nfa.createInitialNFAState();
+      ks.nfas.set(rule, st);
+    }
+    return st;
+  }
+
+  private processRuleEvent(rule: CepRule<T>, st: NFAState<T>, event: T, timestamp: number): void {
+    const before = st.numPartialMatches();
+    let matches: Array<UserMatch<T>>;
+    try {
+      matches = rule.nfa.process(st, event, timestamp, rule.skip);
+    } catch (e) {
+      throw this.userError(e); // conditions are user code
+    }
+    const m = this.metrics;
+    m.partialMatches += st.numPartialMatches() - before;
+    if (m.partialMatches > m.peakPartialMatches) m.peakPartialMatches = m.partialMatches;
+    if (matches.length > 0) this.emitMatches(rule, matches, timestamp, null);
+    if (this.options.maxPartialMatches !== undefined) this.limitPartialMatches(rule, st);
+  }
+
   private advanceTime(ks: CepKeyState<T>, timestamp: number): void {
-    for (const [rule, st] of ks.nfas) {
-      if (!rule.nfa.hasWindow()) continue;
-      const before = st.numPartialMatches();
-      const timestamps: number[] = [];
-      let result: ReturnType<NFA<T>['advanceTime']>;
-      try {
-        result = rule.nfa.advanceTime(st, timestamp, rule.skip, timestamps);
-      } catch (e) {
-        throw this.userError(e);
-      }
-      this.metrics.partialMatches += st.numPartialMatches() - before;
-      if (result.matches.length > 0) this.emitMatches(rule, result.matches, timestamp, timestamps);
-      if (result.timedOut.length > 0) {
-        this.metrics.numTimedOutMatches += result.timedOut.length;
-        this.currentRule = rule;
-        for (const t of result.timedOut) {
-          this.ts = t.timestamp;
-          try {
-            this.timedOutHandler!.processTimedOutMatch(toUserMatch(rule, t.match), this.context);
-          } catch (e) {
-            throw this.userError(e);
-          }
+    if (this.rules.length === 1) {
+      // One pattern (CEP.pattern): its state is the only one; no Map iteration.
+      const rule = this.rules[0]!;
+      const st = ks.nfas.get(rule);
+      if (st !== undefined) this.advanceRuleTime(rule, st, timestamp);
+      return;
+    }
+    for (const [rule, st] of ks.nfas) this.advanceRuleTime(rule, st, timestamp);
+  }
+
+  private advanceRuleTime(rule: CepRule<T>, st: NFAState<T>, timestamp: number): void {
+    if (!rule.nfa.hasWindow()) return;
+    const before = st.numPartialMatches();
+    const timestamps = this.matchTimestamps;
+    if (timestamps.length > 0) timestamps.length = 0; // left over if a user function threw
+    let result: AdvanceTimeResult<T, UserMatch<T>>;
+    try {
+      result = rule.nfa.advanceTime(st, timestamp, rule.skip, timestamps);
+    } catch (e) {
+      throw this.userError(e);
+    }
+    this.metrics.partialMatches += st.numPartialMatches() - before;
+    if (result.matches.length > 0) this.emitMatches(rule, result.matches, timestamp, timestamps);
+    if (result.timedOut.length > 0) {
+      this.metrics.numTimedOutMatches += result.timedOut.length;
+      this.currentRule = rule;
+      for (const t of result.timedOut) {
+        this.ts = t.timestamp;
+        try {
+          this.timedOutHandler!.processTimedOutMatch(t.match, this.context);
+        } catch (e) {
+          throw this.userError(e);
         }
       }
     }
   }
 
-  private emitMatches(rule: CepRule<T>, matches: Array<PatternMatch<T>>, timestamp: number, timestamps: number[] | null): void {
+  private emitMatches(rule: CepRule<T>, matches: Array<UserMatch<T>>, timestamp: number, timestamps: number[] | null): void {
     this.metrics.numMatches += matches.length;
     this.currentRule = rule;
     for (let i = 0; i < matches.length; i++) {
       this.ts = timestamps?.[i] ?? timestamp;
       try {
-        this.processMatchFn(toUserMatch(rule, matches[i]!), this.context, this.collector);
+        this.processMatchFn(matches[i]!, this.context, this.collector);
       } catch (e) {
         throw this.userError(e);
       }
@@ -437,24 +518,39 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   /** Drops what is empty (a key with nothing holds no state), else re-arms the key's timer. */
   private afterUpdate(ks: CepKeyState<T>, domain: TimeDomain): void {
     let next = Number.POSITIVE_INFINITY;
-    for (const [rule, st] of ks.nfas) {
-      if (st.isEmpty()) {
-        ks.nfas.delete(rule);
-        continue;
+    if (this.rules.length === 1) {
+      // One pattern: no Map iteration (as in advanceTime).
+      const rule = this.rules[0]!;
+      const st = ks.nfas.get(rule);
+      if (st !== undefined) next = this.ruleDeadline(ks, rule, st);
+    } else {
+      for (const [rule, st] of ks.nfas) {
+        const deadline = this.ruleDeadline(ks, rule, st);
+        if (deadline < next) next = deadline;
       }
-      const deadline = rule.nfa.nextTimeout(st);
-      if (deadline < next) next = deadline;
     }
-    if (ks.buffered.length === 0 && ks.nfas.size === 0) {
+    const n = ks.numBuffered;
+    if (n === 0 && ks.nfas.size === 0) {
       this.state.clear();
       return;
     }
-    const tss = ks.bufferedTs;
-    for (let i = 0; i < tss.length; i++) {
-      const t = domain === 'PROCESSING_TIME' ? tss[i]! + 1 : tss[i]!;
+    const buf = ks.buffered;
+    for (let i = 0; i < n; i++) {
+      const ts = ks.tsBase + (buf[2 * i] as number);
+      const t = domain === 'PROCESSING_TIME' ? ts + 1 : ts;
       if (t < next) next = t;
+      if (ks.sorted) break; // the first is the earliest
     }
     if (next !== Number.POSITIVE_INFINITY) this.armTimer(ks, next, domain);
+  }
+
+  /** The earliest timeout of a pattern's partial matches; an empty state is dropped (Infinity). */
+  private ruleDeadline(ks: CepKeyState<T>, rule: CepRule<T>, st: NFAState<T>): number {
+    if (st.isEmpty()) {
+      ks.nfas.delete(rule);
+      return Number.POSITIVE_INFINITY;
+    }
+    return rule.nfa.nextTimeout(st);
   }
 
   /** Current values of the operator's metrics. */
@@ -478,11 +574,36 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   }
 }
 
-/** Every stage name of the pattern -> its events ([] for stages without events), in stage order. */
-function toUserMatch<T>(rule: CepRule<T>, match: PatternMatch<T>): Record<string, T[]> {
-  const out: Record<string, T[]> = {};
-  for (const name of rule.stageNames) out[name] = match.get(name) ?? [];
-  return out;
+/** Makes the buffer's offsets the timestamps themselves (exact: each offset was checked to be). */
+function rebaseToZero<T>(ks: CepKeyState<T>): void {
+  const base = ks.tsBase;
+  if (base === 0) return;
+  const buf = ks.buffered;
+  for (let i = 0; i < ks.numBuffered; i++) buf[2 * i] = base + (buf[2 * i] as number);
+  ks.tsBase = 0;
+}
+
+/** The match a user function gets: every stage name of the pattern -> its events ([] for stages without events), in stage order. */
+type UserMatch<T> = Record<string, T[]>;
+
+/** Makes user matches straight from the NFA's match paths (no intermediate Map). */
+function userMatchFactory<T>(stageNames: readonly string[]): MatchFactory<T, UserMatch<T>> {
+  const index = new Map<string, number>();
+  stageNames.forEach((name, i) => index.set(name, i));
+  const k = stageNames.length;
+  return (stages, values, count) => {
+    const lists: Array<T[] | undefined> = new Array(k);
+    for (let i = 0; i < count; i++) {
+      const j = index.get(stages[i]!);
+      if (j === undefined) continue; // not a stage of the pattern (cannot happen): not shown, as before
+      const list = lists[j];
+      if (list === undefined) lists[j] = [values[i]!];
+      else list.push(values[i]!);
+    }
+    const out: UserMatch<T> = {};
+    for (let j = 0; j < k; j++) out[stageNames[j]!] = lists[j] ?? [];
+    return out;
+  };
 }
 
 function checkRule(raw: unknown): PatternRule {

@@ -41,6 +41,10 @@ export interface SharedBufferNode<T> {
   refs: number;
 }
 
+/** Scratch stacks of releaseNode (their length returns to where it was after every call). */
+const releaseStack: Array<SharedBufferNode<unknown>> = [];
+const releaseVersions: DeweyNumber[] = [];
+
 /** Orders events as Flink's EventId: by timestamp, then arrival. */
 export function compareEvents(a: { id: number; timestamp: number }, b: { id: number; timestamp: number }): number {
   return a.timestamp !== b.timestamp ? (a.timestamp < b.timestamp ? -1 : 1) : a.id - b.id;
@@ -50,7 +54,7 @@ export function compareEvents(a: { id: number; timestamp: number }, b: { id: num
 export type EventPath<T> = Map<string, Array<BufferEvent<T>>>;
 
 export class SharedBuffer<T> {
-  private nextEventId = 0;
+  private nextId = 0;
   private events = 0;
   private nodes = 0;
 
@@ -60,7 +64,21 @@ export class SharedBuffer<T> {
    */
   registerEvent(value: T, timestamp: number): BufferEvent<T> {
     this.events++;
-    return { id: this.nextEventId++, timestamp, value, refs: 1, nodes: null };
+    return { id: this.nextId++, timestamp, value, refs: 1, nodes: null };
+  }
+
+  /** Takes the next event id (arrival order), for an event that may be stored later with storeEvent. */
+  nextEventId(): number {
+    return this.nextId++;
+  }
+
+  /**
+   * Stores an event whose id nextEventId gave, unlocked: the caller puts it into a node right away
+   * (which holds it), as the NFA does when a partial match first takes the event it is processing.
+   */
+  storeEvent(id: number, value: T, timestamp: number): BufferEvent<T> {
+    this.events++;
+    return { id, timestamp, value, refs: 0, nodes: null };
   }
 
   releaseEvent(event: BufferEvent<T>): void {
@@ -79,14 +97,17 @@ export class SharedBuffer<T> {
     if (nodes !== null) {
       for (let i = 0; i < nodes.length; i++) if (nodes[i]!.stage === stage) node = nodes[i];
     }
+    const edge: SharedBufferEdge<T> = { target: previous, version, refs: 0 };
     if (node === undefined) {
-      node = { event, stage, edges: [], refs: 0 };
+      // Array literals of the exact size: a push onto [] would reserve room for 17.
+      node = { event, stage, edges: [edge], refs: 0 };
       if (nodes === null) event.nodes = [node];
       else nodes.push(node);
       event.refs++;
       this.nodes++;
+    } else {
+      node.edges.push(edge);
     }
-    node.edges.push({ target: previous, version, refs: 0 });
     return node;
   }
 
@@ -102,23 +123,34 @@ export class SharedBuffer<T> {
    * zero, continuing to their targets), then the node (removed at zero, with its event).
    */
   releaseNode(start: SharedBufferNode<T>, startVersion: DeweyNumber): void {
-    const nodes: Array<SharedBufferNode<T>> = [start];
-    const versions: DeweyNumber[] = [startVersion];
-    while (nodes.length > 0) {
+    // Depth-first over the edges that drop to zero, on a stack shared by all buffers (this runs
+    // synchronously and does not re-enter): nothing is allocated per call.
+    const nodes = releaseStack as Array<SharedBufferNode<T>>;
+    const versions = releaseVersions;
+    const base = nodes.length; // 0 unless a release ever threw halfway
+    nodes.push(start);
+    versions.push(startVersion);
+    while (nodes.length > base) {
       const node = nodes.pop()!;
       const version = versions.pop()!;
       const edges = node.edges;
-      for (let i = 0; i < edges.length; i++) {
+      // Compatible edges are released; those that reach zero are dropped (compacting in place,
+      // in order) and their targets released in turn.
+      let w = 0;
+      const n = edges.length;
+      for (let i = 0; i < n; i++) {
         const edge = edges[i]!;
-        if (!version.isCompatibleWith(edge.version)) continue;
-        if (--edge.refs <= 0) {
-          edges.splice(i--, 1);
+        if (version.isCompatibleWith(edge.version) && --edge.refs <= 0) {
           if (edge.target !== null) {
             nodes.push(edge.target);
             versions.push(edge.version);
           }
+          continue;
         }
+        if (w !== i) edges[w] = edge;
+        w++;
       }
+      for (let k = w; k < n; k++) edges.pop(); // not edges.length = w: setting the length is a runtime call
       if (--node.refs <= 0) this.removeNode(node);
     }
   }
@@ -126,8 +158,13 @@ export class SharedBuffer<T> {
   private removeNode(node: SharedBufferNode<T>): void {
     const ev = node.event;
     const list = ev.nodes!;
-    list.splice(list.indexOf(node), 1);
-    if (list.length === 0) ev.nodes = null;
+    if (list.length === 1) {
+      ev.nodes = null;
+    } else {
+      const i = list.indexOf(node);
+      for (let j = i + 1; j < list.length; j++) list[j - 1] = list[j]!;
+      list.pop();
+    }
     this.nodes--;
     this.releaseEvent(ev);
   }
@@ -152,6 +189,14 @@ export class SharedBuffer<T> {
     return results;
   }
 
+  /**
+   * The first path extractPatterns would list for `node` and `version`, as its nodes (the last
+   * event's first) written to `out`; returns how many (0: no path). Allocates nothing.
+   */
+  firstPath(node: SharedBufferNode<T>, version: DeweyNumber, out: Array<SharedBufferNode<T> | undefined>): number {
+    return firstPathFrom(node, version, out, 0);
+  }
+
   /** Nothing is held: no events, no nodes. */
   isEmpty(): boolean {
     return this.events === 0 && this.nodes === 0;
@@ -162,6 +207,19 @@ export class SharedBuffer<T> {
   numNodes(): number {
     return this.nodes;
   }
+}
+
+function firstPathFrom<T>(n: SharedBufferNode<T>, v: DeweyNumber, out: Array<SharedBufferNode<T> | undefined>, depth: number): number {
+  out[depth] = n;
+  const edges = n.edges;
+  for (let i = 0; i < edges.length; i++) {
+    const edge = edges[i]!;
+    if (!v.isCompatibleWith(edge.version)) continue;
+    if (edge.target === null) return depth + 1;
+    const found = firstPathFrom(edge.target, edge.version, out, depth + 1);
+    if (found > 0) return found;
+  }
+  return 0;
 }
 
 /** A path collected from the last node back to the first, as stage -> events (first event first). */
