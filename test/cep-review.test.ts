@@ -1,8 +1,8 @@
 /** Regressions found by reviewing the CEP change: argument checks, pattern rules, spec limits, windows in groups. */
 import { describe, expect, test } from 'vitest';
 import { CollectionSource } from '../connectors/collection/index.ts';
-import { OutputTag, StreamExecutionEnvironment, WatermarkStrategy } from '../lib/index.ts';
-import { AfterMatchSkipStrategy, CEP, MalformedPatternException, Pattern } from '../lib/cep/index.ts';
+import { OutputTag, StreamExecutionEnvironment, WatermarkStrategy, type WatermarkGenerator, type WatermarkOutput } from '../lib/index.ts';
+import { AfterMatchSkipStrategy, CEP, MalformedPatternException, Pattern, type PatternRule, type RejectedRule } from '../lib/cep/index.ts';
 import { NFA } from '../lib/cep/nfa/nfa.ts';
 import { Event, NFATestHarness, comparePatterns } from './cep/harness.ts';
 
@@ -68,5 +68,94 @@ describe('CEP review regressions', () => {
     main.getSideOutput(tag).toObservable().subscribe((v) => side.push(v));
     expect(await main.executeAndCollect()).toEqual(['20-22']);
     expect(side).toEqual(['timeout 1', 'at 6']);
+  });
+
+  test('processing time with a comparator: records still buffered when the input ends are matched, not lost', async () => {
+    const env = StreamExecutionEnvironment.create();
+    const p = Pattern.begin<string, 'a'>('a').where((x) => x.startsWith('a')).followedBy('b').where((x) => x.startsWith('b'));
+    const out = await CEP.pattern(env.fromElements('a1', 'x', 'b2'), p, (x, y) => x.localeCompare(y))
+      .inProcessingTime()
+      .select((m) => `${m.a[0]}-${m.b[0]}`)
+      .executeAndCollect();
+    expect(out).toEqual(['a1-b2']);
+  });
+
+  test('a match held back by a skip strategy gets a timestamp that does not depend on watermark timing', async () => {
+    type E = { t: string; ts: number };
+    // {c3} completes at 3 but waits (skipToFirst) behind the partial match {a0, c3...}, which times out at 0 + 4.
+    const events: E[] = [{ t: 'a', ts: 0 }, { t: 'c', ts: 3 }, { t: 'x', ts: 100 }];
+    const p = Pattern.begin<E, 's0'>('s0', AfterMatchSkipStrategy.skipToFirst('s0')).where((e) => e.t === 'a').optional()
+      .next('s1').where((e) => e.t === 'c').oneOrMore()
+      .within(4);
+    class Lagging implements WatermarkGenerator<E> {
+      constructor(private readonly lag: number) {}
+      onEvent(e: E, _ts: number, o: WatermarkOutput): void {
+        o.emitWatermark(e.ts - this.lag);
+      }
+      onPeriodicEmit(): void {}
+    }
+    const run = async (lag: number) => {
+      const env = StreamExecutionEnvironment.create();
+      env.getConfig().setAutoWatermarkInterval(0);
+      const src = env.fromSource(new CollectionSource(events), WatermarkStrategy.forGenerator(() => new Lagging(lag)).withTimestampAssigner((e) => e.ts), 'e');
+      const out = await CEP.pattern(src, p)
+        .process((m, ctx, o) => o.collect(`${m.s0.map((e) => e.ts).join(',')}|${m.s1.map((e) => e.ts).join(',')}@${ctx.timestamp()}`))
+        .executeAndCollect();
+      return out.sort();
+    };
+    // Watermarks 0, 3, 100 / -50, -47, 50 / none until the end (+Infinity): the same stamps.
+    for (const lag of [0, 50, 1000]) expect(await run(lag)).toEqual(['0|3@3', '|3@4']);
+  });
+
+  test('dynamic rules: a rule whose expression fails on an event is removed and rejected by id; the others go on; deleting an unknown rule is rejected', async () => {
+    const env = StreamExecutionEnvironment.create();
+    type Txn = { card: unknown; amount: number; ts: number };
+    const rejectedTag = new OutputTag<RejectedRule>('rejected');
+    const rules: PatternRule[] = [
+      { id: 'lower', action: 'upsert', spec: { version: 1, stages: [{ name: 'x', condition: "lower(card) == 'a'" }] } },
+      { id: 'big', action: 'upsert', spec: { version: 1, stages: [{ name: 'x', condition: 'amount > 100' }] } },
+      { id: 'ghost', action: 'delete' },
+    ];
+    let rulesApplied!: () => void;
+    const gate = new Promise<void>((r) => (rulesApplied = r));
+    const txns = env.fromSource(
+      {
+        boundedness: 'BOUNDED',
+        nonParallel: true,
+        createReader: () => {
+          let done = false;
+          let open = false;
+          void gate.then(() => (open = true));
+          return {
+            start() {},
+            pollNext(o: { collect(v: Txn): void }) {
+              if (done) return 'END_OF_INPUT' as const;
+              if (!open) return 'NOTHING_AVAILABLE' as const;
+              o.collect({ card: 7, amount: 500, ts: 1 }); // a number: lower() fails
+              o.collect({ card: 8, amount: 200, ts: 2 });
+              done = true;
+              return 'END_OF_INPUT' as const;
+            },
+            isAvailable: () => gate,
+            close() {},
+          };
+        },
+      },
+      WatermarkStrategy.forMonotonousTimestamps<Txn>().withTimestampAssigner((t) => t.ts),
+      'txns',
+    );
+    const main = CEP.dynamicPatterns(txns.keyBy((t) => String(t.card)), env.fromElements(...rules))
+      .sideOutputRejectedRules(rejectedTag)
+      .process((m, ctx, o) => o.collect(`${ctx.patternId()} ${String(Object.values(m).flat()[0]!.card)}`));
+    const rejected: string[] = [];
+    main.getSideOutput(rejectedTag).toObservable().subscribe((r) => {
+      rejected.push(r.error);
+      if (r.error.includes('ghost')) rulesApplied();
+    });
+    expect((await main.executeAndCollect()).sort()).toEqual(['big 7', 'big 8']);
+    expect(rejected).toEqual([
+      "rule 'ghost': delete of a rule that is not running",
+      expect.stringMatching(/^rule 'lower' failed on an event and was removed: .*lower\(\) expects a string/),
+    ]);
   });
 });

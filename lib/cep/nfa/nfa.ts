@@ -367,7 +367,10 @@ export class NFA<T, M = PatternMatch<T>> {
     nfaState: NFAState<T>,
     timestamp: number,
     skip: AfterMatchSkipStrategy = NO_SKIP,
-    /** Receives each match's time: where a pending match's window closed, else `timestamp`. */
+    /**
+     * Receives each match's time: where a pending match's window closed; for a match a skip strategy
+     * held back, its last event or the window end that released it, whichever is later.
+     */
     matchTimestamps?: number[],
   ): AdvanceTimeResult<T, M> {
     if (!this.windowed) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
@@ -375,6 +378,8 @@ export class NFA<T, M = PatternMatch<T>> {
     let kept: Array<ComputationState<T>> | null = null;
     let potential: Array<ComputationState<T>> | null = null;
     let timedOut: Array<TimedOutMatch<T, M>> | null = null;
+    /** Partial matches removed here, with their window ends: what releases matches held behind them. */
+    let removed: Array<ComputationState<T>> | null = null;
     const pms = nfaState.partialMatches;
     for (let i = 0; i < pms.length; i++) {
       const cs = pms[i]!;
@@ -384,6 +389,7 @@ export class NFA<T, M = PatternMatch<T>> {
         continue;
       }
       if (kept === null) kept = pms.slice(0, i);
+      (removed ??= []).push(cs);
       if (cs.state.isPending()) {
         (potential ??= []).push(cs); // released after the skip strategy had its say
         continue;
@@ -399,7 +405,7 @@ export class NFA<T, M = PatternMatch<T>> {
       potential ??= [];
       potential.sort(compareComputationStates);
       matches = [];
-      this.processMatchesAccordingToSkipStrategy(nfaState, skip, potential, matches, matchTimestamps, timestamp);
+      this.processMatchesAccordingToSkipStrategy(nfaState, skip, potential, matches, matchTimestamps, removed);
     }
     // Nothing timed out or matched (the usual call): one shared, frozen result instead of new arrays.
     if (matches === null && timedOut === null) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
@@ -526,7 +532,7 @@ export class NFA<T, M = PatternMatch<T>> {
     potential: Array<ComputationState<T>>,
     result: M[],
     timestamps?: number[],
-    now = 0,
+    removed: ReadonlyArray<ComputationState<T>> | null = null,
   ): void {
     const buffer = nfaState.sharedBuffer;
     const completed = nfaState.completedMatches;
@@ -549,10 +555,28 @@ export class NFA<T, M = PatternMatch<T>> {
         for (const c of remaining) completed.push(c);
       }
       result.push(this.matchOf(paths[0]!));
-      timestamps?.push(earliest.state.isPending() ? this.timeoutOf(earliest) : now);
+      timestamps?.push(earliest.state.isPending() ? this.timeoutOf(earliest) : this.releaseTime(earliest, removed));
       buffer.releaseNode(earliest.previousEntry!, earliest.version);
     }
     nfaState.partialMatches = partial;
+  }
+
+  /**
+   * When a match held behind earlier partial matches was released: its last event, or the latest window
+   * end of the earlier-started partial matches removed in this call, whichever is later. Deterministic,
+   * and never behind a watermark already forwarded (no earlier call had reached that window end).
+   */
+  private releaseTime(match: ComputationState<T>, removed: ReadonlyArray<ComputationState<T>> | null): number {
+    let t = match.previousTimestamp;
+    if (removed !== null) {
+      for (const r of removed) {
+        if (compareComputationStates(r, match) < 0) {
+          const d = this.timeoutOf(r);
+          if (d > t) t = d;
+        }
+      }
+    }
+    return t;
   }
 
   private prune(

@@ -24,6 +24,7 @@ import { NFA, type AdvanceTimeResult, type MatchFactory, type NFAState } from '.
 import { isTimedOutHandler, type EventComparator, type PatternContext, type PatternProcessFn, type TimedOutPartialMatchHandler } from '../functions.ts';
 import type { AfterMatchSkipStrategy } from '../aftermatch/after-match-skip-strategy.ts';
 import type { PatternSpec } from '../spec/pattern-spec.ts';
+import { ExpressionError } from '../spec/expression.ts';
 
 /** What to do when a key exceeds maxPartialMatchesPerKey. */
 export type PartialMatchOverflow = 'fail' | 'drop-oldest';
@@ -60,6 +61,8 @@ interface CepRule<T> {
   readonly skip: AfterMatchSkipStrategy;
   /** Canonical JSON of the spec (dynamic patterns): an identical upsert keeps partial matches. */
   readonly specJson?: string;
+  /** A dynamic rule removed while events were being fed to it: feed it nothing more. */
+  removed?: boolean;
 }
 
 /**
@@ -93,7 +96,7 @@ const MAX_INSERTION_DISTANCE = 16;
 
 /** Counters and gauges of one CEP operator subtask. */
 export interface CepMetrics {
-  /** Records behind the watermark (sent to the late side output or dropped; Flink's numLateRecordsDropped). */
+  /** Records behind the watermark that were dropped (no late side output set), as Flink's numLateRecordsDropped. */
   numLateRecordsDropped: number;
   numMatches: number;
   numTimedOutMatches: number;
@@ -206,9 +209,10 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     }
     if (timestamp > this.inputWatermark) {
       this.bufferEvent(this.keyState(), event, timestamp, 'EVENT_TIME');
+    } else if (this.options.lateDataTag !== undefined) {
+      this.emitSide(this.options.lateDataTag as OutputTag<unknown>, event, timestamp);
     } else {
       this.metrics.numLateRecordsDropped++;
-      if (this.options.lateDataTag !== undefined) this.emitSide(this.options.lateDataTag as OutputTag<unknown>, event, timestamp);
     }
   }
 
@@ -240,12 +244,31 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     }
     const existing = this.rules.find((r) => r.id === rule.id);
     if (rule.action === 'upsert' && existing?.specJson === specJson) return; // unchanged: keep partial matches
-    if (existing !== undefined) {
-      this.rules = this.rules.filter((r) => r !== existing);
-      this.dropRuleState(existing);
+    if (rule.action === 'delete' && existing === undefined) {
+      this.rejectRule(raw, `rule '${rule.id}': delete of a rule that is not running`);
+      return;
     }
+    if (existing !== undefined) this.removeRule(existing);
     if (rule.action === 'upsert') this.rules.push(this.compileRule(rule.id, pattern!, specJson));
     this.metrics.patterns = this.rules.length;
+  }
+
+  private removeRule(rule: CepRule<T>): void {
+    rule.removed = true;
+    this.rules = this.rules.filter((r) => r !== rule);
+    this.dropRuleState(rule);
+    this.metrics.patterns = this.rules.length;
+  }
+
+  /**
+   * A dynamic rule whose expressions fail on an event (say `lower(card)` on a number) is removed and
+   * rejected, naming the rule; the job and the other rules go on. Other errors fail the job.
+   */
+  private ruleFailed(rule: CepRule<T>, e: unknown): Error | null {
+    if (rule.id === undefined || !(e instanceof ExpressionError)) return this.userError(e);
+    this.removeRule(rule);
+    this.rejectRule({ id: rule.id, action: 'upsert', spec: JSON.parse(rule.specJson!) as PatternSpec }, `rule '${rule.id}' failed on an event and was removed: ${e.message}`);
+    return null;
   }
 
   private rejectRule(rule: unknown, error: string): void {
@@ -433,12 +456,15 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   }
 
   private processRuleEvent(rule: CepRule<T>, st: NFAState<T>, event: T, timestamp: number): void {
+    if (rule.removed === true) return;
     const before = st.numPartialMatches();
     let matches: Array<UserMatch<T>>;
     try {
       matches = rule.nfa.process(st, event, timestamp, rule.skip);
     } catch (e) {
-      throw this.userError(e); // conditions are user code
+      const error = this.ruleFailed(rule, e); // conditions are user code
+      if (error === null) return;
+      throw error;
     }
     const m = this.metrics;
     m.partialMatches += st.numPartialMatches() - before;
@@ -459,7 +485,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   }
 
   private advanceRuleTime(rule: CepRule<T>, st: NFAState<T>, timestamp: number): void {
-    if (!rule.nfa.hasWindow()) return;
+    if (!rule.nfa.hasWindow() || rule.removed === true) return;
     const before = st.numPartialMatches();
     const timestamps = this.matchTimestamps;
     if (timestamps.length > 0) timestamps.length = 0; // left over if a user function threw
@@ -467,7 +493,9 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     try {
       result = rule.nfa.advanceTime(st, timestamp, rule.skip, timestamps);
     } catch (e) {
-      throw this.userError(e);
+      const error = this.ruleFailed(rule, e);
+      if (error === null) return;
+      throw error;
     }
     this.metrics.partialMatches += st.numPartialMatches() - before;
     if (result.matches.length > 0) this.emitMatches(rule, result.matches, timestamp, timestamps);
@@ -556,6 +584,24 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   /** Current values of the operator's metrics. */
   getMetrics(): CepMetrics {
     return { ...this.metrics };
+  }
+
+  /**
+   * Processing time: records still waiting for their timer (with a comparator) are matched when the
+   * input ends, instead of being lost with the pending timers.
+   */
+  override endInput(): void {
+    if (!this.options.isProcessingTime) return;
+    const backend = this.keyedBackend!;
+    const now = this.parameters.processingTimeService.getCurrentProcessingTime();
+    for (const key of backend.keys(STATE.name)) {
+      backend.setCurrentKey(key);
+      const ks = this.state.value();
+      if (ks === undefined || ks.numBuffered === 0) continue;
+      this.processBuffered(ks, Number.POSITIVE_INFINITY);
+      this.advanceTime(ks, now);
+      this.afterUpdate(ks, 'PROCESSING_TIME');
+    }
   }
 
   /**
