@@ -9,7 +9,10 @@ afterAll(removeTempDirs);
 const TXNS = readFileSync(join(REPO_ROOT, 'examples', 'data', 'transactions.csv'), 'utf8');
 const RULES = readFileSync(join(REPO_ROOT, 'examples', 'data', 'rules.jsonl'), 'utf8');
 
-test('dynamic rules from a socket: each alert names its rule; a bad rule is rejected and the others keep working', async () => {
+test.each([
+  ['inline', []],
+  ['threads -p 2', ['-t', 'threads', '-p', '2']],
+])('dynamic rules from a socket (%s): each alert names its rule; a bad rule is rejected and the others keep working', async (_mode, cli) => {
   let rulesSent!: () => void;
   const rulesDone = new Promise<void>((resolve) => (rulesSent = resolve));
   const rules = await startServer((socket) => {
@@ -23,9 +26,9 @@ test('dynamic rules from a socket: each alert names its rule; a bad rule is reje
     socket.end(TXNS);
   });
   try {
-    const r = await runCli(['run', 'examples/fraud-detection-dynamic.ts', '--port', String(txns.port), '--rules-port', String(rules.port)]);
+    const r = await runCli(['run', ...cli, 'examples/fraud-detection-dynamic.ts', '--port', String(txns.port), '--rules-port', String(rules.port)]);
     expect(r.code, r.stderr).toBe(0);
-    expect(lines(r.stdout).sort()).toEqual([
+    expect(lines(r.stdout).map((l) => l.replace(/^\d+> /, '')).sort()).toEqual([
       'ALERT small-then-large card 4111: 0.50@00:00:05 999.00@00:00:45',
       'ALERT small-then-large card 5500: 0.99@00:00:28 750.00@00:00:30',
       'ALERT three-over-100 card 7007: 150.00@00:01:40 300.00@00:01:50 450.00@00:02:00',
