@@ -98,4 +98,21 @@ describe('Pattern', () => {
     expectTypeOf<StageNames<typeof p>>().toEqualTypeOf<'small' | 'large' | 'refund'>();
     expect(p.allNames()).toEqual(['small', 'large', 'refund']);
   });
+  test('subtype narrows what the later conditions of the stage see; the next stage sees the stream type again (checked by tsc)', () => {
+    class Base {
+      constructor(readonly kind: string) {}
+    }
+    class Sub extends Base {
+      constructor(readonly volume: number) {
+        super('sub');
+      }
+    }
+    const isSub = (e: Base): e is Sub => e instanceof Sub;
+    const p = Pattern.begin<Base, 'a'>('a').subtype(isSub).where((e) => e.volume > 5).followedBy('b');
+    // @ts-expect-error the next stage's conditions see Base, which has no volume
+    p.where((e) => e.volume > 1);
+    const ctx = { getEventsForPattern: () => [], timestamp: () => 0 };
+    const first = p.getStages()[0]!.condition;
+    expect([evaluate(first, new Sub(6), ctx), evaluate(first, new Sub(1), ctx), evaluate(first, new Base('x'), ctx)]).toEqual([true, false, false]);
+  });
 });

@@ -71,7 +71,11 @@ const SINGLE = (consuming: ConsumingStrategy): MutableStage<never>['quantifier']
 /** Names of the stages of a pattern (and of the stages inside its group patterns). */
 export type Match<T, Names extends string> = { [N in Names]: T[] };
 
-export class Pattern<T, Names extends string = string> {
+/**
+ * `T`: the events of the stream; `Names`: the stage names so far; `C`: the events the current stage's
+ * conditions see (narrowed by subtype(); back to `T` at the next stage).
+ */
+export class Pattern<T, Names extends string = string, C extends T = T> {
   private readonly stageList: Array<MutableStage<T>>;
   /** within() FIRST_AND_LAST, in ms. */
   private windowMs: number | undefined;
@@ -174,10 +178,10 @@ export class Pattern<T, Names extends string = string> {
   }
 
   /** A copy whose current stage is changed by `edit` (patterns are immutable values). */
-  private edit(edit: (s: MutableStage<T>) => void): Pattern<T, Names> {
+  private edit(edit: (s: MutableStage<T>) => void): Pattern<T, Names, C> {
     const stages = this.stageList.map((s) => ({ ...s, quantifier: { ...s.quantifier } }));
     edit(stages[stages.length - 1]!);
-    return new Pattern<T, Names>(stages, this.skip, this.windowMs);
+    return new Pattern<T, Names>(stages, this.skip, this.windowMs) as Pattern<T, Names, C>;
   }
 
   private noGroup(what: string): void {
@@ -185,33 +189,33 @@ export class Pattern<T, Names extends string = string> {
   }
 
   /** The current stage takes events for which `condition` (a function or an expression string) holds (ANDed with earlier where()s). */
-  where(condition: Condition<T> | string): Pattern<T, Names> {
+  where(condition: Condition<C> | string): Pattern<T, Names, C> {
     this.noGroup('where()');
-    const node = test(condition);
+    const node = test(condition as Condition<T> | string);
     return this.edit((s) => (s.condition = and(s.condition, node)));
   }
   /** ...or events for which `condition` holds. */
-  or(condition: Condition<T> | string): Pattern<T, Names> {
+  or(condition: Condition<C> | string): Pattern<T, Names, C> {
     this.noGroup('or()');
-    const node = test(condition);
+    const node = test(condition as Condition<T> | string);
     return this.edit((s) => (s.condition = s.condition.kind === 'true' ? node : or(s.condition, node)));
   }
   /** Only events that pass the type guard (Flink's subtype(Class)). */
-  subtype<S extends T>(guard: (event: T) => event is S): Pattern<T, Names> {
+  subtype<S extends C>(guard: (event: C) => event is S): Pattern<T, Names, S> {
     this.noGroup('subtype()');
-    const node = test<T>((e: T) => guard(e));
-    return this.edit((s) => (s.condition = and(node, s.condition)));
+    const node = test<T>((e: T) => guard(e as C));
+    return this.edit((s) => (s.condition = and(node, s.condition))) as unknown as Pattern<T, Names, S>;
   }
   /** A looping stage stops taking events at the first event for which `condition` holds. */
-  until(condition: Condition<T> | string): Pattern<T, Names> {
+  until(condition: Condition<C> | string): Pattern<T, Names, C> {
     const q = this.current().quantifier;
     if (q.kind !== 'looping') throw new MalformedPatternException('The until condition is only applicable to looping states.');
     if (this.current().until) throw new MalformedPatternException('The until condition is already set for this stage.');
-    const node = test(condition);
+    const node = test(condition as Condition<T> | string);
     return this.edit((s) => (s.until = node));
   }
 
-  private quantify(kind: 'looping' | 'times', times?: { from: number; to: number }): Pattern<T, Names> {
+  private quantify(kind: 'looping' | 'times', times?: { from: number; to: number }): Pattern<T, Names, C> {
     const s = this.current();
     if (s.quantifier.consuming === 'NOT_NEXT' || s.quantifier.consuming === 'NOT_FOLLOW') {
       throw new MalformedPatternException(`A quantifier is not applicable to the NOT pattern '${s.name}'`);
@@ -227,18 +231,18 @@ export class Pattern<T, Names extends string = string> {
   }
 
   /** One or more events (relaxed between them unless consecutive()). */
-  oneOrMore(): Pattern<T, Names> {
+  oneOrMore(): Pattern<T, Names, C> {
     return this.quantify('looping', { from: 1, to: Number.POSITIVE_INFINITY });
   }
   /** At least `times` events. */
-  timesOrMore(times: number): Pattern<T, Names> {
+  timesOrMore(times: number): Pattern<T, Names, C> {
     positive(times);
     return this.quantify('looping', { from: times, to: Number.POSITIVE_INFINITY });
   }
   /** Exactly `times` events, or between `from` and `to`. */
-  times(times: number): Pattern<T, Names>;
-  times(from: number, to: number): Pattern<T, Names>;
-  times(from: number, to?: number): Pattern<T, Names> {
+  times(times: number): Pattern<T, Names, C>;
+  times(from: number, to: number): Pattern<T, Names, C>;
+  times(from: number, to?: number): Pattern<T, Names, C> {
     if (to === undefined) {
       positive(from);
       return this.quantify('times', { from, to: from });
@@ -251,7 +255,7 @@ export class Pattern<T, Names extends string = string> {
     return from === 0 ? p.optional() : p;
   }
   /** The stage may also match no event at all. */
-  optional(): Pattern<T, Names> {
+  optional(): Pattern<T, Names, C> {
     const s = this.current();
     if (s.quantifier.consuming === 'NOT_NEXT' || s.quantifier.consuming === 'NOT_FOLLOW') {
       throw new MalformedPatternException('Option not applicable to NOT pattern');
@@ -261,19 +265,19 @@ export class Pattern<T, Names extends string = string> {
     return this.edit((st) => (st.quantifier.optional = true));
   }
   /** A looping stage takes as many events as possible (instead of emitting every admissible length). */
-  greedy(): Pattern<T, Names> {
+  greedy(): Pattern<T, Names, C> {
     const s = this.current();
     this.noGroup('greedy()');
     if (s.quantifier.kind === 'single') throw new MalformedPatternException('greedy() is applicable only to looping or times patterns');
     return this.edit((st) => (st.quantifier.greedy = true));
   }
   /** The events of a looping/times stage must be contiguous (strict inner contiguity). */
-  consecutive(): Pattern<T, Names> {
+  consecutive(): Pattern<T, Names, C> {
     if (this.current().quantifier.kind === 'single') throw new MalformedPatternException('Combinations applicable only to looping or times patterns');
     return this.edit((st) => (st.quantifier.innerConsuming = 'STRICT'));
   }
   /** The events of a looping/times stage may be any combination (non-deterministic relaxed inner contiguity). */
-  allowCombinations(): Pattern<T, Names> {
+  allowCombinations(): Pattern<T, Names, C> {
     if (this.current().quantifier.kind === 'single') throw new MalformedPatternException('Combinations applicable only to looping or times patterns');
     return this.edit((st) => (st.quantifier.innerConsuming = 'SKIP_TILL_ANY'));
   }
@@ -285,12 +289,12 @@ export class Pattern<T, Names extends string = string> {
    * `duration` of the previous matched event (Flink 1.17's per-stage window); it may not exceed the
    * FIRST_AND_LAST window.
    */
-  within(duration: DurationLike, type: WithinType = 'FIRST_AND_LAST'): Pattern<T, Names> {
+  within(duration: DurationLike, type: WithinType = 'FIRST_AND_LAST'): Pattern<T, Names, C> {
     const ms = toMillis(duration, 'within');
     if (ms <= 0) throw new MalformedPatternException('The within() window must be greater than zero');
     if (type === 'PREVIOUS_AND_CURRENT') return this.edit((st) => (st.window = st.window === undefined ? ms : Math.min(st.window, ms)));
     if (type !== 'FIRST_AND_LAST') throw new MalformedPatternException(`within(): the type must be 'FIRST_AND_LAST' or 'PREVIOUS_AND_CURRENT', got ${String(type)}`);
-    return new Pattern<T, Names>(this.stageList, this.skip, this.windowMs === undefined ? ms : Math.min(this.windowMs, ms));
+    return new Pattern<T, Names>(this.stageList, this.skip, this.windowMs === undefined ? ms : Math.min(this.windowMs, ms)) as Pattern<T, Names, C>;
   }
 
   // ---- reading a pattern (for the compiler and tools) -------------------------------------------
