@@ -7,7 +7,9 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { CollectionSource } from '../connectors/collection/index.ts';
 import { StreamExecutionEnvironment, WatermarkStrategy } from '../lib/index.ts';
-import { CEP, Pattern } from '../lib/cep/index.ts';
+import { AfterMatchSkipStrategy, CEP, Pattern } from '../lib/cep/index.ts';
+import { NFA } from '../lib/cep/nfa/nfa.ts';
+import { restoreNFAState, snapshotNFAState } from '../lib/cep/nfa/nfa-state-snapshot.ts';
 import { NFATestHarness } from './cep/harness.ts';
 
 interface Ev {
@@ -112,6 +114,49 @@ describe('CEP properties', () => {
         expect(got.sort()).toEqual(expected.sort());
       }),
       { numRuns: 60 },
+    );
+  });
+
+  test('a key state snapshotted as JSON mid-stream and restored continues exactly as the original (matches, timeouts, what is held)', () => {
+    const skips = [AfterMatchSkipStrategy.noSkip(), AfterMatchSkipStrategy.skipToNext(), AfterMatchSkipStrategy.skipPastLastEvent()];
+    fc.assert(
+      fc.property(letters, link, within, fc.boolean(), fc.integer({ min: 0, max: 2 }), events, fc.nat(), (ls, l, w, loop, skipIx, evs, cut) => {
+        let p = Pattern.begin<Ev>('s0', skips[skipIx]).where((e) => e.letter === ls[0]);
+        if (loop) p = p.oneOrMore();
+        for (let i = 1; i < ls.length; i++) p = p[l](`s${i}`).where((e) => e.letter === ls[i]);
+        if (w !== undefined) p = p.within(w);
+        const skip = p.getAfterMatchSkipStrategy();
+        const run = (nfa: NFA<Ev>, state: ReturnType<NFA<Ev>['createInitialNFAState']>, part: readonly Ev[], out: string[]) => {
+          for (const e of part) {
+            const adv = nfa.advanceTime(state, e.ts, skip);
+            out.push(...adv.matches.map((m) => `m ${ids(m)}`), ...adv.timedOut.map((t) => `t ${ids(t.match)}@${t.timestamp}`));
+            out.push(...nfa.process(state, e, e.ts, skip).map((m) => `m ${ids(m)}`));
+          }
+        };
+        const split = evs.length === 0 ? 0 : cut % (evs.length + 1);
+        // Uninterrupted.
+        const a = NFA.compile(p, true);
+        const sa = a.createInitialNFAState();
+        const outA: string[] = [];
+        run(a, sa, evs, outA);
+        // Snapshot after `split` events, through JSON, into a freshly compiled NFA.
+        const b = NFA.compile(p, true);
+        const sb = b.createInitialNFAState();
+        const outB: string[] = [];
+        run(b, sb, evs.slice(0, split), outB);
+        const json = JSON.parse(JSON.stringify(snapshotNFAState(sb))) as ReturnType<typeof snapshotNFAState<Ev>>;
+        const c = NFA.compile(p, true);
+        const sc = restoreNFAState(json, c.getStates());
+        run(c, sc, evs.slice(split), outB);
+        expect(outB).toEqual(outA);
+        expect([sc.numPartialMatches(), sc.sharedBuffer.numEvents(), sc.sharedBuffer.numNodes(), sc.isEmpty()]).toEqual([
+          sa.numPartialMatches(),
+          sa.sharedBuffer.numEvents(),
+          sa.sharedBuffer.numNodes(),
+          sa.isEmpty(),
+        ]);
+      }),
+      { numRuns: 300 },
     );
   });
 });

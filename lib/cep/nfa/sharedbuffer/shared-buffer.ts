@@ -198,6 +198,17 @@ export class SharedBuffer<T> {
   }
 
   /** Nothing is held: no events, no nodes. */
+  /** Counters of a buffer rebuilt from a snapshot (NFA.restoreState): next event id, events and nodes held. */
+  restoreCounters(nextEventId: number, events: number, nodes: number): void {
+    this.nextId = nextEventId;
+    this.events = events;
+    this.nodes = nodes;
+  }
+  /** The id the next event will get. */
+  peekNextEventId(): number {
+    return this.nextId;
+  }
+
   isEmpty(): boolean {
     return this.events === 0 && this.nodes === 0;
   }
