@@ -103,8 +103,6 @@ export class NFAState<T> {
   private numOpen = -1;
   /** Matches waiting for earlier-started partial matches (skip strategies other than noSkip). */
   completedMatches: Array<ComputationState<T>> = [];
-  /** Set when processing an event started a new partial match (the operator arms a window timer). */
-  newStartPartialMatch = false;
 
   constructor(startStates: Array<ComputationState<T>>) {
     this.pms = startStates;
@@ -402,10 +400,8 @@ export class NFA<T, M = PatternMatch<T>> {
     if (kept !== null) nfaState.partialMatches = kept;
     let matches: M[] | null = null;
     if (potential !== null || nfaState.completedMatches.length > 0) {
-      potential ??= [];
-      potential.sort(compareComputationStates);
       matches = [];
-      this.processMatchesAccordingToSkipStrategy(nfaState, skip, potential, matches, matchTimestamps, removed);
+      this.processMatchesAccordingToSkipStrategy(nfaState, skip, potential ?? [], matches, matchTimestamps, removed);
     }
     // Nothing timed out or matched (the usual call): one shared, frozen result instead of new arrays.
     if (matches === null && timedOut === null) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
@@ -464,7 +460,6 @@ export class NFA<T, M = PatternMatch<T>> {
     let potentialMatches: Array<ComputationState<T>> | null = null;
     const next = this.nextStates;
     let maxNext = 0;
-    nfaState.newStartPartialMatch = false;
     for (let i = 0; i < partialMatches.length; i++) {
       const cs = partialMatches[i]!;
       this.numNextStates = 0;
@@ -639,7 +634,7 @@ export class NFA<T, M = PatternMatch<T>> {
         const currentVersion = cs.version.increase(takeBranchesToVisit);
         const nextVersion = currentVersion.addStage();
         takeBranchesToVisit--;
-        const newEntry = buffer.put(originalStageName(edge.source), event.stored(), cs.previousEntry, currentVersion);
+        const newEntry = buffer.put(edge.source.stage, event.stored(), cs.previousEntry, currentVersion);
         let startTs = cs.startTimestamp;
         let startEvTs = cs.startEventTimestamp;
         let startEvId = cs.startEventId;
@@ -647,7 +642,6 @@ export class NFA<T, M = PatternMatch<T>> {
           startTs = event.timestamp;
           startEvTs = event.timestamp;
           startEvId = event.id;
-          nfaState.newStartPartialMatch = true;
         }
         this.addComputationState(buffer, edge.target, newEntry, nextVersion, startTs, event.timestamp, startEvTs, startEvId);
         // A state with a PROCEED path to the final state completes a match right away.
@@ -720,18 +714,6 @@ function check<T>(cond: EdgeCondition<T>, event: T, ctx: ConditionContext<T>): b
 
 function increasingSelfState(ignoreBranches: number, takeBranches: number): number {
   return takeBranches === 0 && ignoreBranches === 0 ? 0 : ignoreBranches + Math.max(1, takeBranches);
-}
-
-const stageNames = new WeakMap<State<unknown>, string>();
-/** The stage a state belongs to (internal names are `stage` or `stage:n`), cached per state. */
-function originalStageName<T>(s: State<T>): string {
-  let n = stageNames.get(s as State<unknown>);
-  if (n === undefined) {
-    const i = s.name.indexOf(':');
-    n = i < 0 ? s.name : s.name.slice(0, i);
-    stageNames.set(s as State<unknown>, n);
-  }
-  return n;
 }
 
 // ---- after-match skip (Flink's AfterMatchSkipStrategy.prune / getPruningId / shouldPrune) ---------

@@ -32,12 +32,17 @@ export class State<T> {
   readonly transitions: Array<StateTransition<T>> = [];
   /** PREVIOUS_AND_CURRENT window of the stage this state waits for (0: none): Flink's windowTimes. */
   windowGap = 0;
+  /** The stage the state belongs to: its name without the `:n` (Flink's getOriginalNameFromInternal). */
+  readonly stage: string;
 
   constructor(
     /** Unique internal name: the stage name, or `name:n` for further states of one stage. */
     readonly name: string,
     public type: StateType,
-  ) {}
+  ) {
+    const i = name.indexOf(':');
+    this.stage = i < 0 ? name : name.slice(0, i);
+  }
 
   isStart(): boolean {
     return this.type === 'Start';
@@ -77,8 +82,3 @@ export class State<T> {
   }
 }
 
-/** The stage name of an internal state name (Flink's NFAStateNameHandler.getOriginalNameFromInternal). */
-export function originalName(internal: string): string {
-  const i = internal.indexOf(':');
-  return i < 0 ? internal : internal.slice(0, i);
-}

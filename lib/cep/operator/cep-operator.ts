@@ -227,14 +227,16 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   /** Adds, replaces or removes a pattern; a rule that cannot be applied is rejected, nothing else changes. */
   private applyRule(raw: unknown): void {
     let rule: PatternRule;
-    let pattern: Pattern<T, string> | undefined;
-    let specJson: string | undefined;
+    let compiled: CepRule<T> | undefined;
     try {
       rule = checkRule(raw);
       if (rule.action === 'upsert') {
-        pattern = Pattern.fromSpec<T>(rule.spec!);
-        specJson = JSON.stringify(pattern.toSpec());
-        NFA.compile(pattern); // reject patterns that cannot run before touching the running ones
+        const pattern = Pattern.fromSpec<T>(rule.spec!);
+        const specJson = JSON.stringify(pattern.toSpec());
+        // Unchanged: keep the running rule and its partial matches (nothing to compile).
+        if (this.rules.some((r) => r.id === rule.id && r.specJson === specJson)) return;
+        // Compiled before touching the running rules: a pattern that cannot run is rejected.
+        compiled = this.compileRule(rule.id, pattern, specJson);
       }
     } catch (e) {
       const id = (raw as { id?: unknown } | null)?.id;
@@ -243,13 +245,12 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
       return;
     }
     const existing = this.rules.find((r) => r.id === rule.id);
-    if (rule.action === 'upsert' && existing?.specJson === specJson) return; // unchanged: keep partial matches
-    if (rule.action === 'delete' && existing === undefined) {
+    if (compiled === undefined && existing === undefined) {
       this.rejectRule(raw, `rule '${rule.id}': delete of a rule that is not running`);
       return;
     }
     if (existing !== undefined) this.removeRule(existing);
-    if (rule.action === 'upsert') this.rules.push(this.compileRule(rule.id, pattern!, specJson));
+    if (compiled !== undefined) this.rules.push(compiled);
     this.metrics.patterns = this.rules.length;
   }
 
@@ -267,7 +268,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   private ruleFailed(rule: CepRule<T>, e: unknown): Error | null {
     if (rule.id === undefined || !(e instanceof ExpressionError)) return this.userError(e);
     this.removeRule(rule);
-    this.rejectRule({ id: rule.id, action: 'upsert', spec: JSON.parse(rule.specJson!) as PatternSpec }, `rule '${rule.id}' failed on an event and was removed: ${e.message}`);
+    this.rejectRule(asPatternRule(rule), `rule '${rule.id}' failed on an event and was removed: ${e.message}`);
     return null;
   }
 
@@ -299,7 +300,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
 
   /** The running rules, for checkpoints (the rule stream is not replayed on restore). */
   override snapshotState(): unknown {
-    return this.dynamic ? { rules: this.rules.map((r) => ({ id: r.id!, action: 'upsert', spec: JSON.parse(r.specJson!) as PatternSpec })) } : undefined;
+    return this.dynamic ? { rules: this.rules.map(asPatternRule) } : undefined;
   }
 
   override initializeState(state: unknown): void {
@@ -581,11 +582,6 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     return rule.nfa.nextTimeout(st);
   }
 
-  /** Current values of the operator's metrics. */
-  getMetrics(): CepMetrics {
-    return { ...this.metrics };
-  }
-
   /**
    * Processing time: records still waiting for their timer (with a comparator) are matched when the
    * input ends, instead of being lost with the pending timers.
@@ -650,6 +646,11 @@ function userMatchFactory<T>(stageNames: readonly string[]): MatchFactory<T, Use
     for (let j = 0; j < k; j++) out[stageNames[j]!] = lists[j] ?? [];
     return out;
   };
+}
+
+/** A running dynamic rule as the upsert that would recreate it. */
+function asPatternRule<T>(rule: CepRule<T>): PatternRule {
+  return { id: rule.id!, action: 'upsert', spec: JSON.parse(rule.specJson!) as PatternSpec };
 }
 
 function checkRule(raw: unknown): PatternRule {

@@ -9,7 +9,7 @@
 import { evaluate, type ConditionContext, type ConditionNode } from '../../conditions.ts';
 import { compileExpression } from '../../spec/expression.ts';
 import { MalformedPatternException, type Pattern, type Stage } from '../../pattern.ts';
-import { State, TRUE_CONDITION, originalName, type EdgeCondition, type StateType } from '../state.ts';
+import { State, TRUE_CONDITION, type EdgeCondition, type StateType } from '../state.ts';
 
 export const ENDING_STATE_NAME = '$endState$';
 /** Internal name of the states of a group pattern stage (Flink's GroupPattern name). */
@@ -79,7 +79,6 @@ class NFAFactoryCompiler<T> {
     const last = stageOf(this.current);
     this.checkSkipStrategy();
     this.checkStages(this.pattern.getStages(), this.pattern.allNames(), false);
-    this.checkWindowTimes(this.pattern.getStages());
     if (last.quantifier.consuming === 'NOT_FOLLOW' && this.windowTime <= 0 && last.window === undefined) {
       throw new MalformedPatternException(
         `NotFollowedBy is not supported without windowTime as a last part of a Pattern! Add within(...) so '${last.name}' can be decided when the window closes.`,
@@ -92,20 +91,10 @@ class NFAFactoryCompiler<T> {
     return { states: this.states, windowTime: this.windowTime };
   }
 
-  private checkWindowTimes(stages: ReadonlyArray<Stage<T>>): void {
-    for (const s of stages) {
-      if (s.window !== undefined && this.windowTime > 0 && s.window > this.windowTime) {
-        throw new MalformedPatternException(
-          `The window length between the previous and current event (${s.window} ms at '${s.name}') cannot be larger than the window length between the first and last event (${this.windowTime} ms) for a Pattern.`,
-        );
-      }
-      if (s.group) this.checkWindowTimes(s.group.getStages());
-    }
-  }
-
   /**
-   * Expression conditions may name stages (`sum(small.amount)`): a misspelt one is an error here, not a
-   * silent 0. A group cannot end with notFollowedBy (its negation would bind to nothing).
+   * Checks every stage, in groups too: expression conditions may name stages (`sum(small.amount)`), and
+   * a misspelt one is an error here, not a silent 0; a group cannot end with notFollowedBy (its
+   * negation would bind to nothing); a PREVIOUS_AND_CURRENT window may not exceed the FIRST_AND_LAST one.
    */
   private checkStages(stages: ReadonlyArray<Stage<T>>, names: readonly string[], inGroup: boolean): void {
     const last = stages[stages.length - 1];
@@ -129,6 +118,11 @@ class NFAFactoryCompiler<T> {
     for (const s of stages) {
       check(s.condition, s.name);
       check(s.until, s.name);
+      if (s.window !== undefined && this.windowTime > 0 && s.window > this.windowTime) {
+        throw new MalformedPatternException(
+          `The window length between the previous and current event (${s.window} ms at '${s.name}') cannot be larger than the window length between the first and last event (${this.windowTime} ms) for a Pattern.`,
+        );
+      }
       if (s.group) this.checkStages(s.group.getStages(), names, true);
     }
   }
@@ -171,7 +165,7 @@ class NFAFactoryCompiler<T> {
   }
 
   private copy(state: State<T>): State<T> {
-    const c = this.createState(originalName(state.name), state.type);
+    const c = this.createState(state.stage, state.type);
     for (const t of state.transitions) c.addStateTransition(t.action, t.target === t.source ? c : t.target, t.condition);
     return c;
   }

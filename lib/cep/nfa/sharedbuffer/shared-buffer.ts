@@ -197,7 +197,6 @@ export class SharedBuffer<T> {
     return firstPathFrom(node, version, out, 0);
   }
 
-  /** Nothing is held: no events, no nodes. */
   /** Counters of a buffer rebuilt from a snapshot (NFA.restoreState): next event id, events and nodes held. */
   restoreCounters(nextEventId: number, events: number, nodes: number): void {
     this.nextId = nextEventId;
@@ -209,6 +208,7 @@ export class SharedBuffer<T> {
     return this.nextId;
   }
 
+  /** Nothing is held: no events, no nodes. */
   isEmpty(): boolean {
     return this.events === 0 && this.nodes === 0;
   }
