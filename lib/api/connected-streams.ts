@@ -102,6 +102,19 @@ export function keyedTaggedUnion<A, B, K>(first: DataStream<A>, second: DataStre
     .keyBy((t: Tagged) => (t.i === 1 ? k1(t.v as A) : k2(t.v as B)));
 }
 
+/**
+ * @internal A keyed stream and a broadcast side (already tagged 2 and broadcast) as one keyed tagged
+ * stream: the keyed side partitioned by its key, broadcast records reaching every subtask (their key
+ * is unused). Serves keyed broadcast functions and CEP's dynamic patterns.
+ */
+export function keyedBroadcastUnion<IN1, K>(input: KeyedStream<IN1, K>, side: DataStream<Tagged>): KeyedStream<Tagged, unknown> {
+  const keySelector = input.getKeySelector();
+  const union = tag(input, 1)
+    .keyBy((t: Tagged) => keySelector(t.v as IN1))
+    .union(side);
+  return new KeyedStream<Tagged, unknown>(union.getExecutionEnvironment(), union.transformation, (t: Tagged) => (t.i === 1 ? keySelector(t.v as IN1) : null));
+}
+
 export class ConnectedStreams<IN1, IN2> {
   constructor(
     private readonly first: DataStream<IN1>,
@@ -335,14 +348,7 @@ export class BroadcastConnectedStream<IN1, IN2> {
     const side = tag(this.broadcast.stream, 2).broadcast();
     if (fn instanceof KeyedBroadcastProcessFunction) {
       if (!(this.input instanceof KeyedStream)) throw new Error('A KeyedBroadcastProcessFunction needs a keyed stream: keyBy() before connect()');
-      const keySelector = (this.input as KeyedStream<IN1, K>).getKeySelector();
-      // The keyed side is partitioned by key; broadcast records reach every subtask (their key is unused).
-      const keyedSide = tag(this.input, 1).keyBy((t: Tagged) => keySelector(t.v as IN1));
-      const union = keyedSide.union(side);
-      const keyed = new KeyedStream<Tagged, unknown>(union.getExecutionEnvironment(), union.transformation, (t: Tagged) =>
-        t.i === 1 ? keySelector(t.v as IN1) : null,
-      );
-      return keyed.process(new KeyedBroadcastAdapter<K, IN1, IN2, OUT>(fn, this.broadcast.descriptors)).name('Co-Process-Broadcast-Keyed');
+      return keyedBroadcastUnion(this.input as KeyedStream<IN1, K>, side).process(new KeyedBroadcastAdapter<K, IN1, IN2, OUT>(fn, this.broadcast.descriptors)).name('Co-Process-Broadcast-Keyed');
     }
     return tag(this.input, 1)
       .union(side)

@@ -10,6 +10,7 @@
  */
 import { DataStream, KeyedStream, type SingleOutputStreamOperator } from '../api/datastream.ts';
 import { AbstractStreamOperator } from '../operators/abstract-stream-operator.ts';
+import { keyedBroadcastUnion, type Tagged } from '../api/connected-streams.ts';
 import type { Collector } from '../api/functions.ts';
 import { OutputTag } from '../api/output-tag.ts';
 import { Pattern, type Match } from './pattern.ts';
@@ -73,8 +74,6 @@ export class CEP {
   }
 }
 
-/** Tagged union element of the dynamic form: an event (1) or a rule (2). */
-type Tagged = { i: 1 | 2; v: unknown };
 
 /**
  * Passes rules on and keeps their channel out of event time: idle from the start, watermarks and
@@ -150,13 +149,9 @@ export class PatternStream<T, Names extends string> {
     };
     const make = () => new CepOperator<T, OUT>(fn as PatternProcessFn<T, string, OUT>, options) as never;
     if (this.rules !== undefined) {
-      // Events partitioned by key, rules to every subtask (their key is unused), in one tagged stream.
-      const keySelector = (this.input as KeyedStream<T, unknown>).getKeySelector();
-      const events = this.input.map((v: T): Tagged => ({ i: 1, v })).name('Tag events');
+      // Events partitioned by key, rules (tagged 2 by RuleChannelOperator) to every subtask.
       const rules = this.rules.transformWith<Tagged>('Rules', () => new RuleChannelOperator() as never).broadcast();
-      const union = events.keyBy((t: Tagged) => keySelector(t.v as T)).union(rules);
-      const keyed = new KeyedStream<Tagged, unknown>(union.getExecutionEnvironment(), union.transformation, (t: Tagged) => (t.i === 1 ? keySelector(t.v as T) : null));
-      return keyed.keyedOperator<OUT>('DynamicCepOperator', make);
+      return keyedBroadcastUnion(this.input as KeyedStream<T, unknown>, rules).keyedOperator<OUT>('DynamicCepOperator', make);
     }
     const keyed = this.input instanceof KeyedStream ? (this.input as KeyedStream<T, unknown>) : this.input.keyBy(() => 0);
     const op = keyed.keyedOperator<OUT>('CepOperator', make);
