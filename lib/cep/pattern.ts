@@ -133,10 +133,10 @@ export class Pattern<T, Names extends string = string, C extends T = T> {
   }
 
   private append<N extends string>(nameOrGroup: string | Pattern<T, string>, consuming: ConsumingStrategy): Pattern<T, Names | N> {
-    if (typeof nameOrGroup !== 'string' && (consuming === 'NOT_NEXT' || consuming === 'NOT_FOLLOW')) {
+    if (typeof nameOrGroup !== 'string' && isNegation(consuming)) {
       throw new MalformedPatternException('A group pattern cannot be a negative (notNext / notFollowedBy) stage');
     }
-    if ((consuming === 'NOT_NEXT' || consuming === 'NOT_FOLLOW') && this.current().quantifier.optional) {
+    if (isNegation(consuming) && this.current().quantifier.optional) {
       // Flink's rule: the negation would apply on one path only.
       throw new MalformedPatternException(
         'Specifying a pattern with an optional path to NOT condition is not supported yet. You can simulate such pattern with two independent patterns, one with and the other without the optional part.',
@@ -217,7 +217,7 @@ export class Pattern<T, Names extends string = string, C extends T = T> {
 
   private quantify(kind: 'looping' | 'times', times?: { from: number; to: number }): Pattern<T, Names, C> {
     const s = this.current();
-    if (s.quantifier.consuming === 'NOT_NEXT' || s.quantifier.consuming === 'NOT_FOLLOW') {
+    if (isNegation(s.quantifier.consuming)) {
       throw new MalformedPatternException(`A quantifier is not applicable to the NOT pattern '${s.name}'`);
     }
     if (s.quantifierApplied) {
@@ -257,7 +257,7 @@ export class Pattern<T, Names extends string = string, C extends T = T> {
   /** The stage may also match no event at all. */
   optional(): Pattern<T, Names, C> {
     const s = this.current();
-    if (s.quantifier.consuming === 'NOT_NEXT' || s.quantifier.consuming === 'NOT_FOLLOW') {
+    if (isNegation(s.quantifier.consuming)) {
       throw new MalformedPatternException('Option not applicable to NOT pattern');
     }
     const previous = this.stageList[this.stageList.length - 2];
@@ -338,6 +338,11 @@ export class Pattern<T, Names extends string = string, C extends T = T> {
       .join('.')
       .concat(this.windowMs === undefined ? '' : `.within(${this.windowMs} ms)`);
   }
+}
+
+/** notNext / notFollowedBy: a stage that must not match. */
+function isNegation(c: ConsumingStrategy): boolean {
+  return c === 'NOT_NEXT' || c === 'NOT_FOLLOW';
 }
 
 function positive(n: number): void {
