@@ -25,10 +25,10 @@
  * next) makes each `a` one partial match that takes the first later `b`, then the first `c` after it,
  * and matches if that `c` comes before a.ts + window; no branching (the types are exclusive).
  */
-import type { DataStreamSink, Sink, SinkWriter, StreamExecutionEnvironment } from '../lib/index.ts';
+import type { DataStreamSink, Sink, StreamExecutionEnvironment } from '../lib/index.ts';
 import { WatermarkStrategy } from '../lib/index.ts';
 import { CEP, Pattern, type Match } from '../lib/cep/index.ts';
-import type { Checksum } from './workload.ts';
+import { SquaresChecksumSink, type SquaresChecksum } from './workload.ts';
 
 export type CepEventType = 'a' | 'b' | 'c' | 'x';
 
@@ -132,45 +132,20 @@ export function cepPattern(): Pattern<CepEvent, 'a' | 'b' | 'c'> {
  * count = matches, sum = sum of their `ids`, sumSq = sum of their squared spans. Exact (below 2^53)
  * for n up to 5 * 10^7: ids < 7n, at most one match per `a` (about n/4), spans < 10 000.
  */
-export interface CepChecksum extends Checksum {
-  sumSq: number;
-}
+export type CepChecksum = SquaresChecksum;
 
 /** Adds up the match summaries it receives, as the hand loop does for each match it finds. */
-export class CepChecksumSink implements Sink<MatchSummary> {
-  private readonly register: (w: CepChecksumWriter) => void;
-  readonly total: () => CepChecksum;
+export class CepChecksumSink extends SquaresChecksumSink<MatchSummary> {
   constructor() {
-    const writers: CepChecksumWriter[] = [];
-    this.register = (w) => void writers.push(w);
-    this.total = () => {
-      const c: CepChecksum = { count: 0, sum: 0, sumSq: 0 };
-      for (const w of writers) {
-        c.count += w.count;
-        c.sum += w.sum;
-        c.sumSq += w.sumSq;
-      }
-      return c;
-    };
-  }
-  createWriter(): SinkWriter<MatchSummary> {
-    const w = new CepChecksumWriter();
-    this.register(w);
-    return w;
+    super(matchIds, matchSpan);
   }
 }
 
-class CepChecksumWriter implements SinkWriter<MatchSummary> {
-  count = 0;
-  sum = 0;
-  sumSq = 0;
-  write(m: MatchSummary): void {
-    this.count++;
-    this.sum += m.ids;
-    this.sumSq += m.span * m.span;
-  }
-  flush(): void {}
-  close(): void {}
+function matchIds(m: MatchSummary): number {
+  return m.ids;
+}
+function matchSpan(m: MatchSummary): number {
+  return m.span;
 }
 
 // ---- the framework job ------------------------------------------------------------------------------

@@ -14,9 +14,9 @@
  * is behind the watermark only if d >= B + 2; here d <= B. A watermark that lags (periodic emission)
  * is only lower. The hand loop asserts this on every event (it throws on a late event).
  */
-import type { AggregateFunction, DataStreamSink, Sink, SinkWriter, StreamExecutionEnvironment } from '../lib/index.ts';
+import type { AggregateFunction, DataStreamSink, Sink, StreamExecutionEnvironment } from '../lib/index.ts';
 import { TumblingEventTimeWindows, WatermarkStrategy } from '../lib/index.ts';
-import type { Checksum } from './workload.ts';
+import { SquaresChecksumSink, type SquaresChecksum } from './workload.ts';
 
 export interface WindowEvent {
   readonly key: number;
@@ -72,49 +72,17 @@ export const countAgg: AggregateFunction<WindowEvent, number, number> = {
  * counts: sum alone is n whenever no event is lost, sumSq also changes when events land in other
  * (key, window) pairs than they should.
  */
-export interface WindowChecksum extends Checksum {
-  sumSq: number;
-}
+export type WindowChecksum = SquaresChecksum;
 
-/**
- * Adds up the window counts it receives, as the hand loop does for each window result it emits.
- * The writer list lives in a closure (as in ChecksumSink), so it is still shared if the runtime
- * copies the sink object per subtask.
- */
-export class WindowCountSink implements Sink<number> {
-  private readonly register: (w: WindowCountWriter) => void;
-  readonly total: () => WindowChecksum;
+/** Adds up the window counts it receives, as the hand loop does for each window result it emits. */
+export class WindowCountSink extends SquaresChecksumSink<number> {
   constructor() {
-    const writers: WindowCountWriter[] = [];
-    this.register = (w) => void writers.push(w);
-    this.total = () => {
-      const c: WindowChecksum = { count: 0, sum: 0, sumSq: 0 };
-      for (const w of writers) {
-        c.count += w.count;
-        c.sum += w.sum;
-        c.sumSq += w.sumSq;
-      }
-      return c;
-    };
-  }
-  createWriter(): SinkWriter<number> {
-    const w = new WindowCountWriter();
-    this.register(w);
-    return w;
+    super(identityCount, identityCount);
   }
 }
 
-class WindowCountWriter implements SinkWriter<number> {
-  count = 0;
-  sum = 0;
-  sumSq = 0;
-  write(windowCount: number): void {
-    this.count++;
-    this.sum += windowCount;
-    this.sumSq += windowCount * windowCount;
-  }
-  flush(): void {}
-  close(): void {}
+function identityCount(windowCount: number): number {
+  return windowCount;
 }
 
 // ---- the framework job ------------------------------------------------------------------------------

@@ -278,3 +278,57 @@ export function handKeyedSum(n: number): Checksum {
   }
   return { count, sum };
 }
+
+/** A Checksum with a third sum, of squares, which catches results that move between groups without changing the total. */
+export interface SquaresChecksum extends Checksum {
+  sumSq: number;
+}
+
+/**
+ * Adds up, per result, 1 (count), `summand(v)` (sum) and `root(v)` squared (sumSq), as a hand loop does
+ * for each result it emits (rows (c) and (d)). The writer list lives in a closure (as in ChecksumSink),
+ * so it is still shared if the runtime copies the sink object per subtask.
+ */
+export class SquaresChecksumSink<T> implements Sink<T> {
+  private readonly register: (w: SquaresChecksumWriter<T>) => void;
+  readonly total: () => SquaresChecksum;
+  constructor(
+    private readonly summand: (v: T) => number,
+    private readonly root: (v: T) => number,
+  ) {
+    const writers: Array<SquaresChecksumWriter<T>> = [];
+    this.register = (w) => void writers.push(w);
+    this.total = () => {
+      const c: SquaresChecksum = { count: 0, sum: 0, sumSq: 0 };
+      for (const w of writers) {
+        c.count += w.count;
+        c.sum += w.sum;
+        c.sumSq += w.sumSq;
+      }
+      return c;
+    };
+  }
+  createWriter(): SinkWriter<T> {
+    const w = new SquaresChecksumWriter<T>(this.summand, this.root);
+    this.register(w);
+    return w;
+  }
+}
+
+class SquaresChecksumWriter<T> implements SinkWriter<T> {
+  count = 0;
+  sum = 0;
+  sumSq = 0;
+  constructor(
+    private readonly summand: (v: T) => number,
+    private readonly root: (v: T) => number,
+  ) {}
+  write(v: T): void {
+    const r = this.root(v);
+    this.count++;
+    this.sum += this.summand(v);
+    this.sumSq += r * r;
+  }
+  flush(): void {}
+  close(): void {}
+}
