@@ -42,6 +42,7 @@ const PLAIN_ERRORS = new Set([
   'SocketSourceError',
   'JobDefinitionError',
   'ParameterToolException',
+  'PatternSpecError',
 ]);
 
 class JobDefinitionError extends Error {
