@@ -134,9 +134,9 @@ export interface UnsupportedOption {
   readonly instead: string;
 }
 
-const NO_CHECKPOINTS = 'checkpoints are not implemented yet: a failed job does not recover its state and there is no exactly-once';
+const NO_CHECKPOINTS = 'checkpoints are not implemented yet, so a failed job does not recover its state and there is no exactly-once';
 const HEAP_STATE = 'keyed state lives on the heap of the process only, and is not saved anywhere';
-const NO_SAVEPOINTS = 'savepoints are not implemented yet: the job would start with empty state';
+const NO_SAVEPOINTS = 'savepoints are not implemented yet, so the job would start with empty state';
 
 /** Well-known Flink options, recognised so that setting one never passes silently. */
 const UNSUPPORTED: readonly UnsupportedOption[] = [
@@ -149,8 +149,8 @@ const UNSUPPORTED: readonly UnsupportedOption[] = [
   { key: 'state.savepoints.dir', refuse: true, instead: NO_SAVEPOINTS },
   { key: 'execution.savepoint.', refuse: true, instead: NO_SAVEPOINTS },
   { key: 'execution.savepoint-restore-mode', refuse: true, instead: NO_SAVEPOINTS },
-  { key: 'restart-strategy', refuse: false, instead: 'a failing job is not restarted: it fails (exit code 1)' },
-  { key: 'restart-strategy.', refuse: false, instead: 'a failing job is not restarted: it fails (exit code 1)' },
+  { key: 'restart-strategy', refuse: false, instead: 'a failing job is not restarted, it fails (exit code 1)' },
+  { key: 'restart-strategy.', refuse: false, instead: 'a failing job is not restarted, it fails (exit code 1)' },
   { key: 'high-availability', refuse: false, instead: 'the job runs in this process only' },
   { key: 'high-availability.', refuse: false, instead: 'the job runs in this process only' },
   { key: 'taskmanager.memory.', refuse: false, instead: 'memory is the Node.js heap (node --max-old-space-size)' },
@@ -196,7 +196,7 @@ export const ConfigOptions = {
   warningFor(key: string, origin: string): string | undefined {
     if (SUPPORTED.has(key)) return undefined;
     const u = ConfigOptions.unsupported(key);
-    if (u !== undefined) return `Warning: ${key} (${origin}) is a Flink option tidemark does not support yet; it has no effect: ${u.instead}.`;
+    if (u !== undefined) return `Warning: ${key} (${origin}) is a Flink option tidemark does not support yet and has no effect: ${u.instead}.`;
     const hint = ConfigOptions.closest(key);
     return `Warning: unknown configuration key '${key}' (${origin}) is ignored${hint === undefined ? '' : `; did you mean '${hint}'?`}`;
   },
