@@ -188,38 +188,31 @@ export const CONNECTOR_EXPORTS: Readonly<Record<string, readonly string[]>> = {
   socket: ['SocketSourceError', 'SocketTextSource'],
 };
 
-/** A job file that does not parse (or imports a name that is not there): a mistake in the file, shown as file:line:column. */
-class JobFileSyntaxError extends Error {
-  override name = 'JobFileSyntaxError';
-}
-
 /**
- * The one-line form of an error raised while loading a job file: a syntax error (esbuild's, through
- * tsx, or Node's) or an import of a name the module does not export. Undefined for anything else.
+ * The one-line form (plus a code frame when there is a column) of an error raised while loading a job
+ * file: a syntax error (esbuild's, through tsx, or Node's) or an import of a name a module does not
+ * export. Undefined for anything else.
  */
-function loadError(e: Error): JobFileSyntaxError | undefined {
+function loadErrorMessage(e: Error): string | undefined {
   // esbuild (tsx): "Transform failed with 1 error:\n<file>:<line>:<column>: ERROR: <text>"
-  const esbuild = /^(.+):(\d+):(\d+): ERROR: (.*)$/m.exec(e.message);
-  if (esbuild !== null && /Transform failed/.test(e.message)) {
-    const [, file, line, column, text] = esbuild as unknown as [string, string, string, string, string];
-    const col = Number(column) + 1; // esbuild counts columns from 0, editors from 1
-    const path = reportedFile(file);
-    return new JobFileSyntaxError(`${displayPath(path)}:${line}:${col}: SyntaxError: ${text}${codeFrame(path, Number(line), col)}`);
+  const esbuild = /Transform failed/.test(e.message) ? /^(.+):(\d+):(\d+): ERROR: (.*)$/m.exec(e.message) : null;
+  if (esbuild !== null) {
+    const file = reportedFile(esbuild[1]!);
+    const line = Number(esbuild[2]);
+    const column = Number(esbuild[3]) + 1; // esbuild counts columns from 0, editors from 1
+    return `${displayPath(file)}:${line}:${column}: SyntaxError: ${esbuild[4]}${codeFrame(file, line, column)}`;
   }
   if (e.name !== 'SyntaxError' || !/\bat (compileSourceTextModule|wrapSafe|ModuleJob\._instantiate)\b/.test(e.stack ?? '')) return undefined;
   // Node puts the place, when it knows it, on the stack's first line: "<file>:<line>".
   const where = /^(\/.+|file:\/\/.+|[A-Za-z]:\\.+):(\d+)\n/.exec(e.stack ?? '');
   const at = where === null ? '' : `${displayPath(where[1]!.startsWith('file:') ? fileURLToPath(where[1]!) : where[1]!)}:${where[2]}: `;
   const missing = /The requested module '([^']+)' does not provide an export named '([^']+)'/.exec(e.message);
-  if (missing !== null) {
-    const [, module, name] = missing as unknown as [string, string, string];
-    const home = entryPointOf(name);
-    if (module === 'tidemark' && home !== undefined) {
-      return new JobFileSyntaxError(`${at}'${name}' is not exported by 'tidemark': import it from '${home}' (import { ${name} } from '${home}')`);
-    }
-    return new JobFileSyntaxError(`${at}${e.message}`);
-  }
-  return new JobFileSyntaxError(`${at}SyntaxError: ${e.message}`);
+  if (missing === null) return `${at}SyntaxError: ${e.message}`;
+  const [module, name] = [missing[1]!, missing[2]!];
+  const home = module === 'tidemark' ? entryPointOf(name) : undefined;
+  return home === undefined
+    ? `${at}${e.message}`
+    : `${at}'${name}' is not exported by 'tidemark': import it from '${home}' (import { ${name} } from '${home}')`;
 }
 
 /** Where a name of tidemark lives, when not in 'tidemark' itself. */
@@ -260,8 +253,8 @@ function codeFrame(file: string, line: number, column: number): string {
 /** One clear message; a stack trace only when the root cause is a bug in code (the user's or ours). */
 export function formatError(e: unknown): string {
   if (!(e instanceof Error)) return `Error: ${String(e)}`;
-  const load = loadError(e);
-  if (load !== undefined) return load.message;
+  const load = loadErrorMessage(e);
+  if (load !== undefined) return load;
   const root = rootCause(e);
   const lines = [e instanceof JobExecutionException || e instanceof UsageError ? e.message : `${e.name}: ${e.message}`];
   if (root instanceof Error && root !== e && !PLAIN_ERRORS.has(root.name) && root.stack) {
