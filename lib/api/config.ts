@@ -167,10 +167,6 @@ const UNSUPPORTED: readonly UnsupportedOption[] = [
  * options and point a misspelt key to the closest known one.
  */
 export const ConfigOptions = {
-  /** The option tidemark implements under this key, if any. */
-  get(key: string): ConfigOption<unknown> | undefined {
-    return SUPPORTED.get(key);
-  },
   /** The Flink option (or family) not supported yet that this key belongs to, if any. */
   unsupported(key: string): UnsupportedOption | undefined {
     return UNSUPPORTED.find((u) => (u.key.endsWith('.') ? key.startsWith(u.key) : key === u.key));
