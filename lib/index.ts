@@ -1,8 +1,16 @@
 /** tidemark: stream processing for Node.js in TypeScript, in the spirit of Apache Flink. */
 export { StreamExecutionEnvironment, type JobClient } from './api/environment.ts';
 export { DataStream, KeyedStream, SingleOutputStreamOperator, DataStreamSink } from './api/datastream.ts';
-export { Configuration, CoreOptions, IllegalConfigurationException, type ConfigOption, type RuntimeExecutionModeOption } from './api/config.ts';
-export { ParameterTool } from './api/parameter-tool.ts';
+export {
+  Configuration,
+  CoreOptions,
+  ConfigOptions,
+  IllegalConfigurationException,
+  type ConfigOption,
+  type UnsupportedOption,
+  type RuntimeExecutionModeOption,
+} from './api/config.ts';
+export { ParameterTool, ParameterToolException } from './api/parameter-tool.ts';
 export { OutputTag } from './api/output-tag.ts';
 export { JobExecutionResult } from './api/job-execution-result.ts';
 export { IntCounter, LongCounter, DoubleCounter, ListAccumulator, type Accumulator } from './api/accumulators.ts';

@@ -1,4 +1,4 @@
-/** Asking for more parallelism than task slots fails up front with a message naming both numbers. */
+/** Asking for more parallelism than an explicit taskmanager.numberOfTaskSlots fails up front with a message naming both numbers (unset, slots are sized to the job: test/reliability/slots-sized-to-job.test.ts). */
 import { afterAll, describe, expect, test } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 
+/** Deeper than any option key: a config nested further is a mistake (or an alias cycle). */
+const MAX_YAML_DEPTH = 32;
+
 export type RuntimeExecutionModeOption = 'STREAMING' | 'BATCH' | 'AUTOMATIC';
 
 export interface ConfigOption<T> {
@@ -63,7 +66,8 @@ export const CoreOptions = {
   } as ConfigOption<number>,
   NUMBER_OF_TASK_SLOTS: {
     key: 'taskmanager.numberOfTaskSlots',
-    description: 'Task slots of the local runtime; bounds the highest parallelism a job can use.',
+    description:
+      "Task slots of the local runtime; bounds the highest parallelism a job can use. Unset: sized to each job's highest parallelism, as Flink's MiniCluster (the default below is only what get() reports).",
     defaultValue: () => availableParallelism(),
     parse: positiveInt('taskmanager.numberOfTaskSlots'),
   } as ConfigOption<number>,
@@ -117,7 +121,102 @@ export const CoreOptions = {
   } as ConfigOption<string>,
 } as const;
 
-const KNOWN = new Map<string, ConfigOption<unknown>>(Object.values(CoreOptions).map((o) => [o.key, o as ConfigOption<unknown>]));
+/**
+ * A Flink option tidemark does not implement yet. `refuse`: setting it fails, because running without
+ * it would betray what the user relies on (checkpoints, durable state: exactly-once, recovery);
+ * otherwise it is accepted with a warning and has no effect (a failure is still loud without it).
+ */
+export interface UnsupportedOption {
+  /** The key, or a key prefix ending in '.' for a family of keys. */
+  readonly key: string;
+  readonly refuse: boolean;
+  /** What the user gets instead. */
+  readonly instead: string;
+}
+
+const NO_CHECKPOINTS = 'checkpoints are not implemented yet, so a failed job does not recover its state and there is no exactly-once';
+const HEAP_STATE = 'keyed state lives on the heap of the process only, and is not saved anywhere';
+const NO_SAVEPOINTS = 'savepoints are not implemented yet, so the job would start with empty state';
+
+/** Well-known Flink options, recognised so that setting one never passes silently. */
+const UNSUPPORTED: readonly UnsupportedOption[] = [
+  { key: 'execution.checkpointing.', refuse: true, instead: NO_CHECKPOINTS },
+  { key: 'state.checkpoints.dir', refuse: true, instead: NO_CHECKPOINTS },
+  { key: 'state.checkpoints.num-retained', refuse: true, instead: NO_CHECKPOINTS },
+  { key: 'state.checkpoint-storage', refuse: true, instead: NO_CHECKPOINTS },
+  { key: 'state.backend', refuse: true, instead: HEAP_STATE },
+  { key: 'state.backend.', refuse: true, instead: HEAP_STATE },
+  { key: 'state.savepoints.dir', refuse: true, instead: NO_SAVEPOINTS },
+  { key: 'execution.savepoint.', refuse: true, instead: NO_SAVEPOINTS },
+  { key: 'execution.savepoint-restore-mode', refuse: true, instead: NO_SAVEPOINTS },
+  { key: 'restart-strategy', refuse: false, instead: 'a failing job is not restarted, it fails (exit code 1)' },
+  { key: 'restart-strategy.', refuse: false, instead: 'a failing job is not restarted, it fails (exit code 1)' },
+  { key: 'high-availability', refuse: false, instead: 'the job runs in this process only' },
+  { key: 'high-availability.', refuse: false, instead: 'the job runs in this process only' },
+  { key: 'taskmanager.memory.', refuse: false, instead: 'memory is the Node.js heap (node --max-old-space-size)' },
+  { key: 'jobmanager.memory.', refuse: false, instead: 'memory is the Node.js heap (node --max-old-space-size)' },
+  { key: 'execution.buffer-timeout', refuse: false, instead: 'a task sends a batch when its input batch is processed' },
+  { key: 'pipeline.object-reuse', refuse: false, instead: 'records are passed by reference between chained operators' },
+  { key: 'rest.', refuse: false, instead: 'there is no REST endpoint or web UI yet' },
+  { key: 'metrics.', refuse: false, instead: 'there are no metric reporters yet; CEP metrics are accumulators in the JobExecutionResult' },
+];
+
+/**
+ * The registry of options (one source of truth): tidemark's own (CoreOptions) and the Flink options it
+ * recognises but does not support yet. Used to validate values, refuse or warn about unsupported
+ * options and point a misspelt key to the closest known one.
+ */
+export const ConfigOptions = {
+  /** The Flink option (or family) not supported yet that this key belongs to, if any. */
+  unsupported(key: string): UnsupportedOption | undefined {
+    return UNSUPPORTED.find((u) => (u.key.endsWith('.') ? key.startsWith(u.key) : key === u.key));
+  },
+  /** Every key tidemark implements. */
+  keys(): string[] {
+    return [...SUPPORTED.keys()];
+  },
+  /** The implemented key closest to `key` (edit distance), when close enough to be a typo. */
+  closest(key: string): string | undefined {
+    let best: string | undefined;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    for (const k of SUPPORTED.keys()) {
+      const d = editDistance(key.toLowerCase(), k.toLowerCase());
+      if (d < bestDistance) [best, bestDistance] = [k, d];
+    }
+    return bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? best : undefined;
+  },
+  /**
+   * One warning line for a key that has no effect (unknown, or a Flink option not supported yet and
+   * not refused); undefined for an implemented key. `origin` says where it was set (-D, a file).
+   */
+  warningFor(key: string, origin: string): string | undefined {
+    if (SUPPORTED.has(key)) return undefined;
+    const u = ConfigOptions.unsupported(key);
+    if (u !== undefined) return `Warning: ${key} (${origin}) is a Flink option tidemark does not support yet and has no effect: ${u.instead}.`;
+    const hint = ConfigOptions.closest(key);
+    return `Warning: unknown configuration key '${key}' (${origin}) is ignored${hint === undefined ? '' : `; did you mean '${hint}'?`}`;
+  },
+} as const;
+
+const SUPPORTED = new Map<string, ConfigOption<unknown>>(Object.values(CoreOptions).map((o) => [o.key, o as ConfigOption<unknown>]));
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours cost 1. */
+function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[] = new Array(rows * cols).fill(0);
+  for (let i = 0; i < rows; i++) d[i * cols] = i;
+  for (let j = 0; j < cols; j++) d[j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[(i - 1) * cols + j]! + 1, d[i * cols + j - 1]! + 1, d[(i - 1) * cols + j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[(i - 2) * cols + j - 2]! + 1);
+      d[i * cols + j] = v;
+    }
+  }
+  return d[rows * cols - 1]!;
+}
 
 /** A set of options (Flink's Configuration). Values are validated when set. */
 export class Configuration {
@@ -127,11 +226,26 @@ export class Configuration {
     if (entries) for (const [k, v] of Object.entries(entries)) this.setString(k, v);
   }
 
-  /** Sets an option by key; known keys are parsed and validated. */
+  /**
+   * Sets an option by key; known keys are parsed and validated. A Flink option that is refused
+   * (checkpointing, state backends, savepoints: see ConfigOptions) throws; other keys are kept as
+   * they are (ConfigOptions.warningFor says whether they have any effect).
+   */
   setString(key: string, value: unknown): this {
-    const option = KNOWN.get(key);
+    const option = SUPPORTED.get(key);
+    if (option === undefined) {
+      const u = ConfigOptions.unsupported(key);
+      if (u?.refuse === true) {
+        throw new IllegalConfigurationException(`Unsupported option ${key}: ${u.instead}. Remove it from the configuration to run anyway.`);
+      }
+    }
     this.values.set(key, option ? option.parse(value) : value);
     return this;
+  }
+
+  /** The keys set, in the order they were first set. */
+  keys(): string[] {
+    return [...this.values.keys()];
   }
 
   set<T>(option: ConfigOption<T>, value: T): this {
@@ -181,9 +295,20 @@ export class Configuration {
       throw new IllegalConfigurationException(`Invalid config in ${origin}: expected a map of options, got ${Array.isArray(doc) ? 'a list' : typeof doc}`);
     }
     const flat: Record<string, unknown> = {};
+    // A YAML alias may point at a map that contains it (`a: &x { b: *x }`): the parsed document is
+    // then cyclic. Track the maps on the path, and bound the depth, instead of recursing forever.
+    const path: object[] = [];
     const walk = (prefix: string, v: unknown): void => {
       if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+        if (path.includes(v)) {
+          throw new IllegalConfigurationException(`Invalid config in ${origin}: '${prefix}' contains itself (a YAML alias cycle)`);
+        }
+        if (path.length >= MAX_YAML_DEPTH) {
+          throw new IllegalConfigurationException(`Invalid config in ${origin}: '${prefix}' is nested more than ${MAX_YAML_DEPTH} levels deep`);
+        }
+        path.push(v);
         for (const [k, child] of Object.entries(v)) walk(prefix ? `${prefix}.${k}` : k, child);
+        path.pop();
       } else flat[prefix] = v;
     };
     walk('', doc);

@@ -14,7 +14,7 @@ import { JobExecutionResult } from './job-execution-result.ts';
 import { WatermarkStrategy } from '../time/watermark-strategy.ts';
 import { ExecutionConfig } from './execution-config.ts';
 import type { Transformation } from '../runtime/graph/transformation.ts';
-import { buildJobGraph } from '../runtime/graph/job-graph.ts';
+import { buildJobGraph, requiredSlots } from '../runtime/graph/job-graph.ts';
 import { submitJob, type JobHandle, type JobStatus } from '../runtime/scheduler.ts';
 import { getExecutionContext, getWorkerHook, setExecutionContext } from '../runtime/context.ts';
 import { CollectionSource, NumberSequenceSource } from '../../connectors/collection/index.ts';
@@ -235,7 +235,8 @@ export class StreamExecutionEnvironment {
 
     const handle: JobHandle = submitJob(graph, {
       target: config.get(CoreOptions.TARGET),
-      numberOfTaskSlots: config.get(CoreOptions.NUMBER_OF_TASK_SLOTS),
+      // Unset, the embedded runtime is sized to the job, as Flink's MiniCluster: slots = its parallelism.
+      numberOfTaskSlots: config.contains(CoreOptions.NUMBER_OF_TASK_SLOTS) ? config.get(CoreOptions.NUMBER_OF_TASK_SLOTS) : requiredSlots(graph),
       runtimeMode: mode,
       jobModule: config.contains(CoreOptions.JOB_MODULE) ? config.get(CoreOptions.JOB_MODULE) : context.jobModule ?? process.argv[1],
       jobArgs: context.jobArgs ?? process.argv.slice(2),

@@ -7,6 +7,21 @@
  */
 export const NO_VALUE_KEY = '__NO_VALUE_KEY';
 
+/**
+ * A job argument that is missing or malformed (`No data for required key 'input'`). A mistake in how
+ * the job was called, not a bug: `tidemark run` prints its message without a stack trace.
+ */
+export class ParameterToolException extends Error {
+  override name = 'ParameterToolException';
+  constructor(
+    message: string,
+    /** The key concerned, when there is one. */
+    readonly key?: string,
+  ) {
+    super(message);
+  }
+}
+
 export class ParameterTool {
   private constructor(private readonly data: Map<string, string>) {}
 
@@ -22,7 +37,7 @@ export class ParameterTool {
       const arg = list[i]!;
       const key = arg.startsWith('--') ? arg.slice(2) : arg.startsWith('-') ? arg.slice(1) : undefined;
       if (key === undefined || key === '') {
-        throw new Error(`Error parsing arguments '${list.join(' ')}' on '${arg}'. Please prefix keys with -- or -.`);
+        throw new ParameterToolException(`Error parsing arguments '${list.join(' ')}' on '${arg}'. Please prefix keys with -- or -.`);
       }
       const next = list[i + 1];
       if (next !== undefined && (!next.startsWith('-') || /^-\d/.test(next))) {
@@ -57,7 +72,7 @@ export class ParameterTool {
 
   getRequired(key: string): string {
     const v = this.get(key);
-    if (v === undefined) throw new Error(`No data for required key '${key}'`);
+    if (v === undefined) throw new ParameterToolException(`No data for required key '${key}'`, key);
     return v;
   }
 
@@ -76,23 +91,23 @@ export class ParameterTool {
   getBoolean(key: string, defaultValue?: boolean): boolean {
     const v = this.data.get(key);
     if (v === undefined) {
-      if (defaultValue === undefined) throw new Error(`No data for required key '${key}'`);
+      if (defaultValue === undefined) throw new ParameterToolException(`No data for required key '${key}'`, key);
       return defaultValue;
     }
     if (v === NO_VALUE_KEY) return true;
     if (v === 'true' || v === 'false') return v === 'true';
-    throw new Error(`Value of --${key} must be true or false, got '${v}'`);
+    throw new ParameterToolException(`Value of --${key} must be true or false, got '${v}'`, key);
   }
 
   private getNumber(key: string, defaultValue: number | undefined, integer: boolean): number {
     const v = this.get(key);
     if (v === undefined) {
-      if (defaultValue === undefined) throw new Error(`No data for required key '${key}'`);
+      if (defaultValue === undefined) throw new ParameterToolException(`No data for required key '${key}'`, key);
       return defaultValue;
     }
     const n = Number(v);
     if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-      throw new Error(`Value of --${key} must be ${integer ? 'an integer' : 'a number'}, got '${v}'`);
+      throw new ParameterToolException(`Value of --${key} must be ${integer ? 'an integer' : 'a number'}, got '${v}'`, key);
     }
     return n;
   }

@@ -14,6 +14,7 @@ import { keyedBroadcastUnion, type Tagged } from '../api/connected-streams.ts';
 import type { Collector } from '../api/functions.ts';
 import { OutputTag } from '../api/output-tag.ts';
 import { Pattern, type Match } from './pattern.ts';
+import { PatternSpecError } from './spec/pattern-spec.ts';
 import { NFA } from './nfa/nfa.ts';
 import { CepOperator, type CepOperatorOptions, type PartialMatchOverflow, type PatternRule, type RejectedRule } from './operator/cep-operator.ts';
 import {
@@ -34,6 +35,7 @@ interface PatternStreamSettings<T> {
   readonly lateDataTag?: OutputTag<T>;
   readonly rejectedRulesTag?: OutputTag<RejectedRule>;
   readonly maxPartialMatches?: { readonly max: number; readonly overflow: PartialMatchOverflow };
+  readonly initialRules?: readonly PatternRule[];
 }
 
 export class CEP {
@@ -124,6 +126,41 @@ export class PatternStream<T, Names extends string> {
     return this.with({ rejectedRulesTag: tag });
   }
   /**
+   * Dynamic patterns: rules that run from the first record on, before any rule of the rule stream
+   * (which is read concurrently, so its rules apply from whenever they arrive). Each is checked now:
+   * a rule that cannot run fails the job build, naming the rule. Later upserts and deletes on the
+   * rule stream change them as any other rule.
+   * ```ts
+   * CEP.dynamicPatterns(txns.keyBy((t) => t.card), ruleUpdates).withInitialRules(rulesFromFile)
+   * ```
+   */
+  withInitialRules(rules: readonly PatternRule[]): PatternStream<T, Names> {
+    if (this.rules === undefined) throw new Error('withInitialRules() applies to CEP.dynamicPatterns()');
+    if (!Array.isArray(rules)) throw new TypeError('withInitialRules() needs an array of rules { id, action, spec }');
+    const running = new Set<string>();
+    for (const [i, rule] of rules.entries()) {
+      const r = rule as Partial<PatternRule> | null;
+      const name = typeof r?.id === 'string' ? `rule '${r.id}'` : `rule ${i}`;
+      if (typeof r !== 'object' || r === null || typeof r.id !== 'string' || r.id === '') {
+        throw new PatternSpecError(`initialRules[${i}]`, `a rule must be an object { id, action, spec } with a non-empty id, got ${JSON.stringify(rule)}`);
+      }
+      if (r.action === 'delete') {
+        if (!running.delete(r.id)) throw new PatternSpecError(`initialRules[${i}]`, `${name}: delete of a rule that is not running`);
+        continue;
+      }
+      if (r.action !== 'upsert' || r.spec === undefined || r.spec === null) {
+        throw new PatternSpecError(`initialRules[${i}]`, `${name}: expected action 'upsert' with a spec, or 'delete'`);
+      }
+      try {
+        NFA.compile(Pattern.fromSpec<T>(r.spec));
+      } catch (e) {
+        throw new PatternSpecError(`initialRules[${i}]`, `${name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+      running.add(r.id);
+    }
+    return this.with({ initialRules: [...rules] });
+  }
+  /**
    * Bounds the open partial matches of a key: beyond `max`, fail the job naming the key ('fail',
    * the default) or drop the partial matches that started first ('drop-oldest').
    */
@@ -146,6 +183,7 @@ export class PatternStream<T, Names extends string> {
       lateDataTag: s.lateDataTag,
       rejectedRulesTag: s.rejectedRulesTag,
       maxPartialMatches: s.maxPartialMatches,
+      initialRules: s.initialRules,
     };
     const make = () => new CepOperator<T, OUT>(fn as PatternProcessFn<T, string, OUT>, options) as never;
     if (this.rules !== undefined) {

@@ -3,9 +3,9 @@
  * Options go before the job file; everything after it is the job's own arguments.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve, extname } from 'node:path';
+import { resolve, extname, relative, isAbsolute } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { Configuration, CoreOptions, IllegalConfigurationException } from '../api/config.ts';
+import { ConfigOptions, Configuration, CoreOptions, IllegalConfigurationException } from '../api/config.ts';
 import { setExecutionContext, type ExecutionContext } from '../runtime/context.ts';
 import { JobExecutionException, UserCodeError } from '../runtime/errors.ts';
 
@@ -20,6 +20,8 @@ Options of 'run' (before the job file):
   -t, --target <target>    inline (all subtasks in this thread, default) or threads (a worker per slot)
       --config <file>      Config file (default: tidemark.yaml in the working directory, if present)
   -D <key>=<value>         Set a config option, e.g. -D execution.runtime-mode=BATCH
+                           (an unknown key is reported on stderr; checkpointing and state
+                           backend options are refused: they are not supported yet)
   -h, --help               Show this help
   -v, --version            Print the version
 `;
@@ -39,6 +41,8 @@ const PLAIN_ERRORS = new Set([
   'FileSourceError',
   'SocketSourceError',
   'JobDefinitionError',
+  'ParameterToolException',
+  'PatternSpecError',
 ]);
 
 class JobDefinitionError extends Error {
@@ -64,7 +68,8 @@ function parseRunArgs(args: string[], cwd: string): RunArgs {
   let i = 0;
   const value = (flag: string): string => {
     const v = args[i + 1];
-    if (v === undefined || v.startsWith('-')) throw new UsageError(`Option ${flag} needs a value. See 'tidemark run --help'.`);
+    // A negative number is a value (`-p -1`), so that it gets its own clear message.
+    if (v === undefined || (v.startsWith('-') && !/^-\d/.test(v))) throw new UsageError(`Option ${flag} needs a value. See 'tidemark run --help'.`);
     i += 2;
     return v;
   };
@@ -87,9 +92,14 @@ function parseRunArgs(args: string[], cwd: string): RunArgs {
     };
     switch (flag) {
       case '-p':
-      case '--parallelism':
-        overrides.setString(CoreOptions.DEFAULT_PARALLELISM.key, take());
+      case '--parallelism': {
+        const p = take();
+        if (!/^\d+$/.test(p.trim()) || Number(p) < 1) {
+          throw new UsageError(`Option ${flag}: parallelism (parallelism.default) must be a positive integer, got ${p}`);
+        }
+        overrides.setString(CoreOptions.DEFAULT_PARALLELISM.key, p);
         break;
+      }
       case '-t':
       case '--target':
         overrides.setString(CoreOptions.TARGET.key, take());
@@ -101,13 +111,13 @@ function parseRunArgs(args: string[], cwd: string): RunArgs {
         const kv = take();
         const at = kv.indexOf('=');
         if (at <= 0) throw new UsageError(`-D needs key=value, got '${kv}'`);
-        overrides.setString(kv.slice(0, at), kv.slice(at + 1));
+        overrides.setString(kv.slice(0, at).trim(), kv.slice(at + 1));
         break;
       }
       default:
         if (flag.startsWith('-D') && flag.includes('=')) {
           const kv = flag.slice(2);
-          overrides.setString(kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1));
+          overrides.setString(kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1));
           i += 1;
           break;
         }
@@ -121,10 +131,23 @@ function parseRunArgs(args: string[], cwd: string): RunArgs {
   }
   const configuration = new Configuration();
   const defaultConfig = resolve(cwd, 'tidemark.yaml');
-  if (configFile !== undefined) configuration.addAll(Configuration.fromYamlFile(resolve(cwd, configFile)));
-  else if (existsSync(defaultConfig)) configuration.addAll(Configuration.fromYamlFile(defaultConfig));
+  const fileArg = configFile ?? (existsSync(defaultConfig) ? 'tidemark.yaml' : undefined);
+  if (fileArg !== undefined) {
+    const fromFile = Configuration.fromYamlFile(resolve(cwd, fileArg));
+    warnAboutKeys(fromFile, `in ${fileArg}`);
+    configuration.addAll(fromFile);
+  }
+  warnAboutKeys(overrides, '-D');
   configuration.addAll(overrides);
   return { jobFile, jobFileArg: args[i]!, jobArgs: args.slice(i + 1), configuration };
+}
+
+/** One line on stderr for each key that has no effect: misspelt (with the closest known key) or not supported yet. */
+function warnAboutKeys(configuration: Configuration, origin: string): void {
+  for (const key of configuration.keys()) {
+    const warning = ConfigOptions.warningFor(key, origin);
+    if (warning !== undefined) process.stderr.write(warning + '\n');
+  }
 }
 
 const FRAMEWORK_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -145,9 +168,93 @@ function rootCause(e: unknown): unknown {
   return cur;
 }
 
+/** Names of tidemark/cep, for a clear message when they are imported from 'tidemark' (kept true by a test). */
+export const CEP_EXPORTS: readonly string[] = [
+  'AfterMatchSkipStrategy', 'CEP', 'ExpressionError', 'MalformedPatternException', 'Pattern', 'PatternProcessFunction',
+  'PatternSpecError', 'PatternStream', 'compileExpression',
+  // types: an import that is not marked `type` fails the same way
+  'Match', 'Quantifier', 'ConsumingStrategy', 'Stage', 'WithinType', 'SkipKind', 'Condition', 'SimpleCondition',
+  'IterativeCondition', 'ConditionContext', 'ConditionNode', 'TimedOutPartialMatchHandler', 'PatternContext', 'PatternProcessFn',
+  'PatternSelectFunction', 'PatternFlatSelectFunction', 'PatternTimeoutFunction', 'PatternFlatTimeoutFunction', 'EventComparator',
+  'StageNames', 'PartialMatchOverflow', 'CepMetrics', 'PatternRule', 'RejectedRule', 'CompiledExpression', 'ExprNode', 'PatternSpec',
+  'InnerContiguity', 'StageSpec', 'GroupSpec', 'QuantifierSpec', 'WindowSpec', 'AfterMatchSkipSpec',
+];
+/** Connector classes by their entry point `tidemark/connectors/<name>` (kept true by a test). */
+export const CONNECTOR_EXPORTS: Readonly<Record<string, readonly string[]>> = {
+  collection: ['CollectionSource', 'NumberSequenceSource'],
+  file: ['FileSourceError', 'TextFileSink', 'TextLineSource', 'WriteMode', 'TextFileSinkOptions'],
+  print: ['PrintSink'],
+  rx: ['ObservableSource'],
+  socket: ['SocketSourceError', 'SocketTextSource'],
+};
+
+/**
+ * The one-line form (plus a code frame when there is a column) of an error raised while loading a job
+ * file: a syntax error (esbuild's, through tsx, or Node's) or an import of a name a module does not
+ * export. Undefined for anything else.
+ */
+function loadErrorMessage(e: Error): string | undefined {
+  // esbuild (tsx): "Transform failed with 1 error:\n<file>:<line>:<column>: ERROR: <text>"
+  const esbuild = /Transform failed/.test(e.message) ? /^(.+):(\d+):(\d+): ERROR: (.*)$/m.exec(e.message) : null;
+  if (esbuild !== null) {
+    const file = reportedFile(esbuild[1]!);
+    const line = Number(esbuild[2]);
+    const column = Number(esbuild[3]) + 1; // esbuild counts columns from 0, editors from 1
+    return `${displayPath(file)}:${line}:${column}: SyntaxError: ${esbuild[4]}${codeFrame(file, line, column)}`;
+  }
+  if (e.name !== 'SyntaxError' || !/\bat (compileSourceTextModule|wrapSafe|ModuleJob\._instantiate)\b/.test(e.stack ?? '')) return undefined;
+  // Node puts the place, when it knows it, on the stack's first line: "<file>:<line>".
+  const where = /^(\/.+|file:\/\/.+|[A-Za-z]:\\.+):(\d+)\n/.exec(e.stack ?? '');
+  const at = where === null ? '' : `${displayPath(where[1]!.startsWith('file:') ? fileURLToPath(where[1]!) : where[1]!)}:${where[2]}: `;
+  const missing = /The requested module '([^']+)' does not provide an export named '([^']+)'/.exec(e.message);
+  if (missing === null) return `${at}SyntaxError: ${e.message}`;
+  const [module, name] = [missing[1]!, missing[2]!];
+  const home = module === 'tidemark' ? entryPointOf(name) : undefined;
+  return home === undefined
+    ? `${at}${e.message}`
+    : `${at}'${name}' is not exported by 'tidemark': import it from '${home}' (import { ${name} } from '${home}')`;
+}
+
+/** Where a name of tidemark lives, when not in 'tidemark' itself. */
+function entryPointOf(name: string): string | undefined {
+  if (CEP_EXPORTS.includes(name)) return 'tidemark/cep';
+  for (const [connector, names] of Object.entries(CONNECTOR_EXPORTS)) if (names.includes(name)) return `tidemark/connectors/${connector}`;
+  return undefined;
+}
+
+/** tsx hands esbuild `x.ts` for `x.mts` and `x.cts`: report the file that exists. */
+function reportedFile(file: string): string {
+  if (existsSync(file) || !file.endsWith('.ts')) return file;
+  for (const ext of ['.mts', '.cts']) {
+    const candidate = file.slice(0, -3) + ext;
+    if (existsSync(candidate)) return candidate;
+  }
+  return file;
+}
+
+function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+/** Two lines under the message: the source line and a caret under the column (empty if unreadable). */
+function codeFrame(file: string, line: number, column: number): string {
+  let text: string | undefined;
+  try {
+    text = readFileSync(file, 'utf8').split(/\r?\n/)[line - 1];
+  } catch {
+    return '';
+  }
+  if (text === undefined || text.length > 200) return '';
+  const gutter = `${line} | `;
+  return `\n${gutter}${text}\n${' '.repeat(gutter.length - 2)}| ${' '.repeat(Math.max(0, column - 1))}^`;
+}
+
 /** One clear message; a stack trace only when the root cause is a bug in code (the user's or ours). */
 export function formatError(e: unknown): string {
   if (!(e instanceof Error)) return `Error: ${String(e)}`;
+  const load = loadErrorMessage(e);
+  if (load !== undefined) return load;
   const root = rootCause(e);
   const lines = [e instanceof JobExecutionException || e instanceof UsageError ? e.message : `${e.name}: ${e.message}`];
   if (root instanceof Error && root !== e && !PLAIN_ERRORS.has(root.name) && root.stack) {

@@ -287,6 +287,8 @@ export abstract class StreamTask {
         this.guard(node, () => operator.open());
       }
     });
+    // What open() emitted (an idle status, say) goes out now, not with the first input batch, which may be long in coming.
+    for (let i = 0; i < this.writers.length; i++) this.writers[i]!.flush();
     this.state = 'running';
     const starting = this.startIO();
     if (starting) this.block(starting);

@@ -51,6 +51,8 @@ export interface CepOperatorOptions<T> {
   readonly lateDataTag?: OutputTag<T>;
   readonly rejectedRulesTag?: OutputTag<RejectedRule>;
   readonly maxPartialMatches?: { readonly max: number; readonly overflow: PartialMatchOverflow };
+  /** Dynamic patterns: rules running from the first record on (checked when the job is built). */
+  readonly initialRules?: readonly PatternRule[];
 }
 
 /** One pattern the operator runs. */
@@ -108,6 +110,8 @@ export interface CepMetrics {
   bufferedEvents: number;
   /** Patterns currently running (gauge; 1 for CEP.pattern). */
   patterns: number;
+  /** Records that event time (or, in processing time, arrival) passed while no pattern was running: matched against nothing. */
+  numRecordsWithoutPatterns: number;
   /** Highest partialMatches / bufferedEvents seen. */
   peakPartialMatches: number;
   peakBufferedEvents: number;
@@ -135,6 +139,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     partialMatches: 0,
     bufferedEvents: 0,
     patterns: 0,
+    numRecordsWithoutPatterns: 0,
     peakPartialMatches: 0,
     peakBufferedEvents: 0,
   };
@@ -145,8 +150,8 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag as OutputTag<unknown>, value, this.ts),
     patternId: () => this.currentRule?.id,
   };
-  /** Rules restored from a snapshot or received before open (dynamic patterns). */
-  private restoredRules: PatternRule[] = [];
+  /** Rules restored from a snapshot (dynamic patterns); they replace the initial rules. */
+  private restoredRules: PatternRule[] | undefined;
 
   constructor(
     fn: PatternProcessFn<T, string, OUT>,
@@ -166,8 +171,9 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     this.state = this.keyedBackend.getValueState(STATE as unknown as ValueStateDescriptor<CepKeyState<T>>);
     this.timers = new InternalTimerService(this.parameters.processingTimeService, (key, time, domain) => this.onTimer(key, time, domain));
     if (this.options.pattern !== undefined) this.rules = [this.compileRule(undefined, this.options.pattern)];
-    for (const r of this.restoredRules) this.applyRule(r);
-    this.restoredRules = [];
+    // Before any record: initial rules are running from the first record on, whatever the timing of the rule stream.
+    for (const r of this.restoredRules ?? this.options.initialRules ?? []) this.applyRule(r);
+    this.restoredRules = undefined;
     this.metrics.patterns = this.rules.length;
   }
 
@@ -195,6 +201,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
       if (this.options.comparator === undefined) {
         // No reordering in processing time: straight into the NFAs.
         this.advanceTime(ks, now);
+        if (this.rules.length === 0) this.metrics.numRecordsWithoutPatterns++;
         this.processEvent(ks, event, now);
         this.afterUpdate(ks, 'PROCESSING_TIME');
       } else {
@@ -403,6 +410,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
         this.processRuleEvent(rule, st, buf[2 * k + 1] as T, t);
       }
     } else {
+      if (this.rules.length === 0) this.metrics.numRecordsWithoutPatterns += due;
       for (let k = 0; k < due; k++) {
         const t = base + (buf[2 * k] as number);
         if (t !== last) this.advanceTime(ks, t);

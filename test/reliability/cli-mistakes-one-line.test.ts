@@ -1,0 +1,79 @@
+/**
+ * Mistakes in how a job is called or written get one clear message (no stack, no esbuild internals)
+ * and a non-zero exit: a bad -p value, a YAML alias cycle, a syntax error in the job file, a missing
+ * job argument, CEP names imported from 'tidemark' instead of 'tidemark/cep'.
+ */
+import { afterAll, describe, expect, test } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CEP_EXPORTS, CONNECTOR_EXPORTS } from '../../lib/cli/main.ts';
+import { FIXTURES, lines, removeTempDirs, runCli, tempDir } from '../helpers.ts';
+
+afterAll(removeTempDirs);
+
+const PRINT_CONFIG = join(FIXTURES, 'print-config-job.ts');
+
+function expectOneLine(r: { code: number; stdout: string; stderr: string }): string {
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(lines(r.stderr), r.stderr).toHaveLength(1);
+  return r.stderr.trim();
+}
+
+describe('one line for each mistake', () => {
+  test('-p -1 says that the parallelism must be a positive integer, not that -p needs a value', async () => {
+    for (const args of [['-p', '-1'], ['--parallelism', '-1'], ['--parallelism=-1'], ['-p', 'four']]) {
+      const line = expectOneLine(await runCli(['run', ...args, PRINT_CONFIG]));
+      expect(line).toMatch(/parallelism.*must be a positive integer, got (-1|four)/);
+      expect(line).not.toContain('needs a value');
+    }
+  });
+
+  test('a YAML alias cycle in the config file names the file and the key instead of overflowing the stack', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'cycle.yaml');
+    writeFileSync(file, 'parallelism: &loop\n  default: 2\n  again: *loop\n');
+    const line = expectOneLine(await runCli(['run', '--config', file, PRINT_CONFIG]));
+    expect(line).toContain(file);
+    expect(line).toContain('parallelism.again');
+    expect(line).toContain('alias cycle');
+    expect(line).not.toContain('Maximum call stack');
+  });
+
+  test('a syntax error in a job file: file:line:column and the message, with the line and a caret', async () => {
+    const dir = tempDir();
+    const job = join(dir, 'broken-job.mts');
+    writeFileSync(job, 'const env = 1;\nconst x = [1, 2].map((v) => v +);\nconsole.log(env, x);\n');
+    const r = await runCli(['run', job]);
+    expect(r.code).not.toBe(0);
+    const [first, source, caret, ...rest] = lines(r.stderr);
+    expect(first).toBe(`${job}:2:32: SyntaxError: Unexpected ")"`);
+    expect(source).toBe('2 | const x = [1, 2].map((v) => v +);');
+    expect(caret).toBe(`  | ${' '.repeat(31)}^`); // under the ")"
+    expect(rest).toEqual([]);
+    expect(r.stderr).not.toContain('esbuild');
+  });
+
+  test("ParameterTool.getRequired for a missing argument prints Flink's message, without a stack", async () => {
+    const line = expectOneLine(await runCli(['run', join(FIXTURES, 'required-arg-job.ts')]));
+    expect(line).toBe("ParameterToolException: No data for required key 'input'");
+  });
+
+  test("CEP names imported from 'tidemark' point to 'tidemark/cep'", async () => {
+    const line = expectOneLine(await runCli(['run', join(FIXTURES, 'cep-from-main-entry-job.ts')]));
+    expect(line).toContain("'Pattern' is not exported by 'tidemark'");
+    expect(line).toContain("import { Pattern } from 'tidemark/cep'");
+    expect(line).toContain('cep-from-main-entry-job.ts:');
+  });
+
+  test('the names the CLI knows are the names tidemark/cep and the connectors export', async () => {
+    const cep = await import('../../lib/cep/index.ts');
+    for (const name of Object.keys(cep)) expect(CEP_EXPORTS).toContain(name);
+    for (const [connector, names] of Object.entries(CONNECTOR_EXPORTS)) {
+      const mod = (await import(`../../connectors/${connector}/index.ts`)) as Record<string, unknown>;
+      for (const name of Object.keys(mod)) expect(names).toContain(name);
+    }
+    const main = await import('../../lib/index.ts');
+    for (const name of Object.keys(main)) expect(CEP_EXPORTS).not.toContain(name);
+  });
+});
