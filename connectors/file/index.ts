@@ -2,7 +2,8 @@
  * Text files in and out.
  * - `TextLineSource`: the lines of a file, or of every file in a directory (files are spread over
  *   subtasks; a file is read by one subtask, in order). Reads 64 KiB at a time, only when the job
- *   wants more, so a large file does not fill memory.
+ *   wants more, so a large file does not fill memory. A line longer than `lineLengthLimit` bytes
+ *   (default 1 MiB) fails the job with a LineTooLongError naming the file, byte offset and line number.
  * - `TextFileSink`: one line per record (`writeAsText`), or CSV rows (`writeAsCsv`). With
  *   parallelism 1 the path is a file; with more, a directory holding one file per subtask (1, 2, ...),
  *   as Flink's FileOutputFormat does.
@@ -12,6 +13,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InputStatus, ReaderOutput, Sink, SinkWriter, SinkWriterContext, Source, SourceReader, SourceReaderContext } from '../../lib/api/connector.ts';
 import { formatCsvRow, formatRecord } from '../../lib/api/format.ts';
+import { checkLineLengthLimit, LineSplitter, LineTooLongError, type LineSourceOptions } from './lines.ts';
+
+export { DEFAULT_LINE_LENGTH_LIMIT, LineTooLongError, type LineSourceOptions } from './lines.ts';
 
 const CHUNK = 64 * 1024;
 
@@ -49,16 +53,19 @@ function listFiles(path: string): string[] {
 class TextLineReader implements SourceReader<string> {
   private lines: string[] = [];
   private next = 0;
-  private partial = '';
   private fileIndex = 0;
+  private path = '';
+  private splitter: LineSplitter | null = null;
   private handle: FileHandle | null = null;
   private reading: Promise<void> | null = null;
   private done = false;
   private failure: unknown = null;
-  private readonly decoder = new TextDecoder('utf-8');
   private readonly buf = Buffer.allocUnsafe(CHUNK);
 
-  constructor(private readonly files: string[]) {}
+  constructor(
+    private readonly files: string[],
+    private readonly lineLengthLimit: number,
+  ) {}
 
   async start(): Promise<void> {
     await this.openNext();
@@ -71,7 +78,8 @@ class TextLineReader implements SourceReader<string> {
       this.done = true;
       return;
     }
-    const path = this.files[this.fileIndex++]!;
+    const path = (this.path = this.files[this.fileIndex++]!);
+    this.splitter = new LineSplitter('\n', this.lineLengthLimit, true, true);
     try {
       this.handle = await open(path, 'r');
     } catch (e) {
@@ -81,29 +89,30 @@ class TextLineReader implements SourceReader<string> {
 
   private async readChunk(): Promise<void> {
     const h = this.handle!;
+    const splitter = this.splitter!;
     const { bytesRead } = await h.read(this.buf, 0, CHUNK, null);
-    if (bytesRead === 0) {
-      const rest = this.partial + this.decoder.decode();
-      this.partial = '';
-      this.lines = rest === '' ? [] : [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
-      this.next = 0;
-      await this.openNext();
-      return;
-    }
-    const text = this.partial + this.decoder.decode(this.buf.subarray(0, bytesRead), { stream: true });
-    const parts = text.split('\n');
-    this.partial = parts.pop()!;
-    for (let i = 0; i < parts.length; i++) if (parts[i]!.endsWith('\r')) parts[i] = parts[i]!.slice(0, -1);
-    this.lines = parts;
     this.next = 0;
+    this.lines = bytesRead === 0 ? splitter.finish() : splitter.push(this.buf.subarray(0, bytesRead));
+    const at = splitter.tooLong;
+    if (at !== null) {
+      // The lines before it are emitted first; then the job fails.
+      this.failure = new LineTooLongError(
+        this.path,
+        at.byteOffset,
+        at.lineNumber,
+        splitter.limit,
+        'Line',
+        "Is it a text file with '\\n' line ends? If such lines are expected, raise the limit: readTextFile(path, { lineLengthLimit: bytes }).",
+      );
+    } else if (bytesRead === 0) await this.openNext();
   }
 
   pollNext(output: ReaderOutput<string>): InputStatus {
-    if (this.failure !== null) throw this.failure;
     if (this.next < this.lines.length) {
       output.collect(this.lines[this.next++]!);
       return 'MORE_AVAILABLE';
     }
+    if (this.failure !== null) throw this.failure;
     if (this.done && this.handle === null) return 'END_OF_INPUT';
     if (this.reading === null) {
       this.reading = this.readChunk().then(
@@ -133,10 +142,16 @@ class TextLineReader implements SourceReader<string> {
 /** Lines of a text file, or of the files of a directory (Flink's readTextFile / FileSource). */
 export class TextLineSource implements Source<string> {
   readonly boundedness = 'BOUNDED';
-  constructor(readonly path: string) {}
+  private readonly lineLengthLimit: number;
+  constructor(
+    readonly path: string,
+    options: LineSourceOptions = {},
+  ) {
+    this.lineLengthLimit = checkLineLengthLimit(options.lineLengthLimit);
+  }
   createReader(context: SourceReaderContext): SourceReader<string> {
     const files = listFiles(this.path).filter((_f, i) => i % context.currentParallelism() === context.getIndexOfSubtask());
-    return new TextLineReader(files);
+    return new TextLineReader(files, this.lineLengthLimit);
   }
 }
 
