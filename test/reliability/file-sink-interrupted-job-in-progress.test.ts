@@ -35,7 +35,11 @@ const endless: Source<string> = {
 };
 
 async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((r) => setTimeout(r, 5));
+  const deadline = Date.now() + 20_000; // a bound for a broken build, not a speed assertion
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('the job wrote no in-progress file');
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 const size = (path: string): number => (existsSync(path) ? statSync(path).size : 0);

@@ -41,7 +41,11 @@ function gated(gate: Promise<void>): Source<string> {
 }
 
 async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((r) => setTimeout(r, 5));
+  const deadline = Date.now() + 20_000; // a bound for a broken build, not a speed assertion
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('the job wrote no in-progress file');
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 const written = (path: string): boolean => existsSync(path) && statSync(path).size > 0;
