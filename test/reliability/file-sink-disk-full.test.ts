@@ -52,8 +52,13 @@ beforeAll(() => {
 
 afterAll(() => {
   simulated.free = null;
-  if (mounted) execFileSync('umount', [disk]);
-  removeTempDirs();
+  try {
+    if (mounted) execFileSync('umount', [disk], { stdio: 'pipe' });
+  } catch {
+    execFileSync('umount', ['-l', disk], { stdio: 'pipe' }); // busy (a file left open): detach lazily
+  } finally {
+    removeTempDirs();
+  }
 });
 
 /** Takes `bytes` of the small disk with a filler file (or of the simulated budget); returns a way to free it. */
