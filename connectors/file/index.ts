@@ -2,16 +2,22 @@
  * Text files in and out.
  * - `TextLineSource`: the lines of a file, or of every file in a directory (files are spread over
  *   subtasks; a file is read by one subtask, in order). Reads 64 KiB at a time, only when the job
- *   wants more, so a large file does not fill memory.
+ *   wants more, so a large file does not fill memory. A line longer than `lineLengthLimit` bytes
+ *   (default 1 MiB) fails the job with a LineTooLongError naming the file, byte offset and line number.
  * - `TextFileSink`: one line per record (`writeAsText`), or CSV rows (`writeAsCsv`). With
  *   parallelism 1 the path is a file; with more, a directory holding one file per subtask (1, 2, ...),
- *   as Flink's FileOutputFormat does.
+ *   as Flink's FileOutputFormat does. Each file is written as `.<name>.inprogress` beside it and
+ *   renamed to its name only when the job's input ended successfully; every write is complete or
+ *   fails the job (ENOSPC and the path named).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { InputStatus, ReaderOutput, Sink, SinkWriter, SinkWriterContext, Source, SourceReader, SourceReaderContext } from '../../lib/api/connector.ts';
 import { formatCsvRow, formatRecord } from '../../lib/api/format.ts';
+import { checkLineLengthLimit, LineSplitter, LineTooLongError, type LineSourceOptions } from './lines.ts';
+
+export { DEFAULT_LINE_LENGTH_LIMIT, LineTooLongError, type LineSourceOptions } from './lines.ts';
 
 const CHUNK = 64 * 1024;
 
@@ -27,6 +33,11 @@ function explain(e: unknown): string {
     EACCES: 'permission denied',
     EISDIR: 'is a directory',
     ENOTDIR: 'not a directory',
+    ENOSPC: 'no space left on device',
+    EDQUOT: 'disk quota exceeded',
+    EFBIG: 'file too large',
+    EROFS: 'read-only file system',
+    EIO: 'input/output error',
   };
   return err.code ? `${reasons[err.code] ?? err.message} (${err.code})` : String(e);
 }
@@ -49,16 +60,19 @@ function listFiles(path: string): string[] {
 class TextLineReader implements SourceReader<string> {
   private lines: string[] = [];
   private next = 0;
-  private partial = '';
   private fileIndex = 0;
+  private path = '';
+  private splitter: LineSplitter | null = null;
   private handle: FileHandle | null = null;
   private reading: Promise<void> | null = null;
   private done = false;
   private failure: unknown = null;
-  private readonly decoder = new TextDecoder('utf-8');
   private readonly buf = Buffer.allocUnsafe(CHUNK);
 
-  constructor(private readonly files: string[]) {}
+  constructor(
+    private readonly files: string[],
+    private readonly lineLengthLimit: number,
+  ) {}
 
   async start(): Promise<void> {
     await this.openNext();
@@ -71,7 +85,8 @@ class TextLineReader implements SourceReader<string> {
       this.done = true;
       return;
     }
-    const path = this.files[this.fileIndex++]!;
+    const path = (this.path = this.files[this.fileIndex++]!);
+    this.splitter = new LineSplitter('\n', this.lineLengthLimit, true, true);
     try {
       this.handle = await open(path, 'r');
     } catch (e) {
@@ -81,29 +96,30 @@ class TextLineReader implements SourceReader<string> {
 
   private async readChunk(): Promise<void> {
     const h = this.handle!;
+    const splitter = this.splitter!;
     const { bytesRead } = await h.read(this.buf, 0, CHUNK, null);
-    if (bytesRead === 0) {
-      const rest = this.partial + this.decoder.decode();
-      this.partial = '';
-      this.lines = rest === '' ? [] : [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
-      this.next = 0;
-      await this.openNext();
-      return;
-    }
-    const text = this.partial + this.decoder.decode(this.buf.subarray(0, bytesRead), { stream: true });
-    const parts = text.split('\n');
-    this.partial = parts.pop()!;
-    for (let i = 0; i < parts.length; i++) if (parts[i]!.endsWith('\r')) parts[i] = parts[i]!.slice(0, -1);
-    this.lines = parts;
     this.next = 0;
+    this.lines = bytesRead === 0 ? splitter.finish() : splitter.push(this.buf.subarray(0, bytesRead));
+    const at = splitter.tooLong;
+    if (at !== null) {
+      // The lines before it are emitted first; then the job fails.
+      this.failure = new LineTooLongError(
+        this.path,
+        at.byteOffset,
+        at.lineNumber,
+        splitter.limit,
+        'Line',
+        "Is it a text file with '\\n' line ends? If such lines are expected, raise the limit: readTextFile(path, { lineLengthLimit: bytes }).",
+      );
+    } else if (bytesRead === 0) await this.openNext();
   }
 
   pollNext(output: ReaderOutput<string>): InputStatus {
-    if (this.failure !== null) throw this.failure;
     if (this.next < this.lines.length) {
       output.collect(this.lines[this.next++]!);
       return 'MORE_AVAILABLE';
     }
+    if (this.failure !== null) throw this.failure;
     if (this.done && this.handle === null) return 'END_OF_INPUT';
     if (this.reading === null) {
       this.reading = this.readChunk().then(
@@ -133,10 +149,16 @@ class TextLineReader implements SourceReader<string> {
 /** Lines of a text file, or of the files of a directory (Flink's readTextFile / FileSource). */
 export class TextLineSource implements Source<string> {
   readonly boundedness = 'BOUNDED';
-  constructor(readonly path: string) {}
+  private readonly lineLengthLimit: number;
+  constructor(
+    readonly path: string,
+    options: LineSourceOptions = {},
+  ) {
+    this.lineLengthLimit = checkLineLengthLimit(options.lineLengthLimit);
+  }
   createReader(context: SourceReaderContext): SourceReader<string> {
     const files = listFiles(this.path).filter((_f, i) => i % context.currentParallelism() === context.getIndexOfSubtask());
-    return new TextLineReader(files);
+    return new TextLineReader(files, this.lineLengthLimit);
   }
 }
 
@@ -148,6 +170,28 @@ export interface TextFileSinkOptions {
   format?: 'text' | 'csv';
   rowDelimiter?: string;
   fieldDelimiter?: string;
+}
+
+/** A file sink's error: names the output file and what went wrong (with the errno code, e.g. ENOSPC). */
+export class FileSinkError extends Error {
+  override name = 'FileSinkError';
+  constructor(
+    message: string,
+    /** The output file (its final name). */
+    readonly path: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Where a writer writes until its input ended successfully: a hidden file beside the target,
+ * `.<name>.inprogress` (as Flink's FileSink keeps `.part-…inprogress` files). Hidden, so
+ * readTextFile of the directory skips it.
+ */
+export function inProgressPath(target: string): string {
+  return join(dirname(target), `.${basename(target)}.inprogress`);
 }
 
 export class TextFileSink<T> implements Sink<T> {
@@ -184,32 +228,159 @@ export class TextFileSink<T> implements Sink<T> {
 
   createWriter(context: SinkWriterContext): SinkWriter<T> {
     const parallel = context.currentParallelism() > 1;
-    const file = parallel ? join(this.path, String(context.getIndexOfSubtask() + 1)) : this.path;
+    const target = parallel ? join(this.path, String(context.getIndexOfSubtask() + 1)) : this.path;
     if (parallel) mkdirSync(this.path, { recursive: true }); // a sink used without initializeGlobal
-    let fd: number;
+    const format = this.format === 'csv' ? formatCsv(this.fieldDelimiter) : formatRecord;
+    return new TextFileWriter<T>(target, format, this.rowDelimiter, this.writeMode === 'NO_OVERWRITE');
+  }
+}
+
+function formatCsv(fieldDelimiter: string): (element: unknown) => string {
+  return (element) => formatCsvRow(element, fieldDelimiter);
+}
+
+/**
+ * Writes one subtask's file. Records are buffered per batch and written completely (a short write
+ * is continued) or the job fails: the in-progress file then holds only whole records, the ones
+ * before the failed batch. Only a successful end of input (flush(true)) publishes the file under its
+ * final name (fsync, check it is still there, rename); a canceled or failed job leaves the
+ * in-progress file, with what the writer had accepted.
+ */
+class TextFileWriter<T> implements SinkWriter<T> {
+  private readonly inProgress: string;
+  private fd: number;
+  private buffer = '';
+  /** Bytes in the in-progress file: whole records only. */
+  private written = 0;
+  private failure: FileSinkError | null = null;
+  private published = false;
+  private ino = 0;
+
+  constructor(
+    private readonly target: string,
+    private readonly format: (element: unknown) => string,
+    private readonly rowDelimiter: string,
+    private readonly noOverwrite: boolean,
+  ) {
+    this.inProgress = inProgressPath(target);
     try {
-      fd = openSync(file, 'w');
+      this.fd = openSync(this.inProgress, 'w');
     } catch (e) {
-      throw new Error(`Cannot write output file ${file}: ${explain(e)}`);
+      throw this.error(`Cannot write output file ${target} (in-progress file ${this.inProgress}): ${explain(e)}`, e);
     }
-    const csv = this.format === 'csv';
-    const { rowDelimiter, fieldDelimiter } = this;
-    let buffer = '';
-    return {
-      write(element: T) {
-        buffer += (csv ? formatCsvRow(element, fieldDelimiter) : formatRecord(element)) + rowDelimiter;
-      },
-      flush() {
-        if (buffer !== '') {
-          writeSync(fd, buffer);
-          buffer = '';
-        }
-      },
-      close() {
-        if (buffer !== '') writeSync(fd, buffer);
-        buffer = '';
-        closeSync(fd);
-      },
-    };
+  }
+
+  write(element: T): void {
+    this.buffer += this.format(element) + this.rowDelimiter;
+  }
+
+  flush(endOfInput: boolean): void {
+    this.writeBuffer();
+    if (endOfInput) this.publish();
+  }
+
+  close(): void {
+    if (this.published) {
+      this.checkStillThere(this.target, 'after it was written');
+      return;
+    }
+    if (this.fd < 0) return;
+    // Canceled or failed: hand over what was accepted (at least once), but only as in-progress.
+    try {
+      if (this.failure === null) this.writeBuffer();
+    } finally {
+      this.closeFd();
+    }
+  }
+
+  private writeBuffer(): void {
+    if (this.failure !== null) throw this.failure; // never write on after a lost batch: no gaps
+    if (this.buffer === '') return;
+    const bytes = Buffer.from(this.buffer, 'utf8');
+    this.buffer = '';
+    let done = 0;
+    try {
+      while (done < bytes.length) {
+        const n = writeSync(this.fd, bytes, done, bytes.length - done, this.written + done);
+        if (n <= 0) throw Object.assign(new Error('the file system accepted no bytes'), { code: 'EIO' });
+        done += n;
+      }
+    } catch (e) {
+      // Cut the partial batch, so the file ends with a whole record.
+      try {
+        ftruncateSync(this.fd, this.written);
+      } catch {
+        // the error below is what matters
+      }
+      throw this.error(`Cannot write output file ${this.target} (in-progress file ${this.inProgress}, ${this.written} bytes of whole records kept): ${explain(e)}`, e);
+    }
+    this.written += bytes.length;
+  }
+
+  private publish(): void {
+    if (this.published) return;
+    try {
+      fsyncSync(this.fd);
+    } catch (e) {
+      throw this.error(`Cannot write output file ${this.target} (in-progress file ${this.inProgress}): ${explain(e)}`, e);
+    }
+    const st = fstatSync(this.fd);
+    this.ino = st.ino;
+    // Deleted (the file, or its directory) while the job wrote it: the output would be gone.
+    if (st.nlink === 0) throw this.error(`Output file ${this.target} was deleted while the job was writing it (in-progress file ${this.inProgress} is gone)`);
+    this.checkStillThere(this.inProgress, 'while the job was writing it');
+    this.closeFd();
+    if (this.noOverwrite && existsSync(this.target)) {
+      throw this.error(`Output file ${this.target} appeared while the job ran; NO_OVERWRITE does not replace it (the output is in ${this.inProgress})`);
+    }
+    try {
+      renameSync(this.inProgress, this.target);
+    } catch (e) {
+      throw this.error(`Cannot publish output file ${this.target} (rename of in-progress file ${this.inProgress}): ${explain(e)}`, e);
+    }
+    this.published = true;
+    syncDirectory(dirname(this.target));
+  }
+
+  /** Fails unless `path` is still the file this writer wrote. */
+  private checkStillThere(path: string, when: string): void {
+    let ino: number;
+    try {
+      ino = statSync(path).ino;
+    } catch (e) {
+      throw this.error(`Output file ${this.target} was deleted ${when} (${path}: ${explain(e)})`, e);
+    }
+    if (ino !== this.ino) throw this.error(`Output file ${this.target} was replaced by another file ${when} (${path})`);
+  }
+
+  private closeFd(): void {
+    const fd = this.fd;
+    this.fd = -1;
+    try {
+      closeSync(fd);
+    } catch (e) {
+      throw this.error(`Cannot write output file ${this.target} (closing in-progress file ${this.inProgress}): ${explain(e)}`, e);
+    }
+  }
+
+  private error(message: string, cause?: unknown): FileSinkError {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    const err = new FileSinkError(message, this.target, code);
+    if (cause !== undefined) (err as Error & { cause?: unknown }).cause = cause;
+    this.failure ??= err;
+    return err;
+  }
+}
+
+/** Makes a rename durable; some file systems cannot fsync a directory, which is not an error here. */
+function syncDirectory(dir: string): void {
+  let fd = -1;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // best effort
+  } finally {
+    if (fd >= 0) closeSync(fd);
   }
 }

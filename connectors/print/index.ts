@@ -2,7 +2,8 @@
  * Prints records to stdout or stderr (Flink's PrintSink). With parallelism > 1 each line starts with
  * the 1-based subtask, `2> (flink,2)`; an identifier adds a prefix, `counts:2> (flink,2)`. Tuples
  * (arrays) print as `(a,b)`. Lines are written once per batch, and the sink waits when the stream
- * is full, so a slow terminal slows the job instead of filling memory.
+ * is full, so a slow terminal slows the job instead of filling memory. When the job fails or is
+ * canceled, the lines of records it had accepted are still printed (close writes the buffer).
  */
 import type { Sink, SinkWriter, SinkWriterContext } from '../../lib/api/connector.ts';
 import { formatRecord } from '../../lib/api/format.ts';
@@ -37,7 +38,13 @@ export class PrintSink<T> implements Sink<T> {
         }
       },
       isAvailable: () => drain,
-      close() {},
+      // Also after a failure or cancel: the records accepted so far are printed (at least once).
+      close() {
+        if (buffer === '') return;
+        const rest = buffer;
+        buffer = '';
+        return new Promise<void>((resolve) => stream.write(rest, () => resolve()));
+      },
     };
   }
 }

@@ -2,9 +2,14 @@
  * Text over TCP. `SocketTextSource` connects to a server (as `nc -lk 9999` gives) and emits one record
  * per delimited line; it ends when the server closes the connection. It pauses the socket while the
  * job is behind, so TCP flow control reaches the sender. Non-parallel, like Flink's socketTextStream.
+ * A record longer than `lineLengthLimit` bytes (default 1 MiB) fails the job with a LineTooLongError
+ * naming host:port and the byte offset where the record starts.
  */
 import { connect, type Socket } from 'node:net';
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../../lib/api/connector.ts';
+import { checkLineLengthLimit, LineSplitter, LineTooLongError, type LineSourceOptions } from '../file/lines.ts';
+
+export { DEFAULT_LINE_LENGTH_LIMIT, LineTooLongError, type LineSourceOptions } from '../file/lines.ts';
 
 /** Could not connect to, or lost, the socket a source reads. */
 export class SocketSourceError extends Error {
@@ -17,7 +22,7 @@ class SocketTextReader implements SourceReader<string> {
   private socket: Socket | null = null;
   private lines: string[] = [];
   private next = 0;
-  private partial = '';
+  private readonly splitter: LineSplitter;
   private ended = false;
   private failure: Error | null = null;
   private waiter: (() => void) | null = null;
@@ -27,13 +32,15 @@ class SocketTextReader implements SourceReader<string> {
     private readonly host: string,
     private readonly port: number,
     private readonly delimiter: string,
-  ) {}
+    lineLengthLimit: number,
+  ) {
+    this.splitter = new LineSplitter(delimiter, lineLengthLimit, delimiter === '\n', false);
+  }
 
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
       // Kept from the first moment, so close() during the connect attempt does not leak it.
       const socket = (this.socket = connect({ host: this.host, port: this.port }));
-      socket.setEncoding('utf8');
       this.abortStart = () => reject(new SocketSourceError(`Socket source ${this.host}:${this.port} was closed while connecting`));
       const onConnectError = (e: NodeJS.ErrnoException): void => {
         const why = e.code === 'ECONNREFUSED' ? 'connection refused' : e.message;
@@ -43,15 +50,15 @@ class SocketTextReader implements SourceReader<string> {
       socket.once('connect', () => {
         socket.off('error', onConnectError);
         this.abortStart = null;
-        socket.on('data', (chunk: string) => this.onData(chunk));
+        socket.on('data', (chunk: Buffer) => this.onData(chunk));
         socket.on('end', () => {
-          if (this.partial !== '') this.lines.push(this.partial);
-          this.partial = '';
+          this.append(this.splitter.finish());
+          this.checkLength();
           this.ended = true;
           this.notify();
         });
         socket.on('error', (e) => {
-          this.failure = new SocketSourceError(`Socket ${this.host}:${this.port} failed: ${e.message}`);
+          this.failure ??= new SocketSourceError(`Socket ${this.host}:${this.port} failed: ${e.message}`);
           this.notify();
         });
         resolve();
@@ -59,12 +66,34 @@ class SocketTextReader implements SourceReader<string> {
     });
   }
 
-  private onData(chunk: string): void {
-    const parts = (this.partial + chunk).split(this.delimiter);
-    this.partial = parts.pop()!;
-    for (const p of parts) this.lines.push(this.delimiter === '\n' && p.endsWith('\r') ? p.slice(0, -1) : p);
-    if (this.lines.length - this.next > HIGH_WATER) this.socket?.pause();
+  private onData(chunk: Buffer): void {
+    if (this.failure) return;
+    this.append(this.splitter.push(chunk));
+    this.checkLength();
+    if (this.failure === null && this.lines.length - this.next > HIGH_WATER) this.socket?.pause();
     this.notify();
+  }
+
+  private checkLength(): void {
+    const at = this.splitter.tooLong;
+    if (at !== null) {
+      // The records before it are emitted first; then the job fails.
+      this.failure = new LineTooLongError(
+        `socket ${this.host}:${this.port}`,
+        at.byteOffset,
+        at.lineNumber,
+        this.splitter.limit,
+        'Record',
+        `Is ${JSON.stringify(this.delimiter)} the delimiter the sender uses? If such records are expected, raise the limit: socketTextStream(host, port, delimiter, { lineLengthLimit: bytes }).`,
+      );
+      this.socket?.destroy();
+    }
+  }
+
+  private append(lines: string[]): void {
+    if (lines.length === 0) return;
+    if (this.lines.length === 0) this.lines = lines;
+    else for (let i = 0; i < lines.length; i++) this.lines.push(lines[i]!);
   }
 
   private notify(): void {
@@ -105,15 +134,18 @@ class SocketTextReader implements SourceReader<string> {
 export class SocketTextSource implements Source<string> {
   readonly boundedness = 'CONTINUOUS_UNBOUNDED';
   readonly nonParallel = true;
+  private readonly lineLengthLimit: number;
   constructor(
     readonly host: string,
     readonly port: number,
     readonly delimiter = '\n',
+    options: LineSourceOptions = {},
   ) {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`Invalid socket port ${port}: must be 0..65535`);
     if (delimiter === '') throw new RangeError('The socket delimiter must not be empty');
+    this.lineLengthLimit = checkLineLengthLimit(options.lineLengthLimit);
   }
   createReader(_context: SourceReaderContext): SourceReader<string> {
-    return new SocketTextReader(this.host, this.port, this.delimiter);
+    return new SocketTextReader(this.host, this.port, this.delimiter, this.lineLengthLimit);
   }
 }

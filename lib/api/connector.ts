@@ -72,13 +72,24 @@ export interface SinkRecordContext {
 /**
  * Writes one parallel share of a sink's input. `write` is synchronous; a writer that does I/O
  * buffers and may report backpressure through `isAvailable` (checked between batches).
+ *
+ * Lifecycle: `write`* and `flush(false)` per batch; `flush(true)` once, only when all input arrived
+ * (the job was not canceled and has not failed so far); `close()` always, last. So a `close()` without
+ * a completed `flush(true)` before it means the job was canceled or failed: the writer must still hand
+ * over what it accepted (an at-least-once sink writes its buffer), but must not publish its output
+ * as complete (a file sink leaves its in-progress file). A throw or rejection from `flush` fails the
+ * job; from `close()` too, unless the job is already being canceled or failing.
  */
 export interface SinkWriter<T> {
   write(element: T, context: SinkRecordContext): void;
-  /** Called at the end of each input batch and at end of input; may finish asynchronous work. */
+  /**
+   * Called at the end of each input batch (`false`) and once at the successful end of input
+   * (`true`, where a writer commits or publishes); may finish asynchronous work.
+   */
   flush(endOfInput: boolean): void | Promise<void>;
   /** When the writer cannot take more now, a promise that resolves when it can; otherwise null. */
   isAvailable?(): Promise<void> | null;
+  /** Always called, last; after a canceled or failed job without `flush(true)` before it. */
   close(): void | Promise<void>;
 }
 

@@ -18,7 +18,7 @@ import { buildJobGraph, requiredSlots } from '../runtime/graph/job-graph.ts';
 import { submitJob, type JobHandle, type JobStatus } from '../runtime/scheduler.ts';
 import { getExecutionContext, getWorkerHook, setExecutionContext } from '../runtime/context.ts';
 import { CollectionSource, NumberSequenceSource } from '../../connectors/collection/index.ts';
-import { TextLineSource } from '../../connectors/file/index.ts';
+import { TextLineSource, type LineSourceOptions } from '../../connectors/file/index.ts';
 import { SocketTextSource } from '../../connectors/socket/index.ts';
 import { ObservableSource } from '../../connectors/rx/index.ts';
 
@@ -156,14 +156,20 @@ export class StreamExecutionEnvironment {
     return this.fromSource(new NumberSequenceSource(from, to), 'Sequence Source');
   }
 
-  /** The lines of a text file (or of the files in a directory). */
-  readTextFile(path: string): SingleOutputStreamOperator<string> {
-    return this.fromSource(new TextLineSource(path), `File Source: ${path}`);
+  /**
+   * The lines of a text file (or of the files in a directory). A line longer than
+   * `options.lineLengthLimit` bytes (default 1 MiB) fails the job, naming the file and position.
+   */
+  readTextFile(path: string, options: LineSourceOptions = {}): SingleOutputStreamOperator<string> {
+    return this.fromSource(new TextLineSource(path, options), `File Source: ${path}`);
   }
 
-  /** Lines read from a TCP server; ends when the server closes the connection. Non-parallel. */
-  socketTextStream(hostname: string, port: number, delimiter = '\n'): SingleOutputStreamOperator<string> {
-    return this.fromSource(new SocketTextSource(hostname, port, delimiter), 'Socket Stream');
+  /**
+   * Lines read from a TCP server; ends when the server closes the connection. Non-parallel. A record
+   * longer than `options.lineLengthLimit` bytes (default 1 MiB) fails the job, naming host:port and position.
+   */
+  socketTextStream(hostname: string, port: number, delimiter = '\n', options: LineSourceOptions = {}): SingleOutputStreamOperator<string> {
+    return this.fromSource(new SocketTextSource(hostname, port, delimiter, options), 'Socket Stream');
   }
 
   /** The values of an RxJS Observable; the stream ends when it completes. */

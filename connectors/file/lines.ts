@@ -1,0 +1,217 @@
+/**
+ * Splitting a byte stream into delimited lines in linear time, with a line length limit (shared by
+ * the file and socket sources).
+ *
+ * A line that has not ended yet is kept as the raw chunks it arrived in and is searched only once
+ * per chunk for the delimiter: a long line costs each of its bytes a bounded number of passes
+ * (search, copy, decode, split), not one pass per chunk over everything before it. Decoding happens
+ * only up to a delimiter, so a multi-byte UTF-8 character split over two chunks is never cut.
+ */
+
+/**
+ * The default longest line, in bytes: 1 MiB, the default largest message of Kafka
+ * (message.max.bytes) and Flink's delimited-input read buffer. Longer lines almost always mean a
+ * wrong delimiter or binary input, which would otherwise grow memory without bound.
+ */
+export const DEFAULT_LINE_LENGTH_LIMIT = 1024 * 1024;
+
+/** Options of the line-reading sources (Flink's DelimitedInputFormat.setLineLengthLimit). */
+export interface LineSourceOptions {
+  /**
+   * The longest line in bytes (UTF-8, without its delimiter); default 1 MiB. A longer line fails the
+   * job with a LineTooLongError naming the source and where the line starts.
+   */
+  lineLengthLimit?: number;
+}
+
+export function checkLineLengthLimit(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_LINE_LENGTH_LIMIT;
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`lineLengthLimit must be a positive integer (bytes), got ${limit}`);
+  return limit;
+}
+
+/** Where a line starts: byte offset in the stream (0-based) and line number (1-based). */
+export interface LinePosition {
+  readonly byteOffset: number;
+  readonly lineNumber: number;
+}
+
+/** A line longer than the source's lineLengthLimit: names the source and where the line starts. */
+export class LineTooLongError extends Error {
+  override name = 'LineTooLongError';
+  constructor(
+    /** The file path, or host:port of a socket. */
+    readonly source: string,
+    readonly byteOffset: number,
+    readonly lineNumber: number,
+    readonly lineLengthLimit: number,
+    what: string,
+    hint: string,
+  ) {
+    super(
+      `${what} ${lineNumber} of ${source} (starting at byte offset ${byteOffset}) is longer than the line length limit of ${lineLengthLimit} bytes. ${hint}`,
+    );
+  }
+}
+
+const EMPTY: string[] = [];
+
+export class LineSplitter {
+  private readonly delimiter: Buffer;
+  private readonly delimiterText: string;
+  /** Below this many UTF-16 units a line cannot exceed the limit in bytes (at most 3 bytes a unit). */
+  private readonly safeChars: number;
+  /** The unfinished line: copies of the bytes received since the last delimiter. */
+  private pieces: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Byte offset of the unfinished line, bytes received, complete lines so far. */
+  private lineStart = 0;
+  private received = 0;
+  private lineCount = 0;
+  private atStart: boolean;
+  /** Set when a line is over the limit; the lines returned with it are those before it. */
+  tooLong: LinePosition | null = null;
+  /** Bytes touched (searched, copied, decoded, split): lets tests prove linear work without a clock. */
+  work = 0;
+
+  constructor(
+    delimiter: string,
+    readonly limit: number,
+    /** With '\n': drop a '\r' before it (CRLF input). */
+    private readonly stripCR: boolean,
+    /** Drop a UTF-8 byte order mark at the start (as TextDecoder does for files). */
+    stripBOM: boolean,
+  ) {
+    this.delimiter = Buffer.from(delimiter, 'utf8');
+    this.delimiterText = delimiter;
+    this.safeChars = Math.floor(limit / 3);
+    this.atStart = stripBOM;
+  }
+
+  /** The lines completed by `chunk` (which the splitter does not keep: it may be reused). */
+  push(chunk: Buffer): string[] {
+    const n = chunk.length;
+    if (n === 0 || this.tooLong !== null) return EMPTY;
+    const base = this.received;
+    this.received += n;
+    const dl = this.delimiter.length;
+    // `end`: just after the last delimiter that ends in this chunk.
+    let end = -1;
+    const last = chunk.lastIndexOf(this.delimiter);
+    this.work += n;
+    if (last >= 0) end = last + dl;
+    else if (dl > 1 && this.pendingBytes > 0) {
+      // A delimiter may begin in the unfinished line and end in this chunk.
+      const k = Math.min(dl - 1, this.pendingBytes);
+      const probe = Buffer.concat([this.tail(k), chunk.subarray(0, Math.min(n, dl - 1))]);
+      this.work += probe.length;
+      const j = probe.lastIndexOf(this.delimiter);
+      if (j >= 0) end = j + dl - k;
+    }
+    if (end < 0) {
+      this.keep(chunk);
+      this.checkPending();
+      return EMPTY;
+    }
+    const head = chunk.subarray(0, end);
+    const bytes = this.pieces.length === 0 ? head : Buffer.concat([...this.pieces, head], this.pendingBytes + end);
+    const segmentStart = this.lineStart;
+    this.pieces = [];
+    this.pendingBytes = 0;
+    const lines = this.split(bytes, segmentStart);
+    if (this.tooLong !== null) return lines;
+    // With overlapping delimiters ('aa' in 'aaa') the split may leave a rest: it starts the next line.
+    const rest = this.rest;
+    if (rest !== '') this.keep(Buffer.from(rest, 'utf8'));
+    this.lineStart = base + end - this.pendingBytes;
+    if (end < n) this.keep(chunk.subarray(end));
+    this.checkPending();
+    return lines;
+  }
+
+  /** End of input: the unterminated last line, if any. */
+  finish(): string[] {
+    if (this.tooLong !== null || this.pendingBytes === 0) return EMPTY;
+    const bytes = Buffer.concat(this.pieces, this.pendingBytes);
+    this.pieces = [];
+    this.pendingBytes = 0;
+    this.work += bytes.length;
+    let text = this.decode(bytes);
+    if (text === '') return EMPTY;
+    if (this.stripCR && text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
+    if (text.length > this.safeChars && Buffer.byteLength(text, 'utf8') > this.limit) {
+      this.tooLong = { byteOffset: this.lineStart + this.bomBytes, lineNumber: this.lineCount + 1 };
+      return EMPTY;
+    }
+    return [text];
+  }
+
+  private rest = '';
+
+  /** Splits decoded `bytes` (which end with a delimiter); sets `rest` to what follows the last one. */
+  private split(bytes: Buffer, segmentStart: number): string[] {
+    this.work += 2 * bytes.length; // decode + split
+    const text = this.decode(bytes);
+    let start = segmentStart + this.bomBytes;
+    this.bomBytes = 0;
+    const parts = text.split(this.delimiterText);
+    this.rest = parts.pop()!;
+    const count = parts.length;
+    const dChars = this.delimiterText.length;
+    const safe = this.safeChars;
+    let chars = 0;
+    for (let i = 0; i < count; i++) {
+      let p = parts[i]!;
+      const length = p.length;
+      if (this.stripCR && p.charCodeAt(length - 1) === 13) p = parts[i] = p.slice(0, -1);
+      if (p.length > safe && Buffer.byteLength(p, 'utf8') > this.limit) {
+        start += Buffer.byteLength(text.slice(0, chars), 'utf8');
+        this.tooLong = { byteOffset: start, lineNumber: this.lineCount + i + 1 };
+        parts.length = i;
+        return parts;
+      }
+      chars += length + dChars;
+    }
+    this.lineCount += count;
+    return parts;
+  }
+
+  /** 3 when the last decode dropped a byte order mark. */
+  private bomBytes = 0;
+
+  private decode(bytes: Buffer): string {
+    const text = bytes.toString('utf8');
+    if (this.atStart) {
+      this.atStart = false;
+      if (text.charCodeAt(0) === 0xfeff) {
+        this.bomBytes = 3;
+        return text.slice(1);
+      }
+    }
+    return text;
+  }
+
+  private keep(bytes: Buffer): void {
+    this.pieces.push(Buffer.from(bytes)); // a copy: the reader reuses its buffer
+    this.pendingBytes += bytes.length;
+    this.work += bytes.length;
+  }
+
+  private checkPending(): void {
+    // One byte of slack for a '\r' that is not part of the line.
+    if (this.pendingBytes > this.limit + (this.stripCR ? 1 : 0)) this.tooLong = { byteOffset: this.lineStart, lineNumber: this.lineCount + 1 };
+  }
+
+  /** The last k bytes of the unfinished line. */
+  private tail(k: number): Buffer {
+    const out = Buffer.allocUnsafe(k);
+    let need = k;
+    for (let i = this.pieces.length - 1; i >= 0 && need > 0; i--) {
+      const p = this.pieces[i]!;
+      const take = Math.min(need, p.length);
+      p.copy(out, need - take, p.length - take);
+      need -= take;
+    }
+    return out;
+  }
+}
