@@ -1,7 +1,8 @@
-// Entry of the job thread of `tidemark run` (see run() in main.ts): makes TypeScript importable
-// (tsx), then evaluates the job module.
+// Entry of the job thread of the `tidemark` command (see supervisor.mjs): makes TypeScript
+// importable (tsx), then runs the command here.
+import { workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
 register();
-const { runJobThread } = await import('./main.ts');
-await runJobThread();
+const { runInJobThread } = await import('./main.ts');
+await runInJobThread(workerData.argv, workerData.cwd);

@@ -6,10 +6,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve, extname } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { Configuration, CoreOptions, IllegalConfigurationException } from '../api/config.ts';
-import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
+import { superviseJobThread } from './supervisor.mjs';
 import { setExecutionContext, type ExecutionContext } from '../runtime/context.ts';
 import { JobCancellationException, JobExecutionException, UserCodeError } from '../runtime/errors.ts';
-import type { JobHandle } from '../runtime/scheduler.ts';
 
 const USAGE = `Usage: tidemark <command> [options]
 
@@ -163,175 +163,117 @@ export function formatError(e: unknown): string {
   return lines.join('\n');
 }
 
-/** What the job thread needs to evaluate the job module (structured-cloned into it). */
-interface JobThreadInit {
-  jobFile: string;
-  jobFileArg: string;
-  jobArgs: string[];
-  configuration: Record<string, unknown>;
-}
 type StopSignal = 'SIGINT' | 'SIGTERM';
 /** main thread -> job thread */
 type ToJobThread = { type: 'cancel'; signal: StopSignal };
-/** job thread -> main thread: its module evaluation settled; it heard the cancel. */
-type FromJobThread = { type: 'evaluated' } | { type: 'canceling' };
+/** job thread -> main thread (see supervisor.mjs) */
+type FromJobThread = { type: 'evaluating'; jobFile: string } | { type: 'evaluated' } | { type: 'canceling' };
 
-const JOB_THREAD_ENTRY = fileURLToPath(new URL('./job-thread-entry.mjs', import.meta.url));
 /** Exit codes after a signal, as a shell reports a process killed by it (128 + signal number). */
 const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
-/**
- * How long Ctrl-C waits for the job to stop before it stops the job thread itself. Longer than the
- * runtime's own grace periods (tasks 2 s, slot workers 3 s), so a job that can stop says what it left.
- */
-const STOP_GRACE_MS = 5000;
-/**
- * The job thread answers a cancel at its next turn of the event loop (the executor yields every few
- * ms); no answer in this time means user code holds the thread (an endless loop): stop it sooner.
- */
-const ANSWER_GRACE_MS = 2000;
-/** After its jobs were canceled, how long the job module may run on (its finally blocks) before the job thread exits. */
+/** After its jobs were canceled, how long the job module may run on (its catch and finally blocks) before the job thread exits. */
 const MODULE_SETTLE_MS = 1000;
 
+/** Set in the job thread: the context its job module runs under, and the cancel in progress. */
+const jobThread: { active: boolean; context?: ExecutionContext; evaluation?: Promise<void>; canceling?: Promise<void> } = { active: false };
+
 /**
- * `tidemark run`: the job module is evaluated in a worker thread of its own (the job thread; inline
- * tasks run there, threads-mode slot workers are spawned from there). This thread only owns signals
- * and the exit code, so Ctrl-C is heard even while user code spins, and can always stop the job.
+ * `tidemark run`. The job module is evaluated in the job thread (see supervisor.mjs); called
+ * in-process (main() from a test), this starts one and waits for it.
  */
 async function run(args: string[], cwd: string): Promise<number> {
   if (args.includes('-h') && args.indexOf('-h') < firstPositional(args)) return printUsage();
   if (args.includes('--help') && args.indexOf('--help') < firstPositional(args)) return printUsage();
   const { jobFile, jobFileArg, jobArgs, configuration } = parseRunArgs(args, cwd);
-  const init: JobThreadInit = { jobFile, jobFileArg, jobArgs, configuration: configuration.toMap() };
-  const worker = new Worker(JOB_THREAD_ENTRY, { workerData: init });
+  if (!jobThread.active) return superviseJobThread({ argv: ['run', ...args], cwd });
 
-  let signal: StopSignal | undefined;
-  let evaluated = false;
-  let graceTimer: ReturnType<typeof setTimeout> | undefined;
-  let answerTimer: ReturnType<typeof setTimeout> | undefined;
-  const stop = (why: string): void => {
-    process.stderr.write(`${why} (user code may be busy); stopped it.\n`);
-    void worker.terminate();
-  };
-  const onSignal = (s: NodeJS.Signals): void => {
-    if (signal !== undefined) {
-      process.stderr.write(`Received ${s} again: stopping the job at once.\n`); // a second Ctrl-C does not wait
-      void worker.terminate();
-      return;
-    }
-    signal = s === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
-    process.stderr.write(`\nReceived ${s}, canceling the job...\n`);
-    worker.postMessage({ type: 'cancel', signal } satisfies ToJobThread);
-    answerTimer = setTimeout(() => stop(`The job did not answer the cancel within ${ANSWER_GRACE_MS / 1000} s`), ANSWER_GRACE_MS);
-    graceTimer = setTimeout(() => stop(`The job did not stop within ${STOP_GRACE_MS / 1000} s`), STOP_GRACE_MS);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    return await new Promise<number>((resolve) => {
-      worker.on('message', (m: FromJobThread) => {
-        if (m.type === 'evaluated') evaluated = true;
-        if (m.type === 'canceling') clearTimeout(answerTimer);
-      });
-      // An error the job thread did not catch itself (it reports job failures on its own stderr).
-      worker.on('error', (e) => process.stderr.write(formatError(e) + '\n'));
-      worker.on('exit', (code) => {
-        if (signal !== undefined) return resolve(SIGNAL_EXIT_CODES[signal]);
-        if (code === 13 && !evaluated) {
-          // Node's "unsettled top-level await": the module awaits something nothing can settle any more.
-          process.stderr.write(
-            `Error: the job file ${jobFileArg} awaits a promise that never settles, and nothing is left that could settle it (no running job, timer or socket).\n`,
-          );
-          return resolve(1);
-        }
-        resolve(code);
-      });
-    });
-  } finally {
-    clearTimeout(graceTimer);
-    clearTimeout(answerTimer);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
-
-/**
- * The job thread (see run()): evaluates the job module under the CLI's context, reports a failure
- * on its stderr and sets its exit code (the job's own process.exit / process.exitCode pass through).
- */
-export async function runJobThread(): Promise<void> {
-  const init = workerData as JobThreadInit;
-  const port = parentPort!;
-  const context: ExecutionContext = { configuration: init.configuration, jobModule: init.jobFile, jobArgs: init.jobArgs, jobs: [], executeCount: 0 };
+  const context: ExecutionContext = { configuration: configuration.toMap(), jobModule: jobFile, jobArgs, jobs: [], executeCount: 0 };
+  jobThread.context = context;
   setExecutionContext(context);
-  process.argv = [process.execPath, init.jobFile, ...init.jobArgs];
-  const jobs = (): JobHandle[] => context.jobs ?? [];
-
+  process.argv = [process.execPath, jobFile, ...jobArgs];
+  const port = parentPort!;
   let settled!: () => void;
-  const evaluation = new Promise<void>((resolve) => (settled = resolve));
-  let canceling: Promise<void> | undefined;
-  const cancel = async (signal: StopSignal): Promise<void> => {
-    context.canceling = true;
-    const running = jobs().filter((j) => j.status() === 'RUNNING');
-    await Promise.all(running.map((j) => j.cancel()));
-    for (const j of running) {
-      const e = await j.result.then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-      // What the job waited on when asked to stop (a promise that never settles is named here).
-      if (e instanceof JobCancellationException) for (const line of [...e.waiting, ...e.notStopped]) process.stderr.write(`${line}\n`);
-    }
-    process.stderr.write('Job canceled.\n');
-    // Let the job module see the cancellation (its catch and finally blocks), for a moment.
-    await Promise.race([evaluation, new Promise((r) => setTimeout(r, MODULE_SETTLE_MS).unref())]);
-    process.exit(SIGNAL_EXIT_CODES[signal]);
-  };
-  port.on('message', (m: ToJobThread) => {
-    if (m.type !== 'cancel') return;
-    port.postMessage({ type: 'canceling' } satisfies FromJobThread);
-    canceling ??= cancel(m.signal);
-  });
-  port.unref(); // the job (its executor, sockets, timers) keeps this thread alive, not the port
-
-  // As in the threads target, where such an error ends the slot's worker: an error thrown in a user's
-  // callback (a setTimeout) or a rejection nobody handles fails the running job(s), which reject
-  // execute() with it; with no job running it fails the run.
-  const uncaught = (e: unknown): void => {
-    const running = jobs().filter((j) => j.status() === 'RUNNING');
-    if (canceling !== undefined) return;
-    if (running.length > 0) {
-      for (const j of running) j.fail(e);
-      return;
-    }
-    process.stderr.write(formatError(e) + '\n');
-    process.exit(1);
-  };
-  process.on('uncaughtException', uncaught);
-  process.on('unhandledRejection', uncaught);
-
+  jobThread.evaluation = new Promise<void>((resolve) => (settled = resolve));
+  port.postMessage({ type: 'evaluating', jobFile: jobFileArg } satisfies FromJobThread);
   try {
     try {
-      await import(pathToFileURL(init.jobFile).href);
+      await import(pathToFileURL(jobFile).href);
     } finally {
       settled();
       port.postMessage({ type: 'evaluated' } satisfies FromJobThread);
     }
     // A module that does not await execute() (CommonJS has no top-level await) returns while its
     // jobs run: wait for them, and report a failure nobody awaited.
-    const results = await Promise.allSettled(jobs().filter((j) => j.status() === 'RUNNING').map((j) => j.result));
+    const running = (context.jobs ?? []).filter((j) => j.status() === 'RUNNING');
+    const results = await Promise.allSettled(running.map((j) => j.result));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    if ((context.executeCount ?? 0) === 0) {
-      throw new JobDefinitionError(
-        `Job file ${init.jobFileArg} did not execute a job: build a pipeline with StreamExecutionEnvironment.getExecutionEnvironment() and call env.execute() (or executeAndCollect()).`,
-      );
-    }
   } catch (e) {
-    if (canceling !== undefined) return void (await canceling); // Ctrl-C: the cancel reports
-    process.stderr.write(formatError(e) + '\n');
-    process.exitCode = 1;
+    if (jobThread.canceling !== undefined) await jobThread.canceling; // Ctrl-C: the cancel reports (and ends the thread)
+    throw e;
   }
-  if (canceling !== undefined) await canceling;
+  if ((context.executeCount ?? 0) === 0) {
+    throw new JobDefinitionError(
+      `Job file ${jobFileArg} did not execute a job: build a pipeline with StreamExecutionEnvironment.getExecutionEnvironment() and call env.execute() (or executeAndCollect()).`,
+    );
+  }
+  return 0;
+}
+
+/** Ctrl-C in the job thread: cancel the jobs, say what they waited on, then end the thread. */
+async function cancelJobs(signal: StopSignal): Promise<void> {
+  const context = jobThread.context;
+  if (context) context.canceling = true;
+  const running = (context?.jobs ?? []).filter((j) => j.status() === 'RUNNING');
+  await Promise.all(running.map((j) => j.cancel()));
+  for (const j of running) {
+    const e = await j.result.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    // What the job waited on when asked to stop (a promise that never settles is named here).
+    if (e instanceof JobCancellationException) for (const line of [...e.waiting, ...e.notStopped]) process.stderr.write(`${line}\n`);
+  }
+  process.stderr.write('Job canceled.\n');
+  // Let the job module see the cancellation (its catch and finally blocks), for a moment.
+  await Promise.race([jobThread.evaluation, new Promise((r) => setTimeout(r, MODULE_SETTLE_MS).unref())]);
+  process.exit(SIGNAL_EXIT_CODES[signal]);
+}
+
+/**
+ * As in the threads target, where such an error ends the slot's worker: an error thrown in a user's
+ * callback (a setTimeout) or a rejection nobody handles fails the running job(s), which reject
+ * execute() with it; with no job running it fails the run.
+ */
+function uncaught(e: unknown): void {
+  if (jobThread.canceling !== undefined) return;
+  const running = (jobThread.context?.jobs ?? []).filter((j) => j.status() === 'RUNNING');
+  if (running.length > 0) {
+    for (const j of running) j.fail(e);
+    return;
+  }
+  process.stderr.write(formatError(e) + '\n');
+  process.exit(1);
+}
+
+/**
+ * The job thread (see supervisor.mjs): runs the command; its exit code becomes the thread's (the
+ * job's own process.exit and process.exitCode pass through).
+ */
+export async function runInJobThread(argv: string[], cwd: string): Promise<void> {
+  jobThread.active = true;
+  const port = parentPort!;
+  port.on('message', (m: ToJobThread) => {
+    if (m.type !== 'cancel') return;
+    port.postMessage({ type: 'canceling' } satisfies FromJobThread);
+    jobThread.canceling ??= cancelJobs(m.signal);
+  });
+  port.unref(); // the job (its executor, sockets, timers) keeps this thread alive, not the port
+  process.on('uncaughtException', uncaught);
+  process.on('unhandledRejection', uncaught);
+  const code = await main(argv, cwd);
+  if (jobThread.canceling !== undefined) return void (await jobThread.canceling); // Ctrl-C: the cancel reports
+  if (code !== 0) process.exitCode = code;
 }
 
 function firstPositional(args: string[]): number {
