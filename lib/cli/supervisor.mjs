@@ -2,7 +2,7 @@
 // tasks run there, threads-mode slot workers are spawned from there) and only owns signals and the
 // exit code, so Ctrl-C is heard even while user code spins, and can always stop the job.
 // Plain JavaScript: the main thread does not load TypeScript support (tsx) at all, which keeps the
-// cost of the extra thread small (see README, "Stopping a job").
+// cost of the extra thread small.
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 
