@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// The `tidemark` command. Registers tsx so job files (and tidemark itself) load as TypeScript.
-import { register } from 'tsx/esm/api';
+// The `tidemark` command. The command runs in a worker thread (the job thread, which loads job files
+// and tidemark itself as TypeScript with tsx); this thread only handles signals and the exit code.
+import { superviseJobThread } from '../lib/cli/supervisor.mjs';
 
-register();
-const { main } = await import('../lib/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await superviseJobThread({ argv: process.argv.slice(2), cwd: process.cwd() });

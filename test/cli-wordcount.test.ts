@@ -65,7 +65,7 @@ describe('examples/wordcount-stream.ts over a real TCP socket', () => {
 
 describe('Ctrl-C', () => {
   for (const target of ['inline', 'threads'] as const) {
-    test(`SIGINT cancels a running streaming job (-t ${target}): exit 0, socket released`, async () => {
+    test(`SIGINT cancels a running streaming job (-t ${target}): exit 130, socket released`, async () => {
       // The server sends one line and keeps the connection open: the job would run forever.
       const server = await startServer((socket) => socket.write('tide mark\n'));
       try {
@@ -88,7 +88,7 @@ describe('Ctrl-C', () => {
         });
         child.kill('SIGINT');
         const code = await exited;
-        expect(code).toBe(0);
+        expect(code).toBe(130); // canceled, not finished: 128 + SIGINT, as a shell reports it
         expect(stderr).toContain('canceling the job');
         expect(stderr).toContain('Job canceled.');
         expect(stderr).not.toContain('    at ');

@@ -1,6 +1,6 @@
 /** executeAsync / JobClient: status, cancel, and the errors of jobs that cannot start. */
 import { describe, expect, test } from 'vitest';
-import { StreamExecutionEnvironment, type Source } from '../lib/index.ts';
+import { JobCancellationException, StreamExecutionEnvironment, type Source } from '../lib/index.ts';
 import { rejection } from './helpers.ts';
 
 const env = (extra: Record<string, unknown> = {}): StreamExecutionEnvironment =>
@@ -34,13 +34,12 @@ describe('JobClient', () => {
     const client = await e.executeAsync('three');
     const result = await client.getJobExecutionResult();
     expect(client.getJobStatus()).toBe('FINISHED');
-    expect(result.canceled).toBe(false);
     expect(result.jobName).toBe('three');
     expect(result.getJobID()).toBe(client.getJobID());
     expect(result.getJobID()).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  test('cancel() stops an endless job, closes its reader, and the result says canceled', async () => {
+  test('cancel() stops an endless job, closes its reader, and the result rejects with JobCancellationException', async () => {
     const closed = { count: 0 };
     let seen = 0;
     let reached!: () => void;
@@ -59,8 +58,9 @@ describe('JobClient', () => {
     expect(client.getJobStatus()).toBe('RUNNING');
     await enough;
     await client.cancel();
-    const result = await client.getJobExecutionResult();
-    expect(result.canceled).toBe(true);
+    const err = await rejection(client.getJobExecutionResult());
+    expect(err).toBeInstanceOf(JobCancellationException);
+    expect(err).toMatchObject({ name: 'JobCancellationException', jobId: client.getJobID(), jobName: 'endless' });
     expect(client.getJobStatus()).toBe('CANCELED');
     expect(closed.count).toBe(1);
   });

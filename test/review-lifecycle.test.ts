@@ -72,7 +72,7 @@ describe('review: resources are released when a job is canceled', () => {
       e.socketTextStream('127.0.0.1', server.port).sinkTo({ createWriter: () => ({ write() {}, flush() {}, close() {} }) });
       const client = await e.executeAsync('cancel while connecting');
       await client.cancel();
-      await client.getJobExecutionResult();
+      await expect(client.getJobExecutionResult()).rejects.toThrow(/was canceled/);
       // Destroyed while connecting, the socket may never reach the server; if it did, it is closed.
       const conn = await Promise.race([server.nextConnection(), new Promise<null>((r) => setTimeout(() => r(null), 500))]);
       if (conn !== null) expect(await closedWithin(conn, 1000)).toBe(true);

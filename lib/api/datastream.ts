@@ -4,6 +4,7 @@
  * (KeyedStream extends DataStream, so both live in this file to avoid an import cycle.)
  */
 import { createRequire } from 'node:module';
+import { JobCancellationException } from '../runtime/errors.ts';
 import type { Observable } from 'rxjs';
 import type { StreamExecutionEnvironment } from './environment.ts';
 import type { Sink } from './connector.ts';
@@ -314,7 +315,12 @@ export class DataStream<T> {
     this.addSink('Collect Sink', () => new CollectSinkOperator(sinkId) as never);
     client = await this.environment.executeAsync(jobName);
     if (reached) void client.cancel();
-    await client.getJobExecutionResult();
+    try {
+      await client.getJobExecutionResult();
+    } catch (e) {
+      // Canceled because it had `limit` records: it delivered what was asked for.
+      if (!(reached && e instanceof JobCancellationException)) throw e;
+    }
     return results;
   }
 

@@ -17,6 +17,7 @@ import type { Transformation } from '../runtime/graph/transformation.ts';
 import { buildJobGraph, requiredSlots } from '../runtime/graph/job-graph.ts';
 import { submitJob, type JobHandle, type JobStatus } from '../runtime/scheduler.ts';
 import { getExecutionContext, getWorkerHook, setExecutionContext } from '../runtime/context.ts';
+import { JobCancellationException } from '../runtime/errors.ts';
 import { CollectionSource, NumberSequenceSource } from '../../connectors/collection/index.ts';
 import { TextLineSource, type LineSourceOptions } from '../../connectors/file/index.ts';
 import { SocketTextSource } from '../../connectors/socket/index.ts';
@@ -26,7 +27,9 @@ import { ObservableSource } from '../../connectors/rx/index.ts';
 export interface JobClient {
   getJobID(): string;
   getJobStatus(): JobStatus;
+  /** Stops the job; resolves once it stopped. Its result then rejects with a JobCancellationException. */
   cancel(): Promise<void>;
+  /** Resolves when the job finished; rejects when it failed (JobExecutionException) or was canceled (JobCancellationException). */
   getJobExecutionResult(): Promise<JobExecutionResult>;
 }
 
@@ -177,7 +180,10 @@ export class StreamExecutionEnvironment {
     return this.fromSource(new ObservableSource(observable), 'Observable Source');
   }
 
-  /** Runs the job and resolves when it ends (bounded input) or is canceled. */
+  /**
+   * Runs the job and resolves when it finished (bounded input). Rejects when it failed
+   * (JobExecutionException) or was canceled (JobCancellationException, e.g. on Ctrl-C under `tidemark run`).
+   */
   async execute(jobName = 'tidemark job'): Promise<JobExecutionResult> {
     const client = await this.executeAsync(jobName);
     return client.getJobExecutionResult();
@@ -188,6 +194,8 @@ export class StreamExecutionEnvironment {
     const sinks = this.sinks;
     const listeners = this.collectListeners;
     if (sinks.length === 0) throw new Error('No operators defined in streaming topology. Cannot execute.');
+    // `tidemark run` was asked to stop (Ctrl-C): a job module that goes on after a canceled job starts nothing new.
+    if (getExecutionContext()?.canceling) throw new JobCancellationException('', jobName);
     this.sinks = [];
     this.transformations = [];
     this.collectListeners = new Map();
@@ -259,7 +267,7 @@ export class StreamExecutionEnvironment {
     const result = handle.result.then(
       (r) => {
         for (const l of listeners.values()) l.onEnd?.();
-        return new JobExecutionResult(r.jobId, r.jobName, r.netRuntime, r.accumulators, r.canceled);
+        return new JobExecutionResult(r.jobId, r.jobName, r.netRuntime, r.accumulators);
       },
       (e: unknown) => {
         for (const l of listeners.values()) l.onEnd?.(e);

@@ -1,6 +1,6 @@
 import type { Accumulator } from './accumulators.ts';
 
-/** What `env.execute()` returns (Flink's JobExecutionResult). */
+/** What `env.execute()` resolves to when the job finished (a canceled job rejects with JobCancellationException). */
 export class JobExecutionResult {
   constructor(
     readonly jobId: string,
@@ -8,8 +8,6 @@ export class JobExecutionResult {
     /** Wall-clock run time of the job in milliseconds. */
     readonly netRuntime: number,
     private readonly accumulators: ReadonlyMap<string, Accumulator<unknown, unknown>>,
-    /** True when the job was canceled rather than finished. */
-    readonly canceled = false,
   ) {}
 
   getJobID(): string {

@@ -6,8 +6,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve, extname, relative, isAbsolute } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { ConfigOptions, Configuration, CoreOptions, IllegalConfigurationException } from '../api/config.ts';
+import { parentPort } from 'node:worker_threads';
+import { superviseJobThread } from './supervisor.mjs';
 import { setExecutionContext, type ExecutionContext } from '../runtime/context.ts';
-import { JobExecutionException, UserCodeError } from '../runtime/errors.ts';
+import { JobCancellationException, JobExecutionException, UserCodeError } from '../runtime/errors.ts';
 
 const USAGE = `Usage: tidemark <command> [options]
 
@@ -43,6 +45,9 @@ const PLAIN_ERRORS = new Set([
   'JobDefinitionError',
   'ParameterToolException',
   'PatternSpecError',
+  'FileSinkError',
+  'LineTooLongError',
+  'JobCancellationException',
 ]);
 
 class JobDefinitionError extends Error {
@@ -268,37 +273,54 @@ export function formatError(e: unknown): string {
   return lines.join('\n');
 }
 
+type StopSignal = 'SIGINT' | 'SIGTERM';
+/** main thread -> job thread */
+type ToJobThread = { type: 'cancel'; signal: StopSignal };
+/** job thread -> main thread (see supervisor.mjs) */
+type FromJobThread = { type: 'evaluating'; jobFile: string } | { type: 'evaluated' } | { type: 'canceling' };
+
+/** Exit codes after a signal, as a shell reports a process killed by it (128 + signal number). */
+const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+/** After its jobs were canceled, how long the job module may run on (its catch and finally blocks) before the job thread exits. */
+const MODULE_SETTLE_MS = 1000;
+
+/** Set in the job thread: the context its job module runs under, and the cancel in progress. */
+const jobThread: { active: boolean; context?: ExecutionContext; evaluation?: Promise<void>; canceling?: Promise<void> } = { active: false };
+
+/**
+ * `tidemark run`. The job module is evaluated in the job thread (see supervisor.mjs); called
+ * in-process (main() from a test), this starts one and waits for it.
+ */
 async function run(args: string[], cwd: string): Promise<number> {
   if (args.includes('-h') && args.indexOf('-h') < firstPositional(args)) return printUsage();
   if (args.includes('--help') && args.indexOf('--help') < firstPositional(args)) return printUsage();
   const { jobFile, jobFileArg, jobArgs, configuration } = parseRunArgs(args, cwd);
-  const context: ExecutionContext = { configuration: configuration.toMap(), jobModule: jobFile, jobArgs, jobs: [], executeCount: 0 };
-  setExecutionContext(context);
-  process.argv = [process.argv[0]!, jobFile, ...jobArgs];
+  if (!jobThread.active) return superviseJobThread({ argv: ['run', ...args], cwd });
 
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) process.exit(130); // a second Ctrl-C does not wait
-    process.stderr.write(`\nReceived ${signal}, canceling the job...\n`);
-    void Promise.all((context.jobs ?? []).map((j) => j.cancel())).then(() => {
-      process.stderr.write('Job canceled.\n');
-      process.exit(0);
-    });
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const context: ExecutionContext = { configuration: configuration.toMap(), jobModule: jobFile, jobArgs, jobs: [], executeCount: 0 };
+  jobThread.context = context;
+  setExecutionContext(context);
+  process.argv = [process.execPath, jobFile, ...jobArgs];
+  const port = parentPort!;
+  let settled!: () => void;
+  jobThread.evaluation = new Promise<void>((resolve) => (settled = resolve));
+  port.postMessage({ type: 'evaluating', jobFile: jobFileArg } satisfies FromJobThread);
   try {
-    await import(pathToFileURL(jobFile).href);
+    try {
+      await import(pathToFileURL(jobFile).href);
+    } finally {
+      settled();
+      port.postMessage({ type: 'evaluated' } satisfies FromJobThread);
+    }
     // A module that does not await execute() (CommonJS has no top-level await) returns while its
-    // jobs run: keep Ctrl-C handling until they end, and report a failure nobody awaited.
+    // jobs run: wait for them, and report a failure nobody awaited.
     const running = (context.jobs ?? []).filter((j) => j.status() === 'RUNNING');
     const results = await Promise.allSettled(running.map((j) => j.result));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+  } catch (e) {
+    if (jobThread.canceling !== undefined) await jobThread.canceling; // Ctrl-C: the cancel reports (and ends the thread)
+    throw e;
   }
   if ((context.executeCount ?? 0) === 0) {
     throw new JobDefinitionError(
@@ -306,6 +328,62 @@ async function run(args: string[], cwd: string): Promise<number> {
     );
   }
   return 0;
+}
+
+/** Ctrl-C in the job thread: cancel the jobs, say what they waited on, then end the thread. */
+async function cancelJobs(signal: StopSignal): Promise<void> {
+  const context = jobThread.context;
+  if (context) context.canceling = true;
+  const running = (context?.jobs ?? []).filter((j) => j.status() === 'RUNNING');
+  await Promise.all(running.map((j) => j.cancel()));
+  for (const j of running) {
+    const e = await j.result.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    // What the job waited on when asked to stop (a promise that never settles is named here).
+    if (e instanceof JobCancellationException) for (const line of [...e.waiting, ...e.notStopped]) process.stderr.write(`${line}\n`);
+  }
+  process.stderr.write('Job canceled.\n');
+  // Let the job module see the cancellation (its catch and finally blocks), for a moment.
+  await Promise.race([jobThread.evaluation, new Promise((r) => setTimeout(r, MODULE_SETTLE_MS).unref())]);
+  process.exit(SIGNAL_EXIT_CODES[signal]);
+}
+
+/**
+ * As in the threads target, where such an error ends the slot's worker: an error thrown in a user's
+ * callback (a setTimeout) or a rejection nobody handles fails the running job(s), which reject
+ * execute() with it; with no job running it fails the run.
+ */
+function uncaught(e: unknown): void {
+  if (jobThread.canceling !== undefined) return;
+  const running = (jobThread.context?.jobs ?? []).filter((j) => j.status() === 'RUNNING');
+  if (running.length > 0) {
+    for (const j of running) j.fail(e);
+    return;
+  }
+  process.stderr.write(formatError(e) + '\n');
+  process.exit(1);
+}
+
+/**
+ * The job thread (see supervisor.mjs): runs the command; its exit code becomes the thread's (the
+ * job's own process.exit and process.exitCode pass through).
+ */
+export async function runInJobThread(argv: string[], cwd: string): Promise<void> {
+  jobThread.active = true;
+  const port = parentPort!;
+  port.on('message', (m: ToJobThread) => {
+    if (m.type !== 'cancel') return;
+    port.postMessage({ type: 'canceling' } satisfies FromJobThread);
+    jobThread.canceling ??= cancelJobs(m.signal);
+  });
+  port.unref(); // the job (its executor, sockets, timers) keeps this thread alive, not the port
+  process.on('uncaughtException', uncaught);
+  process.on('unhandledRejection', uncaught);
+  const code = await main(argv, cwd);
+  if (jobThread.canceling !== undefined) return void (await jobThread.canceling); // Ctrl-C: the cancel reports
+  if (code !== 0) process.exitCode = code;
 }
 
 function firstPositional(args: string[]): number {

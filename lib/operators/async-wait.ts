@@ -167,6 +167,10 @@ export class AsyncWaitOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, A
     return new Promise<void>((resolve) => (this.spaceWaiter = resolve));
   }
 
+  waitingFor(): string {
+    return `its ${this.inFlight} async call(s) in flight to complete${this.timeoutMs > 0 ? '' : ' (no timeout set)'}`;
+  }
+
   /** End of input: wait for every call, then let the results out (as mails of the finishing task). */
   finish(): Promise<void> | void {
     if (this.queue.length === 0) return;

@@ -66,6 +66,10 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<never> impleme
     return this.writer.isAvailable ? this.writer.isAvailable() : null;
   }
 
+  waitingFor(phase: 'availability' | 'finish'): string {
+    return phase === 'finish' || this.pendingFlush !== null ? "its writer's flush() to settle" : "its writer's isAvailable() to settle";
+  }
+
   async finish(): Promise<void> {
     if (this.pendingFlush) await this.pendingFlush;
     if (this.flushError !== undefined) throw this.userError(this.flushError);

@@ -17,6 +17,8 @@ export interface ExecutionContext {
   jobArgs?: string[];
   /** Jobs started under this context (the CLI cancels them on Ctrl-C). */
   jobs?: JobHandle[];
+  /** Set by the CLI on Ctrl-C: no new job starts. */
+  canceling?: boolean;
   /** How many `execute()` calls happened so far (a worker must run the same one). */
   executeCount?: number;
   /**

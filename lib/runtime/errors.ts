@@ -51,3 +51,29 @@ export function describe(e: unknown): string {
 export function attribute(e: unknown, operatorName: string, subtaskIndex: number, parallelism: number): UserCodeError {
   return e instanceof UserCodeError ? e : new UserCodeError(operatorName, subtaskIndex, parallelism, e);
 }
+
+/**
+ * The job was canceled before it finished (Flink's JobCancellationException): `execute()` and
+ * `getJobExecutionResult()` reject with it, as a canceled job did not deliver all its input.
+ * `waiting` says what tasks were waiting on when the cancel came (a promise that never settles
+ * shows up here); `notStopped` lists tasks that did not close within the grace period.
+ */
+export class JobCancellationException extends Error {
+  override name = 'JobCancellationException';
+  constructor(
+    readonly jobId: string,
+    readonly jobName: string,
+    readonly waiting: readonly string[] = [],
+    readonly notStopped: readonly string[] = [],
+  ) {
+    super(`Job '${jobName}'${jobId === '' ? '' : ` (${jobId})`} was canceled.${notStopped.length > 0 ? ` Did not stop: ${notStopped.join('; ')}` : ''}`);
+  }
+}
+
+/** What the tasks of a canceled job were doing; collected by the executor, reported by the job. */
+export interface CancelReport {
+  /** e.g. "Sink: out (1/1) is waiting for its writer's flush() to settle" */
+  readonly waiting: string[];
+  /** e.g. "Sink: out (1/1) did not close within 2 s" */
+  readonly notStopped: string[];
+}

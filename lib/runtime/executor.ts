@@ -6,14 +6,24 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { StreamTask } from './task.ts';
+import type { CancelReport } from './errors.ts';
 
 const TIME_SLICE_MS = 8;
+
+/** How long a canceled (or failed) job waits for its tasks to close before it gives up on them. */
+export const TASK_CANCEL_GRACE_MS = 2000;
+
+export type ExecutorOutcome = 'finished' | 'canceled';
 
 export class TaskExecutor {
   private tasks: StreamTask[] = [];
   private waiter: (() => void) | null = null;
   private woken = false;
   private canceled = false;
+  /** Set by fail(): an error from outside the tasks (an uncaught error in user code). */
+  private failure: { error: unknown } | null = null;
+  /** Filled when the executor cancels its tasks: what they waited on, which did not close in time. */
+  readonly cancelReport: CancelReport = { waiting: [], notStopped: [] };
 
   /** Safe to call from anywhere, as often as wanted: cheap when the executor is busy. */
   readonly wakeup = (): void => {
@@ -35,8 +45,28 @@ export class TaskExecutor {
     this.wakeup();
   }
 
-  /** Resolves when every task finished; rejects with the first task failure (after canceling the rest). */
-  async run(): Promise<void> {
+  /** Fails the job from outside its tasks (e.g. an error thrown in a user's setTimeout callback). */
+  fail(error: unknown): void {
+    this.failure ??= { error };
+    this.wakeup();
+  }
+
+  /**
+   * Resolves 'finished' when every task finished, 'canceled' after cancel(); rejects with the first
+   * task failure (after canceling the rest).
+   */
+  async run(): Promise<ExecutorOutcome> {
+    // While tasks wait on promises (a sink's flush, a source's isAvailable()) nothing else may keep
+    // the thread alive: this handle does, so a job that waits stays a running job, not an exit 13.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    try {
+      return await this.loop();
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async loop(): Promise<ExecutorOutcome> {
     const tasks = this.tasks;
     try {
       for (let i = tasks.length - 1; i >= 0; i--) tasks[i]!.start();
@@ -46,9 +76,13 @@ export class TaskExecutor {
     }
     let sliceStart = performance.now();
     for (;;) {
+      if (this.failure !== null) {
+        await this.cancelAll();
+        throw this.failure.error;
+      }
       if (this.canceled) {
         await this.cancelAll();
-        return;
+        return 'canceled';
       }
       let progressed = false;
       let done = 0;
@@ -71,7 +105,7 @@ export class TaskExecutor {
           progressed = true;
         }
       }
-      if (done === tasks.length) return;
+      if (done === tasks.length) return 'finished';
       if (!progressed) {
         if (!this.woken) await new Promise<void>((resolve) => (this.waiter = resolve));
         this.woken = false;
@@ -84,7 +118,25 @@ export class TaskExecutor {
     }
   }
 
+  /**
+   * Cancels every task, but waits at most TASK_CANCEL_GRACE_MS for them to close: a close that awaits
+   * a promise that never settles must not keep a stopping job forever. Records what was left.
+   */
   private async cancelAll(): Promise<void> {
-    await Promise.all(this.tasks.map((t) => t.cancel()));
+    const report = this.cancelReport;
+    for (const t of this.tasks) {
+      const w = t.waitingOn();
+      if (w !== null) report.waiting.push(w);
+    }
+    const open = new Set<StreamTask>();
+    const closing = this.tasks.map((t) => {
+      open.add(t);
+      return t.cancel().finally(() => open.delete(t));
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, TASK_CANCEL_GRACE_MS)));
+    await Promise.race([Promise.all(closing), timedOut]);
+    clearTimeout(timer);
+    for (const t of open) report.notStopped.push(`${t.name} did not close within ${TASK_CANCEL_GRACE_MS / 1000} s`);
   }
 }

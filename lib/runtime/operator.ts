@@ -59,6 +59,8 @@ export interface StreamOperator<OUT> {
   endOfBatch?(): void;
   /** Backpressure from an external system: a promise while the operator cannot take input. */
   availability?(): Promise<void> | null;
+  /** What the task waits for while blocked on this operator's availability() or finish(), for messages. */
+  waitingFor?(phase: 'availability' | 'finish'): string;
   close(): void | Promise<void>;
   snapshotState(checkpointId: number): unknown;
   initializeState(state: unknown): void;

@@ -15,7 +15,7 @@ import { LocalChannel } from './channels.ts';
 import { channelPairs, deployTasks } from './deploy.ts';
 import { TaskExecutor } from './executor.ts';
 import { requiredSlots, type JobGraph } from './graph/job-graph.ts';
-import { JobExecutionException, NoResourceAvailableException, UserCodeError } from './errors.ts';
+import { JobCancellationException, JobExecutionException, NoResourceAvailableException, UserCodeError } from './errors.ts';
 import type { RuntimeExecutionMode } from './operator.ts';
 import type { TaskServices } from './task.ts';
 import type { WorkerInit, WorkerMessage, SerializedError } from './worker-protocol.ts';
@@ -44,7 +44,6 @@ export interface JobRunResult {
   readonly jobName: string;
   readonly netRuntime: number;
   readonly accumulators: Map<string, Accumulator<unknown, unknown>>;
-  readonly canceled: boolean;
 }
 
 export type JobStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED';
@@ -54,8 +53,10 @@ export interface JobHandle {
   readonly jobId: string;
   readonly jobName: string;
   status(): JobStatus;
-  /** Stops the job; `result` then resolves with `canceled: true`. */
+  /** Stops the job; resolves once it stopped. `result` then rejects with a JobCancellationException. */
   cancel(): Promise<void>;
+  /** Fails the running job with an error raised outside its operators (an uncaught error in user code). */
+  fail(error: unknown): void;
   readonly result: Promise<JobRunResult>;
 }
 
@@ -106,12 +107,16 @@ function runInline(jobId: string, graph: JobGraph, options: JobRunOptions): JobH
   }, services);
   executor.setTasks(tasks);
   let status: JobStatus = 'RUNNING';
-  let canceled = false;
   const start = performance.now();
   const result = executor.run().then(
-    () => {
-      status = canceled ? 'CANCELED' : 'FINISHED';
-      return { jobId, jobName: graph.jobName, netRuntime: Math.round(performance.now() - start), accumulators, canceled };
+    (outcome) => {
+      if (outcome === 'canceled') {
+        status = 'CANCELED';
+        const { waiting, notStopped } = executor.cancelReport;
+        throw new JobCancellationException(jobId, graph.jobName, waiting, notStopped);
+      }
+      status = 'FINISHED';
+      return { jobId, jobName: graph.jobName, netRuntime: Math.round(performance.now() - start), accumulators };
     },
     (e: unknown) => {
       status = 'FAILED';
@@ -124,10 +129,10 @@ function runInline(jobId: string, graph: JobGraph, options: JobRunOptions): JobH
     status: () => status,
     cancel: async () => {
       if (status !== 'RUNNING') return;
-      canceled = true;
       executor.cancel();
       await result.catch(() => undefined);
     },
+    fail: (e) => executor.fail(e),
     result,
   };
 }
@@ -171,6 +176,9 @@ function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slot
   let canceled = false;
   const start = performance.now();
   const workers: Worker[] = [];
+  /** What the workers' tasks waited on when canceled, and what did not stop. */
+  const waiting: string[] = [];
+  const notStopped: string[] = [];
   let finished = 0;
   let ready = 0;
   const readySlots = new Set<number>();
@@ -188,8 +196,26 @@ function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slot
 
   const stopAll = async (): Promise<void> => {
     for (const w of workers) w.postMessage({ type: 'cancel' });
-    const timer = setTimeout(() => workers.forEach((w) => void w.terminate()), CANCEL_GRACE_MS);
-    await Promise.all(workers.map((w) => new Promise<void>((r) => (w.threadId < 0 ? r() : w.once('exit', () => r())))));
+    const exited = new Set<Worker>();
+    const timer = setTimeout(() => {
+      workers.forEach((w, slot) => {
+        if (exited.has(w)) return;
+        notStopped.push(`the worker thread of slot ${slot} did not stop within ${CANCEL_GRACE_MS / 1000} s (user code may be busy); terminated it`);
+        void w.terminate();
+      });
+    }, CANCEL_GRACE_MS);
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((r) => {
+            if (w.threadId < 0) return r();
+            w.once('exit', () => {
+              exited.add(w);
+              r();
+            });
+          }),
+      ),
+    );
     clearTimeout(timer);
   };
   const fail = (e: unknown): void => {
@@ -200,8 +226,8 @@ function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slot
   };
   const done = (): void => {
     clearTimeout(readyTimer);
-    status = canceled ? 'CANCELED' : 'FINISHED';
-    settle.resolve({ jobId, jobName: graph.jobName, netRuntime: Math.round(performance.now() - start), accumulators, canceled });
+    status = 'FINISHED';
+    settle.resolve({ jobId, jobName: graph.jobName, netRuntime: Math.round(performance.now() - start), accumulators });
   };
 
   for (let slot = 0; slot < slots; slot++) {
@@ -238,6 +264,8 @@ function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slot
           if (++finished === slots && status === 'RUNNING') void stopAll().then(done);
           break;
         case 'canceled':
+          waiting.push(...m.waiting);
+          notStopped.push(...m.notStopped);
           break;
         case 'failed':
           fail(deserializeError(m.error));
@@ -257,9 +285,11 @@ function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slot
       if (status !== 'RUNNING') return;
       canceled = true;
       status = 'CANCELED';
+      clearTimeout(readyTimer);
       await stopAll();
-      done();
+      settle.reject(new JobCancellationException(jobId, graph.jobName, waiting, notStopped));
     },
+    fail,
     result,
   };
 }

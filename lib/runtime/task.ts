@@ -159,6 +159,18 @@ function isOutput(op: StreamOperator<unknown>): op is StreamOperator<unknown> & 
 
 export type TaskState = 'created' | 'running' | 'finishing' | 'finished' | 'failed' | 'canceled';
 
+/** What a blocked task waits for (kept as numbers: set on every backpressure wait, read only for messages). */
+const BLOCKED_ON_START = 1;
+const BLOCKED_ON_AVAILABILITY = 2;
+const BLOCKED_ON_FINISH = 3;
+
+/** An operator as users see it named in messages: `Source: x`, `Sink: y`, or its name. */
+function nodeLabel(node: StreamNode): string {
+  if (node.source !== undefined) return `Source: ${node.name}`;
+  if (node.sink !== undefined && !node.name.startsWith('Sink')) return `Sink: ${node.name}`;
+  return node.name;
+}
+
 /** One output edge of a subtask, as the deployer wired it. */
 export interface WiredOutput {
   readonly sourceNode: StreamNode;
@@ -172,6 +184,9 @@ export abstract class StreamTask {
   protected closing: Promise<void> | null = null;
   /** While set, the task waits for it (start-up, an async sink, finishing) and is not runnable. */
   protected blocked: Promise<void> | null = null;
+  /** Why `blocked` is set (BLOCKED_ON_*) and, for availability/finish, which operator. */
+  private blockedOn = 0;
+  private blockedOp = 0;
   failure: unknown = undefined;
   readonly info: TaskInfo;
   protected readonly operators: Array<{ node: StreamNode; operator: StreamOperator<unknown> }> = [];
@@ -291,7 +306,7 @@ export abstract class StreamTask {
     for (let i = 0; i < this.writers.length; i++) this.writers[i]!.flush();
     this.state = 'running';
     const starting = this.startIO();
-    if (starting) this.block(starting);
+    if (starting) this.block(starting, false, BLOCKED_ON_START, 0);
   }
 
   protected startIO(): Promise<void> | void {}
@@ -414,8 +429,10 @@ export abstract class StreamTask {
   private blockedAllowsTimers = false;
 
   /** Waits for `p` before the task runs again; a rejection fails the task. */
-  protected block(p: Promise<void>, allowTimers = false): void {
+  protected block(p: Promise<void>, allowTimers: boolean, on: number, op: number): void {
     this.blockedAllowsTimers = allowTimers;
+    this.blockedOn = on;
+    this.blockedOp = op;
     const blocked: Promise<void> = p.then(
       () => {
         if (this.blocked === blocked) this.blocked = null;
@@ -455,7 +472,7 @@ export abstract class StreamTask {
     for (let i = 0; i < this.operators.length; i++) {
       const a = this.operators[i]!.operator.availability?.();
       if (a) {
-        this.block(a, true);
+        this.block(a, true, BLOCKED_ON_AVAILABILITY, i);
         break;
       }
     }
@@ -469,12 +486,15 @@ export abstract class StreamTask {
    */
   protected endOfInput(): void {
     this.state = 'finishing';
-    this.block(this.finishAsync());
+    const finishing = this.finishAsync(); // sets blockedOp to the operator it waits for
+    this.block(finishing, false, BLOCKED_ON_FINISH, this.blockedOp);
   }
 
   /** Stops between steps when the task was canceled or failed meanwhile (cancel closes it then). */
   private async finishAsync(): Promise<void> {
-    for (const { node, operator } of this.operators) {
+    for (let i = 0; i < this.operators.length; i++) {
+      const { node, operator } = this.operators[i]!;
+      this.blockedOp = i;
       this.guard(node, () => operator.endInput());
       if (operator.finish) {
         try {
@@ -516,6 +536,32 @@ export abstract class StreamTask {
   }
 
   protected closeIO(): void | Promise<void> {}
+
+  /** `Sink: out (1/2)`: an operator of this task as messages name it. */
+  protected label(node: StreamNode): string {
+    return `${nodeLabel(node)} (${this.subtaskIndex + 1}/${this.vertex.parallelism})`;
+  }
+
+  /**
+   * What this task waits for right now, when that is a promise of user or connector code (a sink's
+   * flush, a source's isAvailable()); null when it runs, waits for input or credit, or is done.
+   * Said when a job is canceled, so a promise that never settles is named.
+   */
+  waitingOn(): string | null {
+    if (this.isDone()) return null;
+    if (this.blocked === null) return this.idleWait();
+    if (this.blockedOn === BLOCKED_ON_START) return `${this.label(this.vertex.nodes[0]!)} is waiting for its reader's start() to settle`;
+    const entry = this.operators[this.blockedOp];
+    if (entry === undefined) return null;
+    const phase = this.blockedOn === BLOCKED_ON_FINISH ? 'finish' : 'availability';
+    const what = entry.operator.waitingFor?.(phase) ?? (phase === 'finish' ? 'finish() to settle' : 'availability() to settle');
+    return `${this.label(entry.node)} is waiting for ${what}`;
+  }
+
+  /** A source task without data waits for its reader; other tasks wait for input (not worth saying). */
+  protected idleWait(): string | null {
+    return null;
+  }
 
   /** Stops the task without finishing it (or after it failed); releases operators and I/O. */
   async cancel(): Promise<void> {
@@ -612,6 +658,10 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
 
   protected hasInput(): boolean {
     return this.available;
+  }
+
+  protected override idleWait(): string | null {
+    return this.available || this.state !== 'running' ? null : `${this.label(this.sourceNode)} is waiting for isAvailable()`;
   }
 
   protected processInput(): void {

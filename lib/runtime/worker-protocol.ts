@@ -30,7 +30,7 @@ export type WorkerMessage =
   | { type: 'accumulators'; accumulators: Array<{ name: string; kind: string; value: unknown }> }
   | { type: 'ready' }
   | { type: 'finished' }
-  | { type: 'canceled' }
+  | { type: 'canceled'; waiting: string[]; notStopped: string[] }
   | { type: 'failed'; error: SerializedError };
 
 export type MasterMessage = { type: 'cancel' } | { type: 'start' };

@@ -93,8 +93,9 @@ const hook: WorkerHook = {
     ex.setTasks(tasks);
     // Deployed: run once every slot is, so no subtask waits for a sibling's start-up.
     post({ type: 'ready' });
-    running = startSignal.then(() => (canceled ? undefined : ex.run())).then(
-      async () => {
+    running = startSignal.then(() => (canceled ? 'canceled' : ex.run())).then(
+      async (outcome) => {
+        if (outcome === 'canceled') return; // the cancel handler reports
         await stdoutDrained();
         post({ type: 'finished' });
       },
@@ -115,7 +116,8 @@ port.on('message', (m: MasterMessage) => {
     executor?.cancel();
     void (running ?? Promise.resolve()).finally(async () => {
       await stdoutDrained();
-      post({ type: 'canceled' });
+      const report = executor?.cancelReport ?? { waiting: [], notStopped: [] };
+      post({ type: 'canceled', waiting: report.waiting, notStopped: report.notStopped });
       process.exit(0);
     });
   }
