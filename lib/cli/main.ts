@@ -187,10 +187,13 @@ export const CEP_EXPORTS: readonly string[] = [
 /** Connector classes by their entry point `tidemark/connectors/<name>` (kept true by a test). */
 export const CONNECTOR_EXPORTS: Readonly<Record<string, readonly string[]>> = {
   collection: ['CollectionSource', 'NumberSequenceSource'],
-  file: ['FileSourceError', 'TextFileSink', 'TextLineSource', 'WriteMode', 'TextFileSinkOptions'],
+  file: [
+    'FileSourceError', 'FileSinkError', 'TextFileSink', 'TextLineSource', 'WriteMode', 'TextFileSinkOptions', 'inProgressPath',
+    'DEFAULT_LINE_LENGTH_LIMIT', 'LineTooLongError', 'LineSourceOptions',
+  ],
   print: ['PrintSink'],
   rx: ['ObservableSource'],
-  socket: ['SocketSourceError', 'SocketTextSource'],
+  socket: ['SocketSourceError', 'SocketTextSource', 'DEFAULT_LINE_LENGTH_LIMIT', 'LineTooLongError', 'LineSourceOptions'],
 };
 
 /**
