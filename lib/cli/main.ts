@@ -7,7 +7,7 @@ import { resolve, extname } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { Configuration, CoreOptions, IllegalConfigurationException } from '../api/config.ts';
 import { setExecutionContext, type ExecutionContext } from '../runtime/context.ts';
-import { JobExecutionException, UserCodeError } from '../runtime/errors.ts';
+import { describeValue, JobExecutionException, UserCodeError } from '../runtime/errors.ts';
 
 const USAGE = `Usage: tidemark <command> [options]
 
@@ -147,7 +147,7 @@ function rootCause(e: unknown): unknown {
 
 /** One clear message; a stack trace only when the root cause is a bug in code (the user's or ours). */
 export function formatError(e: unknown): string {
-  if (!(e instanceof Error)) return `Error: ${String(e)}`;
+  if (!(e instanceof Error)) return `Error: ${describeValue(e)}`;
   const root = rootCause(e);
   const lines = [e instanceof JobExecutionException || e instanceof UsageError ? e.message : `${e.name}: ${e.message}`];
   if (root instanceof Error && root !== e && !PLAIN_ERRORS.has(root.name) && root.stack) {

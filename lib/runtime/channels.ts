@@ -10,7 +10,7 @@ import { decodeBatch, encodeBatch, type WireBatch } from './codec.ts';
 import type { StreamBatch } from './elements.ts';
 import type { PartitionerSpec } from './graph/transformation.ts';
 import { inspect } from 'node:util';
-import { UserCodeError } from './errors.ts';
+import { describeValue, UserCodeError } from './errors.ts';
 import { assignKeyToParallelOperator } from '../state/key-groups.ts';
 
 /** Batches a consumer accepts before returning credit. */
@@ -181,9 +181,12 @@ class KeyGroupSelector implements ChannelSelector {
     } catch (e) {
       // The key selector is the keyBy's user code: name it after the keyed operator it feeds.
       const err = new KeyExtractionError(
-        `Could not extract key from ${inspect(value, { breakLength: Infinity, depth: 2 })}: ${e instanceof Error ? e.message : String(e)}`,
+        `Could not extract key from ${inspect(value, { breakLength: Infinity, depth: 2 })}: ${e instanceof Error ? e.message : describeValue(e)}`,
         { cause: e },
       );
+      // Its stack is where the user's key selector threw (the CLI shows a root cause's user frames).
+      const frames = e instanceof Error && typeof e.stack === 'string' ? e.stack.split('\n').filter((l) => /^\s+at /.test(l)) : [];
+      if (frames.length > 0) err.stack = `${err.name}: ${err.message}\n${frames.join('\n')}`;
       throw new UserCodeError(`keyBy -> ${this.targetName}`, this.producerIndex, this.producerParallelism, err);
     }
   }
