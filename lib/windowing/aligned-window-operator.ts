@@ -11,6 +11,7 @@ import type { AggregateFunction } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import { TimeWindow } from './windows.ts';
 import { requireTimestamp } from './assigners/window-assigner.ts';
+import { InvalidFunctionResultError } from '../runtime/errors.ts';
 
 export type AlignedFunction<IN, ACC> =
   | { kind: 'reduce'; reduce: (a: IN, b: IN) => IN }
@@ -68,15 +69,26 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
     const ck = backend.currentCanonicalKey;
     const fn = this.userFunction;
     const current = contents.get(ck);
+    let next: unknown;
     try {
       if (fn.kind === 'aggregate') {
-        contents.set(ck, fn.aggregate.add(value as IN, current === undefined ? fn.aggregate.createAccumulator() : (current as ACC)));
+        let acc = current as ACC | undefined;
+        if (acc === undefined && (acc = fn.aggregate.createAccumulator()) === undefined) throw this.undefinedResult('AggregateFunction.createAccumulator()');
+        next = fn.aggregate.add(value as IN, acc);
+        if (next === undefined) throw this.undefinedResult('AggregateFunction.add()');
       } else {
-        contents.set(ck, current === undefined ? value : fn.reduce(current as IN, value as IN));
+        next = current === undefined ? value : fn.reduce(current as IN, value as IN);
+        if (next === undefined) throw this.undefinedResult('reduce()');
       }
     } catch (e) {
       throw this.userError(e);
     }
+    contents.set(ck, next);
+  }
+
+  /** undefined as a key's contents would read as "empty": the window's aggregate would silently restart. */
+  private undefinedResult(fn: string): InvalidFunctionResultError {
+    return new InvalidFunctionResultError(fn, this.keyedBackend!.currentKey, undefined);
   }
 
   private insertStart(start: number): void {

@@ -11,6 +11,7 @@ import { ProcessingTimerQueue, TimerQueue } from '../operators/timer-service.ts'
 import type { AggregateFunction, Collector } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
+import { InvalidFunctionResultError } from '../runtime/errors.ts';
 import {
   ListStateDescriptor,
   ReducingStateDescriptor,
@@ -222,9 +223,22 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     if (b === undefined) return a;
     if (this.listContents) return (a as TimestampedValue<IN>[]).concat(b as TimestampedValue<IN>[]);
     const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
-    if (spec.kind === 'reduce') return spec.reduce(a as IN, b as IN);
-    if (spec.kind === 'aggregate') return spec.aggregate.merge(a as ACC, b as ACC);
+    try {
+      if (spec.kind === 'reduce') return this.stored(spec.reduce(a as IN, b as IN), 'reduce()');
+      if (spec.kind === 'aggregate') return this.stored(spec.aggregate.merge(a as ACC, b as ACC), 'AggregateFunction.merge()');
+    } catch (e) {
+      throw this.userError(e);
+    }
     return a;
+  }
+
+  /**
+   * A user function's result that becomes the window's contents or state: undefined would read as
+   * "empty" and silently restart the window's aggregate, so it fails the job instead.
+   */
+  private stored<V>(result: V, fn: string): V {
+    if (result === undefined) throw new InvalidFunctionResultError(fn, this.keyedBackend!.currentKey, result);
+    return result;
   }
 
   private addToContents(entry: WindowEntry<W>, element: IN, timestamp: number): void {
@@ -238,10 +252,10 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
       }
       const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
       if (spec.kind === 'reduce') {
-        entry.contents = entry.contents === undefined ? element : spec.reduce(entry.contents as IN, element);
+        entry.contents = entry.contents === undefined ? element : this.stored(spec.reduce(entry.contents as IN, element), 'reduce()');
       } else if (spec.kind === 'aggregate') {
-        const acc = entry.contents === undefined ? spec.aggregate.createAccumulator() : (entry.contents as ACC);
-        entry.contents = spec.aggregate.add(element, acc);
+        const acc = entry.contents === undefined ? this.stored(spec.aggregate.createAccumulator(), 'AggregateFunction.createAccumulator()') : (entry.contents as ACC);
+        entry.contents = this.stored(spec.aggregate.add(element, acc), 'AggregateFunction.add()');
       }
     } catch (e) {
       throw this.userError(e);
@@ -266,10 +280,10 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
         list = entry.contents as TimestampedValue<IN>[];
         this.config.evictor?.evictBefore(list, entry.window, this.evictorContext);
         if (spec.kind === 'reduce') {
-          elements = list.length === 0 ? [] : [list.map((t) => t.value).reduce((a, b) => spec.reduce(a, b))];
+          elements = list.length === 0 ? [] : [list.map((t) => t.value).reduce((a, b) => this.stored(spec.reduce(a, b), 'reduce()'))];
         } else if (spec.kind === 'aggregate') {
-          let acc = spec.aggregate.createAccumulator();
-          for (const t of list) acc = spec.aggregate.add(t.value, acc);
+          let acc = this.stored(spec.aggregate.createAccumulator(), 'AggregateFunction.createAccumulator()');
+          for (const t of list) acc = this.stored(spec.aggregate.add(t.value, acc), 'AggregateFunction.add()');
           elements = list.length === 0 ? [] : [spec.aggregate.getResult(acc)];
         } else {
           elements = list.map((t) => t.value);
@@ -410,7 +424,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
         get: read,
         add: (v: unknown) => {
           const cur = read();
-          write(cur === undefined ? v : reduce(cur, v));
+          write(cur === undefined ? v : this.stored(reduce(cur, v), `The reduce function of ReducingState '${descriptor.name}'`));
         },
         clear: () => write(undefined),
       } satisfies ReducingState<unknown>;
@@ -458,7 +472,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
       let merged: T | undefined = target.state?.get(d.name) as T | undefined;
       for (const e of this.mergedEntries) {
         const v = e.state?.get(d.name) as T | undefined;
-        if (v !== undefined) merged = merged === undefined ? v : d.reduceFunction(merged, v);
+        if (v !== undefined) merged = merged === undefined ? v : this.stored(d.reduceFunction(merged, v), `The reduce function of ReducingState '${d.name}'`);
       }
       if (merged !== undefined) (target.state ??= new Map()).set(d.name, merged);
     },
