@@ -4,6 +4,7 @@ import { asRichFunction, copyForSubtask } from '../api/functions.ts';
 import { attribute, type UserCodeError } from '../runtime/errors.ts';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { OutputTag } from '../api/output-tag.ts';
+import { LongCounter } from '../api/accumulators.ts';
 
 /**
  * Base of every built-in operator: keeps parameters and output, forwards watermarks.
@@ -37,6 +38,33 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
   protected userError(e: unknown): UserCodeError {
     const info = this.parameters.taskInfo;
     return attribute(e, this.parameters.operatorName, info.indexOfThisSubtask, info.numberOfParallelSubtasks);
+  }
+
+  /**
+   * Adds an operator metric to the job's accumulators as `<operator name>.<metric>`, summed over the
+   * subtasks (and over operators of that name), so it reaches the JobExecutionResult in every mode.
+   */
+  protected publishMetric(metric: string, value: number): void {
+    const ctx = this.parameters.runtimeContext;
+    const id = `${this.parameters.operatorName}.${metric}`;
+    let acc = ctx.getAccumulator<number, number>(id);
+    if (acc === undefined) ctx.addAccumulator(id, (acc = new LongCounter()));
+    acc.add(value);
+  }
+
+  /**
+   * The first late record this subtask drops (no late-data side output) is reported on stderr, so
+   * the loss is visible; later ones are only counted (numLateRecordsDropped), not logged per record.
+   */
+  protected warnFirstLateRecordDropped(timestamp: number, allowedLateness: number): void {
+    const info = this.parameters.taskInfo;
+    const name = this.parameters.operatorName;
+    console.warn(
+      `Operator '${name}' (subtask ${info.indexOfThisSubtask + 1}/${info.numberOfParallelSubtasks}) dropped a late record: ` +
+        `its timestamp ${timeText(timestamp)} is behind the watermark ${timeText(this.inputWatermark)}` +
+        `${allowedLateness > 0 ? ` by more than the allowed lateness (${allowedLateness} ms)` : ''} and no late-data side output is set ` +
+        `(sideOutputLateData). Later drops of this subtask are only counted, in the accumulator '${name}.numLateRecordsDropped'.`,
+    );
   }
 
   setup(parameters: StreamOperatorParameters, output: Output<OUT>): void {
@@ -89,6 +117,11 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
   }
   initializeState(_state: unknown): void {}
   notifyCheckpointComplete(_checkpointId: number): void {}
+}
+
+/** Epoch milliseconds with their ISO form, when they have one. */
+function timeText(t: number): string {
+  return Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? `${t} (${new Date(t).toISOString()})` : String(t);
 }
 
 /** An operator around a user function: opens and closes it when it is a rich function. */

@@ -49,7 +49,7 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
     if (start + this.size - 1 <= this.inputWatermark) {
       // The window has fired and is gone (no allowed lateness): the element is late.
       if (this.lateDataTag !== undefined) this.emitSide(this.lateDataTag as OutputTag<unknown>, value, timestamp);
-      else this.numLateRecordsDropped++;
+      else if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, 0);
       return;
     }
     let contents: Map<unknown, unknown>;
@@ -89,6 +89,12 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
   /** undefined as a key's contents would read as "empty": the window's aggregate would silently restart. */
   private undefinedResult(fn: string): InvalidFunctionResultError {
     return new InvalidFunctionResultError(fn, this.keyedBackend!.currentKey, undefined);
+  }
+
+  /** numLateRecordsDropped reaches the JobExecutionResult as the accumulator `<operator name>.numLateRecordsDropped`. */
+  override close(): void | Promise<void> {
+    this.publishMetric('numLateRecordsDropped', this.numLateRecordsDropped);
+    return super.close();
   }
 
   private insertStart(start: number): void {

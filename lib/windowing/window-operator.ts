@@ -111,7 +111,9 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     }
   }
 
+  /** numLateRecordsDropped reaches the JobExecutionResult as the accumulator `<operator name>.numLateRecordsDropped`. */
   override close(): void {
+    this.publishMetric('numLateRecordsDropped', this.numLateRecordsDropped);
     const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
     const p = spec.process as { close?: () => void } | undefined;
     if (p !== undefined && typeof p === 'object') p.close?.();
@@ -158,7 +160,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     if (ks.windows.size === 0) this.perKey.delete(ck);
     if (skipped && this.isElementLate(timestamp)) {
       if (this.config.lateDataTag !== undefined) this.emitSide(this.config.lateDataTag as OutputTag<unknown>, element, timestamp);
-      else this.numLateRecordsDropped++;
+      else if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, this.config.allowedLateness);
     }
   }
 
