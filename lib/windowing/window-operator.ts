@@ -8,7 +8,7 @@
  */
 import { AbstractUdfStreamOperator } from '../operators/abstract-stream-operator.ts';
 import { ProcessingTimerQueue, TimerQueue } from '../operators/timer-service.ts';
-import type { AggregateFunction, Collector } from '../api/functions.ts';
+import { toCallable, type AggregateFunction, type Collector } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { InvalidFunctionResultError } from '../runtime/errors.ts';
@@ -89,8 +89,10 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
       this.process = p as (key: K, ctx: ProcessWindowContext<W>, elements: unknown[], out: Collector<OUT>) => void;
       this.processClear = undefined;
     } else {
-      this.process = p.process.bind(p) as (key: K, ctx: ProcessWindowContext<W>, elements: unknown[], out: Collector<OUT>) => void;
-      this.processClear = p.clear.bind(p) as (ctx: ProcessWindowContext<W>) => void;
+      this.process = toCallable(p, 'process', 'The window function');
+      // clear is optional: a plain object (JavaScript, tests) may leave it out.
+      const clear = (p as { clear?: unknown }).clear;
+      this.processClear = typeof clear === 'function' ? (clear.bind(p) as (ctx: ProcessWindowContext<W>) => void) : undefined;
     }
     if (this.merging && config.trigger.canMerge?.() !== true) {
       throw new Error('A merging window assigner (session windows) needs a trigger that can merge');

@@ -16,7 +16,7 @@ import { AbstractUdfStreamOperator } from '../../operators/abstract-stream-opera
 import { InternalTimerService, type TimeDomain } from '../../operators/timer-service.ts';
 import { ValueStateDescriptor, type ValueState } from '../../state/descriptors.ts';
 import { NO_TIMESTAMP } from '../../runtime/elements.ts';
-import type { Collector } from '../../api/functions.ts';
+import { toCallable, type Collector } from '../../api/functions.ts';
 import { LongCounter } from '../../api/accumulators.ts';
 import type { OutputTag } from '../../api/output-tag.ts';
 import { Pattern } from '../pattern.ts';
@@ -155,7 +155,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     super(fn);
     this.dynamic = options.pattern === undefined;
     const f = this.userFunction;
-    this.processMatchFn = typeof f === 'function' ? f : f.processMatch.bind(f);
+    this.processMatchFn = toCallable(f, 'processMatch', 'The pattern process function');
   }
 
   override open(): void {
