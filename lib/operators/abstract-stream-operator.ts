@@ -45,6 +45,7 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
    * subtasks (and over operators of that name), so it reaches the JobExecutionResult in every mode.
    */
   protected publishMetric(metric: string, value: number): void {
+    if (this.parameters === undefined) return; // closed without having been set up
     const ctx = this.parameters.runtimeContext;
     const id = `${this.parameters.operatorName}.${metric}`;
     let acc = ctx.getAccumulator<number, number>(id);
