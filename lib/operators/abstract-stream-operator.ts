@@ -54,18 +54,12 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
   }
 
   /**
-   * The first late record this subtask drops (no late-data side output) is reported on stderr, so
-   * the loss is visible; later ones are only counted (numLateRecordsDropped), not logged per record.
+   * The first late record this subtask drops is reported on stderr, so the loss is visible; later
+   * ones are only counted (numLateRecordsDropped), not logged per record. `reason` says why it is late.
    */
-  protected warnFirstLateRecordDropped(timestamp: number, allowedLateness: number): void {
+  protected warnFirstLateRecordDropped(timestamp: number, reason: string): void {
     const info = this.parameters.taskInfo;
-    const name = this.parameters.operatorName;
-    console.warn(
-      `Operator '${name}' (subtask ${info.indexOfThisSubtask + 1}/${info.numberOfParallelSubtasks}) dropped a late record: ` +
-        `its timestamp ${timeText(timestamp)} is behind the watermark ${timeText(this.inputWatermark)}` +
-        `${allowedLateness > 0 ? ` by more than the allowed lateness (${allowedLateness} ms)` : ''} and no late-data side output is set ` +
-        `(sideOutputLateData). Later drops of this subtask are only counted, in the accumulator '${name}.numLateRecordsDropped'.`,
-    );
+    warnLateRecordDropped(this.parameters.operatorName, info.indexOfThisSubtask, info.numberOfParallelSubtasks, timestamp, reason);
   }
 
   setup(parameters: StreamOperatorParameters, output: Output<OUT>): void {
@@ -120,8 +114,16 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
   notifyCheckpointComplete(_checkpointId: number): void {}
 }
 
+/** The one stderr line for the first late record an operator subtask drops (see warnFirstLateRecordDropped). */
+export function warnLateRecordDropped(operatorName: string, subtaskIndex: number, parallelism: number, timestamp: number, reason: string): void {
+  console.warn(
+    `Operator '${operatorName}' (subtask ${subtaskIndex + 1}/${parallelism}) dropped a late record with timestamp ${timeText(timestamp)}: ${reason}. ` +
+      `Later late records of this subtask are dropped without a message and counted in the accumulator '${operatorName}.numLateRecordsDropped'.`,
+  );
+}
+
 /** Epoch milliseconds with their ISO form, when they have one. */
-function timeText(t: number): string {
+export function timeText(t: number): string {
   return Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? `${t} (${new Date(t).toISOString()})` : String(t);
 }
 

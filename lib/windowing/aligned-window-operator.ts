@@ -11,6 +11,7 @@ import type { AggregateFunction } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import { TimeWindow } from './windows.ts';
 import { requireTimestamp } from './assigners/window-assigner.ts';
+import { lateReason } from './window-operator.ts';
 import { InvalidFunctionResultError } from '../runtime/errors.ts';
 
 export type AlignedFunction<IN, ACC> =
@@ -49,7 +50,7 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
     if (start + this.size - 1 <= this.inputWatermark) {
       // The window has fired and is gone (no allowed lateness): the element is late.
       if (this.lateDataTag !== undefined) this.emitSide(this.lateDataTag as OutputTag<unknown>, value, timestamp);
-      else if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, 0);
+      else if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, lateReason(this.inputWatermark, 0));
       return;
     }
     let contents: Map<unknown, unknown>;

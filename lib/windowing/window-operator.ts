@@ -6,7 +6,7 @@
  * `maxTimestamp + allowedLateness`; later elements go to the late-data side output or are counted
  * as dropped — never silently lost when a side output is set. Keys without windows hold no state.
  */
-import { AbstractUdfStreamOperator } from '../operators/abstract-stream-operator.ts';
+import { AbstractUdfStreamOperator, timeText } from '../operators/abstract-stream-operator.ts';
 import { ProcessingTimerQueue, TimerQueue } from '../operators/timer-service.ts';
 import { toCallable, type AggregateFunction, type Collector } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
@@ -58,6 +58,12 @@ interface KeyWindows<W extends Window> {
 }
 
 type TimerDomain = 'event' | 'processing';
+
+/** Why a window drops a record (for the first-drop warning); shared with the aligned fast path. */
+export function lateReason(watermark: number, allowedLateness: number): string {
+  const lateness = allowedLateness > 0 ? ` plus the allowed lateness of ${allowedLateness} ms` : '';
+  return `the watermark ${timeText(watermark)} has passed the end of its window${lateness}, and no late-data side output is set (sideOutputLateData)`;
+}
 
 export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractUdfStreamOperator<OUT, unknown> {
   private readonly perKey = new Map<unknown, KeyWindows<W>>();
@@ -162,7 +168,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     if (ks.windows.size === 0) this.perKey.delete(ck);
     if (skipped && this.isElementLate(timestamp)) {
       if (this.config.lateDataTag !== undefined) this.emitSide(this.config.lateDataTag as OutputTag<unknown>, element, timestamp);
-      else if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, this.config.allowedLateness);
+      else if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, lateReason(this.inputWatermark, this.config.allowedLateness));
     }
   }
 

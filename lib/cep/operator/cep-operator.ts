@@ -12,7 +12,7 @@
  * broadcast input and are added, replaced and removed at runtime (CEP.dynamicPatterns). Records of
  * the dynamic form are tagged `{ i: 1, v: event }` / `{ i: 2, v: rule }`.
  */
-import { AbstractUdfStreamOperator } from '../../operators/abstract-stream-operator.ts';
+import { AbstractUdfStreamOperator, timeText } from '../../operators/abstract-stream-operator.ts';
 import { InternalTimerService, type TimeDomain } from '../../operators/timer-service.ts';
 import { ValueStateDescriptor, type ValueState } from '../../state/descriptors.ts';
 import { NO_TIMESTAMP } from '../../runtime/elements.ts';
@@ -211,8 +211,11 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
       this.bufferEvent(this.keyState(), event, timestamp, 'EVENT_TIME');
     } else if (this.options.lateDataTag !== undefined) {
       this.emitSide(this.options.lateDataTag as OutputTag<unknown>, event, timestamp);
-    } else {
-      this.metrics.numLateRecordsDropped++;
+    } else if (this.metrics.numLateRecordsDropped++ === 0) {
+      this.warnFirstLateRecordDropped(
+        timestamp,
+        `the watermark ${timeText(this.inputWatermark)} has reached it, and no late-data side output is set (sideOutputLateData)`,
+      );
     }
   }
 
