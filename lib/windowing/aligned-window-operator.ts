@@ -4,7 +4,7 @@
  * function. All keys of a window share one entry (window start -> key -> accumulator) and a window
  * fires as a whole when the watermark passes its end — exactly what the general operator does with
  * one timer per (key, window), for a fraction of the cost. Late elements go to the late-data side
- * output or are counted as dropped, as there.
+ * output or are dropped, counted and the first logged, as there.
  */
 import { AbstractUdfStreamOperator } from '../operators/abstract-stream-operator.ts';
 import type { AggregateFunction } from '../api/functions.ts';
@@ -74,7 +74,10 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
     try {
       if (fn.kind === 'aggregate') {
         let acc = current as ACC | undefined;
-        if (acc === undefined && (acc = fn.aggregate.createAccumulator()) === undefined) throw this.undefinedResult('AggregateFunction.createAccumulator()');
+        if (acc === undefined) {
+          acc = fn.aggregate.createAccumulator();
+          if (acc === undefined) throw this.undefinedResult('AggregateFunction.createAccumulator()');
+        }
         next = fn.aggregate.add(value as IN, acc);
         if (next === undefined) throw this.undefinedResult('AggregateFunction.add()');
       } else {

@@ -3,8 +3,9 @@
  * into windows per key, a trigger decides when a window emits, an optional evictor trims it, and
  * the window function turns its contents into results. Contents are kept incrementally (reduce,
  * aggregate) or as a list (process, evictors). Event-time windows are purged at
- * `maxTimestamp + allowedLateness`; later elements go to the late-data side output or are counted
- * as dropped — never silently lost when a side output is set. Keys without windows hold no state.
+ * `maxTimestamp + allowedLateness`; later elements go to the late-data side output, or are dropped:
+ * counted (numLateRecordsDropped, an accumulator) and the first of each subtask logged, never
+ * silently. Keys without windows hold no state.
  */
 import { AbstractUdfStreamOperator, timeText } from '../operators/abstract-stream-operator.ts';
 import { ProcessingTimerQueue, TimerQueue } from '../operators/timer-service.ts';
