@@ -1,7 +1,7 @@
 import type { Output, StreamOperator, StreamOperatorParameters } from '../runtime/operator.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { asRichFunction, copyForSubtask } from '../api/functions.ts';
-import { attribute, type UserCodeError } from '../runtime/errors.ts';
+import { attribute, keyExtractionError, type UserCodeError } from '../runtime/errors.ts';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { OutputTag } from '../api/output-tag.ts';
 import { LongCounter } from '../api/accumulators.ts';
@@ -91,7 +91,7 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
     try {
       key = this.stateKeySelector!(value);
     } catch (e) {
-      throw this.userError(e);
+      throw this.userError(keyExtractionError(value, e)); // the same error as a keyBy partitioner's
     }
     this.keyedBackend!.setCurrentKey(key);
     this.processElement(value, timestamp);

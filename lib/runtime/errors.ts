@@ -63,6 +63,22 @@ export class InvalidFunctionResultError extends Error {
   }
 }
 
+/** The key selector of a keyBy threw (or returned something that is not a key). */
+export class KeyExtractionError extends Error {
+  override name = 'KeyExtractionError';
+}
+
+/** The key selector threw `e` on `value`; the error's stack is where it threw (the CLI shows a root cause's user frames). */
+export function keyExtractionError(value: unknown, e: unknown): KeyExtractionError {
+  const err = new KeyExtractionError(
+    `Could not extract key from ${inspect(value, { breakLength: Infinity, depth: 2 })}: ${e instanceof Error ? e.message : describeValue(e)}`,
+    { cause: e },
+  );
+  const frames = e instanceof Error && typeof e.stack === 'string' ? e.stack.split('\n').filter((l) => /^\s+at /.test(l)) : [];
+  if (frames.length > 0) err.stack = `${err.name}: ${err.message}\n${frames.join('\n')}`;
+  return err;
+}
+
 /** An error for a message: `Name: message` for an Error, the value itself readably otherwise. */
 export function describe(e: unknown): string {
   if (e instanceof Error) return `${e.name}: ${e.message}`;
