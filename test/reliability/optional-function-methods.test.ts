@@ -165,6 +165,62 @@ const CASES: Array<{ kind: string; run: () => Promise<unknown[]>; expected: unkn
     expected: [1, 3, 3, 9, 4, 16],
   },
   {
+    kind: 'MapFunction, FilterFunction, FlatMapFunction, KeySelector, ReduceFunction objects without open/close',
+    run: () =>
+      events()
+        .map(plain({ map: (e: Ev) => ({ ...e, v: e.v * 2 }) }))
+        .filter(plain({ filter: (e: Ev) => e.v > 2 }))
+        .flatMap(plain({ flatMap: (e: Ev, out: Collector<Ev>) => out.collect(e) }))
+        .keyBy(plain({ getKey: (e: Ev) => e.key }))
+        .reduce(plain({ reduce: (x: Ev, y: Ev) => ({ ...x, v: x.v + y.v }) }))
+        .map((e: unknown) => `${(e as Ev).key}:${(e as Ev).v}`)
+        .executeAndCollect(),
+    expected: ['b:4', 'a:6', 'a:14'],
+  },
+  {
+    kind: 'CoProcessFunction without open/close (connected streams, not keyed)',
+    run: () => {
+      const s = events();
+      return s
+        .connect(s.map((e: Ev) => e.v))
+        .process(
+          plain({
+            processElement1: (e: Ev, _c: unknown, out: Collector<string>) => out.collect(`1:${e.v}`),
+            processElement2: (v: number, _c: unknown, out: Collector<string>) => out.collect(`2:${v}`),
+          }),
+        )
+        .executeAndCollect();
+    },
+    expected: ['1:1', '1:2', '1:3', '1:4', '2:1', '2:2', '2:3', '2:4'],
+  },
+  {
+    kind: 'BroadcastProcessFunction without open/close (stream not keyed)',
+    run: () => {
+      const s = events();
+      const desc = new MapStateDescriptor<string, number>('factor');
+      const rules = s.getExecutionEnvironment().fromElements<[string, number]>(['factor', 100]).broadcast(desc as MapStateDescriptor<unknown, unknown>);
+      return s
+        .connect(rules)
+        .process(plain({ processElement: (e: Ev, _c: unknown, out: Collector<number>) => out.collect(e.v), processBroadcastElement() {} }))
+        .executeAndCollect();
+    },
+    expected: [1, 2, 3, 4],
+  },
+  {
+    kind: 'CoGroupFunction object without open/close (window coGroup)',
+    run: () => {
+      const s = events();
+      return s
+        .coGroup(s)
+        .where((e) => e.key)
+        .equalTo((e) => e.key)
+        .window(TumblingEventTimeWindows.of(100))
+        .apply(plain({ coGroup: (ls: Ev[], rs: Ev[], out: Collector<string>) => out.collect(`${ls.length}x${rs.length}`) }))
+        .executeAndCollect();
+    },
+    expected: ['2x2', '1x1', '1x1'],
+  },
+  {
     kind: 'AsyncFunction without timeout/open/close',
     run: () => AsyncDataStream.orderedWait(events(), plain({ asyncInvoke: (e: Ev, rf: { complete(r: number[]): void }) => rf.complete([e.v + 100]) }), 5000).executeAndCollect(),
     expected: [101, 102, 103, 104],
