@@ -38,6 +38,10 @@ function harness<OUT>(op: StreamOperator<OUT>): { out: Array<[OUT, number]>; wms
       getState: (d: never) => backend!.getValueState(d),
       getListState: (d: never) => backend!.getListState(d),
       getMapState: (d: never) => backend!.getMapState(d),
+      // A late record dropped is logged with the operator's name and subtask.
+      getOperatorName: () => 'op',
+      getIndexOfThisSubtask: () => 0,
+      getNumberOfParallelSubtasks: () => 1,
     },
     runtimeMode: 'STREAMING',
     processingTimeService: { getCurrentProcessingTime: () => 0, registerTimer: () => {} },

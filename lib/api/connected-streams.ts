@@ -87,7 +87,7 @@ class KeyedCoProcessAdapter<K, IN1, IN2, OUT> extends KeyedProcessFunction<K, Ta
     else this.fn.processElement2(t.v as IN2, ctx, out);
   }
   override onTimer(ts: number, ctx: OnTimerContext<K>, out: Collector<OUT>): void {
-    this.fn.onTimer(ts, ctx, out);
+    this.fn.onTimer?.(ts, ctx, out); // optional in a plain object
   }
 }
 
@@ -157,10 +157,13 @@ export class ConnectedStreams<IN1, IN2> {
   process<OUT, K = unknown>(fn: CoProcessFunction<IN1, IN2, OUT> | KeyedCoProcessFunction<K, IN1, IN2, OUT>): SingleOutputStreamOperator<OUT> {
     if (fn instanceof KeyedCoProcessFunction) {
       if (!this.keys) throw new Error('A KeyedCoProcessFunction needs keyed connected streams: call keyBy(key1, key2) first');
-      return this.keyedTagged().process(new KeyedCoProcessAdapter<K, IN1, IN2, OUT>(fn)).name('KeyedCo-Process');
+    }
+    // A plain function object (not an instance of either class) on keyed connected streams is a keyed one.
+    if (this.keys && !(fn instanceof CoProcessFunction)) {
+      return this.keyedTagged().process(new KeyedCoProcessAdapter<K, IN1, IN2, OUT>(fn as KeyedCoProcessFunction<K, IN1, IN2, OUT>)).name('KeyedCo-Process');
     }
     const src = this.keys ? this.keyedTagged() : this.tagged();
-    return src.process(new CoProcessAdapter<IN1, IN2, OUT>(fn)).name('Co-Process');
+    return src.process(new CoProcessAdapter<IN1, IN2, OUT>(fn as CoProcessFunction<IN1, IN2, OUT>)).name('Co-Process');
   }
 }
 
@@ -331,7 +334,7 @@ class KeyedBroadcastAdapter<K, IN1, IN2, OUT> extends KeyedProcessFunction<K, Ta
     else this.fn.processBroadcastElement(t.v as IN2, this.writable, out);
   }
   override onTimer(ts: number, ctx: OnTimerContext<K>, out: Collector<OUT>): void {
-    this.fn.onTimer(ts, ctx, out);
+    this.fn.onTimer?.(ts, ctx, out); // optional in a plain object
   }
 }
 
@@ -346,13 +349,15 @@ export class BroadcastConnectedStream<IN1, IN2> {
     fn: BroadcastProcessFunction<IN1, IN2, OUT> | KeyedBroadcastProcessFunction<K, IN1, IN2, OUT>,
   ): SingleOutputStreamOperator<OUT> {
     const side = tag(this.broadcast.stream, 2).broadcast();
-    if (fn instanceof KeyedBroadcastProcessFunction) {
+    // A plain function object (not an instance of either class) on a keyed stream is a keyed one.
+    if (fn instanceof KeyedBroadcastProcessFunction || (this.input instanceof KeyedStream && !(fn instanceof BroadcastProcessFunction))) {
       if (!(this.input instanceof KeyedStream)) throw new Error('A KeyedBroadcastProcessFunction needs a keyed stream: keyBy() before connect()');
-      return keyedBroadcastUnion(this.input as KeyedStream<IN1, K>, side).process(new KeyedBroadcastAdapter<K, IN1, IN2, OUT>(fn, this.broadcast.descriptors)).name('Co-Process-Broadcast-Keyed');
+      const keyedFn = fn as KeyedBroadcastProcessFunction<K, IN1, IN2, OUT>;
+      return keyedBroadcastUnion(this.input as KeyedStream<IN1, K>, side).process(new KeyedBroadcastAdapter<K, IN1, IN2, OUT>(keyedFn, this.broadcast.descriptors)).name('Co-Process-Broadcast-Keyed');
     }
     return tag(this.input, 1)
       .union(side)
-      .process(new BroadcastAdapter<IN1, IN2, OUT>(fn, this.broadcast.descriptors))
+      .process(new BroadcastAdapter<IN1, IN2, OUT>(fn as BroadcastProcessFunction<IN1, IN2, OUT>, this.broadcast.descriptors))
       .name('Co-Process-Broadcast');
   }
 }

@@ -16,6 +16,8 @@ import type { Window } from '../windowing/windows.ts';
 import type { ProcessWindowContext } from '../windowing/process-window-function.ts';
 import { KeyedProcessFunction, type KeyedProcessContext, type OnTimerContext } from '../operators/keyed-process.ts';
 import { MapStateDescriptor, type MapState } from '../state/descriptors.ts';
+import { LongCounter } from './accumulators.ts';
+import { timeText, warnLateRecordDropped } from '../operators/abstract-stream-operator.ts';
 import { keyedTaggedUnion, type Tagged } from './connected-streams.ts';
 
 export type JoinFn<L, R, OUT> = ((left: L, right: R) => OUT) | { join(left: L, right: R): OUT };
@@ -136,6 +138,8 @@ class IntervalJoinFunction<K, L, R, OUT> extends KeyedProcessFunction<K, Tagged,
   private rightBuffer!: MapState<number, Buffered>;
   private lts = 0;
   private rts = 0;
+  /** Records behind the watermark, dropped (Flink's numLateRecordsDropped). */
+  private numLateRecordsDropped = 0;
   // Built in open(), on this subtask's copy: arrow functions made in the constructor would keep
   // pointing at the original object (see copyForSubtask).
   private joinContext!: ProcessJoinContext;
@@ -165,6 +169,12 @@ class IntervalJoinFunction<K, L, R, OUT> extends KeyedProcessFunction<K, Tagged,
     }
   }
   override close(): void {
+    // As Flink's IntervalJoinOperator: late records dropped reach the job's accumulators.
+    const rc = this.getRuntimeContext();
+    const id = `${rc.getOperatorName()}.numLateRecordsDropped`;
+    let acc = rc.getAccumulator<number, number>(id);
+    if (acc === undefined) rc.addAccumulator(id, (acc = new LongCounter()));
+    acc.add(this.numLateRecordsDropped);
     if (typeof this.fn !== 'function') (this.fn as RichFunction).close?.();
   }
   private ctx: { collectWithTimestamp(record: unknown, timestamp: number): void } | undefined;
@@ -179,7 +189,15 @@ class IntervalJoinFunction<K, L, R, OUT> extends KeyedProcessFunction<K, Tagged,
     const ts = ctx.timestamp();
     if (ts === null) throw new Error('An interval join needs event timestamps: assign them with assignTimestampsAndWatermarks()');
     const wm = ctx.timerService().currentWatermark();
-    if (ts < wm) return; // late (Flink's isLate: ts < watermark): partners may already be gone
+    if (ts < wm) {
+      // Late (Flink's isLate: ts < watermark): its partners may already be gone. Counted; the first logged.
+      if (this.numLateRecordsDropped++ === 0) {
+        const rc = this.getRuntimeContext();
+        const reason = `it is behind the watermark ${timeText(wm)}, so its join partners may already be gone`;
+        warnLateRecordDropped(rc.getOperatorName(), rc.getIndexOfThisSubtask(), rc.getNumberOfParallelSubtasks(), ts, reason);
+      }
+      return;
+    }
     const isLeft = t.i === 1;
     const own = isLeft ? this.leftBuffer : this.rightBuffer;
     const other = isLeft ? this.rightBuffer : this.leftBuffer;

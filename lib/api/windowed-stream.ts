@@ -19,7 +19,7 @@ import type { WindowAssigner } from '../windowing/assigners/window-assigner.ts';
 import type { Trigger } from '../windowing/triggers/trigger.ts';
 import type { Evictor } from '../windowing/evictors/evictor.ts';
 import type { Window } from '../windowing/windows.ts';
-import type { ProcessAllWindowFunction, ProcessWindowContext, ProcessWindowFn } from '../windowing/process-window-function.ts';
+import { AllWindowFunctionAdapter, type ProcessAllWindowFunction, type ProcessWindowContext, type ProcessWindowFn } from '../windowing/process-window-function.ts';
 import { WindowOperator, type WindowFunctionSpec } from '../windowing/window-operator.ts';
 import { AlignedWindowAggregateOperator, type AlignedFunction } from '../windowing/aligned-window-operator.ts';
 import { TumblingEventTimeWindows } from '../windowing/assigners/tumbling-windows.ts';
@@ -169,9 +169,8 @@ export class AllWindowedStream<T, W extends Window> {
     return this.windowed.aggregate(fn);
   }
   process<OUT>(fn: ProcessAllWindowFunction<T, OUT, W> | ((ctx: ProcessWindowContext<W>, elements: T[], out: Collector<OUT>) => void)): SingleOutputStreamOperator<OUT> {
-    const f = typeof fn === 'function' ? fn : fn.process.bind(fn);
-    const adapted = (_key: number, ctx: ProcessWindowContext<W>, elements: T[], out: Collector<OUT>): void => f(ctx, elements, out);
-    return this.windowed.process(adapted);
+    if (typeof fn !== 'function') return this.windowed.process(new AllWindowFunctionAdapter<T, OUT, W>(fn));
+    return this.windowed.process((_key: number, ctx: ProcessWindowContext<W>, elements: T[], out: Collector<OUT>): void => fn(ctx, elements, out));
   }
   sum(field: FieldRef): SingleOutputStreamOperator<T> {
     return this.windowed.sum(field);

@@ -9,7 +9,7 @@ import { ConfigOptions, Configuration, CoreOptions, IllegalConfigurationExceptio
 import { parentPort } from 'node:worker_threads';
 import { superviseJobThread } from './supervisor.mjs';
 import { setExecutionContext, type ExecutionContext } from '../runtime/context.ts';
-import { JobCancellationException, JobExecutionException, UserCodeError } from '../runtime/errors.ts';
+import { describeValue, JobCancellationException, JobExecutionException, UserCodeError } from '../runtime/errors.ts';
 
 const USAGE = `Usage: tidemark <command> [options]
 
@@ -260,7 +260,7 @@ function codeFrame(file: string, line: number, column: number): string {
 
 /** One clear message; a stack trace only when the root cause is a bug in code (the user's or ours). */
 export function formatError(e: unknown): string {
-  if (!(e instanceof Error)) return `Error: ${String(e)}`;
+  if (!(e instanceof Error)) return `Error: ${describeValue(e)}`;
   const load = loadErrorMessage(e);
   if (load !== undefined) return load;
   const root = rootCause(e);

@@ -1,9 +1,10 @@
 import type { Output, StreamOperator, StreamOperatorParameters } from '../runtime/operator.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { asRichFunction, copyForSubtask } from '../api/functions.ts';
-import { attribute, type UserCodeError } from '../runtime/errors.ts';
+import { attribute, keyExtractionError, type UserCodeError } from '../runtime/errors.ts';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { OutputTag } from '../api/output-tag.ts';
+import { LongCounter } from '../api/accumulators.ts';
 
 /**
  * Base of every built-in operator: keeps parameters and output, forwards watermarks.
@@ -39,6 +40,28 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
     return attribute(e, this.parameters.operatorName, info.indexOfThisSubtask, info.numberOfParallelSubtasks);
   }
 
+  /**
+   * Adds an operator metric to the job's accumulators as `<operator name>.<metric>`, summed over the
+   * subtasks (and over operators of that name), so it reaches the JobExecutionResult in every mode.
+   */
+  protected publishMetric(metric: string, value: number): void {
+    if (this.parameters === undefined) return; // closed without having been set up
+    const ctx = this.parameters.runtimeContext;
+    const id = `${this.parameters.operatorName}.${metric}`;
+    let acc = ctx.getAccumulator<number, number>(id);
+    if (acc === undefined) ctx.addAccumulator(id, (acc = new LongCounter()));
+    acc.add(value);
+  }
+
+  /**
+   * The first late record this subtask drops is reported on stderr, so the loss is visible; later
+   * ones are only counted (numLateRecordsDropped), not logged per record. `reason` says why it is late.
+   */
+  protected warnFirstLateRecordDropped(timestamp: number, reason: string): void {
+    const info = this.parameters.taskInfo;
+    warnLateRecordDropped(this.parameters.operatorName, info.indexOfThisSubtask, info.numberOfParallelSubtasks, timestamp, reason);
+  }
+
   setup(parameters: StreamOperatorParameters, output: Output<OUT>): void {
     this.parameters = parameters;
     this.output = output;
@@ -68,7 +91,7 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
     try {
       key = this.stateKeySelector!(value);
     } catch (e) {
-      throw this.userError(e);
+      throw this.userError(keyExtractionError(value, e)); // the same error as a keyBy partitioner's
     }
     this.keyedBackend!.setCurrentKey(key);
     this.processElement(value, timestamp);
@@ -89,6 +112,19 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
   }
   initializeState(_state: unknown): void {}
   notifyCheckpointComplete(_checkpointId: number): void {}
+}
+
+/** The one stderr line for the first late record an operator subtask drops (see warnFirstLateRecordDropped). */
+export function warnLateRecordDropped(operatorName: string, subtaskIndex: number, parallelism: number, timestamp: number, reason: string): void {
+  console.warn(
+    `Operator '${operatorName}' (subtask ${subtaskIndex + 1}/${parallelism}) dropped a late record with timestamp ${timeText(timestamp)}: ${reason}. ` +
+      `Later late records of this subtask are dropped without a message and counted in the accumulator '${operatorName}.numLateRecordsDropped'.`,
+  );
+}
+
+/** Epoch milliseconds with their ISO form, when they have one. */
+export function timeText(t: number): string {
+  return Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? `${t} (${new Date(t).toISOString()})` : String(t);
 }
 
 /** An operator around a user function: opens and closes it when it is a rich function. */

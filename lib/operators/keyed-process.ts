@@ -1,5 +1,5 @@
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
-import { AbstractRichFunction, type Collector } from '../api/functions.ts';
+import { AbstractRichFunction, toCallable, type Collector } from '../api/functions.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { InternalTimerService, type TimeDomain } from './timer-service.ts';
 import type { OutputTag } from '../api/output-tag.ts';
@@ -81,8 +81,9 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
   constructor(userFunction: KeyedProcessFn<K, IN, OUT>) {
     super(userFunction);
     const f = this.userFunction;
-    this.fn = typeof f === 'function' ? f : f.processElement.bind(f);
-    this.timerFn = typeof f === 'function' ? undefined : f.onTimer.bind(f);
+    this.fn = toCallable(f, 'processElement', 'process()');
+    // onTimer is optional: a plain object (JavaScript, tests) may leave it out.
+    this.timerFn = typeof f === 'function' || typeof f.onTimer !== 'function' ? undefined : f.onTimer.bind(f);
   }
 
   override open(): void {

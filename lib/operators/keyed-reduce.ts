@@ -3,6 +3,7 @@ import { toCallable, type ReduceFn } from '../api/functions.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { ValueStateDescriptor, type ValueState } from '../state/descriptors.ts';
 import { compareKeys } from '../state/keys.ts';
+import { InvalidFunctionResultError } from '../runtime/errors.ts';
 
 const STATE_NAME = '_op_state';
 
@@ -38,6 +39,8 @@ export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T,
     try {
       const current = this.state.value();
       next = current === undefined ? (value as T) : this.reducer(current, value as T);
+      // undefined would clear the key's state: the next record would silently start over.
+      if (next === undefined) throw new InvalidFunctionResultError('reduce()', backend.currentKey, next);
     } catch (e) {
       throw this.userError(e);
     }

@@ -1,6 +1,6 @@
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
 import type { Collector } from '../api/functions.ts';
-import { AbstractRichFunction } from '../api/functions.ts';
+import { AbstractRichFunction, toCallable } from '../api/functions.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import type { TimerService } from './keyed-process.ts';
 import type { OutputTag } from '../api/output-tag.ts';
@@ -54,7 +54,7 @@ export class ProcessOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, Pro
   constructor(userFunction: ProcessFn<IN, OUT>) {
     super(userFunction);
     const f = this.userFunction;
-    this.fn = typeof f === 'function' ? f : f.processElement.bind(f);
+    this.fn = toCallable(f, 'processElement', 'process()');
   }
   processElement(value: unknown, timestamp: number): void {
     this.ts = timestamp;

@@ -9,8 +9,7 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { decodeBatch, encodeBatch, type WireBatch } from './codec.ts';
 import type { StreamBatch } from './elements.ts';
 import type { PartitionerSpec } from './graph/transformation.ts';
-import { inspect } from 'node:util';
-import { UserCodeError } from './errors.ts';
+import { keyExtractionError, UserCodeError } from './errors.ts';
 import { assignKeyToParallelOperator } from '../state/key-groups.ts';
 
 /** Batches a consumer accepts before returning credit. */
@@ -160,10 +159,7 @@ class RandomSelector implements ChannelSelector {
   }
 }
 
-/** The key selector of a keyBy threw (or returned something that is not a key). */
-export class KeyExtractionError extends Error {
-  override name = 'KeyExtractionError';
-}
+export { KeyExtractionError } from './errors.ts';
 
 /** keyBy: key -> key group -> the subtask owning that group. */
 class KeyGroupSelector implements ChannelSelector {
@@ -180,11 +176,7 @@ class KeyGroupSelector implements ChannelSelector {
       return assignKeyToParallelOperator(this.keySelector(value), this.maxParallelism, this.parallelism);
     } catch (e) {
       // The key selector is the keyBy's user code: name it after the keyed operator it feeds.
-      const err = new KeyExtractionError(
-        `Could not extract key from ${inspect(value, { breakLength: Infinity, depth: 2 })}: ${e instanceof Error ? e.message : String(e)}`,
-        { cause: e },
-      );
-      throw new UserCodeError(`keyBy -> ${this.targetName}`, this.producerIndex, this.producerParallelism, err);
+      throw new UserCodeError(`keyBy -> ${this.targetName}`, this.producerIndex, this.producerParallelism, keyExtractionError(value, e));
     }
   }
 }

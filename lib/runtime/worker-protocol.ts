@@ -23,6 +23,9 @@ export interface SerializedError {
   subtaskIndex?: number;
   parallelism?: number;
   cause?: SerializedError;
+  /** A thrown value that is not an Error: `message` is its text, `value` the value itself when it can be cloned. */
+  nonError?: boolean;
+  value?: unknown;
 }
 
 export type WorkerMessage =

@@ -11,6 +11,7 @@ import { TaskExecutor } from './executor.ts';
 import type { JobGraph } from './graph/job-graph.ts';
 import type { RuntimeExecutionMode } from './operator.ts';
 import type { SerializedError, WorkerInit, WorkerMessage, MasterMessage } from './worker-protocol.ts';
+import { describeValue } from './errors.ts';
 import { CONTEXT_KEY, WORKER_KEY, type CollectedResults, type WorkerHook } from './context.ts';
 
 const init = workerData as WorkerInit;
@@ -30,7 +31,14 @@ function serializeError(e: unknown): SerializedError {
       cause: u.cause !== undefined ? serializeError(u.cause) : undefined,
     };
   }
-  return { name: 'Error', message: String(e) };
+  // A thrown string or object: its readable text, and the value when it survives structured clone.
+  const out: SerializedError = { name: 'Error', message: describeValue(e), nonError: true };
+  try {
+    out.value = structuredClone(e);
+  } catch {
+    // Not cloneable (a function, a class instance holding one): the text stands in for it.
+  }
+  return out;
 }
 
 let executor: TaskExecutor | undefined;

@@ -7,6 +7,7 @@
 import { canonicalKey } from './keys.ts';
 import { assignToKeyGroup } from './key-groups.ts';
 import type { StateTtlConfig } from './ttl.ts';
+import { InvalidFunctionResultError } from '../runtime/errors.ts';
 import type {
   AggregatingState,
   AggregatingStateDescriptor,
@@ -170,6 +171,7 @@ class HeapMapState<K, V> extends HeapState<Map<K, V>> implements MapState<K, V> 
 class HeapReducingState<T> extends HeapState<T> implements ReducingState<T> {
   constructor(
     backend: HeapKeyedStateBackend,
+    private readonly name: string,
     private readonly reduce: (a: T, b: T) => T,
     ttl?: StateTtlConfig,
   ) {
@@ -180,7 +182,14 @@ class HeapReducingState<T> extends HeapState<T> implements ReducingState<T> {
   }
   add(value: T): void {
     const cur = this.current();
-    this.set(cur === undefined ? value : this.reduce(cur, value));
+    if (cur === undefined) {
+      this.set(value);
+      return;
+    }
+    // undefined would clear the state: the next add would silently start over.
+    const next = this.reduce(cur, value);
+    if (next === undefined) throw new InvalidFunctionResultError(`The reduce function of ReducingState '${this.name}'`, this.backend.currentKey, next);
+    this.set(next);
   }
 }
 
@@ -197,8 +206,18 @@ class HeapAggregatingState<IN, ACC, OUT> extends HeapState<ACC> implements Aggre
   }
   add(value: IN): void {
     const f = this.descriptor.aggregateFunction;
-    const acc = this.current();
-    this.set(f.add(value, acc === undefined ? f.createAccumulator() : acc));
+    let acc = this.current();
+    if (acc === undefined) {
+      acc = f.createAccumulator();
+      if (acc === undefined) throw this.undefinedResult('createAccumulator()');
+    }
+    const next = f.add(value, acc);
+    if (next === undefined) throw this.undefinedResult('add()');
+    this.set(next);
+  }
+  /** undefined would clear the state: the next add would silently start a fresh accumulator. */
+  private undefinedResult(method: string): InvalidFunctionResultError {
+    return new InvalidFunctionResultError(`AggregateFunction.${method} of AggregatingState '${this.descriptor.name}'`, this.backend.currentKey, undefined);
   }
 }
 
@@ -280,7 +299,7 @@ export class HeapKeyedStateBackend {
     return this.getOrCreate(d, () => new HeapMapState<unknown, unknown>(this, d.ttlConfig) as unknown as HeapState<unknown>) as unknown as MapState<K, V>;
   }
   getReducingState<T>(d: ReducingStateDescriptor<T>): ReducingState<T> {
-    return this.getOrCreate(d, () => new HeapReducingState<unknown>(this, d.reduceFunction as (a: unknown, b: unknown) => unknown, d.ttlConfig)) as unknown as ReducingState<T>;
+    return this.getOrCreate(d, () => new HeapReducingState<unknown>(this, d.name, d.reduceFunction as (a: unknown, b: unknown) => unknown, d.ttlConfig)) as unknown as ReducingState<T>;
   }
   getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
     return this.getOrCreate(

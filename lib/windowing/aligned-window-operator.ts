@@ -4,13 +4,15 @@
  * function. All keys of a window share one entry (window start -> key -> accumulator) and a window
  * fires as a whole when the watermark passes its end — exactly what the general operator does with
  * one timer per (key, window), for a fraction of the cost. Late elements go to the late-data side
- * output or are counted as dropped, as there.
+ * output or are dropped, counted and the first logged, as there.
  */
 import { AbstractUdfStreamOperator } from '../operators/abstract-stream-operator.ts';
 import type { AggregateFunction } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import { TimeWindow } from './windows.ts';
 import { requireTimestamp } from './assigners/window-assigner.ts';
+import { lateReason } from './window-operator.ts';
+import { InvalidFunctionResultError } from '../runtime/errors.ts';
 
 export type AlignedFunction<IN, ACC> =
   | { kind: 'reduce'; reduce: (a: IN, b: IN) => IN }
@@ -48,7 +50,7 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
     if (start + this.size - 1 <= this.inputWatermark) {
       // The window has fired and is gone (no allowed lateness): the element is late.
       if (this.lateDataTag !== undefined) this.emitSide(this.lateDataTag as OutputTag<unknown>, value, timestamp);
-      else this.numLateRecordsDropped++;
+      else if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, lateReason(this.inputWatermark, 0));
       return;
     }
     let contents: Map<unknown, unknown>;
@@ -68,15 +70,35 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
     const ck = backend.currentCanonicalKey;
     const fn = this.userFunction;
     const current = contents.get(ck);
+    let next: unknown;
     try {
       if (fn.kind === 'aggregate') {
-        contents.set(ck, fn.aggregate.add(value as IN, current === undefined ? fn.aggregate.createAccumulator() : (current as ACC)));
+        let acc = current as ACC | undefined;
+        if (acc === undefined) {
+          acc = fn.aggregate.createAccumulator();
+          if (acc === undefined) throw this.undefinedResult('AggregateFunction.createAccumulator()');
+        }
+        next = fn.aggregate.add(value as IN, acc);
+        if (next === undefined) throw this.undefinedResult('AggregateFunction.add()');
       } else {
-        contents.set(ck, current === undefined ? value : fn.reduce(current as IN, value as IN));
+        next = current === undefined ? value : fn.reduce(current as IN, value as IN);
+        if (next === undefined) throw this.undefinedResult('reduce()');
       }
     } catch (e) {
       throw this.userError(e);
     }
+    contents.set(ck, next);
+  }
+
+  /** undefined as a key's contents would read as "empty": the window's aggregate would silently restart. */
+  private undefinedResult(fn: string): InvalidFunctionResultError {
+    return new InvalidFunctionResultError(fn, this.keyedBackend!.currentKey, undefined);
+  }
+
+  /** numLateRecordsDropped reaches the JobExecutionResult as the accumulator `<operator name>.numLateRecordsDropped`. */
+  override close(): void | Promise<void> {
+    this.publishMetric('numLateRecordsDropped', this.numLateRecordsDropped);
+    return super.close();
   }
 
   private insertStart(start: number): void {

@@ -10,7 +10,7 @@
  * }
  * ```
  */
-import { AbstractRichFunction, type Collector } from '../api/functions.ts';
+import { AbstractRichFunction, type Collector, type OpenContext, type RichFunction } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import type { ListState, ListStateDescriptor, ValueState, ValueStateDescriptor } from '../state/descriptors.ts';
 import type { Window } from './windows.ts';
@@ -47,3 +47,31 @@ export abstract class ProcessAllWindowFunction<IN, OUT, W extends Window> extend
 export type ProcessWindowFn<IN, OUT, K, W extends Window> =
   | ProcessWindowFunction<IN, OUT, K, W>
   | ((key: K, context: ProcessWindowContext<W>, elements: IN[], out: Collector<OUT>) => void);
+
+/**
+ * @internal A ProcessAllWindowFunction (a class instance or a plain object) as the function of the
+ * single-key window operator behind windowAll: the key is dropped, and the runtime context, open,
+ * close and clear reach the user's function when it has them.
+ */
+export class AllWindowFunctionAdapter<IN, OUT, W extends Window> extends ProcessWindowFunction<IN, OUT, unknown, W> {
+  constructor(private readonly fn: ProcessAllWindowFunction<IN, OUT, W>) {
+    super();
+    if (typeof (fn as { process?: unknown }).process !== 'function') {
+      throw new TypeError('windowAll(...).process() needs a function or an object with a process(context, elements, out) method');
+    }
+  }
+  process(_key: unknown, context: ProcessWindowContext<W>, elements: IN[], out: Collector<OUT>): void {
+    this.fn.process(context, elements, out);
+  }
+  override clear(context: ProcessWindowContext<W>): void {
+    (this.fn as { clear?(c: ProcessWindowContext<W>): void }).clear?.(context);
+  }
+  override open(context: OpenContext): void {
+    const rich = this.fn as RichFunction;
+    rich.setRuntimeContext?.(this.getRuntimeContext());
+    rich.open?.(context);
+  }
+  override close(): void {
+    (this.fn as RichFunction).close?.();
+  }
+}

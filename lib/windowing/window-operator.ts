@@ -3,14 +3,16 @@
  * into windows per key, a trigger decides when a window emits, an optional evictor trims it, and
  * the window function turns its contents into results. Contents are kept incrementally (reduce,
  * aggregate) or as a list (process, evictors). Event-time windows are purged at
- * `maxTimestamp + allowedLateness`; later elements go to the late-data side output or are counted
- * as dropped — never silently lost when a side output is set. Keys without windows hold no state.
+ * `maxTimestamp + allowedLateness`; later elements go to the late-data side output, or are dropped:
+ * counted (numLateRecordsDropped, an accumulator) and the first of each subtask logged, never
+ * silently. Keys without windows hold no state.
  */
-import { AbstractUdfStreamOperator } from '../operators/abstract-stream-operator.ts';
+import { AbstractUdfStreamOperator, timeText } from '../operators/abstract-stream-operator.ts';
 import { ProcessingTimerQueue, TimerQueue } from '../operators/timer-service.ts';
-import type { AggregateFunction, Collector } from '../api/functions.ts';
+import { toCallable, type AggregateFunction, type Collector } from '../api/functions.ts';
 import type { OutputTag } from '../api/output-tag.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
+import { InvalidFunctionResultError } from '../runtime/errors.ts';
 import {
   ListStateDescriptor,
   ReducingStateDescriptor,
@@ -58,6 +60,12 @@ interface KeyWindows<W extends Window> {
 
 type TimerDomain = 'event' | 'processing';
 
+/** Why a window drops a record (for the first-drop warning); shared with the aligned fast path. */
+export function lateReason(watermark: number, allowedLateness: number): string {
+  const lateness = allowedLateness > 0 ? ` plus the allowed lateness of ${allowedLateness} ms` : '';
+  return `the watermark ${timeText(watermark)} has passed the end of its window${lateness}, and no late-data side output is set (sideOutputLateData)`;
+}
+
 export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractUdfStreamOperator<OUT, unknown> {
   private readonly perKey = new Map<unknown, KeyWindows<W>>();
   private readonly eventTimers = new TimerQueue();
@@ -88,8 +96,10 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
       this.process = p as (key: K, ctx: ProcessWindowContext<W>, elements: unknown[], out: Collector<OUT>) => void;
       this.processClear = undefined;
     } else {
-      this.process = p.process.bind(p) as (key: K, ctx: ProcessWindowContext<W>, elements: unknown[], out: Collector<OUT>) => void;
-      this.processClear = p.clear.bind(p) as (ctx: ProcessWindowContext<W>) => void;
+      this.process = toCallable(p, 'process', 'The window function');
+      // clear is optional: a plain object (JavaScript, tests) may leave it out.
+      const clear = (p as { clear?: unknown }).clear;
+      this.processClear = typeof clear === 'function' ? (clear.bind(p) as (ctx: ProcessWindowContext<W>) => void) : undefined;
     }
     if (this.merging && config.trigger.canMerge?.() !== true) {
       throw new Error('A merging window assigner (session windows) needs a trigger that can merge');
@@ -110,7 +120,9 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     }
   }
 
+  /** numLateRecordsDropped reaches the JobExecutionResult as the accumulator `<operator name>.numLateRecordsDropped`. */
   override close(): void {
+    this.publishMetric('numLateRecordsDropped', this.numLateRecordsDropped);
     const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
     const p = spec.process as { close?: () => void } | undefined;
     if (p !== undefined && typeof p === 'object') p.close?.();
@@ -157,7 +169,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     if (ks.windows.size === 0) this.perKey.delete(ck);
     if (skipped && this.isElementLate(timestamp)) {
       if (this.config.lateDataTag !== undefined) this.emitSide(this.config.lateDataTag as OutputTag<unknown>, element, timestamp);
-      else this.numLateRecordsDropped++;
+      else if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, lateReason(this.inputWatermark, this.config.allowedLateness));
     }
   }
 
@@ -222,9 +234,22 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     if (b === undefined) return a;
     if (this.listContents) return (a as TimestampedValue<IN>[]).concat(b as TimestampedValue<IN>[]);
     const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
-    if (spec.kind === 'reduce') return spec.reduce(a as IN, b as IN);
-    if (spec.kind === 'aggregate') return spec.aggregate.merge(a as ACC, b as ACC);
+    try {
+      if (spec.kind === 'reduce') return this.stored(spec.reduce(a as IN, b as IN), 'reduce()');
+      if (spec.kind === 'aggregate') return this.stored(spec.aggregate.merge(a as ACC, b as ACC), 'AggregateFunction.merge()');
+    } catch (e) {
+      throw this.userError(e);
+    }
     return a;
+  }
+
+  /**
+   * A user function's result that becomes the window's contents or state: undefined would read as
+   * "empty" and silently restart the window's aggregate, so it fails the job instead.
+   */
+  private stored<V>(result: V, fn: string): V {
+    if (result === undefined) throw new InvalidFunctionResultError(fn, this.keyedBackend!.currentKey, result);
+    return result;
   }
 
   private addToContents(entry: WindowEntry<W>, element: IN, timestamp: number): void {
@@ -238,10 +263,10 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
       }
       const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
       if (spec.kind === 'reduce') {
-        entry.contents = entry.contents === undefined ? element : spec.reduce(entry.contents as IN, element);
+        entry.contents = entry.contents === undefined ? element : this.stored(spec.reduce(entry.contents as IN, element), 'reduce()');
       } else if (spec.kind === 'aggregate') {
-        const acc = entry.contents === undefined ? spec.aggregate.createAccumulator() : (entry.contents as ACC);
-        entry.contents = spec.aggregate.add(element, acc);
+        const acc = entry.contents === undefined ? this.stored(spec.aggregate.createAccumulator(), 'AggregateFunction.createAccumulator()') : (entry.contents as ACC);
+        entry.contents = this.stored(spec.aggregate.add(element, acc), 'AggregateFunction.add()');
       }
     } catch (e) {
       throw this.userError(e);
@@ -266,10 +291,10 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
         list = entry.contents as TimestampedValue<IN>[];
         this.config.evictor?.evictBefore(list, entry.window, this.evictorContext);
         if (spec.kind === 'reduce') {
-          elements = list.length === 0 ? [] : [list.map((t) => t.value).reduce((a, b) => spec.reduce(a, b))];
+          elements = list.length === 0 ? [] : [list.map((t) => t.value).reduce((a, b) => this.stored(spec.reduce(a, b), 'reduce()'))];
         } else if (spec.kind === 'aggregate') {
-          let acc = spec.aggregate.createAccumulator();
-          for (const t of list) acc = spec.aggregate.add(t.value, acc);
+          let acc = this.stored(spec.aggregate.createAccumulator(), 'AggregateFunction.createAccumulator()');
+          for (const t of list) acc = this.stored(spec.aggregate.add(t.value, acc), 'AggregateFunction.add()');
           elements = list.length === 0 ? [] : [spec.aggregate.getResult(acc)];
         } else {
           elements = list.map((t) => t.value);
@@ -410,7 +435,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
         get: read,
         add: (v: unknown) => {
           const cur = read();
-          write(cur === undefined ? v : reduce(cur, v));
+          write(cur === undefined ? v : this.stored(reduce(cur, v), `The reduce function of ReducingState '${descriptor.name}'`));
         },
         clear: () => write(undefined),
       } satisfies ReducingState<unknown>;
@@ -458,7 +483,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
       let merged: T | undefined = target.state?.get(d.name) as T | undefined;
       for (const e of this.mergedEntries) {
         const v = e.state?.get(d.name) as T | undefined;
-        if (v !== undefined) merged = merged === undefined ? v : d.reduceFunction(merged, v);
+        if (v !== undefined) merged = merged === undefined ? v : this.stored(d.reduceFunction(merged, v), `The reduce function of ReducingState '${d.name}'`);
       }
       if (merged !== undefined) (target.state ??= new Map()).set(d.name, merged);
     },

@@ -12,11 +12,11 @@
  * broadcast input and are added, replaced and removed at runtime (CEP.dynamicPatterns). Records of
  * the dynamic form are tagged `{ i: 1, v: event }` / `{ i: 2, v: rule }`.
  */
-import { AbstractUdfStreamOperator } from '../../operators/abstract-stream-operator.ts';
+import { AbstractUdfStreamOperator, timeText } from '../../operators/abstract-stream-operator.ts';
 import { InternalTimerService, type TimeDomain } from '../../operators/timer-service.ts';
 import { ValueStateDescriptor, type ValueState } from '../../state/descriptors.ts';
 import { NO_TIMESTAMP } from '../../runtime/elements.ts';
-import type { Collector } from '../../api/functions.ts';
+import { toCallable, type Collector } from '../../api/functions.ts';
 import { LongCounter } from '../../api/accumulators.ts';
 import type { OutputTag } from '../../api/output-tag.ts';
 import { Pattern } from '../pattern.ts';
@@ -160,7 +160,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     super(fn);
     this.dynamic = options.pattern === undefined;
     const f = this.userFunction;
-    this.processMatchFn = typeof f === 'function' ? f : f.processMatch.bind(f);
+    this.processMatchFn = toCallable(f, 'processMatch', 'The pattern process function');
   }
 
   override open(): void {
@@ -218,8 +218,11 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
       this.bufferEvent(this.keyState(), event, timestamp, 'EVENT_TIME');
     } else if (this.options.lateDataTag !== undefined) {
       this.emitSide(this.options.lateDataTag as OutputTag<unknown>, event, timestamp);
-    } else {
-      this.metrics.numLateRecordsDropped++;
+    } else if (this.metrics.numLateRecordsDropped++ === 0) {
+      this.warnFirstLateRecordDropped(
+        timestamp,
+        `the watermark ${timeText(this.inputWatermark)} has reached it, and no late-data side output is set (sideOutputLateData)`,
+      );
     }
   }
 

@@ -1,0 +1,74 @@
+/**
+ * User code that throws something other than an Error (a string, a plain object, an object without
+ * a prototype) fails the job naming the operator that threw — not the source it is chained to — and
+ * shows the thrown value readably, inline and across the worker boundary.
+ */
+import { afterAll, describe, expect, test } from 'vitest';
+import { JobExecutionException, StreamExecutionEnvironment, UserCodeError } from '../../lib/index.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { causeChain, lines, rejection, removeTempDirs, runCli, tempDir } from '../helpers.ts';
+
+afterAll(removeTempDirs);
+
+function nullProto(): Record<string, unknown> {
+  const o = Object.create(null) as Record<string, unknown>;
+  o.code = 'E_NULLPROTO';
+  return o;
+}
+
+const THROWN: Array<{ kind: string; value: () => unknown; text: string }> = [
+  { kind: 'string', value: () => 'plain string failure', text: 'failed: plain string failure' },
+  { kind: 'nullproto', value: nullProto, text: "[Object: null prototype] { code: 'E_NULLPROTO' }" },
+  { kind: 'object', value: () => ({ code: 'E_PLAIN', detail: [1, 2] }), text: "{ code: 'E_PLAIN', detail: [ 1, 2 ] }" },
+];
+
+describe('a non-Error thrown by user code (API, inline)', () => {
+  test.each(THROWN)('$kind: blamed on the map, shown readably, kept as the cause', async ({ value, text }) => {
+    const thrown = value();
+    const env = StreamExecutionEnvironment.create({ 'parallelism.default': 1 });
+    const err = await rejection(
+      env
+        .fromElements(1, 2, 3)
+        .map((x) => {
+          if (x === 2) throw thrown;
+          return x;
+        })
+        .name('Checker')
+        .executeAndCollect(),
+    );
+    expect(err).toBeInstanceOf(JobExecutionException);
+    expect((err as Error).message).toContain("Operator 'Checker' (subtask 1/1)");
+    expect((err as Error).message).toContain(text);
+    const chain = causeChain(err);
+    expect((chain.find((c) => c instanceof UserCodeError) as UserCodeError).operatorName).toBe('Checker');
+    expect(chain[chain.length - 1]).toBe(thrown);
+  });
+});
+
+describe('a non-Error thrown by user code (CLI)', () => {
+  const MODES = [
+    { mode: 'inline', args: [] as string[], subtask: '(subtask 1/1)' },
+    // fromElements (parallelism 1) rebalances to the map at parallelism 2: record 2 goes to subtask 2/2.
+    { mode: 'threads', args: ['-t', 'threads', '-p', '2', '-D', 'taskmanager.numberOfTaskSlots=2'], subtask: '(subtask 2/2)' },
+  ];
+  const cases = MODES.flatMap((m) => THROWN.map((t) => ({ ...m, kind: t.kind, text: t.text })));
+  test.each(cases)('$mode, $kind: exit 1, the map named, the value shown', async ({ args, subtask, kind, text }) => {
+    const r = await runCli(['run', ...args, 'test/fixtures/throw-non-error-job.ts', '--throw', kind]);
+    expect(r.code).toBe(1);
+    const first = lines(r.stderr)[0] ?? '';
+    expect(first).toContain(`Operator 'Checker' ${subtask} failed`);
+    expect(first).toContain(text);
+    expect(r.stderr).not.toContain('Cannot convert object to primitive value');
+    expect(r.stderr).not.toContain('Collection Source');
+  });
+});
+
+test('a job module that throws an object without a prototype at top level: the CLI prints it', async () => {
+  const job = join(tempDir(), 'top-level-throw.mjs');
+  writeFileSync(job, "const o = Object.create(null); o.why = 'top level'; throw o;\n");
+  const r = await runCli(['run', job]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain("Error: [Object: null prototype] { why: 'top level' }");
+  expect(r.stderr).not.toContain('Cannot convert object to primitive value');
+});
