@@ -5,15 +5,19 @@ import { StreamExecutionEnvironment, TumblingProcessingTimeWindows } from '../li
 
 test('elements arriving together share a processing-time window, which fires when the clock passes its end', async () => {
   const env = StreamExecutionEnvironment.create();
+  // Windows are aligned to the epoch: emit just after a window starts, so that a busy machine (the
+  // suite runs CLI processes beside this test) does not split 'abc' across a window end.
+  const SIZE = 200;
   const events = new Observable<string>((s) => {
-    ['a', 'b', 'c'].forEach((x) => s.next(x)); // same instant
-    setTimeout(() => ['d', 'e'].forEach((x) => s.next(x)), 120); // a later window
-    setTimeout(() => s.complete(), 300); // both windows have fired by then
+    const start = SIZE - (Date.now() % SIZE) + 5;
+    setTimeout(() => ['a', 'b', 'c'].forEach((x) => s.next(x)), start); // same instant
+    setTimeout(() => ['d', 'e'].forEach((x) => s.next(x)), start + 2 * SIZE); // a later window
+    setTimeout(() => s.complete(), start + 4 * SIZE); // both windows have fired by then
   });
   const out = await env
     .fromObservable(events)
     .keyBy(() => 'k')
-    .window(TumblingProcessingTimeWindows.of('40 ms'))
+    .window(TumblingProcessingTimeWindows.of(`${SIZE} ms`))
     .process((_k: string, ctx, elements: string[], o) => {
       expect(ctx.currentProcessingTime()).toBeGreaterThanOrEqual(ctx.window().maxTimestamp());
       o.collect(elements.join(''));
