@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve, extname, relative, isAbsolute } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { ConfigOptions, Configuration, CoreOptions, IllegalConfigurationException } from '../api/config.ts';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { superviseJobThread } from './supervisor.mjs';
 import { setExecutionContext, type ExecutionContext } from '../runtime/context.ts';
 import { describeValue, JobCancellationException, JobExecutionException, UserCodeError } from '../runtime/errors.ts';
@@ -280,7 +280,7 @@ type StopSignal = 'SIGINT' | 'SIGTERM';
 /** main thread -> job thread */
 type ToJobThread = { type: 'cancel'; signal: StopSignal };
 /** job thread -> main thread (see supervisor.mjs) */
-type FromJobThread = { type: 'evaluating'; jobFile: string } | { type: 'evaluated' } | { type: 'canceling' };
+type FromJobThread = { type: 'evaluating'; jobFile: string } | { type: 'evaluated' } | { type: 'canceling' } | { type: 'stdin' };
 
 /** Exit codes after a signal, as a shell reports a process killed by it (128 + signal number). */
 const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -370,6 +370,20 @@ function uncaught(e: unknown): void {
 }
 
 /**
+ * The command's stdin reaches this thread's process.stdin through the main thread, which starts
+ * reading it only when asked: at the job's first read of process.stdin.
+ */
+function askForStdinOnFirstRead(port: NonNullable<typeof parentPort>): void {
+  const stdin = process.stdin as NodeJS.ReadStream & { _read(size: number): void };
+  const read = stdin._read;
+  stdin._read = function (this: typeof stdin, size: number): void {
+    stdin._read = read;
+    port.postMessage({ type: 'stdin' } satisfies FromJobThread);
+    read.call(this, size);
+  };
+}
+
+/**
  * The job thread (see supervisor.mjs): runs the command; its exit code becomes the thread's (the
  * job's own process.exit and process.exitCode pass through).
  */
@@ -382,6 +396,7 @@ export async function runInJobThread(argv: string[], cwd: string): Promise<void>
     jobThread.canceling ??= cancelJobs(m.signal);
   });
   port.unref(); // the job (its executor, sockets, timers) keeps this thread alive, not the port
+  if ((workerData as { stdin?: boolean } | null)?.stdin === true) askForStdinOnFirstRead(port);
   process.on('uncaughtException', uncaught);
   process.on('unhandledRejection', uncaught);
   const code = await main(argv, cwd);

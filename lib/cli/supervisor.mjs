@@ -23,12 +23,16 @@ export const ANSWER_GRACE_MS = 2000;
 /**
  * Runs `tidemark <argv>` in a job thread; resolves to the exit code. Messages from the job thread:
  * `evaluating` (with the job file as given), `evaluated` (its module settled), `canceling` (it heard
- * the cancel). To it: `cancel` with the signal.
- * @param {{ argv: string[], cwd: string }} options
+ * the cancel), `stdin` (the job started reading process.stdin). To it: `cancel` with the signal.
+ * With `stdin`, this process's stdin becomes the job thread's process.stdin (a worker's own is empty).
+ * It is read only once the job reads it: reading a terminal the job does not want would stop a
+ * background `tidemark run … &` (SIGTTIN), and would hold input the job never asked for.
+ * @param {{ argv: string[], cwd: string, stdin?: boolean }} options
  * @returns {Promise<number>}
  */
-export function superviseJobThread({ argv, cwd }) {
-  const worker = new Worker(JOB_THREAD_ENTRY, { workerData: { argv, cwd } });
+export function superviseJobThread({ argv, cwd, stdin = false }) {
+  const worker = new Worker(JOB_THREAD_ENTRY, { workerData: { argv, cwd, stdin }, stdin });
+  let readingStdin = false;
   /** @type {'SIGINT' | 'SIGTERM' | undefined} */
   let signal;
   /** @type {string | undefined} */
@@ -61,6 +65,11 @@ export function superviseJobThread({ argv, cwd }) {
       if (m.type === 'evaluating') evaluating = m.jobFile;
       if (m.type === 'evaluated') evaluated = true;
       if (m.type === 'canceling') clearTimeout(answerTimer);
+      if (m.type === 'stdin' && stdin && !readingStdin && worker.stdin !== null) {
+        readingStdin = true;
+        worker.stdin.on('error', () => {}); // the job thread ended while input was on its way: nobody reads it
+        process.stdin.pipe(worker.stdin); // with backpressure: read as fast as the job reads
+      }
     });
     // An error the job thread did not catch itself (it reports job failures on its own stderr).
     worker.on('error', (e) => process.stderr.write(`${e instanceof Error && e.stack ? e.stack : String(e)}\n`));
@@ -69,6 +78,10 @@ export function superviseJobThread({ argv, cwd }) {
       clearTimeout(answerTimer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      if (readingStdin) {
+        process.stdin.unpipe(worker.stdin ?? undefined);
+        process.stdin.destroy(); // or an open stdin (a terminal) would keep this process alive
+      }
       if (signal !== undefined) return resolve(SIGNAL_EXIT_CODES[signal]);
       if (code === 13 && evaluating !== undefined && !evaluated) {
         // Node's "unsettled top-level await": the module awaits something nothing can settle any more.
