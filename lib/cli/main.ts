@@ -316,10 +316,13 @@ async function run(args: string[], cwd: string): Promise<number> {
       port.postMessage({ type: 'evaluated' } satisfies FromJobThread);
     }
     // A module that does not await execute() (CommonJS has no top-level await) returns while its
-    // jobs run: wait for them, and report a failure nobody awaited.
-    const running = (context.jobs ?? []).filter((j) => j.status() === 'RUNNING');
-    const results = await Promise.allSettled(running.map((j) => j.result));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // jobs run: wait for them, and report a failure nobody awaited. So for a job started with
+    // executeAsync() whose result the module never asked for, that failed meanwhile: it must not
+    // look like success. (A cancel the module asked for through its client is no failure.)
+    const jobs = context.jobs ?? [];
+    const awaited = jobs.filter((j) => j.status() === 'RUNNING' || !context.observedJobs?.has(j));
+    const results = await Promise.allSettled(awaited.map((j) => j.result));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof JobCancellationException));
     if (failed) throw failed.reason;
   } catch (e) {
     if (jobThread.canceling !== undefined) await jobThread.canceling; // Ctrl-C: the cancel reports (and ends the thread)
