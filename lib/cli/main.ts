@@ -67,7 +67,8 @@ function version(): string {
   return pkg.version;
 }
 
-function parseRunArgs(args: string[], cwd: string): RunArgs {
+/** `warn`: print the warnings about configuration keys (off for the check before a job thread is started, which parses again). */
+function parseRunArgs(args: string[], cwd: string, warn = true): RunArgs {
   const overrides = new Configuration();
   let configFile: string | undefined;
   let i = 0;
@@ -139,10 +140,10 @@ function parseRunArgs(args: string[], cwd: string): RunArgs {
   const fileArg = configFile ?? (existsSync(defaultConfig) ? 'tidemark.yaml' : undefined);
   if (fileArg !== undefined) {
     const fromFile = Configuration.fromYamlFile(resolve(cwd, fileArg));
-    warnAboutKeys(fromFile, `in ${fileArg}`);
+    if (warn) warnAboutKeys(fromFile, `in ${fileArg}`);
     configuration.addAll(fromFile);
   }
-  warnAboutKeys(overrides, '-D');
+  if (warn) warnAboutKeys(overrides, '-D');
   configuration.addAll(overrides);
   return { jobFile, jobFileArg: args[i]!, jobArgs: args.slice(i + 1), configuration };
 }
@@ -297,7 +298,7 @@ const jobThread: { active: boolean; context?: ExecutionContext; evaluation?: Pro
 async function run(args: string[], cwd: string): Promise<number> {
   if (args.includes('-h') && args.indexOf('-h') < firstPositional(args)) return printUsage();
   if (args.includes('--help') && args.indexOf('--help') < firstPositional(args)) return printUsage();
-  const { jobFile, jobFileArg, jobArgs, configuration } = parseRunArgs(args, cwd);
+  const { jobFile, jobFileArg, jobArgs, configuration } = parseRunArgs(args, cwd, jobThread.active);
   if (!jobThread.active) return superviseJobThread({ argv: ['run', ...args], cwd });
 
   const context: ExecutionContext = { configuration: configuration.toMap(), jobModule: jobFile, jobArgs, jobs: [], executeCount: 0 };
