@@ -277,14 +277,15 @@ export function formatError(e: unknown): string {
   return lines.join('\n');
 }
 
-type StopSignal = 'SIGINT' | 'SIGTERM';
+/** SIGPIPE: the reader of stdout went away (the main thread saw EPIPE). */
+type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGPIPE';
 /** main thread -> job thread */
 type ToJobThread = { type: 'cancel'; signal: StopSignal };
 /** job thread -> main thread (see supervisor.mjs) */
 type FromJobThread = { type: 'evaluating'; jobFile: string } | { type: 'evaluated' } | { type: 'canceling' } | { type: 'stdin' };
 
 /** Exit codes after a signal, as a shell reports a process killed by it (128 + signal number). */
-const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 };
 /** After its jobs were canceled, how long the job module may run on (its catch and finally blocks) before the job thread exits. */
 const MODULE_SETTLE_MS = 1000;
 

@@ -7,8 +7,11 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 
 const JOB_THREAD_ENTRY = fileURLToPath(new URL('./job-thread-entry.mjs', import.meta.url));
-/** Exit codes after a signal, as a shell reports a process killed by it (128 + signal number). */
-const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 };
+/**
+ * Exit codes after a signal, as a shell reports a process killed by it (128 + signal number).
+ * SIGPIPE: the reader of stdout went away (EPIPE).
+ */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 };
 /**
  * How long Ctrl-C waits for the job to stop before it stops the job thread itself. Longer than the
  * runtime's own grace periods (tasks 2 s, slot workers 3 s), so a job that can stop says what it left.
@@ -33,7 +36,7 @@ export const ANSWER_GRACE_MS = 2000;
 export function superviseJobThread({ argv, cwd, stdin = false }) {
   const worker = new Worker(JOB_THREAD_ENTRY, { workerData: { argv, cwd, stdin }, stdin });
   let readingStdin = false;
-  /** @type {'SIGINT' | 'SIGTERM' | undefined} */
+  /** @type {'SIGINT' | 'SIGTERM' | 'SIGPIPE' | undefined} */
   let signal;
   /** @type {string | undefined} */
   let evaluating;
@@ -46,20 +49,33 @@ export function superviseJobThread({ argv, cwd, stdin = false }) {
     process.stderr.write(`${why} (user code may be busy); stopped it.\n`);
     void worker.terminate();
   };
+  const cancel = (/** @type {'SIGINT' | 'SIGTERM' | 'SIGPIPE'} */ why) => {
+    signal = why;
+    worker.postMessage({ type: 'cancel', signal });
+    answerTimer = setTimeout(() => stop(`The job did not answer the cancel within ${ANSWER_GRACE_MS / 1000} s`), ANSWER_GRACE_MS);
+    graceTimer = setTimeout(() => stop(`The job did not stop within ${STOP_GRACE_MS / 1000} s`), STOP_GRACE_MS);
+  };
   const onSignal = (/** @type {NodeJS.Signals} */ s) => {
     if (signal !== undefined) {
       process.stderr.write(`Received ${s} again: stopping the job at once.\n`); // a second Ctrl-C does not wait
       void worker.terminate();
       return;
     }
-    signal = s === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
     process.stderr.write(`\nReceived ${s}, canceling the job...\n`);
-    worker.postMessage({ type: 'cancel', signal });
-    answerTimer = setTimeout(() => stop(`The job did not answer the cancel within ${ANSWER_GRACE_MS / 1000} s`), ANSWER_GRACE_MS);
-    graceTimer = setTimeout(() => stop(`The job did not stop within ${STOP_GRACE_MS / 1000} s`), STOP_GRACE_MS);
+    cancel(s === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+  };
+  // `tidemark run job.ts | head -1`: what the job prints can no longer be delivered. Not a raw
+  // unhandled 'error' event: say so, drop what the job still prints, and cancel it.
+  const onStdoutError = (/** @type {NodeJS.ErrnoException} */ e) => {
+    worker.stdout.resume();
+    if (signal !== undefined) return;
+    const what = e.code === 'EPIPE' ? 'stdout was closed by its reader (EPIPE)' : `writing to stdout failed (${e.code ?? e.message})`;
+    process.stderr.write(`The job's ${what}: canceling the job...\n`);
+    cancel('SIGPIPE');
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.stdout.on('error', onStdoutError);
   return new Promise((resolve) => {
     worker.on('message', (m) => {
       if (m.type === 'evaluating') evaluating = m.jobFile;
@@ -78,6 +94,7 @@ export function superviseJobThread({ argv, cwd, stdin = false }) {
       clearTimeout(answerTimer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.stdout.off('error', onStdoutError);
       if (readingStdin) {
         process.stdin.unpipe(worker.stdin ?? undefined);
         process.stdin.destroy(); // or an open stdin (a terminal) would keep this process alive
