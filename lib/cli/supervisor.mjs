@@ -22,6 +22,11 @@ export const STOP_GRACE_MS = 5000;
  * ms); no answer in this time means user code holds the thread (an endless loop): stop it sooner.
  */
 export const ANSWER_GRACE_MS = 2000;
+/**
+ * After a canceled job thread ended, how long the command still waits for the reader of stdout to
+ * take what the job printed (a reader that stopped reading must not keep a canceled command alive).
+ */
+export const OUTPUT_GRACE_MS = 2000;
 
 /**
  * Runs `tidemark <argv>` in a job thread; resolves to the exit code. Messages from the job thread:
@@ -30,10 +35,13 @@ export const ANSWER_GRACE_MS = 2000;
  * With `stdin`, this process's stdin becomes the job thread's process.stdin (a worker's own is empty).
  * It is read only once the job reads it: reading a terminal the job does not want would stop a
  * background `tidemark run … &` (SIGTTIN), and would hold input the job never asked for.
- * @param {{ argv: string[], cwd: string, stdin?: boolean }} options
+ * With `exit` (the `tidemark` command: this process is the command's), the process ends once a
+ * canceled job's output is written or OUTPUT_GRACE_MS passed, and a signal or a stdout error after
+ * the job thread ended ends it at once.
+ * @param {{ argv: string[], cwd: string, stdin?: boolean, exit?: boolean }} options
  * @returns {Promise<number>}
  */
-export function superviseJobThread({ argv, cwd, stdin = false }) {
+export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
   const worker = new Worker(JOB_THREAD_ENTRY, { workerData: { argv, cwd, stdin }, stdin });
   let readingStdin = false;
   /** @type {'SIGINT' | 'SIGTERM' | 'SIGPIPE' | undefined} */
@@ -41,6 +49,8 @@ export function superviseJobThread({ argv, cwd, stdin = false }) {
   /** @type {string | undefined} */
   let evaluating;
   let evaluated = false;
+  /** The job thread has exited. */
+  let ended = false;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let graceTimer;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -56,6 +66,10 @@ export function superviseJobThread({ argv, cwd, stdin = false }) {
     graceTimer = setTimeout(() => stop(`The job did not stop within ${STOP_GRACE_MS / 1000} s`), STOP_GRACE_MS);
   };
   const onSignal = (/** @type {NodeJS.Signals} */ s) => {
+    if (ended) {
+      // Only output is left, waiting for a reader that does not read: do not wait for it.
+      process.exit(SIGNAL_EXIT_CODES[signal ?? (s === 'SIGTERM' ? 'SIGTERM' : 'SIGINT')]);
+    }
     if (signal !== undefined) {
       process.stderr.write(`Received ${s} again: stopping the job at once.\n`); // a second Ctrl-C does not wait
       void worker.terminate();
@@ -70,6 +84,11 @@ export function superviseJobThread({ argv, cwd, stdin = false }) {
     worker.stdout.resume();
     if (signal !== undefined) return;
     const what = e.code === 'EPIPE' ? 'stdout was closed by its reader (EPIPE)' : `writing to stdout failed (${e.code ?? e.message})`;
+    if (ended) {
+      // The job ended, but not all it printed arrived.
+      process.stderr.write(`The job's ${what}.\n`);
+      process.exit(SIGNAL_EXIT_CODES.SIGPIPE);
+    }
     process.stderr.write(`The job's ${what}: canceling the job...\n`);
     cancel('SIGPIPE');
   };
@@ -90,16 +109,24 @@ export function superviseJobThread({ argv, cwd, stdin = false }) {
     // An error the job thread did not catch itself (it reports job failures on its own stderr).
     worker.on('error', (e) => process.stderr.write(`${e instanceof Error && e.stack ? e.stack : String(e)}\n`));
     worker.on('exit', (code) => {
+      ended = true;
       clearTimeout(graceTimer);
       clearTimeout(answerTimer);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.stdout.off('error', onStdoutError);
+      if (!exit) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        process.stdout.off('error', onStdoutError);
+      }
       if (readingStdin) {
         process.stdin.unpipe(worker.stdin ?? undefined);
         process.stdin.destroy(); // or an open stdin (a terminal) would keep this process alive
       }
-      if (signal !== undefined) return resolve(SIGNAL_EXIT_CODES[signal]);
+      if (signal !== undefined) {
+        const signalCode = SIGNAL_EXIT_CODES[signal];
+        // What the job printed may wait for a reader that stopped reading: not for long.
+        if (exit && process.stdout.writableLength > 0) setTimeout(() => process.exit(signalCode), OUTPUT_GRACE_MS).unref();
+        return resolve(signalCode);
+      }
       if (code === 13 && evaluating !== undefined && !evaluated) {
         // Node's "unsettled top-level await": the module awaits something nothing can settle any more.
         process.stderr.write(
