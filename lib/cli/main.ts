@@ -321,11 +321,13 @@ async function run(args: string[], cwd: string): Promise<number> {
     // jobs run: wait for them, and report a failure nobody awaited. So for a job started with
     // executeAsync() whose result the module never asked for, that failed meanwhile: it must not
     // look like success. (A cancel the module asked for through its client is no failure.)
-    const jobs = context.jobs ?? [];
-    const awaited = jobs.filter((j) => j.status() === 'RUNNING' || !context.observedJobs?.has(j));
-    const results = await Promise.allSettled(awaited.map((j) => j.result));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof JobCancellationException));
-    if (failed) throw failed.reason;
+    await throwUnreportedFailure(context);
+    if ((context.executeCount ?? 0) === 0) {
+      // A CommonJS job file imports tidemark with import() and starts its job after its evaluation:
+      // decide when nothing is left to run in this thread.
+      await new Promise<void>((resolve) => process.once('beforeExit', () => resolve()));
+      await throwUnreportedFailure(context);
+    }
   } catch (e) {
     if (jobThread.canceling !== undefined) await jobThread.canceling; // Ctrl-C: the cancel reports (and ends the thread)
     throw e;
@@ -336,6 +338,15 @@ async function run(args: string[], cwd: string): Promise<number> {
     );
   }
   return 0;
+}
+
+/** Waits for the running jobs; throws the failure of one that the module did not handle itself. */
+async function throwUnreportedFailure(context: ExecutionContext): Promise<void> {
+  const jobs = context.jobs ?? [];
+  const awaited = jobs.filter((j) => j.status() === 'RUNNING' || !context.observedJobs?.has(j));
+  const results = await Promise.allSettled(awaited.map((j) => j.result));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof JobCancellationException));
+  if (failed) throw failed.reason;
 }
 
 /** Ctrl-C in the job thread: cancel the jobs, say what they waited on, then end the thread. */

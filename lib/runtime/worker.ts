@@ -138,6 +138,8 @@ process.argv = [process.execPath, init.jobModule, ...init.jobArgs];
 
 try {
   await import(pathToFileURL(init.jobModule).href);
+  // A CommonJS job file may start its job after its evaluation (it imports tidemark with import()).
+  if (!ran) await new Promise<void>((resolve) => process.once('beforeExit', () => resolve()));
   if (!ran) throw new Error(`The job module ${init.jobModule} did not call execute() for job #${init.jobIndex + 1} when evaluated in a worker.`);
 } catch (e) {
   post({ type: 'failed', error: serializeError(e) });
