@@ -95,6 +95,8 @@ export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.stdout.on('error', onStdoutError);
+  // `2>&1 | head -1`: stderr goes with stdout. What cannot be said cannot be said; the exit code still tells.
+  if (exit) process.stderr.on('error', () => worker.stderr.resume());
   return new Promise((resolve) => {
     worker.on('message', (m) => {
       if (m.type === 'evaluating') evaluating = m.jobFile;

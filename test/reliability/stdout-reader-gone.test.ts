@@ -4,7 +4,7 @@
  * cancels the job — its file sink leaves the in-progress file, no file under the final name — and
  * exits 141, as a process killed by SIGPIPE does.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -44,4 +44,13 @@ describe('the reader of stdout goes away', () => {
       expect(existsSync(inProgressPath(path))).toBe(true);
     });
   }
+});
+
+test('2>&1 | head -1 (stderr goes the same way): still exit 141, not a crash on writing the message', async () => {
+  const path = join(tempDir(), 'out.txt');
+  const script = `"${process.execPath}" "${BIN}" run test/fixtures/write-sequence-job.ts --output "${path}" --count 100000000 --print 2>&1 | head -1; echo "exit=\${PIPESTATUS[0]}"`;
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile('bash', ['-c', script], { cwd: REPO_ROOT, timeout: 30_000 }, (error, out) => (error ? reject(error) : resolve(out))),
+  );
+  expect(stdout.split('\n')).toEqual(['record-1', 'exit=141', '']);
 });
