@@ -12,7 +12,7 @@ const JOB = 'test/reliability/fixtures/unobserved-job.ts';
 describe('tidemark run: a job nobody awaited', () => {
   for (const target of [['-t', 'inline'], ['-t', 'threads', '-p', '2']]) {
     test(`fails before the module ends (${target.join(' ')}): the failure is reported, exit 1`, async () => {
-      const r = await runCli(['run', ...target, JOB, '--fail', '--then-wait', '1500']);
+      const r = await runCli(['run', ...target, JOB, '--fail', '--until-ended']);
       expect(r.stdout).toContain('module done, job FAILED');
       expect(r.stderr).toContain('bad record 5');
       expect(r.code).toBe(1);
