@@ -33,6 +33,13 @@ describe('a job that reads process.stdin', () => {
     expect(out.at(-1)).toBe(`read ${input.length} characters from stdin`);
   });
 
+  test('-t threads: a job module that reads stdin fails, saying why (each worker evaluates it again, stdin can be read once)', async () => {
+    const r = await runWithStdin(['run', '-t', 'threads', '-p', '2', 'test/reliability/fixtures/stdin-lines-job.ts'], 'a\nb\nc\n');
+    expect(r.stderr).toContain('reads process.stdin, which -t threads cannot give it');
+    expect(r.stdout).not.toContain('read 6 characters');
+    expect(r.code).toBe(1);
+  });
+
   test('a job that does not read stdin exits when it finishes, though stdin stays open', async () => {
     const r = await runWithStdin(['run', 'test/fixtures/print-config-job.ts'], null);
     expect(r.code).toBe(0);
