@@ -381,8 +381,19 @@ function uncaught(e: unknown): void {
     for (const j of running) j.fail(e);
     return;
   }
-  process.stderr.write(formatError(e) + '\n');
+  printError(e);
   process.exit(1);
+}
+
+/** Errors already printed: a job failure can reach both the CLI and the unhandled-rejection handler. */
+const printed = new WeakSet<object>();
+
+function printError(e: unknown): void {
+  if (typeof e === 'object' && e !== null) {
+    if (printed.has(e)) return;
+    printed.add(e);
+  }
+  process.stderr.write(formatError(e) + '\n');
 }
 
 /**
@@ -450,7 +461,7 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         throw new UsageError(`Unknown command '${command}'. Commands: run, help. See 'tidemark --help'.`);
     }
   } catch (e) {
-    process.stderr.write(formatError(e) + '\n');
+    printError(e);
     return e instanceof UsageError ? 2 : 1;
   }
 }
