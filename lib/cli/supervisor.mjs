@@ -109,7 +109,15 @@ export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
       }
     });
     // An error the job thread did not catch itself (it reports job failures on its own stderr).
-    worker.on('error', (e) => process.stderr.write(`${e instanceof Error && e.stack ? e.stack : String(e)}\n`));
+    worker.on('error', (e) => {
+      if (/** @type {NodeJS.ErrnoException} */ (e).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        process.stderr.write(
+          `Error: the job ran out of memory (${e.message.replace(/^.*: /, '')}) and was stopped. Give it more with node's --max-old-space-size (NODE_OPTIONS=--max-old-space-size=<MB>), or keep less state.\n`,
+        );
+        return;
+      }
+      process.stderr.write(`${e instanceof Error && e.stack ? e.stack : String(e)}\n`);
+    });
     worker.on('exit', (code) => {
       ended = true;
       clearTimeout(graceTimer);
