@@ -3,4 +3,4 @@
 // and tidemark itself as TypeScript with tsx); this thread only handles signals and the exit code.
 import { superviseJobThread } from '../lib/cli/supervisor.mjs';
 
-process.exitCode = await superviseJobThread({ argv: process.argv.slice(2), cwd: process.cwd() });
+process.exitCode = await superviseJobThread({ argv: process.argv.slice(2), cwd: process.cwd(), stdin: true, exit: true });

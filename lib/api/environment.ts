@@ -279,7 +279,10 @@ export class StreamExecutionEnvironment {
       getJobID: () => handle.jobId,
       getJobStatus: () => handle.status(),
       cancel: () => handle.cancel(),
-      getJobExecutionResult: () => result,
+      getJobExecutionResult: () => {
+        (context.observedJobs ??= new WeakSet()).add(handle);
+        return result;
+      },
     };
   }
 }

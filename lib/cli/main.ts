@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve, extname, relative, isAbsolute } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { ConfigOptions, Configuration, CoreOptions, IllegalConfigurationException } from '../api/config.ts';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { superviseJobThread } from './supervisor.mjs';
 import { setExecutionContext, type ExecutionContext } from '../runtime/context.ts';
 import { describeValue, JobCancellationException, JobExecutionException, UserCodeError } from '../runtime/errors.ts';
@@ -67,7 +67,8 @@ function version(): string {
   return pkg.version;
 }
 
-function parseRunArgs(args: string[], cwd: string): RunArgs {
+/** `warn`: print the warnings about configuration keys (off for the check before a job thread is started, which parses again). */
+function parseRunArgs(args: string[], cwd: string, warn = true): RunArgs {
   const overrides = new Configuration();
   let configFile: string | undefined;
   let i = 0;
@@ -139,10 +140,10 @@ function parseRunArgs(args: string[], cwd: string): RunArgs {
   const fileArg = configFile ?? (existsSync(defaultConfig) ? 'tidemark.yaml' : undefined);
   if (fileArg !== undefined) {
     const fromFile = Configuration.fromYamlFile(resolve(cwd, fileArg));
-    warnAboutKeys(fromFile, `in ${fileArg}`);
+    if (warn) warnAboutKeys(fromFile, `in ${fileArg}`);
     configuration.addAll(fromFile);
   }
-  warnAboutKeys(overrides, '-D');
+  if (warn) warnAboutKeys(overrides, '-D');
   configuration.addAll(overrides);
   return { jobFile, jobFileArg: args[i]!, jobArgs: args.slice(i + 1), configuration };
 }
@@ -276,14 +277,15 @@ export function formatError(e: unknown): string {
   return lines.join('\n');
 }
 
-type StopSignal = 'SIGINT' | 'SIGTERM';
+/** SIGPIPE: the reader of stdout went away (the main thread saw EPIPE). */
+type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGPIPE';
 /** main thread -> job thread */
 type ToJobThread = { type: 'cancel'; signal: StopSignal };
 /** job thread -> main thread (see supervisor.mjs) */
-type FromJobThread = { type: 'evaluating'; jobFile: string } | { type: 'evaluated' } | { type: 'canceling' };
+type FromJobThread = { type: 'evaluating'; jobFile: string } | { type: 'evaluated' } | { type: 'canceling' } | { type: 'stdin' };
 
 /** Exit codes after a signal, as a shell reports a process killed by it (128 + signal number). */
-const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 };
 /** After its jobs were canceled, how long the job module may run on (its catch and finally blocks) before the job thread exits. */
 const MODULE_SETTLE_MS = 1000;
 
@@ -297,7 +299,7 @@ const jobThread: { active: boolean; context?: ExecutionContext; evaluation?: Pro
 async function run(args: string[], cwd: string): Promise<number> {
   if (args.includes('-h') && args.indexOf('-h') < firstPositional(args)) return printUsage();
   if (args.includes('--help') && args.indexOf('--help') < firstPositional(args)) return printUsage();
-  const { jobFile, jobFileArg, jobArgs, configuration } = parseRunArgs(args, cwd);
+  const { jobFile, jobFileArg, jobArgs, configuration } = parseRunArgs(args, cwd, jobThread.active);
   if (!jobThread.active) return superviseJobThread({ argv: ['run', ...args], cwd });
 
   const context: ExecutionContext = { configuration: configuration.toMap(), jobModule: jobFile, jobArgs, jobs: [], executeCount: 0 };
@@ -316,11 +318,16 @@ async function run(args: string[], cwd: string): Promise<number> {
       port.postMessage({ type: 'evaluated' } satisfies FromJobThread);
     }
     // A module that does not await execute() (CommonJS has no top-level await) returns while its
-    // jobs run: wait for them, and report a failure nobody awaited.
-    const running = (context.jobs ?? []).filter((j) => j.status() === 'RUNNING');
-    const results = await Promise.allSettled(running.map((j) => j.result));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    // jobs run: wait for them, and report a failure nobody awaited. So for a job started with
+    // executeAsync() whose result the module never asked for, that failed meanwhile: it must not
+    // look like success. (A cancel the module asked for through its client is no failure.)
+    await throwUnreportedFailure(context);
+    if ((context.executeCount ?? 0) === 0) {
+      // A CommonJS job file imports tidemark with import() and starts its job after its evaluation:
+      // decide when nothing is left to run in this thread.
+      await new Promise<void>((resolve) => process.once('beforeExit', () => resolve()));
+      await throwUnreportedFailure(context);
+    }
   } catch (e) {
     if (jobThread.canceling !== undefined) await jobThread.canceling; // Ctrl-C: the cancel reports (and ends the thread)
     throw e;
@@ -331,6 +338,15 @@ async function run(args: string[], cwd: string): Promise<number> {
     );
   }
   return 0;
+}
+
+/** Waits for the running jobs; throws the failure of one that the module did not handle itself. */
+async function throwUnreportedFailure(context: ExecutionContext): Promise<void> {
+  const jobs = context.jobs ?? [];
+  const awaited = jobs.filter((j) => j.status() === 'RUNNING' || !context.observedJobs?.has(j));
+  const results = await Promise.allSettled(awaited.map((j) => j.result));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof JobCancellationException));
+  if (failed) throw failed.reason;
 }
 
 /** Ctrl-C in the job thread: cancel the jobs, say what they waited on, then end the thread. */
@@ -365,8 +381,33 @@ function uncaught(e: unknown): void {
     for (const j of running) j.fail(e);
     return;
   }
-  process.stderr.write(formatError(e) + '\n');
+  printError(e);
   process.exit(1);
+}
+
+/** Errors already printed: a job failure can reach both the CLI and the unhandled-rejection handler. */
+const printed = new WeakSet<object>();
+
+function printError(e: unknown): void {
+  if (typeof e === 'object' && e !== null) {
+    if (printed.has(e)) return;
+    printed.add(e);
+  }
+  process.stderr.write(formatError(e) + '\n');
+}
+
+/**
+ * The command's stdin reaches this thread's process.stdin through the main thread, which starts
+ * reading it only when asked: at the job's first read of process.stdin.
+ */
+function askForStdinOnFirstRead(port: NonNullable<typeof parentPort>): void {
+  const stdin = process.stdin as NodeJS.ReadStream & { _read(size: number): void };
+  const read = stdin._read;
+  stdin._read = function (this: typeof stdin, size: number): void {
+    stdin._read = read;
+    port.postMessage({ type: 'stdin' } satisfies FromJobThread);
+    read.call(this, size);
+  };
 }
 
 /**
@@ -382,6 +423,7 @@ export async function runInJobThread(argv: string[], cwd: string): Promise<void>
     jobThread.canceling ??= cancelJobs(m.signal);
   });
   port.unref(); // the job (its executor, sockets, timers) keeps this thread alive, not the port
+  if ((workerData as { stdin?: boolean } | null)?.stdin === true) askForStdinOnFirstRead(port);
   process.on('uncaughtException', uncaught);
   process.on('unhandledRejection', uncaught);
   const code = await main(argv, cwd);
@@ -419,7 +461,7 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         throw new UsageError(`Unknown command '${command}'. Commands: run, help. See 'tidemark --help'.`);
     }
   } catch (e) {
-    process.stderr.write(formatError(e) + '\n');
+    printError(e);
     return e instanceof UsageError ? 2 : 1;
   }
 }

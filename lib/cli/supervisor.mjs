@@ -7,8 +7,11 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 
 const JOB_THREAD_ENTRY = fileURLToPath(new URL('./job-thread-entry.mjs', import.meta.url));
-/** Exit codes after a signal, as a shell reports a process killed by it (128 + signal number). */
-const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 };
+/**
+ * Exit codes after a signal, as a shell reports a process killed by it (128 + signal number).
+ * SIGPIPE: the reader of stdout went away (EPIPE).
+ */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 };
 /**
  * How long Ctrl-C waits for the job to stop before it stops the job thread itself. Longer than the
  * runtime's own grace periods (tasks 2 s, slot workers 3 s), so a job that can stop says what it left.
@@ -19,21 +22,35 @@ export const STOP_GRACE_MS = 5000;
  * ms); no answer in this time means user code holds the thread (an endless loop): stop it sooner.
  */
 export const ANSWER_GRACE_MS = 2000;
+/**
+ * After a canceled job thread ended, how long the command still waits for the reader of stdout to
+ * take what the job printed (a reader that stopped reading must not keep a canceled command alive).
+ */
+export const OUTPUT_GRACE_MS = 2000;
 
 /**
  * Runs `tidemark <argv>` in a job thread; resolves to the exit code. Messages from the job thread:
  * `evaluating` (with the job file as given), `evaluated` (its module settled), `canceling` (it heard
- * the cancel). To it: `cancel` with the signal.
- * @param {{ argv: string[], cwd: string }} options
+ * the cancel), `stdin` (the job started reading process.stdin). To it: `cancel` with the signal.
+ * With `stdin`, this process's stdin becomes the job thread's process.stdin (a worker's own is empty).
+ * It is read only once the job reads it: reading a terminal the job does not want would stop a
+ * background `tidemark run … &` (SIGTTIN), and would hold input the job never asked for.
+ * With `exit` (the `tidemark` command: this process is the command's), the process ends once a
+ * canceled job's output is written or OUTPUT_GRACE_MS passed, and a signal or a stdout error after
+ * the job thread ended ends it at once.
+ * @param {{ argv: string[], cwd: string, stdin?: boolean, exit?: boolean }} options
  * @returns {Promise<number>}
  */
-export function superviseJobThread({ argv, cwd }) {
-  const worker = new Worker(JOB_THREAD_ENTRY, { workerData: { argv, cwd } });
-  /** @type {'SIGINT' | 'SIGTERM' | undefined} */
+export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
+  const worker = new Worker(JOB_THREAD_ENTRY, { workerData: { argv, cwd, stdin }, stdin });
+  let readingStdin = false;
+  /** @type {'SIGINT' | 'SIGTERM' | 'SIGPIPE' | undefined} */
   let signal;
   /** @type {string | undefined} */
   let evaluating;
   let evaluated = false;
+  /** The job thread has exited. */
+  let ended = false;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let graceTimer;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -42,34 +59,84 @@ export function superviseJobThread({ argv, cwd }) {
     process.stderr.write(`${why} (user code may be busy); stopped it.\n`);
     void worker.terminate();
   };
+  const cancel = (/** @type {'SIGINT' | 'SIGTERM' | 'SIGPIPE'} */ why) => {
+    signal = why;
+    worker.postMessage({ type: 'cancel', signal });
+    answerTimer = setTimeout(() => stop(`The job did not answer the cancel within ${ANSWER_GRACE_MS / 1000} s`), ANSWER_GRACE_MS);
+    graceTimer = setTimeout(() => stop(`The job did not stop within ${STOP_GRACE_MS / 1000} s`), STOP_GRACE_MS);
+  };
   const onSignal = (/** @type {NodeJS.Signals} */ s) => {
+    if (ended) {
+      // Only output is left, waiting for a reader that does not read: do not wait for it.
+      process.exit(SIGNAL_EXIT_CODES[signal ?? (s === 'SIGTERM' ? 'SIGTERM' : 'SIGINT')]);
+    }
     if (signal !== undefined) {
       process.stderr.write(`Received ${s} again: stopping the job at once.\n`); // a second Ctrl-C does not wait
       void worker.terminate();
       return;
     }
-    signal = s === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
     process.stderr.write(`\nReceived ${s}, canceling the job...\n`);
-    worker.postMessage({ type: 'cancel', signal });
-    answerTimer = setTimeout(() => stop(`The job did not answer the cancel within ${ANSWER_GRACE_MS / 1000} s`), ANSWER_GRACE_MS);
-    graceTimer = setTimeout(() => stop(`The job did not stop within ${STOP_GRACE_MS / 1000} s`), STOP_GRACE_MS);
+    cancel(s === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+  };
+  // `tidemark run job.ts | head -1`: what the job prints can no longer be delivered. Not a raw
+  // unhandled 'error' event: say so, drop what the job still prints, and cancel it.
+  const onStdoutError = (/** @type {NodeJS.ErrnoException} */ e) => {
+    worker.stdout.resume();
+    if (signal !== undefined) return;
+    const what = e.code === 'EPIPE' ? 'stdout was closed by its reader (EPIPE)' : `writing to stdout failed (${e.code ?? e.message})`;
+    if (ended) {
+      // The job ended, but not all it printed arrived.
+      process.stderr.write(`The job's ${what}.\n`);
+      process.exit(SIGNAL_EXIT_CODES.SIGPIPE);
+    }
+    process.stderr.write(`The job's ${what}: canceling the job...\n`);
+    cancel('SIGPIPE');
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.stdout.on('error', onStdoutError);
+  // `2>&1 | head -1`: stderr goes with stdout. What cannot be said cannot be said; the exit code still tells.
+  if (exit) process.stderr.on('error', () => worker.stderr.resume());
   return new Promise((resolve) => {
     worker.on('message', (m) => {
       if (m.type === 'evaluating') evaluating = m.jobFile;
       if (m.type === 'evaluated') evaluated = true;
       if (m.type === 'canceling') clearTimeout(answerTimer);
+      if (m.type === 'stdin' && stdin && !readingStdin && worker.stdin !== null) {
+        readingStdin = true;
+        worker.stdin.on('error', () => {}); // the job thread ended while input was on its way: nobody reads it
+        process.stdin.pipe(worker.stdin); // with backpressure: read as fast as the job reads
+      }
     });
     // An error the job thread did not catch itself (it reports job failures on its own stderr).
-    worker.on('error', (e) => process.stderr.write(`${e instanceof Error && e.stack ? e.stack : String(e)}\n`));
+    worker.on('error', (e) => {
+      if (/** @type {NodeJS.ErrnoException} */ (e).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        process.stderr.write(
+          `Error: the job ran out of memory (${e.message.replace(/^.*: /, '')}) and was stopped. Give it more with node's --max-old-space-size (NODE_OPTIONS=--max-old-space-size=<MB>), or keep less state.\n`,
+        );
+        return;
+      }
+      process.stderr.write(`${e instanceof Error && e.stack ? e.stack : String(e)}\n`);
+    });
     worker.on('exit', (code) => {
+      ended = true;
       clearTimeout(graceTimer);
       clearTimeout(answerTimer);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      if (signal !== undefined) return resolve(SIGNAL_EXIT_CODES[signal]);
+      if (!exit) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        process.stdout.off('error', onStdoutError);
+      }
+      if (readingStdin) {
+        process.stdin.unpipe(worker.stdin ?? undefined);
+        process.stdin.destroy(); // or an open stdin (a terminal) would keep this process alive
+      }
+      if (signal !== undefined) {
+        const signalCode = SIGNAL_EXIT_CODES[signal];
+        // What the job printed may wait for a reader that stopped reading: not for long.
+        if (exit && process.stdout.writableLength > 0) setTimeout(() => process.exit(signalCode), OUTPUT_GRACE_MS).unref();
+        return resolve(signalCode);
+      }
       if (code === 13 && evaluating !== undefined && !evaluated) {
         // Node's "unsettled top-level await": the module awaits something nothing can settle any more.
         process.stderr.write(

@@ -17,6 +17,11 @@ export interface ExecutionContext {
   jobArgs?: string[];
   /** Jobs started under this context (the CLI cancels them on Ctrl-C). */
   jobs?: JobHandle[];
+  /**
+   * Jobs whose result the module asked for (getJobExecutionResult(), which execute() calls): their
+   * failure is the module's to handle. The CLI reports the failure of any other job.
+   */
+  observedJobs?: WeakSet<JobHandle>;
   /** Set by the CLI on Ctrl-C: no new job starts. */
   canceling?: boolean;
   /** How many `execute()` calls happened so far (a worker must run the same one). */

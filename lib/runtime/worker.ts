@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
+import { Readable } from 'node:stream';
 import { LocalChannel, RemoteInputChannel, RemoteOutputChannel } from './channels.ts';
 import { deployTasks } from './deploy.ts';
 import { TaskExecutor } from './executor.ts';
@@ -135,9 +136,23 @@ const g = globalThis as Record<symbol, unknown>;
 g[CONTEXT_KEY] = { configuration: init.configuration, jobModule: init.jobModule, jobArgs: init.jobArgs };
 g[WORKER_KEY] = hook;
 process.argv = [process.execPath, init.jobModule, ...init.jobArgs];
+// The command's stdin was read by the client's evaluation and cannot be read again here: a worker
+// that read an empty stdin would build its sources from nothing and the job would silently lose it.
+const noStdin = new Readable({
+  read() {
+    const e = new Error(
+      `The job module ${init.jobModule} reads process.stdin, which -t threads cannot give it: each worker thread evaluates the job module again, and the command's stdin can be read only once. Run it with -t inline, or read the input from a file (readTextFile).`,
+    );
+    e.name = 'JobDefinitionError'; // the CLI prints the message alone
+    this.destroy(e);
+  },
+});
+Object.defineProperty(process, 'stdin', { configurable: true, get: () => noStdin });
 
 try {
   await import(pathToFileURL(init.jobModule).href);
+  // A CommonJS job file may start its job after its evaluation (it imports tidemark with import()).
+  if (!ran) await new Promise<void>((resolve) => process.once('beforeExit', () => resolve()));
   if (!ran) throw new Error(`The job module ${init.jobModule} did not call execute() for job #${init.jobIndex + 1} when evaluated in a worker.`);
 } catch (e) {
   post({ type: 'failed', error: serializeError(e) });
