@@ -7,8 +7,9 @@
  * - `TextFileSink`: one line per record (`writeAsText`), or CSV rows (`writeAsCsv`). With
  *   parallelism 1 the path is a file; with more, a directory holding one file per subtask (1, 2, ...),
  *   as Flink's FileOutputFormat does. Each file is written as `.<name>.inprogress` beside it and
- *   renamed to its name only when the job's input ended successfully; every write is complete or
- *   fails the job (ENOSPC and the path named).
+ *   renamed to its name only when the whole job succeeded (finalizeGlobal: all files or none, so a
+ *   failed job never leaves some of them looking complete); every write is complete or fails the
+ *   job (ENOSPC and the path named).
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -226,12 +227,58 @@ export class TextFileSink<T> implements Sink<T> {
     if (parallelism > 1) mkdirSync(this.path, { recursive: true });
   }
 
+  /**
+   * Once per job, by the client, after the job succeeded: publishes the files every writer prepared
+   * (all of them or, when one cannot be, none: the ones renamed already are renamed back).
+   */
+  finalizeGlobal(parallelism: number): void {
+    const targets = parallelism > 1 ? Array.from({ length: parallelism }, (_, i) => this.target(i, parallelism)) : [this.path];
+    const fail = (target: string, message: string, cause?: unknown): FileSinkError => {
+      const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+      const err = new FileSinkError(message, target, code);
+      if (cause !== undefined) (err as Error & { cause?: unknown }).cause = cause;
+      return err;
+    };
+    for (const target of targets) {
+      const inProgress = inProgressPath(target);
+      try {
+        if (!statSync(inProgress).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+      } catch (e) {
+        throw fail(target, `Output file ${target} was deleted after the job wrote it (in-progress file ${inProgress}: ${explain(e)})`, e);
+      }
+      if (this.writeMode === 'NO_OVERWRITE' && existsSync(target)) {
+        throw fail(target, `Output file ${target} appeared while the job ran; NO_OVERWRITE does not replace it (the output is in ${inProgress})`);
+      }
+    }
+    const renamed: string[] = [];
+    for (const target of targets) {
+      try {
+        renameSync(inProgressPath(target), target);
+        renamed.push(target);
+      } catch (e) {
+        for (const r of renamed) {
+          try {
+            renameSync(r, inProgressPath(r));
+          } catch {
+            // the error below is what matters
+          }
+        }
+        throw fail(target, `Cannot publish output file ${target} (rename of in-progress file ${inProgressPath(target)}): ${explain(e)}`, e);
+      }
+    }
+    syncDirectory(dirname(targets[0]!));
+  }
+
+  private target(subtask: number, parallelism: number): string {
+    return parallelism > 1 ? join(this.path, String(subtask + 1)) : this.path;
+  }
+
   createWriter(context: SinkWriterContext): SinkWriter<T> {
     const parallel = context.currentParallelism() > 1;
-    const target = parallel ? join(this.path, String(context.getIndexOfSubtask() + 1)) : this.path;
+    const target = this.target(context.getIndexOfSubtask(), context.currentParallelism());
     if (parallel) mkdirSync(this.path, { recursive: true }); // a sink used without initializeGlobal
     const format = this.format === 'csv' ? formatCsv(this.fieldDelimiter) : formatRecord;
-    return new TextFileWriter<T>(target, format, this.rowDelimiter, this.writeMode === 'NO_OVERWRITE');
+    return new TextFileWriter<T>(target, format, this.rowDelimiter);
   }
 }
 
@@ -242,9 +289,10 @@ function formatCsv(fieldDelimiter: string): (element: unknown) => string {
 /**
  * Writes one subtask's file. Records are buffered per batch and written completely (a short write
  * is continued) or the job fails: the in-progress file then holds only whole records, the ones
- * before the failed batch. Only a successful end of input (flush(true)) publishes the file under its
- * final name (fsync, check it is still there, rename); a canceled or failed job leaves the
- * in-progress file, with what the writer had accepted.
+ * before the failed batch. A successful end of input (flush(true)) prepares the file (fsync, check
+ * it is still there, close); the sink's finalizeGlobal publishes it under its final name once the
+ * whole job succeeded. A canceled or failed job leaves the in-progress file, with what the writer
+ * had accepted.
  */
 class TextFileWriter<T> implements SinkWriter<T> {
   private readonly inProgress: string;
@@ -253,14 +301,14 @@ class TextFileWriter<T> implements SinkWriter<T> {
   /** Bytes in the in-progress file: whole records only. */
   private written = 0;
   private failure: FileSinkError | null = null;
-  private published = false;
+  /** flush(true) completed: the in-progress file is whole, synced and closed. */
+  private prepared = false;
   private ino = 0;
 
   constructor(
     private readonly target: string,
     private readonly format: (element: unknown) => string,
     private readonly rowDelimiter: string,
-    private readonly noOverwrite: boolean,
   ) {
     this.inProgress = inProgressPath(target);
     try {
@@ -276,12 +324,12 @@ class TextFileWriter<T> implements SinkWriter<T> {
 
   flush(endOfInput: boolean): void {
     this.writeBuffer();
-    if (endOfInput) this.publish();
+    if (endOfInput) this.prepare();
   }
 
   close(): void {
-    if (this.published) {
-      this.checkStillThere(this.target, 'after it was written');
+    if (this.prepared) {
+      this.checkStillThere(this.inProgress, 'after it was written');
       return;
     }
     if (this.fd < 0) return;
@@ -317,8 +365,8 @@ class TextFileWriter<T> implements SinkWriter<T> {
     this.written += bytes.length;
   }
 
-  private publish(): void {
-    if (this.published) return;
+  private prepare(): void {
+    if (this.prepared) return;
     try {
       fsyncSync(this.fd);
     } catch (e) {
@@ -330,16 +378,7 @@ class TextFileWriter<T> implements SinkWriter<T> {
     if (st.nlink === 0) throw this.error(`Output file ${this.target} was deleted while the job was writing it (in-progress file ${this.inProgress} is gone)`);
     this.checkStillThere(this.inProgress, 'while the job was writing it');
     this.closeFd();
-    if (this.noOverwrite && existsSync(this.target)) {
-      throw this.error(`Output file ${this.target} appeared while the job ran; NO_OVERWRITE does not replace it (the output is in ${this.inProgress})`);
-    }
-    try {
-      renameSync(this.inProgress, this.target);
-    } catch (e) {
-      throw this.error(`Cannot publish output file ${this.target} (rename of in-progress file ${this.inProgress}): ${explain(e)}`, e);
-    }
-    this.published = true;
-    syncDirectory(dirname(this.target));
+    this.prepared = true;
   }
 
   /** Fails unless `path` is still the file this writer wrote. */

@@ -1,0 +1,87 @@
+/**
+ * A file sink publishes its files only when the whole job succeeded, never a part of them: when one
+ * subtask's input ends (its file complete) but another subtask, or another operator of the job,
+ * then fails or is canceled, no file appears under its final name. Otherwise the output directory
+ * of a failed job would hold `1` but not `2`, and reading it back would look like a complete result
+ * (Flink's FileSink commits its pending files only on a completed checkpoint of the whole job).
+ */
+import { afterAll, describe, expect, test } from 'vitest';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { JobExecutionException, StreamExecutionEnvironment, type Source } from '../../lib/index.ts';
+import { inProgressPath } from '../../connectors/file/index.ts';
+import { lines, rejection, removeTempDirs, tempDir } from '../helpers.ts';
+
+afterAll(removeTempDirs);
+
+const env = (p = 1): StreamExecutionEnvironment =>
+  StreamExecutionEnvironment.create({ 'parallelism.default': p, 'taskmanager.numberOfTaskSlots': 4 });
+
+/**
+ * Subtask 0 (or every subtask of a source with `failing: false`) emits 100 records and ends.
+ * The failing subtask emits 100 records, then waits until `published()` is true (bounded: a fixed
+ * build never publishes early), then throws.
+ */
+function source(failingSubtask: number | null, published: () => boolean): Source<string> {
+  return {
+    boundedness: 'BOUNDED',
+    createReader: (context) => {
+      const subtask = context.getIndexOfSubtask();
+      const failing = subtask === failingSubtask;
+      let emitted = false;
+      let waitUntil = 0;
+      return {
+        start() {},
+        pollNext(out) {
+          if (!emitted) {
+            for (let i = 0; i < 100; i++) out.collect(`${subtask}:${i}`);
+            emitted = true;
+            waitUntil = Date.now() + 500;
+          }
+          if (!failing) return 'END_OF_INPUT';
+          if (published() || Date.now() > waitUntil) throw new Error(`subtask ${subtask} failed after the others ended`);
+          return 'NOTHING_AVAILABLE';
+        },
+        isAvailable: () => new Promise((r) => setTimeout(r, 5)),
+        close() {},
+      };
+    },
+  };
+}
+
+describe('a file sink of a job that fails after some subtasks ended', () => {
+  test('parallelism 2: the subtask that ended publishes nothing; the output directory holds no visible file', async () => {
+    const path = join(tempDir(), 'out');
+    const e = env(2);
+    e.fromSource(source(1, () => existsSync(join(path, '1'))), 'Half-failing').writeAsText(path);
+    const err = await rejection(e.execute());
+    expect(err).toBeInstanceOf(JobExecutionException);
+    expect(readdirSync(path).filter((f) => !f.startsWith('.'))).toEqual([]);
+    // Reading the directory back finds nothing, not subtask 1's file alone.
+    expect(await env().readTextFile(path).executeAndCollect()).toEqual([]);
+    // What subtask 1 wrote is kept, in progress.
+    expect(lines(readFileSync(inProgressPath(join(path, '1')), 'utf8'))).toHaveLength(100);
+  });
+
+  test('parallelism 1: a sink whose input ended publishes nothing when another branch of the job fails', async () => {
+    const dir = tempDir();
+    const done = join(dir, 'done.txt');
+    const e = env(1);
+    e.fromSource(source(null, () => true), 'Ends').writeAsText(done);
+    e.fromSource(source(0, () => existsSync(done)), 'Fails').writeAsText(join(dir, 'failed.txt'));
+    await rejection(e.execute());
+    expect(existsSync(done)).toBe(false);
+    expect(lines(readFileSync(inProgressPath(done), 'utf8'))).toHaveLength(100);
+  });
+
+  test('the job succeeds: every file is published, at parallelism 1 and 2', async () => {
+    const dir = tempDir();
+    const e = env(2);
+    e.fromSource(source(null, () => true), 'Ends').writeAsText(join(dir, 'two'));
+    e.fromSource(source(null, () => true), 'Ends').setParallelism(1).writeAsText(join(dir, 'one.txt')).setParallelism(1);
+    await e.execute();
+    expect(readdirSync(dir).sort()).toEqual(['one.txt', 'two']);
+    expect(readdirSync(join(dir, 'two')).sort()).toEqual(['1', '2']);
+    expect(lines(readFileSync(join(dir, 'two', '2'), 'utf8'))).toEqual(Array.from({ length: 100 }, (_, i) => `1:${i}`));
+  });
+});
