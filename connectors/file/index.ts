@@ -34,6 +34,7 @@ function explain(e: unknown): string {
     EACCES: 'permission denied',
     EISDIR: 'is a directory',
     ENOTDIR: 'not a directory',
+    EEXIST: 'file already exists',
     ENOSPC: 'no space left on device',
     EDQUOT: 'disk quota exceeded',
     EFBIG: 'file too large',
@@ -224,6 +225,9 @@ export class TextFileSink<T> implements Sink<T> {
       }
       rmSync(this.path, { recursive: true, force: true });
     }
+    // A left-over in-progress file (of a job that did not finish, or of one still running on the
+    // same path: that one then fails, as its file is gone) is not written into: writers create theirs.
+    if (parallelism === 1) rmSync(inProgressPath(this.path), { force: true });
     if (parallelism > 1) mkdirSync(this.path, { recursive: true });
   }
 
@@ -312,9 +316,11 @@ class TextFileWriter<T> implements SinkWriter<T> {
   ) {
     this.inProgress = inProgressPath(target);
     try {
-      this.fd = openSync(this.inProgress, 'w');
+      // Created, never shared: two jobs on the same path must not write one file ('wx': O_EXCL).
+      this.fd = openSync(this.inProgress, 'wx');
     } catch (e) {
-      throw this.error(`Cannot write output file ${target} (in-progress file ${this.inProgress}): ${explain(e)}`, e);
+      const hint = (e as NodeJS.ErrnoException).code === 'EEXIST' ? '; is another job writing the same path?' : '';
+      throw this.error(`Cannot write output file ${target} (in-progress file ${this.inProgress}): ${explain(e)}${hint}`, e);
     }
   }
 
