@@ -6,7 +6,7 @@
  * (Flink's FileSink commits its pending files only on a completed checkpoint of the whole job).
  */
 import { afterAll, describe, expect, test } from 'vitest';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobExecutionException, StreamExecutionEnvironment, type Source } from '../../lib/index.ts';
 import { inProgressPath } from '../../connectors/file/index.ts';
@@ -83,5 +83,41 @@ describe('a file sink of a job that fails after some subtasks ended', () => {
     expect(readdirSync(dir).sort()).toEqual(['one.txt', 'two']);
     expect(readdirSync(join(dir, 'two')).sort()).toEqual(['1', '2']);
     expect(lines(readFileSync(join(dir, 'two', '2'), 'utf8'))).toEqual(Array.from({ length: 100 }, (_, i) => `1:${i}`));
+  });
+});
+
+describe('NO_OVERWRITE and a file that appears at the target while the job runs', () => {
+  test('the file is not replaced; the job fails naming it; the output stays in progress', async () => {
+    const path = join(tempDir(), 'out.txt');
+    const e = env(1);
+    // The failing subtask's wait ends as soon as the file is there; it then ends instead of failing.
+    const appeared = (): boolean => existsSync(path);
+    e.fromSource(
+      {
+        boundedness: 'BOUNDED',
+        createReader: () => {
+          let emitted = false;
+          return {
+            start() {},
+            pollNext(out) {
+              if (!emitted) for (let i = 0; i < 100; i++) out.collect(`0:${i}`);
+              emitted = true;
+              return appeared() ? 'END_OF_INPUT' : 'NOTHING_AVAILABLE';
+            },
+            isAvailable: () => new Promise((r) => setTimeout(r, 5)),
+            close() {},
+          };
+        },
+      },
+      'Waits',
+    ).writeAsText(path, 'NO_OVERWRITE');
+    const result = rejection(e.execute());
+    const deadline = Date.now() + 20_000; // a bound for a broken build, not a speed assertion
+    while (!existsSync(inProgressPath(path)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    writeFileSync(path, 'someone else\n');
+    const err = await result;
+    expect(String(err)).toContain(`Output file ${path} appeared while the job ran`);
+    expect(readFileSync(path, 'utf8')).toBe('someone else\n');
+    expect(lines(readFileSync(inProgressPath(path), 'utf8'))).toHaveLength(100);
   });
 });
