@@ -219,8 +219,10 @@ export class TextFileSink<T> implements Sink<T> {
   initializeGlobal(parallelism: number): void {
     if (existsSync(this.path)) {
       if (this.writeMode === 'NO_OVERWRITE') {
-        throw new Error(
-          `File or directory ${this.path} already exists. Existing files and directories are not overwritten in NO_OVERWRITE mode. Use OVERWRITE mode to overwrite existing files and directories.`,
+        throw new FileSinkError(
+          `File or directory ${this.path} already exists${leftInProgress(this.path)}. Existing files and directories are not overwritten in NO_OVERWRITE mode. Use OVERWRITE mode to overwrite existing files and directories.`,
+          this.path,
+          'EEXIST',
         );
       }
       rmSync(this.path, { recursive: true, force: true });
@@ -284,6 +286,18 @@ export class TextFileSink<T> implements Sink<T> {
     const format = this.format === 'csv' ? formatCsv(this.fieldDelimiter) : formatRecord;
     return new TextFileWriter<T>(target, format, this.rowDelimiter);
   }
+}
+
+/** When `path` is a directory holding only (hidden) in-progress files, which `ls` does not show: says so. */
+function leftInProgress(path: string): string {
+  let names: string[];
+  try {
+    names = readdirSync(path);
+  } catch {
+    return ''; // a file
+  }
+  if (names.length === 0 || !names.every((n) => n.startsWith('.') && n.endsWith('.inprogress'))) return '';
+  return `, holding only the in-progress files of a job that did not finish (${names.sort().join(', ')})`;
 }
 
 function formatCsv(fieldDelimiter: string): (element: unknown) => string {
