@@ -217,6 +217,14 @@ export class TextFileSink<T> implements Sink<T> {
 
   /** Once per job, before the writers: refuse or remove what is at the path; a directory for p > 1. */
   initializeGlobal(parallelism: number): void {
+    const kind = specialFileKind(this.path);
+    if (kind !== null) {
+      // Never deleted, and never replaced by the published file: /dev/null, /dev/stdout, a FIFO.
+      throw new FileSinkError(
+        `Output path ${this.path} is not a regular file or directory (${kind}): a file sink writes a regular file (or a directory of them) and never deletes or replaces a device, FIFO or socket. To print records use print(); to discard them, sinkTo() a sink whose write does nothing.`,
+        this.path,
+      );
+    }
     if (existsSync(this.path)) {
       if (this.writeMode === 'NO_OVERWRITE') {
         throw new FileSinkError(
@@ -286,6 +294,22 @@ export class TextFileSink<T> implements Sink<T> {
     const format = this.format === 'csv' ? formatCsv(this.fieldDelimiter) : formatRecord;
     return new TextFileWriter<T>(target, format, this.rowDelimiter);
   }
+}
+
+/** What `path` is when it exists and is neither a regular file nor a directory (followed through links); else null. */
+function specialFileKind(path: string): string | null {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return null;
+  }
+  if (st.isFile() || st.isDirectory()) return null;
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
 }
 
 /** When `path` is a directory holding only (hidden) in-progress files, which `ls` does not show: says so. */
