@@ -56,6 +56,16 @@ export function superviseJobThread({ argv, cwd }) {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The reader of stdout went away (`tidemark run job.ts | head`): what the job prints cannot be
+  // delivered any more. One line, stop the job, exit 141 (128 + SIGPIPE, as a shell reports it).
+  let stdoutClosed = false;
+  const onStdoutError = (/** @type {NodeJS.ErrnoException} */ e) => {
+    if (stdoutClosed) return;
+    stdoutClosed = true;
+    process.stderr.write(`Error: stdout was closed (${e.code ?? e.message}): the job's output cannot be delivered; stopped the job.\n`);
+    void worker.terminate();
+  };
+  process.stdout.on('error', onStdoutError);
   return new Promise((resolve) => {
     worker.on('message', (m) => {
       if (m.type === 'evaluating') evaluating = m.jobFile;
@@ -69,6 +79,7 @@ export function superviseJobThread({ argv, cwd }) {
       clearTimeout(answerTimer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      if (stdoutClosed) return resolve(141);
       if (signal !== undefined) return resolve(SIGNAL_EXIT_CODES[signal]);
       if (code === 13 && evaluating !== undefined && !evaluated) {
         // Node's "unsettled top-level await": the module awaits something nothing can settle any more.
