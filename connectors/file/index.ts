@@ -357,7 +357,7 @@ class TextFileWriter<T> implements SinkWriter<T> {
       // Created, never shared: two jobs on the same path must not write one file ('wx': O_EXCL).
       this.fd = openSync(this.inProgress, 'wx');
     } catch (e) {
-      const hint = (e as NodeJS.ErrnoException).code === 'EEXIST' ? '; is another job writing the same path?' : '';
+      const hint = (e as NodeJS.ErrnoException).code === 'EEXIST' ? '; is another job, or another sink of this job, writing the same path?' : '';
       throw this.error(`Cannot write output file ${target} (in-progress file ${this.inProgress}): ${explain(e)}${hint}`, e);
     }
   }
