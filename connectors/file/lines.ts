@@ -10,8 +10,9 @@
 
 /**
  * The default longest line, in bytes: 1 MiB, the default largest message of Kafka
- * (message.max.bytes) and Flink's delimited-input read buffer. Longer lines almost always mean a
- * wrong delimiter or binary input, which would otherwise grow memory without bound.
+ * (message.max.bytes) and the size of Flink's DelimitedInputFormat read buffer (Flink's own
+ * lineLengthLimit is unlimited by default). Longer lines almost always mean a wrong delimiter or
+ * binary input, which would otherwise grow memory without bound.
  */
 export const DEFAULT_LINE_LENGTH_LIMIT = 1024 * 1024;
 
