@@ -79,8 +79,8 @@ export interface SinkRecordContext {
  * over what it accepted (an at-least-once sink writes its buffer), but must not publish its output
  * as complete (a file sink leaves its in-progress file). Even after `flush(true)` another subtask
  * may still fail the job: output that must appear all at once is published by the sink's
- * `finalizeGlobal`, which runs only when the whole job succeeded. A throw or rejection from `flush` fails the
- * job; from `close()` too, unless the job is already being canceled or failing.
+ * `finalizeGlobal`, which runs only when the whole job succeeded. A throw or rejection from `flush`
+ * fails the job; from `close()` too, unless the job is already being canceled or failing.
  */
 export interface SinkWriter<T> {
   write(element: T, context: SinkRecordContext): void;
