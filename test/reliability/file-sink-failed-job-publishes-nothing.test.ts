@@ -6,11 +6,11 @@
  * (Flink's FileSink commits its pending files only on a completed checkpoint of the whole job).
  */
 import { afterAll, describe, expect, test } from 'vitest';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobExecutionException, StreamExecutionEnvironment, type Source } from '../../lib/index.ts';
 import { inProgressPath } from '../../connectors/file/index.ts';
-import { lines, rejection, removeTempDirs, tempDir } from '../helpers.ts';
+import { lines, rejection, removeTempDirs, runCli, tempDir } from '../helpers.ts';
 
 afterAll(removeTempDirs);
 
@@ -120,4 +120,21 @@ describe('NO_OVERWRITE and a file that appears at the target while the job runs'
     expect(readFileSync(path, 'utf8')).toBe('someone else\n');
     expect(lines(readFileSync(inProgressPath(path), 'utf8'))).toHaveLength(100);
   });
+});
+
+describe('through the CLI: one subtask reads a file with a line over the limit', () => {
+  for (const target of ['inline', 'threads']) {
+    test(`${target}, parallelism 2: exit 1 naming the line; the output directory holds no visible file`, async () => {
+      const dir = tempDir();
+      const input = join(dir, 'in');
+      mkdirSync(input);
+      writeFileSync(join(input, 'a.txt'), 'one\ntwo\n'); // subtask 1: ends at once
+      writeFileSync(join(input, 'b.txt'), `${'ok\n'.repeat(50_000)}${'x'.repeat(200)}\n`); // subtask 2: fails at its end
+      const output = join(dir, 'out');
+      const r = await runCli(['run', '-t', target, '-p', '2', 'test/fixtures/copy-lines-job.ts', '--input', input, '--output', output, '--limit', '100']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`Line 50001 of ${join(input, 'b.txt')} (starting at byte offset 150000)`);
+      expect(readdirSync(output).sort()).toEqual(['.1.inprogress', '.2.inprogress']);
+    });
+  }
 });
