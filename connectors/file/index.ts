@@ -13,7 +13,7 @@
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import type { InputStatus, ReaderOutput, Sink, SinkWriter, SinkWriterContext, Source, SourceReader, SourceReaderContext } from '../../lib/api/connector.ts';
 import { formatCsvRow, formatRecord } from '../../lib/api/format.ts';
 import { checkLineLengthLimit, LineSplitter, LineTooLongError, type LineSourceOptions } from './lines.ts';
@@ -217,6 +217,12 @@ export class TextFileSink<T> implements Sink<T> {
 
   /** Once per job, before the writers: refuse or remove what is at the path; a directory for p > 1. */
   initializeGlobal(parallelism: number): void {
+    if (parallelism === 1 && (this.path.endsWith('/') || this.path.endsWith(sep))) {
+      throw new FileSinkError(
+        `Output path ${this.path} ends with '/', but at parallelism 1 the output is one file: drop the '/' (with parallelism > 1 the path is a directory of one file per subtask).`,
+        this.path,
+      );
+    }
     const kind = specialFileKind(this.path);
     if (kind !== null) {
       // Never deleted, and never replaced by the published file: /dev/null, /dev/stdout, a FIFO.
