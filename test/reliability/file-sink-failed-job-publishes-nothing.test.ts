@@ -3,7 +3,8 @@
  * subtask's input ends (its file complete) but another subtask, or another operator of the job,
  * then fails or is canceled, no file appears under its final name. Otherwise the output directory
  * of a failed job would hold `1` but not `2`, and reading it back would look like a complete result
- * (Flink's FileSink commits its pending files only on a completed checkpoint of the whole job).
+ * (Flink's FileSink in streaming mode commits its pending files only when a checkpoint of the whole
+ * job completed; its OutputFormats finalize on the master after the job: FinalizeOnMaster).
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
