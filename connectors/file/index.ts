@@ -7,12 +7,13 @@
  * - `TextFileSink`: one line per record (`writeAsText`), or CSV rows (`writeAsCsv`). With
  *   parallelism 1 the path is a file; with more, a directory holding one file per subtask (1, 2, ...),
  *   as Flink's FileOutputFormat does. Each file is written as `.<name>.inprogress` beside it and
- *   renamed to its name only when the job's input ended successfully; every write is complete or
- *   fails the job (ENOSPC and the path named).
+ *   renamed to its name only when the whole job succeeded (finalizeGlobal: all files or none, so a
+ *   failed job never leaves some of them looking complete); every write is complete or fails the
+ *   job (ENOSPC and the path named).
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import type { InputStatus, ReaderOutput, Sink, SinkWriter, SinkWriterContext, Source, SourceReader, SourceReaderContext } from '../../lib/api/connector.ts';
 import { formatCsvRow, formatRecord } from '../../lib/api/format.ts';
 import { checkLineLengthLimit, LineSplitter, LineTooLongError, type LineSourceOptions } from './lines.ts';
@@ -33,6 +34,7 @@ function explain(e: unknown): string {
     EACCES: 'permission denied',
     EISDIR: 'is a directory',
     ENOTDIR: 'not a directory',
+    EEXIST: 'file already exists',
     ENOSPC: 'no space left on device',
     EDQUOT: 'disk quota exceeded',
     EFBIG: 'file too large',
@@ -215,24 +217,117 @@ export class TextFileSink<T> implements Sink<T> {
 
   /** Once per job, before the writers: refuse or remove what is at the path; a directory for p > 1. */
   initializeGlobal(parallelism: number): void {
+    if (parallelism === 1 && (this.path.endsWith('/') || this.path.endsWith(sep))) {
+      throw new FileSinkError(
+        `Output path ${this.path} ends with '/', but at parallelism 1 the output is one file: drop the '/' (with parallelism > 1 the path is a directory of one file per subtask).`,
+        this.path,
+      );
+    }
+    const kind = specialFileKind(this.path);
+    if (kind !== null) {
+      // Never deleted, and never replaced by the published file: /dev/null, /dev/stdout, a FIFO.
+      throw new FileSinkError(
+        `Output path ${this.path} is not a regular file or directory (${kind}): a file sink writes a regular file (or a directory of them) and never deletes or replaces a device, FIFO or socket. To print records use print(); to discard them, sinkTo() a sink whose write does nothing.`,
+        this.path,
+      );
+    }
     if (existsSync(this.path)) {
       if (this.writeMode === 'NO_OVERWRITE') {
-        throw new Error(
-          `File or directory ${this.path} already exists. Existing files and directories are not overwritten in NO_OVERWRITE mode. Use OVERWRITE mode to overwrite existing files and directories.`,
+        throw new FileSinkError(
+          `File or directory ${this.path} already exists${leftInProgress(this.path)}. Existing files and directories are not overwritten in NO_OVERWRITE mode. Use OVERWRITE mode to overwrite existing files and directories.`,
+          this.path,
+          'EEXIST',
         );
       }
       rmSync(this.path, { recursive: true, force: true });
     }
+    // A left-over in-progress file (of a job that did not finish, or of one still running on the
+    // same path: that one then fails, as its file is gone) is not written into: writers create theirs.
+    if (parallelism === 1) rmSync(inProgressPath(this.path), { force: true });
     if (parallelism > 1) mkdirSync(this.path, { recursive: true });
+  }
+
+  /**
+   * Once per job, by the client, after the job succeeded: publishes the files every writer prepared
+   * (all of them or, when one cannot be, none: the ones renamed already are renamed back).
+   */
+  finalizeGlobal(parallelism: number): void {
+    const targets = parallelism > 1 ? Array.from({ length: parallelism }, (_, i) => this.target(i, parallelism)) : [this.path];
+    const fail = (target: string, message: string, cause?: unknown): FileSinkError => {
+      const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+      const err = new FileSinkError(message, target, code);
+      if (cause !== undefined) (err as Error & { cause?: unknown }).cause = cause;
+      return err;
+    };
+    for (const target of targets) {
+      const inProgress = inProgressPath(target);
+      try {
+        if (!statSync(inProgress).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+      } catch (e) {
+        throw fail(target, `Output file ${target} was deleted after the job wrote it (in-progress file ${inProgress}: ${explain(e)})`, e);
+      }
+      if (this.writeMode === 'NO_OVERWRITE' && existsSync(target)) {
+        throw fail(target, `Output file ${target} appeared while the job ran; NO_OVERWRITE does not replace it (the output is in ${inProgress})`);
+      }
+    }
+    const renamed: string[] = [];
+    for (const target of targets) {
+      try {
+        renameSync(inProgressPath(target), target);
+        renamed.push(target);
+      } catch (e) {
+        for (const r of renamed) {
+          try {
+            renameSync(r, inProgressPath(r));
+          } catch {
+            // the error below is what matters
+          }
+        }
+        throw fail(target, `Cannot publish output file ${target} (rename of in-progress file ${inProgressPath(target)}): ${explain(e)}`, e);
+      }
+    }
+    syncDirectory(dirname(targets[0]!));
+  }
+
+  private target(subtask: number, parallelism: number): string {
+    return parallelism > 1 ? join(this.path, String(subtask + 1)) : this.path;
   }
 
   createWriter(context: SinkWriterContext): SinkWriter<T> {
     const parallel = context.currentParallelism() > 1;
-    const target = parallel ? join(this.path, String(context.getIndexOfSubtask() + 1)) : this.path;
+    const target = this.target(context.getIndexOfSubtask(), context.currentParallelism());
     if (parallel) mkdirSync(this.path, { recursive: true }); // a sink used without initializeGlobal
     const format = this.format === 'csv' ? formatCsv(this.fieldDelimiter) : formatRecord;
-    return new TextFileWriter<T>(target, format, this.rowDelimiter, this.writeMode === 'NO_OVERWRITE');
+    return new TextFileWriter<T>(target, format, this.rowDelimiter);
   }
+}
+
+/** What `path` is when it exists and is neither a regular file nor a directory (followed through links); else null. */
+function specialFileKind(path: string): string | null {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return null;
+  }
+  if (st.isFile() || st.isDirectory()) return null;
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** When `path` is a directory holding only (hidden) in-progress files, which `ls` does not show: says so. */
+function leftInProgress(path: string): string {
+  let names: string[];
+  try {
+    names = readdirSync(path);
+  } catch {
+    return ''; // a file
+  }
+  if (names.length === 0 || !names.every((n) => n.startsWith('.') && n.endsWith('.inprogress'))) return '';
+  return `, holding only the in-progress files of a job that did not finish (${names.sort().join(', ')})`;
 }
 
 function formatCsv(fieldDelimiter: string): (element: unknown) => string {
@@ -242,9 +337,10 @@ function formatCsv(fieldDelimiter: string): (element: unknown) => string {
 /**
  * Writes one subtask's file. Records are buffered per batch and written completely (a short write
  * is continued) or the job fails: the in-progress file then holds only whole records, the ones
- * before the failed batch. Only a successful end of input (flush(true)) publishes the file under its
- * final name (fsync, check it is still there, rename); a canceled or failed job leaves the
- * in-progress file, with what the writer had accepted.
+ * before the failed batch. A successful end of input (flush(true)) prepares the file (fsync, check
+ * it is still there, close); the sink's finalizeGlobal publishes it under its final name once the
+ * whole job succeeded. A canceled or failed job leaves the in-progress file, with what the writer
+ * had accepted.
  */
 class TextFileWriter<T> implements SinkWriter<T> {
   private readonly inProgress: string;
@@ -253,20 +349,22 @@ class TextFileWriter<T> implements SinkWriter<T> {
   /** Bytes in the in-progress file: whole records only. */
   private written = 0;
   private failure: FileSinkError | null = null;
-  private published = false;
+  /** flush(true) completed: the in-progress file is whole, synced and closed. */
+  private prepared = false;
   private ino = 0;
 
   constructor(
     private readonly target: string,
     private readonly format: (element: unknown) => string,
     private readonly rowDelimiter: string,
-    private readonly noOverwrite: boolean,
   ) {
     this.inProgress = inProgressPath(target);
     try {
-      this.fd = openSync(this.inProgress, 'w');
+      // Created, never shared: two jobs on the same path must not write one file ('wx': O_EXCL).
+      this.fd = openSync(this.inProgress, 'wx');
     } catch (e) {
-      throw this.error(`Cannot write output file ${target} (in-progress file ${this.inProgress}): ${explain(e)}`, e);
+      const hint = (e as NodeJS.ErrnoException).code === 'EEXIST' ? '; is another job, or another sink of this job, writing the same path?' : '';
+      throw this.error(`Cannot write output file ${target} (in-progress file ${this.inProgress}): ${explain(e)}${hint}`, e);
     }
   }
 
@@ -276,12 +374,12 @@ class TextFileWriter<T> implements SinkWriter<T> {
 
   flush(endOfInput: boolean): void {
     this.writeBuffer();
-    if (endOfInput) this.publish();
+    if (endOfInput) this.prepare();
   }
 
   close(): void {
-    if (this.published) {
-      this.checkStillThere(this.target, 'after it was written');
+    if (this.prepared) {
+      this.checkStillThere(this.inProgress, 'after it was written');
       return;
     }
     if (this.fd < 0) return;
@@ -317,8 +415,8 @@ class TextFileWriter<T> implements SinkWriter<T> {
     this.written += bytes.length;
   }
 
-  private publish(): void {
-    if (this.published) return;
+  private prepare(): void {
+    if (this.prepared) return;
     try {
       fsyncSync(this.fd);
     } catch (e) {
@@ -330,16 +428,7 @@ class TextFileWriter<T> implements SinkWriter<T> {
     if (st.nlink === 0) throw this.error(`Output file ${this.target} was deleted while the job was writing it (in-progress file ${this.inProgress} is gone)`);
     this.checkStillThere(this.inProgress, 'while the job was writing it');
     this.closeFd();
-    if (this.noOverwrite && existsSync(this.target)) {
-      throw this.error(`Output file ${this.target} appeared while the job ran; NO_OVERWRITE does not replace it (the output is in ${this.inProgress})`);
-    }
-    try {
-      renameSync(this.inProgress, this.target);
-    } catch (e) {
-      throw this.error(`Cannot publish output file ${this.target} (rename of in-progress file ${this.inProgress}): ${explain(e)}`, e);
-    }
-    this.published = true;
-    syncDirectory(dirname(this.target));
+    this.prepared = true;
   }
 
   /** Fails unless `path` is still the file this writer wrote. */

@@ -10,16 +10,18 @@
 
 /**
  * The default longest line, in bytes: 1 MiB, the default largest message of Kafka
- * (message.max.bytes) and Flink's delimited-input read buffer. Longer lines almost always mean a
- * wrong delimiter or binary input, which would otherwise grow memory without bound.
+ * (message.max.bytes) and the size of Flink's DelimitedInputFormat read buffer (Flink's own
+ * lineLengthLimit is unlimited by default). Longer lines almost always mean a wrong delimiter or
+ * binary input, which would otherwise grow memory without bound.
  */
 export const DEFAULT_LINE_LENGTH_LIMIT = 1024 * 1024;
 
 /** Options of the line-reading sources (Flink's DelimitedInputFormat.setLineLengthLimit). */
 export interface LineSourceOptions {
   /**
-   * The longest line in bytes (UTF-8, without its delimiter); default 1 MiB. A longer line fails the
-   * job with a LineTooLongError naming the source and where the line starts.
+   * The longest line in bytes of the input (not characters: a UTF-8 'é' counts 2, '€' 3), without its
+   * delimiter (and the '\r' of a '\r\n' line end); default 1 MiB. A longer line fails the job with a
+   * LineTooLongError naming the source and where the line starts (byte offset, line number).
    */
   lineLengthLimit?: number;
 }
@@ -55,6 +57,7 @@ export class LineTooLongError extends Error {
 }
 
 const EMPTY: string[] = [];
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 export class LineSplitter {
   private readonly delimiter: Buffer;
@@ -137,10 +140,17 @@ export class LineSplitter {
     this.pendingBytes = 0;
     this.work += bytes.length;
     let text = this.decode(bytes);
+    const bom = this.bomBytes;
+    this.bomBytes = 0;
     if (text === '') return EMPTY;
-    if (this.stripCR && text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
-    if (text.length > this.safeChars && Buffer.byteLength(text, 'utf8') > this.limit) {
-      this.tooLong = { byteOffset: this.lineStart + this.bomBytes, lineNumber: this.lineCount + 1 };
+    // The limit counts input bytes (not those of the decoded text: an invalid byte decodes to 3).
+    let length = bytes.length - bom;
+    if (this.stripCR && text.charCodeAt(text.length - 1) === 13) {
+      text = text.slice(0, -1);
+      length--;
+    }
+    if (length > this.limit) {
+      this.tooLong = { byteOffset: this.lineStart + bom, lineNumber: this.lineCount + 1 };
       return EMPTY;
     }
     return [text];
@@ -152,25 +162,34 @@ export class LineSplitter {
   private split(bytes: Buffer, segmentStart: number): string[] {
     this.work += 2 * bytes.length; // decode + split
     const text = this.decode(bytes);
-    let start = segmentStart + this.bomBytes;
+    const bom = this.bomBytes;
     this.bomBytes = 0;
     const parts = text.split(this.delimiterText);
     this.rest = parts.pop()!;
     const count = parts.length;
-    const dChars = this.delimiterText.length;
     const safe = this.safeChars;
-    let chars = 0;
+    const delimiter = this.delimiter;
+    // Where line `rawLine` starts in `bytes`: advanced only to measure a line that may be too long.
+    let rawLine = 0;
+    let rawStart = bom;
     for (let i = 0; i < count; i++) {
       let p = parts[i]!;
-      const length = p.length;
-      if (this.stripCR && p.charCodeAt(length - 1) === 13) p = parts[i] = p.slice(0, -1);
-      if (p.length > safe && Buffer.byteLength(p, 'utf8') > this.limit) {
-        start += Buffer.byteLength(text.slice(0, chars), 'utf8');
-        this.tooLong = { byteOffset: start, lineNumber: this.lineCount + i + 1 };
-        parts.length = i;
-        return parts;
+      if (this.stripCR && p.charCodeAt(p.length - 1) === 13) p = parts[i] = p.slice(0, -1);
+      // A UTF-16 unit comes from at most 3 input bytes (also an invalid sequence, decoded to one
+      // U+FFFD), so a line of at most limit/3 units is within the limit. Longer ones are measured
+      // in the input bytes: the limit and the offset count those, not the decoded text's.
+      if (p.length > safe) {
+        for (; rawLine < i; rawLine++) rawStart = bytes.indexOf(delimiter, rawStart) + delimiter.length;
+        const end = bytes.indexOf(delimiter, rawStart);
+        this.work += end - rawStart;
+        let length = end - rawStart;
+        if (this.stripCR && length > 0 && bytes[end - 1] === 13) length--;
+        if (length > this.limit) {
+          this.tooLong = { byteOffset: segmentStart + rawStart, lineNumber: this.lineCount + i + 1 };
+          parts.length = i;
+          return parts;
+        }
       }
-      chars += length + dChars;
     }
     this.lineCount += count;
     return parts;
@@ -197,9 +216,34 @@ export class LineSplitter {
     this.work += bytes.length;
   }
 
+  /** Fails when the unfinished line can no longer end within the limit. */
   private checkPending(): void {
-    // One byte of slack for a '\r' that is not part of the line.
-    if (this.pendingBytes > this.limit + (this.stripCR ? 1 : 0)) this.tooLong = { byteOffset: this.lineStart, lineNumber: this.lineCount + 1 };
+    if (this.pendingBytes <= this.limit) return;
+    const bom = this.atStart && this.lineStart === 0 && this.pendingBytes >= 3 && this.head(3).equals(UTF8_BOM) ? 3 : 0;
+    if (this.mayEndWithinLimit(bom)) return;
+    this.tooLong = { byteOffset: this.lineStart + bom, lineNumber: this.lineCount + 1 };
+  }
+
+  /**
+   * Whether the unfinished line may still end within the limit: its last k bytes (k < the
+   * delimiter's length) may be the start of its delimiter, and a '\r' before that is not counted.
+   */
+  private mayEndWithinLimit(bom: number): boolean {
+    const d = this.delimiter;
+    const maxK = Math.min(d.length - 1, this.pendingBytes);
+    const tail = this.tail(Math.min(this.pendingBytes, maxK + 1));
+    for (let k = 0; k <= maxK; k++) {
+      if (k > 0 && !tail.subarray(tail.length - k).equals(d.subarray(0, k))) continue;
+      let length = this.pendingBytes - k - bom;
+      if (this.stripCR && length > 0 && tail[tail.length - k - 1] === 13) length--;
+      if (length <= this.limit) return true;
+    }
+    return false;
+  }
+
+  /** The first k bytes of the unfinished line. */
+  private head(k: number): Buffer {
+    return Buffer.concat(this.pieces, Math.min(k, this.pendingBytes)).subarray(0, k);
   }
 
   /** The last k bytes of the unfinished line. */

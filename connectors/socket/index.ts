@@ -1,7 +1,9 @@
 /**
  * Text over TCP. `SocketTextSource` connects to a server (as `nc -lk 9999` gives) and emits one record
- * per delimited line; it ends when the server closes the connection. It pauses the socket while the
- * job is behind, so TCP flow control reaches the sender. Non-parallel, like Flink's socketTextStream.
+ * per delimited line; it ends when the server closes the connection (an unterminated last record is
+ * emitted too, as Flink's socketTextStream does; a reset connection fails the job). It pauses the
+ * socket while the job is behind, so TCP flow control reaches the sender. Non-parallel, like
+ * Flink's socketTextStream.
  * A record longer than `lineLengthLimit` bytes (default 1 MiB) fails the job with a LineTooLongError
  * naming host:port and the byte offset where the record starts.
  */

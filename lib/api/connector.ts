@@ -77,14 +77,17 @@ export interface SinkRecordContext {
  * (the job was not canceled and has not failed so far); `close()` always, last. So a `close()` without
  * a completed `flush(true)` before it means the job was canceled or failed: the writer must still hand
  * over what it accepted (an at-least-once sink writes its buffer), but must not publish its output
- * as complete (a file sink leaves its in-progress file). A throw or rejection from `flush` fails the
- * job; from `close()` too, unless the job is already being canceled or failing.
+ * as complete (a file sink leaves its in-progress file). Even after `flush(true)` another subtask
+ * may still fail the job: output that must appear all at once is published by the sink's
+ * `finalizeGlobal`, which runs only when the whole job succeeded. A throw or rejection from `flush`
+ * fails the job; from `close()` too, unless the job is already being canceled or failing.
  */
 export interface SinkWriter<T> {
   write(element: T, context: SinkRecordContext): void;
   /**
    * Called at the end of each input batch (`false`) and once at the successful end of input
-   * (`true`, where a writer commits or publishes); may finish asynchronous work.
+   * (`true`, where a writer completes and prepares its output for `Sink.finalizeGlobal`); may finish
+   * asynchronous work.
    */
   flush(endOfInput: boolean): void | Promise<void>;
   /** When the writer cannot take more now, a promise that resolves when it can; otherwise null. */
@@ -100,6 +103,13 @@ export interface Sink<T> {
    * OutputFormat.initializeGlobal): prepare or clean the destination for `parallelism` writers.
    */
   initializeGlobal?(parallelism: number): void;
+  /**
+   * Called once per job, by the client, only after the whole job succeeded (every writer's
+   * `flush(true)` and `close()` did), never after a cancel or failure (Flink's
+   * FinalizeOnMaster.finalizeGlobal): publish what the writers prepared, e.g. rename files to
+   * their final names. A throw fails the job.
+   */
+  finalizeGlobal?(parallelism: number): void;
   /** A sink that must run as one subtask (a single file, say). */
   readonly nonParallel?: boolean;
 }

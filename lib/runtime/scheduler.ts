@@ -83,6 +83,14 @@ export function submitJob(graph: JobGraph, options: JobRunOptions): JobHandle {
   return options.target === 'threads' ? runThreads(jobId, graph, options, needed) : runInline(jobId, graph, options);
 }
 
+/**
+ * Once per job, in the client, after every task finished successfully (Flink's
+ * FinalizeOnMaster.finalizeGlobal): sinks publish what their writers prepared. Throws the first error.
+ */
+function finalizeSinks(graph: JobGraph): void {
+  for (const v of graph.vertices) for (const n of v.nodes) n.sink?.finalizeGlobal?.(n.parallelism);
+}
+
 function runInline(jobId: string, graph: JobGraph, options: JobRunOptions): JobHandle {
   const executor = new TaskExecutor();
   const accumulators = new Map<string, Accumulator<unknown, unknown>>();
@@ -114,6 +122,12 @@ function runInline(jobId: string, graph: JobGraph, options: JobRunOptions): JobH
         status = 'CANCELED';
         const { waiting, notStopped } = executor.cancelReport;
         throw new JobCancellationException(jobId, graph.jobName, waiting, notStopped);
+      }
+      try {
+        finalizeSinks(graph);
+      } catch (e) {
+        status = 'FAILED';
+        throw new JobExecutionException(jobId, graph.jobName, e);
       }
       status = 'FINISHED';
       return { jobId, jobName: graph.jobName, netRuntime: Math.round(performance.now() - start), accumulators };
@@ -235,6 +249,14 @@ function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slot
   };
   const done = (): void => {
     clearTimeout(readyTimer);
+    if (status !== 'RUNNING') return; // canceled or failed while the workers stopped: publish nothing
+    try {
+      finalizeSinks(graph);
+    } catch (e) {
+      status = 'FAILED';
+      settle.reject(new JobExecutionException(jobId, graph.jobName, e));
+      return;
+    }
     status = 'FINISHED';
     settle.resolve({ jobId, jobName: graph.jobName, netRuntime: Math.round(performance.now() - start), accumulators });
   };
