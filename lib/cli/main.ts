@@ -9,7 +9,7 @@ import { ConfigOptions, Configuration, CoreOptions, IllegalConfigurationExceptio
 import { parentPort } from 'node:worker_threads';
 import { superviseJobThread } from './supervisor.mjs';
 import { setExecutionContext, type ExecutionContext } from '../runtime/context.ts';
-import { describeValue, JobCancellationException, JobExecutionException, UserCodeError } from '../runtime/errors.ts';
+import { describeValue, isInstance, JobCancellationException, JobExecutionException, UserCodeError } from '../runtime/errors.ts';
 
 const USAGE = `Usage: tidemark <command> [options]
 
@@ -167,8 +167,9 @@ function userFrames(stack: string): string {
 
 function rootCause(e: unknown): unknown {
   let cur = e;
-  while (cur instanceof Error && (cur instanceof JobExecutionException || cur instanceof UserCodeError || cur.name === 'UserCodeError') && cur.cause !== undefined) {
-    cur = cur.cause;
+  // Through the wrappers to what user code threw, even when that is not an Error (undefined included).
+  while (isInstance(cur, Error) && (cur instanceof JobExecutionException || cur instanceof UserCodeError || (cur as Error).name === 'UserCodeError') && 'cause' in (cur as Error)) {
+    cur = (cur as Error).cause;
   }
   return cur;
 }
@@ -259,16 +260,20 @@ function codeFrame(file: string, line: number, column: number): string {
 }
 
 /** One clear message; a stack trace only when the root cause is a bug in code (the user's or ours). */
-export function formatError(e: unknown): string {
-  if (!(e instanceof Error)) return `Error: ${describeValue(e)}`;
+export function formatError(thrown: unknown): string {
+  if (!isInstance(thrown, Error)) return `Error: ${describeValue(thrown)}`;
+  const e = thrown as Error;
   const load = loadErrorMessage(e);
   if (load !== undefined) return load;
   const root = rootCause(e);
+  const rootIsError = isInstance(root, Error);
   const lines = [e instanceof JobExecutionException || e instanceof UsageError ? e.message : `${e.name}: ${e.message}`];
-  if (root instanceof Error && root !== e && !PLAIN_ERRORS.has(root.name) && root.stack) {
-    lines.push(`Caused by: ${userFrames(root.stack)}`);
-  } else if (!(root instanceof Error) || (root === e && !PLAIN_ERRORS.has(e.name) && e.stack)) {
-    if (root instanceof Error && root.stack) lines[0] = root.stack;
+  if (rootIsError && root !== e && !PLAIN_ERRORS.has((root as Error).name) && (root as Error).stack) {
+    const caused = userFrames((root as Error).stack!);
+    // Nothing to add when the cause has no frames of its own and its message is already on the first line.
+    if (/^\s+at /m.test(caused) || !lines[0]!.includes((root as Error).message)) lines.push(`Caused by: ${caused}`);
+  } else if (!rootIsError || (root === e && !PLAIN_ERRORS.has(e.name) && e.stack)) {
+    if (rootIsError && (root as Error).stack) lines[0] = (root as Error).stack!;
   }
   if (/Top-level await is currently not supported with the "cjs" output format/.test(e.message)) {
     lines.push('Hint: the job file is loaded as CommonJS. Name it .mts, or add "type": "module" to the nearest package.json.');

@@ -11,7 +11,7 @@ import { TaskExecutor } from './executor.ts';
 import type { JobGraph } from './graph/job-graph.ts';
 import type { RuntimeExecutionMode } from './operator.ts';
 import type { SerializedError, WorkerInit, WorkerMessage, MasterMessage } from './worker-protocol.ts';
-import { describeValue } from './errors.ts';
+import { describeValue, isInstance } from './errors.ts';
 import { CONTEXT_KEY, WORKER_KEY, type CollectedResults, type WorkerHook } from './context.ts';
 
 const init = workerData as WorkerInit;
@@ -19,12 +19,12 @@ const port = parentPort!;
 const post = (m: WorkerMessage): void => port.postMessage(m);
 
 function serializeError(e: unknown): SerializedError {
-  if (e instanceof Error) {
+  if (isInstance(e, Error)) {
     const u = e as Error & { operatorName?: string; subtaskIndex?: number; parallelism?: number; cause?: unknown };
     return {
-      name: e.name,
-      message: e.message,
-      stack: e.stack,
+      name: u.name,
+      message: u.message,
+      stack: u.stack,
       operatorName: u.operatorName,
       subtaskIndex: u.subtaskIndex,
       parallelism: u.parallelism,
