@@ -149,8 +149,9 @@ function parseRunArgs(args: string[], cwd: string): RunArgs {
 
 /** One line on stderr for each key that has no effect: misspelt (with the closest known key) or not supported yet. */
 function warnAboutKeys(configuration: Configuration, origin: string): void {
+  const values = configuration.toMap();
   for (const key of configuration.keys()) {
-    const warning = ConfigOptions.warningFor(key, origin);
+    const warning = ConfigOptions.warningFor(key, origin, values[key]);
     if (warning !== undefined) process.stderr.write(warning + '\n');
   }
 }
