@@ -2,6 +2,7 @@
  * `tidemark run [options] <job file> [job arguments]`, in the style of `flink run`.
  * Options go before the job file; everything after it is the job's own arguments.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve, extname, relative, isAbsolute } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
@@ -203,7 +204,36 @@ export const CONNECTOR_EXPORTS: Readonly<Record<string, readonly string[]>> = {
  * file: a syntax error (esbuild's, through tsx, or Node's) or an import of a name a module does not
  * export. Undefined for anything else.
  */
+/** Where a syntax error is, when Node does not say (see locateSyntaxError). */
+const SYNTAX_ERROR_LOCATION = new WeakMap<Error, { file: string; line: number; column: number }>();
+
+/**
+ * Node (20) gives no place for a syntax error in an ES module loaded by import(): just "SyntaxError:
+ * Unexpected token". For a JavaScript job file, `node --check` on it (only on this error path) finds
+ * line and column. A syntax error in a module the job imports keeps the message alone.
+ */
+function locateSyntaxError(e: unknown, jobFile: string): void {
+  if (!isInstance(e, SyntaxError) || !['.js', '.mjs', '.cjs'].includes(extname(jobFile))) return;
+  const err = e as SyntaxError;
+  if (!/\bat compileSourceTextModule\b/.test(err.stack ?? '') || /^(\/|file:|[A-Za-z]:\\)/.test(err.stack ?? '')) return;
+  let report = '';
+  try {
+    execFileSync(process.execPath, ['--check', jobFile], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+    return; // the job file itself parses: the error is in a module it imports
+  } catch (check) {
+    report = String((check as { stderr?: unknown }).stderr ?? '');
+  }
+  // "<file>:<line>\n<source line>\n<spaces>^\n\nSyntaxError: <message>"
+  const m = /^(.+):(\d+)\n.*\n( *)\^+\s*\n\s*SyntaxError: (.*)$/m.exec(report);
+  if (m === null || m[4] !== err.message) return;
+  SYNTAX_ERROR_LOCATION.set(err, { file: m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]!, line: Number(m[2]), column: m[3]!.length + 1 });
+}
+
 function loadErrorMessage(e: Error): string | undefined {
+  const located = SYNTAX_ERROR_LOCATION.get(e);
+  if (located !== undefined) {
+    return `${displayPath(located.file)}:${located.line}:${located.column}: SyntaxError: ${e.message}${codeFrame(located.file, located.line, located.column)}`;
+  }
   // esbuild (tsx): "Transform failed with 1 error:\n<file>:<line>:<column>: ERROR: <text>"
   const esbuild = /Transform failed/.test(e.message) ? /^(.+):(\d+):(\d+): ERROR: (.*)$/m.exec(e.message) : null;
   if (esbuild !== null) {
@@ -317,6 +347,9 @@ async function run(args: string[], cwd: string): Promise<number> {
   try {
     try {
       await import(pathToFileURL(jobFile).href);
+    } catch (e) {
+      locateSyntaxError(e, jobFile);
+      throw e;
     } finally {
       settled();
       port.postMessage({ type: 'evaluated' } satisfies FromJobThread);
