@@ -199,11 +199,6 @@ export const CONNECTOR_EXPORTS: Readonly<Record<string, readonly string[]>> = {
   socket: ['SocketSourceError', 'SocketTextSource', 'DEFAULT_LINE_LENGTH_LIMIT', 'LineTooLongError', 'LineSourceOptions'],
 };
 
-/**
- * The one-line form (plus a code frame when there is a column) of an error raised while loading a job
- * file: a syntax error (esbuild's, through tsx, or Node's) or an import of a name a module does not
- * export. Undefined for anything else.
- */
 /** Where a syntax error is, when Node does not say (see locateSyntaxError). */
 const SYNTAX_ERROR_LOCATION = new WeakMap<Error, { file: string; line: number; column: number }>();
 
@@ -229,6 +224,11 @@ function locateSyntaxError(e: unknown, jobFile: string): void {
   SYNTAX_ERROR_LOCATION.set(err, { file: m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]!, line: Number(m[2]), column: m[3]!.length + 1 });
 }
 
+/**
+ * The one-line form (plus a code frame when there is a column) of an error raised while loading a job
+ * file: a syntax error (esbuild's, through tsx, or Node's) or an import of a name a module does not
+ * export. Undefined for anything else.
+ */
 function loadErrorMessage(e: Error): string | undefined {
   const located = SYNTAX_ERROR_LOCATION.get(e);
   if (located !== undefined) {
