@@ -10,6 +10,7 @@ import { ConfigOptions, Configuration, CoreOptions, IllegalConfigurationExceptio
 import { parentPort } from 'node:worker_threads';
 import { superviseJobThread } from './supervisor.mjs';
 import { setExecutionContext, type ExecutionContext } from '../runtime/context.ts';
+import { importJobModule } from '../runtime/job-module.mjs';
 import { describeValue, isInstance, JobCancellationException, JobExecutionException, UserCodeError } from '../runtime/errors.ts';
 
 const USAGE = `Usage: tidemark <command> [options]
@@ -346,7 +347,7 @@ async function run(args: string[], cwd: string): Promise<number> {
   port.postMessage({ type: 'evaluating', jobFile: jobFileArg } satisfies FromJobThread);
   try {
     try {
-      await import(pathToFileURL(jobFile).href);
+      await importJobModule(pathToFileURL(jobFile).href);
     } catch (e) {
       locateSyntaxError(e, jobFile);
       throw e;

@@ -12,6 +12,7 @@ import type { JobGraph } from './graph/job-graph.ts';
 import type { RuntimeExecutionMode } from './operator.ts';
 import type { SerializedError, WorkerInit, WorkerMessage, MasterMessage } from './worker-protocol.ts';
 import { describeValue, isInstance } from './errors.ts';
+import { importJobModule } from './job-module.mjs';
 import { CONTEXT_KEY, WORKER_KEY, type CollectedResults, type WorkerHook } from './context.ts';
 
 const init = workerData as WorkerInit;
@@ -137,7 +138,7 @@ g[WORKER_KEY] = hook;
 process.argv = [process.execPath, init.jobModule, ...init.jobArgs];
 
 try {
-  await import(pathToFileURL(init.jobModule).href);
+  await importJobModule(pathToFileURL(init.jobModule).href);
   if (!ran) throw new Error(`The job module ${init.jobModule} did not call execute() for job #${init.jobIndex + 1} when evaluated in a worker.`);
 } catch (e) {
   post({ type: 'failed', error: serializeError(e) });
