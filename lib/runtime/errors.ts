@@ -71,7 +71,7 @@ export class KeyExtractionError extends Error {
 /** The key selector threw `e` on `value`; the error's stack is where it threw (the CLI shows a root cause's user frames). */
 export function keyExtractionError(value: unknown, e: unknown): KeyExtractionError {
   const isError = isInstance(e, Error);
-  const err = new KeyExtractionError(`Could not extract key from ${describeValue(value, false, 2)}: ${isError ? (e as Error).message : describeValue(e)}`, { cause: e });
+  const err = new KeyExtractionError(`Could not extract key from ${describeValue(value, true, 2)}: ${isError ? (e as Error).message : describeValue(e)}`, { cause: e });
   const frames = isError && typeof (e as Error).stack === 'string' ? (e as Error).stack!.split('\n').filter((l) => /^\s+at /.test(l)) : [];
   if (frames.length > 0) err.stack = `${err.name}: ${err.message}\n${frames.join('\n')}`;
   return err;
