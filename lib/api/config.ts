@@ -132,11 +132,17 @@ export interface UnsupportedOption {
   readonly refuse: boolean;
   /** What the user gets instead. */
   readonly instead: string;
+  /** Values that ask for what tidemark does anyway (`state.backend.type: hashmap`): taken without a word. */
+  readonly accepts?: (value: unknown) => boolean;
 }
 
 const NO_CHECKPOINTS = 'checkpoints are not implemented yet, so a failed job does not recover its state and there is no exactly-once';
 const HEAP_STATE = 'keyed state lives on the heap of the process only, and is not saved anywhere';
 const NO_SAVEPOINTS = 'savepoints are not implemented yet, so the job would start with empty state';
+
+function isHashMapBackend(value: unknown): boolean {
+  return typeof value === 'string' && value.trim().toLowerCase() === 'hashmap';
+}
 
 /** Well-known Flink options, recognised so that setting one never passes silently. */
 const UNSUPPORTED: readonly UnsupportedOption[] = [
@@ -144,7 +150,9 @@ const UNSUPPORTED: readonly UnsupportedOption[] = [
   { key: 'state.checkpoints.dir', refuse: true, instead: NO_CHECKPOINTS },
   { key: 'state.checkpoints.num-retained', refuse: true, instead: NO_CHECKPOINTS },
   { key: 'state.checkpoint-storage', refuse: true, instead: NO_CHECKPOINTS },
-  { key: 'state.backend', refuse: true, instead: HEAP_STATE },
+  // Flink's hashmap backend keeps keyed state on the heap, as tidemark does: a Flink config that names it runs.
+  { key: 'state.backend', refuse: true, instead: HEAP_STATE, accepts: isHashMapBackend },
+  { key: 'state.backend.type', refuse: true, instead: HEAP_STATE, accepts: isHashMapBackend },
   { key: 'state.backend.', refuse: true, instead: HEAP_STATE },
   { key: 'state.savepoints.dir', refuse: true, instead: NO_SAVEPOINTS },
   { key: 'execution.savepoint.', refuse: true, instead: NO_SAVEPOINTS },
@@ -187,11 +195,13 @@ export const ConfigOptions = {
   },
   /**
    * One warning line for a key that has no effect (unknown, or a Flink option not supported yet and
-   * not refused); undefined for an implemented key. `origin` says where it was set (-D, a file).
+   * not refused); undefined for an implemented key, or a Flink option set to what tidemark does anyway
+   * (`value`). `origin` says where it was set (-D, a file).
    */
-  warningFor(key: string, origin: string): string | undefined {
+  warningFor(key: string, origin: string, value?: unknown): string | undefined {
     if (SUPPORTED.has(key)) return undefined;
     const u = ConfigOptions.unsupported(key);
+    if (u?.accepts?.(value) === true) return undefined;
     if (u !== undefined) return `Warning: ${key} (${origin}) is a Flink option tidemark does not support yet and has no effect: ${u.instead}.`;
     const hint = ConfigOptions.closest(key);
     return `Warning: unknown configuration key '${key}' (${origin}) is ignored${hint === undefined ? '' : `; did you mean '${hint}'?`}`;
@@ -235,7 +245,7 @@ export class Configuration {
     const option = SUPPORTED.get(key);
     if (option === undefined) {
       const u = ConfigOptions.unsupported(key);
-      if (u?.refuse === true) {
+      if (u?.refuse === true && u.accepts?.(value) !== true) {
         throw new IllegalConfigurationException(`Unsupported option ${key}: ${u.instead}. Remove it from the configuration to run anyway.`);
       }
     }

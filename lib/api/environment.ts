@@ -7,7 +7,7 @@
  * ```
  */
 import type { Observable } from 'rxjs';
-import { Configuration, CoreOptions, type RuntimeExecutionModeOption } from './config.ts';
+import { ConfigOptions, Configuration, CoreOptions, type RuntimeExecutionModeOption } from './config.ts';
 import type { Source } from './connector.ts';
 import { DataStream, SingleOutputStreamOperator } from './datastream.ts';
 import { JobExecutionResult } from './job-execution-result.ts';
@@ -53,13 +53,13 @@ export class StreamExecutionEnvironment {
   static getExecutionEnvironment(configuration?: Configuration | Record<string, unknown>): StreamExecutionEnvironment {
     const context = getExecutionContext();
     const merged = new Configuration(context?.configuration ?? {});
-    if (configuration) merged.addAll(configuration instanceof Configuration ? configuration : new Configuration(configuration));
+    if (configuration) merged.addAll(warnAboutKeysInCode(configuration instanceof Configuration ? configuration : new Configuration(configuration)));
     return new StreamExecutionEnvironment(merged);
   }
 
   /** A local environment with the given configuration (ignores the CLI context). */
   static create(configuration: Configuration | Record<string, unknown> = {}): StreamExecutionEnvironment {
-    return new StreamExecutionEnvironment(configuration instanceof Configuration ? configuration : new Configuration(configuration));
+    return new StreamExecutionEnvironment(warnAboutKeysInCode(configuration instanceof Configuration ? configuration : new Configuration(configuration)));
   }
 
   getConfiguration(): Configuration {
@@ -295,4 +295,21 @@ function finishedClient(jobName: string): JobClient {
     cancel: async () => {},
     getJobExecutionResult: async () => result,
   };
+}
+
+/**
+ * A key given in code that has no effect and looks like a mistake — a typo of a known key, or a Flink
+ * option not supported yet — is reported on stderr, as the CLI reports its -D and tidemark.yaml keys.
+ * Other unknown keys pass quietly: a user's own connector may read them. Not again in the worker
+ * threads, which evaluate the job module once more.
+ */
+function warnAboutKeysInCode(configuration: Configuration): Configuration {
+  if (getWorkerHook() !== undefined) return configuration;
+  const values = configuration.toMap();
+  for (const key of configuration.keys()) {
+    if (ConfigOptions.unsupported(key) === undefined && ConfigOptions.closest(key) === undefined) continue;
+    const warning = ConfigOptions.warningFor(key, 'in code', values[key]);
+    if (warning !== undefined) console.warn(warning);
+  }
+  return configuration;
 }

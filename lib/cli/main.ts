@@ -2,6 +2,7 @@
  * `tidemark run [options] <job file> [job arguments]`, in the style of `flink run`.
  * Options go before the job file; everything after it is the job's own arguments.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve, extname, relative, isAbsolute } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
@@ -9,7 +10,8 @@ import { ConfigOptions, Configuration, CoreOptions, IllegalConfigurationExceptio
 import { parentPort, workerData } from 'node:worker_threads';
 import { superviseJobThread } from './supervisor.mjs';
 import { setExecutionContext, type ExecutionContext } from '../runtime/context.ts';
-import { describeValue, JobCancellationException, JobExecutionException, UserCodeError } from '../runtime/errors.ts';
+import { importJobModule } from '../runtime/job-module.mjs';
+import { describeValue, isInstance, JobCancellationException, JobExecutionException, UserCodeError } from '../runtime/errors.ts';
 
 const USAGE = `Usage: tidemark <command> [options]
 
@@ -150,8 +152,9 @@ function parseRunArgs(args: string[], cwd: string, warn = true): RunArgs {
 
 /** One line on stderr for each key that has no effect: misspelt (with the closest known key) or not supported yet. */
 function warnAboutKeys(configuration: Configuration, origin: string): void {
+  const values = configuration.toMap();
   for (const key of configuration.keys()) {
-    const warning = ConfigOptions.warningFor(key, origin);
+    const warning = ConfigOptions.warningFor(key, origin, values[key]);
     if (warning !== undefined) process.stderr.write(warning + '\n');
   }
 }
@@ -168,8 +171,9 @@ function userFrames(stack: string): string {
 
 function rootCause(e: unknown): unknown {
   let cur = e;
-  while (cur instanceof Error && (cur instanceof JobExecutionException || cur instanceof UserCodeError || cur.name === 'UserCodeError') && cur.cause !== undefined) {
-    cur = cur.cause;
+  // Through the wrappers to what user code threw, even when that is not an Error (undefined included).
+  while (isInstance(cur, Error) && (cur instanceof JobExecutionException || cur instanceof UserCodeError || (cur as Error).name === 'UserCodeError') && 'cause' in (cur as Error)) {
+    cur = (cur as Error).cause;
   }
   return cur;
 }
@@ -197,12 +201,41 @@ export const CONNECTOR_EXPORTS: Readonly<Record<string, readonly string[]>> = {
   socket: ['SocketSourceError', 'SocketTextSource', 'DEFAULT_LINE_LENGTH_LIMIT', 'LineTooLongError', 'LineSourceOptions'],
 };
 
+/** Where a syntax error is, when Node does not say (see locateSyntaxError). */
+const SYNTAX_ERROR_LOCATION = new WeakMap<Error, { file: string; line: number; column: number }>();
+
+/**
+ * Node (20) gives no place for a syntax error in an ES module loaded by import(): just "SyntaxError:
+ * Unexpected token". For a JavaScript job file, `node --check` on it (only on this error path) finds
+ * line and column. A syntax error in a module the job imports keeps the message alone.
+ */
+function locateSyntaxError(e: unknown, jobFile: string): void {
+  if (!isInstance(e, SyntaxError) || !['.js', '.mjs', '.cjs'].includes(extname(jobFile))) return;
+  const err = e as SyntaxError;
+  if (!/\bat compileSourceTextModule\b/.test(err.stack ?? '') || /^(\/|file:|[A-Za-z]:\\)/.test(err.stack ?? '')) return;
+  let report = '';
+  try {
+    execFileSync(process.execPath, ['--check', jobFile], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+    return; // the job file itself parses: the error is in a module it imports
+  } catch (check) {
+    report = String((check as { stderr?: unknown }).stderr ?? '');
+  }
+  // "<file>:<line>\n<source line>\n<spaces>^\n\nSyntaxError: <message>"
+  const m = /^(.+):(\d+)\n.*\n( *)\^+\s*\n\s*SyntaxError: (.*)$/m.exec(report);
+  if (m === null || m[4] !== err.message) return;
+  SYNTAX_ERROR_LOCATION.set(err, { file: m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]!, line: Number(m[2]), column: m[3]!.length + 1 });
+}
+
 /**
  * The one-line form (plus a code frame when there is a column) of an error raised while loading a job
  * file: a syntax error (esbuild's, through tsx, or Node's) or an import of a name a module does not
  * export. Undefined for anything else.
  */
 function loadErrorMessage(e: Error): string | undefined {
+  const located = SYNTAX_ERROR_LOCATION.get(e);
+  if (located !== undefined) {
+    return `${displayPath(located.file)}:${located.line}:${located.column}: SyntaxError: ${e.message}${codeFrame(located.file, located.line, located.column)}`;
+  }
   // esbuild (tsx): "Transform failed with 1 error:\n<file>:<line>:<column>: ERROR: <text>"
   const esbuild = /Transform failed/.test(e.message) ? /^(.+):(\d+):(\d+): ERROR: (.*)$/m.exec(e.message) : null;
   if (esbuild !== null) {
@@ -260,16 +293,20 @@ function codeFrame(file: string, line: number, column: number): string {
 }
 
 /** One clear message; a stack trace only when the root cause is a bug in code (the user's or ours). */
-export function formatError(e: unknown): string {
-  if (!(e instanceof Error)) return `Error: ${describeValue(e)}`;
+export function formatError(thrown: unknown): string {
+  if (!isInstance(thrown, Error)) return `Error: ${describeValue(thrown)}`;
+  const e = thrown as Error;
   const load = loadErrorMessage(e);
   if (load !== undefined) return load;
   const root = rootCause(e);
+  const rootIsError = isInstance(root, Error);
   const lines = [e instanceof JobExecutionException || e instanceof UsageError ? e.message : `${e.name}: ${e.message}`];
-  if (root instanceof Error && root !== e && !PLAIN_ERRORS.has(root.name) && root.stack) {
-    lines.push(`Caused by: ${userFrames(root.stack)}`);
-  } else if (!(root instanceof Error) || (root === e && !PLAIN_ERRORS.has(e.name) && e.stack)) {
-    if (root instanceof Error && root.stack) lines[0] = root.stack;
+  if (rootIsError && root !== e && !PLAIN_ERRORS.has((root as Error).name) && (root as Error).stack) {
+    const caused = userFrames((root as Error).stack!);
+    // Nothing to add when the cause has no frames of its own and its message is already on the first line.
+    if (/^\s+at /m.test(caused) || !lines[0]!.includes((root as Error).message)) lines.push(`Caused by: ${caused}`);
+  } else if (!rootIsError || (root === e && !PLAIN_ERRORS.has(e.name) && e.stack)) {
+    if (rootIsError && (root as Error).stack) lines[0] = (root as Error).stack!;
   }
   if (/Top-level await is currently not supported with the "cjs" output format/.test(e.message)) {
     lines.push('Hint: the job file is loaded as CommonJS. Name it .mts, or add "type": "module" to the nearest package.json.');
@@ -312,7 +349,10 @@ async function run(args: string[], cwd: string): Promise<number> {
   port.postMessage({ type: 'evaluating', jobFile: jobFileArg } satisfies FromJobThread);
   try {
     try {
-      await import(pathToFileURL(jobFile).href);
+      await importJobModule(pathToFileURL(jobFile).href);
+    } catch (e) {
+      locateSyntaxError(e, jobFile);
+      throw e;
     } finally {
       settled();
       port.postMessage({ type: 'evaluated' } satisfies FromJobThread);

@@ -26,7 +26,7 @@ export class JobExecutionException extends Error {
     readonly jobName: string,
     override readonly cause: unknown,
   ) {
-    super(`Job '${jobName}' (${jobId}) failed: ${cause instanceof Error ? cause.message : describeValue(cause)}`);
+    super(`Job '${jobName}' (${jobId}) failed: ${isInstance(cause, Error) ? (cause as Error).message : describeValue(cause)}`);
   }
 }
 
@@ -70,37 +70,55 @@ export class KeyExtractionError extends Error {
 
 /** The key selector threw `e` on `value`; the error's stack is where it threw (the CLI shows a root cause's user frames). */
 export function keyExtractionError(value: unknown, e: unknown): KeyExtractionError {
-  const err = new KeyExtractionError(
-    `Could not extract key from ${inspect(value, { breakLength: Infinity, depth: 2 })}: ${e instanceof Error ? e.message : describeValue(e)}`,
-    { cause: e },
-  );
-  const frames = e instanceof Error && typeof e.stack === 'string' ? e.stack.split('\n').filter((l) => /^\s+at /.test(l)) : [];
+  const isError = isInstance(e, Error);
+  const err = new KeyExtractionError(`Could not extract key from ${describeValue(value, true, 2)}: ${isError ? (e as Error).message : describeValue(e)}`, { cause: e });
+  const frames = isError && typeof (e as Error).stack === 'string' ? (e as Error).stack!.split('\n').filter((l) => /^\s+at /.test(l)) : [];
   if (frames.length > 0) err.stack = `${err.name}: ${err.message}\n${frames.join('\n')}`;
   return err;
 }
 
 /** An error for a message: `Name: message` for an Error, the value itself readably otherwise. */
 export function describe(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  if (isInstance(e, Error)) return `${(e as Error).name}: ${(e as Error).message}`;
   return describeValue(e);
 }
 
+/** Longest text of a value in a message: a thrown or returned value can be huge (a whole response, a table). */
+const MAX_VALUE_TEXT = 2000;
+
 /**
  * Any thrown or returned value as text, never throwing itself: a string as is (or quoted), anything
- * else through util.inspect (so `Object.create(null)` and objects with a throwing toString work).
+ * else through util.inspect (so `Object.create(null)`, objects with a throwing toString and Proxies
+ * work). Cut to MAX_VALUE_TEXT characters, saying how much was left out.
  */
-export function describeValue(v: unknown, quoteStrings = false): string {
-  if (typeof v === 'string') return quoteStrings ? JSON.stringify(v) : v;
+export function describeValue(v: unknown, quoteStrings = false, depth = 3): string {
+  let text: string;
+  if (typeof v === 'string') text = quoteStrings ? JSON.stringify(v) : v;
+  else {
+    try {
+      text = inspect(v, { depth, breakLength: Infinity, maxArrayLength: 20, maxStringLength: MAX_VALUE_TEXT });
+    } catch {
+      text = `[${typeof v}]`; // a value inspect cannot read (it reads Proxies by their target, so this is rare)
+    }
+  }
+  return text.length <= MAX_VALUE_TEXT ? text : `${text.slice(0, MAX_VALUE_TEXT)}... (${text.length - MAX_VALUE_TEXT} more characters)`;
+}
+
+/**
+ * `v instanceof C` that never throws: a thrown Proxy's getPrototypeOf trap may throw (or the Proxy
+ * was revoked), and the operator that threw it must still be the one blamed.
+ */
+export function isInstance(v: unknown, C: abstract new (...args: never[]) => unknown): boolean {
   try {
-    return inspect(v, { depth: 3, breakLength: Infinity });
+    return v instanceof C;
   } catch {
-    return Object.prototype.toString.call(v);
+    return false;
   }
 }
 
 /** Attributes an error thrown by an operator, unless an inner operator already did. */
 export function attribute(e: unknown, operatorName: string, subtaskIndex: number, parallelism: number): UserCodeError {
-  return e instanceof UserCodeError ? e : new UserCodeError(operatorName, subtaskIndex, parallelism, e);
+  return isInstance(e, UserCodeError) ? (e as UserCodeError) : new UserCodeError(operatorName, subtaskIndex, parallelism, e);
 }
 
 /**

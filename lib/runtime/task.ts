@@ -12,7 +12,7 @@ import { MAX_WATERMARK, NO_TIMESTAMP, newBatch, addControl, type StreamBatch, ty
 import type { Output, ProcessingTimeService, RuntimeExecutionMode, StreamOperator, StreamOperatorParameters } from './operator.ts';
 import type { ChannelSelector, InputChannel, OutputChannel, Wakeup } from './channels.ts';
 import type { JobVertex, StreamNode } from './graph/job-graph.ts';
-import { attribute, UserCodeError } from './errors.ts';
+import { attribute } from './errors.ts';
 import { StatusWatermarkValve, type ValveOutput } from './watermark-valve.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { SourceWatermarks } from './source-watermarks.ts';
@@ -776,7 +776,7 @@ export class OneInputStreamTask extends StreamTask {
       }
       while (ci < c.length) this.processControl(c[ci++]!, channel);
     } catch (e) {
-      throw e instanceof UserCodeError ? e : attribute(e, this.headNode.name, this.subtaskIndex, this.vertex.parallelism);
+      throw attribute(e, this.headNode.name, this.subtaskIndex, this.vertex.parallelism);
     }
   }
 

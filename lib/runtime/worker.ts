@@ -12,7 +12,8 @@ import { TaskExecutor } from './executor.ts';
 import type { JobGraph } from './graph/job-graph.ts';
 import type { RuntimeExecutionMode } from './operator.ts';
 import type { SerializedError, WorkerInit, WorkerMessage, MasterMessage } from './worker-protocol.ts';
-import { describeValue } from './errors.ts';
+import { describeValue, isInstance } from './errors.ts';
+import { importJobModule } from './job-module.mjs';
 import { CONTEXT_KEY, WORKER_KEY, type CollectedResults, type WorkerHook } from './context.ts';
 
 const init = workerData as WorkerInit;
@@ -20,12 +21,12 @@ const port = parentPort!;
 const post = (m: WorkerMessage): void => port.postMessage(m);
 
 function serializeError(e: unknown): SerializedError {
-  if (e instanceof Error) {
+  if (isInstance(e, Error)) {
     const u = e as Error & { operatorName?: string; subtaskIndex?: number; parallelism?: number; cause?: unknown };
     return {
-      name: e.name,
-      message: e.message,
-      stack: e.stack,
+      name: u.name,
+      message: u.message,
+      stack: u.stack,
       operatorName: u.operatorName,
       subtaskIndex: u.subtaskIndex,
       parallelism: u.parallelism,
@@ -150,7 +151,7 @@ const noStdin = new Readable({
 Object.defineProperty(process, 'stdin', { configurable: true, get: () => noStdin });
 
 try {
-  await import(pathToFileURL(init.jobModule).href);
+  await importJobModule(pathToFileURL(init.jobModule).href);
   // A CommonJS job file may start its job after its evaluation (it imports tidemark with import()).
   if (!ran) await new Promise<void>((resolve) => process.once('beforeExit', () => resolve()));
   if (!ran) throw new Error(`The job module ${init.jobModule} did not call execute() for job #${init.jobIndex + 1} when evaluated in a worker.`);

@@ -252,6 +252,12 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     return result;
   }
 
+  /** stored() for the reduce function of a window's ReducingState (a trigger's count, say): the message is only built on failure. */
+  private storedInState<V>(result: V, stateName: string): V {
+    if (result === undefined) throw new InvalidFunctionResultError(`The reduce function of ReducingState '${stateName}'`, this.keyedBackend!.currentKey, result);
+    return result;
+  }
+
   private addToContents(entry: WindowEntry<W>, element: IN, timestamp: number): void {
     try {
       if (this.listContents) {
@@ -435,7 +441,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
         get: read,
         add: (v: unknown) => {
           const cur = read();
-          write(cur === undefined ? v : this.stored(reduce(cur, v), `The reduce function of ReducingState '${descriptor.name}'`));
+          write(cur === undefined ? v : this.storedInState(reduce(cur, v), descriptor.name));
         },
         clear: () => write(undefined),
       } satisfies ReducingState<unknown>;
@@ -483,7 +489,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
       let merged: T | undefined = target.state?.get(d.name) as T | undefined;
       for (const e of this.mergedEntries) {
         const v = e.state?.get(d.name) as T | undefined;
-        if (v !== undefined) merged = merged === undefined ? v : this.stored(d.reduceFunction(merged, v), `The reduce function of ReducingState '${d.name}'`);
+        if (v !== undefined) merged = merged === undefined ? v : this.storedInState(d.reduceFunction(merged, v), d.name);
       }
       if (merged !== undefined) (target.state ??= new Map()).set(d.name, merged);
     },

@@ -54,6 +54,31 @@ describe('one line for each mistake', () => {
     expect(r.stderr).not.toContain('esbuild');
   });
 
+  test.each(['broken-job.mjs', 'broken-job.js'])('a syntax error in a JavaScript job file (%s) says where too, though Node does not', async (name) => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    const job = join(dir, name);
+    writeFileSync(job, 'const env = 1;\nconst x = [1, 2].map((v) => v +);\nconsole.log(env, x);\n');
+    const r = await runCli(['run', job]);
+    expect(r.code).not.toBe(0);
+    const [first, source, caret, ...rest] = lines(r.stderr);
+    expect(first).toBe(`${job}:2:32: SyntaxError: Unexpected token ')'`);
+    expect(source).toBe('2 | const x = [1, 2].map((v) => v +);');
+    expect(caret).toBe(`  | ${' '.repeat(31)}^`);
+    expect(rest).toEqual([]);
+  });
+
+  test('a syntax error in a module the JavaScript job imports keeps its message (the job file itself is fine)', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'helper.mjs'), 'export const f = (v) => v +;\n');
+    const job = join(dir, 'job.mjs');
+    writeFileSync(job, "import { f } from './helper.mjs';\nconsole.log(f(1));\n");
+    const r = await runCli(['run', job]);
+    expect(r.code).not.toBe(0);
+    expect(lines(r.stderr)[0]).toContain("SyntaxError: Unexpected token ';'");
+    expect(r.stderr).not.toContain(`${job}:`);
+  });
+
   test("ParameterTool.getRequired for a missing argument prints Flink's message, without a stack", async () => {
     const line = expectOneLine(await runCli(['run', join(FIXTURES, 'required-arg-job.ts')]));
     expect(line).toBe("ParameterToolException: No data for required key 'input'");

@@ -3,7 +3,7 @@
  * known key) and the job runs; a Flink option that is not supported yet is refused when running
  * without it would betray the user (checkpoints, state backends, savepoints) and reported otherwise.
  */
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigOptions, Configuration, CoreOptions, IllegalConfigurationException, StreamExecutionEnvironment } from '../../lib/index.ts';
@@ -81,8 +81,60 @@ describe('Flink options that are not supported yet', () => {
 
   test('in code, too: an environment configured with checkpointing is refused', () => {
     expect(() => StreamExecutionEnvironment.create({ 'execution.checkpointing.interval': 1000 })).toThrow(IllegalConfigurationException);
-    expect(() => new Configuration().setString('state.backend', 'hashmap')).toThrow(/Unsupported option state\.backend:/);
+    expect(() => new Configuration().setString('state.backend', 'rocksdb')).toThrow(/Unsupported option state\.backend:/);
     // Unknown keys are still kept as they are (a connector of the user's may read them).
     expect(new Configuration({ 'my.connector.option': 'x' }).toMap()['my.connector.option']).toBe('x');
+  });
+});
+
+describe("Flink's hashmap state backend is what tidemark does: a Flink config naming it runs", () => {
+  test.each(['state.backend.type=hashmap', 'state.backend=HashMap'])('-D %s: no warning, the job runs', async (kv) => {
+    const r = await runCli(['run', '-D', kv, PRINT_CONFIG]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+
+  test('the same nested in tidemark.yaml', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'tidemark.yaml'), 'state:\n  backend:\n    type: hashmap\nparallelism:\n  default: 1\n');
+    const r = await runCli(['run', PRINT_CONFIG], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+
+  test('other state.backend.* keys and backends are still refused', () => {
+    expect(() => new Configuration({ 'state.backend.type': 'rocksdb' })).toThrow(IllegalConfigurationException);
+    expect(() => new Configuration({ 'state.backend.incremental': 'hashmap' })).toThrow(IllegalConfigurationException);
+    expect(new Configuration({ 'state.backend.type': 'hashmap' }).toMap()['state.backend.type']).toBe('hashmap');
+  });
+});
+
+describe('keys given in code', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  test('a misspelt key warns, naming the closest known key, as -D does', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const env = StreamExecutionEnvironment.create({ 'parallelism.defualt': 4 });
+    expect(env.getParallelism()).toBe(1);
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+      "Warning: unknown configuration key 'parallelism.defualt' (in code) is ignored; did you mean 'parallelism.default'?",
+    ]);
+    warn.mockClear();
+    StreamExecutionEnvironment.getExecutionEnvironment({ 'taskmanager.numberOfTaskSlot': 4 });
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+      "Warning: unknown configuration key 'taskmanager.numberOfTaskSlot' (in code) is ignored; did you mean 'taskmanager.numberOfTaskSlots'?",
+    ]);
+  });
+
+  test('a Flink option without effect warns; a key of your own and known keys do not', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    StreamExecutionEnvironment.create({ 'my.connector.option': 'x', 'parallelism.default': 2, 'state.backend.type': 'hashmap' });
+    expect(warn).not.toHaveBeenCalled();
+    StreamExecutionEnvironment.create(new Configuration({ 'restart-strategy.type': 'fixed-delay' }));
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+      'Warning: restart-strategy.type (in code) is a Flink option tidemark does not support yet and has no effect: a failing job is not restarted, it fails (exit code 1).',
+    ]);
   });
 });

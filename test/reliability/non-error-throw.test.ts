@@ -64,6 +64,74 @@ describe('a non-Error thrown by user code (CLI)', () => {
   });
 });
 
+describe('values that are hard to show (API, inline)', () => {
+  const failing = async (thrown: unknown): Promise<Error> => {
+    const env = StreamExecutionEnvironment.create({ 'parallelism.default': 1 });
+    return (await rejection(
+      env
+        .fromElements(1, 2, 3)
+        .map((x) => {
+          if (x === 2) throw thrown;
+          return x;
+        })
+        .name('Checker')
+        .executeAndCollect(),
+    )) as Error;
+  };
+
+  test.each([
+    ['a Proxy whose traps throw', () => new Proxy({}, { getPrototypeOf: () => { throw new Error('trap'); }, get: () => { throw new Error('trap'); } }), '{}'],
+    ['a revoked Proxy', () => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; }, '<Revoked Proxy>'],
+  ])('%s: still blamed on the map that threw it, not on the source', async (_kind, value, text) => {
+    const thrown = value();
+    const err = await failing(thrown);
+    expect(err).toBeInstanceOf(JobExecutionException);
+    expect(err.message).toBe(`${err.message.slice(0, err.message.indexOf(':'))}: Operator 'Checker' (subtask 1/1) failed: ${text}`);
+    const blamed = err.cause as UserCodeError;
+    expect(blamed).toBeInstanceOf(UserCodeError);
+    expect(blamed.operatorName).toBe('Checker');
+    expect(blamed.cause).toBe(thrown);
+  });
+
+  test('a huge object or string is shown cut short, saying how much is left out', async () => {
+    const big: Record<string, string> = {};
+    for (let i = 0; i < 50_000; i++) big[`k${i}`] = 'x'.repeat(100);
+    for (const thrown of [big, 'y'.repeat(1_000_000)]) {
+      const err = await failing(thrown);
+      expect(err.message.length).toBeLessThan(3000);
+      expect(err.message).toMatch(/\.\.\. \(\d+ more characters\)$/);
+      expect(err.message).toContain("Operator 'Checker' (subtask 1/1) failed: ");
+    }
+  });
+
+  test('a record too big to show in a key selector error is cut short too', async () => {
+    const env = StreamExecutionEnvironment.create({ 'parallelism.default': 1 });
+    const record = { payload: 'z'.repeat(1_000_000) };
+    const err = (await rejection(
+      env
+        .fromElements(record)
+        .keyBy((): string => {
+          throw new Error('no key');
+        })
+        .map((r) => r)
+        .executeAndCollect(),
+    )) as Error;
+    expect(err.message).toContain('Could not extract key from');
+    expect(err.message).toContain('no key');
+    expect(err.message.length).toBeLessThan(3000);
+  });
+});
+
+test.each([
+  { mode: 'inline', args: [] as string[] },
+  { mode: 'threads', args: ['-t', 'threads'] },
+])('$mode: a thrown undefined is one line in the CLI (no "Caused by" repeating it)', async ({ args }) => {
+  const r = await runCli(['run', ...args, 'test/fixtures/throw-non-error-job.ts', '--throw', 'undefined']);
+  expect(r.code).toBe(1);
+  expect(lines(r.stderr)).toHaveLength(1);
+  expect(r.stderr).toMatch(/^Job 'non-error job' \(\w+\) failed: Operator 'Checker' \(subtask 1\/1\) failed: undefined\n$/);
+});
+
 test('a job module that throws an object without a prototype at top level: the CLI prints it', async () => {
   const job = join(tempDir(), 'top-level-throw.mjs');
   writeFileSync(job, "const o = Object.create(null); o.why = 'top level'; throw o;\n");
