@@ -107,12 +107,15 @@ export function keyedTaggedUnion<A, B, K>(first: DataStream<A>, second: DataStre
  * stream: the keyed side partitioned by its key, broadcast records reaching every subtask (their key
  * is unused). Serves keyed broadcast functions and CEP's dynamic patterns.
  */
+/** The (unused) key a broadcast record is processed under on a keyed broadcast stream: not null, which no key may be. */
+const BROADCAST_KEY = '<broadcast>';
+
 export function keyedBroadcastUnion<IN1, K>(input: KeyedStream<IN1, K>, side: DataStream<Tagged>): KeyedStream<Tagged, unknown> {
   const keySelector = input.getKeySelector();
   const union = tag(input, 1)
     .keyBy((t: Tagged) => keySelector(t.v as IN1))
     .union(side);
-  return new KeyedStream<Tagged, unknown>(union.getExecutionEnvironment(), union.transformation, (t: Tagged) => (t.i === 1 ? keySelector(t.v as IN1) : null));
+  return new KeyedStream<Tagged, unknown>(union.getExecutionEnvironment(), union.transformation, (t: Tagged) => (t.i === 1 ? keySelector(t.v as IN1) : BROADCAST_KEY));
 }
 
 export class ConnectedStreams<IN1, IN2> {

@@ -3,6 +3,7 @@ import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { asRichFunction, copyForSubtask } from '../api/functions.ts';
 import { attribute, keyExtractionError, type UserCodeError } from '../runtime/errors.ts';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
+import { missingKeyError } from '../state/key-groups.ts';
 import { OutputTag } from '../api/output-tag.ts';
 import { LongCounter } from '../api/accumulators.ts';
 
@@ -90,6 +91,8 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
     let key: unknown;
     try {
       key = this.stateKeySelector!(value);
+      // The same check as the keyBy partitioner's (assignToKeyGroup), so p=1 fails as p>1 does.
+      if (key === undefined || key === null) throw missingKeyError(key);
     } catch (e) {
       throw this.userError(keyExtractionError(value, e)); // the same error as a keyBy partitioner's
     }

@@ -75,7 +75,15 @@ export function murmurHash(code: number): number {
   return 0;
 }
 
+/** Flink's "Assigned key must not be null!", for a key selector that returned null or undefined. */
+export function missingKeyError(key: null | undefined): TypeError {
+  return new TypeError(`Assigned key must not be ${key}: the key selector found no key in the record (a missing field?)`);
+}
+
 export function assignToKeyGroup(key: unknown, maxParallelism: number): number {
+  // Flink's checkNotNull: a selector that finds no key (a missing field, say) would otherwise put
+  // every such record under one key and silently merge their aggregates.
+  if (key === undefined || key === null) throw missingKeyError(key);
   return murmurHash(hashCode(key)) % maxParallelism;
 }
 
