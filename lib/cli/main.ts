@@ -308,8 +308,13 @@ export function formatError(thrown: unknown): string {
   } else if (!rootIsError || (root === e && !PLAIN_ERRORS.has(e.name) && e.stack)) {
     if (rootIsError && (root as Error).stack) lines[0] = (root as Error).stack!;
   }
-  if (/Top-level await is currently not supported with the "cjs" output format/.test(e.message)) {
-    lines.push('Hint: the job file is loaded as CommonJS. Name it .mts, or add "type": "module" to the nearest package.json.');
+  // A .ts job outside a "type": "module" package is CommonJS; with top-level await (esbuild) or a cycle
+  // through tidemark's ES modules (Node's require(esm)) it cannot load: one line says what to do.
+  const commonJs = /Top-level await is currently not supported with the "cjs" output format/.test(e.message);
+  if (commonJs || (e as NodeJS.ErrnoException).code === 'ERR_REQUIRE_CYCLE_MODULE') {
+    const hint = 'the job file is loaded as CommonJS. Name it .mts, or add "type": "module" to the nearest package.json.';
+    if (!commonJs) return `Error: ${/Cannot require\(\) ES Module (\S+)/.exec(e.message)?.[1] ?? 'the job file'} cannot be loaded: ${hint}`;
+    lines.push(`Hint: ${hint}`);
   }
   return lines.join('\n');
 }

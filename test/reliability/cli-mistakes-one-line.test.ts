@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CEP_EXPORTS, CONNECTOR_EXPORTS } from '../../lib/cli/main.ts';
-import { FIXTURES, lines, removeTempDirs, runCli, tempDir } from '../helpers.ts';
+import { FIXTURES, REPO_ROOT, lines, removeTempDirs, runCli, tempDir } from '../helpers.ts';
 
 afterAll(removeTempDirs);
 
@@ -27,6 +27,17 @@ describe('one line for each mistake', () => {
       expect(line).toMatch(/parallelism.*must be a positive integer, got (-1|four)/);
       expect(line).not.toContain('needs a value');
     }
+  });
+
+  test('a .ts job with top-level await outside a "type": "module" package: one line saying how to load it as an ES module', async () => {
+    const dir = tempDir(); // no package.json here: the job file is CommonJS
+    const job = join(dir, 'job.ts');
+    const lib = join(REPO_ROOT, 'lib', 'index.ts');
+    writeFileSync(job, `import { StreamExecutionEnvironment } from '${lib}';\nconst env = StreamExecutionEnvironment.getExecutionEnvironment();\nenv.fromElements(1).print();\nawait env.execute('cjs');\n`);
+    const line = expectOneLine(await runCli(['run', job], { cwd: dir }));
+    expect(line).toContain(job);
+    expect(line).toContain('loaded as CommonJS');
+    expect(line).toContain('"type": "module"');
   });
 
   test('a YAML alias cycle in the config file names the file and the key instead of overflowing the stack', async () => {
