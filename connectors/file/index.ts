@@ -259,7 +259,7 @@ export class TextFileSink<T> implements Sink<T> {
    * (all of them or, when one cannot be, none: the ones renamed already are renamed back).
    */
   finalizeGlobal(parallelism: number): void {
-    const targets = parallelism > 1 ? Array.from({ length: parallelism }, (_, i) => this.target(i, parallelism)) : [this.path];
+    const targets = Array.from({ length: parallelism }, (_, i) => this.target(i, parallelism));
     for (const target of targets) {
       const inProgress = inProgressPath(target);
       try {
