@@ -210,3 +210,12 @@ export class TrickleSource<T> implements Source<T> {
     };
   }
 }
+
+/** Polls `condition` every 5 ms; throws `failure` after 20 s (a bound for a broken build, not a speed assertion). */
+export async function until(condition: () => boolean, failure = 'timed out'): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(failure);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { StreamExecutionEnvironment, type Source } from '../../lib/index.ts';
 import { inProgressPath } from '../../connectors/file/index.ts';
-import { lines, rejection, removeTempDirs, tempDir } from '../helpers.ts';
+import { lines, rejection, removeTempDirs, tempDir, until } from '../helpers.ts';
 
 afterAll(removeTempDirs);
 
@@ -34,14 +34,6 @@ const endless: Source<string> = {
   },
 };
 
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000; // a bound for a broken build, not a speed assertion
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('the job wrote no in-progress file');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 const size = (path: string): number => (existsSync(path) ? statSync(path).size : 0);
 
 /** Whole records of one subtask, in order from 0. */
@@ -58,7 +50,7 @@ describe('a file sink of an interrupted job', () => {
     const e = env();
     e.fromSource(endless, 'Endless').writeAsText(path);
     const client = await e.executeAsync('endless');
-    await until(() => size(inProgressPath(path)) > 0);
+    await until(() => size(inProgressPath(path)) > 0, 'the job wrote no in-progress file');
     await client.cancel();
     await client.getJobExecutionResult().catch(() => undefined);
     expect(existsSync(path)).toBe(false);
@@ -70,7 +62,7 @@ describe('a file sink of an interrupted job', () => {
     const e = env(2);
     e.fromSource(endless, 'Endless').writeAsText(path);
     const client = await e.executeAsync('endless');
-    await until(() => size(join(path, '.1.inprogress')) > 0 && size(join(path, '.2.inprogress')) > 0);
+    await until(() => size(join(path, '.1.inprogress')) > 0 && size(join(path, '.2.inprogress')) > 0, 'the job wrote no in-progress file');
     await client.cancel();
     await client.getJobExecutionResult().catch(() => undefined);
     expect(readdirSync(path).sort()).toEqual(['.1.inprogress', '.2.inprogress']);
