@@ -219,3 +219,31 @@ export async function until(condition: () => boolean, failure = 'timed out'): Pr
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/**
+ * A source that never ends: each subtask emits `record(0, subtask)`, `record(1, subtask)`, ... (by
+ * default 0, 1, 2, ...) as fast as the job takes them. `closed.count` counts reader closes.
+ */
+export function endlessSource<T = number>(
+  options: { record?: (n: number, subtask: number) => T; closed?: { count: number } } = {},
+): Source<T> {
+  const record = options.record ?? ((n: number) => n as T);
+  return {
+    boundedness: 'CONTINUOUS_UNBOUNDED',
+    createReader: (context) => {
+      const subtask = context.getIndexOfSubtask();
+      let n = 0;
+      return {
+        start() {},
+        pollNext(out) {
+          out.collect(record(n++, subtask));
+          return 'MORE_AVAILABLE';
+        },
+        isAvailable: () => Promise.resolve(),
+        close() {
+          if (options.closed) options.closed.count++;
+        },
+      };
+    },
+  };
+}

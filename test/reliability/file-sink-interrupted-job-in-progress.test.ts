@@ -7,9 +7,9 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { StreamExecutionEnvironment, type Source } from '../../lib/index.ts';
+import { StreamExecutionEnvironment } from '../../lib/index.ts';
 import { inProgressPath } from '../../connectors/file/index.ts';
-import { lines, rejection, removeTempDirs, tempDir, until } from '../helpers.ts';
+import { endlessSource, lines, rejection, removeTempDirs, tempDir, until } from '../helpers.ts';
 
 afterAll(removeTempDirs);
 
@@ -17,22 +17,7 @@ const env = (p = 1): StreamExecutionEnvironment =>
   StreamExecutionEnvironment.create({ 'parallelism.default': p, 'taskmanager.numberOfTaskSlots': 4 });
 
 /** `<subtask>:0`, `<subtask>:1`, ... forever. */
-const endless: Source<string> = {
-  boundedness: 'CONTINUOUS_UNBOUNDED',
-  createReader: (context) => {
-    const subtask = context.getIndexOfSubtask();
-    let n = 0;
-    return {
-      start() {},
-      pollNext(out) {
-        out.collect(`${subtask}:${n++}`);
-        return 'MORE_AVAILABLE';
-      },
-      isAvailable: () => Promise.resolve(),
-      close() {},
-    };
-  },
-};
+const endless = endlessSource({ record: (n, subtask) => `${subtask}:${n}` });
 
 const size = (path: string): number => (existsSync(path) ? statSync(path).size : 0);
 
