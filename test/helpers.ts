@@ -5,7 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { InputStatus, ReaderOutput, Sink, SinkWriter, SinkWriterContext, Source, SourceReader } from '../lib/index.ts';
+import { WatermarkStrategy, type InputStatus, type ReaderOutput, type Sink, type SinkWriter, type SinkWriterContext, type Source, type SourceReader } from '../lib/index.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(REPO_ROOT, 'bin', 'tidemark.mjs');
@@ -246,4 +246,12 @@ export function endlessSource<T = number>(
       };
     },
   };
+}
+
+/** Event time from `ts`, and a watermark after every record, `lag` ms behind it: which records are late is exact. */
+export function punctuatedWatermarks<T extends { ts: number }>(lag: number): WatermarkStrategy<T> {
+  return WatermarkStrategy.forGenerator<T>(() => ({
+    onEvent: (_e: T, ts: number, out) => out.emitWatermark(ts - lag),
+    onPeriodicEmit: () => {},
+  })).withTimestampAssigner((e) => e.ts);
 }
