@@ -5,7 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { InputStatus, ReaderOutput, Sink, SinkWriter, SinkWriterContext, Source, SourceReader } from '../lib/index.ts';
+import { WatermarkStrategy, type InputStatus, type ReaderOutput, type Sink, type SinkWriter, type SinkWriterContext, type Source, type SourceReader } from '../lib/index.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(REPO_ROOT, 'bin', 'tidemark.mjs');
@@ -209,4 +209,49 @@ export class TrickleSource<T> implements Source<T> {
       close() {},
     };
   }
+}
+
+/** Polls `condition` every 5 ms; throws `failure` after 20 s (a bound for a broken build, not a speed assertion). */
+export async function until(condition: () => boolean, failure = 'timed out'): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(failure);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * A source that never ends: each subtask emits `record(0, subtask)`, `record(1, subtask)`, ... (by
+ * default 0, 1, 2, ...) as fast as the job takes them. `closed.count` counts reader closes.
+ */
+export function endlessSource<T = number>(
+  options: { record?: (n: number, subtask: number) => T; closed?: { count: number } } = {},
+): Source<T> {
+  const record = options.record ?? ((n: number) => n as T);
+  return {
+    boundedness: 'CONTINUOUS_UNBOUNDED',
+    createReader: (context) => {
+      const subtask = context.getIndexOfSubtask();
+      let n = 0;
+      return {
+        start() {},
+        pollNext(out) {
+          out.collect(record(n++, subtask));
+          return 'MORE_AVAILABLE';
+        },
+        isAvailable: () => Promise.resolve(),
+        close() {
+          if (options.closed) options.closed.count++;
+        },
+      };
+    },
+  };
+}
+
+/** Event time from `ts`, and a watermark after every record, `lag` ms behind it: which records are late is exact. */
+export function punctuatedWatermarks<T extends { ts: number }>(lag: number): WatermarkStrategy<T> {
+  return WatermarkStrategy.forGenerator<T>(() => ({
+    onEvent: (_e: T, ts: number, out) => out.emitWatermark(ts - lag),
+    onPeriodicEmit: () => {},
+  })).withTimestampAssigner((e) => e.ts);
 }

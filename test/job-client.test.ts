@@ -1,31 +1,10 @@
 /** executeAsync / JobClient: status, cancel, and the errors of jobs that cannot start. */
 import { describe, expect, test } from 'vitest';
-import { JobCancellationException, StreamExecutionEnvironment, type Source } from '../lib/index.ts';
-import { rejection } from './helpers.ts';
+import { JobCancellationException, StreamExecutionEnvironment } from '../lib/index.ts';
+import { endlessSource, rejection } from './helpers.ts';
 
 const env = (extra: Record<string, unknown> = {}): StreamExecutionEnvironment =>
   StreamExecutionEnvironment.create({ 'parallelism.default': 1, 'taskmanager.numberOfTaskSlots': 2, ...extra });
-
-/** Emits 0, 1, 2, ... forever; counts reader closes. */
-function endless(closed: { count: number }): Source<number> {
-  return {
-    boundedness: 'CONTINUOUS_UNBOUNDED',
-    createReader: () => {
-      let n = 0;
-      return {
-        start() {},
-        pollNext(out) {
-          out.collect(n++);
-          return 'MORE_AVAILABLE';
-        },
-        isAvailable: () => Promise.resolve(),
-        close() {
-          closed.count++;
-        },
-      };
-    },
-  };
-}
 
 describe('JobClient', () => {
   test('a finished job reports FINISHED and a result', async () => {
@@ -45,7 +24,7 @@ describe('JobClient', () => {
     let reached!: () => void;
     const enough = new Promise<void>((r) => (reached = r));
     const e = env();
-    e.fromSource(endless(closed), 'Endless').sinkTo({
+    e.fromSource(endlessSource({ closed }), 'Endless').sinkTo({
       createWriter: () => ({
         write() {
           if (++seen === 5000) reached();
@@ -67,7 +46,7 @@ describe('JobClient', () => {
 
   test('executeAndCollect(limit) on an endless parallel source returns exactly limit records', async () => {
     const closed = { count: 0 };
-    const out = await env({ 'parallelism.default': 2 }).fromSource(endless(closed), 'Endless').executeAndCollect(2500);
+    const out = await env({ 'parallelism.default': 2 }).fromSource(endlessSource({ closed }), 'Endless').executeAndCollect(2500);
     expect(out).toHaveLength(2500);
     expect(closed.count).toBe(2);
   });

@@ -187,6 +187,13 @@ export class FileSinkError extends Error {
   }
 }
 
+/** A FileSinkError caused by `cause` (an errno error gives its code). */
+function fileSinkError(message: string, path: string, cause?: unknown): FileSinkError {
+  const err = new FileSinkError(message, path, (cause as NodeJS.ErrnoException | undefined)?.code);
+  if (cause !== undefined) (err as Error & { cause?: unknown }).cause = cause;
+  return err;
+}
+
 /**
  * Where a writer writes until its input ended successfully: a hidden file beside the target,
  * `.<name>.inprogress` (as Flink's FileSink keeps `.part-…inprogress` files). Hidden, so
@@ -252,22 +259,16 @@ export class TextFileSink<T> implements Sink<T> {
    * (all of them or, when one cannot be, none: the ones renamed already are renamed back).
    */
   finalizeGlobal(parallelism: number): void {
-    const targets = parallelism > 1 ? Array.from({ length: parallelism }, (_, i) => this.target(i, parallelism)) : [this.path];
-    const fail = (target: string, message: string, cause?: unknown): FileSinkError => {
-      const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-      const err = new FileSinkError(message, target, code);
-      if (cause !== undefined) (err as Error & { cause?: unknown }).cause = cause;
-      return err;
-    };
+    const targets = Array.from({ length: parallelism }, (_, i) => this.target(i, parallelism));
     for (const target of targets) {
       const inProgress = inProgressPath(target);
       try {
         if (!statSync(inProgress).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
       } catch (e) {
-        throw fail(target, `Output file ${target} was deleted after the job wrote it (in-progress file ${inProgress}: ${explain(e)})`, e);
+        throw fileSinkError(`Output file ${target} was deleted after the job wrote it (in-progress file ${inProgress}: ${explain(e)})`, target, e);
       }
       if (this.writeMode === 'NO_OVERWRITE' && existsSync(target)) {
-        throw fail(target, `Output file ${target} appeared while the job ran; NO_OVERWRITE does not replace it (the output is in ${inProgress})`);
+        throw fileSinkError(`Output file ${target} appeared while the job ran; NO_OVERWRITE does not replace it (the output is in ${inProgress})`, target);
       }
     }
     const renamed: string[] = [];
@@ -283,7 +284,7 @@ export class TextFileSink<T> implements Sink<T> {
             // the error below is what matters
           }
         }
-        throw fail(target, `Cannot publish output file ${target} (rename of in-progress file ${inProgressPath(target)}): ${explain(e)}`, e);
+        throw fileSinkError(`Cannot publish output file ${target} (rename of in-progress file ${inProgressPath(target)}): ${explain(e)}`, target, e);
       }
     }
     syncDirectory(dirname(targets[0]!));
@@ -453,9 +454,7 @@ class TextFileWriter<T> implements SinkWriter<T> {
   }
 
   private error(message: string, cause?: unknown): FileSinkError {
-    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-    const err = new FileSinkError(message, this.target, code);
-    if (cause !== undefined) (err as Error & { cause?: unknown }).cause = cause;
+    const err = fileSinkError(message, this.target, cause);
     this.failure ??= err;
     return err;
   }

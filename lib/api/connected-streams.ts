@@ -102,14 +102,14 @@ export function keyedTaggedUnion<A, B, K>(first: DataStream<A>, second: DataStre
     .keyBy((t: Tagged) => (t.i === 1 ? k1(t.v as A) : k2(t.v as B)));
 }
 
+/** The (unused) key a broadcast record is processed under on a keyed broadcast stream: not null, which no key may be. */
+const BROADCAST_KEY = '<broadcast>';
+
 /**
  * @internal A keyed stream and a broadcast side (already tagged 2 and broadcast) as one keyed tagged
  * stream: the keyed side partitioned by its key, broadcast records reaching every subtask (their key
  * is unused). Serves keyed broadcast functions and CEP's dynamic patterns.
  */
-/** The (unused) key a broadcast record is processed under on a keyed broadcast stream: not null, which no key may be. */
-const BROADCAST_KEY = '<broadcast>';
-
 export function keyedBroadcastUnion<IN1, K>(input: KeyedStream<IN1, K>, side: DataStream<Tagged>): KeyedStream<Tagged, unknown> {
   const keySelector = input.getKeySelector();
   const union = tag(input, 1)

@@ -16,8 +16,7 @@ import type { Window } from '../windowing/windows.ts';
 import type { ProcessWindowContext } from '../windowing/process-window-function.ts';
 import { KeyedProcessFunction, type KeyedProcessContext, type OnTimerContext } from '../operators/keyed-process.ts';
 import { MapStateDescriptor, type MapState } from '../state/descriptors.ts';
-import { LongCounter } from './accumulators.ts';
-import { timeText, warnLateRecordDropped } from '../operators/abstract-stream-operator.ts';
+import { addToCounter, timeText, warnLateRecordDropped } from '../operators/abstract-stream-operator.ts';
 import { keyedTaggedUnion, type Tagged } from './connected-streams.ts';
 
 export type JoinFn<L, R, OUT> = ((left: L, right: R) => OUT) | { join(left: L, right: R): OUT };
@@ -171,10 +170,7 @@ class IntervalJoinFunction<K, L, R, OUT> extends KeyedProcessFunction<K, Tagged,
   override close(): void {
     // As Flink's IntervalJoinOperator: late records dropped reach the job's accumulators.
     const rc = this.getRuntimeContext();
-    const id = `${rc.getOperatorName()}.numLateRecordsDropped`;
-    let acc = rc.getAccumulator<number, number>(id);
-    if (acc === undefined) rc.addAccumulator(id, (acc = new LongCounter()));
-    acc.add(this.numLateRecordsDropped);
+    addToCounter(rc, `${rc.getOperatorName()}.numLateRecordsDropped`, this.numLateRecordsDropped);
     if (typeof this.fn !== 'function') (this.fn as RichFunction).close?.();
   }
   private ctx: { collectWithTimestamp(record: unknown, timestamp: number): void } | undefined;

@@ -8,7 +8,7 @@ import { resolve, extname, relative, isAbsolute } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { ConfigOptions, Configuration, CoreOptions, IllegalConfigurationException } from '../api/config.ts';
 import { parentPort, workerData } from 'node:worker_threads';
-import { superviseJobThread } from './supervisor.mjs';
+import { SIGNAL_EXIT_CODES, superviseJobThread } from './supervisor.mjs';
 import { setExecutionContext, type ExecutionContext } from '../runtime/context.ts';
 import { importJobModule } from '../runtime/job-module.mjs';
 import { describeValue, isInstance, JobCancellationException, JobExecutionException, UserCodeError } from '../runtime/errors.ts';
@@ -326,8 +326,6 @@ type ToJobThread = { type: 'cancel'; signal: StopSignal };
 /** job thread -> main thread (see supervisor.mjs) */
 type FromJobThread = { type: 'evaluating'; jobFile: string } | { type: 'evaluated' } | { type: 'canceling' } | { type: 'stdin' };
 
-/** Exit codes after a signal, as a shell reports a process killed by it (128 + signal number). */
-const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 };
 /** After its jobs were canceled, how long the job module may run on (its catch and finally blocks) before the job thread exits. */
 const MODULE_SETTLE_MS = 1000;
 

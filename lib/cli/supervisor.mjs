@@ -11,7 +11,7 @@ const JOB_THREAD_ENTRY = fileURLToPath(new URL('./job-thread-entry.mjs', import.
  * Exit codes after a signal, as a shell reports a process killed by it (128 + signal number).
  * SIGPIPE: the reader of stdout went away (EPIPE).
  */
-const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 };
+export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 };
 /**
  * How long Ctrl-C waits for the job to stop before it stops the job thread itself. Longer than the
  * runtime's own grace periods (tasks 2 s, slot workers 3 s), so a job that can stop says what it left.

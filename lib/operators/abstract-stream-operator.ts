@@ -1,6 +1,6 @@
 import type { Output, StreamOperator, StreamOperatorParameters } from '../runtime/operator.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
-import { asRichFunction, copyForSubtask } from '../api/functions.ts';
+import { asRichFunction, copyForSubtask, type RuntimeContext } from '../api/functions.ts';
 import { attribute, keyExtractionError, type UserCodeError } from '../runtime/errors.ts';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { missingKeyError } from '../state/key-groups.ts';
@@ -47,11 +47,7 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
    */
   protected publishMetric(metric: string, value: number): void {
     if (this.parameters === undefined) return; // closed without having been set up
-    const ctx = this.parameters.runtimeContext;
-    const id = `${this.parameters.operatorName}.${metric}`;
-    let acc = ctx.getAccumulator<number, number>(id);
-    if (acc === undefined) ctx.addAccumulator(id, (acc = new LongCounter()));
-    acc.add(value);
+    addToCounter(this.parameters.runtimeContext, `${this.parameters.operatorName}.${metric}`, value);
   }
 
   /**
@@ -123,6 +119,13 @@ export function warnLateRecordDropped(operatorName: string, subtaskIndex: number
     `Operator '${operatorName}' (subtask ${subtaskIndex + 1}/${parallelism}) dropped a late record with timestamp ${timeText(timestamp)}: ${reason}. ` +
       `Later late records of this subtask are dropped without a message and counted in the accumulator '${operatorName}.numLateRecordsDropped'.`,
   );
+}
+
+/** Adds `value` to the job's accumulator `id` (a LongCounter, created by the first subtask to add). */
+export function addToCounter(ctx: RuntimeContext, id: string, value: number): void {
+  let acc = ctx.getAccumulator<number, number>(id);
+  if (acc === undefined) ctx.addAccumulator(id, (acc = new LongCounter()));
+  acc.add(value);
 }
 
 /** Epoch milliseconds with their ISO form, when they have one. */

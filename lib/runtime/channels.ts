@@ -159,8 +159,6 @@ class RandomSelector implements ChannelSelector {
   }
 }
 
-export { KeyExtractionError } from './errors.ts';
-
 /** keyBy: key -> key group -> the subtask owning that group. */
 class KeyGroupSelector implements ChannelSelector {
   constructor(

@@ -219,26 +219,14 @@ function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slot
 
   const stopAll = async (): Promise<void> => {
     for (const w of workers) w.postMessage({ type: 'cancel' });
-    const exited = new Set<Worker>();
     const timer = setTimeout(() => {
       workers.forEach((w, slot) => {
-        if (exited.has(w)) return;
+        if (w.threadId < 0) return; // stopped
         notStopped.push(`the worker thread of slot ${slot} did not stop within ${CANCEL_GRACE_MS / 1000} s (user code may be busy); terminated it`);
         void w.terminate();
       });
     }, CANCEL_GRACE_MS);
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((r) => {
-            if (w.threadId < 0) return r();
-            w.once('exit', () => {
-              exited.add(w);
-              r();
-            });
-          }),
-      ),
-    );
+    await Promise.all(workers.map((w) => new Promise<void>((r) => (w.threadId < 0 ? r() : w.once('exit', () => r())))));
     clearTimeout(timer);
   };
   const fail = (e: unknown): void => {

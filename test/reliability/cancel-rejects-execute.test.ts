@@ -5,8 +5,8 @@
  * unbounded job once it has its records, still resolves.
  */
 import { describe, expect, test } from 'vitest';
-import { JobCancellationException, StreamExecutionEnvironment, type Source } from '../../lib/index.ts';
-import { rejection } from '../helpers.ts';
+import { JobCancellationException, StreamExecutionEnvironment } from '../../lib/index.ts';
+import { endlessSource, rejection } from '../helpers.ts';
 import { LIFECYCLE_JOB, RunningCli, TARGETS } from './running-cli.ts';
 
 describe('tidemark run: a signal cancels the job, and that is not success', () => {
@@ -31,28 +31,11 @@ describe('tidemark run: a signal cancels the job, and that is not success', () =
   }
 });
 
-/** 0, 1, 2, ... forever. */
-const endless: Source<number> = {
-  boundedness: 'CONTINUOUS_UNBOUNDED',
-  createReader: () => {
-    let n = 0;
-    return {
-      start() {},
-      pollNext(out) {
-        out.collect(n++);
-        return 'MORE_AVAILABLE';
-      },
-      isAvailable: () => Promise.resolve(),
-      close() {},
-    };
-  },
-};
-
 describe('JobClient.cancel()', () => {
   test('execute() of a canceled job rejects with JobCancellationException carrying the job id and name', async () => {
     const env = StreamExecutionEnvironment.create({ 'parallelism.default': 1 });
     let seen = 0;
-    env.fromSource(endless, 'Endless').sinkTo({ createWriter: () => ({ write: () => void seen++, flush() {}, close() {} }) });
+    env.fromSource(endlessSource(), 'Endless').sinkTo({ createWriter: () => ({ write: () => void seen++, flush() {}, close() {} }) });
     const client = await env.executeAsync('to be canceled');
     while (seen < 1000) await new Promise((r) => setTimeout(r, 1));
     await client.cancel();
@@ -75,7 +58,7 @@ describe('JobClient.cancel()', () => {
   });
 
   test('executeAndCollect(limit) cancels the unbounded job itself and resolves with the records', async () => {
-    const out = await StreamExecutionEnvironment.create({ 'parallelism.default': 1 }).fromSource(endless, 'Endless').executeAndCollect(10);
+    const out = await StreamExecutionEnvironment.create({ 'parallelism.default': 1 }).fromSource(endlessSource(), 'Endless').executeAndCollect(10);
     expect(out).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 });

@@ -4,8 +4,9 @@
  * stderr with its timestamp and the watermark, as the window operators do.
  */
 import { afterEach, expect, test, vi } from 'vitest';
-import { StreamExecutionEnvironment, WatermarkStrategy, type WatermarkOutput } from '../../lib/index.ts';
+import { StreamExecutionEnvironment } from '../../lib/index.ts';
 import { CEP, Pattern } from '../../lib/cep/index.ts';
+import { punctuatedWatermarks } from '../helpers.ts';
 
 type Ev = { key: string; type: string; ts: number };
 
@@ -22,12 +23,7 @@ test('the first late record dropped is logged once; all are counted', async () =
     { key: 'k', type: 'a', ts: 3 }, // late: the watermark is 10
     { key: 'k', type: 'a', ts: 4 }, // late
   ];
-  const events = env.fromCollection(evs).assignTimestampsAndWatermarks(
-    WatermarkStrategy.forGenerator<Ev>(() => ({
-      onEvent: (_e: Ev, ts: number, out: WatermarkOutput) => out.emitWatermark(ts),
-      onPeriodicEmit: () => {},
-    })).withTimestampAssigner((e) => e.ts),
-  );
+  const events = env.fromCollection(evs).assignTimestampsAndWatermarks(punctuatedWatermarks<Ev>(0));
   const pattern = Pattern.begin<Ev>('a').where((e) => e.type === 'a').followedBy('b').where((e) => e.type === 'b');
   const matches = CEP.pattern(events.keyBy((e) => e.key), pattern)
     .select((m) => `${m.a![0]!.ts}-${m.b![0]!.ts}`)

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { JobExecutionException, StreamExecutionEnvironment, type Source } from '../../lib/index.ts';
 import { inProgressPath } from '../../connectors/file/index.ts';
-import { lines, rejection, removeTempDirs, runCli, tempDir } from '../helpers.ts';
+import { lines, rejection, removeTempDirs, runCli, tempDir, until } from '../helpers.ts';
 
 afterAll(removeTempDirs);
 
@@ -113,8 +113,7 @@ describe('NO_OVERWRITE and a file that appears at the target while the job runs'
       'Waits',
     ).writeAsText(path, 'NO_OVERWRITE');
     const result = rejection(e.execute());
-    const deadline = Date.now() + 20_000; // a bound for a broken build, not a speed assertion
-    while (!existsSync(inProgressPath(path)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await until(() => existsSync(inProgressPath(path)), 'the job wrote no in-progress file');
     writeFileSync(path, 'someone else\n');
     const err = await result;
     expect(String(err)).toContain(`Output file ${path} appeared while the job ran`);

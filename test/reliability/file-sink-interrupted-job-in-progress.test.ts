@@ -7,9 +7,9 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { StreamExecutionEnvironment, type Source } from '../../lib/index.ts';
+import { StreamExecutionEnvironment } from '../../lib/index.ts';
 import { inProgressPath } from '../../connectors/file/index.ts';
-import { lines, rejection, removeTempDirs, tempDir } from '../helpers.ts';
+import { endlessSource, lines, rejection, removeTempDirs, tempDir, until } from '../helpers.ts';
 
 afterAll(removeTempDirs);
 
@@ -17,30 +17,7 @@ const env = (p = 1): StreamExecutionEnvironment =>
   StreamExecutionEnvironment.create({ 'parallelism.default': p, 'taskmanager.numberOfTaskSlots': 4 });
 
 /** `<subtask>:0`, `<subtask>:1`, ... forever. */
-const endless: Source<string> = {
-  boundedness: 'CONTINUOUS_UNBOUNDED',
-  createReader: (context) => {
-    const subtask = context.getIndexOfSubtask();
-    let n = 0;
-    return {
-      start() {},
-      pollNext(out) {
-        out.collect(`${subtask}:${n++}`);
-        return 'MORE_AVAILABLE';
-      },
-      isAvailable: () => Promise.resolve(),
-      close() {},
-    };
-  },
-};
-
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000; // a bound for a broken build, not a speed assertion
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('the job wrote no in-progress file');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const endless = endlessSource({ record: (n, subtask) => `${subtask}:${n}` });
 
 const size = (path: string): number => (existsSync(path) ? statSync(path).size : 0);
 
@@ -58,7 +35,7 @@ describe('a file sink of an interrupted job', () => {
     const e = env();
     e.fromSource(endless, 'Endless').writeAsText(path);
     const client = await e.executeAsync('endless');
-    await until(() => size(inProgressPath(path)) > 0);
+    await until(() => size(inProgressPath(path)) > 0, 'the job wrote no in-progress file');
     await client.cancel();
     await client.getJobExecutionResult().catch(() => undefined);
     expect(existsSync(path)).toBe(false);
@@ -70,7 +47,7 @@ describe('a file sink of an interrupted job', () => {
     const e = env(2);
     e.fromSource(endless, 'Endless').writeAsText(path);
     const client = await e.executeAsync('endless');
-    await until(() => size(join(path, '.1.inprogress')) > 0 && size(join(path, '.2.inprogress')) > 0);
+    await until(() => size(join(path, '.1.inprogress')) > 0 && size(join(path, '.2.inprogress')) > 0, 'the job wrote no in-progress file');
     await client.cancel();
     await client.getJobExecutionResult().catch(() => undefined);
     expect(readdirSync(path).sort()).toEqual(['.1.inprogress', '.2.inprogress']);

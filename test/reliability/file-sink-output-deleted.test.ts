@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobExecutionException, StreamExecutionEnvironment, type Source } from '../../lib/index.ts';
 import { FileSinkError, inProgressPath } from '../../connectors/file/index.ts';
-import { causeChain, rejection, removeTempDirs, tempDir } from '../helpers.ts';
+import { causeChain, rejection, removeTempDirs, tempDir, until } from '../helpers.ts';
 
 afterAll(removeTempDirs);
 
@@ -40,14 +40,6 @@ function gated(gate: Promise<void>): Source<string> {
   };
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000; // a bound for a broken build, not a speed assertion
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('the job wrote no in-progress file');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 const written = (path: string): boolean => existsSync(path) && statSync(path).size > 0;
 
 async function runDeleting(p: number, output: string, watch: string[], remove: string): Promise<unknown> {
@@ -56,7 +48,7 @@ async function runDeleting(p: number, output: string, watch: string[], remove: s
   const e = env(p);
   e.fromSource(gated(gate), 'Gated').writeAsText(output);
   const client = await e.executeAsync('deleted output');
-  await until(() => watch.every(written));
+  await until(() => watch.every(written), 'the job wrote no in-progress file');
   rmSync(remove, { recursive: true, force: true });
   release();
   return rejection(client.getJobExecutionResult());

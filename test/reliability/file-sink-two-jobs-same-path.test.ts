@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StreamExecutionEnvironment, type Source } from '../../lib/index.ts';
 import { inProgressPath } from '../../connectors/file/index.ts';
-import { lines, removeTempDirs, tempDir } from '../helpers.ts';
+import { lines, removeTempDirs, tempDir, until } from '../helpers.ts';
 
 afterAll(removeTempDirs);
 
@@ -36,14 +36,6 @@ function tagged(tag: string, count: number, gate: () => boolean): Source<string>
       };
     },
   };
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000; // a bound for a broken build, not a speed assertion
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('two jobs writing the same file sink path at once', () => {

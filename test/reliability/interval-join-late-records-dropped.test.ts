@@ -4,8 +4,8 @@
  * and the first drop of each subtask is logged on stderr with its timestamp and the watermark.
  */
 import { afterEach, expect, test, vi } from 'vitest';
-import { StreamExecutionEnvironment, WatermarkStrategy, type Collector, type WatermarkOutput } from '../../lib/index.ts';
-import { TrickleSource } from '../helpers.ts';
+import { StreamExecutionEnvironment, type Collector } from '../../lib/index.ts';
+import { punctuatedWatermarks, TrickleSource } from '../helpers.ts';
 
 type Ev = { side: 'L' | 'R'; key: string; ts: number };
 
@@ -25,12 +25,7 @@ test('late records of either side are counted and the first is logged', async ()
   ];
   // One source, so both sides see the same watermark after every record (ts - 1); one record per
   // poll, so the join has seen a record's watermark on both sides before the next record comes.
-  const all = env.fromSource(new TrickleSource(evs, 1), 'Events').assignTimestampsAndWatermarks(
-    WatermarkStrategy.forGenerator<Ev>(() => ({
-      onEvent: (_e: Ev, ts: number, out: WatermarkOutput) => out.emitWatermark(ts - 1),
-      onPeriodicEmit: () => {},
-    })).withTimestampAssigner((e) => e.ts),
-  );
+  const all = env.fromSource(new TrickleSource(evs, 1), 'Events').assignTimestampsAndWatermarks(punctuatedWatermarks<Ev>(1));
   const left = all.filter((e) => e.side === 'L').keyBy((e) => e.key);
   const right = all.filter((e) => e.side === 'R').keyBy((e) => e.key);
   const joined = left

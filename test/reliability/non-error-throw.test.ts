@@ -23,23 +23,28 @@ const THROWN: Array<{ kind: string; value: () => unknown; text: string }> = [
   { kind: 'object', value: () => ({ code: 'E_PLAIN', detail: [1, 2] }), text: "{ code: 'E_PLAIN', detail: [ 1, 2 ] }" },
 ];
 
+/** How a job fails whose map 'Checker' throws `thrown` on its second record (API, inline). */
+async function failing(thrown: unknown): Promise<Error> {
+  const env = StreamExecutionEnvironment.create({ 'parallelism.default': 1 });
+  return (await rejection(
+    env
+      .fromElements(1, 2, 3)
+      .map((x) => {
+        if (x === 2) throw thrown;
+        return x;
+      })
+      .name('Checker')
+      .executeAndCollect(),
+  )) as Error;
+}
+
 describe('a non-Error thrown by user code (API, inline)', () => {
   test.each(THROWN)('$kind: blamed on the map, shown readably, kept as the cause', async ({ value, text }) => {
     const thrown = value();
-    const env = StreamExecutionEnvironment.create({ 'parallelism.default': 1 });
-    const err = await rejection(
-      env
-        .fromElements(1, 2, 3)
-        .map((x) => {
-          if (x === 2) throw thrown;
-          return x;
-        })
-        .name('Checker')
-        .executeAndCollect(),
-    );
+    const err = await failing(thrown);
     expect(err).toBeInstanceOf(JobExecutionException);
-    expect((err as Error).message).toContain("Operator 'Checker' (subtask 1/1)");
-    expect((err as Error).message).toContain(text);
+    expect(err.message).toContain("Operator 'Checker' (subtask 1/1)");
+    expect(err.message).toContain(text);
     const chain = causeChain(err);
     expect((chain.find((c) => c instanceof UserCodeError) as UserCodeError).operatorName).toBe('Checker');
     expect(chain[chain.length - 1]).toBe(thrown);
@@ -65,20 +70,6 @@ describe('a non-Error thrown by user code (CLI)', () => {
 });
 
 describe('values that are hard to show (API, inline)', () => {
-  const failing = async (thrown: unknown): Promise<Error> => {
-    const env = StreamExecutionEnvironment.create({ 'parallelism.default': 1 });
-    return (await rejection(
-      env
-        .fromElements(1, 2, 3)
-        .map((x) => {
-          if (x === 2) throw thrown;
-          return x;
-        })
-        .name('Checker')
-        .executeAndCollect(),
-    )) as Error;
-  };
-
   test.each([
     ['a Proxy whose traps throw', () => new Proxy({}, { getPrototypeOf: () => { throw new Error('trap'); }, get: () => { throw new Error('trap'); } }), '{}'],
     ['a revoked Proxy', () => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; }, '<Revoked Proxy>'],

@@ -12,22 +12,17 @@ import {
   OutputTag,
   StreamExecutionEnvironment,
   TumblingEventTimeWindows,
-  WatermarkStrategy,
   type Collector,
   type DataStream,
   type ProcessWindowContext,
   type TimeWindow,
-  type WatermarkOutput,
 } from '../../lib/index.ts';
-import { lines, runCli } from '../helpers.ts';
+import { lines, punctuatedWatermarks, runCli } from '../helpers.ts';
 
 type Ev = { id: number; key: string; ts: number };
 
 /** A watermark after every record (ts - 1): which records are late is exact. */
-const punctuated = WatermarkStrategy.forGenerator<Ev>(() => ({
-  onEvent: (_e: Ev, ts: number, out: WatermarkOutput) => out.emitWatermark(ts - 1),
-  onPeriodicEmit: () => {},
-})).withTimestampAssigner((e) => e.ts);
+const punctuated = punctuatedWatermarks<Ev>(1);
 
 const count = { createAccumulator: () => 0, add: (_e: Ev, n: number) => n + 1, getResult: (n: number) => n, merge: (a: number, b: number) => a + b };
 

@@ -17,7 +17,6 @@ import { InternalTimerService, type TimeDomain } from '../../operators/timer-ser
 import { ValueStateDescriptor, type ValueState } from '../../state/descriptors.ts';
 import { NO_TIMESTAMP } from '../../runtime/elements.ts';
 import { toCallable, type Collector } from '../../api/functions.ts';
-import { LongCounter } from '../../api/accumulators.ts';
 import type { OutputTag } from '../../api/output-tag.ts';
 import { Pattern } from '../pattern.ts';
 import { NFA, type AdvanceTimeResult, type MatchFactory, type NFAState } from '../nfa/nfa.ts';
@@ -616,13 +615,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
    * subtasks (gauges: their value at the end of the job; peaks: the sum of per-subtask peaks).
    */
   override close(): void | Promise<void> {
-    const ctx = this.parameters.runtimeContext;
-    for (const [name, value] of Object.entries(this.metrics)) {
-      const id = `${this.parameters.operatorName}.${name}`;
-      let acc = ctx.getAccumulator<number, number>(id);
-      if (acc === undefined) ctx.addAccumulator(id, (acc = new LongCounter()));
-      acc.add(value);
-    }
+    for (const [name, value] of Object.entries(this.metrics)) this.publishMetric(name, value);
     return super.close();
   }
 }
