@@ -75,6 +75,7 @@ export class TaskExecutor {
       throw e;
     }
     let sliceStart = performance.now();
+    let settled = false; // the event loop had its turn after every task was done
     for (;;) {
       if (this.failure !== null) {
         await this.cancelAll();
@@ -105,7 +106,16 @@ export class TaskExecutor {
           progressed = true;
         }
       }
-      if (done === tasks.length) return 'finished';
+      if (done === tasks.length) {
+        if (settled) return 'finished';
+        // Before the job counts as finished (and its sinks publish): one turn of the event loop
+        // through its timers phase, so that what user code scheduled while the tasks ran (a
+        // setTimeout(0) that throws, a rejection nobody handles) fails this job, not the code after
+        // execute(). A job whose tasks never yielded would otherwise finish before such an error.
+        settled = true;
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        continue;
+      }
       if (!progressed) {
         if (!this.woken) await new Promise<void>((resolve) => (this.waiter = resolve));
         this.woken = false;
