@@ -51,6 +51,8 @@ export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
   let evaluated = false;
   /** The job thread has exited. */
   let ended = false;
+  /** Writing stdout failed for another reason than a reader that went away (a full disk): a failure, exit 1. */
+  let outputFailed = false;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let graceTimer;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -83,11 +85,12 @@ export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
   const onStdoutError = (/** @type {NodeJS.ErrnoException} */ e) => {
     worker.stdout.resume();
     if (signal !== undefined) return;
-    const what = e.code === 'EPIPE' ? 'stdout was closed by its reader (EPIPE)' : `writing to stdout failed (${e.code ?? e.message})`;
+    outputFailed = e.code !== 'EPIPE';
+    const what = outputFailed ? `writing to stdout failed (${e.code ?? e.message})` : 'stdout was closed by its reader (EPIPE)';
     if (ended) {
       // The job ended, but not all it printed arrived.
       process.stderr.write(`The job's ${what}.\n`);
-      process.exit(SIGNAL_EXIT_CODES.SIGPIPE);
+      process.exit(outputFailed ? 1 : SIGNAL_EXIT_CODES.SIGPIPE);
     }
     process.stderr.write(`The job's ${what}: canceling the job...\n`);
     cancel('SIGPIPE');
@@ -132,7 +135,7 @@ export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
         process.stdin.destroy(); // or an open stdin (a terminal) would keep this process alive
       }
       if (signal !== undefined) {
-        const signalCode = SIGNAL_EXIT_CODES[signal];
+        const signalCode = outputFailed ? 1 : SIGNAL_EXIT_CODES[signal];
         // What the job printed may wait for a reader that stopped reading: not for long.
         if (exit && process.stdout.writableLength > 0) setTimeout(() => process.exit(signalCode), OUTPUT_GRACE_MS).unref();
         return resolve(signalCode);

@@ -54,3 +54,15 @@ test('2>&1 | head -1 (stderr goes the same way): still exit 141, not a crash on 
   );
   expect(stdout.split('\n')).toEqual(['record-1', 'exit=141', '']);
 });
+
+test('stdout on a full disk (> /dev/full) is a failure, not a cancel by the reader: exit 1, the error named, nothing published', async () => {
+  const path = join(tempDir(), 'out.txt');
+  const script = `"${process.execPath}" "${BIN}" run test/fixtures/write-sequence-job.ts --output "${path}" --count 100000 --print > /dev/full; echo "exit=$?"`;
+  const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+    execFile('bash', ['-c', script], { cwd: REPO_ROOT, timeout: 30_000 }, (error, out, err) => (error ? reject(error) : resolve({ stdout: out, stderr: err }))),
+  );
+  expect(stdout).toBe('exit=1\n');
+  expect(stderr).toContain('writing to stdout failed (ENOSPC)');
+  expect(stderr).not.toContain('    at ');
+  expect(existsSync(path)).toBe(false);
+});
