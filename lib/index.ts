@@ -65,7 +65,14 @@ export type {
   SinkWriterContext,
   SinkRecordContext,
 } from './api/connector.ts';
-export { UserCodeError, JobExecutionException, JobCancellationException, NoResourceAvailableException, InvalidFunctionResultError } from './runtime/errors.ts';
+export {
+  UserCodeError,
+  JobExecutionException,
+  JobCancellationException,
+  NoResourceAvailableException,
+  InvalidFunctionResultError,
+  AsyncFunctionResultError,
+} from './runtime/errors.ts';
 export type { JobStatus } from './runtime/scheduler.ts';
 export { assignToKeyGroup, assignKeyToParallelOperator, computeDefaultMaxParallelism } from './state/key-groups.ts';
 export { WatermarkStrategy, type TimestampAssigner } from './time/watermark-strategy.ts';

@@ -1,5 +1,6 @@
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
 import { toCallable, type FilterFn } from '../api/functions.ts';
+import { AsyncFunctionResultError, isThenable } from '../runtime/errors.ts';
 
 /** Keeps the records a FilterFunction accepts (Flink's StreamFilter). */
 export class StreamFilter<T> extends AbstractUdfStreamOperator<T, FilterFn<T>> {
@@ -12,6 +13,7 @@ export class StreamFilter<T> extends AbstractUdfStreamOperator<T, FilterFn<T>> {
     let keep: boolean;
     try {
       keep = this.fn(value as T);
+      if (keep && isThenable(keep)) throw new AsyncFunctionResultError('filter()'); // a Promise would pass every record
     } catch (e) {
       throw this.userError(e);
     }

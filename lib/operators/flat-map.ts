@@ -1,5 +1,6 @@
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
 import { toCallable, type Collector, type FlatMapFn } from '../api/functions.ts';
+import { AsyncFunctionResultError, isThenable } from '../runtime/errors.ts';
 
 /**
  * Applies a FlatMapFunction (Flink's StreamFlatMap). One Collector per operator, handed to the
@@ -18,6 +19,7 @@ export class StreamFlatMap<IN, OUT> extends AbstractUdfStreamOperator<OUT, FlatM
     let result: Iterable<OUT> | void;
     try {
       result = this.fn(value as IN, this.collector);
+      if (isThenable(result)) throw new AsyncFunctionResultError('flatMap()');
     } catch (e) {
       throw this.userError(e);
     }

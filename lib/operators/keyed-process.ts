@@ -1,4 +1,5 @@
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
+import { AsyncFunctionResultError, isThenable } from '../runtime/errors.ts';
 import { AbstractRichFunction, toCallable, type Collector } from '../api/functions.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { InternalTimerService, type TimeDomain } from './timer-service.ts';
@@ -95,7 +96,7 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
   processElement(value: unknown, timestamp: number): void {
     this.ts = timestamp;
     try {
-      this.fn(value as IN, this.context, this.collector);
+      if (isThenable(this.fn(value as IN, this.context, this.collector) as unknown)) throw new AsyncFunctionResultError('KeyedProcessFunction.processElement()');
     } catch (e) {
       throw this.userError(e);
     }

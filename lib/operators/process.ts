@@ -1,4 +1,5 @@
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
+import { AsyncFunctionResultError, isThenable } from '../runtime/errors.ts';
 import type { Collector } from '../api/functions.ts';
 import { AbstractRichFunction, toCallable } from '../api/functions.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
@@ -59,7 +60,7 @@ export class ProcessOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, Pro
   processElement(value: unknown, timestamp: number): void {
     this.ts = timestamp;
     try {
-      this.fn(value as IN, this.context, this.collector);
+      if (isThenable(this.fn(value as IN, this.context, this.collector) as unknown)) throw new AsyncFunctionResultError('ProcessFunction.processElement()');
     } catch (e) {
       throw this.userError(e);
     }

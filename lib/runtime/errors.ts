@@ -63,6 +63,33 @@ export class InvalidFunctionResultError extends Error {
   }
 }
 
+/**
+ * A synchronous user function (map, filter, flatMap, process) returned a Promise: it is `async`. The
+ * engine calls these functions synchronously, so the Promise would travel on as a record (printed as
+ * `{}`), pass every filter, or collect its output after the record was done with. Asynchronous calls
+ * belong in AsyncDataStream (Flink's Async I/O).
+ */
+export class AsyncFunctionResultError extends Error {
+  override name = 'AsyncFunctionResultError';
+  constructor(readonly functionName: string) {
+    super(
+      `${functionName} returns a Promise (is it async?): it is called synchronously, once per record. For asynchronous calls use AsyncDataStream.orderedWait / unorderedWait(stream, async (x) => ..., timeout).`,
+    );
+  }
+}
+
+const AsyncFunction = (async () => {}).constructor;
+
+/** Whether a user function is declared `async` (known when the operator is built: no cost per record). */
+export function isAsyncFunction(fn: unknown): boolean {
+  return typeof fn === 'function' && fn instanceof AsyncFunction;
+}
+
+/** Whether a function's result is a Promise (or any thenable): checked only where a result is not expected to be one. */
+export function isThenable(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
 /** The key selector of a keyBy threw (or returned something that is not a key). */
 export class KeyExtractionError extends Error {
   override name = 'KeyExtractionError';

@@ -220,7 +220,12 @@ export abstract class StreamTask {
     const opByNode = new Map<number, StreamOperator<unknown>>();
     for (const node of this.vertex.nodes) {
       if (node.factory) {
-        const op = node.factory({ parallelism: node.parallelism, maxParallelism: node.maxParallelism });
+        let op: StreamOperator<unknown>;
+        try {
+          op = node.factory({ parallelism: node.parallelism, maxParallelism: node.maxParallelism });
+        } catch (e) {
+          throw attribute(e, node.name, this.subtaskIndex, this.vertex.parallelism); // a user function refused when its operator is built
+        }
         opByNode.set(node.id, op);
         this.operators.push({ node, operator: op });
       }
