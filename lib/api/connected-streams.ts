@@ -17,6 +17,12 @@ import { ProcessFunction, type ProcessContext } from '../operators/process.ts';
 import { KeyedProcessFunction, type KeyedProcessContext, type OnTimerContext } from '../operators/keyed-process.ts';
 import type { MapStateDescriptor } from '../state/descriptors.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
+import { AsyncFunctionResultError, isAsyncFunction, isThenable } from '../runtime/errors.ts';
+
+/** A two-input function called synchronously returned a Promise (it is async): its output would come after its record. */
+function notAsync(result: unknown, functionName: string): void {
+  if (isThenable(result)) throw new AsyncFunctionResultError(functionName);
+}
 
 /** A record of a connected pair of streams: which input (1 or 2) and its value. */
 export interface Tagged {
@@ -67,8 +73,8 @@ class CoProcessAdapter<IN1, IN2, OUT> extends ProcessFunction<Tagged, OUT> {
     closeUser(this.fn);
   }
   processElement(t: Tagged, ctx: ProcessContext, out: Collector<OUT>): void {
-    if (t.i === 1) this.fn.processElement1(t.v as IN1, ctx, out);
-    else this.fn.processElement2(t.v as IN2, ctx, out);
+    if (t.i === 1) notAsync(this.fn.processElement1(t.v as IN1, ctx, out), 'CoProcessFunction.processElement1()');
+    else notAsync(this.fn.processElement2(t.v as IN2, ctx, out), 'CoProcessFunction.processElement2()');
   }
 }
 
@@ -83,8 +89,8 @@ class KeyedCoProcessAdapter<K, IN1, IN2, OUT> extends KeyedProcessFunction<K, Ta
     closeUser(this.fn);
   }
   processElement(t: Tagged, ctx: KeyedProcessContext<K>, out: Collector<OUT>): void {
-    if (t.i === 1) this.fn.processElement1(t.v as IN1, ctx, out);
-    else this.fn.processElement2(t.v as IN2, ctx, out);
+    if (t.i === 1) notAsync(this.fn.processElement1(t.v as IN1, ctx, out), 'CoProcessFunction.processElement1()');
+    else notAsync(this.fn.processElement2(t.v as IN2, ctx, out), 'CoProcessFunction.processElement2()');
   }
   override onTimer(ts: number, ctx: OnTimerContext<K>, out: Collector<OUT>): void {
     this.fn.onTimer?.(ts, ctx, out); // optional in a plain object
@@ -141,6 +147,8 @@ export class ConnectedStreams<IN1, IN2> {
 
   /** One output per input record, by the input it came from. */
   map<OUT>(fn: CoMapFunction<IN1, IN2, OUT>): SingleOutputStreamOperator<OUT> {
+    // As map(): an async map1 / map2 would send Promises on as records; known now, no cost per record.
+    for (const name of ['map1', 'map2'] as const) if (isAsyncFunction(fn[name])) throw new AsyncFunctionResultError(`CoMapFunction.${name}()`);
     const src = this.keys ? this.keyedTagged() : this.tagged();
     return src.map((t: Tagged) => (t.i === 1 ? fn.map1(t.v as IN1) : fn.map2(t.v as IN2))).name('Co-Map');
   }
@@ -150,8 +158,8 @@ export class ConnectedStreams<IN1, IN2> {
     return src
       .flatMap((t: Tagged, out: Collector<OUT>): void => {
         // CoFlatMap functions emit through `out` only (their return value is ignored, as in Flink).
-        if (t.i === 1) fn.flatMap1(t.v as IN1, out);
-        else fn.flatMap2(t.v as IN2, out);
+        if (t.i === 1) notAsync(fn.flatMap1(t.v as IN1, out), 'CoFlatMapFunction.flatMap1()');
+        else notAsync(fn.flatMap2(t.v as IN2, out), 'CoFlatMapFunction.flatMap2()');
       })
       .name('Co-Flat Map');
   }
@@ -290,8 +298,8 @@ class BroadcastAdapter<IN1, IN2, OUT> extends ProcessFunction<Tagged, OUT> {
   }
   processElement(t: Tagged, ctx: ProcessContext, out: Collector<OUT>): void {
     this.current = ctx;
-    if (t.i === 1) this.fn.processElement(t.v as IN1, this.readOnly, out);
-    else this.fn.processBroadcastElement(t.v as IN2, this.writable, out);
+    if (t.i === 1) notAsync(this.fn.processElement(t.v as IN1, this.readOnly, out), 'BroadcastProcessFunction.processElement()');
+    else notAsync(this.fn.processBroadcastElement(t.v as IN2, this.writable, out), 'BroadcastProcessFunction.processBroadcastElement()');
   }
 }
 
@@ -333,8 +341,8 @@ class KeyedBroadcastAdapter<K, IN1, IN2, OUT> extends KeyedProcessFunction<K, Ta
   }
   processElement(t: Tagged, ctx: KeyedProcessContext<K>, out: Collector<OUT>): void {
     this.current = ctx;
-    if (t.i === 1) this.fn.processElement(t.v as IN1, this.readOnly, out);
-    else this.fn.processBroadcastElement(t.v as IN2, this.writable, out);
+    if (t.i === 1) notAsync(this.fn.processElement(t.v as IN1, this.readOnly, out), 'BroadcastProcessFunction.processElement()');
+    else notAsync(this.fn.processBroadcastElement(t.v as IN2, this.writable, out), 'BroadcastProcessFunction.processBroadcastElement()');
   }
   override onTimer(ts: number, ctx: OnTimerContext<K>, out: Collector<OUT>): void {
     this.fn.onTimer?.(ts, ctx, out); // optional in a plain object
