@@ -13,8 +13,12 @@ import {
   KeyedCoProcessFunction,
   MapStateDescriptor,
   StreamExecutionEnvironment,
+  TumblingEventTimeWindows,
+  WatermarkStrategy,
   type Collector,
+  type KeyedStream,
 } from '../../lib/index.ts';
+import { CEP, Pattern } from '../../lib/cep/index.ts';
 import { causeChain, rejection } from '../helpers.ts';
 
 const later = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));
@@ -23,7 +27,7 @@ function asyncCause(e: unknown): AsyncFunctionResultError | undefined {
   return causeChain(e).find((c) => c instanceof AsyncFunctionResultError) as AsyncFunctionResultError | undefined;
 }
 
-describe('an async function where a synchronous one is called (sinks, two inputs, reduce)', () => {
+describe('an async function where a synchronous one is called (sinks, two inputs, reduce, windows, joins, CEP)', () => {
   test('a sink writer with an async write(): execute() rejects, not resolves before the writes settled', async () => {
     const env = StreamExecutionEnvironment.create();
     const written: number[] = [];
@@ -144,5 +148,95 @@ describe('an async function where a synchronous one is called (sinks, two inputs
       .reduce((a, b) => a + b)
       .executeAndCollect();
     expect(Math.max(...sums)).toBe(13);
+  });
+});
+
+type Ev = { key: string; v: number };
+function keyed(): KeyedStream<Ev, string> {
+  const env = StreamExecutionEnvironment.create();
+  return env
+    .fromElements<Ev>({ key: 'a', v: 1 }, { key: 'a', v: 3 }, { key: 'b', v: 2 })
+    .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<Ev>().withTimestampAssigner((e) => e.v))
+    .keyBy((e) => e.key);
+}
+const asyncCollect = async (out: Collector<unknown>): Promise<void> => {
+  await later();
+  out.collect('late');
+};
+
+describe('async window, join and CEP functions', () => {
+  test('a ProcessWindowFunction and a ProcessAllWindowFunction (function or object): the job fails when the window fires', async () => {
+    const runs = [
+      () => keyed().window(TumblingEventTimeWindows.of(100)).process(async (_k: string, _c: unknown, _els: Ev[], out: Collector<unknown>) => asyncCollect(out)),
+      () => keyed().windowAll(TumblingEventTimeWindows.of(100)).process(async (_c: unknown, _els: Ev[], out: Collector<unknown>) => asyncCollect(out)),
+      () => keyed().windowAll(TumblingEventTimeWindows.of(100)).process({ process: async (_c: unknown, _els: Ev[], out: Collector<unknown>) => asyncCollect(out) } as never),
+    ];
+    for (const run of runs) {
+      expect(asyncCause(await rejection(run().executeAndCollect()))?.functionName).toBe('ProcessWindowFunction.process()');
+    }
+  });
+
+  test('a window reduce or an AggregateFunction with an async add is refused when the job is built', () => {
+    const thrown = (build: () => unknown): unknown => {
+      try {
+        build();
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    const window = () => keyed().window(TumblingEventTimeWindows.of(100));
+    expect(asyncCause(thrown(() => window().reduce((async (a: Ev) => a) as never)))?.functionName).toBe('reduce()');
+    const aggregate = { createAccumulator: () => 0, add: async (e: Ev, acc: number) => acc + e.v, getResult: (acc: number) => acc, merge: (a: number, b: number) => a + b };
+    expect(asyncCause(thrown(() => window().aggregate(aggregate as never)))?.functionName).toBe('AggregateFunction.add()');
+  });
+
+  test('a window join (async join) is refused when built; an async coGroup and interval join ProcessJoinFunction fail the job', async () => {
+    const a = keyed();
+    const joined = () => a.join(a).where((e) => e.key).equalTo((e) => e.key).window(TumblingEventTimeWindows.of(100));
+    let thrown: unknown;
+    try {
+      joined().apply((async (l: Ev) => l) as never);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(asyncCause(thrown)?.functionName).toBe('join()');
+    const b = keyed();
+    const coGrouped = b.coGroup(b).where((e) => e.key).equalTo((e) => e.key).window(TumblingEventTimeWindows.of(100));
+    const cg = coGrouped.apply((async (_l: Ev[], _r: Ev[], out: Collector<unknown>) => asyncCollect(out)) as never);
+    expect(asyncCause(await rejection(cg.executeAndCollect()))?.functionName).toBe('coGroup()');
+    const c = keyed();
+    const ij = c
+      .intervalJoin(c)
+      .between(0, 0)
+      .process({ processElement: async (_l: Ev, _r: Ev, _c: unknown, out: Collector<unknown>) => asyncCollect(out) } as never);
+    expect(asyncCause(await rejection(ij.executeAndCollect()))?.functionName).toBe('ProcessJoinFunction.processElement()');
+  });
+
+  test('CEP: an async select is refused when built; an async processMatch or flatSelect fails the job at the first match', async () => {
+    const pattern = () => Pattern.begin<Ev>('x').where((e) => e.v >= 1);
+    let thrown: unknown;
+    try {
+      CEP.pattern(keyed(), pattern()).select((async (m: unknown) => m) as never);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(asyncCause(thrown)?.functionName).toBe('The pattern select() function');
+    const processed = CEP.pattern(keyed(), pattern()).process((async (_m: unknown, _c: unknown, out: Collector<unknown>) => asyncCollect(out)) as never);
+    expect(asyncCause(await rejection(processed.executeAndCollect()))?.functionName).toBe('The pattern processMatch() / flatSelect() function');
+    const flat = CEP.pattern(keyed(), pattern()).flatSelect((async (_m: unknown, out: Collector<unknown>) => asyncCollect(out)) as never);
+    expect(asyncCause(await rejection(flat.executeAndCollect()))?.functionName).toBe('The pattern processMatch() / flatSelect() function');
+  });
+
+  test('synchronous window, join and CEP functions still run', async () => {
+    const windows = await keyed()
+      .window(TumblingEventTimeWindows.of(100))
+      .process((k: string, _c: unknown, els: Ev[], out: Collector<string>) => out.collect(`${k}:${els.length}`))
+      .executeAndCollect();
+    expect(windows.sort()).toEqual(['a:2', 'b:1']);
+    const matches = await CEP.pattern(keyed(), Pattern.begin<Ev>('x').where((e) => e.v === 3))
+      .flatSelect((m: Record<string, Ev[]>, out: Collector<number>) => out.collect(m.x![0]!.v))
+      .executeAndCollect();
+    expect(matches).toEqual([3]);
   });
 });
