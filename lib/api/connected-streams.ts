@@ -108,8 +108,11 @@ export function keyedTaggedUnion<A, B, K>(first: DataStream<A>, second: DataStre
     .keyBy((t: Tagged) => (t.i === 1 ? k1(t.v as A) : k2(t.v as B)));
 }
 
-/** The (unused) key a broadcast record is processed under on a keyed broadcast stream: not null, which no key may be. */
-const BROADCAST_KEY = '<broadcast>';
+/**
+ * The key a broadcast record is processed under on a keyed broadcast stream: not null, which no key
+ * may be, and no key of a record either (a string could be one: its state would be the broadcast's).
+ */
+const BROADCAST_KEY = Symbol('broadcast');
 
 /**
  * @internal A keyed stream and a broadcast side (already tagged 2 and broadcast) as one keyed tagged
@@ -315,14 +318,17 @@ class KeyedBroadcastAdapter<K, IN1, IN2, OUT> extends KeyedProcessFunction<K, Ta
     super();
     this.states = new BroadcastStates(descriptors);
   }
+  /** This subtask's keyed state backend, from the runtime context of the keyed operator. */
+  private backend(): HeapKeyedStateBackend {
+    return (this.getRuntimeContext() as RuntimeContext & { keyedStateBackend(): HeapKeyedStateBackend }).keyedStateBackend();
+  }
   override open(ctx: OpenContext): void {
     const [readOnly, writable] = broadcastContexts(this.states, () => this.current);
     this.readOnly = { ...readOnly, getCurrentKey: () => this.current.getCurrentKey(), timerService: () => this.current.timerService() };
     this.writable = {
       ...writable,
       applyToKeyedState: <S>(name: string, apply: (key: unknown, state: S) => void) => {
-        // This subtask's keyed state backend, from the runtime context of the keyed operator.
-        const backend = (this.getRuntimeContext() as RuntimeContext & { keyedStateBackend(): HeapKeyedStateBackend }).keyedStateBackend();
+        const backend = this.backend();
         const saved = backend.getCurrentKey();
         try {
           for (const key of backend.keys(name)) {
@@ -342,7 +348,16 @@ class KeyedBroadcastAdapter<K, IN1, IN2, OUT> extends KeyedProcessFunction<K, Ta
   processElement(t: Tagged, ctx: KeyedProcessContext<K>, out: Collector<OUT>): void {
     this.current = ctx;
     if (t.i === 1) notAsync(this.fn.processElement(t.v as IN1, this.readOnly, out), 'BroadcastProcessFunction.processElement()');
-    else notAsync(this.fn.processBroadcastElement(t.v as IN2, this.writable, out), 'BroadcastProcessFunction.processBroadcastElement()');
+    else {
+      notAsync(this.fn.processBroadcastElement(t.v as IN2, this.writable, out), 'BroadcastProcessFunction.processBroadcastElement()');
+      // A broadcast record has no key (Flink: "No key set"): keyed state it wrote would belong to no key
+      // and show up as a key of its own in applyToKeyedState.
+      if (this.backend().hasState(BROADCAST_KEY)) {
+        throw new Error(
+          'processBroadcastElement() wrote keyed state, but a broadcast record has no key: change the keyed state of every key with ctx.applyToKeyedState(name, (key, state) => ...)',
+        );
+      }
+    }
   }
   override onTimer(ts: number, ctx: OnTimerContext<K>, out: Collector<OUT>): void {
     this.fn.onTimer?.(ts, ctx, out); // optional in a plain object
