@@ -93,7 +93,7 @@ class KeyedCoProcessAdapter<K, IN1, IN2, OUT> extends KeyedProcessFunction<K, Ta
     else notAsync(this.fn.processElement2(t.v as IN2, ctx, out), 'CoProcessFunction.processElement2()');
   }
   override onTimer(ts: number, ctx: OnTimerContext<K>, out: Collector<OUT>): void {
-    this.fn.onTimer?.(ts, ctx, out); // optional in a plain object
+    return this.fn.onTimer?.(ts, ctx, out); // optional in a plain object; a Promise (async) is refused by the operator
   }
 }
 
@@ -360,7 +360,7 @@ class KeyedBroadcastAdapter<K, IN1, IN2, OUT> extends KeyedProcessFunction<K, Ta
     }
   }
   override onTimer(ts: number, ctx: OnTimerContext<K>, out: Collector<OUT>): void {
-    this.fn.onTimer?.(ts, ctx, out); // optional in a plain object
+    return this.fn.onTimer?.(ts, ctx, out); // optional in a plain object; a Promise (async) is refused by the operator
   }
 }
 

@@ -239,4 +239,24 @@ describe('async window, join and CEP functions', () => {
       .executeAndCollect();
     expect(matches).toEqual([3]);
   });
+
+  test('an async onTimer of a KeyedProcessFunction or KeyedCoProcessFunction fails the job when the timer fires', async () => {
+    type Timers = { timerService(): { registerEventTimeTimer(t: number): void } };
+    const onTimer = async (_ts: number, _ctx: unknown, out: Collector<unknown>): Promise<void> => asyncCollect(out);
+    const single = keyed()
+      .process({ processElement: (e: Ev, ctx: Timers) => ctx.timerService().registerEventTimeTimer(e.v + 10), onTimer } as never)
+      .executeAndCollect();
+    expect(asyncCause(await rejection(single))?.functionName).toBe('KeyedProcessFunction.onTimer()');
+    const a = keyed();
+    const two = a
+      .connect(a)
+      .keyBy((e) => e.key, (e) => e.key)
+      .process({
+        processElement1: (e: Ev, ctx: Timers) => ctx.timerService().registerEventTimeTimer(e.v + 10),
+        processElement2: () => {},
+        onTimer,
+      } as never)
+      .executeAndCollect();
+    expect(asyncCause(await rejection(two))?.functionName).toBe('KeyedProcessFunction.onTimer()');
+  });
 });
