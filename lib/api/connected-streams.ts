@@ -17,6 +17,12 @@ import { ProcessFunction, type ProcessContext } from '../operators/process.ts';
 import { KeyedProcessFunction, type KeyedProcessContext, type OnTimerContext } from '../operators/keyed-process.ts';
 import type { MapStateDescriptor } from '../state/descriptors.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
+import { AsyncFunctionResultError, isAsyncFunction, isThenable } from '../runtime/errors.ts';
+
+/** A two-input function called synchronously returned a Promise (it is async): its output would come after its record. */
+function notAsync(result: unknown, functionName: string): void {
+  if (isThenable(result)) throw new AsyncFunctionResultError(functionName);
+}
 
 /** A record of a connected pair of streams: which input (1 or 2) and its value. */
 export interface Tagged {
@@ -67,8 +73,8 @@ class CoProcessAdapter<IN1, IN2, OUT> extends ProcessFunction<Tagged, OUT> {
     closeUser(this.fn);
   }
   processElement(t: Tagged, ctx: ProcessContext, out: Collector<OUT>): void {
-    if (t.i === 1) this.fn.processElement1(t.v as IN1, ctx, out);
-    else this.fn.processElement2(t.v as IN2, ctx, out);
+    if (t.i === 1) notAsync(this.fn.processElement1(t.v as IN1, ctx, out), 'CoProcessFunction.processElement1()');
+    else notAsync(this.fn.processElement2(t.v as IN2, ctx, out), 'CoProcessFunction.processElement2()');
   }
 }
 
@@ -83,11 +89,11 @@ class KeyedCoProcessAdapter<K, IN1, IN2, OUT> extends KeyedProcessFunction<K, Ta
     closeUser(this.fn);
   }
   processElement(t: Tagged, ctx: KeyedProcessContext<K>, out: Collector<OUT>): void {
-    if (t.i === 1) this.fn.processElement1(t.v as IN1, ctx, out);
-    else this.fn.processElement2(t.v as IN2, ctx, out);
+    if (t.i === 1) notAsync(this.fn.processElement1(t.v as IN1, ctx, out), 'CoProcessFunction.processElement1()');
+    else notAsync(this.fn.processElement2(t.v as IN2, ctx, out), 'CoProcessFunction.processElement2()');
   }
   override onTimer(ts: number, ctx: OnTimerContext<K>, out: Collector<OUT>): void {
-    this.fn.onTimer?.(ts, ctx, out); // optional in a plain object
+    return this.fn.onTimer?.(ts, ctx, out); // optional in a plain object; a Promise (async) is refused by the operator
   }
 }
 
@@ -102,8 +108,11 @@ export function keyedTaggedUnion<A, B, K>(first: DataStream<A>, second: DataStre
     .keyBy((t: Tagged) => (t.i === 1 ? k1(t.v as A) : k2(t.v as B)));
 }
 
-/** The (unused) key a broadcast record is processed under on a keyed broadcast stream: not null, which no key may be. */
-const BROADCAST_KEY = '<broadcast>';
+/**
+ * The key a broadcast record is processed under on a keyed broadcast stream: not null, which no key
+ * may be, and no key of a record either (a string could be one: its state would be the broadcast's).
+ */
+const BROADCAST_KEY = Symbol('broadcast');
 
 /**
  * @internal A keyed stream and a broadcast side (already tagged 2 and broadcast) as one keyed tagged
@@ -141,6 +150,8 @@ export class ConnectedStreams<IN1, IN2> {
 
   /** One output per input record, by the input it came from. */
   map<OUT>(fn: CoMapFunction<IN1, IN2, OUT>): SingleOutputStreamOperator<OUT> {
+    // As map(): an async map1 / map2 would send Promises on as records; known now, no cost per record.
+    for (const name of ['map1', 'map2'] as const) if (isAsyncFunction(fn[name])) throw new AsyncFunctionResultError(`CoMapFunction.${name}()`);
     const src = this.keys ? this.keyedTagged() : this.tagged();
     return src.map((t: Tagged) => (t.i === 1 ? fn.map1(t.v as IN1) : fn.map2(t.v as IN2))).name('Co-Map');
   }
@@ -150,8 +161,8 @@ export class ConnectedStreams<IN1, IN2> {
     return src
       .flatMap((t: Tagged, out: Collector<OUT>): void => {
         // CoFlatMap functions emit through `out` only (their return value is ignored, as in Flink).
-        if (t.i === 1) fn.flatMap1(t.v as IN1, out);
-        else fn.flatMap2(t.v as IN2, out);
+        if (t.i === 1) notAsync(fn.flatMap1(t.v as IN1, out), 'CoFlatMapFunction.flatMap1()');
+        else notAsync(fn.flatMap2(t.v as IN2, out), 'CoFlatMapFunction.flatMap2()');
       })
       .name('Co-Flat Map');
   }
@@ -290,8 +301,8 @@ class BroadcastAdapter<IN1, IN2, OUT> extends ProcessFunction<Tagged, OUT> {
   }
   processElement(t: Tagged, ctx: ProcessContext, out: Collector<OUT>): void {
     this.current = ctx;
-    if (t.i === 1) this.fn.processElement(t.v as IN1, this.readOnly, out);
-    else this.fn.processBroadcastElement(t.v as IN2, this.writable, out);
+    if (t.i === 1) notAsync(this.fn.processElement(t.v as IN1, this.readOnly, out), 'BroadcastProcessFunction.processElement()');
+    else notAsync(this.fn.processBroadcastElement(t.v as IN2, this.writable, out), 'BroadcastProcessFunction.processBroadcastElement()');
   }
 }
 
@@ -307,14 +318,17 @@ class KeyedBroadcastAdapter<K, IN1, IN2, OUT> extends KeyedProcessFunction<K, Ta
     super();
     this.states = new BroadcastStates(descriptors);
   }
+  /** This subtask's keyed state backend, from the runtime context of the keyed operator. */
+  private backend(): HeapKeyedStateBackend {
+    return (this.getRuntimeContext() as RuntimeContext & { keyedStateBackend(): HeapKeyedStateBackend }).keyedStateBackend();
+  }
   override open(ctx: OpenContext): void {
     const [readOnly, writable] = broadcastContexts(this.states, () => this.current);
     this.readOnly = { ...readOnly, getCurrentKey: () => this.current.getCurrentKey(), timerService: () => this.current.timerService() };
     this.writable = {
       ...writable,
       applyToKeyedState: <S>(name: string, apply: (key: unknown, state: S) => void) => {
-        // This subtask's keyed state backend, from the runtime context of the keyed operator.
-        const backend = (this.getRuntimeContext() as RuntimeContext & { keyedStateBackend(): HeapKeyedStateBackend }).keyedStateBackend();
+        const backend = this.backend();
         const saved = backend.getCurrentKey();
         try {
           for (const key of backend.keys(name)) {
@@ -333,11 +347,20 @@ class KeyedBroadcastAdapter<K, IN1, IN2, OUT> extends KeyedProcessFunction<K, Ta
   }
   processElement(t: Tagged, ctx: KeyedProcessContext<K>, out: Collector<OUT>): void {
     this.current = ctx;
-    if (t.i === 1) this.fn.processElement(t.v as IN1, this.readOnly, out);
-    else this.fn.processBroadcastElement(t.v as IN2, this.writable, out);
+    if (t.i === 1) notAsync(this.fn.processElement(t.v as IN1, this.readOnly, out), 'BroadcastProcessFunction.processElement()');
+    else {
+      notAsync(this.fn.processBroadcastElement(t.v as IN2, this.writable, out), 'BroadcastProcessFunction.processBroadcastElement()');
+      // A broadcast record has no key (Flink: "No key set"): keyed state it wrote would belong to no key
+      // and show up as a key of its own in applyToKeyedState.
+      if (this.backend().hasState(BROADCAST_KEY)) {
+        throw new Error(
+          'processBroadcastElement() wrote keyed state, but a broadcast record has no key: change the keyed state of every key with ctx.applyToKeyedState(name, (key, state) => ...)',
+        );
+      }
+    }
   }
   override onTimer(ts: number, ctx: OnTimerContext<K>, out: Collector<OUT>): void {
-    this.fn.onTimer?.(ts, ctx, out); // optional in a plain object
+    return this.fn.onTimer?.(ts, ctx, out); // optional in a plain object; a Promise (async) is refused by the operator
   }
 }
 

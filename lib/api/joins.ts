@@ -18,6 +18,7 @@ import { KeyedProcessFunction, type KeyedProcessContext, type OnTimerContext } f
 import { MapStateDescriptor, type MapState } from '../state/descriptors.ts';
 import { addToCounter, timeText, warnLateRecordDropped } from '../operators/abstract-stream-operator.ts';
 import { keyedTaggedUnion, type Tagged } from './connected-streams.ts';
+import { AsyncFunctionResultError, isAsyncFunction, isThenable } from '../runtime/errors.ts';
 
 export type JoinFn<L, R, OUT> = ((left: L, right: R) => OUT) | { join(left: L, right: R): OUT };
 export type CoGroupFn<L, R, OUT> = ((lefts: L[], rights: R[], out: Collector<OUT>) => void) | { coGroup(lefts: L[], rights: R[], out: Collector<OUT>): void };
@@ -54,7 +55,7 @@ class WindowedJoin<L, R, K, W extends Window> {
           if (t.i === 1) lefts.push(t.v as L);
           else rights.push(t.v as R);
         }
-        fn(lefts, rights, out);
+        if (isThenable(fn(lefts, rights, out) as unknown)) throw new AsyncFunctionResultError('coGroup()'); // it would collect after its window
       })
       .name(this.name);
   }
@@ -64,6 +65,7 @@ export class JoinedWindows<L, R, K, W extends Window> extends WindowedJoin<L, R,
   /** Every pair of a left and a right element of the same key and window. */
   apply<OUT>(fn: JoinFn<L, R, OUT>): SingleOutputStreamOperator<OUT> {
     const join = typeof fn === 'function' ? fn : fn.join.bind(fn);
+    if (isAsyncFunction(join)) throw new AsyncFunctionResultError('join()'); // its Promises would be the joined records
     return this.coGroupWith<OUT>((lefts, rights, out) => {
       for (const l of lefts) for (const r of rights) out.collect(join(l, r));
     });
@@ -178,8 +180,8 @@ class IntervalJoinFunction<K, L, R, OUT> extends KeyedProcessFunction<K, Tagged,
   private emit(l: unknown, r: unknown, ctx: KeyedProcessContext<K>): void {
     this.ctx = ctx as unknown as { collectWithTimestamp(record: unknown, timestamp: number): void };
     const f = this.fn;
-    if (typeof f === 'function') f(l as L, r as R, this.joinContext, this.timestamped);
-    else f.processElement(l as L, r as R, this.joinContext, this.timestamped);
+    const result: unknown = typeof f === 'function' ? f(l as L, r as R, this.joinContext, this.timestamped) : f.processElement(l as L, r as R, this.joinContext, this.timestamped);
+    if (isThenable(result)) throw new AsyncFunctionResultError('ProcessJoinFunction.processElement()'); // it would collect after its pair
   }
   processElement(t: Tagged, ctx: KeyedProcessContext<K>): void {
     const ts = ctx.timestamp();

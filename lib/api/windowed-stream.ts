@@ -10,6 +10,7 @@
  *   .aggregate(average);
  * ```
  */
+import { AsyncFunctionResultError, isAsyncFunction } from '../runtime/errors.ts';
 import type { AggregateFunction, ReduceFn } from './functions.ts';
 import { toCallable } from './functions.ts';
 import type { OutputTag } from './output-tag.ts';
@@ -101,6 +102,8 @@ export class WindowedStream<T, K, W extends Window> {
   reduce<OUT>(reducer: ReduceFn<T>, process: ProcessWindowFn<T, OUT, K, W>): SingleOutputStreamOperator<OUT>;
   reduce<OUT>(reducer: ReduceFn<T>, process?: ProcessWindowFn<T, OUT, K, W>): SingleOutputStreamOperator<OUT | T> {
     const reduce = toCallable<(a: T, b: T) => T>(reducer, 'reduce', 'reduce()');
+    // An async reduce would keep a Promise as the window's value; known now, no cost per record.
+    if (isAsyncFunction(reduce)) throw new AsyncFunctionResultError('reduce()');
     return this.build<OUT | T, never>('Window(Reduce)', { kind: 'reduce', reduce, process: process as ProcessWindowFn<T, OUT | T, K, W> | undefined });
   }
 
@@ -110,6 +113,7 @@ export class WindowedStream<T, K, W extends Window> {
   aggregate<ACC, R, OUT>(fn: AggregateFunction<T, ACC, R>, process?: ProcessWindowFn<R, OUT, K, W>): SingleOutputStreamOperator<R | OUT> {
     for (const m of ['createAccumulator', 'add', 'getResult', 'merge'] as const) {
       if (typeof fn[m] !== 'function') throw new TypeError(`aggregate() needs an AggregateFunction with ${m}()`);
+      if (isAsyncFunction(fn[m])) throw new AsyncFunctionResultError(`AggregateFunction.${m}()`);
     }
     return this.build<R | OUT, ACC>('Window(Aggregate)', {
       kind: 'aggregate',

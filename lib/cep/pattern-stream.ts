@@ -12,6 +12,7 @@ import { DataStream, KeyedStream, type SingleOutputStreamOperator } from '../api
 import { AbstractStreamOperator } from '../operators/abstract-stream-operator.ts';
 import { keyedBroadcastUnion, type Tagged } from '../api/connected-streams.ts';
 import type { Collector } from '../api/functions.ts';
+import { AsyncFunctionResultError, isAsyncFunction } from '../runtime/errors.ts';
 import { OutputTag } from '../api/output-tag.ts';
 import { Pattern, type Match } from './pattern.ts';
 import { PatternSpecError } from './spec/pattern-spec.ts';
@@ -211,6 +212,7 @@ export class PatternStream<T, Names extends string> {
   ): SingleOutputStreamOperator<OUT> {
     const select = fn ?? (a as PatternSelectFunction<T, Names, OUT>);
     if (typeof select !== 'function') throw new TypeError('select() needs a function (match) => result');
+    if (isAsyncFunction(select)) throw new AsyncFunctionResultError('The pattern select() function'); // its Promise would be the match's result
     const timeout = fn === undefined ? undefined : checkTimeout<TO, PatternTimeoutFunction<T, Names, TO>>(a, timeoutFn);
     return this.process(
       withTimeout<T, Names, OUT, TO>((m, _ctx, out) => out.collect(select(m)), timeout && [timeout[0], (m, ts, out) => out.collect(timeout[1](m, ts))]),
@@ -250,7 +252,7 @@ function withTimeout<T, Names extends string, OUT, TO>(
   const [tag, timeoutFn] = timeout;
   class SelectWithTimeout extends PatternProcessFunction<T, Names, OUT> implements TimedOutPartialMatchHandler<T, Names> {
     processMatch(m: Match<T, Names>, ctx: PatternContext, out: Collector<OUT>): void {
-      onMatch(m, ctx, out);
+      return onMatch(m, ctx, out); // a Promise (an async flatSelect) is refused by the operator
     }
     processTimedOutMatch(m: Match<T, Names>, ctx: PatternContext): void {
       timeoutFn(m, ctx.timestamp(), { collect: (v: TO) => ctx.output(tag, v) });

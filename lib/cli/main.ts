@@ -310,10 +310,13 @@ export function formatError(thrown: unknown): string {
   }
   // A .ts job outside a "type": "module" package is CommonJS; with top-level await (esbuild) or a cycle
   // through tidemark's ES modules (Node's require(esm)) it cannot load: one line says what to do.
+  // Only for a module whose format the nearest package.json decides (.ts, .js): a cycle through a
+  // user's own .mts / .mjs modules keeps Node's message, which a rename would not fix.
   const commonJs = /Top-level await is currently not supported with the "cjs" output format/.test(e.message);
-  if (commonJs || (e as NodeJS.ErrnoException).code === 'ERR_REQUIRE_CYCLE_MODULE') {
+  const cycle = (e as NodeJS.ErrnoException).code === 'ERR_REQUIRE_CYCLE_MODULE' ? /Cannot require\(\) ES Module (.+?\.[jt]sx?) in a cycle/.exec(e.message) : null;
+  if (commonJs || cycle) {
     const hint = 'the job file is loaded as CommonJS. Name it .mts, or add "type": "module" to the nearest package.json.';
-    if (!commonJs) return `Error: ${/Cannot require\(\) ES Module (\S+)/.exec(e.message)?.[1] ?? 'the job file'} cannot be loaded: ${hint}`;
+    if (cycle) return `Error: ${cycle[1]} cannot be loaded: ${hint}`;
     lines.push(`Hint: ${hint}`);
   }
   return lines.join('\n');

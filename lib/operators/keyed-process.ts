@@ -116,7 +116,7 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
     this.ts = domain === 'EVENT_TIME' ? time : NO_TIMESTAMP;
     if (this.timerFn === undefined) return;
     try {
-      this.timerFn(time, this.context, this.collector);
+      if (isThenable(this.timerFn(time, this.context, this.collector) as unknown)) throw new AsyncFunctionResultError('KeyedProcessFunction.onTimer()');
     } catch (e) {
       throw this.userError(e);
     }

@@ -3,7 +3,7 @@ import { toCallable, type ReduceFn } from '../api/functions.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { ValueStateDescriptor, type ValueState } from '../state/descriptors.ts';
 import { compareKeys } from '../state/keys.ts';
-import { InvalidFunctionResultError } from '../runtime/errors.ts';
+import { AsyncFunctionResultError, InvalidFunctionResultError, isAsyncFunction } from '../runtime/errors.ts';
 
 const STATE_NAME = '_op_state';
 
@@ -22,6 +22,10 @@ export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T,
   constructor(userFunction: ReduceFn<T>) {
     super(userFunction);
     this.reducer = toCallable(this.userFunction, 'reduce', 'reduce()');
+    // As map(): an async reduce would keep a Promise as the key's value. Checked here, not per record.
+    if (isAsyncFunction(typeof userFunction === 'function' ? userFunction : (userFunction as { reduce?: unknown }).reduce)) {
+      throw new AsyncFunctionResultError('reduce()');
+    }
   }
 
   /** The keyed stream's key context (setKeyContext) has set the current key before each record. */

@@ -1,6 +1,7 @@
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
 import type { Sink, SinkRecordContext, SinkWriter } from '../api/connector.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
+import { AsyncFunctionResultError, isThenable } from '../runtime/errors.ts';
 
 /** Runs a Sink's writer (Flink's SinkWriterOperator). One record context object, reused. */
 export class SinkWriterOperator<T> extends AbstractStreamOperator<never> implements SinkRecordContext {
@@ -32,7 +33,10 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<never> impleme
   processElement(value: unknown, timestamp: number): void {
     this.recordTimestamp = timestamp;
     try {
-      this.writer.write(value as T, this);
+      // An async write would be waited for by nobody: flush(true) and a finished job before it settled.
+      if (isThenable(this.writer.write(value as T, this) as unknown)) {
+        throw new AsyncFunctionResultError('SinkWriter.write()', 'Buffer the records in write() and return a Promise from flush(), which the job waits for.');
+      }
     } catch (e) {
       throw this.userError(e);
     }

@@ -71,10 +71,11 @@ export class InvalidFunctionResultError extends Error {
  */
 export class AsyncFunctionResultError extends Error {
   override name = 'AsyncFunctionResultError';
-  constructor(readonly functionName: string) {
-    super(
-      `${functionName} returns a Promise (is it async?): it is called synchronously, once per record. For asynchronous calls use AsyncDataStream.orderedWait / unorderedWait(stream, async (x) => ..., timeout).`,
-    );
+  constructor(
+    readonly functionName: string,
+    advice = 'For asynchronous calls use AsyncDataStream.orderedWait / unorderedWait(stream, async (x) => ..., timeout).',
+  ) {
+    super(`${functionName} returns a Promise (is it async?): it is called synchronously, once per record. ${advice}`);
   }
 }
 

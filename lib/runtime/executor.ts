@@ -4,7 +4,8 @@
  * when nothing is runnable it sleeps until a wakeup (data, credit, I/O). It yields to the event
  * loop every few milliseconds so sockets, timers and cross-thread messages get through.
  */
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+// From node:timers, not the globals: a user's fake timers (vi.useFakeTimers) must not stop a job.
+import { setImmediate as yieldToEventLoop, setTimeout as timersTurn } from 'node:timers/promises';
 import type { StreamTask } from './task.ts';
 import type { CancelReport } from './errors.ts';
 
@@ -113,7 +114,7 @@ export class TaskExecutor {
         // setTimeout(0) that throws, a rejection nobody handles) fails this job, not the code after
         // execute(). A job whose tasks never yielded would otherwise finish before such an error.
         settled = true;
-        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        await timersTurn(0);
         continue;
       }
       if (!progressed) {

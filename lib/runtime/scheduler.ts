@@ -109,10 +109,16 @@ function runInline(jobId: string, graph: JobGraph, options: JobRunOptions): JobH
     if (!ch) local.set(key, (ch = new LocalChannel(executor.wakeup)));
     return ch;
   };
-  const tasks = deployTasks(graph, () => true, {
-    output: (e, p, c) => channel(e.id, p, c),
-    input: (e, p, c) => channel(e.id, p, c),
-  }, services);
+  let tasks: ReturnType<typeof deployTasks>;
+  try {
+    tasks = deployTasks(graph, () => true, {
+      output: (e, p, c) => channel(e.id, p, c),
+      input: (e, p, c) => channel(e.id, p, c),
+    }, services);
+  } catch (e) {
+    // An operator that refused its function when built (an async map): a failed job, as in threads.
+    throw new JobExecutionException(jobId, graph.jobName, e);
+  }
   executor.setTasks(tasks);
   let status: JobStatus = 'RUNNING';
   const start = performance.now();

@@ -260,6 +260,12 @@ export class HeapKeyedStateBackend {
     }
   }
 
+  /** Whether any state holds a value under this (canonical) key. */
+  hasState(ck: unknown): boolean {
+    for (const { state } of this.states.values()) if (state.table.has(ck)) return true;
+    return false;
+  }
+
   /** A key lost some state: forget its original once no state holds it (keys without state hold nothing). */
   releaseKey(ck: unknown): void {
     if (!this.compositeKeys.has(ck)) return;

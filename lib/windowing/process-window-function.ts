@@ -61,7 +61,7 @@ export class AllWindowFunctionAdapter<IN, OUT, W extends Window> extends Process
     }
   }
   process(_key: unknown, context: ProcessWindowContext<W>, elements: IN[], out: Collector<OUT>): void {
-    this.fn.process(context, elements, out);
+    return this.fn.process(context, elements, out); // a Promise (an async process) is refused by the operator
   }
   override clear(context: ProcessWindowContext<W>): void {
     (this.fn as { clear?(c: ProcessWindowContext<W>): void }).clear?.(context);

@@ -7,6 +7,7 @@
  * counted (numLateRecordsDropped, an accumulator) and the first of each subtask logged, never
  * silently. Keys without windows hold no state.
  */
+import { AsyncFunctionResultError, isThenable } from '../runtime/errors.ts';
 import { AbstractUdfStreamOperator, timeText } from '../operators/abstract-stream-operator.ts';
 import { ProcessingTimerQueue, TimerQueue } from '../operators/timer-service.ts';
 import { toCallable, type AggregateFunction, type Collector } from '../api/functions.ts';
@@ -311,7 +312,12 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
         elements = [entry.contents];
       }
       if (elements.length > 0) {
-        if (this.process !== undefined) this.process(ks.key as K, this.processContext, elements, this.collector);
+        if (this.process !== undefined) {
+          // An async one would collect after its window fired (after the job ended, for the last windows).
+          if (isThenable(this.process(ks.key as K, this.processContext, elements, this.collector) as unknown)) {
+            throw new AsyncFunctionResultError('ProcessWindowFunction.process()');
+          }
+        }
         else for (const r of elements) this.output.collect(r as OUT, this.outTimestamp);
       }
       if (list !== undefined) {

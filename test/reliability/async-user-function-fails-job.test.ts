@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   AsyncFunctionResultError,
+  JobExecutionException,
   StreamExecutionEnvironment,
   UserCodeError,
   type Collector,
@@ -77,5 +78,14 @@ describe('an async function where a synchronous one is called', () => {
       .filter(((r: { x: number }) => r.x - 1) as unknown as (r: { x: number }) => boolean) // 0 is falsy, as in Array.filter
       .executeAndCollect();
     expect(out).toEqual([{ x: 2, next: 3 }, { x: 3, next: 4 }]);
+  });
+
+  test('a map refused when its operator is built fails the job as any other failure: execute() rejects with a JobExecutionException naming the job', async () => {
+    const env = StreamExecutionEnvironment.create();
+    env.fromElements(1, 2).map(async (x: number) => x).name('Doubler').print();
+    const e = await rejection(env.execute('built'));
+    expect(e).toBeInstanceOf(JobExecutionException);
+    expect((e as Error).message).toContain("Job 'built'");
+    expect(causeChain(e).some((c) => c instanceof AsyncFunctionResultError)).toBe(true);
   });
 });

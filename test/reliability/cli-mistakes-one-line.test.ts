@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CEP_EXPORTS, CONNECTOR_EXPORTS } from '../../lib/cli/main.ts';
+import { CEP_EXPORTS, CONNECTOR_EXPORTS, formatError } from '../../lib/cli/main.ts';
 import { FIXTURES, REPO_ROOT, lines, removeTempDirs, runCli, tempDir } from '../helpers.ts';
 
 afterAll(removeTempDirs);
@@ -38,6 +38,17 @@ describe('one line for each mistake', () => {
     expect(line).toContain(job);
     expect(line).toContain('loaded as CommonJS');
     expect(line).toContain('"type": "module"');
+  });
+
+  test('a require cycle through a module a rename cannot fix (.mts) keeps Node\'s message; a .ts job in a folder with a space gets the hint', () => {
+    const cycle = (file: string): Error =>
+      Object.assign(new Error(`Cannot require() ES Module ${file} in a cycle. A cycle involving require(esm) is not allowed.`), { code: 'ERR_REQUIRE_CYCLE_MODULE' });
+    const own = formatError(cycle('/work/my job/lib/util.mts'));
+    expect(own).toContain('Cannot require() ES Module /work/my job/lib/util.mts in a cycle');
+    expect(own).not.toContain('Name it .mts');
+    expect(formatError(cycle('/work/my job/job.ts'))).toBe(
+      'Error: /work/my job/job.ts cannot be loaded: the job file is loaded as CommonJS. Name it .mts, or add "type": "module" to the nearest package.json.',
+    );
   });
 
   test('a YAML alias cycle in the config file names the file and the key instead of overflowing the stack', async () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { KeyedBroadcastProcessFunction, MapStateDescriptor, StreamExecutionEnvironment } from '../../lib/index.ts';
+import { KeyedBroadcastProcessFunction, MapStateDescriptor, StreamExecutionEnvironment, ValueStateDescriptor, type Collector } from '../../lib/index.ts';
 import { causeChain, rejection } from '../helpers.ts';
 
 type Txn = { card?: string | null; amount: number };
@@ -60,5 +60,35 @@ describe('a key selector that returns undefined or null', () => {
       )
       .executeAndCollect();
     expect(out.sort()).toEqual(['a:10', 'b:70']);
+  });
+
+  test("keyed state written by processBroadcastElement (no key there, as in Flink) fails the job; it neither joins a record key '<broadcast>' nor shows up in applyToKeyedState", async () => {
+    const limits = new MapStateDescriptor<string, number>('limits');
+    const seen = new ValueStateDescriptor<number>('seen');
+    const run = (writeInBroadcast: boolean): Promise<unknown[]> => {
+      const env = StreamExecutionEnvironment.create();
+      return env
+        .fromElements('<broadcast>', 'a')
+        .keyBy((k) => k)
+        .connect(env.fromElements(100).broadcast(limits))
+        .process(
+          new (class extends KeyedBroadcastProcessFunction<string, string, number, string> {
+            processElement(k: string, _ctx: unknown, out: Collector<string>): void {
+              const s = this.getRuntimeContext().getState(seen);
+              s.update((s.value() ?? 0) + 1);
+              out.collect(`${k}=${s.value()}`);
+            }
+            processBroadcastElement(v: number, ctx: { applyToKeyedState(n: string, f: (k: unknown, s: unknown) => void): void }, out: Collector<string>): void {
+              if (writeInBroadcast) this.getRuntimeContext().getState(seen).update(v);
+              ctx.applyToKeyedState('seen', (key) => out.collect(`key ${String(key)}`));
+            }
+          })() as never,
+        )
+        .executeAndCollect();
+    };
+    const e = await rejection(run(true));
+    expect(causeChain(e).some((c) => c instanceof Error && c.message.includes('processBroadcastElement() wrote keyed state'))).toBe(true);
+    const out = await run(false);
+    expect((out as string[]).filter((o) => !o.startsWith('key ')).sort()).toEqual(['<broadcast>=1', 'a=1']);
   });
 });

@@ -17,6 +17,7 @@ import { InternalTimerService, type TimeDomain } from '../../operators/timer-ser
 import { ValueStateDescriptor, type ValueState } from '../../state/descriptors.ts';
 import { NO_TIMESTAMP } from '../../runtime/elements.ts';
 import { toCallable, type Collector } from '../../api/functions.ts';
+import { AsyncFunctionResultError, isThenable } from '../../runtime/errors.ts';
 import type { OutputTag } from '../../api/output-tag.ts';
 import { Pattern } from '../pattern.ts';
 import { NFA, type AdvanceTimeResult, type MatchFactory, type NFAState } from '../nfa/nfa.ts';
@@ -530,7 +531,10 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     for (let i = 0; i < matches.length; i++) {
       this.ts = timestamps?.[i] ?? timestamp;
       try {
-        this.processMatchFn(matches[i]!, this.context, this.collector);
+        // An async one would collect after its match was done with (after the job ended, for the last).
+        if (isThenable(this.processMatchFn(matches[i]!, this.context, this.collector) as unknown)) {
+          throw new AsyncFunctionResultError('The pattern processMatch() / flatSelect() function');
+        }
       } catch (e) {
         throw this.userError(e);
       }
