@@ -34,7 +34,13 @@ export {
   type TimerService,
 } from './operators/keyed-process.ts';
 export type { TimeDomain } from './operators/timer-service.ts';
-export { ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, AggregatingStateDescriptor } from './core/state/state-descriptor.ts';
+export {
+  ValueStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  AggregatingStateDescriptor,
+} from './core/state/state-descriptor.ts';
 export type { ValueState, ListState, MapState, ReducingState, AggregatingState } from './core/state/state.ts';
 export type { Source, SourceReader, SourceReaderContext, ReaderOutput, InputStatus, Boundedness } from './core/connector/source.ts';
 export type { Sink, SinkWriter, SinkWriterContext, SinkRecordContext } from './core/connector/sink.ts';

@@ -1,6 +1,6 @@
 /**
- * Keyed state descriptors and state interfaces (Flink's names). A state is scoped to the key of
- * the record (or timer) being processed.
+ * Keyed state descriptors (Flink's names): a descriptor names a state and says how to build it; the
+ * state (state.ts) is scoped to the key of the record (or timer) being processed.
  * ```ts
  * const count = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('count', 0));
  * count.update((count.value() ?? 0) + 1);
