@@ -11,28 +11,21 @@ export {
   type RuntimeExecutionModeOption,
 } from './api/config.ts';
 export { ParameterTool, ParameterToolException } from './api/parameter-tool.ts';
-export { OutputTag } from './api/output-tag.ts';
+export { OutputTag } from './core/output-tag.ts';
 export { JobExecutionResult } from './api/job-execution-result.ts';
-export { IntCounter, LongCounter, DoubleCounter, ListAccumulator, type Accumulator } from './api/accumulators.ts';
-export { formatRecord } from './api/format.ts';
-export {
-  AbstractRichFunction,
-  RichMapFunction,
-  RichFlatMapFunction,
-  RichFilterFunction,
-  RichReduceFunction,
-  type Collector,
-  type RuntimeContext,
-  type TaskInfo,
-  type OpenContext,
-  type RichFunction,
-  type MapFunction,
-  type FlatMapFunction,
-  type FilterFunction,
-  type ReduceFunction,
-  type KeySelector,
-  type AggregateFunction,
-} from './api/functions.ts';
+export { IntCounter, LongCounter, DoubleCounter } from './core/accumulators/counters.ts';
+export { ListAccumulator } from './core/accumulators/list-accumulator.ts';
+export type { Accumulator } from './core/accumulators/accumulator.ts';
+export { formatRecord } from './core/format.ts';
+export { AbstractRichFunction, type OpenContext, type RichFunction } from './core/functions/rich-function.ts';
+export { RichMapFunction, type MapFunction } from './core/functions/map-function.ts';
+export { RichFlatMapFunction, type FlatMapFunction } from './core/functions/flat-map-function.ts';
+export { RichFilterFunction, type FilterFunction } from './core/functions/filter-function.ts';
+export { RichReduceFunction, type ReduceFunction } from './core/functions/reduce-function.ts';
+export type { Collector } from './core/functions/collector.ts';
+export type { RuntimeContext, TaskInfo } from './core/functions/runtime-context.ts';
+export type { KeySelector } from './core/functions/key-selector.ts';
+export type { AggregateFunction } from './core/functions/aggregate-function.ts';
 export { ProcessFunction, type ProcessContext } from './operators/process.ts';
 export {
   KeyedProcessFunction,
@@ -47,24 +40,10 @@ export {
   MapStateDescriptor,
   ReducingStateDescriptor,
   AggregatingStateDescriptor,
-  type ValueState,
-  type ListState,
-  type MapState,
-  type ReducingState,
-  type AggregatingState,
-} from './state/descriptors.ts';
-export type {
-  Source,
-  SourceReader,
-  SourceReaderContext,
-  ReaderOutput,
-  InputStatus,
-  Boundedness,
-  Sink,
-  SinkWriter,
-  SinkWriterContext,
-  SinkRecordContext,
-} from './api/connector.ts';
+} from './core/state/state-descriptor.ts';
+export type { ValueState, ListState, MapState, ReducingState, AggregatingState } from './core/state/state.ts';
+export type { Source, SourceReader, SourceReaderContext, ReaderOutput, InputStatus, Boundedness } from './core/connector/source.ts';
+export type { Sink, SinkWriter, SinkWriterContext, SinkRecordContext } from './core/connector/sink.ts';
 export {
   UserCodeError,
   JobExecutionException,
@@ -72,7 +51,7 @@ export {
   NoResourceAvailableException,
   InvalidFunctionResultError,
   AsyncFunctionResultError,
-} from './runtime/errors.ts';
+} from './core/errors.ts';
 export type { JobStatus } from './runtime/scheduler.ts';
 export { assignToKeyGroup, assignKeyToParallelOperator, computeDefaultMaxParallelism } from './state/key-groups.ts';
 export { WatermarkStrategy, type TimestampAssigner } from './time/watermark-strategy.ts';
@@ -84,7 +63,7 @@ export {
   type WatermarkGenerator,
   type WatermarkOutput,
 } from './time/watermark-generator.ts';
-export { toMillis, type DurationLike } from './time/duration.ts';
+export { toMillis, type DurationLike } from './core/duration.ts';
 export { ExecutionConfig } from './api/execution-config.ts';
 export { WindowedStream, AllWindowedStream } from './api/windowed-stream.ts';
 export { TimeWindow, GlobalWindow, type Window } from './windowing/windows.ts';
@@ -134,4 +113,4 @@ export {
 } from './api/joins.ts';
 export { AsyncDataStream } from './api/async-data-stream.ts';
 export { RichAsyncFunction, AsyncTimeoutError, type AsyncFunction, type ResultFuture, type AsyncFn } from './operators/async-wait.ts';
-export { StateTtlConfig, StateTtlConfigBuilder, type TtlUpdateType, type TtlStateVisibility } from './state/ttl.ts';
+export { StateTtlConfig, StateTtlConfigBuilder, type TtlUpdateType, type TtlStateVisibility } from './core/state/state-ttl-config.ts';

@@ -7,7 +7,7 @@ import { GlobalWindows } from '../lib/windowing/assigners/global-windows.ts';
 import { PurgingTrigger } from '../lib/windowing/triggers/purging-trigger.ts';
 import { CountTrigger } from '../lib/windowing/triggers/count-trigger.ts';
 import { HeapKeyedStateBackend } from '../lib/state/heap-keyed-state-backend.ts';
-import { ValueStateDescriptor } from '../lib/state/descriptors.ts';
+import { ValueStateDescriptor } from '../lib/core/state/state-descriptor.ts';
 import type { StreamOperator, StreamOperatorParameters } from '../lib/runtime/operator.ts';
 import { StreamExecutionEnvironment, type Collector } from '../lib/index.ts';
 import type { Tagged } from '../lib/api/connected-streams.ts';

@@ -5,7 +5,7 @@
  * env.fromSource(new CollectionSource([1, 2, 3]), 'numbers').print();
  * ```
  */
-import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../../lib/api/connector.ts';
+import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../../lib/core/connector/source.ts';
 
 const RESOLVED = Promise.resolve();
 /** Records emitted per pollNext: a run of direct calls instead of one interface call per record. */

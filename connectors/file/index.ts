@@ -14,8 +14,9 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
-import type { InputStatus, ReaderOutput, Sink, SinkWriter, SinkWriterContext, Source, SourceReader, SourceReaderContext } from '../../lib/api/connector.ts';
-import { formatCsvRow, formatRecord } from '../../lib/api/format.ts';
+import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../../lib/core/connector/source.ts';
+import type { Sink, SinkWriter, SinkWriterContext } from '../../lib/core/connector/sink.ts';
+import { formatCsvRow, formatRecord } from '../../lib/core/format.ts';
 import { checkLineLengthLimit, LineSplitter, LineTooLongError, type LineSourceOptions } from './lines.ts';
 
 export { DEFAULT_LINE_LENGTH_LIMIT, LineTooLongError, type LineSourceOptions } from './lines.ts';

@@ -5,8 +5,8 @@
  * is full, so a slow terminal slows the job instead of filling memory. When the job fails or is
  * canceled, the lines of records it had accepted are still printed (close writes the buffer).
  */
-import type { Sink, SinkWriter, SinkWriterContext } from '../../lib/api/connector.ts';
-import { formatRecord } from '../../lib/api/format.ts';
+import type { Sink, SinkWriter, SinkWriterContext } from '../../lib/core/connector/sink.ts';
+import { formatRecord } from '../../lib/core/format.ts';
 
 export class PrintSink<T> implements Sink<T> {
   constructor(

@@ -5,7 +5,7 @@
  * The other direction is `DataStream.toObservable()`.
  */
 import type { Observable, Subscription } from 'rxjs';
-import type { InputStatus, ReaderOutput, Source, SourceReader } from '../../lib/api/connector.ts';
+import type { InputStatus, ReaderOutput, Source, SourceReader } from '../../lib/core/connector/source.ts';
 
 class ObservableReader<T> implements SourceReader<T> {
   private queue: T[] = [];

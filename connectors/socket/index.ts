@@ -8,7 +8,7 @@
  * naming host:port and the byte offset where the record starts.
  */
 import { connect, type Socket } from 'node:net';
-import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../../lib/api/connector.ts';
+import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../../lib/core/connector/source.ts';
 import { checkLineLengthLimit, LineSplitter, LineTooLongError, type LineSourceOptions } from '../file/lines.ts';
 
 export { DEFAULT_LINE_LENGTH_LIMIT, LineTooLongError, type LineSourceOptions } from '../file/lines.ts';

@@ -6,7 +6,7 @@
  */
 import type { DataStream, SingleOutputStreamOperator } from './datastream.ts';
 import { AsyncWaitOperator, type AsyncFn } from '../operators/async-wait.ts';
-import { toMillis, type DurationLike } from '../time/duration.ts';
+import { toMillis, type DurationLike } from '../core/duration.ts';
 
 export const AsyncDataStream = {
   /** Results leave in input order. */

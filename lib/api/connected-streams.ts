@@ -11,13 +11,15 @@
  *   .process(new MatchOrderAndPayment());
  * ```
  */
-import { AbstractRichFunction, type Collector, type OpenContext, type RichFunction, type RuntimeContext } from './functions.ts';
+import { AbstractRichFunction, type OpenContext, type RichFunction } from '../core/functions/rich-function.ts';
+import type { Collector } from '../core/functions/collector.ts';
+import type { RuntimeContext } from '../core/functions/runtime-context.ts';
 import { DataStream, KeyedStream, type SingleOutputStreamOperator } from './datastream.ts';
 import { ProcessFunction, type ProcessContext } from '../operators/process.ts';
 import { KeyedProcessFunction, type KeyedProcessContext, type OnTimerContext } from '../operators/keyed-process.ts';
-import type { MapStateDescriptor } from '../state/descriptors.ts';
+import type { MapStateDescriptor } from '../core/state/state-descriptor.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
-import { AsyncFunctionResultError, isAsyncFunction, isThenable } from '../runtime/errors.ts';
+import { AsyncFunctionResultError, isAsyncFunction, isThenable } from '../core/errors.ts';
 
 /** A two-input function called synchronously returned a Promise (it is async): its output would come after its record. */
 function notAsync(result: unknown, functionName: string): void {

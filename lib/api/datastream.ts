@@ -4,29 +4,27 @@
  * (KeyedStream extends DataStream, so both live in this file to avoid an import cycle.)
  */
 import { createRequire } from 'node:module';
-import { JobCancellationException } from '../runtime/errors.ts';
+import { JobCancellationException } from '../core/errors.ts';
 import type { Observable } from 'rxjs';
 import type { StreamExecutionEnvironment } from './environment.ts';
-import type { Sink } from './connector.ts';
-import type { OutputTag } from './output-tag.ts';
+import type { Sink } from '../core/connector/sink.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 import { AllWindowedStream, WindowedStream } from './windowed-stream.ts';
 import { BroadcastConnectedStream, BroadcastStream, ConnectedStreams } from './connected-streams.ts';
 import { CoGroupedStreams, IntervalJoin, JoinedStreams } from './joins.ts';
-import type { MapStateDescriptor } from '../state/descriptors.ts';
+import type { MapStateDescriptor } from '../core/state/state-descriptor.ts';
 import type { WindowAssigner } from '../windowing/assigners/window-assigner.ts';
 import type { GlobalWindow, Window } from '../windowing/windows.ts';
 import { GlobalWindows } from '../windowing/assigners/global-windows.ts';
 import { PurgingTrigger } from '../windowing/triggers/purging-trigger.ts';
 import { CountTrigger } from '../windowing/triggers/count-trigger.ts';
 import { CountEvictor } from '../windowing/evictors/evictor.ts';
-import {
-  toCallable,
-  type FilterFn,
-  type FlatMapFn,
-  type KeySelectorFn,
-  type MapFn,
-  type ReduceFn,
-} from './functions.ts';
+import { toCallable } from '../core/functions/function-utils.ts';
+import type { FilterFn } from '../core/functions/filter-function.ts';
+import type { FlatMapFn } from '../core/functions/flat-map-function.ts';
+import type { KeySelectorFn } from '../core/functions/key-selector.ts';
+import type { MapFn } from '../core/functions/map-function.ts';
+import type { ReduceFn } from '../core/functions/reduce-function.ts';
 import type { ChainingStrategy, OperatorFactory, PartitionerSpec, Transformation } from '../runtime/graph/transformation.ts';
 import { StreamMap } from '../operators/map.ts';
 import { StreamFilter } from '../operators/filter.ts';

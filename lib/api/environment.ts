@@ -8,7 +8,7 @@
  */
 import type { Observable } from 'rxjs';
 import { ConfigOptions, Configuration, CoreOptions, type RuntimeExecutionModeOption } from './config.ts';
-import type { Source } from './connector.ts';
+import type { Source } from '../core/connector/source.ts';
 import { DataStream, SingleOutputStreamOperator } from './datastream.ts';
 import { JobExecutionResult } from './job-execution-result.ts';
 import { WatermarkStrategy } from '../time/watermark-strategy.ts';
@@ -17,7 +17,7 @@ import type { Transformation } from '../runtime/graph/transformation.ts';
 import { buildJobGraph, requiredSlots } from '../runtime/graph/job-graph.ts';
 import { submitJob, type JobHandle, type JobStatus } from '../runtime/scheduler.ts';
 import { getExecutionContext, getWorkerHook, setExecutionContext } from '../runtime/context.ts';
-import { JobCancellationException } from '../runtime/errors.ts';
+import { JobCancellationException } from '../core/errors.ts';
 import { CollectionSource, NumberSequenceSource } from '../../connectors/collection/index.ts';
 import { TextLineSource, type LineSourceOptions } from '../../connectors/file/index.ts';
 import { SocketTextSource } from '../../connectors/socket/index.ts';

@@ -1,4 +1,4 @@
-import type { Accumulator } from './accumulators.ts';
+import type { Accumulator } from '../core/accumulators/accumulator.ts';
 
 /** What `env.execute()` resolves to when the job finished (a canceled job rejects with JobCancellationException). */
 export class JobExecutionResult {

@@ -7,18 +7,20 @@
  *   and `a.ts + lower <= b.ts <= a.ts + upper`, in event time; buffered elements are dropped once the
  *   watermark shows they can no longer match.
  */
-import { AbstractRichFunction, type Collector, type OpenContext, type RichFunction } from './functions.ts';
+import { AbstractRichFunction, type OpenContext, type RichFunction } from '../core/functions/rich-function.ts';
+import type { Collector } from '../core/functions/collector.ts';
 import type { DataStream, KeyedStream, SingleOutputStreamOperator } from './datastream.ts';
-import { toMillis, type DurationLike } from '../time/duration.ts';
+import { toMillis, type DurationLike } from '../core/duration.ts';
 import type { WindowAssigner } from '../windowing/assigners/window-assigner.ts';
 import type { Trigger } from '../windowing/triggers/trigger.ts';
 import type { Window } from '../windowing/windows.ts';
 import type { ProcessWindowContext } from '../windowing/process-window-function.ts';
 import { KeyedProcessFunction, type KeyedProcessContext, type OnTimerContext } from '../operators/keyed-process.ts';
-import { MapStateDescriptor, type MapState } from '../state/descriptors.ts';
+import { MapStateDescriptor } from '../core/state/state-descriptor.ts';
+import type { MapState } from '../core/state/state.ts';
 import { addToCounter, timeText, warnLateRecordDropped } from '../operators/abstract-stream-operator.ts';
 import { keyedTaggedUnion, type Tagged } from './connected-streams.ts';
-import { AsyncFunctionResultError, isAsyncFunction, isThenable } from '../runtime/errors.ts';
+import { AsyncFunctionResultError, isAsyncFunction, isThenable } from '../core/errors.ts';
 
 export type JoinFn<L, R, OUT> = ((left: L, right: R) => OUT) | { join(left: L, right: R): OUT };
 export type CoGroupFn<L, R, OUT> = ((lefts: L[], rights: R[], out: Collector<OUT>) => void) | { coGroup(lefts: L[], rights: R[], out: Collector<OUT>): void };

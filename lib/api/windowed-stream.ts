@@ -10,12 +10,13 @@
  *   .aggregate(average);
  * ```
  */
-import { AsyncFunctionResultError, isAsyncFunction } from '../runtime/errors.ts';
-import type { AggregateFunction, ReduceFn } from './functions.ts';
-import { toCallable } from './functions.ts';
-import type { OutputTag } from './output-tag.ts';
+import { AsyncFunctionResultError, isAsyncFunction } from '../core/errors.ts';
+import type { AggregateFunction } from '../core/functions/aggregate-function.ts';
+import type { ReduceFn } from '../core/functions/reduce-function.ts';
+import { toCallable } from '../core/functions/function-utils.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 import type { KeyedStream, SingleOutputStreamOperator } from './datastream.ts';
-import { toMillis, type DurationLike } from '../time/duration.ts';
+import { toMillis, type DurationLike } from '../core/duration.ts';
 import type { WindowAssigner } from '../windowing/assigners/window-assigner.ts';
 import type { Trigger } from '../windowing/triggers/trigger.ts';
 import type { Evictor } from '../windowing/evictors/evictor.ts';
@@ -25,7 +26,7 @@ import { WindowOperator, type WindowFunctionSpec } from '../windowing/window-ope
 import { AlignedWindowAggregateOperator, type AlignedFunction } from '../windowing/aligned-window-operator.ts';
 import { TumblingEventTimeWindows } from '../windowing/assigners/tumbling-windows.ts';
 import { aggregationReducer, type AggregationType, type FieldRef } from '../operators/aggregations.ts';
-import type { Collector } from './functions.ts';
+import type { Collector } from '../core/functions/collector.ts';
 
 export class WindowedStream<T, K, W extends Window> {
   private windowTrigger: Trigger<T, W> | undefined;

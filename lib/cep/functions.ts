@@ -2,8 +2,9 @@
  * What a CEP job implements (Flink's PatternProcessFunction, TimedOutPartialMatchHandler,
  * PatternSelectFunction, PatternFlatSelectFunction).
  */
-import { AbstractRichFunction, type Collector } from '../api/functions.ts';
-import type { OutputTag } from '../api/output-tag.ts';
+import { AbstractRichFunction } from '../core/functions/rich-function.ts';
+import type { Collector } from '../core/functions/collector.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 import type { Match, Pattern } from './pattern.ts';
 
 /** What a pattern function sees besides the match (Flink's PatternProcessFunction.Context). */

@@ -11,9 +11,9 @@
 import { DataStream, KeyedStream, type SingleOutputStreamOperator } from '../api/datastream.ts';
 import { AbstractStreamOperator } from '../operators/abstract-stream-operator.ts';
 import { keyedBroadcastUnion, type Tagged } from '../api/connected-streams.ts';
-import type { Collector } from '../api/functions.ts';
-import { AsyncFunctionResultError, isAsyncFunction } from '../runtime/errors.ts';
-import { OutputTag } from '../api/output-tag.ts';
+import type { Collector } from '../core/functions/collector.ts';
+import { AsyncFunctionResultError, isAsyncFunction } from '../core/errors.ts';
+import { OutputTag } from '../core/output-tag.ts';
 import { Pattern, type Match } from './pattern.ts';
 import { PatternSpecError } from './spec/pattern-spec.ts';
 import { NFA } from './nfa/nfa.ts';

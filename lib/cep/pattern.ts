@@ -11,7 +11,7 @@
  * Conditions may be expression strings (`.where('amount < 1.00')`); a pattern made only of those
  * round-trips through JSON with `toSpec()` / `Pattern.fromSpec()` (dynamic patterns).
  */
-import { toMillis, type DurationLike } from '../time/duration.ts';
+import { toMillis, type DurationLike } from '../core/duration.ts';
 import { AfterMatchSkipStrategy } from './aftermatch/after-match-skip-strategy.ts';
 import { and, or, test, type Condition, type ConditionNode } from './conditions.ts';
 import { MalformedPatternException } from './malformed-pattern-exception.ts';

@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SIGNAL_EXIT_CODES, superviseJobThread } from './supervisor.mjs';
 import { setExecutionContext, type ExecutionContext } from '../runtime/context.ts';
 import { importJobModule } from '../runtime/job-module.mjs';
-import { describeValue, isInstance, JobCancellationException, JobExecutionException, UserCodeError } from '../runtime/errors.ts';
+import { describeValue, isInstance, JobCancellationException, JobExecutionException, UserCodeError } from '../core/errors.ts';
 
 const USAGE = `Usage: tidemark <command> [options]
 

@@ -1,11 +1,12 @@
 import type { Output, StreamOperator, StreamOperatorParameters } from '../runtime/operator.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
-import { asRichFunction, copyForSubtask, type RuntimeContext } from '../api/functions.ts';
-import { attribute, keyExtractionError, type UserCodeError } from '../runtime/errors.ts';
+import { asRichFunction, copyForSubtask } from '../core/functions/function-utils.ts';
+import type { RuntimeContext } from '../core/functions/runtime-context.ts';
+import { attribute, keyExtractionError, type UserCodeError } from '../core/errors.ts';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { missingKeyError } from '../state/key-groups.ts';
-import { OutputTag } from '../api/output-tag.ts';
-import { LongCounter } from '../api/accumulators.ts';
+import { OutputTag } from '../core/output-tag.ts';
+import { LongCounter } from '../core/accumulators/counters.ts';
 
 /**
  * Base of every built-in operator: keeps parameters and output, forwards watermarks.

@@ -6,7 +6,7 @@
  * within the timeout fails the job, unless the function's `timeout` completes it.
  */
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
-import { AbstractRichFunction } from '../api/functions.ts';
+import { AbstractRichFunction } from '../core/functions/rich-function.ts';
 
 /** Where an AsyncFunction delivers its result (Flink's ResultFuture); the first call wins. */
 export interface ResultFuture<OUT> {

@@ -1,6 +1,7 @@
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
-import { toCallable, type FilterFn } from '../api/functions.ts';
-import { AsyncFunctionResultError, isThenable } from '../runtime/errors.ts';
+import { toCallable } from '../core/functions/function-utils.ts';
+import type { FilterFn } from '../core/functions/filter-function.ts';
+import { AsyncFunctionResultError, isThenable } from '../core/errors.ts';
 
 /** Keeps the records a FilterFunction accepts (Flink's StreamFilter). */
 export class StreamFilter<T> extends AbstractUdfStreamOperator<T, FilterFn<T>> {

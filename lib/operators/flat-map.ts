@@ -1,6 +1,8 @@
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
-import { toCallable, type Collector, type FlatMapFn } from '../api/functions.ts';
-import { AsyncFunctionResultError, isThenable } from '../runtime/errors.ts';
+import { toCallable } from '../core/functions/function-utils.ts';
+import type { Collector } from '../core/functions/collector.ts';
+import type { FlatMapFn } from '../core/functions/flat-map-function.ts';
+import { AsyncFunctionResultError, isThenable } from '../core/errors.ts';
 
 /**
  * Applies a FlatMapFunction (Flink's StreamFlatMap). One Collector per operator, handed to the

@@ -1,9 +1,11 @@
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
-import { AsyncFunctionResultError, isThenable } from '../runtime/errors.ts';
-import { AbstractRichFunction, toCallable, type Collector } from '../api/functions.ts';
+import { AsyncFunctionResultError, isThenable } from '../core/errors.ts';
+import { AbstractRichFunction } from '../core/functions/rich-function.ts';
+import { toCallable } from '../core/functions/function-utils.ts';
+import type { Collector } from '../core/functions/collector.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { InternalTimerService, type TimeDomain } from './timer-service.ts';
-import type { OutputTag } from '../api/output-tag.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 
 /** Timers and time, as a process function sees them (Flink's TimerService). */
 export interface TimerService {

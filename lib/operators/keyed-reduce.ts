@@ -1,9 +1,11 @@
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
-import { toCallable, type ReduceFn } from '../api/functions.ts';
+import { toCallable } from '../core/functions/function-utils.ts';
+import type { ReduceFn } from '../core/functions/reduce-function.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
-import { ValueStateDescriptor, type ValueState } from '../state/descriptors.ts';
+import { ValueStateDescriptor } from '../core/state/state-descriptor.ts';
+import type { ValueState } from '../core/state/state.ts';
 import { compareKeys } from '../state/keys.ts';
-import { AsyncFunctionResultError, InvalidFunctionResultError, isAsyncFunction } from '../runtime/errors.ts';
+import { AsyncFunctionResultError, InvalidFunctionResultError, isAsyncFunction } from '../core/errors.ts';
 
 const STATE_NAME = '_op_state';
 

@@ -1,6 +1,7 @@
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
-import { toCallable, type MapFn } from '../api/functions.ts';
-import { AsyncFunctionResultError, isAsyncFunction } from '../runtime/errors.ts';
+import { toCallable } from '../core/functions/function-utils.ts';
+import type { MapFn } from '../core/functions/map-function.ts';
+import { AsyncFunctionResultError, isAsyncFunction } from '../core/errors.ts';
 
 /** Applies a MapFunction to each record (Flink's StreamMap). */
 export class StreamMap<IN, OUT> extends AbstractUdfStreamOperator<OUT, MapFn<IN, OUT>> {

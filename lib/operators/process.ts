@@ -1,10 +1,11 @@
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
-import { AsyncFunctionResultError, isThenable } from '../runtime/errors.ts';
-import type { Collector } from '../api/functions.ts';
-import { AbstractRichFunction, toCallable } from '../api/functions.ts';
+import { AsyncFunctionResultError, isThenable } from '../core/errors.ts';
+import type { Collector } from '../core/functions/collector.ts';
+import { AbstractRichFunction } from '../core/functions/rich-function.ts';
+import { toCallable } from '../core/functions/function-utils.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import type { TimerService } from './keyed-process.ts';
-import type { OutputTag } from '../api/output-tag.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 
 const KEYED_ONLY = (): never => {
   throw new Error('Setting timers is only supported on a keyed streams.');

@@ -1,7 +1,7 @@
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
-import type { Sink, SinkRecordContext, SinkWriter } from '../api/connector.ts';
+import type { Sink, SinkRecordContext, SinkWriter } from '../core/connector/sink.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
-import { AsyncFunctionResultError, isThenable } from '../runtime/errors.ts';
+import { AsyncFunctionResultError, isThenable } from '../core/errors.ts';
 
 /** Runs a Sink's writer (Flink's SinkWriterOperator). One record context object, reused. */
 export class SinkWriterOperator<T> extends AbstractStreamOperator<never> implements SinkRecordContext {

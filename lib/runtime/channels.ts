@@ -9,7 +9,7 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { decodeBatch, encodeBatch, type WireBatch } from './codec.ts';
 import type { StreamBatch } from './elements.ts';
 import type { PartitionerSpec } from './graph/transformation.ts';
-import { keyExtractionError, UserCodeError } from './errors.ts';
+import { keyExtractionError, UserCodeError } from '../core/errors.ts';
 import { assignKeyToParallelOperator } from '../state/key-groups.ts';
 
 /** Batches a consumer accepts before returning credit. */

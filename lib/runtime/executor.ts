@@ -7,7 +7,14 @@
 // From node:timers, not the globals: a user's fake timers (vi.useFakeTimers) must not stop a job.
 import { setImmediate as yieldToEventLoop, setTimeout as timersTurn } from 'node:timers/promises';
 import type { StreamTask } from './task.ts';
-import type { CancelReport } from './errors.ts';
+
+/** What the tasks of a canceled job were doing; collected by the executor, reported by the job. */
+export interface CancelReport {
+  /** e.g. "Sink: out (1/1) is waiting for its writer's flush() to settle" */
+  readonly waiting: string[];
+  /** e.g. "Sink: out (1/1) did not close within 2 s" */
+  readonly notStopped: string[];
+}
 
 const TIME_SLICE_MS = 8;
 

@@ -4,7 +4,7 @@
  * `endInput` once all its inputs ended. Operators emit through their Output; chained operators'
  * Outputs are direct calls into the next operator.
  */
-import type { RuntimeContext, TaskInfo } from '../api/functions.ts';
+import type { RuntimeContext, TaskInfo } from '../core/functions/runtime-context.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 
 export interface Output<T> {

@@ -9,13 +9,13 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { Accumulator } from '../api/accumulators.ts';
-import { accumulatorFromValue } from '../api/accumulators.ts';
+import type { Accumulator } from '../core/accumulators/accumulator.ts';
+import { accumulatorFromValue } from '../core/accumulators/accumulator-helper.ts';
 import { LocalChannel } from './channels.ts';
 import { channelPairs, deployTasks } from './deploy.ts';
 import { TaskExecutor } from './executor.ts';
 import { requiredSlots, type JobGraph } from './graph/job-graph.ts';
-import { JobCancellationException, JobExecutionException, NoResourceAvailableException, UserCodeError } from './errors.ts';
+import { JobCancellationException, JobExecutionException, NoResourceAvailableException, UserCodeError } from '../core/errors.ts';
 import type { RuntimeExecutionMode } from './operator.ts';
 import type { TaskServices } from './task.ts';
 import type { WorkerInit, WorkerMessage, SerializedError } from './worker-protocol.ts';

@@ -6,7 +6,7 @@
  * so does the assignTimestampsAndWatermarks operator, which uses this class too.
  */
 import { inspect } from 'node:util';
-import type { ReaderOutput } from '../api/connector.ts';
+import type { ReaderOutput } from '../core/connector/source.ts';
 import type { WatermarkGenerator, WatermarkOutput } from '../time/watermark-generator.ts';
 import type { TimestampAssigner, WatermarkStrategy } from '../time/watermark-strategy.ts';
 import { NO_TIMESTAMP } from './elements.ts';

@@ -5,14 +5,14 @@
  * races with itself. Records inside a batch are direct synchronous calls; nothing is allocated
  * per record by the task.
  */
-import type { ReaderOutput, SourceReader } from '../api/connector.ts';
-import type { RuntimeContext, TaskInfo } from '../api/functions.ts';
-import type { Accumulator } from '../api/accumulators.ts';
+import type { ReaderOutput, SourceReader } from '../core/connector/source.ts';
+import type { RuntimeContext, TaskInfo } from '../core/functions/runtime-context.ts';
+import type { Accumulator } from '../core/accumulators/accumulator.ts';
 import { MAX_WATERMARK, NO_TIMESTAMP, newBatch, addControl, type StreamBatch, type ControlElement } from './elements.ts';
 import type { Output, ProcessingTimeService, RuntimeExecutionMode, StreamOperator, StreamOperatorParameters } from './operator.ts';
 import type { ChannelSelector, InputChannel, OutputChannel, Wakeup } from './channels.ts';
 import type { JobVertex, StreamNode } from './graph/job-graph.ts';
-import { attribute } from './errors.ts';
+import { attribute } from '../core/errors.ts';
 import { StatusWatermarkValve, type ValveOutput } from './watermark-valve.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { SourceWatermarks } from './source-watermarks.ts';

@@ -12,7 +12,7 @@ import { TaskExecutor } from './executor.ts';
 import type { JobGraph } from './graph/job-graph.ts';
 import type { RuntimeExecutionMode } from './operator.ts';
 import type { SerializedError, WorkerInit, WorkerMessage, MasterMessage } from './worker-protocol.ts';
-import { describeValue, isInstance } from './errors.ts';
+import { describeValue, isInstance } from '../core/errors.ts';
 import { importJobModule } from './job-module.mjs';
 import { CONTEXT_KEY, WORKER_KEY, type CollectedResults, type WorkerHook } from './context.ts';
 

@@ -6,21 +6,10 @@
  */
 import { canonicalKey } from './keys.ts';
 import { assignToKeyGroup } from './key-groups.ts';
-import type { StateTtlConfig } from './ttl.ts';
-import { InvalidFunctionResultError } from '../runtime/errors.ts';
-import type {
-  AggregatingState,
-  AggregatingStateDescriptor,
-  ListState,
-  ListStateDescriptor,
-  MapState,
-  MapStateDescriptor,
-  ReducingState,
-  ReducingStateDescriptor,
-  StateDescriptor,
-  ValueState,
-  ValueStateDescriptor,
-} from './descriptors.ts';
+import type { StateTtlConfig } from '../core/state/state-ttl-config.ts';
+import { InvalidFunctionResultError } from '../core/errors.ts';
+import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../core/state/state.ts';
+import type { AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from '../core/state/state-descriptor.ts';
 
 abstract class HeapState<V> {
   readonly table = new Map<unknown, V>();

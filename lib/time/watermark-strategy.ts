@@ -6,7 +6,7 @@
  *   .withIdleness('1 min');
  * ```
  */
-import { toMillis, type DurationLike } from './duration.ts';
+import { toMillis, type DurationLike } from '../core/duration.ts';
 import {
   AscendingTimestampsWatermarks,
   BoundedOutOfOrdernessWatermarks,

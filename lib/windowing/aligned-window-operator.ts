@@ -7,12 +7,12 @@
  * output or are dropped, counted and the first logged, as there.
  */
 import { AbstractUdfStreamOperator } from '../operators/abstract-stream-operator.ts';
-import type { AggregateFunction } from '../api/functions.ts';
-import type { OutputTag } from '../api/output-tag.ts';
+import type { AggregateFunction } from '../core/functions/aggregate-function.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 import { TimeWindow } from './windows.ts';
 import { requireTimestamp } from './assigners/window-assigner.ts';
 import { lateReason } from './window-operator.ts';
-import { InvalidFunctionResultError } from '../runtime/errors.ts';
+import { InvalidFunctionResultError } from '../core/errors.ts';
 
 export type AlignedFunction<IN, ACC> =
   | { kind: 'reduce'; reduce: (a: IN, b: IN) => IN }

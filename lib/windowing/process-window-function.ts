@@ -10,9 +10,11 @@
  * }
  * ```
  */
-import { AbstractRichFunction, type Collector, type OpenContext, type RichFunction } from '../api/functions.ts';
-import type { OutputTag } from '../api/output-tag.ts';
-import type { ListState, ListStateDescriptor, ValueState, ValueStateDescriptor } from '../state/descriptors.ts';
+import { AbstractRichFunction, type OpenContext, type RichFunction } from '../core/functions/rich-function.ts';
+import type { Collector } from '../core/functions/collector.ts';
+import type { OutputTag } from '../core/output-tag.ts';
+import type { ListState, ValueState } from '../core/state/state.ts';
+import type { ListStateDescriptor, ValueStateDescriptor } from '../core/state/state-descriptor.ts';
 import type { Window } from './windows.ts';
 
 /** State scoped to the current key (globalState) or to the current key and window (windowState). */

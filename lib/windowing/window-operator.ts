@@ -7,22 +7,17 @@
  * counted (numLateRecordsDropped, an accumulator) and the first of each subtask logged, never
  * silently. Keys without windows hold no state.
  */
-import { AsyncFunctionResultError, isThenable } from '../runtime/errors.ts';
+import { AsyncFunctionResultError, isThenable } from '../core/errors.ts';
 import { AbstractUdfStreamOperator, timeText } from '../operators/abstract-stream-operator.ts';
 import { ProcessingTimerQueue, TimerQueue } from '../operators/timer-service.ts';
-import { toCallable, type AggregateFunction, type Collector } from '../api/functions.ts';
-import type { OutputTag } from '../api/output-tag.ts';
+import { toCallable } from '../core/functions/function-utils.ts';
+import type { AggregateFunction } from '../core/functions/aggregate-function.ts';
+import type { Collector } from '../core/functions/collector.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
-import { InvalidFunctionResultError } from '../runtime/errors.ts';
-import {
-  ListStateDescriptor,
-  ReducingStateDescriptor,
-  ValueStateDescriptor,
-  type ListState,
-  type ReducingState,
-  type StateDescriptor,
-  type ValueState,
-} from '../state/descriptors.ts';
+import { InvalidFunctionResultError } from '../core/errors.ts';
+import { ListStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor, type StateDescriptor } from '../core/state/state-descriptor.ts';
+import type { ListState, ReducingState, ValueState } from '../core/state/state.ts';
 import type { WindowAssigner } from './assigners/window-assigner.ts';
 import { isMerging } from './assigners/window-assigner.ts';
 import type { Evictor, TimestampedValue } from './evictors/evictor.ts';

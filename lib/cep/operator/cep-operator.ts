@@ -14,11 +14,13 @@
  */
 import { AbstractUdfStreamOperator, timeText } from '../../operators/abstract-stream-operator.ts';
 import { InternalTimerService, type TimeDomain } from '../../operators/timer-service.ts';
-import { ValueStateDescriptor, type ValueState } from '../../state/descriptors.ts';
+import { ValueStateDescriptor } from '../../core/state/state-descriptor.ts';
+import type { ValueState } from '../../core/state/state.ts';
 import { NO_TIMESTAMP } from '../../runtime/elements.ts';
-import { toCallable, type Collector } from '../../api/functions.ts';
-import { AsyncFunctionResultError, isThenable } from '../../runtime/errors.ts';
-import type { OutputTag } from '../../api/output-tag.ts';
+import { toCallable } from '../../core/functions/function-utils.ts';
+import type { Collector } from '../../core/functions/collector.ts';
+import { AsyncFunctionResultError, isThenable } from '../../core/errors.ts';
+import type { OutputTag } from '../../core/output-tag.ts';
 import { Pattern } from '../pattern.ts';
 import { NFA, type AdvanceTimeResult, type MatchFactory, type NFAState } from '../nfa/nfa.ts';
 import { isTimedOutHandler, type EventComparator, type PatternContext, type PatternProcessFn, type TimedOutPartialMatchHandler } from '../functions.ts';

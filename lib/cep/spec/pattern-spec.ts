@@ -52,7 +52,7 @@ import type { ConsumingStrategy, Pattern, Stage, WithinType } from '../pattern.t
 import type { ConditionNode } from '../conditions.ts';
 import { AfterMatchSkipStrategy, type SkipKind } from '../aftermatch/after-match-skip-strategy.ts';
 import { MalformedPatternException } from '../malformed-pattern-exception.ts';
-import { toMillis } from '../../time/duration.ts';
+import { toMillis } from '../../core/duration.ts';
 import { compileExpression, ExpressionError } from './expression.ts';
 
 export type InnerContiguity = 'STRICT' | 'SKIP_TILL_NEXT' | 'SKIP_TILL_ANY';

@@ -4,7 +4,8 @@
  * parallelism, where the target has that single input, are chained into one JobVertex and call each
  * other directly (Flink's StreamingJobGraphGenerator.isChainable).
  */
-import type { Sink, Source } from '../../api/connector.ts';
+import type { Sink } from '../../core/connector/sink.ts';
+import type { Source } from '../../core/connector/source.ts';
 import type { WatermarkStrategy } from '../../time/watermark-strategy.ts';
 import { computeDefaultMaxParallelism } from '../../state/key-groups.ts';
 import type { ChainingStrategy, OperatorFactory, PartitionerSpec, Transformation } from './transformation.ts';

@@ -2,7 +2,8 @@
  * The logical plan the API builds (Flink's Transformations). Partitioning and union are virtual:
  * they only shape the edges of the stream graph.
  */
-import type { Sink, Source } from '../../api/connector.ts';
+import type { Sink } from '../../core/connector/sink.ts';
+import type { Source } from '../../core/connector/source.ts';
 import type { WatermarkStrategy } from '../../time/watermark-strategy.ts';
 import type { StreamOperator } from '../operator.ts';
 

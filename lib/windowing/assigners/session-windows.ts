@@ -3,7 +3,7 @@ import { requireTimestamp, type MergingWindowAssigner, type WindowAssignerContex
 import { EventTimeTrigger } from '../triggers/event-time-trigger.ts';
 import { ProcessingTimeTrigger } from '../triggers/processing-time-trigger.ts';
 import type { Trigger } from '../triggers/trigger.ts';
-import { toMillis, type DurationLike } from '../../time/duration.ts';
+import { toMillis, type DurationLike } from '../../core/duration.ts';
 
 abstract class SessionWindows<T> implements MergingWindowAssigner<T> {
   readonly merging = true;

@@ -3,7 +3,7 @@ import { requireTimestamp, type WindowAssigner, type WindowAssignerContext } fro
 import { EventTimeTrigger } from '../triggers/event-time-trigger.ts';
 import { ProcessingTimeTrigger } from '../triggers/processing-time-trigger.ts';
 import type { Trigger } from '../triggers/trigger.ts';
-import { toMillis, type DurationLike } from '../../time/duration.ts';
+import { toMillis, type DurationLike } from '../../core/duration.ts';
 
 abstract class SlidingWindows<T> implements WindowAssigner<T, TimeWindow> {
   protected readonly size: number;

@@ -4,7 +4,7 @@ import { requireTimestamp, type WindowAssigner, type WindowAssignerContext } fro
 import { EventTimeTrigger } from '../triggers/event-time-trigger.ts';
 import { ProcessingTimeTrigger } from '../triggers/processing-time-trigger.ts';
 import type { Trigger } from '../triggers/trigger.ts';
-import { toMillis, type DurationLike } from '../../time/duration.ts';
+import { toMillis, type DurationLike } from '../../core/duration.ts';
 
 export interface CalendarOptions {
   /** An IANA zone such as 'Europe/Berlin': windows follow that zone's calendar (days of 23 or 25 hours on DST changes). */

@@ -1,7 +1,7 @@
 import type { OnMergeContext, Trigger, TriggerContext, TriggerResult } from './trigger.ts';
 import type { Window } from '../windows.ts';
-import { ReducingStateDescriptor } from '../../state/descriptors.ts';
-import { toMillis, type DurationLike } from '../../time/duration.ts';
+import { ReducingStateDescriptor } from '../../core/state/state-descriptor.ts';
+import { toMillis, type DurationLike } from '../../core/duration.ts';
 
 /** Fires every `interval` of event time while the window is open, and at its end (Flink's ContinuousEventTimeTrigger). */
 export class ContinuousEventTimeTrigger<W extends Window> implements Trigger<unknown, W> {

@@ -1,6 +1,6 @@
 import type { Trigger, TriggerContext, TriggerResult, OnMergeContext } from './trigger.ts';
 import type { Window } from '../windows.ts';
-import { ReducingStateDescriptor } from '../../state/descriptors.ts';
+import { ReducingStateDescriptor } from '../../core/state/state-descriptor.ts';
 
 /** Fires every `maxCount` elements of a window (Flink's CountTrigger). */
 export class CountTrigger<W extends Window> implements Trigger<unknown, W> {

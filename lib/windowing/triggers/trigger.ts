@@ -3,7 +3,8 @@
  * and answers with a TriggerResult; it may keep its own per-window state and timers.
  */
 import type { Window } from '../windows.ts';
-import type { ValueState, ValueStateDescriptor, ReducingState, ReducingStateDescriptor } from '../../state/descriptors.ts';
+import type { ValueState, ReducingState } from '../../core/state/state.ts';
+import type { ValueStateDescriptor, ReducingStateDescriptor } from '../../core/state/state-descriptor.ts';
 
 export type TriggerResult = 'CONTINUE' | 'FIRE' | 'PURGE' | 'FIRE_AND_PURGE';
 

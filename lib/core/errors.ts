@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 
 /**
- * Errors the runtime raises, named as kafkajs names its errors: each carries the context a user
+ * Errors tidemark raises, named as kafkajs names its errors: each carries the context a user
  * needs (job, operator, subtask) and the original error as `cause`.
  */
 
@@ -165,12 +165,4 @@ export class JobCancellationException extends Error {
   ) {
     super(`Job '${jobName}'${jobId === '' ? '' : ` (${jobId})`} was canceled.${notStopped.length > 0 ? ` Did not stop: ${notStopped.join('; ')}` : ''}`);
   }
-}
-
-/** What the tasks of a canceled job were doing; collected by the executor, reported by the job. */
-export interface CancelReport {
-  /** e.g. "Sink: out (1/1) is waiting for its writer's flush() to settle" */
-  readonly waiting: string[];
-  /** e.g. "Sink: out (1/1) did not close within 2 s" */
-  readonly notStopped: string[];
 }

@@ -9,7 +9,7 @@
  * OnReadAndWrite, read) for the TTL. Expired state is never returned (NeverReturnExpired), is removed
  * when accessed, and a background sweep removes what nobody touches again.
  */
-import { toMillis, type DurationLike } from '../time/duration.ts';
+import { toMillis, type DurationLike } from '../duration.ts';
 
 export type TtlUpdateType = 'OnCreateAndWrite' | 'OnReadAndWrite';
 export type TtlStateVisibility = 'NeverReturnExpired' | 'ReturnExpiredIfNotCleanedUp';

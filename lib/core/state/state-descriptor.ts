@@ -1,13 +1,13 @@
 /**
- * Keyed state descriptors and state interfaces (Flink's names). A state is scoped to the key of
- * the record (or timer) being processed.
+ * Keyed state descriptors (Flink's names): a descriptor names a state and says how to build it; the
+ * state (state.ts) is scoped to the key of the record (or timer) being processed.
  * ```ts
  * const count = this.getRuntimeContext().getState(new ValueStateDescriptor<number>('count', 0));
  * count.update((count.value() ?? 0) + 1);
  * ```
  */
-import type { AggregateFunction } from '../api/functions.ts';
-import type { StateTtlConfig } from './ttl.ts';
+import type { AggregateFunction } from '../functions/aggregate-function.ts';
+import type { StateTtlConfig } from './state-ttl-config.ts';
 
 export abstract class StateDescriptor<T> {
   abstract readonly kind: 'value' | 'list' | 'map' | 'reducing' | 'aggregating';
@@ -58,35 +58,3 @@ export class AggregatingStateDescriptor<IN, ACC, OUT> extends StateDescriptor<AC
     super(name);
   }
 }
-
-export interface State {
-  clear(): void;
-}
-export interface ValueState<T> extends State {
-  /** The value for the current key, or the descriptor's default (undefined if none). */
-  value(): T | undefined;
-  update(value: T | undefined): void;
-}
-export interface AppendingState<IN, OUT> extends State {
-  get(): OUT | undefined;
-  add(value: IN): void;
-}
-export interface ListState<T> extends AppendingState<T, T[]> {
-  /** The list for the current key (empty when there is none). */
-  get(): T[];
-  update(values: T[]): void;
-  addAll(values: T[]): void;
-}
-export interface MapState<K, V> extends State {
-  get(key: K): V | undefined;
-  put(key: K, value: V): void;
-  putAll(entries: Map<K, V> | Record<string, V>): void;
-  remove(key: K): void;
-  contains(key: K): boolean;
-  entries(): IterableIterator<[K, V]>;
-  keys(): IterableIterator<K>;
-  values(): IterableIterator<V>;
-  isEmpty(): boolean;
-}
-export type ReducingState<T> = AppendingState<T, T>;
-export type AggregatingState<IN, OUT> = AppendingState<IN, OUT>;

@@ -1,0 +1,56 @@
+/**
+ * The public Source contract (after Flink's FLIP-27 Source), which every source
+ * connector in connectors/ implements. The engine calls readers synchronously on the
+ * hot path; waiting for I/O happens only through the promises they hand back.
+ */
+
+export type Boundedness = 'BOUNDED' | 'CONTINUOUS_UNBOUNDED';
+
+/** What `SourceReader.pollNext` reports. */
+export type InputStatus = 'MORE_AVAILABLE' | 'NOTHING_AVAILABLE' | 'END_OF_INPUT';
+
+/** Where a source reader emits. Call `collect` as often as you like within one `pollNext`. */
+export interface ReaderOutput<T> {
+  /** Emit a record, optionally with its event timestamp (epoch ms). */
+  collect(record: T, timestamp?: number): void;
+  /**
+   * An output for one split (a file, a partition): with a WatermarkStrategy on the source, each split
+   * gets its own watermark generator and the source's watermark is the minimum over non-idle splits.
+   */
+  createOutputForSplit?(splitId: string): ReaderOutput<T>;
+  /** The split is finished: it no longer holds the watermark back. */
+  releaseOutputForSplit?(splitId: string): void;
+}
+
+export interface SourceReaderContext {
+  /** 0-based index of the subtask this reader runs in. */
+  getIndexOfSubtask(): number;
+  /** How many parallel readers this source has. */
+  currentParallelism(): number;
+  /** Name of the source operator, for error messages. */
+  readonly operatorName: string;
+}
+
+/**
+ * Reads one parallel share of a source. Lifecycle: `start()` (awaited), then `pollNext` while it
+ * returns MORE_AVAILABLE; after NOTHING_AVAILABLE the engine waits for `isAvailable()` before
+ * polling again; END_OF_INPUT ends this reader; `close()` is always called.
+ */
+export interface SourceReader<T> {
+  start(): void | Promise<void>;
+  /** Emit zero or more records to `output` without blocking. */
+  pollNext(output: ReaderOutput<T>): InputStatus;
+  /** Resolves when `pollNext` may have something again. Rejecting fails the job with that error. */
+  isAvailable(): Promise<void>;
+  close(): void | Promise<void>;
+}
+
+/**
+ * A source of records. Parallel sources split their input by subtask index in `createReader`;
+ * a source that cannot be split sets `nonParallel` and always runs with parallelism 1.
+ */
+export interface Source<T> {
+  readonly boundedness: Boundedness;
+  readonly nonParallel?: boolean;
+  createReader(context: SourceReaderContext): SourceReader<T>;
+}

@@ -1,0 +1,160 @@
+/**
+ * The layers point one way (DESIGN.md, "Layout"): api -> operators/windowing/cep -> state/runtime ->
+ * core, and core imports nothing of ours. Connectors use only the public contracts in lib/core. This
+ * test reads the import graph from the source files (static imports, `export ... from`, dynamic
+ * `import()`) and fails on any import that runs the wrong way.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, test } from 'vitest';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const SOURCE = /\.(ts|mts|cts|js|mjs|cjs)$/;
+
+/** Layers below the API, which must not import lib/api. */
+const BELOW_API = ['lib/runtime/', 'lib/state/', 'lib/operators/', 'lib/windowing/', 'lib/cep/'];
+
+/**
+ * Imports from BELOW_API into lib/api that remain, each with why. This list may only shrink: an
+ * entry that no longer matches an import fails the test, so remove it when the import goes.
+ */
+const KNOWN_UPWARD_IMPORTS: Record<string, string> = {
+  'lib/cep/pattern-stream.ts -> lib/api/datastream.ts':
+    "CEP.pattern()/PatternStream is CEP's API: it takes a KeyedStream and builds DataStreams (Flink's flink-cep depends on DataStream too)",
+  'lib/cep/pattern-stream.ts -> lib/api/connected-streams.ts':
+    'dynamic rules join the pattern stream with a broadcast stream through keyedBroadcastUnion, an API-level stream composition',
+};
+
+/** Every source file under `dir` (repository-relative, '/'-separated). */
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(join(ROOT, d), { withFileTypes: true })) {
+      const p = `${d}/${e.name}`;
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules') walk(p);
+      } else if (SOURCE.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** The import graph: file -> what it imports (repository-relative for our files, the bare name for packages). */
+type Graph = Map<string, string[]>;
+
+function importsOf(file: string): string[] {
+  const info = ts.preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true);
+  return info.importedFiles.map(({ fileName }) =>
+    fileName.startsWith('.') ? relative(ROOT, resolve(ROOT, dirname(file), fileName)).split('\\').join('/') : fileName,
+  );
+}
+
+function buildGraph(dirs: string[]): Graph {
+  const g: Graph = new Map();
+  for (const d of dirs) for (const f of sourceFiles(d)) g.set(f, importsOf(f));
+  return g;
+}
+
+/** Whether an import names one of our files (not an npm package or a node: builtin). */
+function isOurs(target: string): boolean {
+  return target.startsWith('lib/') || target.startsWith('connectors/') || target === 'tidemark' || target.startsWith('tidemark/');
+}
+
+/** Imports from lib/core to anything of ours outside lib/core (including the package's own name). */
+function coreLeaks(g: Graph): string[] {
+  const bad: string[] = [];
+  for (const [f, imports] of g) {
+    if (!f.startsWith('lib/core/')) continue;
+    for (const t of imports) if (isOurs(t) && !t.startsWith('lib/core/')) bad.push(`${f} -> ${t}`);
+  }
+  return bad;
+}
+
+/** Imports from the layers below the API into lib/api, as "from -> to". */
+function upwardImports(g: Graph): string[] {
+  const bad: string[] = [];
+  for (const [f, imports] of g) {
+    if (!BELOW_API.some((p) => f.startsWith(p))) continue;
+    for (const t of imports) if (t.startsWith('lib/api/') || t === 'lib/index.ts' || t === 'tidemark') bad.push(`${f} -> ${t}`);
+  }
+  return [...new Set(bad)].sort();
+}
+
+/** Imports from connectors/ into lib/ outside lib/core (another connector is fine: socket reuses file's line splitter). */
+function connectorLeaks(g: Graph): string[] {
+  const bad: string[] = [];
+  for (const [f, imports] of g) {
+    if (!f.startsWith('connectors/')) continue;
+    for (const t of imports) if ((t.startsWith('lib/') && !t.startsWith('lib/core/')) || t === 'tidemark' || t.startsWith('tidemark/')) bad.push(`${f} -> ${t}`);
+  }
+  return bad;
+}
+
+/** Import cycles among the files whose path starts with `prefix`, each as a path a -> b -> ... -> a. */
+function cycles(g: Graph, prefix: string): string[] {
+  const found: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (f: string): void => {
+    state.set(f, 'visiting');
+    stack.push(f);
+    for (const t of g.get(f) ?? []) {
+      if (!t.startsWith(prefix) || !g.has(t)) continue;
+      const s = state.get(t);
+      if (s === 'visiting') found.push([...stack.slice(stack.indexOf(t)), t].join(' -> '));
+      else if (s === undefined) visit(t);
+    }
+    stack.pop();
+    state.set(f, 'done');
+  };
+  for (const f of [...g.keys()].filter((k) => k.startsWith(prefix)).sort()) if (!state.has(f)) visit(f);
+  return found;
+}
+
+describe('layering', () => {
+  const graph = buildGraph(['lib', 'connectors']);
+
+  test('the graph is read from the sources (sanity)', () => {
+    const core = [...graph.keys()].filter((f) => f.startsWith('lib/core/'));
+    expect(core.length).toBeGreaterThan(10);
+    expect(graph.get('lib/operators/map.ts')).toContain('lib/core/functions/function-utils.ts');
+  });
+
+  test('lib/core imports nothing of ours outside lib/core', () => {
+    expect(coreLeaks(graph)).toEqual([]);
+  });
+
+  test('lib/core has no import cycle', () => {
+    expect(cycles(graph, 'lib/core/')).toEqual([]);
+  });
+
+  test('runtime, state, operators, windowing and cep do not import lib/api (except the listed, shrinking exceptions)', () => {
+    const upward = upwardImports(graph);
+    const unexpected = upward.filter((i) => !(i in KNOWN_UPWARD_IMPORTS));
+    expect(unexpected, 'new imports into lib/api from a lower layer: move the contract to lib/core instead').toEqual([]);
+    const gone = Object.keys(KNOWN_UPWARD_IMPORTS).filter((i) => !upward.includes(i));
+    expect(gone, 'these exceptions no longer exist: remove them from KNOWN_UPWARD_IMPORTS').toEqual([]);
+  });
+
+  test('connectors import only the public contracts in lib/core', () => {
+    expect(connectorLeaks(graph)).toEqual([]);
+  });
+
+  test('the checks catch bad imports (they can fail)', () => {
+    const bad: Graph = new Map([
+      ['lib/core/a.ts', ['lib/core/b.ts', 'luxon', 'node:util']],
+      ['lib/core/b.ts', ['lib/core/c.ts', 'lib/runtime/task.ts']],
+      ['lib/core/c.ts', ['lib/core/a.ts']],
+      ['lib/windowing/x.ts', ['lib/api/datastream.ts', 'lib/core/a.ts']],
+      ['lib/state/y.ts', ['lib/index.ts']],
+      ['connectors/z/index.ts', ['lib/runtime/task.ts', 'lib/core/connector/source.ts', 'connectors/file/lines.ts']],
+    ]);
+    expect(coreLeaks(bad)).toEqual(['lib/core/b.ts -> lib/runtime/task.ts']);
+    expect(cycles(bad, 'lib/core/')).toEqual(['lib/core/a.ts -> lib/core/b.ts -> lib/core/c.ts -> lib/core/a.ts']);
+    expect(upwardImports(bad)).toEqual(['lib/state/y.ts -> lib/index.ts', 'lib/windowing/x.ts -> lib/api/datastream.ts']);
+    expect(connectorLeaks(bad)).toEqual(['connectors/z/index.ts -> lib/runtime/task.ts']);
+  });
+});
