@@ -11,7 +11,7 @@ const threads = (p: number): string[] => ['-t', 'threads', '-p', String(p), '-D'
 
 describe('review: threads mode', () => {
   test('a job built from an earlier executeAndCollect() result gets the same data in the workers', async () => {
-    const r = await runCli(['run', ...threads(2), 'test/fixtures/review-collect-then-job.ts']);
+    const r = await runCli(['run', ...threads(2), 'test/fixtures/collect-then-job.ts']);
     expect(r.code).toBe(0);
     // print() at parallelism 2 prefixes the subtask; the data must be the client's.
     expect(lines(r.stdout).map((l) => l.replace(/^\d+> /, '')).sort()).toEqual(['A', 'B', 'C']);
@@ -19,7 +19,7 @@ describe('review: threads mode', () => {
 
   test('every line printed by the workers reaches stdout before the CLI exits', async () => {
     const n = 200_000;
-    const r = await runCli(['run', ...threads(4), 'test/fixtures/review-many-lines-job.ts', '--n', String(n)]);
+    const r = await runCli(['run', ...threads(4), 'test/fixtures/many-lines-job.ts', '--n', String(n)]);
     expect(r.code).toBe(0);
     expect(lines(r.stdout).length).toBe(n);
   }, 60_000);
@@ -31,7 +31,7 @@ describe('review: threads mode', () => {
       s.on('close', () => clearInterval(t));
     });
     try {
-      const r = await runCli(['run', ...threads(2), 'test/fixtures/review-collect-limit-job.ts', '--port', String(server.port)]);
+      const r = await runCli(['run', ...threads(2), 'test/fixtures/collect-limit-job.ts', '--port', String(server.port)]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect((JSON.parse(lines(r.stdout)[0]!) as string[]).length).toBe(3);
