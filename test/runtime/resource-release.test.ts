@@ -1,11 +1,11 @@
 /**
- * Review: task lifecycle on failure and cancel — every operator and source reader is closed exactly
+ * Task lifecycle on failure and cancel — every operator and source reader is closed exactly
  * once, whether the task finished, failed, or was canceled (also while starting or finishing).
  */
 import { describe, expect, test } from 'vitest';
 import type { Socket } from 'node:net';
-import { RichMapFunction, StreamExecutionEnvironment, type Sink, type Source } from '../lib/index.ts';
-import { rejection, startServer } from './helpers.ts';
+import { RichMapFunction, StreamExecutionEnvironment, type Sink, type Source } from '../../lib/index.ts';
+import { rejection, startServer } from '../helpers.ts';
 
 const env = (p = 1): StreamExecutionEnvironment =>
   StreamExecutionEnvironment.create({ 'parallelism.default': p, 'taskmanager.numberOfTaskSlots': 4 });
@@ -24,7 +24,7 @@ function closedWithin(socket: Socket, ms: number): Promise<boolean> {
   });
 }
 
-describe('review: resources are released when a job fails', () => {
+describe('resources are released when a job fails', () => {
   test('a failing map chained to a socket source closes the socket (the job failed, the connection must not stay open)', async () => {
     const server = await startServer((s) => s.write('a\nb\n')); // keeps the connection open
     try {
@@ -64,7 +64,7 @@ describe('review: resources are released when a job fails', () => {
   });
 });
 
-describe('review: resources are released when a job is canceled', () => {
+describe('resources are released when a job is canceled', () => {
   test('cancel while the socket source is still connecting closes the connection', async () => {
     const server = await startServer(); // accepts, never writes, never closes
     try {
@@ -129,7 +129,7 @@ describe('review: resources are released when a job is canceled', () => {
   });
 });
 
-describe('review: a SourceReader.start() that throws', () => {
+describe('a SourceReader.start() that throws', () => {
   test('a synchronous throw in start() names the source operator', async () => {
     const source: Source<number> = {
       boundedness: 'BOUNDED',
