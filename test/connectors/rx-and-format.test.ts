@@ -60,6 +60,22 @@ describe('RxJS interop', () => {
   });
 });
 
+describe('toObservable when the job is refused', () => {
+  test('errors when the job is refused at submission (not enough slots) instead of never settling', async () => {
+    const e = StreamExecutionEnvironment.create({ 'parallelism.default': 8, 'taskmanager.numberOfTaskSlots': 2 });
+    const all = lastValueFrom(e.fromSequence(1, 10).toObservable().pipe(toArray()));
+    await rejection(e.execute('too wide'));
+    const settled = await Promise.race([
+      all.then(
+        () => 'completed',
+        () => 'errored',
+      ),
+      new Promise((r) => setTimeout(() => r('never settled'), 500)),
+    ]);
+    expect(settled).toBe('errored');
+  });
+});
+
 describe('formatRecord', () => {
   test('tuples print as (a,b), nested; strings as they are; objects as JSON', () => {
     expect(formatRecord(['hello', 2])).toBe('(hello,2)');
