@@ -1,7 +1,7 @@
 /** readTextFile / writeAsText / writeAsCsv against real files in a temp directory. */
 import { afterAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobExecutionException, StreamExecutionEnvironment } from '../../lib/index.ts';
 import { causeChain, lines, rejection, removeTempDirs, runCli, tempDir } from '../helpers.ts';
@@ -151,5 +151,32 @@ describe('writeAsText / writeAsCsv', () => {
     e.fromElements<[string, number]>(['x', 1], ['y', 2]).writeAsCsv(path, { fieldDelimiter: '\t', rowDelimiter: '\r\n' });
     await e.execute();
     expect(readFileSync(path, 'utf8')).toBe('x\t1\r\ny\t2\r\n');
+  });
+});
+
+describe('writeAsText at parallelism > 1', () => {
+  test('NO_OVERWRITE does not delete an existing file at the output path', async () => {
+    const out = join(tempDir(), 'result.txt');
+    writeFileSync(out, 'precious\n');
+    const e = env(2);
+    e.fromSequence(1, 10).writeAsText(out); // NO_OVERWRITE is the default
+    await rejection(e.execute('must not overwrite')).catch(() => undefined);
+    expect(existsSync(out) && statSync(out).isFile() ? readFileSync(out, 'utf8') : '(gone or replaced by a directory)').toBe('precious\n');
+  });
+
+  test('OVERWRITE replaces the whole output directory (no stale part files from an earlier, wider run)', async () => {
+    const out = join(tempDir(), 'result');
+    const e1 = env(4);
+    e1.fromSequence(1, 8).map((x) => `old ${x}`).writeAsText(out, 'OVERWRITE');
+    await e1.execute('wide run');
+    const e2 = env(2);
+    e2.fromSequence(1, 4).map((x) => `new ${x}`).writeAsText(out, 'OVERWRITE');
+    await e2.execute('narrow run');
+    const text = readdirSync(out)
+      .sort()
+      .map((f) => readFileSync(join(out, f), 'utf8'))
+      .join('');
+    expect(text).not.toContain('old');
+    expect(readdirSync(out).sort()).toEqual(['1', '2']);
   });
 });

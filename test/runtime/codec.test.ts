@@ -92,3 +92,11 @@ describe('batch codec', () => {
     expect(out.v.map((p) => (p as { x: number }).x)).toEqual(values.map((p) => p.x));
   });
 });
+
+describe('columnar codec', () => {
+  test('an object record with an own "__proto__" key (JSON.parse) keeps it across threads', () => {
+    const records = Array.from({ length: 20 }, (_, i) => JSON.parse(`{"__proto__": "p${i}", "n": ${i}}`) as Record<string, unknown>);
+    const decoded = decodeBatch(encodeBatch({ v: records, t: records.map(() => 0), c: null }).message);
+    expect(Object.keys(decoded.v[3] as object)).toEqual(['__proto__', 'n']);
+  });
+});

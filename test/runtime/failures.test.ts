@@ -8,6 +8,7 @@ import {
   RichMapFunction,
   StreamExecutionEnvironment,
   UserCodeError,
+  WatermarkStrategy,
   type Sink,
   type Source,
 } from '../../lib/index.ts';
@@ -160,5 +161,33 @@ describe('user code failures', () => {
     const err = await rejection(env(2).fromSource(endless, 'Endless').map((x) => x).executeAndCollect());
     expect((err as Error).message).toContain('subtask 2 gave up');
     expect((err as Error).message).toContain('(subtask 2/2)');
+  });
+});
+
+describe('error attribution of code run on an output', () => {
+  test('a timestamp assigner returning NaN is blamed on the timestamps operator, not the source', async () => {
+    const err = await rejection(
+      env()
+        .fromElements({ ts: 1 }, { ts: Number.NaN })
+        .assignTimestampsAndWatermarks(WatermarkStrategy.noWatermarks<{ ts: number }>().withTimestampAssigner((r) => r.ts))
+        .executeAndCollect(),
+    );
+    expect((err as Error).message).toContain('Timestamps/Watermarks');
+    expect((err as Error).message).not.toContain("'Collection Source'");
+  });
+
+  test('a throwing key selector on a network edge is not blamed on the source', async () => {
+    const err = await rejection(
+      env(2)
+        .fromElements(1, 2, 3)
+        .keyBy((x: number): number => {
+          if (x === 3) throw new Error('no key for 3');
+          return x;
+        })
+        .reduce((a, b) => a + b)
+        .executeAndCollect(),
+    );
+    expect((err as Error).message).toContain('no key for 3');
+    expect((err as Error).message).not.toContain("'Collection Source'");
   });
 });
