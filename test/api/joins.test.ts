@@ -1,8 +1,14 @@
-/** Window join, coGroup and interval join against brute-force references, at parallelism 1..4. */
+/**
+ * Window join, coGroup and interval join against brute-force references, at parallelism 1..4; the
+ * interval join's operator driven directly for its lateness rule.
+ */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { ProcessJoinFunction, StreamExecutionEnvironment, TumblingEventTimeWindows, WatermarkStrategy, type Collector, type ProcessJoinContext } from '../../lib/index.ts';
+import type { StreamOperator } from '../../lib/runtime/operator.ts';
+import type { Tagged } from '../../lib/api/connected-streams.ts';
 import { TrickleSource } from '../helpers.ts';
+import { harness } from '../operator-harness.ts';
 
 type Ev = { id: string; k: number; ts: number };
 
@@ -96,5 +102,40 @@ describe('joins', () => {
     const e = StreamExecutionEnvironment.create();
     const a = e.fromElements(1).keyBy((x) => x);
     expect(() => a.intervalJoin(e.fromElements(2).keyBy((x) => x)).between(10, 5)).toThrow(/lower bound \(10\).*upper bound \(5\)/);
+  });
+});
+
+type J = { key: string; ts: number };
+/** The interval join's operator, taken from the stream the public API builds, fed with tagged records (1 = left, 2 = right). */
+function intervalJoinOperator(lower: number, upper: number): StreamOperator<unknown> & { collect(v: unknown, ts: number): void } {
+  const env = StreamExecutionEnvironment.create({ 'parallelism.default': 1 });
+  const a = env.fromCollection<J>([]).keyBy((x) => x.key);
+  const b = env.fromCollection<J>([]).keyBy((x) => x.key);
+  const joined = a
+    .intervalJoin(b)
+    .between(lower, upper)
+    .process((l: J, r: J, _c: unknown, out: Collector<string>) => out.collect(`L${l.ts}-R${r.ts}`));
+  const t = (joined as unknown as { transformation: { factory: (c: object) => StreamOperator<unknown> } }).transformation;
+  return t.factory({ parallelism: 1, maxParallelism: 128 }) as StreamOperator<unknown> & { collect(v: unknown, ts: number): void };
+}
+
+describe('interval join operator', () => {
+  const L = (ts: number): Tagged => ({ i: 1, v: { key: 'k', ts } });
+  const R = (ts: number): Tagged => ({ i: 2, v: { key: 'k', ts } });
+  test('control: a left element strictly behind the watermark is late (Flink too: ts < watermark)', () => {
+    const op = intervalJoinOperator(-5, 5);
+    const { out } = harness(op);
+    op.processWatermark(10);
+    op.collect(L(9), 9);
+    op.collect(R(12), 12);
+    expect(out.map((o) => o[0])).toEqual([]);
+  });
+  test('an element whose timestamp equals the watermark is not late (Flink IntervalJoinOperator.isLate: ts < watermark) and joins', () => {
+    const op = intervalJoinOperator(-5, 5);
+    const { out } = harness(op);
+    op.processWatermark(10);
+    op.collect(L(10), 10);
+    op.collect(R(12), 12);
+    expect(out).toEqual([['L10-R12', 12]]);
   });
 });
