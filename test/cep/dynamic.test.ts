@@ -117,3 +117,57 @@ describe('CEP.dynamicPatterns', () => {
     expect(() => CEP.dynamicPatterns(env.fromElements(1) as never, env.fromElements<PatternRule>())).toThrow(/needs a KeyedStream/);
   });
 });
+
+describe('CEP.dynamicPatterns: failing and unknown rules', () => {
+  test('dynamic rules: a rule whose expression fails on an event is removed and rejected by id; the others go on; deleting an unknown rule is rejected', async () => {
+    const env = StreamExecutionEnvironment.create();
+    type Txn = { card: unknown; amount: number; ts: number };
+    const rejectedTag = new OutputTag<RejectedRule>('rejected');
+    const rules: PatternRule[] = [
+      { id: 'lower', action: 'upsert', spec: { version: 1, stages: [{ name: 'x', condition: "lower(card) == 'a'" }] } },
+      { id: 'big', action: 'upsert', spec: { version: 1, stages: [{ name: 'x', condition: 'amount > 100' }] } },
+      { id: 'ghost', action: 'delete' },
+    ];
+    let rulesApplied!: () => void;
+    const gate = new Promise<void>((r) => (rulesApplied = r));
+    const txns = env.fromSource(
+      {
+        boundedness: 'BOUNDED',
+        nonParallel: true,
+        createReader: () => {
+          let done = false;
+          let open = false;
+          void gate.then(() => (open = true));
+          return {
+            start() {},
+            pollNext(o: { collect(v: Txn): void }) {
+              if (done) return 'END_OF_INPUT' as const;
+              if (!open) return 'NOTHING_AVAILABLE' as const;
+              o.collect({ card: 7, amount: 500, ts: 1 }); // a number: lower() fails
+              o.collect({ card: 8, amount: 200, ts: 2 });
+              done = true;
+              return 'END_OF_INPUT' as const;
+            },
+            isAvailable: () => gate,
+            close() {},
+          };
+        },
+      },
+      WatermarkStrategy.forMonotonousTimestamps<Txn>().withTimestampAssigner((t) => t.ts),
+      'txns',
+    );
+    const main = CEP.dynamicPatterns(txns.keyBy((t) => String(t.card)), env.fromElements(...rules))
+      .sideOutputRejectedRules(rejectedTag)
+      .process((m, ctx, o) => o.collect(`${ctx.patternId()} ${String(Object.values(m).flat()[0]!.card)}`));
+    const rejected: string[] = [];
+    main.getSideOutput(rejectedTag).toObservable().subscribe((r) => {
+      rejected.push(r.error);
+      if (r.error.includes('ghost')) rulesApplied();
+    });
+    expect((await main.executeAndCollect()).sort()).toEqual(['big 7', 'big 8']);
+    expect(rejected).toEqual([
+      "rule 'ghost': delete of a rule that is not running",
+      expect.stringMatching(/^rule 'lower' failed on an event and was removed: .*lower\(\) expects a string/),
+    ]);
+  });
+});

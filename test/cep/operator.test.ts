@@ -277,3 +277,62 @@ describe('CEP operator', () => {
     );
   });
 });
+
+describe('CEP operator: timeouts, processing time, held-back matches', () => {
+  test('flatSelect with a timeout tag: the timeout function emits any number of values (Flink PatternFlatTimeoutFunction)', async () => {
+    const tag = new OutputTag<string>('timeouts');
+    const env = StreamExecutionEnvironment.create();
+    type E = { t: string; ts: number };
+    const src = env.fromSource(new CollectionSource<E>([{ t: 'a', ts: 1 }, { t: 'a', ts: 20 }, { t: 'b', ts: 22 }]), WatermarkStrategy.forMonotonousTimestamps<E>().withTimestampAssigner((e) => e.ts), 'e');
+    const p = Pattern.begin<E, 'a'>('a').where((e) => e.t === 'a').followedBy('b').where((e) => e.t === 'b').within(5);
+    const main = CEP.pattern(src, p).flatSelect(
+      tag,
+      (m, ts, out) => {
+        out.collect(`timeout ${m.a[0]!.ts}`);
+        out.collect(`at ${ts}`);
+      },
+      (m, out) => out.collect(`${m.a[0]!.ts}-${m.b[0]!.ts}`),
+    );
+    const side: string[] = [];
+    main.getSideOutput(tag).toObservable().subscribe((v) => side.push(v));
+    expect(await main.executeAndCollect()).toEqual(['20-22']);
+    expect(side).toEqual(['timeout 1', 'at 6']);
+  });
+
+  test('processing time with a comparator: records still buffered when the input ends are matched, not lost', async () => {
+    const env = StreamExecutionEnvironment.create();
+    const p = Pattern.begin<string, 'a'>('a').where((x) => x.startsWith('a')).followedBy('b').where((x) => x.startsWith('b'));
+    const out = await CEP.pattern(env.fromElements('a1', 'x', 'b2'), p, (x, y) => x.localeCompare(y))
+      .inProcessingTime()
+      .select((m) => `${m.a[0]}-${m.b[0]}`)
+      .executeAndCollect();
+    expect(out).toEqual(['a1-b2']);
+  });
+
+  test('a match held back by a skip strategy gets a timestamp that does not depend on watermark timing', async () => {
+    type E = { t: string; ts: number };
+    // {c3} completes at 3 but waits (skipToFirst) behind the partial match {a0, c3...}, which times out at 0 + 4.
+    const events: E[] = [{ t: 'a', ts: 0 }, { t: 'c', ts: 3 }, { t: 'x', ts: 100 }];
+    const p = Pattern.begin<E, 's0'>('s0', AfterMatchSkipStrategy.skipToFirst('s0')).where((e) => e.t === 'a').optional()
+      .next('s1').where((e) => e.t === 'c').oneOrMore()
+      .within(4);
+    class Lagging implements WatermarkGenerator<E> {
+      constructor(private readonly lag: number) {}
+      onEvent(e: E, _ts: number, o: WatermarkOutput): void {
+        o.emitWatermark(e.ts - this.lag);
+      }
+      onPeriodicEmit(): void {}
+    }
+    const run = async (lag: number) => {
+      const env = StreamExecutionEnvironment.create();
+      env.getConfig().setAutoWatermarkInterval(0);
+      const src = env.fromSource(new CollectionSource(events), WatermarkStrategy.forGenerator(() => new Lagging(lag)).withTimestampAssigner((e) => e.ts), 'e');
+      const out = await CEP.pattern(src, p)
+        .process((m, ctx, o) => o.collect(`${m.s0.map((e) => e.ts).join(',')}|${m.s1.map((e) => e.ts).join(',')}@${ctx.timestamp()}`))
+        .executeAndCollect();
+      return out.sort();
+    };
+    // Watermarks 0, 3, 100 / -50, -47, 50 / none until the end (+Infinity): the same stamps.
+    for (const lag of [0, 50, 1000]) expect(await run(lag)).toEqual(['0|3@3', '|3@4']);
+  });
+});

@@ -1,10 +1,14 @@
-/** The CEP pattern API: stages, contiguity, quantifiers, conditions, within, skip strategies, Flink's validation messages. */
+/** The CEP pattern API: stages, contiguity, quantifiers, conditions, within (also inside groups), skip strategies, Flink's validation messages, argument checks. */
 import { describe, expect, expectTypeOf, test } from 'vitest';
-import { AfterMatchSkipStrategy, MalformedPatternException, Pattern, type Match, type StageNames } from '../../lib/cep/index.ts';
+import { StreamExecutionEnvironment } from '../../lib/index.ts';
+import { AfterMatchSkipStrategy, CEP, MalformedPatternException, Pattern, type Match, type StageNames } from '../../lib/cep/index.ts';
 import { evaluate } from '../../lib/cep/conditions.ts';
+import { NFA } from '../../lib/cep/nfa/nfa.ts';
+import { Event, NFATestHarness, comparePatterns } from './harness.ts';
 
 type Txn = { card: string; amount: number };
 const ctx = { getEventsForPattern: () => [] as Txn[], timestamp: () => null };
+const named = (n: string) => (e: Event) => e.getName() === n;
 
 describe('Pattern', () => {
   test('stages keep their order, contiguity, quantifier and window; patterns are immutable values', () => {
@@ -114,5 +118,40 @@ describe('Pattern', () => {
     const ctx = { getEventsForPattern: () => [], timestamp: () => 0 };
     const first = p.getStages()[0]!.condition;
     expect([evaluate(first, new Sub(6), ctx), evaluate(first, new Sub(1), ctx), evaluate(first, new Base('x'), ctx)]).toEqual([true, false, false]);
+  });
+});
+
+describe('within() in group patterns', () => {
+  test('within() inside a group pattern counts (the smallest window of the whole pattern applies, as in Flink)', () => {
+    const a = new Event(1, 'a', 1);
+    const b = new Event(2, 'b', 1);
+    const c = new Event(3, 'c', 1);
+    const group = Pattern.begin<Event>('a').where(named('a')).within(5).followedBy('b').where(named('b'));
+    const p = Pattern.begin(group).followedBy('c').where(named('c'));
+    expect(NFA.compile(p).getWindowTime()).toBe(5);
+    comparePatterns(NFATestHarness.forPattern(p).feedRecords([[a, 0], [b, 100], [c, 101]]), []);
+    comparePatterns(NFATestHarness.forPattern(p).feedRecords([[a, 0], [b, 2], [c, 4]]), [[a, b, c]]);
+  });
+});
+
+describe('pattern and argument checks', () => {
+  test('a group cannot end with notFollowedBy; misspelt stage names in expressions fail when the job is built', () => {
+    const env = StreamExecutionEnvironment.create();
+    const s = env.fromElements(new Event(1, 'a', 1));
+    const group = Pattern.begin<Event>('a').notFollowedBy('n');
+    expect(() => CEP.pattern(s, Pattern.begin(group).followedBy('c'))).toThrow(/A group pattern cannot end with notFollowedBy \('n'\)/);
+    const typo = Pattern.begin<Event>('small').where('price < 1').followedBy('large').where('price > 10 * sum(smal.price)');
+    expect(() => CEP.pattern(s, typo)).toThrow(MalformedPatternException);
+    expect(() => CEP.pattern(s, typo)).toThrow(/Stage 'large'.*smal/);
+  });
+
+  test('bad arguments are rejected where they are passed', () => {
+    const env = StreamExecutionEnvironment.create();
+    const s = env.fromElements(1);
+    expect(() => Pattern.begin<number>('a', 'skipPastLastEvent' as never)).toThrow(/must be an AfterMatchSkipStrategy/);
+    expect(() => CEP.pattern(s, undefined as never)).toThrow(/needs a Pattern/);
+    expect(() => CEP.pattern(s, Pattern.begin<number>('a')).sideOutputLateData('late' as never)).toThrow(/needs an OutputTag/);
+    expect(() => Pattern.begin<number>('__proto__')).toThrow(/'__proto__' cannot be a stage name/);
+    expect(() => Pattern.begin<number>('a', AfterMatchSkipStrategy.skipToFirst('a'))).not.toThrow();
   });
 });

@@ -13,6 +13,7 @@ import {
   type StageSpec,
 } from '../../lib/cep/index.ts';
 import { evaluate } from '../../lib/cep/conditions.ts';
+import { NFA } from '../../lib/cep/nfa/nfa.ts';
 
 type Ev = { amount?: number | null; kind?: string; tags?: string[]; n?: number };
 
@@ -703,5 +704,17 @@ describe('pattern spec properties', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('pattern spec limits', () => {
+  test('specs from outside are bounded: times and the number of stages', () => {
+    const one = (times: unknown) => ({ version: 1, stages: [{ name: 'a', quantifier: { kind: 'TIMES', times } }] });
+    expect(() => Pattern.fromSpec(one({ from: 1001 }) as never)).toThrow('stages[0].quantifier.times.from: at most 1000');
+    expect(() => Pattern.fromSpec(one({ from: 1, to: 5000 }) as never)).toThrow('stages[0].quantifier.times.to: at most 1000');
+    const many = { version: 1, stages: Array.from({ length: 101 }, (_, i) => ({ name: `s${i}` })) };
+    expect(() => Pattern.fromSpec(many as never)).toThrow('stages.length: at most 100');
+    // The largest allowed count compiles (state names are no longer found by a quadratic search).
+    expect(NFA.compile(Pattern.fromSpec(one({ from: 1000 }) as never)).getStates().length).toBeGreaterThan(1000);
   });
 });
