@@ -136,9 +136,9 @@ export interface UnsupportedOption {
   readonly accepts?: (value: unknown) => boolean;
 }
 
-const NO_CHECKPOINTS = 'checkpoints are not implemented yet, so a failed job does not recover its state and there is no exactly-once';
+const NO_CHECKPOINTS = 'tidemark has no checkpoints yet, so a failed job does not recover its state and there is no exactly-once';
 const HEAP_STATE = 'keyed state lives on the heap of the process only, and is not saved anywhere';
-const NO_SAVEPOINTS = 'savepoints are not implemented yet, so the job would start with empty state';
+const NO_SAVEPOINTS = 'tidemark has no savepoints yet, so the job would start with empty state';
 
 function isHashMapBackend(value: unknown): boolean {
   return typeof value === 'string' && value.trim().toLowerCase() === 'hashmap';

@@ -47,11 +47,11 @@ describe('misspelt keys', () => {
 
 describe('Flink options that are not supported yet', () => {
   test.each([
-    ['execution.checkpointing.interval=10s', /checkpoints are not implemented/],
+    ['execution.checkpointing.interval=10s', /has no checkpoints yet/],
     ['state.backend.type=rocksdb', /keyed state lives on the heap/],
-    ['state.checkpoints.dir=file:///tmp/cp', /checkpoints are not implemented/],
-    ['state.savepoints.dir=file:///tmp/sp', /savepoints are not implemented/],
-    ['execution.savepoint.path=/tmp/sp-1', /savepoints are not implemented/],
+    ['state.checkpoints.dir=file:///tmp/cp', /has no checkpoints yet/],
+    ['state.savepoints.dir=file:///tmp/sp', /has no savepoints yet/],
+    ['execution.savepoint.path=/tmp/sp-1', /has no savepoints yet/],
   ])('-D %s is refused: one line, non-zero exit, the job does not run', async (kv, why) => {
     const r = await runCli(['run', '-D', kv, PRINT_CONFIG]);
     expect(r.code).not.toBe(0);
