@@ -25,9 +25,7 @@ export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T,
     super(userFunction);
     this.reducer = toCallable(this.userFunction, 'reduce', 'reduce()');
     // As map(): an async reduce would keep a Promise as the key's value. Checked here, not per record.
-    if (isAsyncFunction(typeof userFunction === 'function' ? userFunction : (userFunction as { reduce?: unknown }).reduce)) {
-      throw new AsyncFunctionResultError('reduce()');
-    }
+    if (isAsyncFunction(this.reducer)) throw new AsyncFunctionResultError('reduce()');
   }
 
   /** The keyed stream's key context (setKeyContext) has set the current key before each record. */
