@@ -4,8 +4,10 @@
  * when nothing is runnable it sleeps until a wakeup (data, credit, I/O). It yields to the event
  * loop every few milliseconds so sockets, timers and cross-thread messages get through.
  */
-// From node:timers, not the globals: a user's fake timers (vi.useFakeTimers) must not stop a job.
+// From node:timers, not the globals: a user's fake timers (vi.useFakeTimers) must not stop a job,
+// nor keep its cancel from giving up on a task after the grace period.
 import { setImmediate as yieldToEventLoop, setTimeout as timersTurn } from 'node:timers/promises';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import type { StreamTask } from './task.ts';
 
 /** What the tasks of a canceled job were doing; collected by the executor, reported by the job. */
