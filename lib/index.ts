@@ -51,6 +51,8 @@ export {
   type TidemarkErrorOptions,
   UserCodeError,
   KeyExtractionError,
+  IllegalArgumentException,
+  IllegalStateException,
   JobExecutionException,
   JobCancellationException,
   NoResourceAvailableException,

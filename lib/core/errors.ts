@@ -298,8 +298,28 @@ export class JobCancellationException extends TidemarkError {
 }
 registerErrorClass(JobCancellationException);
 
-/** A configuration option or argument a user gave is not valid (Flink's IllegalArgumentException for a user's value). */
+/**
+ * An API called with an argument it cannot take (Flink's IllegalArgumentException), e.g. union() of
+ * streams from two environments. A mistake in the job's code: the stack shows where.
+ */
 export class IllegalArgumentException extends TidemarkError {
   override name = 'IllegalArgumentException';
+
+  override get pointsAtCode(): boolean {
+    return true;
+  }
 }
 registerErrorClass(IllegalArgumentException);
+
+/**
+ * An API called when it does not apply (Flink's IllegalStateException), e.g. the runtime context
+ * before open(). A mistake in the job's code: the stack shows where.
+ */
+export class IllegalStateException extends TidemarkError {
+  override name = 'IllegalStateException';
+
+  override get pointsAtCode(): boolean {
+    return true;
+  }
+}
+registerErrorClass(IllegalStateException);

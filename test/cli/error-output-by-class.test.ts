@@ -28,6 +28,8 @@ const ERRORS: TidemarkError[] = [
   new tidemark.AsyncFunctionResultError('map()'),
   new tidemark.KeyExtractionError('Could not extract key from 1: no key'),
   new tidemark.AsyncTimeoutError('Async function call has timed out.'),
+  new tidemark.IllegalArgumentException('union(): all streams must come from the same StreamExecutionEnvironment'),
+  new tidemark.IllegalStateException('The runtime context has not been initialized'),
   new tidemark.IllegalConfigurationException('parallelism.default must be a positive integer, got -1'),
   new tidemark.ParameterToolException("No data for required key 'input'", 'input'),
   new InvalidJobGraphError('the graph has a cycle'),

@@ -43,6 +43,8 @@ const INSTANCES: TidemarkError[] = [
   new tidemark.AsyncFunctionResultError('map()'),
   new tidemark.KeyExtractionError('no key'),
   new tidemark.AsyncTimeoutError('Async function call has timed out.'),
+  new tidemark.IllegalArgumentException('union(): all streams must come from the same StreamExecutionEnvironment'),
+  new tidemark.IllegalStateException('The runtime context has not been initialized'),
   new tidemark.IllegalConfigurationException('bad'),
   new tidemark.ParameterToolException('No data for required key', 'input'),
   new InvalidJobGraphError('cycle'),
