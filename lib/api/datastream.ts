@@ -4,7 +4,7 @@
  * (KeyedStream extends DataStream, so both live in this file to avoid an import cycle.)
  */
 import { createRequire } from 'node:module';
-import { JobCancellationException } from '../core/errors.ts';
+import { IllegalArgumentException, JobCancellationException } from '../core/errors.ts';
 import type { Observable } from 'rxjs';
 import type { StreamExecutionEnvironment } from './environment.ts';
 import type { Sink } from '../core/connector/sink.ts';
@@ -157,7 +157,7 @@ export class DataStream<T> {
   /** Merges streams of the same type into one. */
   union(...others: DataStream<T>[]): DataStream<T> {
     for (const o of others) {
-      if (o.environment !== this.environment) throw new Error('union(): all streams must come from the same StreamExecutionEnvironment');
+      if (o.environment !== this.environment) throw new IllegalArgumentException('union(): all streams must come from the same StreamExecutionEnvironment');
     }
     return new DataStream<T>(this.environment, {
       kind: 'union',
@@ -219,7 +219,7 @@ export class DataStream<T> {
   connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2>;
   connect<T2>(other: DataStream<T2> | BroadcastStream<T2>): ConnectedStreams<T, T2> | BroadcastConnectedStream<T, T2> {
     if (other instanceof BroadcastStream) return new BroadcastConnectedStream<T, T2>(this, other);
-    if (other.environment !== this.environment) throw new Error('connect(): both streams must come from the same StreamExecutionEnvironment');
+    if (other.environment !== this.environment) throw new IllegalArgumentException('connect(): both streams must come from the same StreamExecutionEnvironment');
     return new ConnectedStreams<T, T2>(this, other);
   }
   /** Every record to the first downstream subtask. */

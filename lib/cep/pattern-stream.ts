@@ -12,7 +12,7 @@ import { DataStream, KeyedStream, type SingleOutputStreamOperator } from '../api
 import { AbstractStreamOperator } from '../operators/abstract-stream-operator.ts';
 import { keyedBroadcastUnion, type Tagged } from '../api/connected-streams.ts';
 import type { Collector } from '../core/functions/collector.ts';
-import { AsyncFunctionResultError, isAsyncFunction } from '../core/errors.ts';
+import { AsyncFunctionResultError, IllegalStateException, isAsyncFunction } from '../core/errors.ts';
 import { OutputTag } from '../core/output-tag.ts';
 import { Pattern, type Match } from './pattern.ts';
 import { PatternSpecError } from './spec/pattern-spec.ts';
@@ -122,7 +122,7 @@ export class PatternStream<T, Names extends string> {
   }
   /** Dynamic patterns: rules that cannot be applied go to this side output (else a warning on stderr). */
   sideOutputRejectedRules(tag: OutputTag<RejectedRule>): PatternStream<T, Names> {
-    if (this.rules === undefined) throw new Error('sideOutputRejectedRules() applies to CEP.dynamicPatterns()');
+    if (this.rules === undefined) throw new IllegalStateException('sideOutputRejectedRules() applies to CEP.dynamicPatterns()');
     if (!(tag instanceof OutputTag)) throw new TypeError('sideOutputRejectedRules() needs an OutputTag');
     return this.with({ rejectedRulesTag: tag });
   }
@@ -136,7 +136,7 @@ export class PatternStream<T, Names extends string> {
    * ```
    */
   withInitialRules(rules: readonly PatternRule[]): PatternStream<T, Names> {
-    if (this.rules === undefined) throw new Error('withInitialRules() applies to CEP.dynamicPatterns()');
+    if (this.rules === undefined) throw new IllegalStateException('withInitialRules() applies to CEP.dynamicPatterns()');
     if (!Array.isArray(rules)) throw new TypeError('withInitialRules() needs an array of rules { id, action, spec }');
     const running = new Set<string>();
     for (const [i, rule] of rules.entries()) {

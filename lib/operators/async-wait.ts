@@ -7,6 +7,7 @@
  */
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
 import { AbstractRichFunction } from '../core/functions/rich-function.ts';
+import { registerErrorClass, TidemarkError, type TidemarkErrorOptions } from '../core/errors.ts';
 
 /** Where an AsyncFunction delivers its result (Flink's ResultFuture); the first call wins. */
 export interface ResultFuture<OUT> {
@@ -30,10 +31,21 @@ export type AsyncFn<IN, OUT> = AsyncFunction<IN, OUT> | ((input: IN) => Promise<
 
 export type OutputMode = 'ORDERED' | 'UNORDERED';
 
-/** Flink's TimeoutException message for an async call without a timeout handler. */
-export class AsyncTimeoutError extends Error {
+/**
+ * Flink's TimeoutException message for an async call without a timeout handler. Retriable: the
+ * service called may answer in time when tried again.
+ */
+export class AsyncTimeoutError extends TidemarkError {
   override name = 'TimeoutException';
+  constructor(message: string, options: TidemarkErrorOptions = {}) {
+    super(message, { retriable: true, ...options });
+  }
+
+  override get pointsAtCode(): boolean {
+    return true;
+  }
 }
+registerErrorClass(AsyncTimeoutError, 'TimeoutException');
 
 type RecordEntry = { kind: 'record'; value: unknown; ts: number; done: boolean; results: unknown[] | null; emitted: boolean };
 type Entry = RecordEntry | { kind: 'watermark'; watermark: number };

@@ -11,37 +11,13 @@ import { deployTasks } from './deploy.ts';
 import { TaskExecutor } from './executor.ts';
 import type { JobGraph } from './graph/job-graph.ts';
 import type { RuntimeExecutionMode } from './operator.ts';
-import type { SerializedError, WorkerInit, WorkerMessage, MasterMessage } from './worker-protocol.ts';
-import { describeValue, isInstance } from '../core/errors.ts';
+import { serializeError, type WorkerInit, type WorkerMessage, type MasterMessage } from './worker-protocol.ts';
 import { importJobModule } from './job-module.mjs';
 import { CONTEXT_KEY, WORKER_KEY, type CollectedResults, type WorkerHook } from './context.ts';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const post = (m: WorkerMessage): void => port.postMessage(m);
-
-function serializeError(e: unknown): SerializedError {
-  if (isInstance(e, Error)) {
-    const u = e as Error & { operatorName?: string; subtaskIndex?: number; parallelism?: number; cause?: unknown };
-    return {
-      name: u.name,
-      message: u.message,
-      stack: u.stack,
-      operatorName: u.operatorName,
-      subtaskIndex: u.subtaskIndex,
-      parallelism: u.parallelism,
-      cause: u.cause !== undefined ? serializeError(u.cause) : undefined,
-    };
-  }
-  // A thrown string or object: its readable text, and the value when it survives structured clone.
-  const out: SerializedError = { name: 'Error', message: describeValue(e), nonError: true };
-  try {
-    out.value = structuredClone(e);
-  } catch {
-    // Not cloneable (a function, a class instance holding one): the text stands in for it.
-  }
-  return out;
-}
 
 let executor: TaskExecutor | undefined;
 let start!: () => void;

@@ -9,6 +9,7 @@ import type { Source } from '../../core/connector/source.ts';
 import type { WatermarkStrategy } from '../../time/watermark-strategy.ts';
 import { computeDefaultMaxParallelism } from '../../state/key-groups.ts';
 import type { ChainingStrategy, OperatorFactory, PartitionerSpec, Transformation } from './transformation.ts';
+import { registerErrorClass, TidemarkError } from '../../core/errors.ts';
 
 export interface StreamNode {
   readonly id: number;
@@ -73,9 +74,11 @@ export interface JobGraphOptions {
   readonly autoWatermarkInterval?: number;
 }
 
-export class InvalidJobGraphError extends Error {
+/** The job's dataflow cannot run as built (a cycle, a stream nobody consumes, ...): a mistake in the job definition. */
+export class InvalidJobGraphError extends TidemarkError {
   override name = 'InvalidJobGraphError';
 }
+registerErrorClass(InvalidJobGraphError);
 
 export function buildJobGraph(jobName: string, sinks: Transformation[], options: JobGraphOptions): JobGraph {
   const nodes = new Map<number, StreamNode>();
