@@ -10,6 +10,8 @@ import type { ExecutionTarget, JobHandle } from '../scheduler.ts';
 import { getContextExecutor } from '../context.ts';
 import { LocalExecutor } from './local-executor.ts';
 
+export type { JobStatus } from '../scheduler.ts';
+
 /** What the environment resolved from its configuration for one job (Flink passes the Configuration). */
 export interface ExecutionParameters {
   readonly runtimeMode: RuntimeExecutionMode;
