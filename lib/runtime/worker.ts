@@ -75,7 +75,7 @@ const slotExecutor: PipelineExecutor = {
   execute(graph: JobGraph, { runtimeMode, onCollect }: ExecutionParameters): Promise<ClientJobHandle> {
     const index = executeCalls++;
     if (index < init.jobIndex) return Promise.resolve(replayed(graph, index, onCollect));
-    // A later job: the module's code after this worker's job never runs here, so neither does this.
+    // A later job (reached when the module did not await this worker's): other workers run it; it never starts here.
     if (index > init.jobIndex) return new Promise<never>(() => {});
     ran = true;
     if (graph.fingerprint !== init.fingerprint) {
