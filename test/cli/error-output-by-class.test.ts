@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import { formatError } from '../../lib/cli/main.ts';
 import * as tidemark from '../../lib/index.ts';
-import * as cep from '../../lib/cep/index.ts';
+import * as cep from '../../lib/api/cep/index.ts';
 import * as file from '../../connectors/file/index.ts';
 import * as socket from '../../connectors/socket/index.ts';
 import { InvalidJobGraphError } from '../../lib/runtime/graph/job-graph.ts';

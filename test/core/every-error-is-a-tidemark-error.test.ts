@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import * as tidemark from '../../lib/index.ts';
-import * as cep from '../../lib/cep/index.ts';
+import * as cep from '../../lib/api/cep/index.ts';
 import * as file from '../../connectors/file/index.ts';
 import * as socket from '../../connectors/socket/index.ts';
 import { errorClassOf, TidemarkError } from '../../lib/core/errors.ts';
