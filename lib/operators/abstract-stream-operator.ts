@@ -7,7 +7,7 @@ import type { HeapKeyedStateBackend, InternalKvState } from '../state/heap-keyed
 import type { DefaultOperatorStateBackend } from '../state/operator-state-backend.ts';
 import type { InternalTimeServiceManager, InternalTimerService, Triggerable } from '../state/timers/internal-timer-service.ts';
 import { snapshotOperatorState, type OperatorSnapshot, type StreamOperatorStateContext, type StreamTaskStateInitializer } from '../state/stream-task-state-initializer.ts';
-import type { Namespace } from '../state/namespace.ts';
+import type { Namespace, NamespaceSerializer } from '../state/namespace.ts';
 import type { State } from '../core/state/state.ts';
 import type { StateDescriptor } from '../core/state/state-descriptor.ts';
 import { missingKeyError } from '../state/key-groups.ts';
@@ -88,14 +88,14 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
   }
 
   /** The state of a descriptor in a namespace of the current key (Flink's getPartitionedState). */
-  protected getPartitionedState<S extends State>(namespace: Namespace, descriptor: StateDescriptor<unknown>): S & InternalKvState<unknown> {
-    return this.requireKeyedBackend().getPartitionedState<S>(namespace, descriptor);
+  protected getPartitionedState<S extends State>(namespace: Namespace, descriptor: StateDescriptor<unknown>, namespaceSerializer?: NamespaceSerializer): S & InternalKvState<unknown> {
+    return this.requireKeyedBackend().getPartitionedState<S>(namespace, descriptor, namespaceSerializer);
   }
 
   /** A named timer service whose timers call `triggerable` with their key set (Flink's getInternalTimerService). */
-  protected getInternalTimerService<N extends Namespace>(name: string, triggerable: Triggerable<unknown, N>): InternalTimerService<N> {
+  protected getInternalTimerService<N extends Namespace>(name: string, triggerable: Triggerable<unknown, N>, namespaceSerializer?: NamespaceSerializer<N>): InternalTimerService<N> {
     if (this.timeServiceManager === undefined) this.requireKeyedBackend();
-    return this.timeServiceManager!.getInternalTimerService(name, triggerable);
+    return this.timeServiceManager!.getInternalTimerService(name, triggerable, namespaceSerializer);
   }
 
   /** Operator (non-keyed) state: list, union list and broadcast state. */

@@ -9,7 +9,7 @@
  * snapshotted by key group with the keyed state.
  */
 import { assignToKeyGroup } from '../key-groups.ts';
-import { VOID_NAMESPACE, namespaceId, type Namespace } from '../namespace.ts';
+import { VOID_NAMESPACE, namespaceId, restoreNamespace, type Namespace, type NamespaceSerializer } from '../namespace.ts';
 import type { HeapKeyedStateBackend } from '../heap-keyed-state-backend.ts';
 import { ProcessingTimerQueue, TimerQueue, type TimerScheduler } from './timer-queue.ts';
 
@@ -71,8 +71,8 @@ export class InternalTimerServiceImpl<N extends Namespace = Namespace> implement
     readonly name: string,
     private readonly keyContext: HeapKeyedStateBackend,
     private readonly scheduler: TimerScheduler,
-    /** Set by the first getInternalTimerService call (a restored service has none until then). */
     public triggerable: Triggerable<unknown, N>,
+    private readonly namespaceSerializer: NamespaceSerializer = restoreNamespace,
   ) {
     this.processingTime = new ProcessingTimerQueue(scheduler, (timer) => {
       this.keyContext.setCurrentKey(timer.key);
@@ -146,8 +146,9 @@ export class InternalTimerServiceImpl<N extends Namespace = Namespace> implement
         if (!owns(Number(kg))) continue;
         for (const [key, namespace, time] of timers) {
           this.keyContext.setCurrentKey(key);
-          if (domain === 'event') this.registerEventTimeTimer(namespace as N, time);
-          else this.registerProcessingTimeTimer(namespace as N, time);
+          const ns = this.namespaceSerializer(namespace) as N;
+          if (domain === 'event') this.registerEventTimeTimer(ns, time);
+          else this.registerProcessingTimeTimer(ns, time);
         }
       }
     }
@@ -172,12 +173,13 @@ export class InternalTimeServiceManager {
 
   /**
    * The timer service of that name, created on first use; `triggerable` is what its timers call.
-   * Asking again for the same name returns the same service.
+   * Asking again for the same name returns the same service. `namespaceSerializer` rebuilds the
+   * namespaces of restored timers (a TimeWindow from its serialized fields).
    */
-  getInternalTimerService<N extends Namespace>(name: string, triggerable: Triggerable<unknown, N>): InternalTimerService<N> {
+  getInternalTimerService<N extends Namespace>(name: string, triggerable: Triggerable<unknown, N>, namespaceSerializer?: NamespaceSerializer<N>): InternalTimerService<N> {
     let service = this.services.get(name);
     if (service === undefined) {
-      service = new InternalTimerServiceImpl<Namespace>(name, this.keyContext, this.scheduler, triggerable as Triggerable<unknown, Namespace>);
+      service = new InternalTimerServiceImpl<Namespace>(name, this.keyContext, this.scheduler, triggerable as Triggerable<unknown, Namespace>, namespaceSerializer);
       this.services.set(name, service);
       for (const snap of this.restored.get(name) ?? []) service.restore(snap, this.owns);
       this.restored.delete(name);
