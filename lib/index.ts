@@ -33,7 +33,7 @@ export {
   type OnTimerContext,
   type TimerService,
 } from './operators/keyed-process.ts';
-export type { TimeDomain } from './operators/timer-service.ts';
+export type { TimeDomain } from './state/timers/internal-timer-service.ts';
 export {
   ValueStateDescriptor,
   ListStateDescriptor,

@@ -5,6 +5,7 @@
  */
 import type { HeapKeyedStateBackend } from '../lib/state/heap-keyed-state-backend.ts';
 import type { StreamOperator, StreamOperatorParameters } from '../lib/runtime/operator.ts';
+import { StreamTaskStateInitializer } from '../lib/state/stream-task-state-initializer.ts';
 
 export function harness<OUT>(op: StreamOperator<OUT>): { out: Array<[OUT, number]>; wms: number[] } {
   const out: Array<[OUT, number]> = [];
@@ -24,7 +25,7 @@ export function harness<OUT>(op: StreamOperator<OUT>): { out: Array<[OUT, number
       getNumberOfParallelSubtasks: () => 1,
     },
     runtimeMode: 'STREAMING',
-    processingTimeService: { getCurrentProcessingTime: () => 0, registerTimer: () => {} },
+    processingTimeService: { getCurrentProcessingTime: () => 0, registerTimer: () => {}, scheduleWithFixedDelay: () => {} },
     mailbox: { execute: (a: () => void) => a() },
     bindKeyedStateBackend: (b: HeapKeyedStateBackend) => {
       backend = b;
@@ -36,6 +37,7 @@ export function harness<OUT>(op: StreamOperator<OUT>): { out: Array<[OUT, number
     emitWatermark: (w: number) => void wms.push(w),
     emitWatermarkStatus: () => {},
   });
+  op.initializeState(new StreamTaskStateInitializer(params.processingTimeService));
   op.open();
   return { out, wms };
 }

@@ -20,6 +20,7 @@ import { KeyedProcessFunction, type KeyedProcessContext, type OnTimerContext } f
 import type { MapStateDescriptor } from '../core/state/state-descriptor.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { AsyncFunctionResultError, isAsyncFunction, isThenable } from '../core/errors.ts';
+import type { BroadcastState, ReadOnlyBroadcastState } from '../core/state/state.ts';
 
 /** A two-input function called synchronously returned a Promise (it is async): its output would come after its record. */
 function notAsync(result: unknown, functionName: string): void {
@@ -185,19 +186,7 @@ export class ConnectedStreams<IN1, IN2> {
 
 // ---- broadcast state ---------------------------------------------------------------------------------
 
-/** Operator state every parallel instance holds a full copy of (Flink's BroadcastState). */
-export interface ReadOnlyBroadcastState<K, V> {
-  get(key: K): V | undefined;
-  contains(key: K): boolean;
-  entries(): IterableIterator<[K, V]>;
-  keys(): IterableIterator<K>;
-  values(): IterableIterator<V>;
-}
-export interface BroadcastState<K, V> extends ReadOnlyBroadcastState<K, V> {
-  put(key: K, value: V): void;
-  remove(key: K): void;
-  clear(): void;
-}
+export type { BroadcastState, ReadOnlyBroadcastState } from '../core/state/state.ts';
 
 export interface BroadcastReadOnlyContext {
   timestamp(): number | null;

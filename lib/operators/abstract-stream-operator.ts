@@ -3,7 +3,13 @@ import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { asRichFunction, copyForSubtask } from '../core/functions/function-utils.ts';
 import type { RuntimeContext } from '../core/functions/runtime-context.ts';
 import { attribute, keyExtractionError, type UserCodeError } from '../core/errors.ts';
-import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
+import type { HeapKeyedStateBackend, InternalKvState } from '../state/heap-keyed-state-backend.ts';
+import type { DefaultOperatorStateBackend } from '../state/operator-state-backend.ts';
+import type { InternalTimeServiceManager, InternalTimerService, Triggerable } from '../state/timers/internal-timer-service.ts';
+import { snapshotOperatorState, type OperatorSnapshot, type StreamOperatorStateContext, type StreamTaskStateInitializer } from '../state/stream-task-state-initializer.ts';
+import type { Namespace, NamespaceSerializer } from '../state/namespace.ts';
+import type { State } from '../core/state/state.ts';
+import type { StateDescriptor } from '../core/state/state-descriptor.ts';
 import { missingKeyError } from '../state/key-groups.ts';
 import { OutputTag } from '../core/output-tag.ts';
 import { LongCounter } from '../core/accumulators/counters.ts';
@@ -63,17 +69,59 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
   setup(parameters: StreamOperatorParameters, output: Output<OUT>): void {
     this.parameters = parameters;
     this.output = output;
-    if (this.stateKeySelector !== undefined) {
-      const backend = (this.keyedBackend = new HeapKeyedStateBackend(this.keyGroups));
-      parameters.bindKeyedStateBackend(backend);
-      // State TTL: a background sweep as a processing-time timer of the task.
-      backend.onTtlState = (interval) => parameters.processingTimeService.scheduleWithFixedDelay(() => backend.sweepExpired(), interval);
-      this.collect = this.processKeyedElement;
-    }
+    if (this.stateKeySelector !== undefined) this.collect = this.processKeyedElement;
   }
 
-  // ---- keyed state (operators on a keyed stream) -------------------------------------------------
+  // ---- state: owned by the task's state layer, handed over in initializeState ----------------------
+  /** The keyed state backend; present on a keyed stream (after initializeState). */
   protected keyedBackend: HeapKeyedStateBackend | undefined;
+  private stateContext: StreamOperatorStateContext | undefined;
+  private timeServiceManager: InternalTimeServiceManager | undefined;
+
+  initializeState(initializer: StreamTaskStateInitializer): void {
+    const info = this.parameters.taskInfo;
+    const keyed = this.stateKeySelector === undefined ? undefined : { maxParallelism: this.keyGroups, subtaskIndex: info.indexOfThisSubtask, parallelism: info.numberOfParallelSubtasks };
+    const context = (this.stateContext = initializer.streamOperatorStateContext(this.parameters.operatorId, keyed));
+    this.keyedBackend = context.keyedStateBackend;
+    this.timeServiceManager = context.internalTimeServiceManager;
+    if (this.keyedBackend !== undefined) this.parameters.bindKeyedStateBackend(this.keyedBackend);
+  }
+
+  /** The state of a descriptor in a namespace of the current key (Flink's getPartitionedState). */
+  protected getPartitionedState<S extends State>(namespace: Namespace, descriptor: StateDescriptor<unknown>, namespaceSerializer?: NamespaceSerializer): S & InternalKvState<unknown> {
+    return this.requireKeyedBackend().getPartitionedState<S>(namespace, descriptor, namespaceSerializer);
+  }
+
+  /** A named timer service whose timers call `triggerable` with their key set (Flink's getInternalTimerService). */
+  protected getInternalTimerService<N extends Namespace>(name: string, triggerable: Triggerable<unknown, N>, namespaceSerializer?: NamespaceSerializer<N>): InternalTimerService<N> {
+    if (this.timeServiceManager === undefined) this.requireKeyedBackend();
+    return this.timeServiceManager!.getInternalTimerService(name, triggerable, namespaceSerializer);
+  }
+
+  /** Operator (non-keyed) state: list, union list and broadcast state. */
+  protected getOperatorStateBackend(): DefaultOperatorStateBackend {
+    if (this.stateContext === undefined) throw new TypeError(`Operator '${this.parameters.operatorName}' has no state before initializeState()`);
+    return this.stateContext.operatorStateBackend;
+  }
+
+  private requireKeyedBackend(): HeapKeyedStateBackend {
+    if (this.keyedBackend === undefined) {
+      throw new TypeError(`Keyed state and timers can only be used on a keyed stream, i.e. after keyBy() (operator '${this.parameters.operatorName}')`);
+    }
+    return this.keyedBackend;
+  }
+
+  /** Whether this operator runs on a keyed stream (its state is keyed). */
+  protected get isKeyed(): boolean {
+    return this.stateKeySelector !== undefined;
+  }
+
+  prepareSnapshotPreBarrier(_checkpointId: number): void {}
+
+  snapshotState(_checkpointId: number): OperatorSnapshot {
+    if (this.stateContext === undefined) throw new TypeError(`Operator '${this.parameters.operatorName}' has no state before initializeState()`);
+    return snapshotOperatorState(this.parameters.operatorId, this.stateContext);
+  }
   private stateKeySelector: ((value: unknown) => unknown) | undefined;
   private keyGroups = 128;
 
@@ -98,8 +146,10 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
   }
   open(): void {}
   abstract processElement(value: unknown, timestamp: number): void;
+  /** Due event-time timers of every timer service fire before the watermark moves on downstream. */
   processWatermark(watermark: number): void {
     this.inputWatermark = watermark;
+    this.timeServiceManager?.advanceWatermark(watermark);
     this.output.emitWatermark(watermark);
   }
   processWatermarkStatus(idle: boolean): void {
@@ -107,10 +157,6 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
   }
   endInput(): void {}
   close(): void | Promise<void> {}
-  snapshotState(_checkpointId: number): unknown {
-    return undefined;
-  }
-  initializeState(_state: unknown): void {}
   notifyCheckpointComplete(_checkpointId: number): void {}
 }
 

@@ -4,7 +4,8 @@ import { AbstractRichFunction } from '../core/functions/rich-function.ts';
 import { toCallable } from '../core/functions/function-utils.ts';
 import type { Collector } from '../core/functions/collector.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
-import { InternalTimerService, type TimeDomain } from './timer-service.ts';
+import { VOID_NAMESPACE, type VoidNamespace } from '../state/namespace.ts';
+import type { InternalTimer, InternalTimerService, TimeDomain, Triggerable } from '../state/timers/internal-timer-service.ts';
 import type { OutputTag } from '../core/output-tag.ts';
 
 /** Timers and time, as a process function sees them (Flink's TimerService). */
@@ -56,20 +57,20 @@ export type KeyedProcessFn<K, IN, OUT> =
   | ((value: IN, ctx: KeyedProcessContext<K>, out: Collector<OUT>) => void);
 
 /** Runs a KeyedProcessFunction (Flink's KeyedProcessOperator). */
-export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<OUT, KeyedProcessFn<K, IN, OUT>> {
+export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<OUT, KeyedProcessFn<K, IN, OUT>> implements Triggerable<unknown, VoidNamespace> {
   private readonly fn: (value: IN, ctx: KeyedProcessContext<K>, out: Collector<OUT>) => void;
   private readonly timerFn: ((timestamp: number, ctx: OnTimerContext<K>, out: Collector<OUT>) => void) | undefined;
-  private timers!: InternalTimerService;
+  private timers!: InternalTimerService<VoidNamespace>;
   private ts = NO_TIMESTAMP;
   private domain: TimeDomain = 'EVENT_TIME';
   private readonly collector: Collector<OUT> = { collect: (record: OUT) => this.output.collect(record, this.ts) };
   private readonly timerService: TimerService = {
     currentProcessingTime: () => this.parameters.processingTimeService.getCurrentProcessingTime(),
     currentWatermark: () => this.inputWatermark,
-    registerEventTimeTimer: (t) => this.timers.registerEventTimeTimer(this.keyedBackend!.currentKey, checkTime(t)),
-    registerProcessingTimeTimer: (t) => this.timers.registerProcessingTimeTimer(this.keyedBackend!.currentKey, checkTime(t)),
-    deleteEventTimeTimer: (t) => this.timers.deleteEventTimeTimer(this.keyedBackend!.currentKey, t),
-    deleteProcessingTimeTimer: (t) => this.timers.deleteProcessingTimeTimer(this.keyedBackend!.currentKey, t),
+    registerEventTimeTimer: (t) => this.timers.registerEventTimeTimer(VOID_NAMESPACE, t),
+    registerProcessingTimeTimer: (t) => this.timers.registerProcessingTimeTimer(VOID_NAMESPACE, t),
+    deleteEventTimeTimer: (t) => this.timers.deleteEventTimeTimer(VOID_NAMESPACE, t),
+    deleteProcessingTimeTimer: (t) => this.timers.deleteProcessingTimeTimer(VOID_NAMESPACE, t),
   };
   private readonly context: OnTimerContext<K> = {
     timestamp: () => (this.ts === NO_TIMESTAMP ? null : this.ts),
@@ -92,7 +93,7 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
   override open(): void {
     if (this.keyedBackend === undefined) throw new Error('KeyedProcessFunction needs a keyed stream: call keyBy() first');
     super.open();
-    this.timers = new InternalTimerService(this.parameters.processingTimeService, (key, time, domain) => this.fireTimer(key, time, domain));
+    this.timers = this.getInternalTimerService('user-timers', this);
   }
 
   processElement(value: unknown, timestamp: number): void {
@@ -104,15 +105,16 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
     }
   }
 
-  /** Due event-time timers fire before the watermark moves on downstream. */
-  override processWatermark(watermark: number): void {
-    this.inputWatermark = watermark;
-    this.timers.advanceWatermark(watermark);
-    this.output.emitWatermark(watermark);
+  onEventTime(timer: InternalTimer<unknown, VoidNamespace>): void {
+    this.fireTimer(timer.timestamp, 'EVENT_TIME');
   }
 
-  private fireTimer(key: unknown, time: number, domain: TimeDomain): void {
-    this.keyedBackend!.setCurrentKey(key);
+  onProcessingTime(timer: InternalTimer<unknown, VoidNamespace>): void {
+    this.fireTimer(timer.timestamp, 'PROCESSING_TIME');
+  }
+
+  /** The timer service has set the timer's key as the current key. */
+  private fireTimer(time: number, domain: TimeDomain): void {
     this.domain = domain;
     // Flink: event-time timer output carries the timer's time; processing-time output has none.
     this.ts = domain === 'EVENT_TIME' ? time : NO_TIMESTAMP;
@@ -123,9 +125,4 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
       throw this.userError(e);
     }
   }
-}
-
-function checkTime(t: number): number {
-  if (typeof t !== 'number' || Number.isNaN(t)) throw new TypeError(`A timer needs a timestamp in epoch milliseconds, got ${String(t)}`);
-  return t;
 }

@@ -8,6 +8,7 @@ import { compareKeys } from '../state/keys.ts';
 import { AsyncFunctionResultError, InvalidFunctionResultError, isAsyncFunction } from '../core/errors.ts';
 
 const STATE_NAME = '_op_state';
+const TIMESTAMP_STATE_NAME = '_op_last_timestamp';
 
 /**
  * Rolling reduce on a keyed stream (Flink's StreamGroupedReduceOperator). In STREAMING mode every
@@ -19,7 +20,8 @@ export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T,
   private backend!: HeapKeyedStateBackend;
   private state!: ValueState<T>;
   private batchMode = false;
-  private lastTimestamp = new Map<unknown, number>();
+  /** BATCH mode: the timestamp of each key's last record, for the final output. */
+  private lastTimestamp!: ValueState<number>;
 
   constructor(userFunction: ReduceFn<T>) {
     super(userFunction);
@@ -34,6 +36,7 @@ export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T,
     super.open();
     this.backend = this.keyedBackend;
     this.state = this.backend.getValueState(new ValueStateDescriptor<T>(STATE_NAME));
+    this.lastTimestamp = this.backend.getValueState(new ValueStateDescriptor<number>(TIMESTAMP_STATE_NAME));
     this.batchMode = this.parameters.runtimeMode === 'BATCH';
   }
 
@@ -50,7 +53,7 @@ export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T,
     }
     this.state.update(next);
     if (this.batchMode) {
-      this.lastTimestamp.set(backend.currentCanonicalKey, timestamp);
+      this.lastTimestamp.update(timestamp);
     } else {
       this.output.collect(next, timestamp);
     }
@@ -61,12 +64,8 @@ export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T,
     const keys = this.backend.keys(STATE_NAME).sort(compareKeys);
     for (const key of keys) {
       this.backend.setCurrentKey(key);
-      const ts = this.lastTimestamp.get(this.backend.currentCanonicalKey);
+      const ts = this.lastTimestamp.value();
       this.output.collect(this.state.value() as T, ts === undefined ? Number.NEGATIVE_INFINITY : ts);
     }
-  }
-
-  override snapshotState(): unknown {
-    return this.backend.snapshot();
   }
 }

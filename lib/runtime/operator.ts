@@ -6,6 +6,7 @@
  */
 import type { RuntimeContext, TaskInfo } from '../core/functions/runtime-context.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
+import type { OperatorSnapshot, StreamTaskStateInitializer } from '../state/stream-task-state-initializer.ts';
 
 export interface Output<T> {
   collect(value: T, timestamp: number): void;
@@ -62,8 +63,16 @@ export interface StreamOperator<OUT> {
   /** What the task waits for while blocked on this operator's availability() or finish(), for messages. */
   waitingFor?(phase: 'availability' | 'finish'): string;
   close(): void | Promise<void>;
-  snapshotState(checkpointId: number): unknown;
-  initializeState(state: unknown): void;
+  /**
+   * Called by the task after setup and before open (Flink's initializeState): the operator asks the
+   * initializer for its state (keyed backend, timer services, operator state), restored if the task
+   * was restored, and keeps no state outside it.
+   */
+  initializeState(initializer: StreamTaskStateInitializer): void;
+  /** Before a checkpoint barrier goes downstream: emit what must precede it (Flink's prepareSnapshotPreBarrier). */
+  prepareSnapshotPreBarrier(checkpointId: number): void;
+  /** The synchronous snapshot of all the operator's state, taken at a checkpoint barrier. */
+  snapshotState(checkpointId: number): OperatorSnapshot;
   notifyCheckpointComplete(checkpointId: number): void;
 }
 

@@ -16,6 +16,7 @@ import { attribute } from '../core/errors.ts';
 import { StatusWatermarkValve, type ValveOutput } from './watermark-valve.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { SourceWatermarks } from './source-watermarks.ts';
+import { StreamTaskStateInitializer } from '../state/stream-task-state-initializer.ts';
 
 /** Records per batch between tasks and per source poll. */
 export const BATCH_SIZE = 1024;
@@ -301,10 +302,15 @@ export abstract class StreamTask {
 
   /** Opens operators (tail first, as Flink does) and starts I/O; the task is runnable after. */
   start(): void {
+    // Flink's initializeStateAndOpenOperators: each operator gets its state from the task, then opens (tail first).
+    const stateInitializer = new StreamTaskStateInitializer(this.processingTimeService);
     this.guard(this.vertex.nodes[0]!, () => {
       for (let i = this.operators.length - 1; i >= 0; i--) {
         const { node, operator } = this.operators[i]!;
-        this.guard(node, () => operator.open());
+        this.guard(node, () => {
+          operator.initializeState(stateInitializer);
+          operator.open();
+        });
       }
     });
     // What open() emitted (an idle status, say) goes out now, not with the first input batch, which may be long in coming.

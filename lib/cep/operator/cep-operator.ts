@@ -14,7 +14,8 @@
  */
 import { AbstractUdfStreamOperator, timeText } from '../../operators/abstract-stream-operator.ts';
 import { InternalTimerService, type TimeDomain } from '../../operators/timer-service.ts';
-import { ValueStateDescriptor } from '../../core/state/state-descriptor.ts';
+import { ListStateDescriptor, ValueStateDescriptor } from '../../core/state/state-descriptor.ts';
+import type { StreamTaskStateInitializer } from '../../state/stream-task-state-initializer.ts';
 import type { ValueState } from '../../core/state/state.ts';
 import { NO_TIMESTAMP } from '../../runtime/elements.ts';
 import { toCallable } from '../../core/functions/function-utils.ts';
@@ -120,6 +121,15 @@ export interface CepMetrics {
 }
 
 const STATE = new ValueStateDescriptor<CepKeyState<unknown>>('cep-nfa-state');
+/** The running patterns of a dynamic CEP operator (union list state: each subtask restores all). */
+const RULES = new ListStateDescriptor<PatternRule>('cep-patterns');
+
+/** The union of every subtask's copy of the rules: one rule per id, in first-seen order. */
+function dedupeRules(rules: PatternRule[]): PatternRule[] {
+  const seen = new Map<string, PatternRule>();
+  for (const r of rules) if (!seen.has(r.id)) seen.set(r.id, r);
+  return [...seen.values()];
+}
 const EVENT = 1;
 
 export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternProcessFn<T, string, OUT>> {
@@ -310,14 +320,17 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     backend.setCurrentKey(saved);
   }
 
-  /** The running rules, for checkpoints (the rule stream is not replayed on restore). */
-  override snapshotState(): unknown {
-    return this.dynamic ? { rules: this.rules.map(asPatternRule) } : undefined;
+  /** The running rules, in operator state for checkpoints (the rule stream is not replayed on restore). */
+  override prepareSnapshotPreBarrier(_checkpointId: number): void {
+    if (this.dynamic) this.getOperatorStateBackend().getUnionListState(RULES).update(this.rules.map(asPatternRule));
   }
 
-  override initializeState(state: unknown): void {
-    const rules = (state as { rules?: PatternRule[] } | undefined)?.rules;
-    if (rules !== undefined) this.restoredRules = rules;
+  override initializeState(initializer: StreamTaskStateInitializer): void {
+    super.initializeState(initializer);
+    if (!this.dynamic) return;
+    // Every subtask held the same rules (they come on a broadcast stream): any one copy will do.
+    const rules = this.getOperatorStateBackend().getUnionListState(RULES).get();
+    if (rules.length > 0) this.restoredRules = dedupeRules(rules);
   }
 
   // ---- events and time ---------------------------------------------------------------------------

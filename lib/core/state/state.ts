@@ -30,3 +30,17 @@ export interface MapState<K, V> extends State {
 }
 export type ReducingState<T> = AppendingState<T, T>;
 export type AggregatingState<IN, OUT> = AppendingState<IN, OUT>;
+
+/** Operator state every parallel instance holds a full copy of (Flink's BroadcastState). */
+export interface ReadOnlyBroadcastState<K, V> {
+  get(key: K): V | undefined;
+  contains(key: K): boolean;
+  entries(): IterableIterator<[K, V]>;
+  keys(): IterableIterator<K>;
+  values(): IterableIterator<V>;
+}
+export interface BroadcastState<K, V> extends ReadOnlyBroadcastState<K, V> {
+  put(key: K, value: V): void;
+  remove(key: K): void;
+  clear(): void;
+}
