@@ -343,12 +343,12 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
     return countTimers(this.timersSnapshot(), 'processingTime');
   }
 
-  /** The pending event-time timers (key, namespace, timestamp) of all timer services, by timestamp. */
+  /** The pending event-time timers (key, namespace, timestamp) of all timer services, in firing order. */
   eventTimeTimers(): Array<{ key: unknown; namespace: Namespace; timestamp: number }> {
     return listTimers(this.timersSnapshot(), 'eventTime');
   }
 
-  /** The pending processing-time timers of all timer services, by timestamp. */
+  /** The pending processing-time timers of all timer services, in firing order. */
   processingTimeTimers(): Array<{ key: unknown; namespace: Namespace; timestamp: number }> {
     return listTimers(this.timersSnapshot(), 'processingTime');
   }
@@ -449,7 +449,8 @@ function countTimers(snap: TimersSnapshot, domain: 'eventTime' | 'processingTime
 function listTimers(snap: TimersSnapshot, domain: 'eventTime' | 'processingTime'): Array<{ key: unknown; namespace: Namespace; timestamp: number }> {
   const all: TimerEntry[] = [];
   for (const service of Object.values(snap)) for (const timers of Object.values(service[domain])) all.push(...timers);
-  return all.map(([key, namespace, timestamp]) => ({ key, namespace, timestamp })).sort((a, b) => a.timestamp - b.timestamp);
+  all.sort((a, b) => a[2] - b[2] || (a[3] ?? 0) - (b[3] ?? 0)); // firing order: by time, then registration
+  return all.map(([key, namespace, timestamp]) => ({ key, namespace, timestamp }));
 }
 
 /** A one-input operator (Flink's OneInputStreamOperatorTestHarness). */

@@ -87,7 +87,7 @@ describe('snapshot and restore', () => {
           expect(second.getKeyedState(key, d).value()).toBe(whole.getKeyedState(key, d).value());
         }
       }),
-      { numRuns: 150 },
+      { numRuns: 500 },
     );
   });
 
