@@ -1,4 +1,4 @@
-/** The window operator driven directly, Flink-harness style: what it keeps after firing, late merges of sessions. */
+/** The window operator driven directly through the public test harness (tidemark/testing): what it keeps after firing, late merges of sessions. */
 import { describe, expect, test } from 'vitest';
 import { WindowOperator } from '../../lib/windowing/window-operator.ts';
 import { GlobalWindows } from '../../lib/windowing/assigners/global-windows.ts';
@@ -7,7 +7,7 @@ import { PurgingTrigger } from '../../lib/windowing/triggers/purging-trigger.ts'
 import { CountTrigger } from '../../lib/windowing/triggers/count-trigger.ts';
 import { EventTimeTrigger } from '../../lib/windowing/triggers/event-time-trigger.ts';
 import type { Collector } from '../../lib/index.ts';
-import { harness } from '../operator-harness.ts';
+import { KeyedOneInputStreamOperatorTestHarness } from '../../lib/testing/index.ts';
 
 describe('window operator state', () => {
   test('countWindow(n) (GlobalWindows + PurgingTrigger(CountTrigger)) holds no window for a key after it fired and purged', () => {
@@ -17,13 +17,13 @@ describe('window operator state', () => {
       allowedLateness: 0,
       fn: { kind: 'reduce', reduce: (a: [string, number], b: [string, number]) => [a[0], a[1] + b[1]] as [string, number] },
     });
-    op.setKeyContext((x) => (x as [string, number])[0], 128);
-    const { out } = harness(op);
+    const h = new KeyedOneInputStreamOperatorTestHarness(op, (x: [string, number]) => x[0]);
+    h.open();
     for (let k = 0; k < 100; k++) {
-      op.collect([`k${k}`, 1], 0);
-      op.collect([`k${k}`, 1], 0);
+      h.processElement([`k${k}`, 1], 0);
+      h.processElement([`k${k}`, 1], 0);
     }
-    expect(out.length).toBe(100);
+    expect(h.extractOutputValues().length).toBe(100);
     // Flink: the purge clears the window contents and CountTrigger clears its count: nothing is left per key.
     expect(op.numWindows()).toBe(0);
   });
@@ -37,14 +37,14 @@ describe('session window late merge', () => {
       allowedLateness: 100,
       fn: { kind: 'process', process: ((_k: string, ctx: { window(): { start: number; end: number } }, els: [string, number][], out: Collector<string>) => out.collect(`${ctx.window().start}-${ctx.window().end}:${els.map((e) => e[1]).join(',')}`)) as never },
     });
-    op.setKeyContext((x) => (x as [string, number])[0], 128);
-    const { out } = harness(op);
-    op.collect(['k', 0], 0);
-    op.collect(['k', 20], 20);
-    op.processWatermark(50);
-    op.collect(['k', 10], 10);
-    op.processWatermark(1000);
-    expect(out.map((o) => o[0])).toEqual(['0-10:0', '20-30:20', '0-30:0,20,10']);
+    const h = new KeyedOneInputStreamOperatorTestHarness(op, (x: [string, number]) => x[0]);
+    h.open();
+    h.processElement(['k', 0], 0);
+    h.processElement(['k', 20], 20);
+    h.processWatermark(50);
+    h.processElement(['k', 10], 10);
+    h.processWatermark(1000);
+    expect(h.extractOutputValues()).toEqual(['0-10:0', '20-30:20', '0-30:0,20,10']);
     expect(op.numWindows()).toBe(0);
   });
 });

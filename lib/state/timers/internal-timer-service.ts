@@ -44,8 +44,12 @@ export interface InternalTimerService<N = Namespace> {
   processingTimeTimers(): InternalTimer<unknown, N>[];
 }
 
-/** One snapshot entry of a timer: key, namespace, timestamp. */
-export type TimerEntry = [key: unknown, namespace: Namespace, timestamp: number];
+/**
+ * One snapshot entry of a timer: key, namespace, timestamp, and its position among the service's
+ * timers of its domain, so timers of equal timestamps fire in registration order after a restore too
+ * (key groups alone would reorder them).
+ */
+export type TimerEntry = [key: unknown, namespace: Namespace, timestamp: number, order?: number];
 
 /** Timers of one service by key group. */
 export interface TimerServiceSnapshot {
@@ -132,7 +136,8 @@ export class InternalTimerServiceImpl<N extends Namespace = Namespace> implement
   snapshot(maxParallelism: number): TimerServiceSnapshot {
     const byGroup = (timers: Iterable<InternalTimer<unknown, N>>): Record<number, TimerEntry[]> => {
       const out: Record<number, TimerEntry[]> = {};
-      for (const t of timers) (out[assignToKeyGroup(t.key, maxParallelism)] ??= []).push([t.key, t.namespace, t.timestamp]);
+      let order = 0;
+      for (const t of timers) (out[assignToKeyGroup(t.key, maxParallelism)] ??= []).push([t.key, t.namespace, t.timestamp, order++]);
       return out;
     };
     return { eventTime: byGroup(this.eventTime.all()), processingTime: byGroup(this.processingTime.queue.all()) };
@@ -142,14 +147,14 @@ export class InternalTimerServiceImpl<N extends Namespace = Namespace> implement
   restore(snapshot: TimerServiceSnapshot, owns: (keyGroup: number) => boolean): void {
     const before = this.keyContext.currentKey;
     for (const [domain, groups] of [['event', snapshot.eventTime], ['processing', snapshot.processingTime]] as const) {
-      for (const [kg, timers] of Object.entries(groups)) {
-        if (!owns(Number(kg))) continue;
-        for (const [key, namespace, time] of timers) {
-          this.keyContext.setCurrentKey(key);
-          const ns = this.namespaceSerializer(namespace) as N;
-          if (domain === 'event') this.registerEventTimeTimer(ns, time);
-          else this.registerProcessingTimeTimer(ns, time);
-        }
+      const owned: TimerEntry[] = [];
+      for (const [kg, timers] of Object.entries(groups)) if (owns(Number(kg))) owned.push(...timers);
+      owned.sort((a, b) => a[2] - b[2] || (a[3] ?? 0) - (b[3] ?? 0)); // stable: entries without an order keep theirs
+      for (const [key, namespace, time] of owned) {
+        this.keyContext.setCurrentKey(key);
+        const ns = this.namespaceSerializer(namespace) as N;
+        if (domain === 'event') this.registerEventTimeTimer(ns, time);
+        else this.registerProcessingTimeTimer(ns, time);
       }
     }
     this.keyContext.setCurrentKey(before);
