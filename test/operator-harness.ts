@@ -1,12 +1,16 @@
 /**
  * Drives one operator directly, Flink-harness style: a minimal StreamOperatorParameters (keyed state
  * bound through bindKeyedStateBackend, processing time frozen at 0, a synchronous mailbox) and an
- * output that records what the operator emits.
+ * output that records what the operator emits. `processElement` feeds a record as the chain does:
+ * on a keyed stream (`stateKeySelector` given) it sets the key context first.
  */
 import type { HeapKeyedStateBackend } from '../lib/state/heap-keyed-state-backend.ts';
 import type { StreamOperator, StreamOperatorParameters } from '../lib/runtime/operator.ts';
 
-export function harness<OUT>(op: StreamOperator<OUT>): { out: Array<[OUT, number]>; wms: number[] } {
+export function harness<OUT>(
+  op: StreamOperator<OUT>,
+  keyed?: { stateKeySelector: (value: unknown) => unknown; maxParallelism?: number },
+): { out: Array<[OUT, number]>; wms: number[]; processElement(value: unknown, timestamp: number): void } {
   const out: Array<[OUT, number]> = [];
   const wms: number[] = [];
   let backend: HeapKeyedStateBackend | undefined;
@@ -24,6 +28,8 @@ export function harness<OUT>(op: StreamOperator<OUT>): { out: Array<[OUT, number
       getNumberOfParallelSubtasks: () => 1,
     },
     runtimeMode: 'STREAMING',
+    stateKeySelector: keyed?.stateKeySelector,
+    maxParallelism: keyed?.maxParallelism ?? 128,
     processingTimeService: { getCurrentProcessingTime: () => 0, registerTimer: () => {} },
     mailbox: { execute: (a: () => void) => a() },
     bindKeyedStateBackend: (b: HeapKeyedStateBackend) => {
@@ -37,5 +43,9 @@ export function harness<OUT>(op: StreamOperator<OUT>): { out: Array<[OUT, number
     emitWatermarkStatus: () => {},
   });
   op.open();
-  return { out, wms };
+  const processElement = (value: unknown, timestamp: number): void => {
+    if (keyed !== undefined) op.setKeyContextElement(value);
+    op.processElement(value, timestamp);
+  };
+  return { out, wms, processElement };
 }

@@ -107,7 +107,8 @@ describe('joins', () => {
 
 type J = { key: string; ts: number };
 /** The interval join's operator, taken from the stream the public API builds, fed with tagged records (1 = left, 2 = right). */
-function intervalJoinOperator(lower: number, upper: number): StreamOperator<unknown> & { collect(v: unknown, ts: number): void } {
+/** The operator and the key selector its node carries (the chain sets each record's key from it). */
+function intervalJoinOperator(lower: number, upper: number): [StreamOperator<unknown>, { stateKeySelector: (v: unknown) => unknown }] {
   const env = StreamExecutionEnvironment.create({ 'parallelism.default': 1 });
   const a = env.fromCollection<J>([]).keyBy((x) => x.key);
   const b = env.fromCollection<J>([]).keyBy((x) => x.key);
@@ -115,27 +116,27 @@ function intervalJoinOperator(lower: number, upper: number): StreamOperator<unkn
     .intervalJoin(b)
     .between(lower, upper)
     .process((l: J, r: J, _c: unknown, out: Collector<string>) => out.collect(`L${l.ts}-R${r.ts}`));
-  const t = (joined as unknown as { transformation: { factory: (c: object) => StreamOperator<unknown> } }).transformation;
-  return t.factory({ parallelism: 1, maxParallelism: 128 }) as StreamOperator<unknown> & { collect(v: unknown, ts: number): void };
+  const t = (joined as unknown as { transformation: { factory: (c: object) => StreamOperator<unknown>; stateKeySelector: (v: unknown) => unknown } }).transformation;
+  return [t.factory({ parallelism: 1, maxParallelism: 128 }), { stateKeySelector: t.stateKeySelector }];
 }
 
 describe('interval join operator', () => {
   const L = (ts: number): Tagged => ({ i: 1, v: { key: 'k', ts } });
   const R = (ts: number): Tagged => ({ i: 2, v: { key: 'k', ts } });
   test('control: a left element strictly behind the watermark is late (Flink too: ts < watermark)', () => {
-    const op = intervalJoinOperator(-5, 5);
-    const { out } = harness(op);
+    const [op, keyed] = intervalJoinOperator(-5, 5);
+    const { out, processElement } = harness(op, keyed);
     op.processWatermark(10);
-    op.collect(L(9), 9);
-    op.collect(R(12), 12);
+    processElement(L(9), 9);
+    processElement(R(12), 12);
     expect(out.map((o) => o[0])).toEqual([]);
   });
   test('an element whose timestamp equals the watermark is not late (Flink IntervalJoinOperator.isLate: ts < watermark) and joins', () => {
-    const op = intervalJoinOperator(-5, 5);
-    const { out } = harness(op);
+    const [op, keyed] = intervalJoinOperator(-5, 5);
+    const { out, processElement } = harness(op, keyed);
     op.processWatermark(10);
-    op.collect(L(10), 10);
-    op.collect(R(12), 12);
+    processElement(L(10), 10);
+    processElement(R(12), 12);
     expect(out).toEqual([['L10-R12', 12]]);
   });
 });

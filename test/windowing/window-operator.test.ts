@@ -17,11 +17,10 @@ describe('window operator state', () => {
       allowedLateness: 0,
       fn: { kind: 'reduce', reduce: (a: [string, number], b: [string, number]) => [a[0], a[1] + b[1]] as [string, number] },
     });
-    op.setKeyContext((x) => (x as [string, number])[0], 128);
-    const { out } = harness(op);
+    const { out, processElement } = harness(op, { stateKeySelector: (x) => (x as [string, number])[0] });
     for (let k = 0; k < 100; k++) {
-      op.collect([`k${k}`, 1], 0);
-      op.collect([`k${k}`, 1], 0);
+      processElement([`k${k}`, 1], 0);
+      processElement([`k${k}`, 1], 0);
     }
     expect(out.length).toBe(100);
     // Flink: the purge clears the window contents and CountTrigger clears its count: nothing is left per key.
@@ -37,12 +36,11 @@ describe('session window late merge', () => {
       allowedLateness: 100,
       fn: { kind: 'process', process: ((_k: string, ctx: { window(): { start: number; end: number } }, els: [string, number][], out: Collector<string>) => out.collect(`${ctx.window().start}-${ctx.window().end}:${els.map((e) => e[1]).join(',')}`)) as never },
     });
-    op.setKeyContext((x) => (x as [string, number])[0], 128);
-    const { out } = harness(op);
-    op.collect(['k', 0], 0);
-    op.collect(['k', 20], 20);
+    const { out, processElement } = harness(op, { stateKeySelector: (x) => (x as [string, number])[0] });
+    processElement(['k', 0], 0);
+    processElement(['k', 20], 20);
     op.processWatermark(50);
-    op.collect(['k', 10], 10);
+    processElement(['k', 10], 10);
     op.processWatermark(1000);
     expect(out.map((o) => o[0])).toEqual(['0-10:0', '20-30:20', '0-30:0,20,10']);
     expect(op.numWindows()).toBe(0);

@@ -3,13 +3,13 @@
  * logical input, maybe unioned). Its default action takes one batch from the next channel with data
  * and feeds it to the head: records, watermarks through the StatusWatermarkValve, end of input.
  */
-import { attribute } from '../../core/errors.ts';
+import { chainedOperatorError } from './chained-operator-error.ts';
 import type { StreamBatch, ControlElement } from '../elements.ts';
 import type { StreamOperator } from '../operator.ts';
 import type { InputChannel } from '../channels.ts';
 import type { JobVertex, StreamNode } from '../graph/job-graph.ts';
 import { StatusWatermarkValve, type ValveOutput } from '../watermark-valve.ts';
-import { isOutput, type WiredOutput } from './operator-chain.ts';
+import type { WiredOutput } from './operator-chain.ts';
 import { StreamTask, type TaskServices } from './stream-task.ts';
 
 /** A task whose head is an operator fed by input channels (one logical input, maybe unioned). */
@@ -21,8 +21,8 @@ export class OneInputStreamTask extends StreamTask {
   private endedCount = 0;
   private nextChannel = 0;
   private readonly head: StreamOperator<unknown>;
-  /** Where input records go: the head's `collect` (which sets the key of keyed operators), or its processElement. */
-  private readonly headInput: { collect(value: unknown, timestamp: number): void };
+  /** On a keyed stream the head's key context is set from each record before processElement. */
+  private readonly headKeyed: boolean;
   private readonly headNode: StreamNode;
 
   constructor(
@@ -35,9 +35,8 @@ export class OneInputStreamTask extends StreamTask {
     super(vertex, subtaskIndex, outputs, services);
     this.ended = inputs.map(() => false);
     this.head = this.operators[0]!.operator;
-    const h = this.head;
-    this.headInput = isOutput(h) ? h : { collect: (v, t) => h.processElement(v, t) };
     this.headNode = this.operators[0]!.node;
+    this.headKeyed = this.headNode.stateKeySelector !== undefined;
     this.valve = new StatusWatermarkValve(inputs.length);
     const head = this.head;
     this.valveOutput = {
@@ -66,29 +65,56 @@ export class OneInputStreamTask extends StreamTask {
     }
   }
 
+  /**
+   * The head's input loop: the chain's call into the head operator (as ChainingOutput is into the
+   * others). One try/catch around the batch attributes the head's errors with the record at `i`;
+   * errors of chained operators arrive already attributed by their ChainingOutput.
+   */
   private processBatch(batch: StreamBatch, channel: number): void {
-    const head = this.headInput;
+    const head = this.head;
+    const keyed = this.headKeyed;
     const v = batch.v;
     const t = batch.t;
     const c = batch.c;
     const n = v.length;
+    let i = 0;
+    let ci = 0;
     try {
       if (c === null) {
-        for (let i = 0; i < n; i++) head.collect(v[i], t[i]!);
+        if (keyed) {
+          for (; i < n; i++) {
+            head.setKeyContextElement(v[i]);
+            head.processElement(v[i], t[i]!);
+          }
+        } else {
+          for (; i < n; i++) head.processElement(v[i], t[i]!);
+        }
         return;
       }
-      let ci = 0;
-      for (let i = 0; i < n; i++) {
+      for (; i < n; i++) {
         while (ci < c.length && c[ci]!.at === i) this.processControl(c[ci++]!, channel);
-        head.collect(v[i], t[i]!);
+        if (keyed) head.setKeyContextElement(v[i]);
+        head.processElement(v[i], t[i]!);
       }
       while (ci < c.length) this.processControl(c[ci++]!, channel);
     } catch (e) {
-      throw attribute(e, this.headNode.name, this.subtaskIndex, this.vertex.parallelism);
+      // A control element (watermark, end of input) has no input record to describe.
+      const inControl = this.inControl;
+      this.inControl = false;
+      throw chainedOperatorError(e, this.headNode, this.info, inControl ? undefined : v[i], !inControl);
     }
   }
 
+  /** Set while a control element is processed (still set when it threw; read only then). */
+  private inControl = false;
+
   private processControl(el: ControlElement, channel: number): void {
+    this.inControl = true;
+    this.processControlElement(el, channel);
+    this.inControl = false;
+  }
+
+  private processControlElement(el: ControlElement, channel: number): void {
     switch (el.kind) {
       case 'watermark':
         this.valve.inputWatermark(el.timestamp, channel, this.valveOutput);

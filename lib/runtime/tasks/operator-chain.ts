@@ -1,6 +1,6 @@
 /**
  * OperatorChain (Flink's name): creates the operators of one task's chain and wires their Outputs —
- * the next operator of the chain (a ChainingOutput, or the operator itself), a RecordWriterOutput
+ * the next operator of the chain (a ChainingOutput: key context, error attribution), a RecordWriterOutput
  * for an edge that leaves the task, fan-out and side-output routing — then sets each operator up.
  */
 import type { TaskInfo } from '../../core/functions/runtime-context.ts';
@@ -19,11 +19,6 @@ export interface WiredOutput {
   readonly outputTag?: string;
   readonly channels: OutputChannel[];
   readonly selector: ChannelSelector | 'broadcast';
-}
-
-export function isOutput(op: StreamOperator<unknown>): op is StreamOperator<unknown> & Output<unknown> {
-  const o = op as Partial<Output<unknown>>;
-  return typeof o.collect === 'function' && typeof o.emitWatermark === 'function' && typeof o.emitWatermarkStatus === 'function';
 }
 
 export class OperatorChain {
@@ -61,9 +56,7 @@ export class OperatorChain {
       };
       for (const edge of vertex.chainedOutputs.get(node.id) ?? []) {
         const next = edge.target;
-        const op = opByNode.get(next.id)!;
-        // Built-in operators are Outputs themselves (a direct call); others get an adapter.
-        add(edge.outputTag, isOutput(op) ? op : new ChainingOutput(op, next.name, info));
+        add(edge.outputTag, new ChainingOutput(opByNode.get(next.id)!, next, info));
       }
       outputs.forEach((o, i) => {
         if (o.sourceNode === node) add(o.outputTag, new RecordWriterOutput(writers[i]!));

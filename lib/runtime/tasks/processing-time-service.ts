@@ -1,13 +1,20 @@
 /**
  * The task's processing time (Flink's SystemProcessingTimeService): timers kept sorted by time,
  * one setTimeout armed for the earliest. When it fires the task is woken and runs the due timers
- * as a mail (StreamTask.step), never concurrently with its operators.
+ * as a mail (StreamTask.step), never concurrently with its operators. Each timer remembers the
+ * operator that registered it (`owner`), so an error in its callback names that operator.
  */
 import type { ProcessingTimeService } from '../operator.ts';
 
-export class SystemProcessingTimeService implements ProcessingTimeService {
+interface Timer<O> {
+  readonly time: number;
+  readonly callback: (time: number) => void;
+  readonly owner: O;
+}
+
+export class SystemProcessingTimeService<O> {
   /** Pending timers, sorted by time (equal times keep registration order). */
-  private readonly timers: Array<{ time: number; callback: (time: number) => void }> = [];
+  private readonly timers: Array<Timer<O>> = [];
   private timerHandle: ReturnType<typeof setTimeout> | null = null;
   private armedFor = Number.POSITIVE_INFINITY;
   /** The earliest timer's time came: the task runs due timers as its next mail. */
@@ -19,10 +26,17 @@ export class SystemProcessingTimeService implements ProcessingTimeService {
     private readonly wakeup: () => void,
   ) {}
 
-  // Arrow properties: operators may hold these functions unbound.
-  readonly getCurrentProcessingTime = (): number => Date.now();
+  /** The service as one operator (`owner`) sees it. */
+  forOwner(owner: O): ProcessingTimeService {
+    // Arrow properties: operators may hold these functions unbound.
+    return {
+      getCurrentProcessingTime: () => Date.now(),
+      registerTimer: (time, callback) => this.registerTimer(time, callback, owner),
+      scheduleWithFixedDelay: (callback, delay) => this.scheduleWithFixedDelay(callback, delay, owner),
+    };
+  }
 
-  readonly registerTimer = (time: number, callback: (time: number) => void): void => {
+  registerTimer(time: number, callback: (time: number) => void, owner: O): void {
     if (!this.accepting()) return;
     let lo = 0;
     let hi = this.timers.length;
@@ -31,17 +45,17 @@ export class SystemProcessingTimeService implements ProcessingTimeService {
       if (this.timers[mid]!.time <= time) lo = mid + 1;
       else hi = mid;
     }
-    this.timers.splice(lo, 0, { time, callback });
+    this.timers.splice(lo, 0, { time, callback, owner });
     this.armTimer();
-  };
+  }
 
-  readonly scheduleWithFixedDelay = (callback: () => void, delay: number): void => {
+  scheduleWithFixedDelay(callback: () => void, delay: number, owner: O): void {
     const tick = (): void => {
       callback();
-      this.registerTimer(Date.now() + delay, tick);
+      this.registerTimer(Date.now() + delay, tick, owner);
     };
-    this.registerTimer(Date.now() + delay, tick);
-  };
+    this.registerTimer(Date.now() + delay, tick, owner);
+  }
 
   /** One setTimeout, for the earliest timer; when it fires the task gets a mail. */
   private armTimer(): void {
@@ -57,13 +71,13 @@ export class SystemProcessingTimeService implements ProcessingTimeService {
     }, Math.max(0, first.time - Date.now()));
   }
 
-  /** Runs the timers due now through `run` (which attributes errors), while `active()` holds. */
-  fireDueTimers(active: () => boolean, run: (callback: (time: number) => void, time: number) => void): void {
+  /** Runs the timers due now through `run` (which attributes errors to the owner), while `active()` holds. */
+  fireDueTimers(active: () => boolean, run: (callback: (time: number) => void, time: number, owner: O) => void): void {
     this.timersDue = false;
     const now = Date.now();
     while (this.timers.length > 0 && this.timers[0]!.time <= now && active()) {
       const t = this.timers.shift()!;
-      run(t.callback, t.time);
+      run(t.callback, t.time, t.owner);
     }
     this.armTimer();
   }

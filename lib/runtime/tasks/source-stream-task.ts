@@ -69,7 +69,7 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
     const interval = this.sourceNode.autoWatermarkInterval;
     if (this.watermarks === undefined || interval <= 0 || this.services.runtimeMode !== 'STREAMING') return;
     const watermarks = this.watermarks;
-    this.processingTimeService.scheduleWithFixedDelay(() => watermarks.onPeriodicEmit(), interval);
+    this.processingTimeService.scheduleWithFixedDelay(() => watermarks.onPeriodicEmit(), interval, this.sourceNode);
   }
 
   protected override startIO(): Promise<void> | void {

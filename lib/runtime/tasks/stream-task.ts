@@ -62,8 +62,9 @@ export abstract class StreamTask {
   readonly info: TaskInfo;
   protected readonly writers: RecordWriter[];
   /** Actions queued from asynchronous callbacks (async I/O results), run as mails of this task. */
-  readonly mailbox: TaskMailbox;
-  readonly processingTimeService: SystemProcessingTimeService;
+  protected readonly mailbox: TaskMailbox<StreamNode>;
+  /** Timers and mails remember the node of the operator that registered them: errors name it. */
+  protected readonly processingTimeService: SystemProcessingTimeService<StreamNode>;
   protected readonly chain: OperatorChain;
   /** The chain's operators, head first. */
   protected readonly operators: ReadonlyArray<{ node: StreamNode; operator: StreamOperator<unknown> }>;
@@ -105,8 +106,10 @@ export abstract class StreamTask {
       taskInfo: this.info,
       runtimeContext: context,
       runtimeMode: this.services.runtimeMode,
-      processingTimeService: this.processingTimeService,
-      mailbox: this.mailbox,
+      stateKeySelector: node.stateKeySelector,
+      maxParallelism: node.maxParallelism,
+      processingTimeService: this.processingTimeService.forOwner(node),
+      mailbox: this.mailbox.forOwner(node),
       bindKeyedStateBackend,
       collect: (id, values) => this.services.collect(id, values),
     };
@@ -145,17 +148,15 @@ export abstract class StreamTask {
   step(): void {
     if (this.mailbox.hasMail()) {
       const mails = this.mailbox.takeAll();
-      const head = this.vertex.nodes[0]!;
-      for (const mail of mails) if (this.state === 'running' || this.state === 'finishing') this.guard(head, mail);
+      for (const mail of mails) if (this.state === 'running' || this.state === 'finishing') this.guard(mail.owner, mail.action);
       if (this.state === 'running') this.afterMail();
       else if (this.state === 'finishing') for (const w of this.writers) w.flush(); // results drained while finishing
       return;
     }
     if (this.processingTimeService.timersDue) {
-      const head = this.vertex.nodes[0]!;
       this.processingTimeService.fireDueTimers(
         () => this.state === 'running' || this.state === 'finishing',
-        (callback, time) => this.guard(head, () => callback(time)),
+        (callback, time, owner) => this.guard(owner, () => callback(time)),
       );
       if (this.state === 'running') this.afterMail();
       else if (this.state === 'finishing') for (const w of this.writers) w.flush();
