@@ -10,7 +10,7 @@ import type { ChannelSelector, OutputChannel } from '../channels.ts';
 import type { JobVertex, StreamNode } from '../graph/job-graph.ts';
 import type { RecordWriter } from '../io/record-writer.ts';
 import { RecordWriterOutput } from '../io/record-writer-output.ts';
-import { ChainingOutput } from './chaining-output.ts';
+import { createChainingOutput } from './chaining-output.ts';
 import { BroadcastingOutput, DISCARD, SideRoutingOutput } from './broadcasting-output.ts';
 
 /** One output edge of a subtask, as the deployer wired it. */
@@ -56,7 +56,7 @@ export class OperatorChain {
       };
       for (const edge of vertex.chainedOutputs.get(node.id) ?? []) {
         const next = edge.target;
-        add(edge.outputTag, new ChainingOutput(opByNode.get(next.id)!, next, info));
+        add(edge.outputTag, createChainingOutput(opByNode.get(next.id)!, next, info));
       }
       outputs.forEach((o, i) => {
         if (o.sourceNode === node) add(o.outputTag, new RecordWriterOutput(writers[i]!));
