@@ -25,7 +25,7 @@ import type { FlatMapFn } from '../core/functions/flat-map-function.ts';
 import type { KeySelectorFn } from '../core/functions/key-selector.ts';
 import type { MapFn } from '../core/functions/map-function.ts';
 import type { ReduceFn } from '../core/functions/reduce-function.ts';
-import type { ChainingStrategy, OperatorFactory, PartitionerSpec, Transformation } from '../runtime/graph/transformation.ts';
+import type { ChainingStrategy, OneInputTransformation, OperatorFactory, PartitionerSpec, Transformation } from '../runtime/graph/transformation.ts';
 import { StreamMap } from '../operators/map.ts';
 import { StreamFilter } from '../operators/filter.ts';
 import { StreamFlatMap } from '../operators/flat-map.ts';
@@ -428,13 +428,10 @@ export class KeyedStream<T, K> extends DataStream<T> {
   /** Operators on a keyed stream get the key context: keyed state and timers per record's key. */
   protected override transform<R>(name: string, factory: OperatorFactory, isSink = false, sink?: Sink<unknown>): SingleOutputStreamOperator<R> {
     if (isSink) return super.transform<R>(name, factory, isSink, sink);
-    const selector = this.keySelector as (value: unknown) => unknown;
-    const keyedFactory: OperatorFactory = (ctx) => {
-      const op = factory(ctx);
-      (op as Partial<{ setKeyContext(s: (v: unknown) => unknown, maxParallelism: number): unknown }>).setKeyContext?.(selector, ctx.maxParallelism);
-      return op;
-    };
-    return super.transform<R>(name, keyedFactory, isSink, sink);
+    const result = super.transform<R>(name, factory, isSink, sink);
+    // The node carries the key selector; the task sets each record's key before the operator sees it.
+    (result.transformation as OneInputTransformation).stateKeySelector = this.keySelector as (value: unknown) => unknown;
+    return result;
   }
 
   /** @internal Adds an operator that runs per key (windows, CEP). */

@@ -95,7 +95,7 @@ export class AsyncWaitOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, A
         if (settled) return;
         settled = true;
         mailbox.execute(() => {
-          throw this.userError(error);
+          throw error; // a mail of this operator: the task attributes it here
         });
       },
     };
@@ -109,17 +109,14 @@ export class AsyncWaitOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, A
       });
     }
     const fn = this.userFunction;
-    try {
-      if (typeof fn === 'function') {
-        fn(entry.value as IN).then(
-          (r) => future.complete(Array.isArray(r) ? r : [r]),
-          (e: unknown) => future.completeExceptionally(e),
-        );
-      } else {
-        fn.asyncInvoke(entry.value as IN, future);
-      }
-    } catch (e) {
-      throw this.userError(e);
+    // Called from processElement or a mail of this operator: the chain or the task attributes a throw here.
+    if (typeof fn === 'function') {
+      fn(entry.value as IN).then(
+        (r) => future.complete(Array.isArray(r) ? r : [r]),
+        (e: unknown) => future.completeExceptionally(e),
+      );
+    } else {
+      fn.asyncInvoke(entry.value as IN, future);
     }
   }
 

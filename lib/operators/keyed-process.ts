@@ -98,11 +98,7 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
 
   processElement(value: unknown, timestamp: number): void {
     this.ts = timestamp;
-    try {
-      if (isThenable(this.fn(value as IN, this.context, this.collector) as unknown)) throw new AsyncFunctionResultError('KeyedProcessFunction.processElement()');
-    } catch (e) {
-      throw this.userError(e);
-    }
+    if (isThenable(this.fn(value as IN, this.context, this.collector) as unknown)) throw new AsyncFunctionResultError('KeyedProcessFunction.processElement()');
   }
 
   onEventTime(timer: InternalTimer<unknown, VoidNamespace>): void {
@@ -119,10 +115,7 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
     // Flink: event-time timer output carries the timer's time; processing-time output has none.
     this.ts = domain === 'EVENT_TIME' ? time : NO_TIMESTAMP;
     if (this.timerFn === undefined) return;
-    try {
-      if (isThenable(this.timerFn(time, this.context, this.collector) as unknown)) throw new AsyncFunctionResultError('KeyedProcessFunction.onTimer()');
-    } catch (e) {
-      throw this.userError(e);
-    }
+    // Fired from processWatermark or a processing-time timer of this operator: the chain or the task names it.
+    if (isThenable(this.timerFn(time, this.context, this.collector) as unknown)) throw new AsyncFunctionResultError('KeyedProcessFunction.onTimer()');
   }
 }

@@ -17,7 +17,7 @@ import { TaskExecutor } from './executor.ts';
 import { requiredSlots, type JobGraph } from './graph/job-graph.ts';
 import { JobCancellationException, JobExecutionException, NoResourceAvailableException } from '../core/errors.ts';
 import type { RuntimeExecutionMode } from './operator.ts';
-import type { TaskServices } from './task.ts';
+import type { TaskServices } from './tasks/stream-task.ts';
 import { deserializeError, type WorkerInit, type WorkerMessage } from './worker-protocol.ts';
 
 export type ExecutionTarget = 'inline' | 'threads';

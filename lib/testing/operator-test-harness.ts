@@ -123,6 +123,8 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
   private readonly mails: Array<() => void> = [];
   private mailArrived: (() => void) | undefined;
   private keyedBackend: HeapKeyedStateBackend | undefined;
+  /** Set by the keyed harness: the chain would set each record's key before processElement. */
+  protected stateKeySelector: ((value: unknown) => unknown) | undefined;
   private stateInitializer: HarnessStateInitializer | undefined;
   private restored: readonly OperatorSnapshot[] | undefined;
   private phase: 'created' | 'open' | 'closed' = 'created';
@@ -189,11 +191,11 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
     }
   }
 
-  /** Input of the operator as the task calls it: built-in operators are their own input (keying included). */
+  /** Input of the operator as the task's chain calls it: the record's key first (on a keyed stream), then the record. */
   protected input(value: unknown, timestamp: number): void {
-    const op = this.operator as StreamOperator<OUT> & Partial<Output<unknown>>;
-    if (typeof op.collect === 'function') op.collect(value, timestamp);
-    else op.processElement(value, timestamp);
+    const op = this.operator;
+    if (this.stateKeySelector !== undefined) op.setKeyContextElement(value);
+    op.processElement(value, timestamp);
   }
 
   protected processRecord(value: unknown, timestamp: number | undefined): void {
@@ -406,6 +408,8 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
       taskInfo: info,
       runtimeContext,
       runtimeMode: this.runtimeMode,
+      stateKeySelector: this.stateKeySelector,
+      maxParallelism: info.maxNumberOfParallelSubtasks,
       processingTimeService: this.processingTime,
       mailbox: {
         execute: (action) => {
@@ -469,15 +473,6 @@ export class OneInputStreamOperatorTestHarness<IN, OUT, OP extends StreamOperato
   }
 }
 
-/** The key-scoped operations every operator on a keyed stream has. */
-interface KeyContextOperator {
-  setKeyContext(keySelector: (value: unknown) => unknown, maxParallelism: number): unknown;
-}
-
-function isKeyContextOperator(op: unknown): op is KeyContextOperator {
-  return typeof (op as Partial<KeyContextOperator>).setKeyContext === 'function';
-}
-
 /**
  * A one-input operator on a keyed stream (Flink's KeyedOneInputStreamOperatorTestHarness): each
  * record's key, from `keySelector`, scopes keyed state and timers while it is processed, as after
@@ -486,9 +481,7 @@ function isKeyContextOperator(op: unknown): op is KeyContextOperator {
 export class KeyedOneInputStreamOperatorTestHarness<K, IN, OUT, OP extends StreamOperator<OUT> = StreamOperator<OUT>> extends OneInputStreamOperatorTestHarness<IN, OUT, OP> {
   constructor(operator: OperatorOrFactory<OP>, keySelector: (value: IN) => K, options: TestHarnessOptions = {}) {
     super(operator, options);
-    const op: unknown = this.operator;
-    if (!isKeyContextOperator(op)) throw new TypeError(`Operator '${this.operatorName}' cannot run on a keyed stream (it has no setKeyContext)`);
-    op.setKeyContext(keySelector as (value: unknown) => unknown, this.info.maxNumberOfParallelSubtasks);
+    this.stateKeySelector = keySelector as (value: unknown) => unknown;
   }
 
   /**

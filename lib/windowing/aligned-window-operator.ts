@@ -41,11 +41,7 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
   }
 
   processElement(value: unknown, timestamp: number): void {
-    try {
-      requireTimestamp(timestamp);
-    } catch (e) {
-      throw this.userError(e);
-    }
+    requireTimestamp(timestamp);
     const start = TimeWindow.getWindowStartWithOffset(timestamp, this.offset, this.size);
     if (start + this.size - 1 <= this.inputWatermark) {
       // The window has fired and is gone (no allowed lateness): the element is late.
@@ -71,21 +67,17 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
     const fn = this.userFunction;
     const current = contents.get(ck);
     let next: unknown;
-    try {
-      if (fn.kind === 'aggregate') {
-        let acc = current as ACC | undefined;
-        if (acc === undefined) {
-          acc = fn.aggregate.createAccumulator();
-          if (acc === undefined) throw this.undefinedResult('AggregateFunction.createAccumulator()');
-        }
-        next = fn.aggregate.add(value as IN, acc);
-        if (next === undefined) throw this.undefinedResult('AggregateFunction.add()');
-      } else {
-        next = current === undefined ? value : fn.reduce(current as IN, value as IN);
-        if (next === undefined) throw this.undefinedResult('reduce()');
+    if (fn.kind === 'aggregate') {
+      let acc = current as ACC | undefined;
+      if (acc === undefined) {
+        acc = fn.aggregate.createAccumulator();
+        if (acc === undefined) throw this.undefinedResult('AggregateFunction.createAccumulator()');
       }
-    } catch (e) {
-      throw this.userError(e);
+      next = fn.aggregate.add(value as IN, acc);
+      if (next === undefined) throw this.undefinedResult('AggregateFunction.add()');
+    } else {
+      next = current === undefined ? value : fn.reduce(current as IN, value as IN);
+      if (next === undefined) throw this.undefinedResult('reduce()');
     }
     contents.set(ck, next);
   }
@@ -127,13 +119,9 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
   private fire(start: number, contents: Map<unknown, unknown>): void {
     const ts = start + this.size - 1;
     const fn = this.userFunction;
-    try {
-      for (const acc of contents.values()) {
-        const result = fn.kind === 'aggregate' ? fn.aggregate.getResult(acc as ACC) : acc;
-        this.output.collect(result as OUT, ts);
-      }
-    } catch (e) {
-      throw this.userError(e);
+    for (const acc of contents.values()) {
+      const result = fn.kind === 'aggregate' ? fn.aggregate.getResult(acc as ACC) : acc;
+      this.output.collect(result as OUT, ts);
     }
   }
 

@@ -136,12 +136,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
       this.perKey.set(ck, ks);
     }
     this.currentKeyState = ks;
-    let windows: W[];
-    try {
-      windows = this.config.assigner.assignWindows(element, timestamp, this.assignerContext);
-    } catch (e) {
-      throw this.userError(e);
-    }
+    const windows: W[] = this.config.assigner.assignWindows(element, timestamp, this.assignerContext);
     let skipped = true;
     for (const assigned of windows) {
       const entry = this.merging ? this.mergeWindow(ks, assigned as unknown as TimeWindow) : this.entryFor(ks, assigned);
@@ -152,12 +147,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
       skipped = false;
       this.currentEntry = entry;
       this.addToContents(entry, element, timestamp);
-      let result: TriggerResult;
-      try {
-        result = this.config.trigger.onElement(element, timestamp, entry.window, this.triggerContext);
-      } catch (e) {
-        throw this.userError(e);
-      }
+      const result: TriggerResult = this.config.trigger.onElement(element, timestamp, entry.window, this.triggerContext);
       this.handle(result, ks, entry);
       this.registerCleanupTimer(ks, entry.window);
       this.dropIfEmptyForever(ks, entry);
@@ -216,8 +206,6 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
         this.config.trigger.clear(old.window, this.triggerContext);
         this.deleteCleanupTimer(ks, old.window);
       }
-    } catch (e) {
-      throw this.userError(e);
     } finally {
       this.mergedEntries = [];
       this.currentEntry = merged;
@@ -230,12 +218,8 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     if (b === undefined) return a;
     if (this.listContents) return (a as TimestampedValue<IN>[]).concat(b as TimestampedValue<IN>[]);
     const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
-    try {
-      if (spec.kind === 'reduce') return this.stored(spec.reduce(a as IN, b as IN), 'reduce()');
-      if (spec.kind === 'aggregate') return this.stored(spec.aggregate.merge(a as ACC, b as ACC), 'AggregateFunction.merge()');
-    } catch (e) {
-      throw this.userError(e);
-    }
+    if (spec.kind === 'reduce') return this.stored(spec.reduce(a as IN, b as IN), 'reduce()');
+    if (spec.kind === 'aggregate') return this.stored(spec.aggregate.merge(a as ACC, b as ACC), 'AggregateFunction.merge()');
     return a;
   }
 
@@ -255,23 +239,19 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
   }
 
   private addToContents(entry: WindowEntry<W>, element: IN, timestamp: number): void {
-    try {
-      if (this.listContents) {
-        const list = entry.contents as TimestampedValue<IN>[] | undefined;
-        const item = { value: element, timestamp };
-        if (list === undefined) entry.contents = [item];
-        else list.push(item);
-        return;
-      }
-      const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
-      if (spec.kind === 'reduce') {
-        entry.contents = entry.contents === undefined ? element : this.stored(spec.reduce(entry.contents as IN, element), 'reduce()');
-      } else if (spec.kind === 'aggregate') {
-        const acc = entry.contents === undefined ? this.stored(spec.aggregate.createAccumulator(), 'AggregateFunction.createAccumulator()') : (entry.contents as ACC);
-        entry.contents = this.stored(spec.aggregate.add(element, acc), 'AggregateFunction.add()');
-      }
-    } catch (e) {
-      throw this.userError(e);
+    if (this.listContents) {
+      const list = entry.contents as TimestampedValue<IN>[] | undefined;
+      const item = { value: element, timestamp };
+      if (list === undefined) entry.contents = [item];
+      else list.push(item);
+      return;
+    }
+    const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
+    if (spec.kind === 'reduce') {
+      entry.contents = entry.contents === undefined ? element : this.stored(spec.reduce(entry.contents as IN, element), 'reduce()');
+    } else if (spec.kind === 'aggregate') {
+      const acc = entry.contents === undefined ? this.stored(spec.aggregate.createAccumulator(), 'AggregateFunction.createAccumulator()') : (entry.contents as ACC);
+      entry.contents = this.stored(spec.aggregate.add(element, acc), 'AggregateFunction.add()');
     }
   }
 
@@ -286,41 +266,37 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
     this.outTimestamp = entry.window.maxTimestamp();
     this.currentEntry = entry;
-    try {
-      let elements: unknown[];
-      let list: TimestampedValue<IN>[] | undefined;
-      if (this.listContents) {
-        list = entry.contents as TimestampedValue<IN>[];
-        this.config.evictor?.evictBefore(list, entry.window, this.evictorContext);
-        if (spec.kind === 'reduce') {
-          elements = list.length === 0 ? [] : [list.map((t) => t.value).reduce((a, b) => this.stored(spec.reduce(a, b), 'reduce()'))];
-        } else if (spec.kind === 'aggregate') {
-          let acc = this.stored(spec.aggregate.createAccumulator(), 'AggregateFunction.createAccumulator()');
-          for (const t of list) acc = this.stored(spec.aggregate.add(t.value, acc), 'AggregateFunction.add()');
-          elements = list.length === 0 ? [] : [spec.aggregate.getResult(acc)];
-        } else {
-          elements = list.map((t) => t.value);
-        }
+    let elements: unknown[];
+    let list: TimestampedValue<IN>[] | undefined;
+    if (this.listContents) {
+      list = entry.contents as TimestampedValue<IN>[];
+      this.config.evictor?.evictBefore(list, entry.window, this.evictorContext);
+      if (spec.kind === 'reduce') {
+        elements = list.length === 0 ? [] : [list.map((t) => t.value).reduce((a, b) => this.stored(spec.reduce(a, b), 'reduce()'))];
       } else if (spec.kind === 'aggregate') {
-        elements = [spec.aggregate.getResult(entry.contents as ACC)];
+        let acc = this.stored(spec.aggregate.createAccumulator(), 'AggregateFunction.createAccumulator()');
+        for (const t of list) acc = this.stored(spec.aggregate.add(t.value, acc), 'AggregateFunction.add()');
+        elements = list.length === 0 ? [] : [spec.aggregate.getResult(acc)];
       } else {
-        elements = [entry.contents];
+        elements = list.map((t) => t.value);
       }
-      if (elements.length > 0) {
-        if (this.process !== undefined) {
-          // An async one would collect after its window fired (after the job ended, for the last windows).
-          if (isThenable(this.process(ks.key as K, this.processContext, elements, this.collector) as unknown)) {
-            throw new AsyncFunctionResultError('ProcessWindowFunction.process()');
-          }
+    } else if (spec.kind === 'aggregate') {
+      elements = [spec.aggregate.getResult(entry.contents as ACC)];
+    } else {
+      elements = [entry.contents];
+    }
+    if (elements.length > 0) {
+      if (this.process !== undefined) {
+        // An async one would collect after its window fired (after the job ended, for the last windows).
+        if (isThenable(this.process(ks.key as K, this.processContext, elements, this.collector) as unknown)) {
+          throw new AsyncFunctionResultError('ProcessWindowFunction.process()');
         }
-        else for (const r of elements) this.output.collect(r as OUT, this.outTimestamp);
       }
-      if (list !== undefined) {
-        this.config.evictor?.evictAfter(list, entry.window, this.evictorContext);
-        entry.contents = list.length === 0 ? undefined : list;
-      }
-    } catch (e) {
-      throw this.userError(e);
+      else for (const r of elements) this.output.collect(r as OUT, this.outTimestamp);
+    }
+    if (list !== undefined) {
+      this.config.evictor?.evictAfter(list, entry.window, this.evictorContext);
+      entry.contents = list.length === 0 ? undefined : list;
     }
   }
 
@@ -375,15 +351,10 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     if (ks === undefined || entry === undefined) return; // the window is gone (merged or purged)
     this.currentKeyState = ks;
     this.currentEntry = entry;
-    let result: TriggerResult;
-    try {
-      result =
-        domain === 'event'
-          ? this.config.trigger.onEventTime(time, entry.window, this.triggerContext)
-          : this.config.trigger.onProcessingTime(time, entry.window, this.triggerContext);
-    } catch (e) {
-      throw this.userError(e);
-    }
+    const result: TriggerResult =
+      domain === 'event'
+        ? this.config.trigger.onEventTime(time, entry.window, this.triggerContext)
+        : this.config.trigger.onProcessingTime(time, entry.window, this.triggerContext);
     this.handle(result, ks, entry);
     const eventTime = this.config.assigner.isEventTime();
     if ((domain === 'event') === eventTime && time === this.cleanupTime(entry.window)) this.clearAllState(ks, entry);
@@ -402,12 +373,8 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
 
   private clearAllState(ks: KeyWindows<W>, entry: WindowEntry<W>): void {
     this.currentEntry = entry;
-    try {
-      this.config.trigger.clear(entry.window, this.triggerContext);
-      this.processClear?.(this.processContext);
-    } catch (e) {
-      throw this.userError(e);
-    }
+    this.config.trigger.clear(entry.window, this.triggerContext);
+    this.processClear?.(this.processContext);
     ks.windows.delete(entry.window.id);
     if (ks.windows.size === 0) this.perKey.delete(this.keyedBackend!.currentCanonicalKey);
   }

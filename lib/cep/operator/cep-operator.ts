@@ -531,11 +531,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
       this.currentRule = rule;
       for (const t of result.timedOut) {
         this.ts = t.timestamp;
-        try {
-          this.timedOutHandler!.processTimedOutMatch(t.match, this.context);
-        } catch (e) {
-          throw this.userError(e);
-        }
+        this.timedOutHandler!.processTimedOutMatch(t.match, this.context);
       }
     }
   }
@@ -545,13 +541,9 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     this.currentRule = rule;
     for (let i = 0; i < matches.length; i++) {
       this.ts = timestamps?.[i] ?? timestamp;
-      try {
-        // An async one would collect after its match was done with (after the job ended, for the last).
-        if (isThenable(this.processMatchFn(matches[i]!, this.context, this.collector) as unknown)) {
-          throw new AsyncFunctionResultError('The pattern processMatch() / flatSelect() function');
-        }
-      } catch (e) {
-        throw this.userError(e);
+      // An async one would collect after its match was done with (after the job ended, for the last).
+      if (isThenable(this.processMatchFn(matches[i]!, this.context, this.collector) as unknown)) {
+        throw new AsyncFunctionResultError('The pattern processMatch() / flatSelect() function');
       }
     }
   }

@@ -22,6 +22,8 @@ export interface StreamNode {
   readonly autoWatermarkInterval: number;
   readonly factory?: OperatorFactory;
   readonly sink?: Sink<unknown>;
+  /** Set for an operator on a keyed stream: the task sets each record's key before processElement. */
+  readonly stateKeySelector?: (value: unknown) => unknown;
   readonly chainingStrategy: ChainingStrategy;
   readonly inEdges: StreamEdge[];
   readonly outEdges: StreamEdge[];
@@ -131,6 +133,7 @@ export function buildJobGraph(jobName: string, sinks: Transformation[], options:
       autoWatermarkInterval: options.autoWatermarkInterval ?? 200,
       factory: t.kind === 'operator' ? t.factory : undefined,
       sink: t.kind === 'operator' ? t.sink : undefined,
+      stateKeySelector: t.kind === 'operator' ? t.stateKeySelector : undefined,
       chainingStrategy: t.chainingStrategy,
       inEdges: [],
       outEdges: [],
