@@ -8,8 +8,18 @@
  */
 export type Namespace = string | number | { readonly id: string | number };
 
-/** The namespace of state that is only per key (Flink's VoidNamespace). */
-export const VOID_NAMESPACE = Object.freeze({ id: '\u0000void', toString: () => 'VoidNamespace' });
+/**
+ * The namespace of state that is only per key (Flink's VoidNamespace). Its toString is on the class,
+ * not an own property: a snapshot holding it must survive structured cloning (v8.serialize), which
+ * refuses functions.
+ */
+class VoidNamespaceImpl {
+  readonly id = '\u0000void';
+  toString(): string {
+    return 'VoidNamespace';
+  }
+}
+export const VOID_NAMESPACE: { readonly id: string } = Object.freeze(new VoidNamespaceImpl());
 export type VoidNamespace = typeof VOID_NAMESPACE;
 
 /** The map identity of a namespace. */
