@@ -15,6 +15,8 @@ export interface Driven<OUT> {
   /** What the operator emitted: [record, timestamp]. */
   readonly out: Array<[OUT, number]>;
   readonly wms: number[];
+  /** Records and watermarks in the order they were emitted. */
+  readonly log: Array<['record', OUT, number] | ['watermark', number]>;
   /** Runs the queued mails (async results) until none is left. */
   runMails(): void;
 }
@@ -23,6 +25,7 @@ export interface Driven<OUT> {
 export function drive<OUT>(op: StreamOperator<OUT>, initializer = new StreamTaskStateInitializer(pts)): Driven<OUT> {
   const out: Array<[OUT, number]> = [];
   const wms: number[] = [];
+  const log: Driven<OUT>['log'] = [];
   const mails: Array<() => void> = [];
   const accumulators = new Map<string, Accumulator<unknown, unknown>>();
   let backend: HeapKeyedStateBackend | undefined;
@@ -49,8 +52,14 @@ export function drive<OUT>(op: StreamOperator<OUT>, initializer = new StreamTask
     collect: () => {},
   } as unknown as StreamOperatorParameters;
   op.setup(params, {
-    collect: (v: OUT, ts: number) => void out.push([v, ts]),
-    emitWatermark: (w: number) => void wms.push(w),
+    collect: (v: OUT, ts: number) => {
+      out.push([v, ts]);
+      log.push(['record', v, ts]);
+    },
+    emitWatermark: (w: number) => {
+      wms.push(w);
+      log.push(['watermark', w]);
+    },
     emitWatermarkStatus: () => {},
   });
   op.initializeState(initializer);
@@ -58,6 +67,7 @@ export function drive<OUT>(op: StreamOperator<OUT>, initializer = new StreamTask
   return {
     out,
     wms,
+    log,
     runMails: () => {
       while (mails.length > 0) mails.shift()!();
     },
