@@ -17,6 +17,8 @@ export interface Driven<OUT> {
   readonly wms: number[];
   /** Records and watermarks in the order they were emitted. */
   readonly log: Array<['record', OUT, number] | ['watermark', number]>;
+  /** What a collect sink sent to the client, per call. */
+  readonly sent: unknown[][];
   /** Runs the queued mails (async results) until none is left. */
   runMails(): void;
 }
@@ -27,6 +29,7 @@ export function drive<OUT>(op: StreamOperator<OUT>, initializer = new StreamTask
   const wms: number[] = [];
   const log: Driven<OUT>['log'] = [];
   const mails: Array<() => void> = [];
+  const sent: unknown[][] = [];
   const accumulators = new Map<string, Accumulator<unknown, unknown>>();
   let backend: HeapKeyedStateBackend | undefined;
   const params = {
@@ -49,7 +52,7 @@ export function drive<OUT>(op: StreamOperator<OUT>, initializer = new StreamTask
     bindKeyedStateBackend: (b: HeapKeyedStateBackend) => {
       backend = b;
     },
-    collect: () => {},
+    collect: (_sinkId: string, values: unknown[]) => void sent.push(values),
   } as unknown as StreamOperatorParameters;
   op.setup(params, {
     collect: (v: OUT, ts: number) => {
@@ -68,6 +71,7 @@ export function drive<OUT>(op: StreamOperator<OUT>, initializer = new StreamTask
     out,
     wms,
     log,
+    sent,
     runMails: () => {
       while (mails.length > 0) mails.shift()!();
     },
