@@ -108,6 +108,7 @@ export {
   type BroadcastReadOnlyContext,
   type KeyedBroadcastContext,
   type KeyedBroadcastReadOnlyContext,
+  type KeyedBroadcastOnTimerContext,
 } from './api/connected-streams.ts';
 export {
   JoinedStreams,

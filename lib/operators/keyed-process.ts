@@ -78,9 +78,7 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
     getCurrentKey: () => this.keyedBackend!.currentKey as K,
     timeDomain: () => this.domain,
     output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag as OutputTag<unknown>, value, this.ts),
-    // Internal (interval join): emit with a timestamp other than the current record's.
-    collectWithTimestamp: (record: unknown, timestamp: number) => this.output.collect(record as OUT, timestamp),
-  } as OnTimerContext<K>;
+  };
 
   constructor(userFunction: KeyedProcessFn<K, IN, OUT>) {
     super(userFunction);

@@ -533,6 +533,11 @@ export class HeapKeyedStateBackend {
     return s;
   }
 
+  /** Whether a state of that name was restored and is not registered again yet (its entries wait for its descriptor). */
+  isRestoredState(name: string): boolean {
+    return this.restored.has(name);
+  }
+
   /** Names of the registered states. */
   stateNames(): string[] {
     return [...this.states.keys()];
