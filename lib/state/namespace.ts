@@ -8,8 +8,12 @@
  */
 export type Namespace = string | number | { readonly id: string | number };
 
-/** The namespace of state that is only per key (Flink's VoidNamespace). */
-export const VOID_NAMESPACE = Object.freeze({ id: '\u0000void', toString: () => 'VoidNamespace' });
+/**
+ * The namespace of state that is only per key (Flink's VoidNamespace). Snapshots hold it as it is, so
+ * it must survive structured cloning (v8.serialize, worker messages): its toString is not enumerable
+ * (a function is not cloneable), and the copy a restore gets has the same `id`.
+ */
+export const VOID_NAMESPACE: { readonly id: string } = Object.freeze(Object.defineProperty({ id: '\u0000void' }, 'toString', { value: () => 'VoidNamespace' }));
 export type VoidNamespace = typeof VOID_NAMESPACE;
 
 /** The map identity of a namespace. */

@@ -44,8 +44,12 @@ export interface InternalTimerService<N = Namespace> {
   processingTimeTimers(): InternalTimer<unknown, N>[];
 }
 
-/** One snapshot entry of a timer: key, namespace, timestamp. */
-export type TimerEntry = [key: unknown, namespace: Namespace, timestamp: number];
+/**
+ * One snapshot entry of a timer: key, namespace, timestamp, and its place in registration order
+ * among the service's timers (a restore registers them again in that order, so timers with equal
+ * timestamps fire in the same order as they would have without the restore).
+ */
+export type TimerEntry = [key: unknown, namespace: Namespace, timestamp: number, order?: number];
 
 /** Timers of one service by key group. */
 export interface TimerServiceSnapshot {
@@ -132,7 +136,9 @@ export class InternalTimerServiceImpl<N extends Namespace = Namespace> implement
   snapshot(maxParallelism: number): TimerServiceSnapshot {
     const byGroup = (timers: Iterable<InternalTimer<unknown, N>>): Record<number, TimerEntry[]> => {
       const out: Record<number, TimerEntry[]> = {};
-      for (const t of timers) (out[assignToKeyGroup(t.key, maxParallelism)] ??= []).push([t.key, t.namespace, t.timestamp]);
+      // The queue yields the timers of a timestamp in registration order.
+      let order = 0;
+      for (const t of timers) (out[assignToKeyGroup(t.key, maxParallelism)] ??= []).push([t.key, t.namespace, t.timestamp, order++]);
       return out;
     };
     return { eventTime: byGroup(this.eventTime.all()), processingTime: byGroup(this.processingTime.queue.all()) };
@@ -142,13 +148,14 @@ export class InternalTimerServiceImpl<N extends Namespace = Namespace> implement
   restore(snapshot: TimerServiceSnapshot, owns: (keyGroup: number) => boolean): void {
     const before = this.keyContext.currentKey;
     for (const [domain, groups] of [['event', snapshot.eventTime], ['processing', snapshot.processingTime]] as const) {
-      for (const [kg, timers] of Object.entries(groups)) {
-        if (!owns(Number(kg))) continue;
-        for (const [key, namespace, time] of timers) {
-          this.keyContext.setCurrentKey(key);
-          if (domain === 'event') this.registerEventTimeTimer(namespace as N, time);
-          else this.registerProcessingTimeTimer(namespace as N, time);
-        }
+      const entries: TimerEntry[] = [];
+      for (const [kg, timers] of Object.entries(groups)) if (owns(Number(kg))) for (const e of timers) entries.push(e);
+      // Key groups come in key-group order: back to registration order (ties fire in it).
+      entries.sort((a, b) => (a[3] ?? 0) - (b[3] ?? 0));
+      for (const [key, namespace, time] of entries) {
+        this.keyContext.setCurrentKey(key);
+        if (domain === 'event') this.registerEventTimeTimer(namespace as N, time);
+        else this.registerProcessingTimeTimer(namespace as N, time);
       }
     }
     this.keyContext.setCurrentKey(before);
