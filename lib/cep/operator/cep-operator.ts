@@ -204,7 +204,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     this.nfaState = this.getPartitionedState<ValueState<unknown>>(STATIC_PATTERN, NFA_STATE);
     if (this.options.pattern !== undefined) this.rules = [this.compileRule(undefined, this.options.pattern)];
     // Before any record: initial rules are running from the first record on, whatever the timing of the rule stream.
-    for (const r of this.restoredRules ?? this.options.initialRules ?? []) this.applyRule(r);
+    for (const r of this.restoredRules ?? this.options.initialRules ?? []) this.applyRule(r, NO_TIMESTAMP);
     this.restoredRules = undefined;
     this.metrics.patterns = this.rules.length;
     this.restoreNFAStates();
@@ -225,7 +225,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     let event: T;
     if (this.dynamic) {
       const tagged = value as { i: number; v: unknown };
-      if (tagged.i !== EVENT) return this.applyRule(tagged.v);
+      if (tagged.i !== EVENT) return this.applyRule(tagged.v, timestamp);
       event = tagged.v as T;
     } else {
       event = value as T;
@@ -263,8 +263,11 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
 
   // ---- dynamic patterns --------------------------------------------------------------------------
 
-  /** Adds, replaces or removes a pattern; a rule that cannot be applied is rejected, nothing else changes. */
-  private applyRule(raw: unknown): void {
+  /**
+   * Adds, replaces or removes a pattern; a rule that cannot be applied is rejected (with the rule
+   * record's timestamp), nothing else changes.
+   */
+  private applyRule(raw: unknown, timestamp: number): void {
     let rule: PatternRule;
     let compiled: CepRule<T> | undefined;
     try {
@@ -280,12 +283,12 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     } catch (e) {
       const id = (raw as { id?: unknown } | null)?.id;
       const why = e instanceof Error ? e.message : String(e);
-      this.rejectRule(raw, typeof id === 'string' && !why.startsWith('rule ') ? `rule '${id}': ${why}` : why);
+      this.rejectRule(raw, typeof id === 'string' && !why.startsWith('rule ') ? `rule '${id}': ${why}` : why, timestamp);
       return;
     }
     const existing = this.rules.find((r) => r.id === rule.id);
     if (compiled === undefined && existing === undefined) {
-      this.rejectRule(raw, `rule '${rule.id}': delete of a rule that is not running`);
+      this.rejectRule(raw, `rule '${rule.id}': delete of a rule that is not running`, timestamp);
       return;
     }
     if (existing !== undefined) this.removeRule(existing);
@@ -302,19 +305,20 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
 
   /**
    * A dynamic rule whose expressions fail on an event (say `lower(card)` on a number) is removed and
-   * rejected, naming the rule; the job and the other rules go on. Other errors fail the job.
+   * rejected, naming the rule, at the time of the failure; the job and the other rules go on. Other
+   * errors fail the job.
    */
-  private ruleFailed(rule: CepRule<T>, e: unknown): Error | null {
+  private ruleFailed(rule: CepRule<T>, e: unknown, timestamp: number): Error | null {
     if (rule.id === undefined || !(e instanceof ExpressionError)) return this.userError(e);
     this.removeRule(rule);
-    this.rejectRule(asPatternRule(rule), `rule '${rule.id}' failed on an event and was removed: ${e.message}`);
+    this.rejectRule(asPatternRule(rule), `rule '${rule.id}' failed on an event and was removed: ${e.message}`, timestamp);
     return null;
   }
 
-  private rejectRule(rule: unknown, error: string): void {
+  private rejectRule(rule: unknown, error: string, timestamp: number): void {
     const tag = this.options.rejectedRulesTag;
     if (tag !== undefined) {
-      this.emitSide(tag as OutputTag<unknown>, { rule, error } satisfies RejectedRule, this.ts);
+      this.emitSide(tag as OutputTag<unknown>, { rule, error } satisfies RejectedRule, timestamp);
     } else if (this.parameters.taskInfo.indexOfThisSubtask === 0) {
       // Every subtask sees every rule; one warning is enough.
       console.error(`${this.parameters.operatorName}: rule rejected: ${error}`);
@@ -590,7 +594,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     try {
       matches = rule.nfa.process(st, event, timestamp, rule.skip);
     } catch (e) {
-      const error = this.ruleFailed(rule, e); // conditions are user code
+      const error = this.ruleFailed(rule, e, timestamp); // conditions are user code
       if (error === null) return;
       throw error;
     }
@@ -621,7 +625,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     try {
       result = rule.nfa.advanceTime(st, timestamp, rule.skip, timestamps);
     } catch (e) {
-      const error = this.ruleFailed(rule, e);
+      const error = this.ruleFailed(rule, e, timestamp);
       if (error === null) return;
       throw error;
     }
