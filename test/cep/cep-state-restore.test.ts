@@ -105,12 +105,26 @@ function runRestored(options: CepOperatorOptions<Ev>, ops: readonly Op[], at: nu
   ops.slice(0, at).forEach(first.feed);
   first.op.prepareSnapshotPreBarrier(1);
   const snapshot = deserialize(serialize(first.op.snapshotState(1))) as OperatorSnapshot;
+  expectNoIdleState(snapshot);
   const second = start(options, snapshot);
   // The watermark is not state (as in Flink): after a restore the sources emit it again.
   if (first.watermark() !== Number.NEGATIVE_INFINITY) second.feed({ kind: 'wm', t: first.watermark() });
   ops.slice(at).forEach(second.feed);
   second.op.endInput();
   return [...first.out, ...second.out];
+}
+
+/**
+ * A key holds state only while it has buffered records or partial matches: a queue with nothing
+ * buffered is there only for a key with NFA state (it holds the key's timer), and NFA state never
+ * exists without the key's queue.
+ */
+function expectNoIdleState(snapshot: OperatorSnapshot): void {
+  const groups = Object.values(snapshot.keyed!.keyGroups);
+  const queues = new Map(groups.flatMap((g) => g['eventQueuesStateName'] ?? []).map(([key, , q]) => [key, q as { numBuffered: number }]));
+  const withNFAState = new Set(groups.flatMap((g) => g['nfaStateName'] ?? []).map(([key]) => key));
+  for (const [key, q] of queues) if (q.numBuffered === 0) expect(withNFAState.has(key)).toBe(true);
+  for (const key of withNFAState) expect(queues.has(key)).toBe(true);
 }
 
 /** Events over three keys, out of order by up to 4 ms, watermarks 3 ms behind (some records late), a final watermark far ahead. */
