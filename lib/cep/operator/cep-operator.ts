@@ -237,7 +237,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
         // No reordering in processing time: straight into the NFAs.
         this.advanceTime(now);
         if (this.rules.length === 0) this.metrics.numRecordsWithoutPatterns++;
-        this.processEvent(q, event, now);
+        this.processEvent(event, now);
         this.afterUpdate(q, 'PROCESSING_TIME');
       } else {
         this.bufferEvent(q, event, now, 'PROCESSING_TIME');
@@ -528,7 +528,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
         const t = base + (buf[2 * k] as number);
         if (t !== last) this.advanceTime(t);
         last = t;
-        this.processEvent(q, buf[2 * k + 1] as T, t);
+        this.processEvent(buf[2 * k + 1] as T, t);
       }
     }
     const from = 2 * due;
@@ -559,7 +559,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     q.sorted = true;
   }
 
-  private processEvent(_q: EventQueue, event: T, timestamp: number): void {
+  private processEvent(event: T, timestamp: number): void {
     const rules = this.rules;
     for (let r = 0; r < rules.length; r++) {
       const rule = rules[r]!;
