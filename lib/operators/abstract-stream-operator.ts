@@ -88,6 +88,11 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
     return this.timeServiceManager!.getInternalTimerService(name, triggerable, namespaceSerializer);
   }
 
+  /** Whether initializeState restored this operator's state from a snapshot (Flink's StateInitializationContext.isRestored). */
+  protected isRestored(): boolean {
+    return this.stateContext?.isRestored ?? false;
+  }
+
   /** Operator (non-keyed) state: list, union list and broadcast state. */
   protected getOperatorStateBackend(): DefaultOperatorStateBackend {
     if (this.stateContext === undefined) throw new TypeError(`Operator '${this.parameters.operatorName}' has no state before initializeState()`);
