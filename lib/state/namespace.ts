@@ -9,7 +9,10 @@
 export type Namespace = string | number | { readonly id: string | number };
 
 /** The namespace of state that is only per key (Flink's VoidNamespace); plain data, so snapshots can be serialized. */
-export const VOID_NAMESPACE: { readonly id: '\u0000void' } = Object.freeze({ id: '\u0000void' });
+export const VOID_NAMESPACE: { readonly id: '\u0000void' } = Object.freeze(
+  // toString not enumerable: structured cloning (v8.serialize) copies only own enumerable data.
+  Object.defineProperty({ id: '\u0000void' as const }, 'toString', { value: () => 'VoidNamespace', enumerable: false }),
+);
 export type VoidNamespace = typeof VOID_NAMESPACE;
 
 /**

@@ -96,8 +96,13 @@ function start(options: CepOperatorOptions<Ev>, restored?: OperatorSnapshot, clo
     collect: () => {},
   } as unknown as StreamOperatorParameters;
   const dynamic = options.pattern === undefined;
-  op.setKeyContext((v) => (dynamic ? ((v as { i: number; v: Ev }).i === 1 ? (v as { v: Ev }).v.key : BROADCAST) : (v as Ev).key), 128);
-  op.setup(params, {
+  // As after keyBy: the chain sets each record's key before processElement.
+  const keySelector = (v: unknown): unknown => (dynamic ? ((v as { i: number; v: Ev }).i === 1 ? (v as { v: Ev }).v.key : BROADCAST) : (v as Ev).key);
+  const input = (v: unknown, ts: number): void => {
+    op.setKeyContextElement(v);
+    op.processElement(v, ts);
+  };
+  op.setup({ ...params, stateKeySelector: keySelector, maxParallelism: 128 }, {
     collect: (v, ts) => void out.push(['out', v, ts]),
     collectSide: (tag, v, ts) => void out.push([tag, v, ts]),
     emitWatermark: () => {},
@@ -111,8 +116,8 @@ function start(options: CepOperatorOptions<Ev>, restored?: OperatorSnapshot, clo
       watermark = o.t;
       op.processWatermark(o.t);
     } else if (o.kind === 'tick') pts.advanceTo(o.t);
-    else if (o.kind === 'rule') op.collect({ i: 2, v: o.rule }, watermark);
-    else op.collect(dynamic ? { i: 1, v: o.ev } : o.ev, o.ts);
+    else if (o.kind === 'rule') input({ i: 2, v: o.rule }, watermark);
+    else input(dynamic ? { i: 1, v: o.ev } : o.ev, o.ts);
   };
   return { op, out, feed, watermark: () => watermark, clock: pts };
 }
