@@ -80,8 +80,9 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
 
   initializeState(initializer: StreamTaskStateInitializer): void {
     const info = this.parameters.taskInfo;
-    const keyed = this.stateKeySelector === undefined ? undefined : { maxParallelism: this.keyGroups, subtaskIndex: info.indexOfThisSubtask, parallelism: info.numberOfParallelSubtasks };
-    const context = (this.stateContext = initializer.streamOperatorStateContext(this.parameters.operatorId, keyed));
+    const subtask = { subtaskIndex: info.indexOfThisSubtask, parallelism: info.numberOfParallelSubtasks };
+    const keyed = this.stateKeySelector === undefined ? undefined : { maxParallelism: this.keyGroups, ...subtask };
+    const context = (this.stateContext = initializer.streamOperatorStateContext(this.parameters.operatorId, keyed, subtask));
     this.keyedBackend = context.keyedStateBackend;
     this.timeServiceManager = context.internalTimeServiceManager;
     if (this.keyedBackend !== undefined) this.parameters.bindKeyedStateBackend(this.keyedBackend);

@@ -35,6 +35,7 @@ import {
   type KeyedOperatorInfo,
   type OperatorSnapshot,
   type StreamOperatorStateContext,
+  type SubtaskInfo,
 } from '../state/stream-task-state-initializer.ts';
 import type { TimerEntry, TimersSnapshot } from '../state/timers/internal-timer-service.ts';
 import { StreamRecord, Watermark, WatermarkStatus, type StreamElement } from './stream-elements.ts';
@@ -63,8 +64,8 @@ export type OperatorOrFactory<OP> = OP | ((context: OperatorCreationContext) => 
 /** The state initializer a task uses, remembering what it handed to the operator. */
 class HarnessStateInitializer extends StreamTaskStateInitializer {
   context: StreamOperatorStateContext | undefined;
-  override streamOperatorStateContext(operatorId: string, keyed: KeyedOperatorInfo | undefined): StreamOperatorStateContext {
-    return (this.context = super.streamOperatorStateContext(operatorId, keyed));
+  override streamOperatorStateContext(operatorId: string, keyed: KeyedOperatorInfo | undefined, subtask?: SubtaskInfo): StreamOperatorStateContext {
+    return (this.context = super.streamOperatorStateContext(operatorId, keyed, subtask));
   }
 }
 

@@ -55,6 +55,8 @@ export class TimerQueue<T> {
 
   /** Adds a timer unless one with this id is registered for `time` (returns whether it was added). */
   add(id: unknown, time: number, timer: T): boolean {
+    // Still waiting in the timestamp being fired: already registered.
+    if (time === this.firingTime && this.firing !== null && this.firing.has(id)) return false;
     let timers = this.byTime.get(time);
     if (timers === undefined) {
       timers = new Map();
