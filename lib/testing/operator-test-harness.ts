@@ -12,6 +12,7 @@
  * expect(h.extractOutputValues()).toEqual(['s1 overheated at 1000']);
  * ```
  */
+import { deserialize, serialize } from 'node:v8';
 import type { Accumulator } from '../core/accumulators/accumulator.ts';
 import { attribute } from '../core/errors.ts';
 import type { RuntimeContext, TaskInfo } from '../core/functions/runtime-context.ts';
@@ -157,7 +158,9 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
    */
   initializeState(snapshot: OperatorSnapshot | readonly OperatorSnapshot[]): void {
     if (this.phase !== 'created' || this.stateInitializer !== undefined) throw new Error('initializeState() must come before open(), once');
-    this.restored = Array.isArray(snapshot) ? (snapshot as readonly OperatorSnapshot[]) : [snapshot as OperatorSnapshot];
+    // A copy: the restored operator's state does not share value objects with the snapshot (nor with another harness restored from it).
+    const snapshots = Array.isArray(snapshot) ? (snapshot as readonly OperatorSnapshot[]) : [snapshot as OperatorSnapshot];
+    this.restored = snapshots.map((s) => serializedCopy(s, this.operatorName));
   }
 
   /** Sets the operator up, gives it its (restored) state and opens it, as a task does at start. */
@@ -286,16 +289,16 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
   /**
    * The synchronous snapshot of the operator's state, as a task takes it at a checkpoint barrier
    * (prepareSnapshotPreBarrier first, so what must precede the barrier is in the output). Give it to
-   * `initializeState` of a new harness to continue from here. Values in it are shared with the live
-   * state, as in a task before the snapshot is serialized: do not continue this harness and the
-   * restored one on the same value objects.
+   * `initializeState` of a new harness to continue from here. It is serialized as a checkpoint is
+   * (`v8.serialize`): processing more records in this harness does not change it, and state that a
+   * checkpoint could not hold (a function, say) fails here.
    */
   snapshot(checkpointId = 1): OperatorSnapshot {
     this.ensureOpen();
     this.processMails();
     return this.guard(() => {
       this.operator.prepareSnapshotPreBarrier(checkpointId);
-      return this.operator.snapshotState(checkpointId);
+      return serializedCopy(this.operator.snapshotState(checkpointId), this.operatorName);
     });
   }
 
@@ -439,6 +442,17 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
       },
     };
   }
+}
+
+/** A snapshot as a checkpoint holds it: written with v8.serialize and read back. */
+function serializedCopy(snapshot: OperatorSnapshot, operatorName: string): OperatorSnapshot {
+  let bytes: Buffer;
+  try {
+    bytes = serialize(snapshot);
+  } catch (e) {
+    throw new TypeError(`The state of operator '${operatorName}' cannot be snapshotted (checkpoints serialize it with v8.serialize): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  return deserialize(bytes) as OperatorSnapshot;
 }
 
 function countTimers(snap: TimersSnapshot, domain: 'eventTime' | 'processingTime'): number {
