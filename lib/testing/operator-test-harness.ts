@@ -31,6 +31,7 @@ import type { OperatorCreationContext } from '../runtime/graph/transformation.ts
 import type { Output, ProcessingTimeService, RuntimeExecutionMode, StreamOperator, StreamOperatorParameters } from '../runtime/operator.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { VOID_NAMESPACE, namespaceId, type Namespace } from '../state/namespace.ts';
+import { assignToKeyGroup, computeOperatorIndexForKeyGroup, keyGroupRangeForSubtask } from '../state/key-groups.ts';
 import {
   StreamTaskStateInitializer,
   type KeyedOperatorInfo,
@@ -499,11 +500,43 @@ function isKeyContextOperator(op: unknown): op is KeyContextOperator {
  * `keyBy(keySelector)`.
  */
 export class KeyedOneInputStreamOperatorTestHarness<K, IN, OUT, OP extends StreamOperator<OUT> = StreamOperator<OUT>> extends OneInputStreamOperatorTestHarness<IN, OUT, OP> {
+  private readonly keySelector: (value: IN) => K;
+
   constructor(operator: OperatorOrFactory<OP>, keySelector: (value: IN) => K, options: TestHarnessOptions = {}) {
     super(operator, options);
     const op: unknown = this.operator;
     if (!isKeyContextOperator(op)) throw new TypeError(`Operator '${this.operatorName}' cannot run on a keyed stream (it has no setKeyContext)`);
     op.setKeyContext(keySelector as (value: unknown) => unknown, this.info.maxNumberOfParallelSubtasks);
+    this.keySelector = keySelector;
+  }
+
+  protected override processRecord(value: unknown, timestamp: number | undefined): void {
+    if (this.info.numberOfParallelSubtasks > 1) {
+      let key: K | undefined;
+      try {
+        key = this.keySelector(value as IN);
+      } catch {
+        // The operator reports a failing key selector as a job would.
+      }
+      if (key !== undefined && key !== null) this.checkOwned(key);
+    }
+    super.processRecord(value, timestamp);
+  }
+
+  /**
+   * A job routes each key to the subtask owning its key group; state of any other key would be
+   * dropped when this subtask's snapshot is restored at the same parallelism (Flink's backend refuses it too).
+   */
+  private checkOwned(key: K): void {
+    const { maxNumberOfParallelSubtasks: max, numberOfParallelSubtasks: p, indexOfThisSubtask: i } = this.info;
+    const group = assignToKeyGroup(key, max);
+    const range = keyGroupRangeForSubtask(max, p, i);
+    if (group < range.start || group > range.end) {
+      throw new RangeError(
+        `The key ${typeof key === 'string' ? `'${key}'` : JSON.stringify(key)} is in key group ${group}, which subtask ${i} of ${p} does not own (it owns key groups ${range.start}-${range.end} of ${max}): ` +
+          `a job sends it to subtask ${computeOperatorIndexForKeyGroup(max, p, group)}`,
+      );
+    }
   }
 
   /**
@@ -518,6 +551,7 @@ export class KeyedOneInputStreamOperatorTestHarness<K, IN, OUT, OP extends Strea
   getKeyedState<I, ACC, O>(key: K, descriptor: AggregatingStateDescriptor<I, ACC, O>, namespace?: Namespace): AggregatingState<I, O>;
   getKeyedState(key: K, descriptor: StateDescriptor<unknown>, namespace: Namespace = VOID_NAMESPACE): State {
     const backend = this.requireKeyedBackend();
+    if (this.info.numberOfParallelSubtasks > 1) this.checkOwned(key);
     const inKeyScope = <R>(use: (state: State & { setCurrentNamespace(ns: Namespace): void }) => R): R => {
       const before = backend.currentKey;
       backend.setCurrentKey(key);
