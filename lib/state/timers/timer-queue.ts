@@ -25,6 +25,13 @@ class NumberHeap {
     }
     a[i] = x;
   }
+  /** Replaces the contents with `values` (heapified). */
+  reset(values: Iterable<number>): void {
+    const a = this.a;
+    a.length = 0;
+    for (const v of values) a.push(v);
+    a.sort((x, y) => x - y); // a sorted array is a valid min-heap
+  }
   pop(): number | undefined {
     const a = this.a;
     if (a.length === 0) return undefined;
@@ -78,7 +85,11 @@ export class TimerQueue<T> {
     const timers = this.byTime.get(time);
     if (timers === undefined) return;
     if (timers.delete(id)) this.count--;
-    if (timers.size === 0) this.byTime.delete(time); // its heap entry is skipped when reached
+    if (timers.size === 0) {
+      this.byTime.delete(time); // its heap entry is skipped when reached
+      // Timeouts moved on by every record leave a stale entry per delete: rebuild once they dominate.
+      if (this.times.size > 64 && this.times.size > 2 * this.byTime.size) this.times.reset(this.byTime.keys());
+    }
   }
 
   /** Number of timers registered and not fired or deleted. */
