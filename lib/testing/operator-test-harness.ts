@@ -533,7 +533,7 @@ export class KeyedOneInputStreamOperatorTestHarness<K, IN, OUT, OP extends Strea
     const range = keyGroupRangeForSubtask(max, p, i);
     if (group < range.start || group > range.end) {
       throw new RangeError(
-        `The key ${typeof key === 'string' ? `'${key}'` : JSON.stringify(key)} is in key group ${group}, which subtask ${i} of ${p} does not own (it owns key groups ${range.start}-${range.end} of ${max}): ` +
+        `The key ${typeof key === 'string' ? `'${key}'` : typeof key === 'bigint' ? `${key}n` : JSON.stringify(key)} is in key group ${group}, which subtask ${i} of ${p} does not own (it owns key groups ${range.start}-${range.end} of ${max}): ` +
           `a job sends it to subtask ${computeOperatorIndexForKeyGroup(max, p, group)}`,
       );
     }

@@ -39,3 +39,9 @@ test('each subtask restored at the same parallelism keeps the state of the keys 
     expect(second.extractOutputValues()).toEqual(own.map(() => 2));
   }
 });
+
+test('the message names keys of any type', () => {
+  const h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new Count(), (k: string) => BigInt(k.length) as unknown as string, { parallelism: 128, subtaskIndex: 0 });
+  const foreign = ['x', 'xx', 'xxx'].find((k) => assignKeyToParallelOperator(BigInt(k.length), 128, 128) !== 0)!;
+  expect(() => h.processElement(foreign, 0)).toThrow(new RegExp(`key ${foreign.length}n is in key group`));
+});
