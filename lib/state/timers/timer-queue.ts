@@ -106,6 +106,14 @@ export class TimerQueue<T> {
     }
   }
 
+  /** Puts the unfired rest of a timestamp's timers back, ahead of those registered for it meanwhile. */
+  private putBack(time: number, timers: Map<unknown, T>): void {
+    const later = this.byTime.get(time);
+    if (later === undefined) this.times.push(time);
+    else for (const [id, timer] of later) timers.set(id, timer);
+    this.byTime.set(time, timers);
+  }
+
   /** Every pending timer, in no particular order (snapshots, test harness). */
   *all(): IterableIterator<T> {
     for (const timers of this.byTime.values()) yield* timers.values();
@@ -137,6 +145,7 @@ export class TimerQueue<T> {
       } finally {
         this.firing = outer;
         this.firingTime = outerTime;
+        if (timers.size > 0) this.putBack(t, timers); // `fire` threw: the timers not fired yet stay pending
       }
     }
   }
