@@ -70,8 +70,9 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
 
   initializeState(initializer: StreamTaskStateInitializer): void {
     const info = this.parameters.taskInfo;
-    const keyed = this.stateKeySelector === undefined ? undefined : { maxParallelism: this.parameters.maxParallelism, subtaskIndex: info.indexOfThisSubtask, parallelism: info.numberOfParallelSubtasks };
-    const context = (this.stateContext = initializer.streamOperatorStateContext(this.parameters.operatorId, keyed, this.parameters.processingTimeService));
+    const subtask = { subtaskIndex: info.indexOfThisSubtask, parallelism: info.numberOfParallelSubtasks };
+    const keyed = this.stateKeySelector === undefined ? undefined : { maxParallelism: this.parameters.maxParallelism, ...subtask };
+    const context = (this.stateContext = initializer.streamOperatorStateContext(this.parameters.operatorId, keyed, subtask, this.parameters.processingTimeService));
     this.keyedBackend = context.keyedStateBackend;
     this.timeServiceManager = context.internalTimeServiceManager;
     if (this.keyedBackend !== undefined) this.parameters.bindKeyedStateBackend(this.keyedBackend);

@@ -36,11 +36,15 @@ export interface StateProcessingTime extends TimerScheduler {
   scheduleWithFixedDelay(callback: () => void, delay: number): void;
 }
 
-/** The keyed side of an operator subtask: which key groups it owns. */
-export interface KeyedOperatorInfo {
-  readonly maxParallelism: number;
+/** Which of its operator's parallel subtasks a subtask is. */
+export interface SubtaskInfo {
   readonly subtaskIndex: number;
   readonly parallelism: number;
+}
+
+/** The keyed side of an operator subtask: which key groups it owns. */
+export interface KeyedOperatorInfo extends SubtaskInfo {
+  readonly maxParallelism: number;
 }
 
 /** State to restore an operator subtask from: the snapshots of the old subtasks that may hold its state. */
@@ -57,10 +61,17 @@ export class StreamTaskStateInitializer {
   ) {}
 
   /**
-   * The state of one operator. `processingTime` is the operator's own view of the task's processing
-   * time (so an error in one of its timers names it); the task's by default.
+   * The state of one operator. `subtask` places a non-keyed operator among its parallel subtasks, so
+   * its list state is split over them on restore (defaults to `keyed`'s; without either, the operator
+   * is taken to run alone). `processingTime` is the operator's own view of the task's processing time
+   * (so an error in one of its timers names it); the task's by default.
    */
-  streamOperatorStateContext(operatorId: string, keyed: KeyedOperatorInfo | undefined, processingTime: StateProcessingTime = this.processingTime): StreamOperatorStateContext {
+  streamOperatorStateContext(
+    operatorId: string,
+    keyed: KeyedOperatorInfo | undefined,
+    subtask: SubtaskInfo | undefined = keyed,
+    processingTime: StateProcessingTime = this.processingTime,
+  ): StreamOperatorStateContext {
     const restored = this.restored(operatorId);
     const operatorStateBackend = new DefaultOperatorStateBackend();
     let keyedStateBackend: HeapKeyedStateBackend | undefined;
@@ -76,8 +87,8 @@ export class StreamTaskStateInitializer {
       const snaps = restored.snapshots;
       operatorStateBackend.restore(
         snaps.map((s) => s.operator),
-        keyed?.subtaskIndex ?? 0,
-        keyed?.parallelism ?? 1,
+        subtask?.subtaskIndex ?? 0,
+        subtask?.parallelism ?? 1,
       );
       if (keyed !== undefined) {
         const range = keyGroupRangeForSubtask(keyed.maxParallelism, keyed.parallelism, keyed.subtaskIndex);

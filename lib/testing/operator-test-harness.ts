@@ -12,6 +12,7 @@
  * expect(h.extractOutputValues()).toEqual(['s1 overheated at 1000']);
  * ```
  */
+import { deserialize, serialize } from 'node:v8';
 import type { Accumulator } from '../core/accumulators/accumulator.ts';
 import { attribute } from '../core/errors.ts';
 import type { RuntimeContext, TaskInfo } from '../core/functions/runtime-context.ts';
@@ -30,11 +31,13 @@ import type { OperatorCreationContext } from '../runtime/graph/transformation.ts
 import type { Output, ProcessingTimeService, RuntimeExecutionMode, StreamOperator, StreamOperatorParameters } from '../runtime/operator.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { VOID_NAMESPACE, namespaceId, type Namespace } from '../state/namespace.ts';
+import { assignToKeyGroup, computeOperatorIndexForKeyGroup, keyGroupRangeForSubtask } from '../state/key-groups.ts';
 import {
   StreamTaskStateInitializer,
   type KeyedOperatorInfo,
   type OperatorSnapshot,
   type StreamOperatorStateContext,
+  type SubtaskInfo,
 } from '../state/stream-task-state-initializer.ts';
 import type { TimerEntry, TimersSnapshot } from '../state/timers/internal-timer-service.ts';
 import { StreamRecord, Watermark, WatermarkStatus, type StreamElement } from './stream-elements.ts';
@@ -63,8 +66,8 @@ export type OperatorOrFactory<OP> = OP | ((context: OperatorCreationContext) => 
 /** The state initializer a task uses, remembering what it handed to the operator. */
 class HarnessStateInitializer extends StreamTaskStateInitializer {
   context: StreamOperatorStateContext | undefined;
-  override streamOperatorStateContext(operatorId: string, keyed: KeyedOperatorInfo | undefined): StreamOperatorStateContext {
-    return (this.context = super.streamOperatorStateContext(operatorId, keyed));
+  override streamOperatorStateContext(operatorId: string, keyed: KeyedOperatorInfo | undefined, subtask?: SubtaskInfo): StreamOperatorStateContext {
+    return (this.context = super.streamOperatorStateContext(operatorId, keyed, subtask));
   }
 }
 
@@ -158,7 +161,9 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
    */
   initializeState(snapshot: OperatorSnapshot | readonly OperatorSnapshot[]): void {
     if (this.phase !== 'created' || this.stateInitializer !== undefined) throw new Error('initializeState() must come before open(), once');
-    this.restored = Array.isArray(snapshot) ? (snapshot as readonly OperatorSnapshot[]) : [snapshot as OperatorSnapshot];
+    // A copy: the restored operator's state does not share value objects with the snapshot (nor with another harness restored from it).
+    const snapshots = Array.isArray(snapshot) ? (snapshot as readonly OperatorSnapshot[]) : [snapshot as OperatorSnapshot];
+    this.restored = snapshots.map((s) => serializedCopy(s, this.operatorName));
   }
 
   /** Sets the operator up, gives it its (restored) state and opens it, as a task does at start. */
@@ -287,16 +292,16 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
   /**
    * The synchronous snapshot of the operator's state, as a task takes it at a checkpoint barrier
    * (prepareSnapshotPreBarrier first, so what must precede the barrier is in the output). Give it to
-   * `initializeState` of a new harness to continue from here. Values in it are shared with the live
-   * state, as in a task before the snapshot is serialized: do not continue this harness and the
-   * restored one on the same value objects.
+   * `initializeState` of a new harness to continue from here. It is serialized as a checkpoint is
+   * (`v8.serialize`): processing more records in this harness does not change it, and state that a
+   * checkpoint could not hold (a function, say) fails here.
    */
   snapshot(checkpointId = 1): OperatorSnapshot {
     this.ensureOpen();
     this.processMails();
     return this.guard(() => {
       this.operator.prepareSnapshotPreBarrier(checkpointId);
-      return this.operator.snapshotState(checkpointId);
+      return serializedCopy(this.operator.snapshotState(checkpointId), this.operatorName);
     });
   }
 
@@ -444,6 +449,17 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
   }
 }
 
+/** A snapshot as a checkpoint holds it: written with v8.serialize and read back. */
+function serializedCopy(snapshot: OperatorSnapshot, operatorName: string): OperatorSnapshot {
+  let bytes: Buffer;
+  try {
+    bytes = serialize(snapshot);
+  } catch (e) {
+    throw new TypeError(`The state of operator '${operatorName}' cannot be snapshotted (checkpoints serialize it with v8.serialize): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  return deserialize(bytes) as OperatorSnapshot;
+}
+
 function countTimers(snap: TimersSnapshot, domain: 'eventTime' | 'processingTime'): number {
   let n = 0;
   for (const service of Object.values(snap)) for (const timers of Object.values(service[domain])) n += timers.length;
@@ -479,9 +495,41 @@ export class OneInputStreamOperatorTestHarness<IN, OUT, OP extends StreamOperato
  * `keyBy(keySelector)`.
  */
 export class KeyedOneInputStreamOperatorTestHarness<K, IN, OUT, OP extends StreamOperator<OUT> = StreamOperator<OUT>> extends OneInputStreamOperatorTestHarness<IN, OUT, OP> {
+  private readonly keySelector: (value: IN) => K;
+
   constructor(operator: OperatorOrFactory<OP>, keySelector: (value: IN) => K, options: TestHarnessOptions = {}) {
     super(operator, options);
     this.stateKeySelector = keySelector as (value: unknown) => unknown;
+    this.keySelector = keySelector;
+  }
+
+  protected override processRecord(value: unknown, timestamp: number | undefined): void {
+    if (this.info.numberOfParallelSubtasks > 1) {
+      let key: K | undefined;
+      try {
+        key = this.keySelector(value as IN);
+      } catch {
+        // The operator reports a failing key selector as a job would.
+      }
+      if (key !== undefined && key !== null) this.checkOwned(key);
+    }
+    super.processRecord(value, timestamp);
+  }
+
+  /**
+   * A job routes each key to the subtask owning its key group; state of any other key would be
+   * dropped when this subtask's snapshot is restored at the same parallelism (Flink's backend refuses it too).
+   */
+  private checkOwned(key: K): void {
+    const { maxNumberOfParallelSubtasks: max, numberOfParallelSubtasks: p, indexOfThisSubtask: i } = this.info;
+    const group = assignToKeyGroup(key, max);
+    const range = keyGroupRangeForSubtask(max, p, i);
+    if (group < range.start || group > range.end) {
+      throw new RangeError(
+        `The key ${typeof key === 'string' ? `'${key}'` : typeof key === 'bigint' ? `${key}n` : JSON.stringify(key)} is in key group ${group}, which subtask ${i} of ${p} does not own (it owns key groups ${range.start}-${range.end} of ${max}): ` +
+          `a job sends it to subtask ${computeOperatorIndexForKeyGroup(max, p, group)}`,
+      );
+    }
   }
 
   /**
@@ -496,6 +544,7 @@ export class KeyedOneInputStreamOperatorTestHarness<K, IN, OUT, OP extends Strea
   getKeyedState<I, ACC, O>(key: K, descriptor: AggregatingStateDescriptor<I, ACC, O>, namespace?: Namespace): AggregatingState<I, O>;
   getKeyedState(key: K, descriptor: StateDescriptor<unknown>, namespace: Namespace = VOID_NAMESPACE): State {
     const backend = this.requireKeyedBackend();
+    if (this.info.numberOfParallelSubtasks > 1) this.checkOwned(key);
     const inKeyScope = <R>(use: (state: State & { setCurrentNamespace(ns: Namespace): void }) => R): R => {
       const before = backend.currentKey;
       backend.setCurrentKey(key);

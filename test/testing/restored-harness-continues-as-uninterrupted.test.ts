@@ -14,6 +14,7 @@ import {
 } from '../../lib/index.ts';
 import { KeyedProcessOperator } from '../../lib/operators/keyed-process.ts';
 import { KeyedOneInputStreamOperatorTestHarness, ProcessFunctionTestHarnesses, type OperatorSnapshot } from '../../lib/testing/index.ts';
+import { assignKeyToParallelOperator } from '../../lib/state/key-groups.ts';
 
 type Ev = { key: string; v: number; delay: number; processing: boolean };
 
@@ -108,9 +109,8 @@ describe('snapshot and restore', () => {
     const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
     const snaps = [0, 1].map((subtaskIndex) => {
       const h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new CountWithTimers(), (e: Ev) => e.key, { parallelism: 2, subtaskIndex });
-      // The harness does not route by key: each snapshot holds the keys it was given; one subtask (parallelism 1) owns all key groups.
-      if (subtaskIndex === 0) for (const key of keys.slice(0, 4)) h.processElement({ key, v: 0, delay: 1, processing: false }, 0);
-      else for (const key of keys.slice(4)) h.processElement({ key, v: 0, delay: 1, processing: false }, 0);
+      // Each subtask gets the keys a job routes to it; one subtask (parallelism 1) owns all key groups.
+      for (const key of keys) if (assignKeyToParallelOperator(key, 128, 2) === subtaskIndex) h.processElement({ key, v: 0, delay: 1, processing: false }, 0);
       return h.snapshot();
     });
     const merged = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new CountWithTimers(), (e: Ev) => e.key, { initialState: snaps });

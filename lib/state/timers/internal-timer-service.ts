@@ -88,7 +88,10 @@ export class InternalTimerServiceImpl<N extends Namespace = Namespace> implement
   private timerId(namespace: N): unknown {
     const ck = this.keyContext.currentCanonicalKey;
     const ns = typeof namespace === 'object' ? namespace.id : namespace;
-    return ns === VOID_ID ? ck : `${typeof ck}:${String(ck)}|${ns}`;
+    if (ns === VOID_ID) return ck;
+    // Unambiguous: the key's length delimits it (key 'a|b' in 'c' is not key 'a' in 'b|c'), types are kept (1 vs '1').
+    const k = String(ck);
+    return `${typeof ck}:${k.length}:${k}|${typeof ns}:${ns}`;
   }
 
   private timer(namespace: N, time: number): InternalTimer<unknown, N> {

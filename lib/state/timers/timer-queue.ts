@@ -25,6 +25,13 @@ class NumberHeap {
     }
     a[i] = x;
   }
+  /** Replaces the contents with `values` (heapified). */
+  reset(values: Iterable<number>): void {
+    const a = this.a;
+    a.length = 0;
+    for (const v of values) a.push(v);
+    a.sort((x, y) => x - y); // a sorted array is a valid min-heap
+  }
   pop(): number | undefined {
     const a = this.a;
     if (a.length === 0) return undefined;
@@ -55,6 +62,8 @@ export class TimerQueue<T> {
 
   /** Adds a timer unless one with this id is registered for `time` (returns whether it was added). */
   add(id: unknown, time: number, timer: T): boolean {
+    // Still waiting in the timestamp being fired: already registered.
+    if (time === this.firingTime && this.firing !== null && this.firing.has(id)) return false;
     let timers = this.byTime.get(time);
     if (timers === undefined) {
       timers = new Map();
@@ -76,7 +85,11 @@ export class TimerQueue<T> {
     const timers = this.byTime.get(time);
     if (timers === undefined) return;
     if (timers.delete(id)) this.count--;
-    if (timers.size === 0) this.byTime.delete(time); // its heap entry is skipped when reached
+    if (timers.size === 0) {
+      this.byTime.delete(time); // its heap entry is skipped when reached
+      // Timeouts moved on by every record leave a stale entry per delete: rebuild once they dominate.
+      if (this.times.size > 64 && this.times.size > 2 * this.byTime.size) this.times.reset(this.byTime.keys());
+    }
   }
 
   /** Number of timers registered and not fired or deleted. */
@@ -91,6 +104,14 @@ export class TimerQueue<T> {
       if (t === undefined || this.byTime.has(t)) return t;
       this.times.pop();
     }
+  }
+
+  /** Puts the unfired rest of a timestamp's timers back, ahead of those registered for it meanwhile. */
+  private putBack(time: number, timers: Map<unknown, T>): void {
+    const later = this.byTime.get(time);
+    if (later === undefined) this.times.push(time);
+    else for (const [id, timer] of later) timers.set(id, timer);
+    this.byTime.set(time, timers);
   }
 
   /** Every pending timer, in no particular order (snapshots, test harness). */
@@ -124,6 +145,7 @@ export class TimerQueue<T> {
       } finally {
         this.firing = outer;
         this.firingTime = outerTime;
+        if (timers.size > 0) this.putBack(t, timers); // `fire` threw: the timers not fired yet stay pending
       }
     }
   }
