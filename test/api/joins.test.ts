@@ -8,6 +8,7 @@ import { ProcessJoinFunction, StreamExecutionEnvironment, TumblingEventTimeWindo
 import type { Tagged } from '../../lib/api/connected-streams.ts';
 import { TrickleSource } from '../helpers.ts';
 import { KeyedOneInputStreamOperatorTestHarness, StreamRecord } from '../../lib/testing/index.ts';
+import { IntervalJoinOperator } from '../../lib/operators/interval-join.ts';
 
 type Ev = { id: string; k: number; ts: number };
 
@@ -105,23 +106,10 @@ describe('joins', () => {
 });
 
 type J = { key: string; ts: number };
-/**
- * The interval join's operator, as the public API builds it, in the public test harness, fed with
- * tagged records (1 = left, 2 = right). The join has no operator class of its own to construct (it
- * is a KeyedProcessOperator around an internal function), so the harness takes the operator factory
- * of the stream's transformation.
- */
+/** The interval join's operator (Flink's IntervalJoinOperator) in the public test harness, fed with tagged records (1 = left, 2 = right). */
 function intervalJoinHarness(lower: number, upper: number): KeyedOneInputStreamOperatorTestHarness<string, Tagged, string> {
-  const env = StreamExecutionEnvironment.create({ 'parallelism.default': 1 });
-  const a = env.fromCollection<J>([]).keyBy((x) => x.key);
-  const b = env.fromCollection<J>([]).keyBy((x) => x.key);
-  const joined = a
-    .intervalJoin(b)
-    .between(lower, upper)
-    .process((l: J, r: J, _c: unknown, out: Collector<string>) => out.collect(`L${l.ts}-R${r.ts}`));
-  const t = joined.transformation;
-  if (t.kind !== 'operator') throw new Error(`the interval join is an operator transformation, got ${t.kind}`);
-  const h = new KeyedOneInputStreamOperatorTestHarness<string, Tagged, string>(t.factory, (x: Tagged) => (x.v as J).key, { operatorName: 'Interval Join' });
+  const op = new IntervalJoinOperator<J, J, string>((l: J, r: J, _c: unknown, out: Collector<string>) => out.collect(`L${l.ts}-R${r.ts}`), lower, upper);
+  const h = new KeyedOneInputStreamOperatorTestHarness<string, Tagged, string>(op, (x: Tagged) => (x.v as J).key, { operatorName: 'Interval Join' });
   h.open();
   return h;
 }
