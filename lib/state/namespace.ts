@@ -8,8 +8,19 @@
  */
 export type Namespace = string | number | { readonly id: string | number };
 
-/** The namespace of state that is only per key (Flink's VoidNamespace). */
-export const VOID_NAMESPACE = Object.freeze({ id: '\u0000void', toString: () => 'VoidNamespace' });
+/**
+ * The namespace of state that is only per key (Flink's VoidNamespace). Its toString sits on the
+ * prototype: snapshot entries hold their namespace, and structured clone (v8.serialize, worker
+ * messages) copies own properties and refuses functions among them.
+ */
+export const VOID_NAMESPACE = Object.freeze(
+  new (class VoidNamespace {
+    readonly id = '\u0000void';
+    toString(): string {
+      return 'VoidNamespace';
+    }
+  })(),
+);
 export type VoidNamespace = typeof VOID_NAMESPACE;
 
 /** The map identity of a namespace. */
