@@ -3,7 +3,7 @@
  * with the default trigger, no evictor, no allowed lateness, and an incremental reduce or aggregate
  * function. Its state is the general operator's: each key's accumulator lives in the keyed state
  * backend under the window as namespace ('window-contents'). What it saves is the timers: instead
- * of one timer per (key, window) it fires a window for all keys at once (`entriesOf(window)`, in
+ * of one timer per (key, window) it fires a window for all keys at once (`valuesOf(window)`, in
  * insertion order, then `clearNamespace(window)`) when the watermark passes its end — exactly what
  * the general operator does with its timers, for a fraction of the cost. The pending windows are
  * the namespaces that hold state, so a restored operator finds them in its restored state. Late
@@ -65,17 +65,10 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
       throw this.userError(e);
     }
     const start = TimeWindow.getWindowStartWithOffset(timestamp, this.offset, this.size);
-    if (start + this.size - 1 <= this.inputWatermark) {
-      // The window has fired and is gone (no allowed lateness): the element is late.
-      if (this.lateDataTag !== undefined) this.emitSide(this.lateDataTag as OutputTag<unknown>, value, timestamp);
-      else if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, lateReason(this.inputWatermark, 0));
-      return;
-    }
+    // The window has fired and is gone (no allowed lateness): the element is late.
+    if (start + this.size - 1 <= this.inputWatermark) return this.late(value, timestamp);
     const contents = this.contents;
-    if (start !== this.lastStart) {
-      contents.setCurrentNamespace(this.windowOf(start));
-      this.lastStart = start;
-    }
+    if (start !== this.lastStart) this.switchWindow(start);
     const fn = this.userFunction;
     const current = contents.getInternal();
     let next: unknown;
@@ -96,6 +89,17 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
       throw this.userError(e);
     }
     contents.updateInternal(next);
+  }
+
+  /** Off the per-record path (kept small so that V8 inlines the state access into it). */
+  private late(value: unknown, timestamp: number): void {
+    if (this.lateDataTag !== undefined) this.emitSide(this.lateDataTag as OutputTag<unknown>, value, timestamp);
+    else if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, lateReason(this.inputWatermark, 0));
+  }
+
+  private switchWindow(start: number): void {
+    this.contents.setCurrentNamespace(this.windowOf(start));
+    this.lastStart = start;
   }
 
   /** The window starting at `start`, created (and put in order) when it is new. */
@@ -141,7 +145,7 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
     const fn = this.userFunction;
     const contents = this.contents;
     try {
-      for (const [, acc] of contents.entriesOf(window)) {
+      for (const acc of contents.valuesOf(window)) {
         const result = fn.kind === 'aggregate' ? fn.aggregate.getResult(acc as ACC) : acc;
         this.output.collect(result as OUT, ts);
       }
