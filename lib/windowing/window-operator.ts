@@ -64,6 +64,15 @@ export function lateReason(watermark: number, allowedLateness: number): string {
 
 type ContentsState = InternalMergingState<unknown> & AppendingState<unknown, unknown>;
 
+/** The user-facing methods of each kind of state (what a state view forwards). */
+const STATE_METHODS: Record<StateDescriptor<unknown>['kind'], readonly string[]> = {
+  value: ['value', 'update', 'clear'],
+  list: ['get', 'add', 'addAll', 'update', 'clear'],
+  reducing: ['get', 'add', 'clear'],
+  aggregating: ['get', 'add', 'clear'],
+  map: ['get', 'put', 'putAll', 'remove', 'contains', 'entries', 'keys', 'values', 'isEmpty', 'clear'],
+};
+
 export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractUdfStreamOperator<OUT, unknown> implements Triggerable<unknown, W> {
   private readonly merging: boolean;
   private readonly listContents: boolean;
@@ -466,7 +475,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     registerProcessingTimeTimer: (time: number) => this.timers.registerProcessingTimeTimer(this.currentWindow, time),
     deleteEventTimeTimer: (time: number) => this.timers.deleteEventTimeTimer(this.currentWindow, time),
     deleteProcessingTimeTimer: (time: number) => this.timers.deleteProcessingTimeTimer(this.currentWindow, time),
-    getPartitionedState: (<T>(d: StateDescriptor<T>) => this.windowScopedState(this.currentWindow, d as StateDescriptor<unknown>)) as OnMergeContext['getPartitionedState'],
+    getPartitionedState: (<T>(d: StateDescriptor<T>) => this.stateView(true, d as StateDescriptor<unknown>)) as OnMergeContext['getPartitionedState'],
     // Flink's onMerge: the state of the windows being merged is combined into the merged window's.
     mergePartitionedState: <T>(d: ReducingStateDescriptor<T>) => {
       const state = this.windowScopedState(this.currentWindow, d as StateDescriptor<unknown>) as unknown as Partial<InternalMergingState<unknown>>;
@@ -476,50 +485,37 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
   };
 
   /**
-   * The window function's state stores: views that address the current window (windowState) or the
-   * void namespace (globalState) on every call, so a view kept across calls, or one of the same name
-   * in the other scope, never reads another namespace's value.
+   * What the trigger and the window function get of a state: a view that addresses the current
+   * window (or, for globalState, the void namespace) on every call, as the per-window state did
+   * before it moved to the keyed backend — so a state kept in a field across calls, or one of the
+   * same name in the other scope, never reads another window's value. Views are cached per
+   * descriptor (weakly: a descriptor made per call costs nothing lasting).
    */
-  private readonly windowStateViews = new Map<string, unknown>();
-  private readonly globalStateViews = new Map<string, unknown>();
+  private readonly windowViews = new WeakMap<object, State>();
+  private readonly globalViews = new WeakMap<object, State>();
 
-  private stateView(perWindow: boolean, d: ValueStateDescriptor<unknown> | ListStateDescriptor<unknown>): unknown {
-    const views = perWindow ? this.windowStateViews : this.globalStateViews;
-    const cacheKey = `${d.kind}:${d.name}`;
-    const cached = views.get(cacheKey);
-    if (cached !== undefined) return cached;
-    const descriptor = d as StateDescriptor<unknown>;
-    const state = <S extends State>(): S => (perWindow ? this.windowScopedState<S>(this.currentWindow, descriptor) : this.getPartitionedState<S>(VOID_NAMESPACE, descriptor));
-    let view: ValueState<unknown> | ListState<unknown>;
-    if (d instanceof ValueStateDescriptor) {
-      view = {
-        value: () => state<ValueState<unknown>>().value(),
-        update: (v: unknown) => state<ValueState<unknown>>().update(v),
-        clear: () => state<ValueState<unknown>>().clear(),
-      } satisfies ValueState<unknown>;
-    } else if (d instanceof ListStateDescriptor) {
-      view = {
-        get: () => state<ListState<unknown>>().get(),
-        add: (v: unknown) => state<ListState<unknown>>().add(v),
-        addAll: (vs: unknown[]) => state<ListState<unknown>>().addAll(vs),
-        update: (vs: unknown[]) => state<ListState<unknown>>().update(vs),
-        clear: () => state<ListState<unknown>>().clear(),
-      } satisfies ListState<unknown>;
-    } else {
-      throw new TypeError(`A window function's state store has value and list state, not ${(d as StateDescriptor<unknown>).kind} state ('${(d as StateDescriptor<unknown>).name}')`);
+  private stateView<S extends State>(perWindow: boolean, descriptor: StateDescriptor<unknown>): S {
+    const views = perWindow ? this.windowViews : this.globalViews;
+    let view = views.get(descriptor);
+    if (view === undefined) {
+      const resolve = (): Record<string, (...args: unknown[]) => unknown> =>
+        (perWindow ? this.windowScopedState(this.currentWindow, descriptor) : this.getPartitionedState(VOID_NAMESPACE, descriptor)) as unknown as Record<string, (...args: unknown[]) => unknown>;
+      const v: Record<string, (...args: unknown[]) => unknown> = {};
+      for (const m of STATE_METHODS[descriptor.kind]) v[m] = (...args: unknown[]) => resolve()[m]!(...args);
+      view = v as unknown as State;
+      views.set(descriptor, view);
     }
-    views.set(cacheKey, view);
-    return view;
+    return view as S;
   }
 
   private readonly windowStateStore: KeyedStateStore = {
-    getState: <T>(d: ValueStateDescriptor<T>) => this.stateView(true, d as ValueStateDescriptor<unknown>) as ValueState<T>,
-    getListState: <T>(d: ListStateDescriptor<T>) => this.stateView(true, d as ListStateDescriptor<unknown>) as ListState<T>,
+    getState: <T>(d: ValueStateDescriptor<T>) => this.stateView<ValueState<T>>(true, d as StateDescriptor<unknown>),
+    getListState: <T>(d: ListStateDescriptor<T>) => this.stateView<ListState<T>>(true, d as StateDescriptor<unknown>),
   };
 
   private readonly globalStateStore: KeyedStateStore = {
-    getState: <T>(d: ValueStateDescriptor<T>) => this.stateView(false, d as ValueStateDescriptor<unknown>) as ValueState<T>,
-    getListState: <T>(d: ListStateDescriptor<T>) => this.stateView(false, d as ListStateDescriptor<unknown>) as ListState<T>,
+    getState: <T>(d: ValueStateDescriptor<T>) => this.stateView<ValueState<T>>(false, d as StateDescriptor<unknown>),
+    getListState: <T>(d: ListStateDescriptor<T>) => this.stateView<ListState<T>>(false, d as StateDescriptor<unknown>),
   };
 
   private readonly processContext: ProcessWindowContext<W> = {
