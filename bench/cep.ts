@@ -27,7 +27,7 @@
  */
 import type { DataStreamSink, Sink, StreamExecutionEnvironment } from '../lib/index.ts';
 import { WatermarkStrategy } from '../lib/index.ts';
-import { CEP, Pattern, type Match } from '../lib/cep/index.ts';
+import { CEP, Pattern, type Match } from '../lib/api/cep/index.ts';
 import { SquaresChecksumSink, type SquaresChecksum } from './workload.ts';
 
 export type CepEventType = 'a' | 'b' | 'c' | 'x';

@@ -45,7 +45,14 @@ export type { ValueState, ListState, MapState, ReducingState, AggregatingState }
 export type { Source, SourceReader, SourceReaderContext, ReaderOutput, InputStatus, Boundedness } from './core/connector/source.ts';
 export type { Sink, SinkWriter, SinkWriterContext, SinkRecordContext } from './core/connector/sink.ts';
 export {
+  TidemarkError,
+  registerErrorClass,
+  type TidemarkErrorContext,
+  type TidemarkErrorOptions,
   UserCodeError,
+  KeyExtractionError,
+  IllegalArgumentException,
+  IllegalStateException,
   JobExecutionException,
   JobCancellationException,
   NoResourceAvailableException,
@@ -101,6 +108,7 @@ export {
   type BroadcastReadOnlyContext,
   type KeyedBroadcastContext,
   type KeyedBroadcastReadOnlyContext,
+  type KeyedBroadcastOnTimerContext,
 } from './api/connected-streams.ts';
 export {
   JoinedStreams,

@@ -18,15 +18,17 @@ import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderConte
 import type { Sink, SinkWriter, SinkWriterContext } from '../../lib/core/connector/sink.ts';
 import { formatCsvRow, formatRecord } from '../../lib/core/format.ts';
 import { checkLineLengthLimit, LineSplitter, LineTooLongError, type LineSourceOptions } from './lines.ts';
+import { registerErrorClass, TidemarkError } from '../../lib/core/errors.ts';
 
 export { DEFAULT_LINE_LENGTH_LIMIT, LineTooLongError, type LineSourceOptions } from './lines.ts';
 
 const CHUNK = 64 * 1024;
 
 /** A file source's error: names the path and what went wrong. */
-export class FileSourceError extends Error {
+export class FileSourceError extends TidemarkError {
   override name = 'FileSourceError';
 }
+registerErrorClass(FileSourceError);
 
 function explain(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
@@ -176,7 +178,7 @@ export interface TextFileSinkOptions {
 }
 
 /** A file sink's error: names the output file and what went wrong (with the errno code, e.g. ENOSPC). */
-export class FileSinkError extends Error {
+export class FileSinkError extends TidemarkError {
   override name = 'FileSinkError';
   constructor(
     message: string,
@@ -187,6 +189,7 @@ export class FileSinkError extends Error {
     super(message);
   }
 }
+registerErrorClass(FileSinkError);
 
 /** A FileSinkError caused by `cause` (an errno error gives its code). */
 function fileSinkError(message: string, path: string, cause?: unknown): FileSinkError {

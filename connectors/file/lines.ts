@@ -7,6 +7,7 @@
  * (search, copy, decode, split), not one pass per chunk over everything before it. Decoding happens
  * only up to a delimiter, so a multi-byte UTF-8 character split over two chunks is never cut.
  */
+import { registerErrorClass, TidemarkError } from '../../lib/core/errors.ts';
 
 /**
  * The default longest line, in bytes: 1 MiB, the default largest message of Kafka
@@ -39,7 +40,7 @@ export interface LinePosition {
 }
 
 /** A line longer than the source's lineLengthLimit: names the source and where the line starts. */
-export class LineTooLongError extends Error {
+export class LineTooLongError extends TidemarkError {
   override name = 'LineTooLongError';
   constructor(
     /** The file path, or host:port of a socket. */
@@ -55,6 +56,7 @@ export class LineTooLongError extends Error {
     );
   }
 }
+registerErrorClass(LineTooLongError);
 
 const EMPTY: string[] = [];
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);

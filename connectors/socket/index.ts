@@ -10,13 +10,18 @@
 import { connect, type Socket } from 'node:net';
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../../lib/core/connector/source.ts';
 import { checkLineLengthLimit, LineSplitter, LineTooLongError, type LineSourceOptions } from '../file/lines.ts';
+import { registerErrorClass, TidemarkError } from '../../lib/core/errors.ts';
 
 export { DEFAULT_LINE_LENGTH_LIMIT, LineTooLongError, type LineSourceOptions } from '../file/lines.ts';
 
-/** Could not connect to, or lost, the socket a source reads. */
-export class SocketSourceError extends Error {
+/**
+ * Could not connect to, or lost, the socket a source reads. Retriable when the connection was
+ * refused, reset or lost (the server may be back).
+ */
+export class SocketSourceError extends TidemarkError {
   override name = 'SocketSourceError';
 }
+registerErrorClass(SocketSourceError);
 
 const HIGH_WATER = 8192;
 
@@ -46,7 +51,7 @@ class SocketTextReader implements SourceReader<string> {
       this.abortStart = () => reject(new SocketSourceError(`Socket source ${this.host}:${this.port} was closed while connecting`));
       const onConnectError = (e: NodeJS.ErrnoException): void => {
         const why = e.code === 'ECONNREFUSED' ? 'connection refused' : e.message;
-        reject(new SocketSourceError(`Could not connect to socket ${this.host}:${this.port}: ${why}${e.code ? ` (${e.code})` : ''}`));
+        reject(new SocketSourceError(`Could not connect to socket ${this.host}:${this.port}: ${why}${e.code ? ` (${e.code})` : ''}`, { cause: e, retriable: true }));
       };
       socket.once('error', onConnectError);
       socket.once('connect', () => {
@@ -60,7 +65,7 @@ class SocketTextReader implements SourceReader<string> {
           this.notify();
         });
         socket.on('error', (e) => {
-          this.failure ??= new SocketSourceError(`Socket ${this.host}:${this.port} failed: ${e.message}`);
+          this.failure ??= new SocketSourceError(`Socket ${this.host}:${this.port} failed: ${e.message}`, { cause: e, retriable: true });
           this.notify();
         });
         resolve();

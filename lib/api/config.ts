@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { registerErrorClass, TidemarkError } from '../core/errors.ts';
 
 /** Deeper than any option key: a config nested further is a mistake (or an alias cycle). */
 const MAX_YAML_DEPTH = 32;
@@ -19,9 +20,10 @@ export interface ConfigOption<T> {
 }
 
 /** Raised for a bad option value or an unreadable config file; names the key and the source. */
-export class IllegalConfigurationException extends Error {
+export class IllegalConfigurationException extends TidemarkError {
   override name = 'IllegalConfigurationException';
 }
+registerErrorClass(IllegalConfigurationException);
 
 function positiveInt(key: string) {
   return (raw: unknown): number => {

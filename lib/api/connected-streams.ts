@@ -13,25 +13,31 @@
  */
 import { AbstractRichFunction, type OpenContext, type RichFunction } from '../core/functions/rich-function.ts';
 import type { Collector } from '../core/functions/collector.ts';
-import type { RuntimeContext } from '../core/functions/runtime-context.ts';
 import { DataStream, KeyedStream, type SingleOutputStreamOperator } from './datastream.ts';
 import { ProcessFunction, type ProcessContext } from '../operators/process.ts';
 import { KeyedProcessFunction, type KeyedProcessContext, type OnTimerContext } from '../operators/keyed-process.ts';
 import type { MapStateDescriptor } from '../core/state/state-descriptor.ts';
-import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { AsyncFunctionResultError, isAsyncFunction, isThenable } from '../core/errors.ts';
-import type { BroadcastState, ReadOnlyBroadcastState } from '../core/state/state.ts';
+import type { Tagged } from '../operators/tagged-union.ts';
+import {
+  BROADCAST_KEY,
+  CoBroadcastWithKeyedOperator,
+  CoBroadcastWithNonKeyedOperator,
+  type BroadcastContext,
+  type BroadcastFunction,
+  type BroadcastReadOnlyContext,
+  type KeyedBroadcastContext,
+  type KeyedBroadcastFunction,
+  type KeyedBroadcastOnTimerContext,
+  type KeyedBroadcastReadOnlyContext,
+} from '../operators/co-broadcast.ts';
 
 /** A two-input function called synchronously returned a Promise (it is async): its output would come after its record. */
 function notAsync(result: unknown, functionName: string): void {
   if (isThenable(result)) throw new AsyncFunctionResultError(functionName);
 }
 
-/** A record of a connected pair of streams: which input (1 or 2) and its value. */
-export interface Tagged {
-  readonly i: 1 | 2;
-  readonly v: unknown;
-}
+export type { Tagged } from '../operators/tagged-union.ts';
 
 export interface CoMapFunction<IN1, IN2, OUT> {
   map1(value: IN1): OUT;
@@ -112,12 +118,6 @@ export function keyedTaggedUnion<A, B, K>(first: DataStream<A>, second: DataStre
 }
 
 /**
- * The key a broadcast record is processed under on a keyed broadcast stream: not null, which no key
- * may be, and no key of a record either (a string could be one: its state would be the broadcast's).
- */
-const BROADCAST_KEY = Symbol('broadcast');
-
-/**
  * @internal A keyed stream and a broadcast side (already tagged 2 and broadcast) as one keyed tagged
  * stream: the keyed side partitioned by its key, broadcast records reaching every subtask (their key
  * is unused). Serves keyed broadcast functions and CEP's dynamic patterns.
@@ -187,23 +187,13 @@ export class ConnectedStreams<IN1, IN2> {
 // ---- broadcast state ---------------------------------------------------------------------------------
 
 export type { BroadcastState, ReadOnlyBroadcastState } from '../core/state/state.ts';
-
-export interface BroadcastReadOnlyContext {
-  timestamp(): number | null;
-  getBroadcastState<K, V>(descriptor: MapStateDescriptor<K, V>): ReadOnlyBroadcastState<K, V>;
-}
-export interface BroadcastContext {
-  timestamp(): number | null;
-  getBroadcastState<K, V>(descriptor: MapStateDescriptor<K, V>): BroadcastState<K, V>;
-}
-export interface KeyedBroadcastReadOnlyContext<K> extends BroadcastReadOnlyContext {
-  getCurrentKey(): K;
-  timerService(): KeyedProcessContext<K> extends { timerService(): infer S } ? S : never;
-}
-export interface KeyedBroadcastContext extends BroadcastContext {
-  /** Runs `fn` for every key that has state under the descriptor's name (as Flink's applyToKeyedState). */
-  applyToKeyedState<S>(stateName: string, fn: (key: unknown, state: S) => void): void;
-}
+export type {
+  BroadcastContext,
+  BroadcastReadOnlyContext,
+  KeyedBroadcastContext,
+  KeyedBroadcastOnTimerContext,
+  KeyedBroadcastReadOnlyContext,
+} from '../operators/co-broadcast.ts';
 
 /** Non-keyed stream + broadcast stream (Flink's BroadcastProcessFunction). */
 export abstract class BroadcastProcessFunction<IN1, IN2, OUT> extends AbstractRichFunction {
@@ -215,44 +205,7 @@ export abstract class BroadcastProcessFunction<IN1, IN2, OUT> extends AbstractRi
 export abstract class KeyedBroadcastProcessFunction<K, IN1, IN2, OUT> extends AbstractRichFunction {
   abstract processElement(value: IN1, ctx: KeyedBroadcastReadOnlyContext<K>, out: Collector<OUT>): void;
   abstract processBroadcastElement(value: IN2, ctx: KeyedBroadcastContext, out: Collector<OUT>): void;
-  onTimer(_timestamp: number, _ctx: OnTimerContext<K>, _out: Collector<OUT>): void {}
-}
-
-class BroadcastStates {
-  private readonly maps = new Map<string, Map<unknown, unknown>>();
-  constructor(private readonly allowed: ReadonlyArray<MapStateDescriptor<unknown, unknown>>) {}
-  private readonly readViews = new Map<string, BroadcastState<unknown, unknown>>();
-  private readonly writeViews = new Map<string, BroadcastState<unknown, unknown>>();
-
-  /** The state view for a descriptor (one object per name and access mode, made on first use). */
-  get<K, V>(d: MapStateDescriptor<K, V>, writable: boolean): BroadcastState<K, V> {
-    const views = writable ? this.writeViews : this.readViews;
-    let view = views.get(d.name);
-    if (view === undefined) views.set(d.name, (view = this.makeView(d, writable) as BroadcastState<unknown, unknown>));
-    return view as BroadcastState<K, V>;
-  }
-
-  private makeView<K, V>(d: MapStateDescriptor<K, V>, writable: boolean): BroadcastState<K, V> {
-    if (!this.allowed.some((a) => a.name === d.name)) {
-      throw new Error(`The broadcast state '${d.name}' was not declared in broadcast(...descriptors)`);
-    }
-    let m = this.maps.get(d.name);
-    if (m === undefined) this.maps.set(d.name, (m = new Map()));
-    const map = m as Map<K, V>;
-    const refuse = (): never => {
-      throw new Error('Broadcast state is read-only in processElement(); change it in processBroadcastElement()');
-    };
-    return {
-      get: (k) => map.get(k),
-      contains: (k) => map.has(k),
-      entries: () => map.entries(),
-      keys: () => map.keys(),
-      values: () => map.values(),
-      put: writable ? (k, v) => void map.set(k, v) : refuse,
-      remove: writable ? (k) => void map.delete(k) : refuse,
-      clear: writable ? () => map.clear() : refuse,
-    };
-  }
+  onTimer(_timestamp: number, _ctx: KeyedBroadcastOnTimerContext<K>, _out: Collector<OUT>): void {}
 }
 
 /** A stream whose every record reaches every parallel instance, with the broadcast state it feeds. */
@@ -261,98 +214,6 @@ export class BroadcastStream<T> {
     /** @internal */ readonly stream: DataStream<T>,
     /** @internal */ readonly descriptors: ReadonlyArray<MapStateDescriptor<unknown, unknown>>,
   ) {}
-}
-
-/** The two contexts of a broadcast function, built once per subtask (in open) over the current record's context. */
-function broadcastContexts(states: BroadcastStates, current: () => { timestamp(): number | null }): [BroadcastReadOnlyContext, BroadcastContext] {
-  return [
-    { timestamp: () => current().timestamp(), getBroadcastState: (d) => states.get(d, false) },
-    { timestamp: () => current().timestamp(), getBroadcastState: (d) => states.get(d, true) },
-  ];
-}
-
-class BroadcastAdapter<IN1, IN2, OUT> extends ProcessFunction<Tagged, OUT> {
-  private states: BroadcastStates;
-  private current!: ProcessContext;
-  private readOnly!: BroadcastReadOnlyContext;
-  private writable!: BroadcastContext;
-  constructor(
-    private readonly fn: BroadcastProcessFunction<IN1, IN2, OUT>,
-    descriptors: ReadonlyArray<MapStateDescriptor<unknown, unknown>>,
-  ) {
-    super();
-    this.states = new BroadcastStates(descriptors);
-  }
-  override open(ctx: OpenContext): void {
-    [this.readOnly, this.writable] = broadcastContexts(this.states, () => this.current);
-    openUser(this, this.fn, ctx);
-  }
-  override close(): void {
-    closeUser(this.fn);
-  }
-  processElement(t: Tagged, ctx: ProcessContext, out: Collector<OUT>): void {
-    this.current = ctx;
-    if (t.i === 1) notAsync(this.fn.processElement(t.v as IN1, this.readOnly, out), 'BroadcastProcessFunction.processElement()');
-    else notAsync(this.fn.processBroadcastElement(t.v as IN2, this.writable, out), 'BroadcastProcessFunction.processBroadcastElement()');
-  }
-}
-
-class KeyedBroadcastAdapter<K, IN1, IN2, OUT> extends KeyedProcessFunction<K, Tagged, OUT> {
-  private states: BroadcastStates;
-  private current!: KeyedProcessContext<K>;
-  private readOnly!: KeyedBroadcastReadOnlyContext<K>;
-  private writable!: KeyedBroadcastContext;
-  constructor(
-    private readonly fn: KeyedBroadcastProcessFunction<K, IN1, IN2, OUT>,
-    descriptors: ReadonlyArray<MapStateDescriptor<unknown, unknown>>,
-  ) {
-    super();
-    this.states = new BroadcastStates(descriptors);
-  }
-  /** This subtask's keyed state backend, from the runtime context of the keyed operator. */
-  private backend(): HeapKeyedStateBackend {
-    return (this.getRuntimeContext() as RuntimeContext & { keyedStateBackend(): HeapKeyedStateBackend }).keyedStateBackend();
-  }
-  override open(ctx: OpenContext): void {
-    const [readOnly, writable] = broadcastContexts(this.states, () => this.current);
-    this.readOnly = { ...readOnly, getCurrentKey: () => this.current.getCurrentKey(), timerService: () => this.current.timerService() };
-    this.writable = {
-      ...writable,
-      applyToKeyedState: <S>(name: string, apply: (key: unknown, state: S) => void) => {
-        const backend = this.backend();
-        const saved = backend.getCurrentKey();
-        try {
-          for (const key of backend.keys(name)) {
-            backend.setCurrentKey(key);
-            apply(key, backend.stateByName(name) as S);
-          }
-        } finally {
-          backend.setCurrentKey(saved);
-        }
-      },
-    };
-    openUser(this, this.fn, ctx);
-  }
-  override close(): void {
-    closeUser(this.fn);
-  }
-  processElement(t: Tagged, ctx: KeyedProcessContext<K>, out: Collector<OUT>): void {
-    this.current = ctx;
-    if (t.i === 1) notAsync(this.fn.processElement(t.v as IN1, this.readOnly, out), 'BroadcastProcessFunction.processElement()');
-    else {
-      notAsync(this.fn.processBroadcastElement(t.v as IN2, this.writable, out), 'BroadcastProcessFunction.processBroadcastElement()');
-      // A broadcast record has no key (Flink: "No key set"): keyed state it wrote would belong to no key
-      // and show up as a key of its own in applyToKeyedState.
-      if (this.backend().hasState(BROADCAST_KEY)) {
-        throw new Error(
-          'processBroadcastElement() wrote keyed state, but a broadcast record has no key: change the keyed state of every key with ctx.applyToKeyedState(name, (key, state) => ...)',
-        );
-      }
-    }
-  }
-  override onTimer(ts: number, ctx: OnTimerContext<K>, out: Collector<OUT>): void {
-    return this.fn.onTimer?.(ts, ctx, out); // optional in a plain object; a Promise (async) is refused by the operator
-  }
 }
 
 /** A (keyed or non-keyed) stream connected to a broadcast stream. */
@@ -366,16 +227,19 @@ export class BroadcastConnectedStream<IN1, IN2> {
     fn: BroadcastProcessFunction<IN1, IN2, OUT> | KeyedBroadcastProcessFunction<K, IN1, IN2, OUT>,
   ): SingleOutputStreamOperator<OUT> {
     const side = tag(this.broadcast.stream, 2).broadcast();
+    const descriptors = this.broadcast.descriptors;
     // A plain function object (not an instance of either class) on a keyed stream is a keyed one.
     if (fn instanceof KeyedBroadcastProcessFunction || (this.input instanceof KeyedStream && !(fn instanceof BroadcastProcessFunction))) {
       if (!(this.input instanceof KeyedStream)) throw new Error('A KeyedBroadcastProcessFunction needs a keyed stream: keyBy() before connect()');
-      const keyedFn = fn as KeyedBroadcastProcessFunction<K, IN1, IN2, OUT>;
-      return keyedBroadcastUnion(this.input as KeyedStream<IN1, K>, side).process(new KeyedBroadcastAdapter<K, IN1, IN2, OUT>(keyedFn, this.broadcast.descriptors)).name('Co-Process-Broadcast-Keyed');
+      const keyedFn = fn as KeyedBroadcastFunction<K, IN1, IN2, OUT>;
+      return keyedBroadcastUnion(this.input as KeyedStream<IN1, K>, side).keyedOperator<OUT>(
+        'Co-Process-Broadcast-Keyed',
+        () => new CoBroadcastWithKeyedOperator<K, IN1, IN2, OUT>(keyedFn, descriptors),
+      );
     }
+    const plainFn = fn as BroadcastFunction<IN1, IN2, OUT>;
     return tag(this.input, 1)
       .union(side)
-      .process(new BroadcastAdapter<IN1, IN2, OUT>(fn as BroadcastProcessFunction<IN1, IN2, OUT>, this.broadcast.descriptors))
-      .name('Co-Process-Broadcast');
+      .transformWith<OUT>('Co-Process-Broadcast', () => new CoBroadcastWithNonKeyedOperator<IN1, IN2, OUT>(plainFn, descriptors));
   }
 }
-

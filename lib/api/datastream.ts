@@ -4,7 +4,7 @@
  * (KeyedStream extends DataStream, so both live in this file to avoid an import cycle.)
  */
 import { createRequire } from 'node:module';
-import { JobCancellationException } from '../core/errors.ts';
+import { IllegalArgumentException, JobCancellationException } from '../core/errors.ts';
 import type { Observable } from 'rxjs';
 import type { StreamExecutionEnvironment } from './environment.ts';
 import type { Sink } from '../core/connector/sink.ts';
@@ -25,7 +25,7 @@ import type { FlatMapFn } from '../core/functions/flat-map-function.ts';
 import type { KeySelectorFn } from '../core/functions/key-selector.ts';
 import type { MapFn } from '../core/functions/map-function.ts';
 import type { ReduceFn } from '../core/functions/reduce-function.ts';
-import type { ChainingStrategy, OperatorFactory, PartitionerSpec, Transformation } from '../runtime/graph/transformation.ts';
+import type { ChainingStrategy, OneInputTransformation, OperatorFactory, PartitionerSpec, Transformation } from '../runtime/graph/transformation.ts';
 import { StreamMap } from '../operators/map.ts';
 import { StreamFilter } from '../operators/filter.ts';
 import { StreamFlatMap } from '../operators/flat-map.ts';
@@ -157,7 +157,7 @@ export class DataStream<T> {
   /** Merges streams of the same type into one. */
   union(...others: DataStream<T>[]): DataStream<T> {
     for (const o of others) {
-      if (o.environment !== this.environment) throw new Error('union(): all streams must come from the same StreamExecutionEnvironment');
+      if (o.environment !== this.environment) throw new IllegalArgumentException('union(): all streams must come from the same StreamExecutionEnvironment');
     }
     return new DataStream<T>(this.environment, {
       kind: 'union',
@@ -219,7 +219,7 @@ export class DataStream<T> {
   connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2>;
   connect<T2>(other: DataStream<T2> | BroadcastStream<T2>): ConnectedStreams<T, T2> | BroadcastConnectedStream<T, T2> {
     if (other instanceof BroadcastStream) return new BroadcastConnectedStream<T, T2>(this, other);
-    if (other.environment !== this.environment) throw new Error('connect(): both streams must come from the same StreamExecutionEnvironment');
+    if (other.environment !== this.environment) throw new IllegalArgumentException('connect(): both streams must come from the same StreamExecutionEnvironment');
     return new ConnectedStreams<T, T2>(this, other);
   }
   /** Every record to the first downstream subtask. */
@@ -428,13 +428,10 @@ export class KeyedStream<T, K> extends DataStream<T> {
   /** Operators on a keyed stream get the key context: keyed state and timers per record's key. */
   protected override transform<R>(name: string, factory: OperatorFactory, isSink = false, sink?: Sink<unknown>): SingleOutputStreamOperator<R> {
     if (isSink) return super.transform<R>(name, factory, isSink, sink);
-    const selector = this.keySelector as (value: unknown) => unknown;
-    const keyedFactory: OperatorFactory = (ctx) => {
-      const op = factory(ctx);
-      (op as Partial<{ setKeyContext(s: (v: unknown) => unknown, maxParallelism: number): unknown }>).setKeyContext?.(selector, ctx.maxParallelism);
-      return op;
-    };
-    return super.transform<R>(name, keyedFactory, isSink, sink);
+    const result = super.transform<R>(name, factory, isSink, sink);
+    // The node carries the key selector; the task sets each record's key before the operator sees it.
+    (result.transformation as OneInputTransformation).stateKeySelector = this.keySelector as (value: unknown) => unknown;
+    return result;
   }
 
   /** @internal Adds an operator that runs per key (windows, CEP). */

@@ -14,9 +14,9 @@ import { JobExecutionResult } from './job-execution-result.ts';
 import { WatermarkStrategy } from '../time/watermark-strategy.ts';
 import { ExecutionConfig } from './execution-config.ts';
 import type { Transformation } from '../runtime/graph/transformation.ts';
-import { buildJobGraph, requiredSlots } from '../runtime/graph/job-graph.ts';
-import { submitJob, type JobHandle, type JobStatus } from '../runtime/scheduler.ts';
-import { getExecutionContext, getWorkerHook, setExecutionContext } from '../runtime/context.ts';
+import { buildJobGraph } from '../runtime/graph/job-graph.ts';
+import { getExecutionContext } from '../runtime/context.ts';
+import { getPipelineExecutor, type JobStatus } from '../runtime/execution/pipeline-executor.ts';
 import { JobCancellationException } from '../core/errors.ts';
 import { CollectionSource, NumberSequenceSource } from '../../connectors/collection/index.ts';
 import { TextLineSource, type LineSourceOptions } from '../../connectors/file/index.ts';
@@ -225,46 +225,18 @@ export class StreamExecutionEnvironment {
         "Detected an UNBOUNDED source with the 'execution.runtime-mode' set to 'BATCH'. This combination is not allowed, please set the 'execution.runtime-mode' to STREAMING or AUTOMATIC",
       );
     }
-    let context = getExecutionContext();
-    if (!context) setExecutionContext((context = { configuration: {} })); // counts execute() calls
-    const jobIndex = (context.executeCount = (context.executeCount ?? 0) + 1) - 1;
-    // Only a job module (CLI or worker) can have later jobs that replay earlier results.
-    const record = context.jobModule !== undefined;
-
-    const worker = getWorkerHook();
-    if (worker) {
-      const r = worker.runGraph(graph, mode);
-      if ('skip' in r) {
-        for (const [id, l] of listeners) {
-          for (const chunk of r.skip[id] ?? []) l.onValues(chunk);
-          l.onEnd?.();
-        }
-        return finishedClient(jobName);
-      }
-      await r; // never resolves: the worker runs until its master stops it
-    }
-    // What this job's collect sinks receive, kept (by reference) for workers of later jobs.
-    const collected: Record<string, unknown[][]> = {};
-    if (record) (context.collected ??= [])[jobIndex] = collected;
-
-    const handle: JobHandle = submitJob(graph, {
-      target: config.get(CoreOptions.TARGET),
-      // Unset, the embedded runtime is sized to the job, as Flink's MiniCluster: slots = its parallelism.
-      numberOfTaskSlots: config.contains(CoreOptions.NUMBER_OF_TASK_SLOTS) ? config.get(CoreOptions.NUMBER_OF_TASK_SLOTS) : requiredSlots(graph),
+    // The runtime decides how the graph runs: by target, or by the context the module is evaluated
+    // under (a slot worker of the threads target, which runs only its own job).
+    const executor = getPipelineExecutor(config.get(CoreOptions.TARGET));
+    const job = await executor.execute(graph, {
       runtimeMode: mode,
-      jobModule: config.contains(CoreOptions.JOB_MODULE) ? config.get(CoreOptions.JOB_MODULE) : context.jobModule ?? process.argv[1],
-      jobArgs: context.jobArgs ?? process.argv.slice(2),
-      configuration: config.toMap(),
-      jobIndex,
+      numberOfTaskSlots: config.contains(CoreOptions.NUMBER_OF_TASK_SLOTS) ? config.get(CoreOptions.NUMBER_OF_TASK_SLOTS) : undefined,
+      jobModule: config.contains(CoreOptions.JOB_MODULE) ? config.get(CoreOptions.JOB_MODULE) : undefined,
       registrationTimeout: config.get(CoreOptions.REGISTRATION_TIMEOUT),
-      collected: context.collected?.slice(0, jobIndex),
-      onCollect: (id, values) => {
-        if (record) (collected[id] ??= []).push(values);
-        listeners.get(id)?.onValues(values);
-      },
+      configuration: config.toMap(),
+      onCollect: (id, values) => listeners.get(id)?.onValues(values),
     });
-    context.jobs?.push(handle);
-    const result = handle.result.then(
+    const result = job.result.then(
       (r) => {
         for (const l of listeners.values()) l.onEnd?.();
         return new JobExecutionResult(r.jobId, r.jobName, r.netRuntime, r.accumulators);
@@ -276,35 +248,25 @@ export class StreamExecutionEnvironment {
     );
     result.catch(() => undefined); // observed through getJobExecutionResult
     return {
-      getJobID: () => handle.jobId,
-      getJobStatus: () => handle.status(),
-      cancel: () => handle.cancel(),
+      getJobID: () => job.jobId,
+      getJobStatus: () => job.status(),
+      cancel: () => job.cancel(),
       getJobExecutionResult: () => {
-        (context.observedJobs ??= new WeakSet()).add(handle);
+        job.resultRequested();
         return result;
       },
     };
   }
 }
 
-function finishedClient(jobName: string): JobClient {
-  const result = new JobExecutionResult('', jobName, 0, new Map());
-  return {
-    getJobID: () => '',
-    getJobStatus: () => 'FINISHED',
-    cancel: async () => {},
-    getJobExecutionResult: async () => result,
-  };
-}
-
 /**
  * A key given in code that has no effect and looks like a mistake — a typo of a known key, or a Flink
  * option not supported yet — is reported on stderr, as the CLI reports its -D and tidemark.yaml keys.
- * Other unknown keys pass quietly: a user's own connector may read them. Not again in the worker
- * threads, which evaluate the job module once more.
+ * Other unknown keys pass quietly: a user's own connector may read them. Not again where the context
+ * says the configuration was already reported on (the worker threads evaluate the job module once more).
  */
 function warnAboutKeysInCode(configuration: Configuration): Configuration {
-  if (getWorkerHook() !== undefined) return configuration;
+  if (getExecutionContext()?.configurationReported === true) return configuration;
   const values = configuration.toMap();
   for (const key of configuration.keys()) {
     if (ConfigOptions.unsupported(key) === undefined && ConfigOptions.closest(key) === undefined) continue;

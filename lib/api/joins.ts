@@ -7,7 +7,7 @@
  *   and `a.ts + lower <= b.ts <= a.ts + upper`, in event time; buffered elements are dropped once the
  *   watermark shows they can no longer match.
  */
-import { AbstractRichFunction, type OpenContext, type RichFunction } from '../core/functions/rich-function.ts';
+import { AbstractRichFunction } from '../core/functions/rich-function.ts';
 import type { Collector } from '../core/functions/collector.ts';
 import type { DataStream, KeyedStream, SingleOutputStreamOperator } from './datastream.ts';
 import { toMillis, type DurationLike } from '../core/duration.ts';
@@ -15,10 +15,7 @@ import type { WindowAssigner } from '../windowing/assigners/window-assigner.ts';
 import type { Trigger } from '../windowing/triggers/trigger.ts';
 import type { Window } from '../windowing/windows.ts';
 import type { ProcessWindowContext } from '../windowing/process-window-function.ts';
-import { KeyedProcessFunction, type KeyedProcessContext, type OnTimerContext } from '../operators/keyed-process.ts';
-import { MapStateDescriptor } from '../core/state/state-descriptor.ts';
-import type { MapState } from '../core/state/state.ts';
-import { addToCounter, timeText, warnLateRecordDropped } from '../operators/abstract-stream-operator.ts';
+import { IntervalJoinOperator, type ProcessJoinContext } from '../operators/interval-join.ts';
 import { keyedTaggedUnion, type Tagged } from './connected-streams.ts';
 import { AsyncFunctionResultError, isAsyncFunction, isThenable } from '../core/errors.ts';
 
@@ -122,112 +119,11 @@ export class CoGroupedStreams<L, R> {
 
 // ---- interval join -------------------------------------------------------------------------------------
 
-export interface ProcessJoinContext {
-  getLeftTimestamp(): number;
-  getRightTimestamp(): number;
-  /** The joined record's timestamp: the larger of the two. */
-  getTimestamp(): number;
-}
+export type { ProcessJoinContext } from '../operators/interval-join.ts';
 
 /** Called for every joined pair of an interval join (Flink's ProcessJoinFunction). */
 export abstract class ProcessJoinFunction<L, R, OUT> extends AbstractRichFunction {
   abstract processElement(left: L, right: R, ctx: ProcessJoinContext, out: Collector<OUT>): void;
-}
-
-type Buffered = Array<{ v: unknown }>;
-
-class IntervalJoinFunction<K, L, R, OUT> extends KeyedProcessFunction<K, Tagged, OUT> {
-  private leftBuffer!: MapState<number, Buffered>;
-  private rightBuffer!: MapState<number, Buffered>;
-  private lts = 0;
-  private rts = 0;
-  /** Records behind the watermark, dropped (Flink's numLateRecordsDropped). */
-  private numLateRecordsDropped = 0;
-  // Built in open(), on this subtask's copy: arrow functions made in the constructor would keep
-  // pointing at the original object (see copyForSubtask).
-  private joinContext!: ProcessJoinContext;
-  private timestamped!: Collector<OUT>;
-  constructor(
-    private readonly fn: ProcessJoinFunction<L, R, OUT> | ((left: L, right: R, ctx: ProcessJoinContext, out: Collector<OUT>) => void),
-    private readonly lower: number,
-    private readonly upper: number,
-  ) {
-    super();
-  }
-  override open(ctx: OpenContext): void {
-    this.joinContext = {
-      getLeftTimestamp: () => this.lts,
-      getRightTimestamp: () => this.rts,
-      getTimestamp: () => Math.max(this.lts, this.rts),
-    };
-    // Emits with the larger of the two timestamps, as Flink's IntervalJoinOperator does.
-    this.timestamped = { collect: (o: OUT) => this.ctx!.collectWithTimestamp(o, Math.max(this.lts, this.rts)) };
-    const rc = this.getRuntimeContext();
-    this.leftBuffer = rc.getMapState(new MapStateDescriptor<number, Buffered>('LEFT_BUFFER'));
-    this.rightBuffer = rc.getMapState(new MapStateDescriptor<number, Buffered>('RIGHT_BUFFER'));
-    const rich = this.fn as RichFunction;
-    if (typeof this.fn !== 'function') {
-      rich.setRuntimeContext?.(rc);
-      rich.open?.(ctx);
-    }
-  }
-  override close(): void {
-    // As Flink's IntervalJoinOperator: late records dropped reach the job's accumulators.
-    const rc = this.getRuntimeContext();
-    addToCounter(rc, `${rc.getOperatorName()}.numLateRecordsDropped`, this.numLateRecordsDropped);
-    if (typeof this.fn !== 'function') (this.fn as RichFunction).close?.();
-  }
-  private ctx: { collectWithTimestamp(record: unknown, timestamp: number): void } | undefined;
-
-  private emit(l: unknown, r: unknown, ctx: KeyedProcessContext<K>): void {
-    this.ctx = ctx as unknown as { collectWithTimestamp(record: unknown, timestamp: number): void };
-    const f = this.fn;
-    const result: unknown = typeof f === 'function' ? f(l as L, r as R, this.joinContext, this.timestamped) : f.processElement(l as L, r as R, this.joinContext, this.timestamped);
-    if (isThenable(result)) throw new AsyncFunctionResultError('ProcessJoinFunction.processElement()'); // it would collect after its pair
-  }
-  processElement(t: Tagged, ctx: KeyedProcessContext<K>): void {
-    const ts = ctx.timestamp();
-    if (ts === null) throw new Error('An interval join needs event timestamps: assign them with assignTimestampsAndWatermarks()');
-    const wm = ctx.timerService().currentWatermark();
-    if (ts < wm) {
-      // Late (Flink's isLate: ts < watermark): its partners may already be gone. Counted; the first logged.
-      if (this.numLateRecordsDropped++ === 0) {
-        const rc = this.getRuntimeContext();
-        const reason = `it is behind the watermark ${timeText(wm)}, so its join partners may already be gone`;
-        warnLateRecordDropped(rc.getOperatorName(), rc.getIndexOfThisSubtask(), rc.getNumberOfParallelSubtasks(), ts, reason);
-      }
-      return;
-    }
-    const isLeft = t.i === 1;
-    const own = isLeft ? this.leftBuffer : this.rightBuffer;
-    const other = isLeft ? this.rightBuffer : this.leftBuffer;
-    const list = own.get(ts);
-    if (list === undefined) own.put(ts, [{ v: t.v }]);
-    else list.push({ v: t.v });
-    // Partners: right ts in [l + lower, l + upper], or for a right element left ts in [r - upper, r - lower].
-    const from = isLeft ? ts + this.lower : ts - this.upper;
-    const to = isLeft ? ts + this.upper : ts - this.lower;
-    for (const [ots, entries] of other.entries()) {
-      if (ots < from || ots > to) continue;
-      for (const e of entries) {
-        if (isLeft) {
-          this.lts = ts;
-          this.rts = ots;
-          this.emit(t.v, e.v, ctx);
-        } else {
-          this.lts = ots;
-          this.rts = ts;
-          this.emit(e.v, t.v, ctx);
-        }
-      }
-    }
-    // Once the watermark passes this time, no partner can still arrive.
-    ctx.timerService().registerEventTimeTimer(isLeft ? ts + Math.max(this.upper, 0) : ts - Math.min(this.lower, 0));
-  }
-  override onTimer(time: number, _ctx: OnTimerContext<K>): void {
-    for (const ts of [...this.leftBuffer.keys()]) if (ts + Math.max(this.upper, 0) <= time) this.leftBuffer.remove(ts);
-    for (const ts of [...this.rightBuffer.keys()]) if (ts - Math.min(this.lower, 0) <= time) this.rightBuffer.remove(ts);
-  }
 }
 
 export class IntervalJoin<L, R, K> {
@@ -260,8 +156,10 @@ export class IntervalJoined<L, R, K> {
     return this;
   }
   process<OUT>(fn: ProcessJoinFunction<L, R, OUT> | ((left: L, right: R, ctx: ProcessJoinContext, out: Collector<OUT>) => void)): SingleOutputStreamOperator<OUT> {
-    return keyedTaggedUnion(this.left, this.right, this.left.getKeySelector(), this.right.getKeySelector())
-      .process<OUT>(new IntervalJoinFunction<unknown, L, R, OUT>(fn, this.lower, this.upper))
-      .name('Interval Join');
+    const { lower, upper } = this;
+    return keyedTaggedUnion(this.left, this.right, this.left.getKeySelector(), this.right.getKeySelector()).keyedOperator<OUT>(
+      'Interval Join',
+      () => new IntervalJoinOperator<L, R, OUT>(fn, lower, upper),
+    );
   }
 }

@@ -5,13 +5,15 @@
  * const port = params.getInt('port', 9999);
  * ```
  */
+import { registerErrorClass, TidemarkError } from '../core/errors.ts';
+
 export const NO_VALUE_KEY = '__NO_VALUE_KEY';
 
 /**
  * A job argument that is missing or malformed (`No data for required key 'input'`). A mistake in how
  * the job was called, not a bug: `tidemark run` prints its message without a stack trace.
  */
-export class ParameterToolException extends Error {
+export class ParameterToolException extends TidemarkError {
   override name = 'ParameterToolException';
   constructor(
     message: string,
@@ -21,6 +23,7 @@ export class ParameterToolException extends Error {
     super(message);
   }
 }
+registerErrorClass(ParameterToolException);
 
 export class ParameterTool {
   private constructor(private readonly data: Map<string, string>) {}

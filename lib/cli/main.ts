@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SIGNAL_EXIT_CODES, superviseJobThread } from './supervisor.mjs';
 import { setExecutionContext, type ExecutionContext } from '../runtime/context.ts';
 import { importJobModule } from '../runtime/job-module.mjs';
-import { describeValue, isInstance, JobCancellationException, JobExecutionException, UserCodeError } from '../core/errors.ts';
+import { describeValue, isInstance, JobCancellationException, JobExecutionException, TidemarkError, UserCodeError } from '../core/errors.ts';
 
 const USAGE = `Usage: tidemark <command> [options]
 
@@ -31,28 +31,22 @@ Options of 'run' (before the job file):
 `;
 
 /** A mistake in how the command was called; printed without a stack trace. */
-class UsageError extends Error {
+class UsageError extends TidemarkError {
   override name = 'UsageError';
 }
 
 const JOB_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
-/** Errors about the user's input or environment: their message says it all. */
-const PLAIN_ERRORS = new Set([
-  'UsageError',
-  'IllegalConfigurationException',
-  'NoResourceAvailableException',
-  'InvalidJobGraphError',
-  'FileSourceError',
-  'SocketSourceError',
-  'JobDefinitionError',
-  'ParameterToolException',
-  'PatternSpecError',
-  'FileSinkError',
-  'LineTooLongError',
-  'JobCancellationException',
-]);
+/**
+ * An error of ours about the user's input, configuration or environment: its message says it all
+ * (printed without a stack). Ours about code (a user function that threw, a Pattern built wrong)
+ * and anything else (a bug, the user's or ours) show where it happened.
+ */
+function isPlain(e: unknown): boolean {
+  return isInstance(e, TidemarkError) && !(e as TidemarkError).pointsAtCode;
+}
 
-class JobDefinitionError extends Error {
+/** The job module did not define a job as it should (no execute(), a job file that exports nothing runnable). */
+class JobDefinitionError extends TidemarkError {
   override name = 'JobDefinitionError';
 }
 
@@ -172,7 +166,7 @@ function userFrames(stack: string): string {
 function rootCause(e: unknown): unknown {
   let cur = e;
   // Through the wrappers to what user code threw, even when that is not an Error (undefined included).
-  while (isInstance(cur, Error) && (cur instanceof JobExecutionException || cur instanceof UserCodeError || (cur as Error).name === 'UserCodeError') && 'cause' in (cur as Error)) {
+  while ((isInstance(cur, JobExecutionException) || isInstance(cur, UserCodeError)) && 'cause' in (cur as Error)) {
     cur = (cur as Error).cause;
   }
   return cur;
@@ -301,11 +295,11 @@ export function formatError(thrown: unknown): string {
   const root = rootCause(e);
   const rootIsError = isInstance(root, Error);
   const lines = [e instanceof JobExecutionException || e instanceof UsageError ? e.message : `${e.name}: ${e.message}`];
-  if (rootIsError && root !== e && !PLAIN_ERRORS.has((root as Error).name) && (root as Error).stack) {
+  if (rootIsError && root !== e && !isPlain(root) && (root as Error).stack) {
     const caused = userFrames((root as Error).stack!);
     // Nothing to add when the cause has no frames of its own and its message is already on the first line.
     if (/^\s+at /m.test(caused) || !lines[0]!.includes((root as Error).message)) lines.push(`Caused by: ${caused}`);
-  } else if (!rootIsError || (root === e && !PLAIN_ERRORS.has(e.name) && e.stack)) {
+  } else if (!rootIsError || (root === e && !isPlain(e) && e.stack)) {
     if (rootIsError && (root as Error).stack) lines[0] = (root as Error).stack!;
   }
   // A .ts job outside a "type": "module" package is CommonJS; with top-level await (esbuild) or a cycle

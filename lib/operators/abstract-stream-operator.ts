@@ -7,7 +7,7 @@ import type { HeapKeyedStateBackend, InternalKvState } from '../state/heap-keyed
 import type { DefaultOperatorStateBackend } from '../state/operator-state-backend.ts';
 import type { InternalTimeServiceManager, InternalTimerService, Triggerable } from '../state/timers/internal-timer-service.ts';
 import { snapshotOperatorState, type OperatorSnapshot, type StreamOperatorStateContext, type StreamTaskStateInitializer } from '../state/stream-task-state-initializer.ts';
-import type { Namespace } from '../state/namespace.ts';
+import type { Namespace, NamespaceSerializer } from '../state/namespace.ts';
 import type { State } from '../core/state/state.ts';
 import type { StateDescriptor } from '../core/state/state-descriptor.ts';
 import { missingKeyError } from '../state/key-groups.ts';
@@ -17,24 +17,14 @@ import { LongCounter } from '../core/accumulators/counters.ts';
 /**
  * Base of every built-in operator: keeps parameters and output, forwards watermarks.
  *
- * A built-in operator is also the Output of its chained predecessor: `collect` and `emitWatermark`
- * are the very functions `processElement` and `processWatermark`, so a chained call costs one call,
- * with no adapter frame between operators. Each operator attributes errors of the user code it
- * calls itself (`userError`).
+ * The chain calls it (the task's input loop for the head, a ChainingOutput for the others): sets
+ * the key context on a keyed stream and attributes errors of the operator, with its input record,
+ * so operators do not wrap their user calls themselves.
  */
-export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>, Output<unknown> {
+export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT> {
   protected output!: Output<OUT>;
   protected parameters!: StreamOperatorParameters;
   protected inputWatermark = NO_TIMESTAMP;
-  collect: (value: unknown, timestamp: number) => void;
-  emitWatermark: (watermark: number) => void;
-  emitWatermarkStatus: (idle: boolean) => void;
-
-  constructor() {
-    this.collect = this.processElement;
-    this.emitWatermark = this.processWatermark;
-    this.emitWatermarkStatus = this.processWatermarkStatus;
-  }
 
   /** Emits to a side output; dropped when nobody reads it (as in Flink). */
   protected emitSide(tag: OutputTag<unknown>, value: unknown, timestamp: number): void {
@@ -69,7 +59,7 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
   setup(parameters: StreamOperatorParameters, output: Output<OUT>): void {
     this.parameters = parameters;
     this.output = output;
-    if (this.stateKeySelector !== undefined) this.collect = this.processKeyedElement;
+    this.stateKeySelector = parameters.stateKeySelector;
   }
 
   // ---- state: owned by the task's state layer, handed over in initializeState ----------------------
@@ -80,22 +70,27 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
 
   initializeState(initializer: StreamTaskStateInitializer): void {
     const info = this.parameters.taskInfo;
-    const keyed = this.stateKeySelector === undefined ? undefined : { maxParallelism: this.keyGroups, subtaskIndex: info.indexOfThisSubtask, parallelism: info.numberOfParallelSubtasks };
-    const context = (this.stateContext = initializer.streamOperatorStateContext(this.parameters.operatorId, keyed));
+    const keyed = this.stateKeySelector === undefined ? undefined : { maxParallelism: this.parameters.maxParallelism, subtaskIndex: info.indexOfThisSubtask, parallelism: info.numberOfParallelSubtasks };
+    const context = (this.stateContext = initializer.streamOperatorStateContext(this.parameters.operatorId, keyed, this.parameters.processingTimeService));
     this.keyedBackend = context.keyedStateBackend;
     this.timeServiceManager = context.internalTimeServiceManager;
     if (this.keyedBackend !== undefined) this.parameters.bindKeyedStateBackend(this.keyedBackend);
   }
 
   /** The state of a descriptor in a namespace of the current key (Flink's getPartitionedState). */
-  protected getPartitionedState<S extends State>(namespace: Namespace, descriptor: StateDescriptor<unknown>): S & InternalKvState<unknown> {
-    return this.requireKeyedBackend().getPartitionedState<S>(namespace, descriptor);
+  protected getPartitionedState<S extends State>(namespace: Namespace, descriptor: StateDescriptor<unknown>, namespaceSerializer?: NamespaceSerializer): S & InternalKvState<unknown> {
+    return this.requireKeyedBackend().getPartitionedState<S>(namespace, descriptor, namespaceSerializer);
   }
 
   /** A named timer service whose timers call `triggerable` with their key set (Flink's getInternalTimerService). */
-  protected getInternalTimerService<N extends Namespace>(name: string, triggerable: Triggerable<unknown, N>): InternalTimerService<N> {
+  protected getInternalTimerService<N extends Namespace>(name: string, triggerable: Triggerable<unknown, N>, namespaceSerializer?: NamespaceSerializer<N>): InternalTimerService<N> {
     if (this.timeServiceManager === undefined) this.requireKeyedBackend();
-    return this.timeServiceManager!.getInternalTimerService(name, triggerable);
+    return this.timeServiceManager!.getInternalTimerService(name, triggerable, namespaceSerializer);
+  }
+
+  /** Whether initializeState restored this operator's state from a snapshot (Flink's StateInitializationContext.isRestored). */
+  protected isRestored(): boolean {
+    return this.stateContext?.isRestored ?? false;
   }
 
   /** Operator (non-keyed) state: list, union list and broadcast state. */
@@ -122,27 +117,22 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
     if (this.stateContext === undefined) throw new TypeError(`Operator '${this.parameters.operatorName}' has no state before initializeState()`);
     return snapshotOperatorState(this.parameters.operatorId, this.stateContext);
   }
+
+  /** On a keyed stream (set in setup from the parameters): each record's key scopes keyed state and timers. */
   private stateKeySelector: ((value: unknown) => unknown) | undefined;
-  private keyGroups = 128;
 
-  /** On a keyed stream: each record's key scopes keyed state and timers while it is processed. */
-  setKeyContext(keySelector: (value: unknown) => unknown, maxParallelism: number): this {
-    this.stateKeySelector = keySelector;
-    this.keyGroups = maxParallelism;
-    return this;
-  }
-
-  private processKeyedElement(value: unknown, timestamp: number): void {
+  /** The chain calls this before processElement on a keyed stream (Flink's setKeyContextElement1). */
+  setKeyContextElement(value: unknown): void {
+    if (this.stateKeySelector === undefined) return;
     let key: unknown;
     try {
-      key = this.stateKeySelector!(value);
+      key = this.stateKeySelector(value);
       // The same check as the keyBy partitioner's (assignToKeyGroup), so p=1 fails as p>1 does.
       if (key === undefined || key === null) throw missingKeyError(key);
     } catch (e) {
       throw this.userError(keyExtractionError(value, e)); // the same error as a keyBy partitioner's
     }
     this.keyedBackend!.setCurrentKey(key);
-    this.processElement(value, timestamp);
   }
   open(): void {}
   abstract processElement(value: unknown, timestamp: number): void;

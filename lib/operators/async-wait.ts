@@ -4,9 +4,18 @@
  * as mails of the task. In ORDERED mode results leave in input order; in UNORDERED mode as they
  * complete, but never across a watermark (so event time stays correct). A call that does not finish
  * within the timeout fails the job, unless the function's `timeout` completes it.
+ *
+ * The elements in flight are state, as in Flink: a snapshot writes the input records whose results
+ * have not gone out (with their timestamps) and the watermarks queued behind them, in queue order, to
+ * operator list state; a restored operator issues them again in open(), so their results come out
+ * exactly once downstream of the snapshot.
  */
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
 import { AbstractRichFunction } from '../core/functions/rich-function.ts';
+import { registerErrorClass, TidemarkError, type TidemarkErrorOptions } from '../core/errors.ts';
+import { ListStateDescriptor } from '../core/state/state-descriptor.ts';
+import type { ListState } from '../core/state/state.ts';
+import type { OperatorSnapshot, StreamTaskStateInitializer } from '../state/stream-task-state-initializer.ts';
 
 /** Where an AsyncFunction delivers its result (Flink's ResultFuture); the first call wins. */
 export interface ResultFuture<OUT> {
@@ -30,13 +39,29 @@ export type AsyncFn<IN, OUT> = AsyncFunction<IN, OUT> | ((input: IN) => Promise<
 
 export type OutputMode = 'ORDERED' | 'UNORDERED';
 
-/** Flink's TimeoutException message for an async call without a timeout handler. */
-export class AsyncTimeoutError extends Error {
+/**
+ * Flink's TimeoutException message for an async call without a timeout handler. Retriable: the
+ * service called may answer in time when tried again.
+ */
+export class AsyncTimeoutError extends TidemarkError {
   override name = 'TimeoutException';
+  constructor(message: string, options: TidemarkErrorOptions = {}) {
+    super(message, { retriable: true, ...options });
+  }
+
+  override get pointsAtCode(): boolean {
+    return true;
+  }
 }
+registerErrorClass(AsyncTimeoutError, 'TimeoutException');
 
 type RecordEntry = { kind: 'record'; value: unknown; ts: number; done: boolean; results: unknown[] | null; emitted: boolean };
 type Entry = RecordEntry | { kind: 'watermark'; watermark: number };
+
+/** An element in flight as the snapshot keeps it (Flink's StreamElement in '_async_wait_operator_state_'). */
+type QueuedElement = { record: unknown; timestamp: number } | { watermark: number };
+
+const STATE_NAME = '_async_wait_operator_state_';
 
 export class AsyncWaitOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, AsyncFn<IN, OUT>> {
   private queue: Entry[] = [];
@@ -44,6 +69,8 @@ export class AsyncWaitOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, A
   private inFlight = 0;
   private spaceWaiter: (() => void) | null = null;
   private drained: (() => void) | null = null;
+  /** The queue's input elements at the last snapshot; after a restore, the elements to issue again. */
+  private queueState!: ListState<QueuedElement>;
 
   constructor(
     fn: AsyncFn<IN, OUT>,
@@ -53,6 +80,34 @@ export class AsyncWaitOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, A
   ) {
     super(fn);
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`The async capacity must be a positive integer, got ${capacity}`);
+  }
+
+  override initializeState(initializer: StreamTaskStateInitializer): void {
+    super.initializeState(initializer);
+    this.queueState = this.getOperatorStateBackend().getListState(new ListStateDescriptor<QueuedElement>(STATE_NAME));
+  }
+
+  /** Opens the function, then issues the elements restored from a snapshot again, in their order (as Flink's open). */
+  override open(): void {
+    super.open();
+    const restored = this.queueState.get();
+    if (restored.length === 0) return;
+    this.queueState.clear();
+    for (const e of restored) {
+      if ('watermark' in e) this.processWatermark(e.watermark);
+      else this.processElement(e.record, e.timestamp);
+    }
+  }
+
+  /** The input elements whose results have not gone out, and the watermarks among them, in queue order. */
+  override snapshotState(checkpointId: number): OperatorSnapshot {
+    const state = this.queueState;
+    state.clear();
+    for (const e of this.queue) {
+      if (e.kind === 'watermark') state.add({ watermark: e.watermark });
+      else if (!e.emitted) state.add({ record: e.value, timestamp: e.ts });
+    }
+    return super.snapshotState(checkpointId);
   }
 
   processElement(value: unknown, timestamp: number): void {
@@ -83,7 +138,7 @@ export class AsyncWaitOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, A
         if (settled) return;
         settled = true;
         mailbox.execute(() => {
-          throw this.userError(error);
+          throw error; // a mail of this operator: the task attributes it here
         });
       },
     };
@@ -97,17 +152,14 @@ export class AsyncWaitOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, A
       });
     }
     const fn = this.userFunction;
-    try {
-      if (typeof fn === 'function') {
-        fn(entry.value as IN).then(
-          (r) => future.complete(Array.isArray(r) ? r : [r]),
-          (e: unknown) => future.completeExceptionally(e),
-        );
-      } else {
-        fn.asyncInvoke(entry.value as IN, future);
-      }
-    } catch (e) {
-      throw this.userError(e);
+    // Called from processElement or a mail of this operator: the chain or the task attributes a throw here.
+    if (typeof fn === 'function') {
+      fn(entry.value as IN).then(
+        (r) => future.complete(Array.isArray(r) ? r : [r]),
+        (e: unknown) => future.completeExceptionally(e),
+      );
+    } else {
+      fn.asyncInvoke(entry.value as IN, future);
     }
   }
 

@@ -24,4 +24,8 @@ export class CollectSinkOperator extends AbstractStreamOperator<never> {
   override endInput(): void {
     this.endOfBatch();
   }
+  /** Nothing is held across a checkpoint barrier: what arrived before it goes to the client before it. */
+  override prepareSnapshotPreBarrier(): void {
+    this.endOfBatch();
+  }
 }

@@ -11,13 +11,8 @@ export class StreamFilter<T> extends AbstractUdfStreamOperator<T, FilterFn<T>> {
     this.fn = toCallable(this.userFunction, 'filter', 'filter()');
   }
   processElement(value: unknown, timestamp: number): void {
-    let keep: boolean;
-    try {
-      keep = this.fn(value as T);
-      if (keep && isThenable(keep)) throw new AsyncFunctionResultError('filter()'); // a Promise would pass every record
-    } catch (e) {
-      throw this.userError(e);
-    }
+    const keep = this.fn(value as T);
+    if (keep && isThenable(keep)) throw new AsyncFunctionResultError('filter()'); // a Promise would pass every record
     if (keep) this.output.collect(value as T, timestamp);
   }
 }

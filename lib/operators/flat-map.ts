@@ -18,22 +18,13 @@ export class StreamFlatMap<IN, OUT> extends AbstractUdfStreamOperator<OUT, FlatM
   }
   processElement(value: unknown, timestamp: number): void {
     this.timestamp = timestamp;
-    let result: Iterable<OUT> | void;
-    try {
-      result = this.fn(value as IN, this.collector);
-      if (isThenable(result)) throw new AsyncFunctionResultError('flatMap()');
-    } catch (e) {
-      throw this.userError(e);
-    }
+    const result = this.fn(value as IN, this.collector);
+    if (isThenable(result)) throw new AsyncFunctionResultError('flatMap()');
     if (result === undefined || result === null) return;
     if (Array.isArray(result)) {
       for (let i = 0; i < result.length; i++) this.output.collect(result[i] as OUT, timestamp);
     } else {
-      try {
-        for (const r of result) this.output.collect(r, timestamp);
-      } catch (e) {
-        throw this.userError(e); // a generator's body is user code too
-      }
+      for (const r of result) this.output.collect(r, timestamp); // a generator's body is user code too: the chain names this operator
     }
   }
 }

@@ -78,9 +78,7 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
     getCurrentKey: () => this.keyedBackend!.currentKey as K,
     timeDomain: () => this.domain,
     output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag as OutputTag<unknown>, value, this.ts),
-    // Internal (interval join): emit with a timestamp other than the current record's.
-    collectWithTimestamp: (record: unknown, timestamp: number) => this.output.collect(record as OUT, timestamp),
-  } as OnTimerContext<K>;
+  };
 
   constructor(userFunction: KeyedProcessFn<K, IN, OUT>) {
     super(userFunction);
@@ -98,11 +96,7 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
 
   processElement(value: unknown, timestamp: number): void {
     this.ts = timestamp;
-    try {
-      if (isThenable(this.fn(value as IN, this.context, this.collector) as unknown)) throw new AsyncFunctionResultError('KeyedProcessFunction.processElement()');
-    } catch (e) {
-      throw this.userError(e);
-    }
+    if (isThenable(this.fn(value as IN, this.context, this.collector) as unknown)) throw new AsyncFunctionResultError('KeyedProcessFunction.processElement()');
   }
 
   onEventTime(timer: InternalTimer<unknown, VoidNamespace>): void {
@@ -119,10 +113,7 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
     // Flink: event-time timer output carries the timer's time; processing-time output has none.
     this.ts = domain === 'EVENT_TIME' ? time : NO_TIMESTAMP;
     if (this.timerFn === undefined) return;
-    try {
-      if (isThenable(this.timerFn(time, this.context, this.collector) as unknown)) throw new AsyncFunctionResultError('KeyedProcessFunction.onTimer()');
-    } catch (e) {
-      throw this.userError(e);
-    }
+    // Fired from processWatermark or a processing-time timer of this operator: the chain or the task names it.
+    if (isThenable(this.timerFn(time, this.context, this.collector) as unknown)) throw new AsyncFunctionResultError('KeyedProcessFunction.onTimer()');
   }
 }

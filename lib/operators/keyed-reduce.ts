@@ -42,15 +42,10 @@ export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T,
 
   processElement(value: unknown, timestamp: number): void {
     const backend = this.backend;
-    let next: T;
-    try {
-      const current = this.state.value();
-      next = current === undefined ? (value as T) : this.reducer(current, value as T);
-      // undefined would clear the key's state: the next record would silently start over.
-      if (next === undefined) throw new InvalidFunctionResultError('reduce()', backend.currentKey, next);
-    } catch (e) {
-      throw this.userError(e);
-    }
+    const current = this.state.value();
+    const next = current === undefined ? (value as T) : this.reducer(current, value as T);
+    // undefined would clear the key's state: the next record would silently start over.
+    if (next === undefined) throw new InvalidFunctionResultError('reduce()', backend.currentKey, next);
     this.state.update(next);
     if (this.batchMode) {
       this.lastTimestamp.update(timestamp);

@@ -14,12 +14,7 @@ export class StreamMap<IN, OUT> extends AbstractUdfStreamOperator<OUT, MapFn<IN,
     if (isAsyncFunction(this.fn)) throw new AsyncFunctionResultError('map()');
   }
   processElement(value: unknown, timestamp: number): void {
-    let result: OUT;
-    try {
-      result = this.fn(value as IN);
-    } catch (e) {
-      throw this.userError(e);
-    }
-    this.output.collect(result, timestamp);
+    // What fn throws the chain attributes to this operator (ChainingOutput / the task's input loop).
+    this.output.collect(this.fn(value as IN), timestamp);
   }
 }

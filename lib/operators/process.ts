@@ -60,10 +60,6 @@ export class ProcessOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, Pro
   }
   processElement(value: unknown, timestamp: number): void {
     this.ts = timestamp;
-    try {
-      if (isThenable(this.fn(value as IN, this.context, this.collector) as unknown)) throw new AsyncFunctionResultError('ProcessFunction.processElement()');
-    } catch (e) {
-      throw this.userError(e);
-    }
+    if (isThenable(this.fn(value as IN, this.context, this.collector) as unknown)) throw new AsyncFunctionResultError('ProcessFunction.processElement()');
   }
 }

@@ -32,13 +32,9 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<never> impleme
 
   processElement(value: unknown, timestamp: number): void {
     this.recordTimestamp = timestamp;
-    try {
-      // An async write would be waited for by nobody: flush(true) and a finished job before it settled.
-      if (isThenable(this.writer.write(value as T, this) as unknown)) {
-        throw new AsyncFunctionResultError('SinkWriter.write()', 'Buffer the records in write() and return a Promise from flush(), which the job waits for.');
-      }
-    } catch (e) {
-      throw this.userError(e);
+    // An async write would be waited for by nobody: flush(true) and a finished job before it settled.
+    if (isThenable(this.writer.write(value as T, this) as unknown)) {
+      throw new AsyncFunctionResultError('SinkWriter.write()', 'Buffer the records in write() and return a Promise from flush(), which the job waits for.');
     }
   }
 
@@ -47,7 +43,7 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<never> impleme
   }
 
   endOfBatch(): void {
-    if (this.flushError !== undefined) throw this.userError(this.flushError);
+    if (this.flushError !== undefined) throw this.flushError; // the task attributes endOfBatch errors to this operator
     const r = this.writer.flush(false);
     if (r && typeof (r as Promise<void>).then === 'function') {
       // Never an unhandled rejection: the error is kept and fails the task at its next step.
@@ -76,7 +72,7 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<never> impleme
 
   async finish(): Promise<void> {
     if (this.pendingFlush) await this.pendingFlush;
-    if (this.flushError !== undefined) throw this.userError(this.flushError);
+    if (this.flushError !== undefined) throw this.flushError; // the task attributes finish errors to this operator
     await this.writer.flush(true);
   }
 

@@ -26,22 +26,13 @@ export class TimestampsAndWatermarksOperator<T> extends AbstractStreamOperator<T
     this.watermarks = new SourceWatermarks(this.strategy as WatermarkStrategy<unknown>, this.output as Output<unknown>, generates, true);
     // An interval of 0 only turns off periodic emission; watermarks emitted per event still flow.
     if (generates && this.autoWatermarkInterval > 0) {
-      this.parameters.processingTimeService.scheduleWithFixedDelay(() => {
-        try {
-          this.watermarks.onPeriodicEmit();
-        } catch (e) {
-          throw this.userError(e);
-        }
-      }, this.autoWatermarkInterval);
+      // A timer of this operator: the task attributes its errors to it.
+      this.parameters.processingTimeService.scheduleWithFixedDelay(() => this.watermarks.onPeriodicEmit(), this.autoWatermarkInterval);
     }
   }
 
   processElement(value: unknown, timestamp: number): void {
-    try {
-      this.watermarks.collectMain(value, timestamp);
-    } catch (e) {
-      throw this.userError(e); // an error downstream keeps its own attribution
-    }
+    this.watermarks.collectMain(value, timestamp);
   }
 
   /** Upstream watermarks are replaced by this operator's own; the end of input passes. */

@@ -174,7 +174,7 @@ class KeyGroupSelector implements ChannelSelector {
       return assignKeyToParallelOperator(this.keySelector(value), this.maxParallelism, this.parallelism);
     } catch (e) {
       // The key selector is the keyBy's user code: name it after the keyed operator it feeds.
-      throw new UserCodeError(`keyBy -> ${this.targetName}`, this.producerIndex, this.producerParallelism, keyExtractionError(value, e));
+      throw new UserCodeError(`keyBy -> ${this.targetName}`, this.producerIndex, this.producerParallelism, keyExtractionError(value, e), { input: value });
     }
   }
 }

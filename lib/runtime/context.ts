@@ -3,12 +3,11 @@
  * evaluates the module; `StreamExecutionEnvironment.getExecutionEnvironment()` reads it, as Flink's
  * ContextEnvironment does. Global symbols, so that two copies of the library still agree.
  */
-import type { JobGraph } from './graph/job-graph.ts';
 import type { JobHandle } from './scheduler.ts';
-import type { RuntimeExecutionMode } from './operator.ts';
+import type { PipelineExecutor } from './execution/pipeline-executor.ts';
 
-export const CONTEXT_KEY = Symbol.for('tidemark.context');
-export const WORKER_KEY = Symbol.for('tidemark.worker');
+const CONTEXT_KEY = Symbol.for('tidemark.context');
+const CONTEXT_EXECUTOR_KEY = Symbol.for('tidemark.context-executor');
 
 export interface ExecutionContext {
   /** Flat configuration (`parallelism.default`, `taskmanager.numberOfTaskSlots`, ...). */
@@ -32,14 +31,14 @@ export interface ExecutionContext {
    * `executeAndCollect()` result sees the same data as in the client.
    */
   collected?: Array<CollectedResults>;
+  /**
+   * The configuration given in code was already reported on (a slot worker evaluates the module
+   * again after the client did): its warnings are not printed once more per worker.
+   */
+  configurationReported?: boolean;
 }
 
 export type CollectedResults = Record<string, unknown[][]>;
-
-export interface WorkerHook {
-  /** For an earlier job of the module: what its collect sinks received in the client. */
-  runGraph(graph: JobGraph, runtimeMode: RuntimeExecutionMode): { skip: CollectedResults } | Promise<never>;
-}
 
 export function getExecutionContext(): ExecutionContext | undefined {
   return (globalThis as Record<symbol, unknown>)[CONTEXT_KEY] as ExecutionContext | undefined;
@@ -49,6 +48,14 @@ export function setExecutionContext(context: ExecutionContext | undefined): void
   (globalThis as Record<symbol, unknown>)[CONTEXT_KEY] = context;
 }
 
-export function getWorkerHook(): WorkerHook | undefined {
-  return (globalThis as Record<symbol, unknown>)[WORKER_KEY] as WorkerHook | undefined;
+/**
+ * The executor that takes every `execute()` of a module evaluated under this context, whatever the
+ * job's target (Flink's ContextEnvironment installs its executor the same way): a slot worker's.
+ */
+export function getContextExecutor(): PipelineExecutor | undefined {
+  return (globalThis as Record<symbol, unknown>)[CONTEXT_EXECUTOR_KEY] as PipelineExecutor | undefined;
+}
+
+export function setContextExecutor(executor: PipelineExecutor | undefined): void {
+  (globalThis as Record<symbol, unknown>)[CONTEXT_EXECUTOR_KEY] = executor;
 }

@@ -5,7 +5,9 @@
 import type { InputChannel, OutputChannel } from './channels.ts';
 import { connectedTargets, createSelector } from './channels.ts';
 import type { JobEdge, JobGraph } from './graph/job-graph.ts';
-import { OneInputStreamTask, SourceStreamTask, type StreamTask, type TaskServices, type WiredOutput } from './task.ts';
+import type { StreamTask, TaskServices, WiredOutput } from './tasks/stream-task.ts';
+import { SourceStreamTask } from './tasks/source-stream-task.ts';
+import { OneInputStreamTask } from './tasks/one-input-stream-task.ts';
 
 export interface ChannelProvider {
   output(edge: JobEdge, producer: number, consumer: number): OutputChannel;

@@ -8,7 +8,7 @@
 // nor keep its cancel from giving up on a task after the grace period.
 import { setImmediate as yieldToEventLoop, setTimeout as timersTurn } from 'node:timers/promises';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
-import type { StreamTask } from './task.ts';
+import type { StreamTask } from './tasks/stream-task.ts';
 
 /** What the tasks of a canceled job were doing; collected by the executor, reported by the job. */
 export interface CancelReport {

@@ -36,6 +36,13 @@ export interface StreamOperatorParameters {
   readonly taskInfo: TaskInfo;
   readonly runtimeContext: RuntimeContext;
   readonly runtimeMode: RuntimeExecutionMode;
+  /**
+   * On a keyed stream: the key of each input record (Flink's StreamConfig state key selector). The
+   * chain calls the operator's setKeyContextElement with each record before processElement.
+   */
+  readonly stateKeySelector?: (value: unknown) => unknown;
+  /** Key groups of keyed state (the node's max parallelism). */
+  readonly maxParallelism: number;
   readonly processingTimeService: ProcessingTimeService;
   /** Runs an action as a mail of the task (for results of asynchronous work). */
   readonly mailbox: { execute(action: () => void): void };
@@ -48,6 +55,11 @@ export interface StreamOperatorParameters {
 export interface StreamOperator<OUT> {
   setup(parameters: StreamOperatorParameters, output: Output<OUT>): void;
   open(): void;
+  /**
+   * Sets the current key from `value` (Flink's setKeyContextElement1): the chain calls it before
+   * processElement when the operator is on a keyed stream (parameters.stateKeySelector is set).
+   */
+  setKeyContextElement(value: unknown): void;
   processElement(value: unknown, timestamp: number): void;
   processWatermark(watermark: number): void;
   /** The input turned idle or active; built-in operators forward it. */

@@ -15,10 +15,10 @@ import { LocalChannel } from './channels.ts';
 import { channelPairs, deployTasks } from './deploy.ts';
 import { TaskExecutor } from './executor.ts';
 import { requiredSlots, type JobGraph } from './graph/job-graph.ts';
-import { JobCancellationException, JobExecutionException, NoResourceAvailableException, UserCodeError } from '../core/errors.ts';
+import { JobCancellationException, JobExecutionException, NoResourceAvailableException } from '../core/errors.ts';
 import type { RuntimeExecutionMode } from './operator.ts';
-import type { TaskServices } from './task.ts';
-import type { WorkerInit, WorkerMessage, SerializedError } from './worker-protocol.ts';
+import type { TaskServices } from './tasks/stream-task.ts';
+import { deserializeError, type WorkerInit, type WorkerMessage } from './worker-protocol.ts';
 
 export type ExecutionTarget = 'inline' | 'threads';
 
@@ -159,29 +159,6 @@ function runInline(jobId: string, graph: JobGraph, options: JobRunOptions): JobH
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
 const CANCEL_GRACE_MS = 3000;
-
-/** An error from a worker, rebuilt with its class of runtime error, message, stack and causes. */
-export function deserializeError(e: SerializedError): Error {
-  if (e.nonError === true) return new Error(e.message); // a non-Error thrown outside any operator
-  const cause = e.cause ? deserializeThrown(e.cause) : undefined;
-  let err: Error;
-  if (e.operatorName !== undefined) {
-    err = new UserCodeError(e.operatorName, e.subtaskIndex ?? 0, e.parallelism ?? 1, cause);
-    err.message = e.message; // as the worker wrote it (a cloned cause may print differently)
-  } else {
-    err = new Error(e.message);
-    err.name = e.name;
-    if (cause !== undefined) (err as Error & { cause?: unknown }).cause = cause;
-  }
-  if (e.stack) err.stack = e.stack;
-  return err;
-}
-
-/** A cause as it was thrown: a non-Error value stays a value (its text when it could not be cloned). */
-function deserializeThrown(e: SerializedError): unknown {
-  if (e.nonError === true) return 'value' in e ? e.value : e.message;
-  return deserializeError(e);
-}
 
 function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slots: number): JobHandle {
   if (!options.jobModule) {

@@ -1,7 +1,9 @@
 /**
  * A slot's worker thread. It evaluates the job module again, with the same arguments and
- * configuration as the client; the module's `env.execute()` lands in `runGraph`, which deploys the
- * subtasks of this slot and runs them until the master stops the worker.
+ * configuration as the client, under a context whose executor takes every `env.execute()` of the
+ * module: it finds this worker's job by the order of the calls, replays what the client's earlier
+ * jobs delivered to their collect sinks, and deploys the subtasks of this slot and runs them until
+ * the master stops the worker.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
@@ -10,38 +12,14 @@ import { LocalChannel, RemoteInputChannel, RemoteOutputChannel } from './channel
 import { deployTasks } from './deploy.ts';
 import { TaskExecutor } from './executor.ts';
 import type { JobGraph } from './graph/job-graph.ts';
-import type { RuntimeExecutionMode } from './operator.ts';
-import type { SerializedError, WorkerInit, WorkerMessage, MasterMessage } from './worker-protocol.ts';
-import { describeValue, isInstance } from '../core/errors.ts';
+import { serializeError, type WorkerInit, type WorkerMessage, type MasterMessage } from './worker-protocol.ts';
 import { importJobModule } from './job-module.mjs';
-import { CONTEXT_KEY, WORKER_KEY, type CollectedResults, type WorkerHook } from './context.ts';
+import { setContextExecutor, setExecutionContext } from './context.ts';
+import type { ClientJobHandle, ExecutionParameters, PipelineExecutor } from './execution/pipeline-executor.ts';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const post = (m: WorkerMessage): void => port.postMessage(m);
-
-function serializeError(e: unknown): SerializedError {
-  if (isInstance(e, Error)) {
-    const u = e as Error & { operatorName?: string; subtaskIndex?: number; parallelism?: number; cause?: unknown };
-    return {
-      name: u.name,
-      message: u.message,
-      stack: u.stack,
-      operatorName: u.operatorName,
-      subtaskIndex: u.subtaskIndex,
-      parallelism: u.parallelism,
-      cause: u.cause !== undefined ? serializeError(u.cause) : undefined,
-    };
-  }
-  // A thrown string or object: its readable text, and the value when it survives structured clone.
-  const out: SerializedError = { name: 'Error', message: describeValue(e), nonError: true };
-  try {
-    out.value = structuredClone(e);
-  } catch {
-    // Not cloneable (a function, a class instance holding one): the text stands in for it.
-  }
-  return out;
-}
 
 let executor: TaskExecutor | undefined;
 let start!: () => void;
@@ -54,11 +32,26 @@ let ran = false;
 
 const stdoutDrained = (): Promise<void> => new Promise((r) => process.stdout.write('', () => r()));
 
-const hook: WorkerHook = {
-  runGraph(graph: JobGraph, runtimeMode: RuntimeExecutionMode): { skip: CollectedResults } | Promise<never> {
+/** An earlier job of the module, which the client ran: what its collect sinks received, replayed. */
+function replayed(graph: JobGraph, index: number, onCollect: ExecutionParameters['onCollect']): ClientJobHandle {
+  for (const [sinkId, chunks] of Object.entries(init.collected[index] ?? {})) for (const values of chunks) onCollect(sinkId, values);
+  return {
+    jobId: '',
+    jobName: graph.jobName,
+    status: () => 'FINISHED',
+    cancel: async () => {},
+    fail: () => {},
+    result: Promise.resolve({ jobId: '', jobName: graph.jobName, netRuntime: 0, accumulators: new Map() }),
+    resultRequested: () => {},
+  };
+}
+
+/** Takes every execute() of the module evaluated here; only the worker's own job runs. */
+const slotExecutor: PipelineExecutor = {
+  execute(graph: JobGraph, { runtimeMode, onCollect }: ExecutionParameters): Promise<ClientJobHandle> {
     const index = executeCalls++;
-    // An earlier job of this module: the client ran it; replay what its collect sinks received.
-    if (index < init.jobIndex) return { skip: init.collected[index] ?? {} };
+    if (index < init.jobIndex) return Promise.resolve(replayed(graph, index, onCollect));
+    // A later job (reached when the module did not await this worker's): other workers run it; it never starts here.
     if (index > init.jobIndex) return new Promise<never>(() => {});
     ran = true;
     if (graph.fingerprint !== init.fingerprint) {
@@ -133,9 +126,8 @@ port.on('message', (m: MasterMessage) => {
   }
 });
 
-const g = globalThis as Record<symbol, unknown>;
-g[CONTEXT_KEY] = { configuration: init.configuration, jobModule: init.jobModule, jobArgs: init.jobArgs };
-g[WORKER_KEY] = hook;
+setExecutionContext({ configuration: init.configuration, jobModule: init.jobModule, jobArgs: init.jobArgs, configurationReported: true });
+setContextExecutor(slotExecutor);
 process.argv = [process.execPath, init.jobModule, ...init.jobArgs];
 // The command's stdin was read by the client's evaluation and cannot be read again here: a worker
 // that read an empty stdin would build its sources from nothing and the job would silently lose it.

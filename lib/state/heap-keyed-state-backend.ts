@@ -8,7 +8,7 @@
  */
 import { canonicalKey } from './keys.ts';
 import { assignToKeyGroup } from './key-groups.ts';
-import { VOID_NAMESPACE, namespaceId, type Namespace } from './namespace.ts';
+import { VOID_NAMESPACE, namespaceId, restoreNamespace, type Namespace, type NamespaceSerializer } from './namespace.ts';
 import type { StateTtlConfig } from '../core/state/state-ttl-config.ts';
 import { InvalidFunctionResultError } from '../core/errors.ts';
 import type { AggregatingState, ListState, MapState, ReducingState, State, ValueState } from '../core/state/state.ts';
@@ -469,7 +469,7 @@ export class HeapKeyedStateBackend {
     return e === undefined ? ck : e.key;
   }
 
-  private getOrCreate<S extends AnyHeapState>(descriptor: StateDescriptor<unknown>, create: () => S): S {
+  private getOrCreate<S extends AnyHeapState>(descriptor: StateDescriptor<unknown>, create: () => S, namespaceSerializer: NamespaceSerializer = restoreNamespace): S {
     const existing = this.states.get(descriptor.name);
     if (existing !== undefined) {
       if (existing.kind !== descriptor.kind) {
@@ -479,7 +479,7 @@ export class HeapKeyedStateBackend {
     }
     const state = create();
     this.states.set(descriptor.name, state);
-    this.restoreInto(state);
+    this.restoreInto(state, namespaceSerializer);
     const ttl = descriptor.ttlConfig;
     if (ttl !== undefined && ttl.sweepIntervalMillis > 0 && !this.sweeping) {
       this.sweeping = true;
@@ -493,9 +493,12 @@ export class HeapKeyedStateBackend {
     return this.getOrCreate(descriptor, () => this.create(descriptor)) as unknown as S & InternalKvState<unknown>;
   }
 
-  /** The state of a descriptor, working in `namespace` (Flink's getPartitionedState). */
-  getPartitionedState<S extends State>(namespace: Namespace, descriptor: StateDescriptor<unknown>): S & InternalKvState<unknown> {
-    const state = this.getOrCreate(descriptor, () => this.create(descriptor));
+  /**
+   * The state of a descriptor, working in `namespace` (Flink's getPartitionedState). The first call for
+   * a state name creates it; `namespaceSerializer` then rebuilds the namespaces of its restored entries.
+   */
+  getPartitionedState<S extends State>(namespace: Namespace, descriptor: StateDescriptor<unknown>, namespaceSerializer?: NamespaceSerializer): S & InternalKvState<unknown> {
+    const state = this.getOrCreate(descriptor, () => this.create(descriptor), namespaceSerializer);
     state.setCurrentNamespace(namespace);
     return state as unknown as S & InternalKvState<unknown>;
   }
@@ -536,6 +539,11 @@ export class HeapKeyedStateBackend {
     const s = this.states.get(name);
     if (s === undefined) throw new TypeError(`No keyed state named '${name}' is registered`);
     return s;
+  }
+
+  /** Whether a state of that name was restored and is not registered again yet (its entries wait for its descriptor). */
+  isRestoredState(name: string): boolean {
+    return this.restored.has(name);
   }
 
   /** Names of the registered states. */
@@ -634,10 +642,10 @@ export class HeapKeyedStateBackend {
         }
       }
     }
-    for (const state of this.states.values()) this.restoreInto(state);
+    for (const state of this.states.values()) this.restoreInto(state, restoreNamespace);
   }
 
-  private restoreInto(state: AnyHeapState): void {
+  private restoreInto(state: AnyHeapState, namespaceSerializer: NamespaceSerializer): void {
     const r = this.restored.get(state.name);
     if (r === undefined) return;
     if (r.kind !== state.kind) {
@@ -647,7 +655,7 @@ export class HeapKeyedStateBackend {
     const before = this.currentKey;
     for (const [key, namespace, value, lastAccess] of r.entries) {
       this.setCurrentKey(key);
-      state.restoreEntry(namespace, value, lastAccess);
+      state.restoreEntry(namespaceSerializer(namespace), value, lastAccess);
     }
     state.setCurrentNamespace(VOID_NAMESPACE);
     this.setCurrentKey(before);

@@ -8,20 +8,24 @@
  */
 export type Namespace = string | number | { readonly id: string | number };
 
-/**
- * The namespace of state that is only per key (Flink's VoidNamespace). Its toString sits on the
- * prototype: snapshot entries hold their namespace, and structured clone (v8.serialize, worker
- * messages) copies own properties and refuses functions among them.
- */
-export const VOID_NAMESPACE = Object.freeze(
-  new (class VoidNamespace {
-    readonly id = '\u0000void';
-    toString(): string {
-      return 'VoidNamespace';
-    }
-  })(),
+/** The namespace of state that is only per key (Flink's VoidNamespace); plain data, so snapshots can be serialized. */
+export const VOID_NAMESPACE: { readonly id: '\u0000void' } = Object.freeze(
+  // toString not enumerable: structured cloning (v8.serialize) copies only own enumerable data.
+  Object.defineProperty({ id: '\u0000void' as const }, 'toString', { value: () => 'VoidNamespace', enumerable: false }),
 );
 export type VoidNamespace = typeof VOID_NAMESPACE;
+
+/**
+ * Rebuilds a namespace read back from a serialized snapshot (Flink's namespace TypeSerializer): a
+ * serialized object namespace (a TimeWindow) comes back as plain data without its class.
+ */
+export type NamespaceSerializer<N extends Namespace = Namespace> = (restored: unknown) => N;
+
+/** The default: the void namespace comes back as VOID_NAMESPACE, anything else as it was read. */
+export function restoreNamespace(restored: unknown): Namespace {
+  if (typeof restored === 'object' && restored !== null && (restored as { id?: unknown }).id === VOID_NAMESPACE.id) return VOID_NAMESPACE;
+  return restored as Namespace;
+}
 
 /** The map identity of a namespace. */
 export function namespaceId(namespace: Namespace): string | number {

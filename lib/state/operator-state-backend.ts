@@ -130,8 +130,9 @@ export class DefaultOperatorStateBackend {
   }
 
   /**
-   * Restores the snapshots of all old subtasks into subtask `index` of `parallelism` (Flink's
-   * RoundRobinOperatorStateRepartitioner): list entries are dealt round robin over the new subtasks,
+   * Restores the snapshots of all old subtasks (in subtask order) into subtask `index` of `parallelism`
+   * (Flink's RoundRobinOperatorStateRepartitioner): at the same parallelism each subtask gets its own
+   * list state back; at another, list entries are dealt round robin over the new subtasks,
    * union lists go whole to each, broadcast state is taken from the first snapshot (all are equal).
    */
   restore(snapshots: readonly OperatorStateSnapshot[], index = 0, parallelism = 1): void {
@@ -145,8 +146,12 @@ export class DefaultOperatorStateBackend {
         for (const e of entries) r.entries.push(e);
       }
     }
+    // Same parallelism as the snapshots were taken at: each subtask keeps its own list state (Flink keeps
+    // the assignment then), so a source's splits or an async queue stay where they were.
+    const unchanged = snapshots.length === parallelism;
     for (const [name, r] of byName) {
-      const entries = r.mode === 'SPLIT_DISTRIBUTE' ? r.entries.filter((_, i) => i % parallelism === index) : r.entries;
+      let entries = r.entries;
+      if (r.mode === 'SPLIT_DISTRIBUTE') entries = unchanged ? (snapshots[index]![name]?.entries.slice() ?? []) : r.entries.filter((_, i) => i % parallelism === index);
       this.restored.set(name, { mode: r.mode, entries });
     }
   }

@@ -56,13 +56,17 @@ export class StreamTaskStateInitializer {
     private readonly restored: (operatorId: string) => RestoredOperatorState | undefined = () => undefined,
   ) {}
 
-  streamOperatorStateContext(operatorId: string, keyed: KeyedOperatorInfo | undefined): StreamOperatorStateContext {
+  /**
+   * The state of one operator. `processingTime` is the operator's own view of the task's processing
+   * time (so an error in one of its timers names it); the task's by default.
+   */
+  streamOperatorStateContext(operatorId: string, keyed: KeyedOperatorInfo | undefined, processingTime: StateProcessingTime = this.processingTime): StreamOperatorStateContext {
     const restored = this.restored(operatorId);
     const operatorStateBackend = new DefaultOperatorStateBackend();
     let keyedStateBackend: HeapKeyedStateBackend | undefined;
     let internalTimeServiceManager: InternalTimeServiceManager | undefined;
     if (keyed !== undefined) {
-      const pts = this.processingTime;
+      const pts = processingTime;
       const backend = (keyedStateBackend = new HeapKeyedStateBackend(keyed.maxParallelism, () => pts.getCurrentProcessingTime()));
       // State TTL: a background sweep as a processing-time timer of the task.
       backend.onTtlState = (interval) => pts.scheduleWithFixedDelay(() => backend.sweepExpired(), interval);

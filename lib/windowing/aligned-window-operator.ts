@@ -16,7 +16,7 @@ import { AggregatingStateDescriptor, ReducingStateDescriptor } from '../core/sta
 import type { InternalKvState } from '../state/heap-keyed-state-backend.ts';
 import type { State } from '../core/state/state.ts';
 import { VOID_NAMESPACE } from '../state/namespace.ts';
-import { TimeWindow, windowOfNamespace } from './windows.ts';
+import { TimeWindow, windowNamespaceSerializer, windowOfNamespace } from './windows.ts';
 import { requireTimestamp } from './assigners/window-assigner.ts';
 import { lateReason, WINDOW_CONTENTS } from './window-operator.ts';
 import { InvalidFunctionResultError } from '../core/errors.ts';
@@ -53,17 +53,13 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
     // The same state as the general operator's; only its raw value is used here (the function
     // calls and their undefined checks are this operator's own, with their messages).
     const descriptor = fn.kind === 'aggregate' ? new AggregatingStateDescriptor(WINDOW_CONTENTS, fn.aggregate) : new ReducingStateDescriptor(WINDOW_CONTENTS, fn.reduce);
-    this.contents = this.getPartitionedState<State>(VOID_NAMESPACE, descriptor as never);
+    this.contents = this.getPartitionedState<State>(VOID_NAMESPACE, descriptor as never, windowNamespaceSerializer);
     for (const ns of this.contents.namespaces()) this.windowOf(windowOfNamespace<TimeWindow>(ns).start);
     this.lastStart = Number.NaN;
   }
 
   processElement(value: unknown, timestamp: number): void {
-    try {
-      requireTimestamp(timestamp);
-    } catch (e) {
-      throw this.userError(e);
-    }
+    requireTimestamp(timestamp);
     const start = TimeWindow.getWindowStartWithOffset(timestamp, this.offset, this.size);
     // The window has fired and is gone (no allowed lateness): the element is late.
     if (start + this.size - 1 <= this.inputWatermark) return this.late(value, timestamp);
@@ -72,21 +68,17 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
     const fn = this.userFunction;
     const current = contents.getInternal();
     let next: unknown;
-    try {
-      if (fn.kind === 'aggregate') {
-        let acc = current as ACC | undefined;
-        if (acc === undefined) {
-          acc = fn.aggregate.createAccumulator();
-          if (acc === undefined) throw this.undefinedResult('AggregateFunction.createAccumulator()');
-        }
-        next = fn.aggregate.add(value as IN, acc);
-        if (next === undefined) throw this.undefinedResult('AggregateFunction.add()');
-      } else {
-        next = current === undefined ? value : fn.reduce(current as IN, value as IN);
-        if (next === undefined) throw this.undefinedResult('reduce()');
+    if (fn.kind === 'aggregate') {
+      let acc = current as ACC | undefined;
+      if (acc === undefined) {
+        acc = fn.aggregate.createAccumulator();
+        if (acc === undefined) throw this.undefinedResult('AggregateFunction.createAccumulator()');
       }
-    } catch (e) {
-      throw this.userError(e);
+      next = fn.aggregate.add(value as IN, acc);
+      if (next === undefined) throw this.undefinedResult('AggregateFunction.add()');
+    } else {
+      next = current === undefined ? value : fn.reduce(current as IN, value as IN);
+      if (next === undefined) throw this.undefinedResult('reduce()');
     }
     contents.updateInternal(next);
   }
@@ -144,13 +136,9 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
     const ts = window.end - 1;
     const fn = this.userFunction;
     const contents = this.contents;
-    try {
-      for (const acc of contents.valuesOf(window)) {
-        const result = fn.kind === 'aggregate' ? fn.aggregate.getResult(acc as ACC) : acc;
-        this.output.collect(result as OUT, ts);
-      }
-    } catch (e) {
-      throw this.userError(e);
+    for (const acc of contents.valuesOf(window)) {
+      const result = fn.kind === 'aggregate' ? fn.aggregate.getResult(acc as ACC) : acc;
+      this.output.collect(result as OUT, ts);
     }
     contents.clearNamespace(window);
   }

@@ -32,7 +32,7 @@ import { isMerging } from './assigners/window-assigner.ts';
 import type { Evictor, TimestampedValue } from './evictors/evictor.ts';
 import type { ProcessWindowContext, ProcessWindowFn, KeyedStateStore } from './process-window-function.ts';
 import { fires, purges, type OnMergeContext, type Trigger, type TriggerResult } from './triggers/trigger.ts';
-import { TimeWindow, windowOfNamespace, type Window } from './windows.ts';
+import { TimeWindow, windowNamespaceSerializer, windowOfNamespace, type Window } from './windows.ts';
 
 /** How the window keeps its contents and what it calls on firing. */
 export type WindowFunctionSpec<IN, ACC, OUT, K, W extends Window> =
@@ -123,7 +123,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     if (this.keyedBackend === undefined) throw new Error('window() needs a keyed stream: call keyBy() first (or use windowAll)');
     this.windowState = this.windowScopedState(VOID_NAMESPACE as unknown as W, this.contentsDescriptor()) as unknown as ContentsState;
     if (this.merging) this.mergingWindows = this.getPartitionedState<ListState<W>>(VOID_NAMESPACE, new ListStateDescriptor<W>(MERGING_WINDOW_SET) as StateDescriptor<unknown>) as ListState<W> & InternalKvState<W[]>;
-    this.timers = this.getInternalTimerService<W>(WINDOW_TIMERS, this);
+    this.timers = this.getInternalTimerService<W>(WINDOW_TIMERS, this, windowNamespaceSerializer as (restored: unknown) => W);
     // The process function of reduce/aggregate windows is the rich function to open.
     const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
     const p = spec.process as { setRuntimeContext?: (c: unknown) => void; open?: (c: object) => void } | undefined;
@@ -167,12 +167,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
 
   processElement(value: unknown, timestamp: number): void {
     const element = value as IN;
-    let windows: W[];
-    try {
-      windows = this.config.assigner.assignWindows(element, timestamp, this.assignerContext);
-    } catch (e) {
-      throw this.userError(e);
-    }
+    const windows: W[] = this.config.assigner.assignWindows(element, timestamp, this.assignerContext);
     let skipped = true;
     for (const assigned of windows) {
       const window = this.merging ? this.addWindow(assigned as unknown as TimeWindow) : assigned;
@@ -184,12 +179,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
       skipped = false;
       this.currentWindow = window;
       this.addToContents(window, element, timestamp);
-      let result: TriggerResult;
-      try {
-        result = this.config.trigger.onElement(element, timestamp, window, this.triggerContext);
-      } catch (e) {
-        throw this.userError(e);
-      }
+      const result: TriggerResult = this.config.trigger.onElement(element, timestamp, window, this.triggerContext);
       this.handle(result, window);
       this.registerCleanupTimer(window);
     }
@@ -252,11 +242,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     const merged = cover as unknown as W;
     for (const w of overlapping) list.splice(list.indexOf(w), 1);
     list.push(merged);
-    try {
-      this.windowState.mergeNamespaces(merged, overlapping);
-    } catch (e) {
-      throw this.userError(e);
-    }
+    this.windowState.mergeNamespaces(merged, overlapping);
     // The trigger merges its state and re-registers timers for the merged window; then the old windows go.
     this.currentWindow = merged;
     this.mergedWindows = overlapping;
@@ -267,8 +253,6 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
         this.config.trigger.clear(old, this.triggerContext);
         this.deleteCleanupTimer(old);
       }
-    } catch (e) {
-      throw this.userError(e);
     } finally {
       this.mergedWindows = [];
       this.currentWindow = merged;
@@ -290,11 +274,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
   private addToContents(window: W, element: IN, timestamp: number): void {
     const contents = this.windowState;
     contents.setCurrentNamespace(window);
-    try {
-      contents.add(this.listContents ? { value: element, timestamp } : element);
-    } catch (e) {
-      throw this.userError(e);
-    }
+    contents.add(this.listContents ? { value: element, timestamp } : element);
   }
 
   private handle(result: TriggerResult, window: W): void {
@@ -317,43 +297,39 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     const contents = this.windowState;
     contents.setCurrentNamespace(window);
     const stored = contents.getInternal();
-    try {
-      let elements: unknown[];
-      let list: TimestampedValue<IN>[] | undefined;
-      if (this.listContents) {
-        list = stored as TimestampedValue<IN>[];
-        this.config.evictor?.evictBefore(list, window, this.evictorContext);
-        if (spec.kind === 'reduce') {
-          elements = list.length === 0 ? [] : [list.map((t) => t.value).reduce((a, b) => this.stored(spec.reduce(a, b), 'reduce()'))];
-        } else if (spec.kind === 'aggregate') {
-          let acc = this.stored(spec.aggregate.createAccumulator(), 'AggregateFunction.createAccumulator()');
-          for (const t of list) acc = this.stored(spec.aggregate.add(t.value, acc), 'AggregateFunction.add()');
-          elements = list.length === 0 ? [] : [spec.aggregate.getResult(acc)];
-        } else {
-          elements = list.map((t) => t.value);
-        }
+    let elements: unknown[];
+    let list: TimestampedValue<IN>[] | undefined;
+    if (this.listContents) {
+      list = stored as TimestampedValue<IN>[];
+      this.config.evictor?.evictBefore(list, window, this.evictorContext);
+      if (spec.kind === 'reduce') {
+        elements = list.length === 0 ? [] : [list.map((t) => t.value).reduce((a, b) => this.stored(spec.reduce(a, b), 'reduce()'))];
       } else if (spec.kind === 'aggregate') {
-        elements = [spec.aggregate.getResult(stored as ACC)];
+        let acc = this.stored(spec.aggregate.createAccumulator(), 'AggregateFunction.createAccumulator()');
+        for (const t of list) acc = this.stored(spec.aggregate.add(t.value, acc), 'AggregateFunction.add()');
+        elements = list.length === 0 ? [] : [spec.aggregate.getResult(acc)];
       } else {
-        elements = [stored];
+        elements = list.map((t) => t.value);
       }
-      if (elements.length > 0) {
-        if (this.process !== undefined) {
-          // An async one would collect after its window fired (after the job ended, for the last windows).
-          if (isThenable(this.process(this.keyedBackend!.currentKey as K, this.processContext, elements, this.collector) as unknown)) {
-            throw new AsyncFunctionResultError('ProcessWindowFunction.process()');
-          }
+    } else if (spec.kind === 'aggregate') {
+      elements = [spec.aggregate.getResult(stored as ACC)];
+    } else {
+      elements = [stored];
+    }
+    if (elements.length > 0) {
+      if (this.process !== undefined) {
+        // An async one would collect after its window fired (after the job ended, for the last windows).
+        if (isThenable(this.process(this.keyedBackend!.currentKey as K, this.processContext, elements, this.collector) as unknown)) {
+          throw new AsyncFunctionResultError('ProcessWindowFunction.process()');
         }
-        else for (const r of elements) this.output.collect(r as OUT, this.outTimestamp);
       }
-      if (list !== undefined) {
-        this.config.evictor?.evictAfter(list, window, this.evictorContext);
-        // The evictors trimmed the stored list in place; an empty one leaves no state.
-        contents.setCurrentNamespace(window);
-        contents.updateInternal(list.length === 0 ? undefined : list);
-      }
-    } catch (e) {
-      throw this.userError(e);
+      else for (const r of elements) this.output.collect(r as OUT, this.outTimestamp);
+    }
+    if (list !== undefined) {
+      this.config.evictor?.evictAfter(list, window, this.evictorContext);
+      // The evictors trimmed the stored list in place; an empty one leaves no state.
+      contents.setCurrentNamespace(window);
+      contents.updateInternal(list.length === 0 ? undefined : list);
     }
   }
 
@@ -400,30 +376,21 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
 
   /** The timer service has set the timer's key as the current key. */
   private onTimer(namespace: W, time: number, eventTime: boolean): void {
-    const window = windowOfNamespace<W>(namespace);
+    const window = namespace; // a window again after a restore (windowNamespaceSerializer)
     // A merging window that is gone (merged into another, or cleaned up) has nothing left to fire.
     if (this.merging && !this.windowSet()?.some((w) => w.id === window.id)) return;
     this.currentWindow = window;
-    let result: TriggerResult;
-    try {
-      result = eventTime
-        ? this.config.trigger.onEventTime(time, window, this.triggerContext)
-        : this.config.trigger.onProcessingTime(time, window, this.triggerContext);
-    } catch (e) {
-      throw this.userError(e);
-    }
+    const result: TriggerResult = eventTime
+      ? this.config.trigger.onEventTime(time, window, this.triggerContext)
+      : this.config.trigger.onProcessingTime(time, window, this.triggerContext);
     this.handle(result, window);
     if (eventTime === this.config.assigner.isEventTime() && time === this.cleanupTime(window)) this.clearAllState(window);
   }
 
   private clearAllState(window: W): void {
     this.currentWindow = window;
-    try {
-      this.config.trigger.clear(window, this.triggerContext);
-      this.processClear?.(this.processContext);
-    } catch (e) {
-      throw this.userError(e);
-    }
+    this.config.trigger.clear(window, this.triggerContext);
+    this.processClear?.(this.processContext);
     this.clearWindowScoped(window);
     if (this.merging) this.retireWindow(window);
   }
@@ -432,7 +399,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
 
   /** A state in the namespace of `window`, remembered as per-window state (dropped with its window). */
   private windowScopedState<S extends State>(window: W, descriptor: StateDescriptor<unknown>): S & InternalKvState<unknown> {
-    const state = this.getPartitionedState<S>(window, descriptor);
+    const state = this.getPartitionedState<S>(window, descriptor, windowNamespaceSerializer);
     if (!this.windowScopedNames.has(descriptor.name)) {
       this.windowScopedNames.add(descriptor.name);
       this.windowScoped.push(state);

@@ -1,4 +1,5 @@
 /** Windows (Flink's TimeWindow and GlobalWindow). A window is a value: equal bounds, equal window. */
+import { VOID_NAMESPACE, restoreNamespace, type Namespace } from '../state/namespace.ts';
 export interface Window {
   /** The last timestamp that belongs to the window; an event-time window fires when the watermark passes it. */
   maxTimestamp(): number;
@@ -61,4 +62,10 @@ export function windowOfNamespace<W extends Window>(namespace: unknown): W {
   if (ns.id === GlobalWindow.INSTANCE.id) return GlobalWindow.INSTANCE as unknown as W;
   if (typeof ns.start === 'number' && typeof ns.end === 'number') return new TimeWindow(ns.start, ns.end) as unknown as W;
   return namespace as W; // a window class of the user's own: used as it is
+}
+
+/** The NamespaceSerializer of window state and timers: restored namespaces become windows again (the void one stays void). */
+export function windowNamespaceSerializer(restored: unknown): Namespace {
+  const ns = restoreNamespace(restored);
+  return ns === VOID_NAMESPACE ? ns : (windowOfNamespace<Window>(ns) as unknown as Namespace);
 }

@@ -5,10 +5,9 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { ProcessJoinFunction, StreamExecutionEnvironment, TumblingEventTimeWindows, WatermarkStrategy, type Collector, type ProcessJoinContext } from '../../lib/index.ts';
-import type { StreamOperator } from '../../lib/runtime/operator.ts';
 import type { Tagged } from '../../lib/api/connected-streams.ts';
 import { TrickleSource } from '../helpers.ts';
-import { harness } from '../operator-harness.ts';
+import { KeyedOneInputStreamOperatorTestHarness, StreamRecord } from '../../lib/testing/index.ts';
 
 type Ev = { id: string; k: number; ts: number };
 
@@ -106,8 +105,13 @@ describe('joins', () => {
 });
 
 type J = { key: string; ts: number };
-/** The interval join's operator, taken from the stream the public API builds, fed with tagged records (1 = left, 2 = right). */
-function intervalJoinOperator(lower: number, upper: number): StreamOperator<unknown> & { collect(v: unknown, ts: number): void } {
+/**
+ * The interval join's operator, as the public API builds it, in the public test harness, fed with
+ * tagged records (1 = left, 2 = right). The join has no operator class of its own to construct (it
+ * is a KeyedProcessOperator around an internal function), so the harness takes the operator factory
+ * of the stream's transformation.
+ */
+function intervalJoinHarness(lower: number, upper: number): KeyedOneInputStreamOperatorTestHarness<string, Tagged, string> {
   const env = StreamExecutionEnvironment.create({ 'parallelism.default': 1 });
   const a = env.fromCollection<J>([]).keyBy((x) => x.key);
   const b = env.fromCollection<J>([]).keyBy((x) => x.key);
@@ -115,27 +119,28 @@ function intervalJoinOperator(lower: number, upper: number): StreamOperator<unkn
     .intervalJoin(b)
     .between(lower, upper)
     .process((l: J, r: J, _c: unknown, out: Collector<string>) => out.collect(`L${l.ts}-R${r.ts}`));
-  const t = (joined as unknown as { transformation: { factory: (c: object) => StreamOperator<unknown> } }).transformation;
-  return t.factory({ parallelism: 1, maxParallelism: 128 }) as StreamOperator<unknown> & { collect(v: unknown, ts: number): void };
+  const t = joined.transformation;
+  if (t.kind !== 'operator') throw new Error(`the interval join is an operator transformation, got ${t.kind}`);
+  const h = new KeyedOneInputStreamOperatorTestHarness<string, Tagged, string>(t.factory, (x: Tagged) => (x.v as J).key, { operatorName: 'Interval Join' });
+  h.open();
+  return h;
 }
 
 describe('interval join operator', () => {
   const L = (ts: number): Tagged => ({ i: 1, v: { key: 'k', ts } });
   const R = (ts: number): Tagged => ({ i: 2, v: { key: 'k', ts } });
   test('control: a left element strictly behind the watermark is late (Flink too: ts < watermark)', () => {
-    const op = intervalJoinOperator(-5, 5);
-    const { out } = harness(op);
-    op.processWatermark(10);
-    op.collect(L(9), 9);
-    op.collect(R(12), 12);
-    expect(out.map((o) => o[0])).toEqual([]);
+    const h = intervalJoinHarness(-5, 5);
+    h.processWatermark(10);
+    h.processElement(L(9), 9);
+    h.processElement(R(12), 12);
+    expect(h.extractOutputValues()).toEqual([]);
   });
   test('an element whose timestamp equals the watermark is not late (Flink IntervalJoinOperator.isLate: ts < watermark) and joins', () => {
-    const op = intervalJoinOperator(-5, 5);
-    const { out } = harness(op);
-    op.processWatermark(10);
-    op.collect(L(10), 10);
-    op.collect(R(12), 12);
-    expect(out).toEqual([['L10-R12', 12]]);
+    const h = intervalJoinHarness(-5, 5);
+    h.processWatermark(10);
+    h.processElement(L(10), 10);
+    h.processElement(R(12), 12);
+    expect(h.extractOutputStreamRecords()).toEqual([new StreamRecord('L10-R12', 12)]);
   });
 });

@@ -1,7 +1,7 @@
 /** CEP.dynamicPatterns: rules added, replaced and removed at runtime on a broadcast stream. */
 import { describe, expect, test } from 'vitest';
 import { OutputTag, StreamExecutionEnvironment, WatermarkStrategy, type Collector, type InputStatus, type ReaderOutput, type Source, type SourceReader, type WatermarkGenerator, type WatermarkOutput } from '../../lib/index.ts';
-import { CEP, Pattern, type PatternRule, type RejectedRule } from '../../lib/cep/index.ts';
+import { CEP, Pattern, type PatternRule, type RejectedRule } from '../../lib/api/cep/index.ts';
 
 interface Txn {
   readonly card: string;

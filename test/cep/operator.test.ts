@@ -12,7 +12,7 @@ import {
   type Match,
   type PatternContext,
   type TimedOutPartialMatchHandler,
-} from '../../lib/cep/index.ts';
+} from '../../lib/api/cep/index.ts';
 
 interface Ev {
   readonly key: string;

@@ -1,7 +1,7 @@
 /** The CEP pattern API: stages, contiguity, quantifiers, conditions, within (also inside groups), skip strategies, Flink's validation messages, argument checks. */
 import { describe, expect, expectTypeOf, test } from 'vitest';
 import { StreamExecutionEnvironment } from '../../lib/index.ts';
-import { AfterMatchSkipStrategy, CEP, MalformedPatternException, Pattern, type Match, type StageNames } from '../../lib/cep/index.ts';
+import { AfterMatchSkipStrategy, CEP, MalformedPatternException, Pattern, type Match, type StageNames } from '../../lib/api/cep/index.ts';
 import { evaluate } from '../../lib/cep/conditions.ts';
 import { NFA } from '../../lib/cep/nfa/nfa.ts';
 import { Event, NFATestHarness, comparePatterns } from './harness.ts';

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { CollectionSource } from '../../connectors/collection/index.ts';
 import { StreamExecutionEnvironment, WatermarkStrategy } from '../../lib/index.ts';
-import { AfterMatchSkipStrategy, CEP, Pattern } from '../../lib/cep/index.ts';
+import { AfterMatchSkipStrategy, CEP, Pattern } from '../../lib/api/cep/index.ts';
 import { NFA } from '../../lib/cep/nfa/nfa.ts';
 import { restoreNFAState, snapshotNFAState } from '../../lib/cep/nfa/nfa-state-snapshot.ts';
 import { NFATestHarness } from './harness.ts';

@@ -11,7 +11,7 @@ import {
   type ConditionContext,
   type PatternSpec,
   type StageSpec,
-} from '../../lib/cep/index.ts';
+} from '../../lib/api/cep/index.ts';
 import { evaluate } from '../../lib/cep/conditions.ts';
 import { NFA } from '../../lib/cep/nfa/nfa.ts';
 

@@ -18,7 +18,7 @@ import {
   type Collector,
   type KeyedStream,
 } from '../../lib/index.ts';
-import { CEP, Pattern } from '../../lib/cep/index.ts';
+import { CEP, Pattern } from '../../lib/api/cep/index.ts';
 import { causeChain, rejection } from '../helpers.ts';
 
 const later = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { EMPTY, ignoreElements, map, merge, timer } from 'rxjs';
 import { StreamExecutionEnvironment, WatermarkStrategy, type Sink } from '../../lib/index.ts';
-import { CEP, Pattern, PatternSpecError, type PatternRule } from '../../lib/cep/index.ts';
+import { CEP, Pattern, PatternSpecError, type PatternRule } from '../../lib/api/cep/index.ts';
 import { TrickleSource } from '../helpers.ts';
 
 interface Txn {

@@ -5,7 +5,7 @@
  */
 import { afterEach, expect, test, vi } from 'vitest';
 import { StreamExecutionEnvironment } from '../../lib/index.ts';
-import { CEP, Pattern } from '../../lib/cep/index.ts';
+import { CEP, Pattern } from '../../lib/api/cep/index.ts';
 import { punctuatedWatermarks } from '../helpers.ts';
 
 type Ev = { key: string; type: string; ts: number };

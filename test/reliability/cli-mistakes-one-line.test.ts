@@ -114,7 +114,7 @@ describe('one line for each mistake', () => {
   });
 
   test('the names the CLI knows are the names tidemark/cep and the connectors export', async () => {
-    const cep = await import('../../lib/cep/index.ts');
+    const cep = await import('../../lib/api/cep/index.ts');
     for (const name of Object.keys(cep)) expect(CEP_EXPORTS).toContain(name);
     for (const [connector, names] of Object.entries(CONNECTOR_EXPORTS)) {
       const mod = (await import(`../../connectors/${connector}/index.ts`)) as Record<string, unknown>;

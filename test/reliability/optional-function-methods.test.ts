@@ -21,7 +21,7 @@ import {
   type TimeWindow,
   type Trigger,
 } from '../../lib/index.ts';
-import { CEP, Pattern } from '../../lib/cep/index.ts';
+import { CEP, Pattern } from '../../lib/api/cep/index.ts';
 import { rejection } from '../helpers.ts';
 
 type Ev = { key: string; v: number; ts: number };

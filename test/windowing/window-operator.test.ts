@@ -1,4 +1,4 @@
-/** The window operator driven directly, Flink-harness style: what it keeps after firing, late merges of sessions, per-window state. */
+/** The window operator driven directly through the public test harness (tidemark/testing): what it keeps after firing, late merges of sessions, per-window state. */
 import { describe, expect, test } from 'vitest';
 import { WindowOperator } from '../../lib/windowing/window-operator.ts';
 import { GlobalWindows } from '../../lib/windowing/assigners/global-windows.ts';
@@ -10,7 +10,7 @@ import { ReducingStateDescriptor, ValueStateDescriptor, type Collector, type Red
 import { TumblingEventTimeWindows } from '../../lib/windowing/assigners/tumbling-windows.ts';
 import type { ProcessWindowContext } from '../../lib/windowing/process-window-function.ts';
 import type { Trigger, TriggerContext } from '../../lib/windowing/triggers/trigger.ts';
-import { harness } from '../operator-harness.ts';
+import { KeyedOneInputStreamOperatorTestHarness } from '../../lib/testing/index.ts';
 
 describe('window operator state', () => {
   test('countWindow(n) (GlobalWindows + PurgingTrigger(CountTrigger)) holds no window for a key after it fired and purged', () => {
@@ -20,13 +20,13 @@ describe('window operator state', () => {
       allowedLateness: 0,
       fn: { kind: 'reduce', reduce: (a: [string, number], b: [string, number]) => [a[0], a[1] + b[1]] as [string, number] },
     });
-    op.setKeyContext((x) => (x as [string, number])[0], 128);
-    const { out } = harness(op);
+    const h = new KeyedOneInputStreamOperatorTestHarness(op, (x: [string, number]) => x[0]);
+    h.open();
     for (let k = 0; k < 100; k++) {
-      op.collect([`k${k}`, 1], 0);
-      op.collect([`k${k}`, 1], 0);
+      h.processElement([`k${k}`, 1], 0);
+      h.processElement([`k${k}`, 1], 0);
     }
-    expect(out.length).toBe(100);
+    expect(h.extractOutputValues().length).toBe(100);
     // Flink: the purge clears the window contents and CountTrigger clears its count: nothing is left per key.
     expect(op.numWindows()).toBe(0);
   });
@@ -40,14 +40,14 @@ describe('session window late merge', () => {
       allowedLateness: 100,
       fn: { kind: 'process', process: ((_k: string, ctx: { window(): { start: number; end: number } }, els: [string, number][], out: Collector<string>) => out.collect(`${ctx.window().start}-${ctx.window().end}:${els.map((e) => e[1]).join(',')}`)) as never },
     });
-    op.setKeyContext((x) => (x as [string, number])[0], 128);
-    const { out } = harness(op);
-    op.collect(['k', 0], 0);
-    op.collect(['k', 20], 20);
-    op.processWatermark(50);
-    op.collect(['k', 10], 10);
-    op.processWatermark(1000);
-    expect(out.map((o) => o[0])).toEqual(['0-10:0', '20-30:20', '0-30:0,20,10']);
+    const h = new KeyedOneInputStreamOperatorTestHarness(op, (x: [string, number]) => x[0]);
+    h.open();
+    h.processElement(['k', 0], 0);
+    h.processElement(['k', 20], 20);
+    h.processWatermark(50);
+    h.processElement(['k', 10], 10);
+    h.processWatermark(1000);
+    expect(h.extractOutputValues()).toEqual(['0-10:0', '20-30:20', '0-30:0,20,10']);
     expect(op.numWindows()).toBe(0);
   });
 });
@@ -70,14 +70,14 @@ describe('per-window state', () => {
         }) as never,
       },
     });
-    op.setKeyContext((x) => (x as [string, number])[0], 128);
-    const { out } = harness(op);
-    op.collect(['k', 1], 1);
-    op.processWatermark(9); // [0, 10) fires
-    op.collect(['k', 2], 2); // a late firing of [0, 10)
-    op.collect(['k', 12], 12);
-    op.processWatermark(19); // [10, 20) fires
-    expect(out.map((o) => o[0])).toEqual([
+    const h = new KeyedOneInputStreamOperatorTestHarness(op, (x: [string, number]) => x[0]);
+    h.open();
+    h.processElement(['k', 1], 1);
+    h.processWatermark(9); // [0, 10) fires
+    h.processElement(['k', 2], 2); // a late firing of [0, 10)
+    h.processElement(['k', 12], 12);
+    h.processWatermark(19); // [10, 20) fires
+    expect(h.extractOutputValues()).toEqual([
       [0, 1, 10],
       [0, 2, 20],
       [10, 1, 30],
@@ -111,9 +111,9 @@ describe('per-window state', () => {
       allowedLateness: 0,
       fn: { kind: 'process', process: ((_k: string, ctx: { window(): TimeWindow }, els: [string, number][], out: Collector<string>) => out.collect(`${ctx.window().start}:${els.map((e) => e[1]).join(',')}`)) as never },
     });
-    op.setKeyContext((x) => (x as [string, number])[0], 128);
-    const { out } = harness(op);
-    for (const ts of [1, 11, 2, 12]) op.collect(['k', ts], ts);
-    expect(out.map((o) => o[0])).toEqual(['0:1,2', '10:11,12']);
+    const h = new KeyedOneInputStreamOperatorTestHarness(op, (x: [string, number]) => x[0]);
+    h.open();
+    for (const ts of [1, 11, 2, 12]) h.processElement(['k', ts], ts);
+    expect(h.extractOutputValues()).toEqual(['0:1,2', '10:11,12']);
   });
 });

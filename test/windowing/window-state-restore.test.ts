@@ -27,8 +27,9 @@ import type { WindowAssigner } from '../../lib/windowing/assigners/window-assign
 import type { Window } from '../../lib/windowing/windows.ts';
 import type { ProcessWindowContext } from '../../lib/windowing/process-window-function.ts';
 import { OutputTag, ValueStateDescriptor, type AggregateFunction, type Collector } from '../../lib/index.ts';
-import { StreamTaskStateInitializer, type OperatorSnapshot } from '../../lib/state/stream-task-state-initializer.ts';
-import type { StreamOperator, StreamOperatorParameters } from '../../lib/runtime/operator.ts';
+import type { OperatorSnapshot } from '../../lib/state/stream-task-state-initializer.ts';
+import type { StreamOperator } from '../../lib/runtime/operator.ts';
+import { KeyedOneInputStreamOperatorTestHarness } from '../../lib/testing/index.ts';
 
 type Key = string | number | [string, number];
 type Ev = { key: Key; v: number; ts: number };
@@ -129,66 +130,62 @@ class Emitted {
   }
 }
 
-type ProcessingTime = ConstructorParameters<typeof StreamTaskStateInitializer>[0];
-
-/** Sets the operator up on a keyed stream with the given state initializer; records what it emits. */
-function start(op: StreamOperator<unknown>, initializer: (pts: ProcessingTime) => StreamTaskStateInitializer, out: Emitted): void {
-  const pts: ProcessingTime = { getCurrentProcessingTime: () => 0, registerTimer: () => {}, scheduleWithFixedDelay: () => {} };
-  const params = {
-    operatorName: 'window',
-    operatorId: 'window',
-    taskInfo: { indexOfThisSubtask: 0, numberOfParallelSubtasks: 1, maxNumberOfParallelSubtasks: 128, taskName: 'window', attemptNumber: 0 },
-    runtimeContext: {},
-    runtimeMode: 'STREAMING',
-    processingTimeService: pts,
-    mailbox: { execute: (a: () => void) => a() },
-    bindKeyedStateBackend: () => {},
-    collect: () => {},
-  } as unknown as StreamOperatorParameters;
-  (op as unknown as { setKeyContext(k: (v: unknown) => unknown, maxParallelism: number): void }).setKeyContext((e) => (e as Ev).key, 128);
-  op.setup(params, {
-    collect: (v, ts) => out.push('out', v, ts),
-    collectSide: (tag, v, ts) => out.push(tag, v, ts),
-    emitWatermark: () => {},
-    emitWatermarkStatus: () => {},
-  });
-  op.initializeState(initializer(pts));
-  op.open();
+/** One operator run through the public test harness, recording what each step emits. */
+class Run {
+  readonly h: KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>;
+  private seenMain = 0;
+  private seenLate = 0;
+  constructor(
+    c: Config,
+    private readonly out: Emitted,
+    restoreFrom?: OperatorSnapshot,
+  ) {
+    this.h = new KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>(operator(c), (e) => e.key);
+    // The harness restores through new StreamTaskStateInitializer(pts, () => ({ checkpointId, snapshots: [snapshot] })).
+    if (restoreFrom !== undefined) this.h.initializeState(restoreFrom);
+    this.h.open();
+  }
+  step(i: number, s: Step): void {
+    this.out.step = i;
+    if ('wm' in s) this.h.processWatermark(s.wm);
+    else this.h.processElement(s.el, s.el.ts);
+    this.collect();
+  }
+  /** Moves what the operator emitted since the last call into `out`, under the current step. */
+  private collect(): void {
+    const main = this.h.extractOutputStreamRecords();
+    for (const r of main.slice(this.seenMain)) this.out.push('out', r.value, r.timestamp ?? Number.NaN);
+    this.seenMain = main.length;
+    const side = this.h.getSideOutput(late);
+    for (const r of side.slice(this.seenLate)) this.out.push('late', r.value, r.timestamp ?? Number.NaN);
+    this.seenLate = side.length;
+  }
 }
 
 /** Feeds steps[from, to), and after the last step the end of input (the final watermark). */
-function feed(op: StreamOperator<unknown>, steps: readonly Step[], from: number, to: number, out: Emitted): void {
-  for (let i = from; i <= to; i++) {
-    if (i === to && to < steps.length) return;
-    out.step = i;
-    const s = i === steps.length ? END : steps[i]!;
-    if ('wm' in s) op.processWatermark(s.wm);
-    else (op as unknown as { collect(v: unknown, ts: number): void }).collect(s.el, s.el.ts);
-  }
+function feed(run: Run, steps: readonly Step[], from: number, to: number): void {
+  for (let i = from; i < to; i++) run.step(i, steps[i]!);
+  if (to === steps.length) run.step(steps.length, END);
 }
 
 const END: Step = { wm: Number.POSITIVE_INFINITY };
 
 function uninterrupted(c: Config, steps: readonly Step[]): Array<[number, string[]]> {
   const out = new Emitted();
-  const op = operator(c);
-  start(op, (pts) => new StreamTaskStateInitializer(pts), out);
-  feed(op, steps, 0, steps.length, out);
+  feed(new Run(c, out), steps, 0, steps.length);
   return out.result();
 }
 
 function restoredAt(c: Config, steps: readonly Step[], at: number): Array<[number, string[]]> {
   const out = new Emitted();
-  const first = operator(c);
-  start(first, (pts) => new StreamTaskStateInitializer(pts), out);
-  feed(first, steps, 0, at, out);
-  const snapshot = deserialize(serialize(first.snapshotState(1))) as OperatorSnapshot;
-  const second = operator(c);
-  start(second, (pts) => new StreamTaskStateInitializer(pts, () => ({ checkpointId: 1, snapshots: [snapshot] })), out);
+  const first = new Run(c, out);
+  feed(first, steps, 0, at);
+  const snapshot = deserialize(serialize(first.h.snapshot(1))) as OperatorSnapshot;
+  const second = new Run(c, out, snapshot);
   const watermarks = steps.slice(0, at).filter((s): s is { wm: number } => 'wm' in s);
-  out.step = -1; // the watermark sent again must fire nothing
-  if (watermarks.length > 0) second.processWatermark(watermarks[watermarks.length - 1]!.wm);
-  feed(second, steps, at, steps.length, out);
+  // The watermark sent again must fire nothing (step -1 would show up in the result).
+  if (watermarks.length > 0) second.step(-1, watermarks[watermarks.length - 1]!);
+  feed(second, steps, at, steps.length);
   return out.result();
 }
 

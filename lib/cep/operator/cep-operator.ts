@@ -2,20 +2,27 @@
  * Runs patterns over a keyed stream (Flink's CepOperator). In event time, records wait in keyed
  * state until the watermark passes them and are then fed to the NFA in timestamp order (ties in
  * arrival order, or by the comparator); records at or behind the watermark are late (side output or
- * dropped and counted). Each key's NFA states (partial matches and shared buffers, one per pattern)
- * and its buffered records live in one keyed ValueState; a key with no partial matches and nothing
- * buffered holds no state. One timer per key, at the earliest of its buffered records and
- * partial-match deadlines, drives the NFAs (Flink registers one per distinct timestamp; the firings
- * are the same).
+ * dropped and counted).
+ *
+ * All state is in the state layer, as in Flink: per key, the records waiting for the watermark are
+ * one value of 'eventQueuesStateName' (Flink's elementQueueState; plain data), and each pattern's NFA
+ * state (partial matches and shared buffer) is a value of 'nfaStateName' in the pattern's namespace
+ * (its rule id; CEP.pattern's one pattern has a fixed id), so removing a pattern drops its namespace.
+ * A key with no partial matches and nothing buffered holds no state. One timer per key ('watermark-
+ * callbacks', void namespace), at the earliest of its buffered records and partial-match deadlines,
+ * drives the NFAs (Flink registers one per distinct timestamp; the firings are the same); the key's
+ * queue value remembers it. In snapshots an NFA state is plain data (nfa-state-snapshot.ts).
  *
  * The operator runs a set of patterns: one fixed pattern (CEP.pattern), or rules that arrive on a
  * broadcast input and are added, replaced and removed at runtime (CEP.dynamicPatterns). Records of
  * the dynamic form are tagged `{ i: 1, v: event }` / `{ i: 2, v: rule }`.
  */
 import { AbstractUdfStreamOperator, timeText } from '../../operators/abstract-stream-operator.ts';
-import { InternalTimerService, type TimeDomain } from '../../operators/timer-service.ts';
+import type { InternalTimer, InternalTimerService, TimeDomain, Triggerable } from '../../state/timers/internal-timer-service.ts';
 import { ListStateDescriptor, ValueStateDescriptor } from '../../core/state/state-descriptor.ts';
-import type { StreamTaskStateInitializer } from '../../state/stream-task-state-initializer.ts';
+import type { OperatorSnapshot, StreamTaskStateInitializer } from '../../state/stream-task-state-initializer.ts';
+import type { InternalKvState } from '../../state/heap-keyed-state-backend.ts';
+import { VOID_NAMESPACE, namespaceId, type VoidNamespace } from '../../state/namespace.ts';
 import type { ValueState } from '../../core/state/state.ts';
 import { NO_TIMESTAMP } from '../../runtime/elements.ts';
 import { toCallable } from '../../core/functions/function-utils.ts';
@@ -23,7 +30,8 @@ import type { Collector } from '../../core/functions/collector.ts';
 import { AsyncFunctionResultError, isThenable } from '../../core/errors.ts';
 import type { OutputTag } from '../../core/output-tag.ts';
 import { Pattern } from '../pattern.ts';
-import { NFA, type AdvanceTimeResult, type MatchFactory, type NFAState } from '../nfa/nfa.ts';
+import { NFA, NFAState, type AdvanceTimeResult, type MatchFactory } from '../nfa/nfa.ts';
+import { restoreNFAState, snapshotNFAState, type NFAStateSnapshot } from '../nfa/nfa-state-snapshot.ts';
 import { isTimedOutHandler, type EventComparator, type PatternContext, type PatternProcessFn, type TimedOutPartialMatchHandler } from '../functions.ts';
 import type { AfterMatchSkipStrategy } from '../aftermatch/after-match-skip-strategy.ts';
 import type { PatternSpec } from '../spec/pattern-spec.ts';
@@ -62,6 +70,8 @@ export interface CepOperatorOptions<T> {
 interface CepRule<T> {
   /** The rule id (dynamic patterns), undefined for CEP.pattern. */
   readonly id: string | undefined;
+  /** The namespace of its keyed state: the rule id, or STATIC_PATTERN for CEP.pattern. */
+  readonly namespace: string;
   readonly nfa: NFA<T, UserMatch<T>>;
   readonly skip: AfterMatchSkipStrategy;
   /** Canonical JSON of the spec (dynamic patterns): an identical upsert keeps partial matches. */
@@ -71,11 +81,11 @@ interface CepRule<T> {
 }
 
 /**
- * Per key: one NFA state per pattern, and the records waiting for the watermark, in the order they
- * will be fed, (timestamp, arrival), while `sorted`; else in arrival order.
+ * Per key (void namespace): the records waiting for the watermark, in the order they will be fed,
+ * (timestamp, arrival), while `sorted`; else in arrival order; and the key's timer. Plain data (a
+ * snapshot holds it as it is). It exists while the key has buffered records or partial matches.
  */
-interface CepKeyState<T> {
-  readonly nfas: Map<CepRule<T>, NFAState<T>>;
+interface EventQueue {
   /**
    * The buffered records, two slots each: timestamp - tsBase, then the record; the first
    * 2 * numBuffered slots are in use (the array keeps its capacity). One array for both, and
@@ -89,7 +99,7 @@ interface CepKeyState<T> {
   /** Timestamp of the last record in the buffer (while sorted: the latest). */
   lastTs: number;
   sorted: boolean;
-  /** Earliest timer registered for this key (Infinity: none). */
+  /** Earliest timer registered for this key (Infinity: none); a timer at it is pending. */
   timer: number;
 }
 
@@ -120,9 +130,16 @@ export interface CepMetrics {
   peakBufferedEvents: number;
 }
 
-const STATE = new ValueStateDescriptor<CepKeyState<unknown>>('cep-nfa-state');
+/** Flink's state names. */
+const EVENT_QUEUE = new ValueStateDescriptor<EventQueue>('eventQueuesStateName');
+/** A pattern's NFA state, in the pattern's namespace (live: NFAState; in a snapshot: NFAStateSnapshot). */
+const NFA_STATE = new ValueStateDescriptor<unknown>('nfaStateName');
 /** The running patterns of a dynamic CEP operator (union list state: each subtask restores all). */
 const RULES = new ListStateDescriptor<PatternRule>('cep-patterns');
+/** The namespace of CEP.pattern's one pattern (a rule id is never empty; this one is not a user's). */
+const STATIC_PATTERN = '\u0000pattern';
+/** Flink's name of the CEP operator's timer service. */
+const TIMER_SERVICE = 'watermark-callbacks';
 
 /** The union of every subtask's copy of the rules: one rule per id, in first-seen order. */
 function dedupeRules(rules: PatternRule[]): PatternRule[] {
@@ -132,10 +149,12 @@ function dedupeRules(rules: PatternRule[]): PatternRule[] {
 }
 const EVENT = 1;
 
-export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternProcessFn<T, string, OUT>> {
+export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternProcessFn<T, string, OUT>> implements Triggerable<unknown, VoidNamespace> {
   private rules: Array<CepRule<T>> = [];
-  private state!: ValueState<CepKeyState<T>>;
-  private timers!: InternalTimerService;
+  private queueState!: ValueState<EventQueue> & InternalKvState<EventQueue>;
+  /** One state object for all patterns: set its namespace before each use. */
+  private nfaState!: InternalKvState<unknown>;
+  private timers!: InternalTimerService<VoidNamespace>;
   private readonly processMatchFn: (match: Record<string, T[]>, ctx: PatternContext, out: Collector<OUT>) => void;
   private timedOutHandler: TimedOutPartialMatchHandler<T> | undefined;
   private readonly dynamic: boolean;
@@ -143,6 +162,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   /** Times of the matches NFA.advanceTime reports (reused; emptied after each use). */
   private readonly matchTimestamps: number[] = [];
   private currentRule: CepRule<T> | undefined;
+  /** Metrics, not state: the gauges are recomputed from the state on restore, counters start at 0. */
   readonly metrics: CepMetrics = {
     numLateRecordsDropped: 0,
     numMatches: 0,
@@ -180,18 +200,21 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     super.open();
     const f = this.userFunction;
     this.timedOutHandler = isTimedOutHandler<T>(f) ? f : undefined;
-    this.state = this.keyedBackend.getValueState(STATE as unknown as ValueStateDescriptor<CepKeyState<T>>);
-    this.timers = new InternalTimerService(this.parameters.processingTimeService, (key, time, domain) => this.onTimer(key, time, domain));
+    this.queueState = this.getPartitionedState<ValueState<EventQueue>>(VOID_NAMESPACE, EVENT_QUEUE) as ValueState<EventQueue> & InternalKvState<EventQueue>;
+    this.nfaState = this.getPartitionedState<ValueState<unknown>>(STATIC_PATTERN, NFA_STATE);
     if (this.options.pattern !== undefined) this.rules = [this.compileRule(undefined, this.options.pattern)];
     // Before any record: initial rules are running from the first record on, whatever the timing of the rule stream.
-    for (const r of this.restoredRules ?? this.options.initialRules ?? []) this.applyRule(r);
+    for (const r of this.restoredRules ?? this.options.initialRules ?? []) this.applyRule(r, NO_TIMESTAMP);
     this.restoredRules = undefined;
     this.metrics.patterns = this.rules.length;
+    this.restoreNFAStates();
+    this.timers = this.getInternalTimerService(TIMER_SERVICE, this);
   }
 
   private compileRule(id: string | undefined, pattern: Pattern<T, string>, specJson?: string): CepRule<T> {
     return {
       id,
+      namespace: id ?? STATIC_PATTERN,
       nfa: NFA.compile(pattern, this.timedOutHandler !== undefined, userMatchFactory<T>(pattern.allNames())),
       skip: pattern.getAfterMatchSkipStrategy(),
       specJson,
@@ -202,22 +225,22 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     let event: T;
     if (this.dynamic) {
       const tagged = value as { i: number; v: unknown };
-      if (tagged.i !== EVENT) return this.applyRule(tagged.v);
+      if (tagged.i !== EVENT) return this.applyRule(tagged.v, timestamp);
       event = tagged.v as T;
     } else {
       event = value as T;
     }
     if (this.options.isProcessingTime) {
       const now = this.parameters.processingTimeService.getCurrentProcessingTime();
-      const ks = this.keyState();
+      const q = this.eventQueue();
       if (this.options.comparator === undefined) {
         // No reordering in processing time: straight into the NFAs.
-        this.advanceTime(ks, now);
+        this.advanceTime(now);
         if (this.rules.length === 0) this.metrics.numRecordsWithoutPatterns++;
-        this.processEvent(ks, event, now);
-        this.afterUpdate(ks, 'PROCESSING_TIME');
+        this.processEvent(event, now);
+        this.afterUpdate(q, 'PROCESSING_TIME');
       } else {
-        this.bufferEvent(ks, event, now, 'PROCESSING_TIME');
+        this.bufferEvent(q, event, now, 'PROCESSING_TIME');
       }
       return;
     }
@@ -227,7 +250,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
       );
     }
     if (timestamp > this.inputWatermark) {
-      this.bufferEvent(this.keyState(), event, timestamp, 'EVENT_TIME');
+      this.bufferEvent(this.eventQueue(), event, timestamp, 'EVENT_TIME');
     } else if (this.options.lateDataTag !== undefined) {
       this.emitSide(this.options.lateDataTag as OutputTag<unknown>, event, timestamp);
     } else if (this.metrics.numLateRecordsDropped++ === 0) {
@@ -238,16 +261,13 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     }
   }
 
-  override processWatermark(watermark: number): void {
-    this.inputWatermark = watermark;
-    this.timers.advanceWatermark(watermark);
-    this.output.emitWatermark(watermark);
-  }
-
   // ---- dynamic patterns --------------------------------------------------------------------------
 
-  /** Adds, replaces or removes a pattern; a rule that cannot be applied is rejected, nothing else changes. */
-  private applyRule(raw: unknown): void {
+  /**
+   * Adds, replaces or removes a pattern; a rule that cannot be applied is rejected (with the rule
+   * record's timestamp), nothing else changes.
+   */
+  private applyRule(raw: unknown, timestamp: number): void {
     let rule: PatternRule;
     let compiled: CepRule<T> | undefined;
     try {
@@ -263,12 +283,12 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     } catch (e) {
       const id = (raw as { id?: unknown } | null)?.id;
       const why = e instanceof Error ? e.message : String(e);
-      this.rejectRule(raw, typeof id === 'string' && !why.startsWith('rule ') ? `rule '${id}': ${why}` : why);
+      this.rejectRule(raw, typeof id === 'string' && !why.startsWith('rule ') ? `rule '${id}': ${why}` : why, timestamp);
       return;
     }
     const existing = this.rules.find((r) => r.id === rule.id);
     if (compiled === undefined && existing === undefined) {
-      this.rejectRule(raw, `rule '${rule.id}': delete of a rule that is not running`);
+      this.rejectRule(raw, `rule '${rule.id}': delete of a rule that is not running`, timestamp);
       return;
     }
     if (existing !== undefined) this.removeRule(existing);
@@ -285,82 +305,150 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
 
   /**
    * A dynamic rule whose expressions fail on an event (say `lower(card)` on a number) is removed and
-   * rejected, naming the rule; the job and the other rules go on. Other errors fail the job.
+   * rejected, naming the rule, at the time of the failure; the job and the other rules go on. Other
+   * errors fail the job.
    */
-  private ruleFailed(rule: CepRule<T>, e: unknown): Error | null {
+  private ruleFailed(rule: CepRule<T>, e: unknown, timestamp: number): Error | null {
     if (rule.id === undefined || !(e instanceof ExpressionError)) return this.userError(e);
     this.removeRule(rule);
-    this.rejectRule(asPatternRule(rule), `rule '${rule.id}' failed on an event and was removed: ${e.message}`);
+    this.rejectRule(asPatternRule(rule), `rule '${rule.id}' failed on an event and was removed: ${e.message}`, timestamp);
     return null;
   }
 
-  private rejectRule(rule: unknown, error: string): void {
+  private rejectRule(rule: unknown, error: string, timestamp: number): void {
     const tag = this.options.rejectedRulesTag;
     if (tag !== undefined) {
-      this.emitSide(tag as OutputTag<unknown>, { rule, error } satisfies RejectedRule, this.ts);
+      this.emitSide(tag as OutputTag<unknown>, { rule, error } satisfies RejectedRule, timestamp);
     } else if (this.parameters.taskInfo.indexOfThisSubtask === 0) {
       // Every subtask sees every rule; one warning is enough.
       console.error(`${this.parameters.operatorName}: rule rejected: ${error}`);
     }
   }
 
-  /** A removed or replaced pattern's partial matches go with it, in every key. */
+  /**
+   * A removed or replaced pattern's partial matches go with it, in every key: its namespace is
+   * dropped. A key left with neither partial matches nor buffered records then holds no state.
+   */
   private dropRuleState(rule: CepRule<T>): void {
     const backend = this.keyedBackend!;
+    const nfa = this.nfaState;
+    const keys: unknown[] = [];
+    for (const [key, st] of nfa.entriesOf(rule.namespace)) {
+      this.metrics.partialMatches -= (st as NFAState<T>).numPartialMatches();
+      keys.push(key);
+    }
+    nfa.clearNamespace(rule.namespace);
+    if (keys.length === 0) return;
     const saved = backend.getCurrentKey();
-    for (const key of backend.keys(STATE.name)) {
+    for (const key of keys) {
       backend.setCurrentKey(key);
-      const ks = this.state.value();
-      const st = ks?.nfas.get(rule);
-      if (ks === undefined || st === undefined) continue;
-      this.metrics.partialMatches -= st.numPartialMatches();
-      ks.nfas.delete(rule);
-      if (ks.nfas.size === 0 && ks.numBuffered === 0) this.state.clear();
+      const q = this.queueState.value();
+      if (q !== undefined && q.numBuffered === 0 && !this.hasNFAStates()) this.queueState.clear();
     }
     backend.setCurrentKey(saved);
   }
 
-  /** The running rules, in operator state for checkpoints (the rule stream is not replayed on restore). */
-  override prepareSnapshotPreBarrier(_checkpointId: number): void {
+  /** Whether the current key has an NFA state for some running pattern. */
+  private hasNFAStates(): boolean {
+    const nfa = this.nfaState;
+    for (const rule of this.rules) {
+      nfa.setCurrentNamespace(rule.namespace);
+      if (nfa.getInternal() !== undefined) return true;
+    }
+    return false;
+  }
+
+  // ---- snapshots ---------------------------------------------------------------------------------
+
+  /**
+   * The operator's state: the running rules into operator state (the rule stream is not replayed on
+   * restore), then the state layer's snapshot, with each NFA state as plain data (the role of
+   * Flink's NFAStateSerializer) and each queue copied, so the snapshot does not change with later
+   * records and survives structured cloning (v8.serialize, worker messages).
+   */
+  override snapshotState(checkpointId: number): OperatorSnapshot {
     if (this.dynamic) this.getOperatorStateBackend().getUnionListState(RULES).update(this.rules.map(asPatternRule));
+    const snapshot = super.snapshotState(checkpointId);
+    for (const group of Object.values(snapshot.keyed?.keyGroups ?? {})) {
+      for (const entry of group[NFA_STATE.name] ?? []) {
+        if (entry[2] instanceof NFAState) entry[2] = snapshotNFAState(entry[2] as NFAState<T>);
+      }
+      for (const entry of group[EVENT_QUEUE.name] ?? []) entry[2] = copyQueue(entry[2] as EventQueue);
+    }
+    return snapshot;
   }
 
   override initializeState(initializer: StreamTaskStateInitializer): void {
     super.initializeState(initializer);
-    if (!this.dynamic) return;
-    // Every subtask held the same rules (they come on a broadcast stream): any one copy will do.
-    const rules = this.getOperatorStateBackend().getUnionListState(RULES).get();
-    if (rules.length > 0) this.restoredRules = dedupeRules(rules);
+    if (!this.dynamic || !this.isRestored()) return;
+    // Every subtask held the same rules (they come on a broadcast stream): any one copy will do. A
+    // restored empty set stays empty (the initial rules had been deleted).
+    this.restoredRules = dedupeRules(this.getOperatorStateBackend().getUnionListState(RULES).get());
+  }
+
+  /**
+   * Restored NFA states are snapshots: rebuilt over their pattern's compiled NFA (the rules are
+   * running again by now). State of a pattern that is not running is dropped with it, as a removed
+   * rule's is. The gauges are recomputed from what was restored.
+   */
+  private restoreNFAStates(): void {
+    const backend = this.keyedBackend!;
+    const nfa = this.nfaState;
+    const saved = backend.getCurrentKey();
+    let partialMatches = 0;
+    for (const ns of nfa.namespaces()) {
+      const rule = this.rules.find((r) => r.namespace === namespaceId(ns));
+      if (rule === undefined) {
+        nfa.clearNamespace(ns);
+        continue;
+      }
+      for (const [key, value] of [...nfa.entriesOf(ns)]) {
+        let st = value as NFAState<T>;
+        if (!(value instanceof NFAState)) {
+          st = restoreNFAState(value as NFAStateSnapshot<T>, rule.nfa.getStates());
+          backend.setCurrentKey(key);
+          nfa.setCurrentNamespace(ns);
+          nfa.updateInternal(st);
+        }
+        partialMatches += st.numPartialMatches();
+      }
+    }
+    let buffered = 0;
+    for (const [, q] of this.queueState.entriesOf(VOID_NAMESPACE)) buffered += q.numBuffered;
+    backend.setCurrentKey(saved);
+    const m = this.metrics;
+    m.partialMatches = m.peakPartialMatches = partialMatches;
+    m.bufferedEvents = m.peakBufferedEvents = buffered;
   }
 
   // ---- events and time ---------------------------------------------------------------------------
 
-  private keyState(): CepKeyState<T> {
-    let ks = this.state.value();
-    if (ks === undefined) {
-      ks = { nfas: new Map(), buffered: [], numBuffered: 0, tsBase: 0, lastTs: 0, sorted: true, timer: Number.POSITIVE_INFINITY };
-      this.state.update(ks);
+  private eventQueue(): EventQueue {
+    let q = this.queueState.value();
+    if (q === undefined) {
+      q = { buffered: [], numBuffered: 0, tsBase: 0, lastTs: 0, sorted: true, timer: Number.POSITIVE_INFINITY };
+      this.queueState.update(q);
     }
-    return ks;
+    return q;
   }
 
-  private bufferEvent(ks: CepKeyState<T>, event: T, timestamp: number, domain: TimeDomain): void {
-    const buf = ks.buffered;
-    const n = ks.numBuffered;
+  private bufferEvent(q: EventQueue, event: T, timestamp: number, domain: TimeDomain): void {
+    const buf = q.buffered;
+    const n = q.numBuffered;
     if (n === 0) {
-      ks.tsBase = Number.isSafeInteger(timestamp) ? timestamp : 0;
-      ks.lastTs = Number.NEGATIVE_INFINITY;
-      ks.sorted = true;
+      q.tsBase = Number.isSafeInteger(timestamp) ? timestamp : 0;
+      q.lastTs = Number.NEGATIVE_INFINITY;
+      q.sorted = true;
     }
-    let offset = timestamp - ks.tsBase;
-    if (ks.tsBase + offset !== timestamp) {
+    let offset = timestamp - q.tsBase;
+    if (q.tsBase + offset !== timestamp) {
       // Not exact (fractional timestamps): timestamps as they are from now on.
-      rebaseToZero(ks);
+      rebaseToZero(q);
       offset = timestamp;
     }
     let i = n;
-    if (!ks.sorted || timestamp >= ks.lastTs) {
-      ks.lastTs = timestamp;
+    if (!q.sorted || timestamp >= q.lastTs) {
+      q.lastTs = timestamp;
     } else {
       // Out of order: move it back behind the last record with a timestamp <= its own (ties stay in
       // arrival order), unless that is far; with a comparator, order is decided when due.
@@ -373,43 +461,50 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
           buf[2 * i + 1] = buf[2 * i - 1];
         }
       } else {
-        ks.sorted = false;
-        ks.lastTs = timestamp;
+        q.sorted = false;
+        q.lastTs = timestamp;
       }
     }
     buf[2 * i] = offset;
     buf[2 * i + 1] = event;
-    ks.numBuffered = n + 1;
+    q.numBuffered = n + 1;
     if (++this.metrics.bufferedEvents > this.metrics.peakBufferedEvents) this.metrics.peakBufferedEvents = this.metrics.bufferedEvents;
     // Processing time: the record is processed once the clock moved past it (Flink: timer at ts + 1).
-    this.armTimer(ks, domain === 'EVENT_TIME' ? timestamp : timestamp + 1, domain);
+    this.armTimer(q, domain === 'EVENT_TIME' ? timestamp : timestamp + 1, domain);
   }
 
-  private armTimer(ks: CepKeyState<T>, time: number, domain: TimeDomain): void {
-    if (time >= ks.timer) return;
-    ks.timer = time;
-    const key = this.keyedBackend!.currentKey;
-    if (domain === 'EVENT_TIME') this.timers.registerEventTimeTimer(key, time);
-    else this.timers.registerProcessingTimeTimer(key, time);
+  private armTimer(q: EventQueue, time: number, domain: TimeDomain): void {
+    if (time >= q.timer) return;
+    q.timer = time;
+    if (domain === 'EVENT_TIME') this.timers.registerEventTimeTimer(VOID_NAMESPACE, time);
+    else this.timers.registerProcessingTimeTimer(VOID_NAMESPACE, time);
   }
 
-  private onTimer(key: unknown, time: number, domain: TimeDomain): void {
-    this.keyedBackend!.setCurrentKey(key);
-    const ks = this.state.value();
-    if (ks === undefined) return;
-    if (time >= ks.timer) ks.timer = Number.POSITIVE_INFINITY;
+  /** A 'watermark-callbacks' timer (the timer service has set its key as the current key). */
+  onEventTime(timer: InternalTimer<unknown, VoidNamespace>): void {
+    this.onTimer(timer.timestamp, 'EVENT_TIME');
+  }
+
+  onProcessingTime(timer: InternalTimer<unknown, VoidNamespace>): void {
+    this.onTimer(timer.timestamp, 'PROCESSING_TIME');
+  }
+
+  private onTimer(time: number, domain: TimeDomain): void {
+    const q = this.queueState.value();
+    if (q === undefined) return;
+    if (time >= q.timer) q.timer = Number.POSITIVE_INFINITY;
     const now = domain === 'EVENT_TIME' ? this.inputWatermark : this.parameters.processingTimeService.getCurrentProcessingTime();
-    if (ks.numBuffered > 0) this.processBuffered(ks, domain === 'EVENT_TIME' ? now : now - 1);
-    this.advanceTime(ks, now);
-    this.afterUpdate(ks, domain);
+    if (q.numBuffered > 0) this.processBuffered(q, domain === 'EVENT_TIME' ? now : now - 1);
+    this.advanceTime(now);
+    this.afterUpdate(q, domain);
   }
 
   /** Feeds the buffered records up to `upTo` in timestamp order (stable: arrival order among equal timestamps, unless a comparator). */
-  private processBuffered(ks: CepKeyState<T>, upTo: number): void {
-    if (!ks.sorted || this.options.comparator !== undefined) this.sortBuffer(ks);
-    const buf = ks.buffered;
-    const base = ks.tsBase;
-    const n = ks.numBuffered;
+  private processBuffered(q: EventQueue, upTo: number): void {
+    if (!q.sorted || this.options.comparator !== undefined) this.sortBuffer(q);
+    const buf = q.buffered;
+    const base = q.tsBase;
+    const n = q.numBuffered;
     // In order: the due records are a prefix.
     let due = 0;
     while (due < n && base + (buf[2 * due] as number) <= upTo) due++;
@@ -420,7 +515,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     if (this.rules.length === 1) {
       // One pattern: its state looked up once (made up front: time on a fresh state changes nothing).
       const rule = this.rules[0]!;
-      const st = this.nfaStateOf(ks, rule);
+      const st = this.nfaStateOf(rule);
       for (let k = 0; k < due; k++) {
         const t = base + (buf[2 * k] as number);
         if (t !== last) this.advanceRuleTime(rule, st, t);
@@ -431,9 +526,9 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
       if (this.rules.length === 0) this.metrics.numRecordsWithoutPatterns += due;
       for (let k = 0; k < due; k++) {
         const t = base + (buf[2 * k] as number);
-        if (t !== last) this.advanceTime(ks, t);
+        if (t !== last) this.advanceTime(t);
         last = t;
-        this.processEvent(ks, buf[2 * k + 1] as T, t);
+        this.processEvent(buf[2 * k + 1] as T, t);
       }
     }
     const from = 2 * due;
@@ -441,13 +536,13 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     let w = 0;
     for (let r = from; r < used; r++) buf[w++] = buf[r];
     for (; w < used; w++) buf[w] = undefined; // no stale references to fed records
-    ks.numBuffered = n - due;
+    q.numBuffered = n - due;
   }
 
   /** Puts the buffer in feeding order: by timestamp, then comparator, then arrival (a stable sort). */
-  private sortBuffer(ks: CepKeyState<T>): void {
-    const n = ks.numBuffered;
-    const buf = ks.buffered;
+  private sortBuffer(q: EventQueue): void {
+    const n = q.numBuffered;
+    const buf = q.buffered;
     const cmp = this.options.comparator;
     const order: number[] = new Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
@@ -460,26 +555,36 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
       sorted[2 * k + 1] = buf[2 * order[k]! + 1];
     }
     for (let k = 0; k < 2 * n; k++) buf[k] = sorted[k];
-    if (n > 0) ks.lastTs = ks.tsBase + (buf[2 * n - 2] as number);
-    ks.sorted = true;
+    if (n > 0) q.lastTs = q.tsBase + (buf[2 * n - 2] as number);
+    q.sorted = true;
   }
 
-  private processEvent(ks: CepKeyState<T>, event: T, timestamp: number): void {
+  private processEvent(event: T, timestamp: number): void {
     const rules = this.rules;
     for (let r = 0; r < rules.length; r++) {
       const rule = rules[r]!;
-      this.processRuleEvent(rule, this.nfaStateOf(ks, rule), event, timestamp);
+      if (rule.removed === true) continue; // removed by an earlier rule's failure on this event
+      this.processRuleEvent(rule, this.nfaStateOf(rule), event, timestamp);
     }
   }
 
-  /** The key's state of `rule`, made on first use. */
-  private nfaStateOf(ks: CepKeyState<T>, rule: CepRule<T>): NFAState<T> {
-    let st = ks.nfas.get(rule);
+  /** The current key's state of `rule`, made on first use (the key's queue exists: it holds the key's timer). */
+  private nfaStateOf(rule: CepRule<T>): NFAState<T> {
+    const nfa = this.nfaState;
+    nfa.setCurrentNamespace(rule.namespace);
+    let st = nfa.getInternal() as NFAState<T> | undefined;
     if (st === undefined) {
       st = rule.nfa.createInitialNFAState();
-      ks.nfas.set(rule, st);
+      nfa.updateInternal(st);
     }
     return st;
+  }
+
+  /** The current key's state of `rule`, if it has one. */
+  private existingNFAState(rule: CepRule<T>): NFAState<T> | undefined {
+    const nfa = this.nfaState;
+    nfa.setCurrentNamespace(rule.namespace);
+    return nfa.getInternal() as NFAState<T> | undefined;
   }
 
   private processRuleEvent(rule: CepRule<T>, st: NFAState<T>, event: T, timestamp: number): void {
@@ -489,7 +594,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     try {
       matches = rule.nfa.process(st, event, timestamp, rule.skip);
     } catch (e) {
-      const error = this.ruleFailed(rule, e); // conditions are user code
+      const error = this.ruleFailed(rule, e, timestamp); // conditions are user code
       if (error === null) return;
       throw error;
     }
@@ -500,15 +605,15 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     if (this.options.maxPartialMatches !== undefined) this.limitPartialMatches(rule, st);
   }
 
-  private advanceTime(ks: CepKeyState<T>, timestamp: number): void {
-    if (this.rules.length === 1) {
-      // One pattern (CEP.pattern): its state is the only one; no Map iteration.
-      const rule = this.rules[0]!;
-      const st = ks.nfas.get(rule);
+  /** Advances the current key's NFA states of every pattern to `timestamp`. */
+  private advanceTime(timestamp: number): void {
+    const rules = this.rules;
+    for (let r = 0; r < rules.length; r++) {
+      const rule = rules[r]!;
+      if (!rule.nfa.hasWindow()) continue;
+      const st = this.existingNFAState(rule);
       if (st !== undefined) this.advanceRuleTime(rule, st, timestamp);
-      return;
     }
-    for (const [rule, st] of ks.nfas) this.advanceRuleTime(rule, st, timestamp);
   }
 
   private advanceRuleTime(rule: CepRule<T>, st: NFAState<T>, timestamp: number): void {
@@ -520,7 +625,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     try {
       result = rule.nfa.advanceTime(st, timestamp, rule.skip, timestamps);
     } catch (e) {
-      const error = this.ruleFailed(rule, e);
+      const error = this.ruleFailed(rule, e, timestamp);
       if (error === null) return;
       throw error;
     }
@@ -531,11 +636,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
       this.currentRule = rule;
       for (const t of result.timedOut) {
         this.ts = t.timestamp;
-        try {
-          this.timedOutHandler!.processTimedOutMatch(t.match, this.context);
-        } catch (e) {
-          throw this.userError(e);
-        }
+        this.timedOutHandler!.processTimedOutMatch(t.match, this.context);
       }
     }
   }
@@ -545,13 +646,9 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     this.currentRule = rule;
     for (let i = 0; i < matches.length; i++) {
       this.ts = timestamps?.[i] ?? timestamp;
-      try {
-        // An async one would collect after its match was done with (after the job ended, for the last).
-        if (isThenable(this.processMatchFn(matches[i]!, this.context, this.collector) as unknown)) {
-          throw new AsyncFunctionResultError('The pattern processMatch() / flatSelect() function');
-        }
-      } catch (e) {
-        throw this.userError(e);
+      // An async one would collect after its match was done with (after the job ended, for the last).
+      if (isThenable(this.processMatchFn(matches[i]!, this.context, this.collector) as unknown)) {
+        throw new AsyncFunctionResultError('The pattern processMatch() / flatSelect() function');
       }
     }
   }
@@ -574,41 +671,36 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   }
 
   /** Drops what is empty (a key with nothing holds no state), else re-arms the key's timer. */
-  private afterUpdate(ks: CepKeyState<T>, domain: TimeDomain): void {
+  private afterUpdate(q: EventQueue, domain: TimeDomain): void {
     let next = Number.POSITIVE_INFINITY;
-    if (this.rules.length === 1) {
-      // One pattern: no Map iteration (as in advanceTime).
-      const rule = this.rules[0]!;
-      const st = ks.nfas.get(rule);
-      if (st !== undefined) next = this.ruleDeadline(ks, rule, st);
-    } else {
-      for (const [rule, st] of ks.nfas) {
-        const deadline = this.ruleDeadline(ks, rule, st);
-        if (deadline < next) next = deadline;
+    let anyNFAState = false;
+    const rules = this.rules;
+    const nfa = this.nfaState;
+    for (let r = 0; r < rules.length; r++) {
+      const rule = rules[r]!;
+      const st = this.existingNFAState(rule);
+      if (st === undefined) continue;
+      if (st.isEmpty()) {
+        nfa.clear(); // the namespace is still the rule's
+        continue;
       }
+      anyNFAState = true;
+      const deadline = rule.nfa.nextTimeout(st);
+      if (deadline < next) next = deadline;
     }
-    const n = ks.numBuffered;
-    if (n === 0 && ks.nfas.size === 0) {
-      this.state.clear();
+    const n = q.numBuffered;
+    if (n === 0 && !anyNFAState) {
+      this.queueState.clear();
       return;
     }
-    const buf = ks.buffered;
+    const buf = q.buffered;
     for (let i = 0; i < n; i++) {
-      const ts = ks.tsBase + (buf[2 * i] as number);
+      const ts = q.tsBase + (buf[2 * i] as number);
       const t = domain === 'PROCESSING_TIME' ? ts + 1 : ts;
       if (t < next) next = t;
-      if (ks.sorted) break; // the first is the earliest
+      if (q.sorted) break; // the first is the earliest
     }
-    if (next !== Number.POSITIVE_INFINITY) this.armTimer(ks, next, domain);
-  }
-
-  /** The earliest timeout of a pattern's partial matches; an empty state is dropped (Infinity). */
-  private ruleDeadline(ks: CepKeyState<T>, rule: CepRule<T>, st: NFAState<T>): number {
-    if (st.isEmpty()) {
-      ks.nfas.delete(rule);
-      return Number.POSITIVE_INFINITY;
-    }
-    return rule.nfa.nextTimeout(st);
+    if (next !== Number.POSITIVE_INFINITY) this.armTimer(q, next, domain);
   }
 
   /**
@@ -619,13 +711,13 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     if (!this.options.isProcessingTime) return;
     const backend = this.keyedBackend!;
     const now = this.parameters.processingTimeService.getCurrentProcessingTime();
-    for (const key of backend.keys(STATE.name)) {
+    for (const key of backend.getKeys(EVENT_QUEUE.name, VOID_NAMESPACE)) {
       backend.setCurrentKey(key);
-      const ks = this.state.value();
-      if (ks === undefined || ks.numBuffered === 0) continue;
-      this.processBuffered(ks, Number.POSITIVE_INFINITY);
-      this.advanceTime(ks, now);
-      this.afterUpdate(ks, 'PROCESSING_TIME');
+      const q = this.queueState.value();
+      if (q === undefined || q.numBuffered === 0) continue;
+      this.processBuffered(q, Number.POSITIVE_INFINITY);
+      this.advanceTime(now);
+      this.afterUpdate(q, 'PROCESSING_TIME');
     }
   }
 
@@ -639,13 +731,18 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   }
 }
 
+/** A queue as a snapshot holds it: its own copy, only the used slots. */
+function copyQueue(q: EventQueue): EventQueue {
+  return { ...q, buffered: q.buffered.slice(0, 2 * q.numBuffered) };
+}
+
 /** Makes the buffer's offsets the timestamps themselves (exact: each offset was checked to be). */
-function rebaseToZero<T>(ks: CepKeyState<T>): void {
-  const base = ks.tsBase;
+function rebaseToZero(q: EventQueue): void {
+  const base = q.tsBase;
   if (base === 0) return;
-  const buf = ks.buffered;
-  for (let i = 0; i < ks.numBuffered; i++) buf[2 * i] = base + (buf[2 * i] as number);
-  ks.tsBase = 0;
+  const buf = q.buffered;
+  for (let i = 0; i < q.numBuffered; i++) buf[2 * i] = base + (buf[2 * i] as number);
+  q.tsBase = 0;
 }
 
 /** The match a user function gets: every stage name of the pattern -> its events ([] for stages without events), in stage order. */

@@ -48,9 +48,10 @@
  * - aggregates skip null values; avg/min/max of no values is null; first/last of no events is null.
  */
 import type { ConditionContext } from '../conditions.ts';
+import { registerErrorClass, TidemarkError } from '../../core/errors.ts';
 
 /** A parse error (bad syntax, unknown function or stage, forbidden name) or a runtime type error. */
-export class ExpressionError extends Error {
+export class ExpressionError extends TidemarkError {
   override name = 'ExpressionError';
   constructor(
     message: string,
@@ -62,7 +63,12 @@ export class ExpressionError extends Error {
   ) {
     super(message);
   }
+
+  override get pointsAtCode(): boolean {
+    return true;
+  }
 }
+registerErrorClass(ExpressionError);
 
 /** Functions an expression may call. */
 export const EXPRESSION_FUNCTIONS = [

@@ -54,6 +54,7 @@ import { AfterMatchSkipStrategy, type SkipKind } from '../aftermatch/after-match
 import { MalformedPatternException } from '../malformed-pattern-exception.ts';
 import { toMillis } from '../../core/duration.ts';
 import { compileExpression, ExpressionError } from './expression.ts';
+import { registerErrorClass } from '../../core/errors.ts';
 
 export type InnerContiguity = 'STRICT' | 'SKIP_TILL_NEXT' | 'SKIP_TILL_ANY';
 
@@ -120,7 +121,13 @@ export class PatternSpecError extends MalformedPatternException {
   ) {
     super(`${path}: ${detail}`, options);
   }
+
+  /** The spec (input, often from a file or a stream of rules) is where to look, not the code. */
+  override get pointsAtCode(): boolean {
+    return false;
+  }
 }
+registerErrorClass(PatternSpecError);
 
 /** What fromSpec needs of the Pattern class, passed in so this module imports pattern.ts for types only. */
 export type PatternStatics = Pick<typeof Pattern, 'begin'>;

@@ -5,6 +5,7 @@
  * `open`/`close` and a `RuntimeContext`.
  */
 import type { RuntimeContext } from './runtime-context.ts';
+import { IllegalStateException } from '../errors.ts';
 
 /** Given to `open` (Flink 1.19+'s OpenContext); empty for now, kept for forward compatibility. */
 export interface OpenContext {}
@@ -32,7 +33,7 @@ export abstract class AbstractRichFunction implements RichFunction {
   }
   getRuntimeContext(): RuntimeContext {
     if (this.runtimeContext === undefined) {
-      throw new Error('The runtime context has not been initialized: it is available from open() on.');
+      throw new IllegalStateException('The runtime context has not been initialized: it is available from open() on.');
     }
     return this.runtimeContext;
   }

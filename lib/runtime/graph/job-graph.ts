@@ -9,6 +9,7 @@ import type { Source } from '../../core/connector/source.ts';
 import type { WatermarkStrategy } from '../../time/watermark-strategy.ts';
 import { computeDefaultMaxParallelism } from '../../state/key-groups.ts';
 import type { ChainingStrategy, OperatorFactory, PartitionerSpec, Transformation } from './transformation.ts';
+import { registerErrorClass, TidemarkError } from '../../core/errors.ts';
 
 export interface StreamNode {
   readonly id: number;
@@ -21,6 +22,8 @@ export interface StreamNode {
   readonly autoWatermarkInterval: number;
   readonly factory?: OperatorFactory;
   readonly sink?: Sink<unknown>;
+  /** Set for an operator on a keyed stream: the task sets each record's key before processElement. */
+  readonly stateKeySelector?: (value: unknown) => unknown;
   readonly chainingStrategy: ChainingStrategy;
   readonly inEdges: StreamEdge[];
   readonly outEdges: StreamEdge[];
@@ -73,9 +76,11 @@ export interface JobGraphOptions {
   readonly autoWatermarkInterval?: number;
 }
 
-export class InvalidJobGraphError extends Error {
+/** The job's dataflow cannot run as built (a cycle, a stream nobody consumes, ...): a mistake in the job definition. */
+export class InvalidJobGraphError extends TidemarkError {
   override name = 'InvalidJobGraphError';
 }
+registerErrorClass(InvalidJobGraphError);
 
 export function buildJobGraph(jobName: string, sinks: Transformation[], options: JobGraphOptions): JobGraph {
   const nodes = new Map<number, StreamNode>();
@@ -128,6 +133,7 @@ export function buildJobGraph(jobName: string, sinks: Transformation[], options:
       autoWatermarkInterval: options.autoWatermarkInterval ?? 200,
       factory: t.kind === 'operator' ? t.factory : undefined,
       sink: t.kind === 'operator' ? t.sink : undefined,
+      stateKeySelector: t.kind === 'operator' ? t.stateKeySelector : undefined,
       chainingStrategy: t.chainingStrategy,
       inEdges: [],
       outEdges: [],

@@ -49,6 +49,11 @@ export interface OneInputTransformation extends TransformationBase {
   readonly factory: OperatorFactory;
   /** The Sink a sink operator writes to, for its once-per-job initialization. */
   readonly sink?: Sink<unknown>;
+  /**
+   * On a keyed stream: the key of each input record, which scopes keyed state and timers while the
+   * operator processes it (Flink's state partitioner / state key selector in StreamConfig).
+   */
+  stateKeySelector?: (value: unknown) => unknown;
 }
 export interface PartitionTransformation extends TransformationBase {
   readonly kind: 'partition';

@@ -9,7 +9,7 @@
  * snapshotted by key group with the keyed state.
  */
 import { assignToKeyGroup } from '../key-groups.ts';
-import { VOID_NAMESPACE, namespaceId, type Namespace } from '../namespace.ts';
+import { VOID_NAMESPACE, namespaceId, restoreNamespace, type Namespace, type NamespaceSerializer } from '../namespace.ts';
 import type { HeapKeyedStateBackend } from '../heap-keyed-state-backend.ts';
 import { ProcessingTimerQueue, TimerQueue, type TimerScheduler } from './timer-queue.ts';
 
@@ -44,8 +44,12 @@ export interface InternalTimerService<N = Namespace> {
   processingTimeTimers(): InternalTimer<unknown, N>[];
 }
 
-/** One snapshot entry of a timer: key, namespace, timestamp. */
-export type TimerEntry = [key: unknown, namespace: Namespace, timestamp: number];
+/**
+ * One snapshot entry of a timer: key, namespace, timestamp, and its position among the service's
+ * timers of its domain, so timers of equal timestamps fire in registration order after a restore too
+ * (key groups alone would reorder them).
+ */
+export type TimerEntry = [key: unknown, namespace: Namespace, timestamp: number, order?: number];
 
 /** Timers of one service by key group. */
 export interface TimerServiceSnapshot {
@@ -71,8 +75,8 @@ export class InternalTimerServiceImpl<N extends Namespace = Namespace> implement
     readonly name: string,
     private readonly keyContext: HeapKeyedStateBackend,
     private readonly scheduler: TimerScheduler,
-    /** Set by the first getInternalTimerService call (a restored service has none until then). */
     public triggerable: Triggerable<unknown, N>,
+    private readonly namespaceSerializer: NamespaceSerializer = restoreNamespace,
   ) {
     this.processingTime = new ProcessingTimerQueue(scheduler, (timer) => {
       this.keyContext.setCurrentKey(timer.key);
@@ -132,7 +136,8 @@ export class InternalTimerServiceImpl<N extends Namespace = Namespace> implement
   snapshot(maxParallelism: number): TimerServiceSnapshot {
     const byGroup = (timers: Iterable<InternalTimer<unknown, N>>): Record<number, TimerEntry[]> => {
       const out: Record<number, TimerEntry[]> = {};
-      for (const t of timers) (out[assignToKeyGroup(t.key, maxParallelism)] ??= []).push([t.key, t.namespace, t.timestamp]);
+      let order = 0;
+      for (const t of timers) (out[assignToKeyGroup(t.key, maxParallelism)] ??= []).push([t.key, t.namespace, t.timestamp, order++]);
       return out;
     };
     return { eventTime: byGroup(this.eventTime.all()), processingTime: byGroup(this.processingTime.queue.all()) };
@@ -142,13 +147,14 @@ export class InternalTimerServiceImpl<N extends Namespace = Namespace> implement
   restore(snapshot: TimerServiceSnapshot, owns: (keyGroup: number) => boolean): void {
     const before = this.keyContext.currentKey;
     for (const [domain, groups] of [['event', snapshot.eventTime], ['processing', snapshot.processingTime]] as const) {
-      for (const [kg, timers] of Object.entries(groups)) {
-        if (!owns(Number(kg))) continue;
-        for (const [key, namespace, time] of timers) {
-          this.keyContext.setCurrentKey(key);
-          if (domain === 'event') this.registerEventTimeTimer(namespace as N, time);
-          else this.registerProcessingTimeTimer(namespace as N, time);
-        }
+      const owned: TimerEntry[] = [];
+      for (const [kg, timers] of Object.entries(groups)) if (owns(Number(kg))) owned.push(...timers);
+      owned.sort((a, b) => a[2] - b[2] || (a[3] ?? 0) - (b[3] ?? 0)); // stable: entries without an order keep theirs
+      for (const [key, namespace, time] of owned) {
+        this.keyContext.setCurrentKey(key);
+        const ns = this.namespaceSerializer(namespace) as N;
+        if (domain === 'event') this.registerEventTimeTimer(ns, time);
+        else this.registerProcessingTimeTimer(ns, time);
       }
     }
     this.keyContext.setCurrentKey(before);
@@ -172,12 +178,13 @@ export class InternalTimeServiceManager {
 
   /**
    * The timer service of that name, created on first use; `triggerable` is what its timers call.
-   * Asking again for the same name returns the same service.
+   * Asking again for the same name returns the same service. `namespaceSerializer` rebuilds the
+   * namespaces of restored timers (a TimeWindow from its serialized fields).
    */
-  getInternalTimerService<N extends Namespace>(name: string, triggerable: Triggerable<unknown, N>): InternalTimerService<N> {
+  getInternalTimerService<N extends Namespace>(name: string, triggerable: Triggerable<unknown, N>, namespaceSerializer?: NamespaceSerializer<N>): InternalTimerService<N> {
     let service = this.services.get(name);
     if (service === undefined) {
-      service = new InternalTimerServiceImpl<Namespace>(name, this.keyContext, this.scheduler, triggerable as Triggerable<unknown, Namespace>);
+      service = new InternalTimerServiceImpl<Namespace>(name, this.keyContext, this.scheduler, triggerable as Triggerable<unknown, Namespace>, namespaceSerializer);
       this.services.set(name, service);
       for (const snap of this.restored.get(name) ?? []) service.restore(snap, this.owns);
       this.restored.delete(name);

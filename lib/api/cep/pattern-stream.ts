@@ -8,16 +8,16 @@
  * Event time by default: records need timestamps and the stream watermarks. `inProcessingTime()`
  * matches in arrival order instead.
  */
-import { DataStream, KeyedStream, type SingleOutputStreamOperator } from '../api/datastream.ts';
-import { AbstractStreamOperator } from '../operators/abstract-stream-operator.ts';
-import { keyedBroadcastUnion, type Tagged } from '../api/connected-streams.ts';
-import type { Collector } from '../core/functions/collector.ts';
-import { AsyncFunctionResultError, isAsyncFunction } from '../core/errors.ts';
-import { OutputTag } from '../core/output-tag.ts';
-import { Pattern, type Match } from './pattern.ts';
-import { PatternSpecError } from './spec/pattern-spec.ts';
-import { NFA } from './nfa/nfa.ts';
-import { CepOperator, type CepOperatorOptions, type PartialMatchOverflow, type PatternRule, type RejectedRule } from './operator/cep-operator.ts';
+import { DataStream, KeyedStream, type SingleOutputStreamOperator } from '../datastream.ts';
+import { AbstractStreamOperator } from '../../operators/abstract-stream-operator.ts';
+import { keyedBroadcastUnion, type Tagged } from '../connected-streams.ts';
+import type { Collector } from '../../core/functions/collector.ts';
+import { AsyncFunctionResultError, IllegalStateException, isAsyncFunction } from '../../core/errors.ts';
+import { OutputTag } from '../../core/output-tag.ts';
+import { Pattern, type Match } from '../../cep/pattern.ts';
+import { PatternSpecError } from '../../cep/spec/pattern-spec.ts';
+import { NFA } from '../../cep/nfa/nfa.ts';
+import { CepOperator, type CepOperatorOptions, type PartialMatchOverflow, type PatternRule, type RejectedRule } from '../../cep/operator/cep-operator.ts';
 import {
   PatternProcessFunction,
   type EventComparator,
@@ -28,7 +28,7 @@ import {
   type PatternTimeoutFunction,
   type PatternFlatTimeoutFunction,
   type TimedOutPartialMatchHandler,
-} from './functions.ts';
+} from '../../cep/functions.ts';
 
 interface PatternStreamSettings<T> {
   readonly comparator?: EventComparator<T>;
@@ -122,7 +122,7 @@ export class PatternStream<T, Names extends string> {
   }
   /** Dynamic patterns: rules that cannot be applied go to this side output (else a warning on stderr). */
   sideOutputRejectedRules(tag: OutputTag<RejectedRule>): PatternStream<T, Names> {
-    if (this.rules === undefined) throw new Error('sideOutputRejectedRules() applies to CEP.dynamicPatterns()');
+    if (this.rules === undefined) throw new IllegalStateException('sideOutputRejectedRules() applies to CEP.dynamicPatterns()');
     if (!(tag instanceof OutputTag)) throw new TypeError('sideOutputRejectedRules() needs an OutputTag');
     return this.with({ rejectedRulesTag: tag });
   }
@@ -136,7 +136,7 @@ export class PatternStream<T, Names extends string> {
    * ```
    */
   withInitialRules(rules: readonly PatternRule[]): PatternStream<T, Names> {
-    if (this.rules === undefined) throw new Error('withInitialRules() applies to CEP.dynamicPatterns()');
+    if (this.rules === undefined) throw new IllegalStateException('withInitialRules() applies to CEP.dynamicPatterns()');
     if (!Array.isArray(rules)) throw new TypeError('withInitialRules() needs an array of rules { id, action, spec }');
     const running = new Set<string>();
     for (const [i, rule] of rules.entries()) {

@@ -1,0 +1,23 @@
+/**
+ * Where the chain attributes an error of an operator it called (Flink's
+ * ExceptionInChainedOperatorException): the operator's name and subtask, and the input record.
+ */
+import type { TaskInfo } from '../../core/functions/runtime-context.ts';
+import { attribute, describeValue, isInstance, UserCodeError } from '../../core/errors.ts';
+import type { StreamNode } from '../graph/job-graph.ts';
+
+/** A UserCodeError the chain attributed while an operator processed a record: that record, described. */
+export type ChainedOperatorError = UserCodeError & { input?: string };
+
+/**
+ * `e` attributed to `node`'s operator, unless an inner operator already claimed it (so the innermost
+ * operator is named). When the chain was handing it a record, `input` describes that record (short:
+ * depth 2, cut at 2000 characters); computed only here, on the error path.
+ */
+export function chainedOperatorError(e: unknown, node: StreamNode, info: TaskInfo, value: unknown, hasInput: boolean): UserCodeError {
+  if (isInstance(e, UserCodeError)) return e as UserCodeError;
+  const err: ChainedOperatorError = attribute(e, node.name, info.indexOfThisSubtask, info.numberOfParallelSubtasks);
+  // Not in the message: messages stay as they were (tests and users match them); a property for now.
+  if (hasInput) err.input = describeValue(value, true, 2);
+  return err;
+}

@@ -1,0 +1,16 @@
+/**
+ * tidemark/testing: unit-test operators and user functions without a job (Flink's operator test
+ * harnesses). Set watermarks and processing time by hand, inspect output, side outputs, keyed state
+ * and timers, snapshot and restore.
+ */
+export {
+  AbstractStreamOperatorTestHarness,
+  OneInputStreamOperatorTestHarness,
+  KeyedOneInputStreamOperatorTestHarness,
+  type TestHarnessOptions,
+  type OperatorOrFactory,
+} from './operator-test-harness.ts';
+export { ProcessFunctionTestHarnesses, type FunctionHarnessOptions } from './process-function-test-harnesses.ts';
+export { StreamRecord, Watermark, WatermarkStatus, type StreamElement } from './stream-elements.ts';
+export type { OperatorSnapshot } from '../state/stream-task-state-initializer.ts';
+export type { StreamOperator } from '../runtime/operator.ts';
