@@ -40,6 +40,8 @@ export interface InternalKvState<V> extends State {
   namespaces(): Namespace[];
   /** Every (key, value) of a namespace, keys as the user gave them, in insertion order. */
   entriesOf(namespace: Namespace): IterableIterator<[unknown, V]>;
+  /** Every value of a namespace, in the order of entriesOf (an operator firing a namespace as a whole reads only these). */
+  valuesOf(namespace: Namespace): IterableIterator<V>;
   /** Number of keys with state in a namespace. */
   size(namespace: Namespace): number;
   /** Drops a namespace's state for every key. */
@@ -51,6 +53,8 @@ export interface InternalMergingState<V> extends InternalKvState<V> {
   /** Merges the current key's state of `sources` into `target`; the sources are cleared. */
   mergeNamespaces(target: Namespace, sources: readonly Namespace[]): void;
 }
+
+const EMPTY_MAP: ReadonlyMap<unknown, unknown> = new Map();
 
 abstract class HeapState<V> implements InternalKvState<V> {
   readonly tables = new Map<string | number, NamespaceTable<V>>();
@@ -150,6 +154,10 @@ abstract class HeapState<V> implements InternalKvState<V> {
     const t = this.table(namespace);
     if (t === undefined) return;
     for (const [ck, v] of t.map) yield [this.backend.originalKey(ck), v];
+  }
+
+  valuesOf(namespace: Namespace): IterableIterator<V> {
+    return (this.table(namespace)?.map ?? EMPTY_MAP).values() as IterableIterator<V>;
   }
 
   size(namespace: Namespace): number {

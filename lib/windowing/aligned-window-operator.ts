@@ -1,17 +1,24 @@
 /**
  * A fast path of the window operator for its most common use: fixed-size tumbling event-time windows
  * with the default trigger, no evictor, no allowed lateness, and an incremental reduce or aggregate
- * function. All keys of a window share one entry (window start -> key -> accumulator) and a window
- * fires as a whole when the watermark passes its end — exactly what the general operator does with
- * one timer per (key, window), for a fraction of the cost. Late elements go to the late-data side
- * output or are dropped, counted and the first logged, as there.
+ * function. Its state is the general operator's: each key's accumulator lives in the keyed state
+ * backend under the window as namespace ('window-contents'). What it saves is the timers: instead
+ * of one timer per (key, window) it fires a window for all keys at once (`valuesOf(window)`, in
+ * insertion order, then `clearNamespace(window)`) when the watermark passes its end — exactly what
+ * the general operator does with its timers, for a fraction of the cost. The pending windows are
+ * the namespaces that hold state, so a restored operator finds them in its restored state. Late
+ * elements go to the late-data side output or are dropped, counted and the first logged, as there.
  */
 import { AbstractUdfStreamOperator } from '../operators/abstract-stream-operator.ts';
 import type { AggregateFunction } from '../core/functions/aggregate-function.ts';
 import type { OutputTag } from '../core/output-tag.ts';
-import { TimeWindow } from './windows.ts';
+import { AggregatingStateDescriptor, ReducingStateDescriptor } from '../core/state/state-descriptor.ts';
+import type { InternalKvState } from '../state/heap-keyed-state-backend.ts';
+import type { State } from '../core/state/state.ts';
+import { VOID_NAMESPACE } from '../state/namespace.ts';
+import { TimeWindow, windowNamespaceSerializer, windowOfNamespace } from './windows.ts';
 import { requireTimestamp } from './assigners/window-assigner.ts';
-import { lateReason } from './window-operator.ts';
+import { lateReason, WINDOW_CONTENTS } from './window-operator.ts';
 import { InvalidFunctionResultError } from '../core/errors.ts';
 
 export type AlignedFunction<IN, ACC> =
@@ -19,12 +26,16 @@ export type AlignedFunction<IN, ACC> =
   | { kind: 'aggregate'; aggregate: AggregateFunction<IN, ACC, unknown> };
 
 export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStreamOperator<OUT, AlignedFunction<IN, ACC>> {
-  /** window start -> (canonical key -> accumulator or reduced value), in insertion order. */
-  private readonly windows = new Map<number, Map<unknown, unknown>>();
-  /** Window starts with content, ascending. */
-  private starts: number[] = [];
+  /** The contents: accumulator (or reduced value) per key, in the namespace of its window. */
+  private contents!: InternalKvState<unknown>;
+  /**
+   * The windows holding state, ascending by start, and by start: a cache of the contents state's
+   * namespaces (rebuilt from them on restore), one TimeWindow per window.
+   */
+  private pending: TimeWindow[] = [];
+  private readonly byStart = new Map<number, TimeWindow>();
+  /** Start of the window the contents state is set to (NaN: none). */
   private lastStart = Number.NaN;
-  private lastContents: Map<unknown, unknown> | undefined;
   numLateRecordsDropped = 0;
 
   constructor(
@@ -38,34 +49,24 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
 
   override open(): void {
     if (this.keyedBackend === undefined) throw new Error('window() needs a keyed stream: call keyBy() first (or use windowAll)');
+    const fn = this.userFunction;
+    // The same state as the general operator's; only its raw value is used here (the function
+    // calls and their undefined checks are this operator's own, with their messages).
+    const descriptor = fn.kind === 'aggregate' ? new AggregatingStateDescriptor(WINDOW_CONTENTS, fn.aggregate) : new ReducingStateDescriptor(WINDOW_CONTENTS, fn.reduce);
+    this.contents = this.getPartitionedState<State>(VOID_NAMESPACE, descriptor as never, windowNamespaceSerializer);
+    for (const ns of this.contents.namespaces()) this.windowOf(windowOfNamespace<TimeWindow>(ns).start);
+    this.lastStart = Number.NaN;
   }
 
   processElement(value: unknown, timestamp: number): void {
     requireTimestamp(timestamp);
     const start = TimeWindow.getWindowStartWithOffset(timestamp, this.offset, this.size);
-    if (start + this.size - 1 <= this.inputWatermark) {
-      // The window has fired and is gone (no allowed lateness): the element is late.
-      if (this.lateDataTag !== undefined) this.emitSide(this.lateDataTag as OutputTag<unknown>, value, timestamp);
-      else if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, lateReason(this.inputWatermark, 0));
-      return;
-    }
-    let contents: Map<unknown, unknown>;
-    if (start === this.lastStart) contents = this.lastContents!;
-    else {
-      let c = this.windows.get(start);
-      if (c === undefined) {
-        c = new Map();
-        this.windows.set(start, c);
-        this.insertStart(start);
-      }
-      contents = c;
-      this.lastStart = start;
-      this.lastContents = c;
-    }
-    const backend = this.keyedBackend!;
-    const ck = backend.currentCanonicalKey;
+    // The window has fired and is gone (no allowed lateness): the element is late.
+    if (start + this.size - 1 <= this.inputWatermark) return this.late(value, timestamp);
+    const contents = this.contents;
+    if (start !== this.lastStart) this.switchWindow(start);
     const fn = this.userFunction;
-    const current = contents.get(ck);
+    const current = contents.getInternal();
     let next: unknown;
     if (fn.kind === 'aggregate') {
       let acc = current as ACC | undefined;
@@ -79,7 +80,32 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
       next = current === undefined ? value : fn.reduce(current as IN, value as IN);
       if (next === undefined) throw this.undefinedResult('reduce()');
     }
-    contents.set(ck, next);
+    contents.updateInternal(next);
+  }
+
+  /** Off the per-record path (kept small so that V8 inlines the state access into it). */
+  private late(value: unknown, timestamp: number): void {
+    if (this.lateDataTag !== undefined) this.emitSide(this.lateDataTag as OutputTag<unknown>, value, timestamp);
+    else if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, lateReason(this.inputWatermark, 0));
+  }
+
+  private switchWindow(start: number): void {
+    this.contents.setCurrentNamespace(this.windowOf(start));
+    this.lastStart = start;
+  }
+
+  /** The window starting at `start`, created (and put in order) when it is new. */
+  private windowOf(start: number): TimeWindow {
+    let w = this.byStart.get(start);
+    if (w === undefined) {
+      w = new TimeWindow(start, start + this.size);
+      this.byStart.set(start, w);
+      const p = this.pending;
+      let i = p.length;
+      while (i > 0 && p[i - 1]!.start > start) i--;
+      p.splice(i, 0, w);
+    }
+    return w;
   }
 
   /** undefined as a key's contents would read as "empty": the window's aggregate would silently restart. */
@@ -93,42 +119,34 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
     return super.close();
   }
 
-  private insertStart(start: number): void {
-    const s = this.starts;
-    let i = s.length;
-    while (i > 0 && s[i - 1]! > start) i--;
-    s.splice(i, 0, start);
-  }
-
   /** Windows whose end the watermark passed fire, in time order, before the watermark moves on. */
   override processWatermark(watermark: number): void {
     this.inputWatermark = watermark;
-    while (this.starts.length > 0 && this.starts[0]! + this.size - 1 <= watermark) {
-      const start = this.starts.shift()!;
-      const contents = this.windows.get(start)!;
-      this.windows.delete(start);
-      if (start === this.lastStart) {
-        this.lastStart = Number.NaN;
-        this.lastContents = undefined;
-      }
-      this.fire(start, contents);
+    const p = this.pending;
+    while (p.length > 0 && p[0]!.end - 1 <= watermark) {
+      const window = p.shift()!;
+      this.byStart.delete(window.start);
+      if (window.start === this.lastStart) this.lastStart = Number.NaN;
+      this.fire(window);
     }
-    this.output.emitWatermark(watermark);
+    super.processWatermark(watermark);
   }
 
-  private fire(start: number, contents: Map<unknown, unknown>): void {
-    const ts = start + this.size - 1;
+  private fire(window: TimeWindow): void {
+    const ts = window.end - 1;
     const fn = this.userFunction;
-    for (const acc of contents.values()) {
+    const contents = this.contents;
+    for (const acc of contents.valuesOf(window)) {
       const result = fn.kind === 'aggregate' ? fn.aggregate.getResult(acc as ACC) : acc;
       this.output.collect(result as OUT, ts);
     }
+    contents.clearNamespace(window);
   }
 
-  /** Windows currently held (for tests and metrics). */
+  /** (key, window) pairs currently held (for tests and metrics). */
   numWindows(): number {
     let n = 0;
-    for (const c of this.windows.values()) n += c.size;
+    for (const w of this.pending) n += this.contents.size(w);
     return n;
   }
 }

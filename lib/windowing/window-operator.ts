@@ -6,24 +6,33 @@
  * `maxTimestamp + allowedLateness`; later elements go to the late-data side output, or are dropped:
  * counted (numLateRecordsDropped, an accumulator) and the first of each subtask logged, never
  * silently. Keys without windows hold no state.
+ *
+ * All of it lives in the state layer, as in Flink: the contents, the trigger's state and the window
+ * function's per-window state are keyed state in the namespace of the window; merging windows
+ * (sessions) keep each key's windows in keyed state ('merging-window-set'); trigger timers and the
+ * cleanup timer are timers of the 'window-timers' service with the window as namespace. A snapshot
+ * of the operator's state therefore holds everything a restored operator needs.
  */
 import { AsyncFunctionResultError, isThenable } from '../core/errors.ts';
 import { AbstractUdfStreamOperator, timeText } from '../operators/abstract-stream-operator.ts';
-import { ProcessingTimerQueue, TimerQueue } from '../operators/timer-service.ts';
 import { toCallable } from '../core/functions/function-utils.ts';
 import type { AggregateFunction } from '../core/functions/aggregate-function.ts';
 import type { Collector } from '../core/functions/collector.ts';
 import type { OutputTag } from '../core/output-tag.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { InvalidFunctionResultError } from '../core/errors.ts';
-import { ListStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor, type StateDescriptor } from '../core/state/state-descriptor.ts';
-import type { ListState, ReducingState, ValueState } from '../core/state/state.ts';
+import { AggregatingStateDescriptor, ListStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor, type StateDescriptor } from '../core/state/state-descriptor.ts';
+import type { AppendingState, ListState, State, ValueState } from '../core/state/state.ts';
+import type { InternalKvState, InternalMergingState } from '../state/heap-keyed-state-backend.ts';
+import type { InternalTimer, InternalTimerService, Triggerable } from '../state/timers/internal-timer-service.ts';
+import { VOID_NAMESPACE, namespaceId } from '../state/namespace.ts';
+import { canonicalKey } from '../state/keys.ts';
 import type { WindowAssigner } from './assigners/window-assigner.ts';
 import { isMerging } from './assigners/window-assigner.ts';
 import type { Evictor, TimestampedValue } from './evictors/evictor.ts';
 import type { ProcessWindowContext, ProcessWindowFn, KeyedStateStore } from './process-window-function.ts';
 import { fires, purges, type OnMergeContext, type Trigger, type TriggerResult } from './triggers/trigger.ts';
-import { TimeWindow, type Window } from './windows.ts';
+import { TimeWindow, windowNamespaceSerializer, windowOfNamespace, type Window } from './windows.ts';
 
 /** How the window keeps its contents and what it calls on firing. */
 export type WindowFunctionSpec<IN, ACC, OUT, K, W extends Window> =
@@ -40,21 +49,12 @@ export interface WindowOperatorConfig<IN, ACC, OUT, K, W extends Window> {
   fn: WindowFunctionSpec<IN, ACC, OUT, K, W>;
 }
 
-/** One window of one key. */
-interface WindowEntry<W extends Window> {
-  window: W;
-  /** list: TimestampedValue[]; reduce: the value; aggregate: the accumulator; undefined: empty. */
-  contents: unknown;
-  /** Trigger and window-function state of this (key, window), by state name. */
-  state: Map<string, unknown> | null;
-}
-
-interface KeyWindows<W extends Window> {
-  key: unknown;
-  windows: Map<string, WindowEntry<W>>;
-}
-
-type TimerDomain = 'event' | 'processing';
+/** The state of a window's contents (Flink's "window-contents"); the aligned fast path keeps its contents under the same name. */
+export const WINDOW_CONTENTS = 'window-contents';
+/** The windows of each key of a merging assigner (Flink's MergingWindowSet keeps them under this name). */
+const MERGING_WINDOW_SET = 'merging-window-set';
+/** The timer service of trigger and cleanup timers. */
+const WINDOW_TIMERS = 'window-timers';
 
 /** Why a window drops a record (for the first-drop warning); shared with the aligned fast path. */
 export function lateReason(watermark: number, allowedLateness: number): string {
@@ -62,10 +62,18 @@ export function lateReason(watermark: number, allowedLateness: number): string {
   return `the watermark ${timeText(watermark)} has passed the end of its window${lateness}, and no late-data side output is set (sideOutputLateData)`;
 }
 
-export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractUdfStreamOperator<OUT, unknown> {
-  private readonly perKey = new Map<unknown, KeyWindows<W>>();
-  private readonly eventTimers = new TimerQueue();
-  private processingTimers!: ProcessingTimerQueue;
+type ContentsState = InternalMergingState<unknown> & AppendingState<unknown, unknown>;
+
+/** The user-facing methods of each kind of state (what a state view forwards). */
+const STATE_METHODS: Record<StateDescriptor<unknown>['kind'], readonly string[]> = {
+  value: ['value', 'update', 'clear'],
+  list: ['get', 'add', 'addAll', 'update', 'clear'],
+  reducing: ['get', 'add', 'clear'],
+  aggregating: ['get', 'add', 'clear'],
+  map: ['get', 'put', 'putAll', 'remove', 'contains', 'entries', 'keys', 'values', 'isEmpty', 'clear'],
+};
+
+export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractUdfStreamOperator<OUT, unknown> implements Triggerable<unknown, W> {
   private readonly merging: boolean;
   private readonly listContents: boolean;
   private readonly process: ((key: K, ctx: ProcessWindowContext<W>, elements: unknown[], out: Collector<OUT>) => void) | undefined;
@@ -73,10 +81,19 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
   /** Elements later than the allowed lateness when no late-data side output is set (Flink's numLateRecordsDropped). */
   numLateRecordsDropped = 0;
 
-  // The (key, window) being worked on: the trigger, process contexts and state objects read these.
-  private currentKeyState: KeyWindows<W> | undefined;
-  private currentEntry: WindowEntry<W> | undefined;
-  private mergedEntries: WindowEntry<W>[] = [];
+  /** The contents: a list of TimestampedValue (process, evictors), the reduced value or the accumulator. */
+  private windowState!: ContentsState;
+  /** Merging assigners: the key's windows, in the void namespace (in the order they came to be). */
+  private mergingWindows: (ListState<W> & InternalKvState<W[]>) | undefined;
+  private timers!: InternalTimerService<W>;
+  /** Every state kept per window (contents, trigger state, window-function state): dropped with the window. */
+  private readonly windowScoped: InternalKvState<unknown>[] = [];
+  private readonly windowScopedNames = new Set<string>();
+
+  // The window being worked on (the key is the backend's current key): the trigger, process contexts and state views read these.
+  private currentWindow!: W;
+  /** The windows being merged into currentWindow, while the trigger's onMerge runs. */
+  private mergedWindows: readonly W[] = [];
   private outTimestamp = NO_TIMESTAMP;
 
   constructor(private readonly config: WindowOperatorConfig<IN, ACC, OUT, K, W>) {
@@ -104,9 +121,9 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
 
   override open(): void {
     if (this.keyedBackend === undefined) throw new Error('window() needs a keyed stream: call keyBy() first (or use windowAll)');
-    this.processingTimers = new ProcessingTimerQueue(this.parameters.processingTimeService, (key, ns, t) =>
-      this.onTimer(key, ns as string, t, 'processing'),
-    );
+    this.windowState = this.windowScopedState(VOID_NAMESPACE as unknown as W, this.contentsDescriptor()) as unknown as ContentsState;
+    if (this.merging) this.mergingWindows = this.getPartitionedState<ListState<W>>(VOID_NAMESPACE, new ListStateDescriptor<W>(MERGING_WINDOW_SET) as StateDescriptor<unknown>) as ListState<W> & InternalKvState<W[]>;
+    this.timers = this.getInternalTimerService<W>(WINDOW_TIMERS, this, windowNamespaceSerializer as (restored: unknown) => W);
     // The process function of reduce/aggregate windows is the rich function to open.
     const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
     const p = spec.process as { setRuntimeContext?: (c: unknown) => void; open?: (c: object) => void } | undefined;
@@ -114,6 +131,28 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
       p.setRuntimeContext?.(this.parameters.runtimeContext);
       p.open?.({});
     }
+  }
+
+  /**
+   * The contents' state descriptor. Its functions are the user's behind the check that a result
+   * that becomes the window's contents is not undefined (it would read as "empty" and silently
+   * restart the window's aggregate), named as the user knows them.
+   */
+  private contentsDescriptor(): StateDescriptor<unknown> {
+    if (this.listContents) return new ListStateDescriptor<TimestampedValue<IN>>(WINDOW_CONTENTS) as StateDescriptor<unknown>;
+    const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
+    if (spec.kind === 'reduce') {
+      const reduce = spec.reduce;
+      return new ReducingStateDescriptor<IN>(WINDOW_CONTENTS, (a, b) => this.stored(reduce(a, b), 'reduce()')) as StateDescriptor<unknown>;
+    }
+    const agg = (spec as { aggregate: AggregateFunction<IN, ACC, unknown> }).aggregate;
+    const checked: AggregateFunction<IN, ACC, unknown> = {
+      createAccumulator: () => this.stored(agg.createAccumulator(), 'AggregateFunction.createAccumulator()'),
+      add: (value, acc) => this.stored(agg.add(value, acc), 'AggregateFunction.add()'),
+      getResult: (acc) => agg.getResult(acc),
+      merge: (a, b) => this.stored(agg.merge(a, b), 'AggregateFunction.merge()'),
+    };
+    return new AggregatingStateDescriptor<IN, ACC, unknown>(WINDOW_CONTENTS, checked) as StateDescriptor<unknown>;
   }
 
   /** numLateRecordsDropped reaches the JobExecutionResult as the accumulator `<operator name>.numLateRecordsDropped`. */
@@ -128,99 +167,99 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
 
   processElement(value: unknown, timestamp: number): void {
     const element = value as IN;
-    const backend = this.keyedBackend!;
-    const ck = backend.currentCanonicalKey;
-    let ks = this.perKey.get(ck);
-    if (ks === undefined) {
-      ks = { key: backend.currentKey, windows: new Map() };
-      this.perKey.set(ck, ks);
-    }
-    this.currentKeyState = ks;
     const windows: W[] = this.config.assigner.assignWindows(element, timestamp, this.assignerContext);
     let skipped = true;
     for (const assigned of windows) {
-      const entry = this.merging ? this.mergeWindow(ks, assigned as unknown as TimeWindow) : this.entryFor(ks, assigned);
-      if (this.isWindowLate(entry.window)) {
-        if (entry.contents === undefined && (entry.state === null || entry.state.size === 0)) ks.windows.delete(entry.window.id);
+      const window = this.merging ? this.addWindow(assigned as unknown as TimeWindow) : assigned;
+      if (this.isWindowLate(window)) {
+        // A merging window that holds nothing leaves the key's window set again.
+        if (this.merging && this.isEmpty(window)) this.retireWindow(window);
         continue;
       }
       skipped = false;
-      this.currentEntry = entry;
-      this.addToContents(entry, element, timestamp);
-      const result: TriggerResult = this.config.trigger.onElement(element, timestamp, entry.window, this.triggerContext);
-      this.handle(result, ks, entry);
-      this.registerCleanupTimer(ks, entry.window);
-      this.dropIfEmptyForever(ks, entry);
+      this.currentWindow = window;
+      this.addToContents(window, element, timestamp);
+      const result: TriggerResult = this.config.trigger.onElement(element, timestamp, window, this.triggerContext);
+      this.handle(result, window);
+      this.registerCleanupTimer(window);
     }
-    if (ks.windows.size === 0) this.perKey.delete(ck);
     if (skipped && this.isElementLate(timestamp)) {
       if (this.config.lateDataTag !== undefined) this.emitSide(this.config.lateDataTag as OutputTag<unknown>, element, timestamp);
       else if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, lateReason(this.inputWatermark, this.config.allowedLateness));
     }
   }
 
-  private entryFor(ks: KeyWindows<W>, window: W): WindowEntry<W> {
-    let entry = ks.windows.get(window.id);
-    if (entry === undefined) {
-      entry = { window, contents: undefined, state: null };
-      ks.windows.set(window.id, entry);
+  /** The current key's windows (merging assigners), restored ones made windows again. */
+  private windowSet(): W[] | undefined {
+    const list = this.mergingWindows!.getInternal();
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) if (!(list[i] instanceof TimeWindow)) list[i] = windowOfNamespace<W>(list[i]);
     }
-    return entry;
+    return list;
   }
 
-  /** Session windows: the new window merges with every window of the key it overlaps. */
-  private mergeWindow(ks: KeyWindows<W>, window: TimeWindow): WindowEntry<W> {
-    const overlapping: WindowEntry<W>[] = [];
+  private retireWindow(window: W): void {
+    const list = this.windowSet();
+    if (list === undefined) return;
+    const i = list.findIndex((w) => w.id === window.id);
+    if (i < 0) return;
+    list.splice(i, 1);
+    if (list.length === 0) this.mergingWindows!.clear();
+  }
+
+  /**
+   * Session windows (Flink's MergingWindowSet.addWindow): the new window merges with every window
+   * of the key it overlaps; their contents and trigger state move to the merged window's namespace.
+   */
+  private addWindow(window: TimeWindow): W {
+    const list = this.windowSet();
+    if (list === undefined) {
+      this.mergingWindows!.updateInternal([window as unknown as W]);
+      return window as unknown as W;
+    }
+    const overlapping: W[] = [];
     let cover = window;
-    for (const e of ks.windows.values()) {
-      const w = e.window as unknown as TimeWindow;
-      if (w.intersects(window)) overlapping.push(e);
+    for (const w of list) {
+      if ((w as unknown as TimeWindow).intersects(window)) overlapping.push(w);
     }
     // Merging can make the cover overlap further windows: repeat until stable.
     let grew = true;
     while (grew) {
       grew = false;
-      for (const e of overlapping) cover = cover.cover(e.window as unknown as TimeWindow);
-      for (const e of ks.windows.values()) {
-        if (!overlapping.includes(e) && (e.window as unknown as TimeWindow).intersects(cover)) {
-          overlapping.push(e);
+      for (const w of overlapping) cover = cover.cover(w as unknown as TimeWindow);
+      for (const w of list) {
+        if (!overlapping.includes(w) && (w as unknown as TimeWindow).intersects(cover)) {
+          overlapping.push(w);
           grew = true;
         }
       }
     }
-    if (overlapping.length === 0) return this.entryFor(ks, window as unknown as W);
-    if (overlapping.length === 1 && overlapping[0]!.window.id === cover.id) return overlapping[0]!;
-    const merged: WindowEntry<W> = { window: cover as unknown as W, contents: undefined, state: null };
-    for (const e of overlapping) {
-      merged.contents = this.mergeContents(merged.contents, e.contents);
-      ks.windows.delete(e.window.id);
+    if (overlapping.length === 0) {
+      list.push(window as unknown as W);
+      return window as unknown as W;
     }
-    ks.windows.set(merged.window.id, merged);
+    if (overlapping.length === 1 && overlapping[0]!.id === cover.id) return overlapping[0]!;
+    const merged = cover as unknown as W;
+    for (const w of overlapping) list.splice(list.indexOf(w), 1);
+    list.push(merged);
+    this.windowState.mergeNamespaces(merged, overlapping);
     // The trigger merges its state and re-registers timers for the merged window; then the old windows go.
-    this.currentEntry = merged;
-    this.mergedEntries = overlapping;
+    this.currentWindow = merged;
+    this.mergedWindows = overlapping;
     try {
-      this.config.trigger.onMerge?.(merged.window, this.triggerContext);
+      this.config.trigger.onMerge?.(merged, this.triggerContext);
       for (const old of overlapping) {
-        this.currentEntry = old;
-        this.config.trigger.clear(old.window, this.triggerContext);
-        this.deleteCleanupTimer(ks, old.window);
+        this.currentWindow = old;
+        this.config.trigger.clear(old, this.triggerContext);
+        this.deleteCleanupTimer(old);
       }
     } finally {
-      this.mergedEntries = [];
-      this.currentEntry = merged;
+      this.mergedWindows = [];
+      this.currentWindow = merged;
     }
+    // Whatever else the old windows held (per-window state of the window function) goes with them.
+    for (const old of overlapping) this.clearWindowScoped(old);
     return merged;
-  }
-
-  private mergeContents(a: unknown, b: unknown): unknown {
-    if (a === undefined) return b;
-    if (b === undefined) return a;
-    if (this.listContents) return (a as TimestampedValue<IN>[]).concat(b as TimestampedValue<IN>[]);
-    const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
-    if (spec.kind === 'reduce') return this.stored(spec.reduce(a as IN, b as IN), 'reduce()');
-    if (spec.kind === 'aggregate') return this.stored(spec.aggregate.merge(a as ACC, b as ACC), 'AggregateFunction.merge()');
-    return a;
   }
 
   /**
@@ -232,45 +271,37 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     return result;
   }
 
-  /** stored() for the reduce function of a window's ReducingState (a trigger's count, say): the message is only built on failure. */
-  private storedInState<V>(result: V, stateName: string): V {
-    if (result === undefined) throw new InvalidFunctionResultError(`The reduce function of ReducingState '${stateName}'`, this.keyedBackend!.currentKey, result);
-    return result;
+  private addToContents(window: W, element: IN, timestamp: number): void {
+    const contents = this.windowState;
+    contents.setCurrentNamespace(window);
+    contents.add(this.listContents ? { value: element, timestamp } : element);
   }
 
-  private addToContents(entry: WindowEntry<W>, element: IN, timestamp: number): void {
-    if (this.listContents) {
-      const list = entry.contents as TimestampedValue<IN>[] | undefined;
-      const item = { value: element, timestamp };
-      if (list === undefined) entry.contents = [item];
-      else list.push(item);
-      return;
+  private handle(result: TriggerResult, window: W): void {
+    if (fires(result)) {
+      this.windowState.setCurrentNamespace(window);
+      if (this.windowState.getInternal() !== undefined) this.emitWindow(window);
     }
-    const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
-    if (spec.kind === 'reduce') {
-      entry.contents = entry.contents === undefined ? element : this.stored(spec.reduce(entry.contents as IN, element), 'reduce()');
-    } else if (spec.kind === 'aggregate') {
-      const acc = entry.contents === undefined ? this.stored(spec.aggregate.createAccumulator(), 'AggregateFunction.createAccumulator()') : (entry.contents as ACC);
-      entry.contents = this.stored(spec.aggregate.add(element, acc), 'AggregateFunction.add()');
+    if (purges(result)) {
+      this.windowState.setCurrentNamespace(window);
+      this.windowState.clear();
     }
-  }
-
-  private handle(result: TriggerResult, ks: KeyWindows<W>, entry: WindowEntry<W>): void {
-    if (fires(result) && entry.contents !== undefined) this.emitWindow(ks, entry);
-    if (purges(result)) entry.contents = undefined;
   }
 
   // ---- firing --------------------------------------------------------------------------------------
 
-  private emitWindow(ks: KeyWindows<W>, entry: WindowEntry<W>): void {
+  private emitWindow(window: W): void {
     const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
-    this.outTimestamp = entry.window.maxTimestamp();
-    this.currentEntry = entry;
+    this.outTimestamp = window.maxTimestamp();
+    this.currentWindow = window;
+    const contents = this.windowState;
+    contents.setCurrentNamespace(window);
+    const stored = contents.getInternal();
     let elements: unknown[];
     let list: TimestampedValue<IN>[] | undefined;
     if (this.listContents) {
-      list = entry.contents as TimestampedValue<IN>[];
-      this.config.evictor?.evictBefore(list, entry.window, this.evictorContext);
+      list = stored as TimestampedValue<IN>[];
+      this.config.evictor?.evictBefore(list, window, this.evictorContext);
       if (spec.kind === 'reduce') {
         elements = list.length === 0 ? [] : [list.map((t) => t.value).reduce((a, b) => this.stored(spec.reduce(a, b), 'reduce()'))];
       } else if (spec.kind === 'aggregate') {
@@ -281,22 +312,24 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
         elements = list.map((t) => t.value);
       }
     } else if (spec.kind === 'aggregate') {
-      elements = [spec.aggregate.getResult(entry.contents as ACC)];
+      elements = [spec.aggregate.getResult(stored as ACC)];
     } else {
-      elements = [entry.contents];
+      elements = [stored];
     }
     if (elements.length > 0) {
       if (this.process !== undefined) {
         // An async one would collect after its window fired (after the job ended, for the last windows).
-        if (isThenable(this.process(ks.key as K, this.processContext, elements, this.collector) as unknown)) {
+        if (isThenable(this.process(this.keyedBackend!.currentKey as K, this.processContext, elements, this.collector) as unknown)) {
           throw new AsyncFunctionResultError('ProcessWindowFunction.process()');
         }
       }
       else for (const r of elements) this.output.collect(r as OUT, this.outTimestamp);
     }
     if (list !== undefined) {
-      this.config.evictor?.evictAfter(list, entry.window, this.evictorContext);
-      entry.contents = list.length === 0 ? undefined : list;
+      this.config.evictor?.evictAfter(list, window, this.evictorContext);
+      // The evictors trimmed the stored list in place; an empty one leaves no state.
+      contents.setCurrentNamespace(window);
+      contents.updateInternal(list.length === 0 ? undefined : list);
     }
   }
 
@@ -318,65 +351,77 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     return this.config.assigner.isEventTime() && timestamp + this.config.allowedLateness <= this.inputWatermark;
   }
 
-  private timerId(ks: KeyWindows<W>, window: W): string {
-    const k = this.keyedBackend!.currentCanonicalKey;
-    return `${typeof k}:${String(k)}|${window.id}`;
-  }
-
-  private registerCleanupTimer(ks: KeyWindows<W>, window: W): void {
+  private registerCleanupTimer(window: W): void {
     const t = this.cleanupTime(window);
     if (t === Number.POSITIVE_INFINITY) return; // global windows live forever
-    if (this.config.assigner.isEventTime()) this.eventTimers.add(this.timerId(ks, window), ks.key, window.id, t);
-    else this.processingTimers.add(this.timerId(ks, window), ks.key, window.id, t);
+    if (this.config.assigner.isEventTime()) this.timers.registerEventTimeTimer(window, t);
+    else this.timers.registerProcessingTimeTimer(window, t);
   }
 
-  private deleteCleanupTimer(ks: KeyWindows<W>, window: W): void {
+  private deleteCleanupTimer(window: W): void {
     const t = this.cleanupTime(window);
-    if (this.config.assigner.isEventTime()) this.eventTimers.delete(this.timerId(ks, window), t);
-    else this.processingTimers.delete(this.timerId(ks, window), t);
+    if (t === Number.POSITIVE_INFINITY) return;
+    if (this.config.assigner.isEventTime()) this.timers.deleteEventTimeTimer(window, t);
+    else this.timers.deleteProcessingTimeTimer(window, t);
   }
 
-  /** Due event-time timers (trigger firings, cleanup) run before the watermark moves on. */
-  override processWatermark(watermark: number): void {
-    this.inputWatermark = watermark;
-    this.eventTimers.fireUpTo(watermark, (key, ns, t) => this.onTimer(key, ns as string, t, 'event'));
-    this.output.emitWatermark(watermark);
+  /** Due event-time timers (trigger firings, cleanup) fire in AbstractStreamOperator.processWatermark, before the watermark moves on. */
+  onEventTime(timer: InternalTimer<unknown, W>): void {
+    this.onTimer(timer.namespace, timer.timestamp, true);
   }
 
-  private onTimer(key: unknown, windowId: string, time: number, domain: TimerDomain): void {
-    const backend = this.keyedBackend!;
-    backend.setCurrentKey(key);
-    const ks = this.perKey.get(backend.currentCanonicalKey);
-    const entry = ks?.windows.get(windowId);
-    if (ks === undefined || entry === undefined) return; // the window is gone (merged or purged)
-    this.currentKeyState = ks;
-    this.currentEntry = entry;
-    const result: TriggerResult =
-      domain === 'event'
-        ? this.config.trigger.onEventTime(time, entry.window, this.triggerContext)
-        : this.config.trigger.onProcessingTime(time, entry.window, this.triggerContext);
-    this.handle(result, ks, entry);
-    const eventTime = this.config.assigner.isEventTime();
-    if ((domain === 'event') === eventTime && time === this.cleanupTime(entry.window)) this.clearAllState(ks, entry);
-    else {
-      this.dropIfEmptyForever(ks, entry);
-      if (ks.windows.size === 0) this.perKey.delete(backend.currentCanonicalKey);
+  onProcessingTime(timer: InternalTimer<unknown, W>): void {
+    this.onTimer(timer.namespace, timer.timestamp, false);
+  }
+
+  /** The timer service has set the timer's key as the current key. */
+  private onTimer(namespace: W, time: number, eventTime: boolean): void {
+    const window = namespace; // a window again after a restore (windowNamespaceSerializer)
+    // A merging window that is gone (merged into another, or cleaned up) has nothing left to fire.
+    if (this.merging && !this.windowSet()?.some((w) => w.id === window.id)) return;
+    this.currentWindow = window;
+    const result: TriggerResult = eventTime
+      ? this.config.trigger.onEventTime(time, window, this.triggerContext)
+      : this.config.trigger.onProcessingTime(time, window, this.triggerContext);
+    this.handle(result, window);
+    if (eventTime === this.config.assigner.isEventTime() && time === this.cleanupTime(window)) this.clearAllState(window);
+  }
+
+  private clearAllState(window: W): void {
+    this.currentWindow = window;
+    this.config.trigger.clear(window, this.triggerContext);
+    this.processClear?.(this.processContext);
+    this.clearWindowScoped(window);
+    if (this.merging) this.retireWindow(window);
+  }
+
+  // ---- per-window state ----------------------------------------------------------------------------
+
+  /** A state in the namespace of `window`, remembered as per-window state (dropped with its window). */
+  private windowScopedState<S extends State>(window: W, descriptor: StateDescriptor<unknown>): S & InternalKvState<unknown> {
+    const state = this.getPartitionedState<S>(window, descriptor, windowNamespaceSerializer);
+    if (!this.windowScopedNames.has(descriptor.name)) {
+      this.windowScopedNames.add(descriptor.name);
+      this.windowScoped.push(state);
+    }
+    return state;
+  }
+
+  /** Drops every per-window state of the current key in `window`. */
+  private clearWindowScoped(window: W): void {
+    for (const s of this.windowScoped) {
+      s.setCurrentNamespace(window);
+      s.clear();
     }
   }
 
-  /** A window without a cleanup time (GlobalWindows) that holds nothing after a purge is dropped. */
-  private dropIfEmptyForever(ks: KeyWindows<W>, entry: WindowEntry<W>): void {
-    if (entry.contents !== undefined || (entry.state !== null && entry.state.size > 0)) return;
-    if (this.cleanupTime(entry.window) !== Number.POSITIVE_INFINITY) return;
-    ks.windows.delete(entry.window.id);
-  }
-
-  private clearAllState(ks: KeyWindows<W>, entry: WindowEntry<W>): void {
-    this.currentEntry = entry;
-    this.config.trigger.clear(entry.window, this.triggerContext);
-    this.processClear?.(this.processContext);
-    ks.windows.delete(entry.window.id);
-    if (ks.windows.size === 0) this.perKey.delete(this.keyedBackend!.currentCanonicalKey);
+  /** Whether the current key holds no state in `window`. */
+  private isEmpty(window: W): boolean {
+    for (const s of this.windowScoped) {
+      s.setCurrentNamespace(window);
+      if (s.getInternal() !== undefined) return false;
+    }
+    return true;
   }
 
   // ---- contexts ------------------------------------------------------------------------------------
@@ -390,91 +435,58 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     getCurrentProcessingTime: (): number => this.parameters.processingTimeService.getCurrentProcessingTime(),
   };
 
-  /** A state object over the current (key, window) entry's map; cached per descriptor name. */
-  private readonly windowStates = new Map<string, unknown>();
-
-  private entryState<T>(descriptor: StateDescriptor<T>): unknown {
-    const cached = this.windowStates.get(descriptor.name);
-    if (cached !== undefined) return cached;
-    const read = (): unknown => this.currentEntry!.state?.get(descriptor.name);
-    const write = (v: unknown): void => {
-      const e = this.currentEntry!;
-      if (v === undefined) e.state?.delete(descriptor.name);
-      else (e.state ??= new Map()).set(descriptor.name, v);
-    };
-    let state: unknown;
-    if (descriptor instanceof ReducingStateDescriptor) {
-      const reduce = descriptor.reduceFunction as (a: unknown, b: unknown) => unknown;
-      state = {
-        get: read,
-        add: (v: unknown) => {
-          const cur = read();
-          write(cur === undefined ? v : this.storedInState(reduce(cur, v), descriptor.name));
-        },
-        clear: () => write(undefined),
-      } satisfies ReducingState<unknown>;
-    } else if (descriptor instanceof ListStateDescriptor) {
-      state = {
-        get: () => (read() as unknown[] | undefined) ?? [],
-        add: (v: unknown) => write([...((read() as unknown[] | undefined) ?? []), v]),
-        addAll: (vs: unknown[]) => write([...((read() as unknown[] | undefined) ?? []), ...vs]),
-        update: (vs: unknown[]) => write(vs.length === 0 ? undefined : vs.slice()),
-        clear: () => write(undefined),
-      } satisfies ListState<unknown>;
-    } else if (descriptor instanceof ValueStateDescriptor) {
-      const dflt = descriptor.defaultValue;
-      state = {
-        value: () => {
-          const v = read();
-          return v === undefined ? dflt : v;
-        },
-        update: (v: unknown) => write(v),
-        clear: () => write(undefined),
-      } satisfies ValueState<unknown>;
-    } else {
-      throw new Error(`Window and trigger state supports value, list and reducing state, not ${descriptor.kind} ('${descriptor.name}')`);
-    }
-    this.windowStates.set(descriptor.name, state);
-    return state;
-  }
-
   private readonly triggerContext: OnMergeContext = {
     getCurrentWatermark: () => this.inputWatermark,
     getCurrentProcessingTime: () => this.parameters.processingTimeService.getCurrentProcessingTime(),
-    registerEventTimeTimer: (time: number) => {
-      const ks = this.currentKeyState!;
-      this.eventTimers.add(this.timerId(ks, this.currentEntry!.window), ks.key, this.currentEntry!.window.id, time);
-    },
-    registerProcessingTimeTimer: (time: number) => {
-      const ks = this.currentKeyState!;
-      this.processingTimers.add(this.timerId(ks, this.currentEntry!.window), ks.key, this.currentEntry!.window.id, time);
-    },
-    deleteEventTimeTimer: (time: number) => this.eventTimers.delete(this.timerId(this.currentKeyState!, this.currentEntry!.window), time),
-    deleteProcessingTimeTimer: (time: number) => this.processingTimers.delete(this.timerId(this.currentKeyState!, this.currentEntry!.window), time),
-    getPartitionedState: (<T>(d: StateDescriptor<T>) => this.entryState(d)) as OnMergeContext['getPartitionedState'],
+    registerEventTimeTimer: (time: number) => this.timers.registerEventTimeTimer(this.currentWindow, time),
+    registerProcessingTimeTimer: (time: number) => this.timers.registerProcessingTimeTimer(this.currentWindow, time),
+    deleteEventTimeTimer: (time: number) => this.timers.deleteEventTimeTimer(this.currentWindow, time),
+    deleteProcessingTimeTimer: (time: number) => this.timers.deleteProcessingTimeTimer(this.currentWindow, time),
+    getPartitionedState: (<T>(d: StateDescriptor<T>) => this.stateView(true, d as StateDescriptor<unknown>)) as OnMergeContext['getPartitionedState'],
+    // Flink's onMerge: the state of the windows being merged is combined into the merged window's.
     mergePartitionedState: <T>(d: ReducingStateDescriptor<T>) => {
-      const target = this.currentEntry!;
-      let merged: T | undefined = target.state?.get(d.name) as T | undefined;
-      for (const e of this.mergedEntries) {
-        const v = e.state?.get(d.name) as T | undefined;
-        if (v !== undefined) merged = merged === undefined ? v : this.storedInState(d.reduceFunction(merged, v), d.name);
-      }
-      if (merged !== undefined) (target.state ??= new Map()).set(d.name, merged);
+      const state = this.windowScopedState(this.currentWindow, d as StateDescriptor<unknown>) as unknown as Partial<InternalMergingState<unknown>>;
+      if (typeof state.mergeNamespaces !== 'function') throw new TypeError(`State '${d.name}' cannot be merged: mergePartitionedState needs a reducing, aggregating or list state`);
+      if (this.mergedWindows.length > 0) state.mergeNamespaces(this.currentWindow, this.mergedWindows);
     },
   };
 
+  /**
+   * What the trigger and the window function get of a state: a view that addresses the current
+   * window (or, for globalState, the void namespace) on every call, as the per-window state did
+   * before it moved to the keyed backend — so a state kept in a field across calls, or one of the
+   * same name in the other scope, never reads another window's value. Views are cached per
+   * descriptor (weakly: a descriptor made per call costs nothing lasting).
+   */
+  private readonly windowViews = new WeakMap<object, State>();
+  private readonly globalViews = new WeakMap<object, State>();
+
+  private stateView<S extends State>(perWindow: boolean, descriptor: StateDescriptor<unknown>): S {
+    const views = perWindow ? this.windowViews : this.globalViews;
+    let view = views.get(descriptor);
+    if (view === undefined) {
+      const resolve = (): Record<string, (...args: unknown[]) => unknown> =>
+        (perWindow ? this.windowScopedState(this.currentWindow, descriptor) : this.getPartitionedState(VOID_NAMESPACE, descriptor)) as unknown as Record<string, (...args: unknown[]) => unknown>;
+      const v: Record<string, (...args: unknown[]) => unknown> = {};
+      for (const m of STATE_METHODS[descriptor.kind]) v[m] = (...args: unknown[]) => resolve()[m]!(...args);
+      view = v as unknown as State;
+      views.set(descriptor, view);
+    }
+    return view as S;
+  }
+
   private readonly windowStateStore: KeyedStateStore = {
-    getState: <T>(d: ValueStateDescriptor<T>) => this.entryState(d) as ValueState<T>,
-    getListState: <T>(d: ListStateDescriptor<T>) => this.entryState(d) as ListState<T>,
+    getState: <T>(d: ValueStateDescriptor<T>) => this.stateView<ValueState<T>>(true, d as StateDescriptor<unknown>),
+    getListState: <T>(d: ListStateDescriptor<T>) => this.stateView<ListState<T>>(true, d as StateDescriptor<unknown>),
   };
 
   private readonly globalStateStore: KeyedStateStore = {
-    getState: <T>(d: ValueStateDescriptor<T>) => this.keyedBackend!.getValueState(d),
-    getListState: <T>(d: ListStateDescriptor<T>) => this.keyedBackend!.getListState(d),
+    getState: <T>(d: ValueStateDescriptor<T>) => this.stateView<ValueState<T>>(false, d as StateDescriptor<unknown>),
+    getListState: <T>(d: ListStateDescriptor<T>) => this.stateView<ListState<T>>(false, d as StateDescriptor<unknown>),
   };
 
   private readonly processContext: ProcessWindowContext<W> = {
-    window: () => this.currentEntry!.window,
+    window: () => this.currentWindow,
     currentProcessingTime: () => this.parameters.processingTimeService.getCurrentProcessingTime(),
     currentWatermark: () => this.inputWatermark,
     windowState: () => this.windowStateStore,
@@ -482,10 +494,12 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag as OutputTag<unknown>, value, this.outTimestamp),
   };
 
-  /** Windows currently held, over all keys (for tests and metrics). */
+  /** (key, window) pairs holding state, over all keys (for tests and metrics). */
   numWindows(): number {
-    let n = 0;
-    for (const ks of this.perKey.values()) n += ks.windows.size;
-    return n;
+    const held = new Set<string>();
+    const add = (key: unknown, ns: string | number): void => void held.add(`${ns}|${typeof key}:${String(canonicalKey(key))}`);
+    for (const s of this.windowScoped) for (const ns of s.namespaces()) for (const [key] of s.entriesOf(ns)) add(key, namespaceId(ns));
+    if (this.mergingWindows !== undefined) for (const [key, windows] of this.mergingWindows.entriesOf(VOID_NAMESPACE)) for (const w of windows) add(key, w.id);
+    return held.size;
   }
 }

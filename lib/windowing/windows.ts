@@ -1,4 +1,5 @@
 /** Windows (Flink's TimeWindow and GlobalWindow). A window is a value: equal bounds, equal window. */
+import { VOID_NAMESPACE, restoreNamespace, type Namespace } from '../state/namespace.ts';
 export interface Window {
   /** The last timestamp that belongs to the window; an event-time window fires when the watermark passes it. */
   maxTimestamp(): number;
@@ -8,14 +9,16 @@ export interface Window {
 
 /** [start, end) in epoch ms. */
 export class TimeWindow implements Window {
-  private cachedId: string | undefined;
+  /**
+   * An own property, not a getter: a window is the namespace of its state and timers, and a
+   * snapshot that went through structured clone (v8.serialize) keeps own properties only.
+   */
+  readonly id: string;
   constructor(
     readonly start: number,
     readonly end: number,
-  ) {}
-  /** Built on first use: most windows are looked up through a cached instance. */
-  get id(): string {
-    return (this.cachedId ??= `${this.start}:${this.end}`);
+  ) {
+    this.id = `${start}:${end}`;
   }
   maxTimestamp(): number {
     return this.end - 1;
@@ -47,4 +50,22 @@ export class GlobalWindow implements Window {
   toString(): string {
     return 'GlobalWindow';
   }
+}
+
+/**
+ * The window a state or timer namespace stands for. Restored namespaces come out of a snapshot
+ * (structured clone) as plain objects with the window's own properties: they become windows again.
+ */
+export function windowOfNamespace<W extends Window>(namespace: unknown): W {
+  if (namespace instanceof TimeWindow || namespace instanceof GlobalWindow) return namespace as unknown as W;
+  const ns = namespace as { id?: unknown; start?: unknown; end?: unknown };
+  if (ns.id === GlobalWindow.INSTANCE.id) return GlobalWindow.INSTANCE as unknown as W;
+  if (typeof ns.start === 'number' && typeof ns.end === 'number') return new TimeWindow(ns.start, ns.end) as unknown as W;
+  return namespace as W; // a window class of the user's own: used as it is
+}
+
+/** The NamespaceSerializer of window state and timers: restored namespaces become windows again (the void one stays void). */
+export function windowNamespaceSerializer(restored: unknown): Namespace {
+  const ns = restoreNamespace(restored);
+  return ns === VOID_NAMESPACE ? ns : (windowOfNamespace<Window>(ns) as unknown as Namespace);
 }
