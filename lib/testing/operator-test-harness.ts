@@ -16,6 +16,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { Accumulator } from '../core/accumulators/accumulator.ts';
 import { attribute } from '../core/errors.ts';
 import type { RuntimeContext, TaskInfo } from '../core/functions/runtime-context.ts';
+import { createStreamingRuntimeContext } from '../runtime/tasks/streaming-runtime-context.ts';
 import type { OutputTag } from '../core/output-tag.ts';
 import type {
   AggregatingStateDescriptor,
@@ -384,29 +385,8 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
 
   private parameters(): StreamOperatorParameters {
     const info = this.info;
-    const backend = (): HeapKeyedStateBackend => {
-      if (this.keyedBackend === undefined) {
-        throw new Error(`Keyed state can only be used on a 'keyed stream', i.e., after a 'keyBy()' operation (operator '${this.operatorName}').`);
-      }
-      return this.keyedBackend;
-    };
-    const runtimeContext: RuntimeContext = {
-      getState: (d) => backend().getValueState(d),
-      getListState: (d) => backend().getListState(d),
-      getMapState: (d) => backend().getMapState(d),
-      getReducingState: (d) => backend().getReducingState(d),
-      getAggregatingState: (d) => backend().getAggregatingState(d),
-      getTaskInfo: () => info,
-      getIndexOfThisSubtask: () => info.indexOfThisSubtask,
-      getNumberOfParallelSubtasks: () => info.numberOfParallelSubtasks,
-      getMaxNumberOfParallelSubtasks: () => info.maxNumberOfParallelSubtasks,
-      getOperatorName: () => this.operatorName,
-      addAccumulator: (name, acc) => {
-        if (this.accumulators.has(name)) throw new Error(`An accumulator named '${name}' already exists in task ${this.operatorName}`);
-        this.accumulators.set(name, acc as Accumulator<unknown, unknown>);
-      },
-      getAccumulator: <V, R>(name: string) => this.accumulators.get(name) as Accumulator<V, R> | undefined,
-    };
+    // The runtime context a task gives its operators (Flink's StreamingRuntimeContext), over the harness's accumulators.
+    const { context: runtimeContext, bindKeyedStateBackend } = createStreamingRuntimeContext(this.operatorName, info, this.accumulators, this.operatorName);
     return {
       operatorName: this.operatorName,
       operatorId: this.operatorId,
@@ -425,6 +405,7 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
       },
       bindKeyedStateBackend: (b) => {
         this.keyedBackend = b;
+        bindKeyedStateBackend(b);
       },
       collect: () => {
         throw new Error('A collect sink (executeAndCollect) cannot run in a test harness');
