@@ -144,19 +144,23 @@ export class IntervalJoined<L, R, K> {
   constructor(
     private readonly left: KeyedStream<L, K>,
     private readonly right: KeyedStream<R, K>,
-    private lower: number,
-    private upper: number,
+    private readonly lower: number,
+    private readonly upper: number,
   ) {}
+  /** Flags, as Flink's: calling one twice excludes the bound once (the operator gets it moved by 1 ms). */
+  private lowerInclusive = true;
+  private upperInclusive = true;
   lowerBoundExclusive(): this {
-    this.lower += 1;
+    this.lowerInclusive = false;
     return this;
   }
   upperBoundExclusive(): this {
-    this.upper -= 1;
+    this.upperInclusive = false;
     return this;
   }
   process<OUT>(fn: ProcessJoinFunction<L, R, OUT> | ((left: L, right: R, ctx: ProcessJoinContext, out: Collector<OUT>) => void)): SingleOutputStreamOperator<OUT> {
-    const { lower, upper } = this;
+    const lower = this.lowerInclusive ? this.lower : this.lower + 1;
+    const upper = this.upperInclusive ? this.upper : this.upper - 1;
     return keyedTaggedUnion(this.left, this.right, this.left.getKeySelector(), this.right.getKeySelector()).keyedOperator<OUT>(
       'Interval Join',
       () => new IntervalJoinOperator<L, R, OUT>(fn, lower, upper),

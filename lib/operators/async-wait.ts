@@ -58,6 +58,9 @@ registerErrorClass(AsyncTimeoutError, 'TimeoutException');
 type RecordEntry = { kind: 'record'; value: unknown; ts: number; done: boolean; results: unknown[] | null; emitted: boolean };
 type Entry = RecordEntry | { kind: 'watermark'; watermark: number };
 
+/** A call in flight: its timeout deadline and its future (settled once complete or completeExceptionally was called). */
+type Call = { deadline: number; readonly entry: RecordEntry; settled: boolean; future: ResultFuture<unknown> };
+
 /** An element in flight as the snapshot keeps it (Flink's StreamElement in '_async_wait_operator_state_'). */
 type QueuedElement = { record: unknown; timestamp: number } | { watermark: number };
 
@@ -125,31 +128,27 @@ export class AsyncWaitOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, A
 
   private start(entry: RecordEntry): void {
     this.inFlight++;
-    let settled = false;
     const mailbox = this.parameters.mailbox;
-    const future: ResultFuture<OUT> = {
+    const call: Call = { deadline: 0, entry, settled: false, future: undefined! };
+    const future: ResultFuture<OUT> = (call.future = {
       complete: (results) => {
-        if (settled) return;
-        settled = true;
+        if (call.settled) return;
+        call.settled = true;
         const list = [...results] as unknown[];
         mailbox.execute(() => this.completed(entry, list));
       },
       completeExceptionally: (error) => {
-        if (settled) return;
-        settled = true;
+        if (call.settled) return;
+        call.settled = true;
         mailbox.execute(() => {
           throw error; // a mail of this operator: the task attributes it here
         });
       },
-    };
+    });
     if (this.timeoutMs > 0) {
-      const pts = this.parameters.processingTimeService;
-      pts.registerTimer(pts.getCurrentProcessingTime() + this.timeoutMs, () => {
-        if (settled || entry.done) return;
-        const fn = this.userFunction;
-        if (typeof fn !== 'function' && fn.timeout) fn.timeout(entry.value as IN, future);
-        else future.completeExceptionally(new AsyncTimeoutError('Async function call has timed out.'));
-      });
+      call.deadline = this.parameters.processingTimeService.getCurrentProcessingTime() + this.timeoutMs;
+      this.calls.push(call);
+      this.armTimeout();
     }
     const fn = this.userFunction;
     // Called from processElement or a mail of this operator: the chain or the task attributes a throw here.
@@ -163,11 +162,44 @@ export class AsyncWaitOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, A
     }
   }
 
+  /**
+   * Timeouts: the calls started with a timeout, in start order (so in deadline order: the timeout is
+   * the same for all), and ONE task timer, armed for the first deadline — not a timer per call,
+   * which would keep every call (its record and results) in the task's timer queue for the whole
+   * timeout after it completed. Settled calls leave the front as calls complete and as the timer fires.
+   */
+  private readonly calls: Call[] = [];
+  private timeoutArmedFor = Number.POSITIVE_INFINITY;
+
+  private armTimeout(): void {
+    const calls = this.calls;
+    while (calls.length > 0 && (calls[0]!.settled || calls[0]!.entry.done)) calls.shift();
+    const first = calls[0];
+    if (first === undefined || first.deadline >= this.timeoutArmedFor) return;
+    this.timeoutArmedFor = first.deadline;
+    this.parameters.processingTimeService.registerTimer(first.deadline, this.onTimeoutTimer);
+  }
+
+  private readonly onTimeoutTimer = (time: number): void => {
+    if (time === this.timeoutArmedFor) this.timeoutArmedFor = Number.POSITIVE_INFINITY;
+    const now = Math.max(time, this.parameters.processingTimeService.getCurrentProcessingTime());
+    const calls = this.calls;
+    while (calls.length > 0 && (calls[0]!.settled || calls[0]!.entry.done || calls[0]!.deadline <= now)) {
+      const call = calls.shift()!;
+      if (call.settled || call.entry.done) continue;
+      const fn = this.userFunction;
+      if (typeof fn !== 'function' && fn.timeout) fn.timeout(call.entry.value as IN, call.future);
+      else call.future.completeExceptionally(new AsyncTimeoutError('Async function call has timed out.'));
+    }
+    this.armTimeout();
+  };
+
   private completed(entry: RecordEntry, results: unknown[]): void {
     entry.done = true;
     entry.results = results;
     this.inFlight--;
     while (this.inFlight < this.capacity && this.notStarted.length > 0) this.start(this.notStarted.shift()!);
+    if (this.timeoutMs > 0) this.armTimeout(); // drops the settled calls at the front
     this.emitReady();
     if (this.spaceWaiter !== null && this.inFlight < this.capacity && this.notStarted.length === 0) {
       const w = this.spaceWaiter;

@@ -150,14 +150,10 @@ export class CoBroadcastWithNonKeyedOperator<IN1, IN2, OUT> extends AbstractBroa
     const t = value as Tagged;
     this.ts = timestamp;
     const fn = this.userFunction;
-    try {
-      if (t.i === 1) {
-        if (isThenable(fn.processElement(t.v as IN1, this.readOnlyContext, this.collector))) throw new AsyncFunctionResultError('BroadcastProcessFunction.processElement()');
-      } else if (isThenable(fn.processBroadcastElement(t.v as IN2, this.context, this.collector))) {
-        throw new AsyncFunctionResultError('BroadcastProcessFunction.processBroadcastElement()');
-      }
-    } catch (e) {
-      throw this.userError(e);
+    if (t.i === 1) {
+      if (isThenable(fn.processElement(t.v as IN1, this.readOnlyContext, this.collector))) throw new AsyncFunctionResultError('BroadcastProcessFunction.processElement()');
+    } else if (isThenable(fn.processBroadcastElement(t.v as IN2, this.context, this.collector))) {
+      throw new AsyncFunctionResultError('BroadcastProcessFunction.processBroadcastElement()');
     }
   }
 }
@@ -201,21 +197,17 @@ export class CoBroadcastWithKeyedOperator<K, IN1, IN2, OUT>
     const t = value as Tagged;
     this.ts = timestamp;
     const fn = this.userFunction;
-    try {
-      if (t.i === 1) {
-        if (isThenable(fn.processElement(t.v as IN1, this.readOnlyContext, this.collector))) throw new AsyncFunctionResultError('BroadcastProcessFunction.processElement()');
-      } else {
-        if (isThenable(fn.processBroadcastElement(t.v as IN2, this.context, this.collector))) throw new AsyncFunctionResultError('BroadcastProcessFunction.processBroadcastElement()');
-        // A broadcast record has no key (Flink: "No key set"): keyed state it wrote would belong to no key
-        // and show up as a key of its own in applyToKeyedState.
-        if (this.keyedBackend!.hasState(BROADCAST_KEY)) {
-          throw new Error(
-            'processBroadcastElement() wrote keyed state, but a broadcast record has no key: change the keyed state of every key with ctx.applyToKeyedState(name, (key, state) => ...)',
-          );
-        }
+    if (t.i === 1) {
+      if (isThenable(fn.processElement(t.v as IN1, this.readOnlyContext, this.collector))) throw new AsyncFunctionResultError('BroadcastProcessFunction.processElement()');
+    } else {
+      if (isThenable(fn.processBroadcastElement(t.v as IN2, this.context, this.collector))) throw new AsyncFunctionResultError('BroadcastProcessFunction.processBroadcastElement()');
+      // A broadcast record has no key (Flink: "No key set"): keyed state it wrote would belong to no key
+      // and show up as a key of its own in applyToKeyedState.
+      if (this.keyedBackend!.hasState(BROADCAST_KEY)) {
+        throw new Error(
+          'processBroadcastElement() wrote keyed state, but a broadcast record has no key: change the keyed state of every key with ctx.applyToKeyedState(name, (key, state) => ...)',
+        );
       }
-    } catch (e) {
-      throw this.userError(e);
     }
   }
 
@@ -267,10 +259,6 @@ export class CoBroadcastWithKeyedOperator<K, IN1, IN2, OUT>
     this.ts = domain === 'EVENT_TIME' ? time : NO_TIMESTAMP;
     const fn = this.userFunction;
     if (typeof fn.onTimer !== 'function') return; // optional in a plain object
-    try {
-      if (isThenable(fn.onTimer(time, this.readOnlyContext, this.collector))) throw new AsyncFunctionResultError('KeyedBroadcastProcessFunction.onTimer()');
-    } catch (e) {
-      throw this.userError(e);
-    }
+    if (isThenable(fn.onTimer(time, this.readOnlyContext, this.collector))) throw new AsyncFunctionResultError('KeyedBroadcastProcessFunction.onTimer()');
   }
 }

@@ -83,39 +83,36 @@ export class IntervalJoinOperator<L, R, OUT> extends AbstractUdfStreamOperator<O
 
   processElement(value: unknown, timestamp: number): void {
     const t = value as Tagged;
-    try {
-      if (timestamp === NO_TIMESTAMP) throw new Error('An interval join needs event timestamps: assign them with assignTimestampsAndWatermarks()');
-      const wm = this.timers.currentWatermark();
-      if (timestamp < wm) {
-        // Late (Flink's isLate: ts < watermark): its partners may already be gone. Counted; the first logged.
-        if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, `it is behind the watermark ${timeText(wm)}, so its join partners may already be gone`);
-        return;
-      }
-      const isLeft = t.i === 1;
-      const own = isLeft ? this.leftBuffer : this.rightBuffer;
-      const other = isLeft ? this.rightBuffer : this.leftBuffer;
-      const list = own.get(timestamp);
-      if (list === undefined) own.put(timestamp, [{ v: t.v }]);
-      else {
-        list.push({ v: t.v });
-        own.put(timestamp, list); // a write through the state, as Flink's: a backend may copy on write
-      }
-      // Partners: right ts in [l + lower, l + upper], or for a right element left ts in [r - upper, r - lower].
-      const from = isLeft ? timestamp + this.lower : timestamp - this.upper;
-      const to = isLeft ? timestamp + this.upper : timestamp - this.lower;
-      for (const [ots, entries] of other.entries()) {
-        if (ots < from || ots > to) continue;
-        for (const e of entries) {
-          if (isLeft) this.emit(t.v, timestamp, e.v, ots);
-          else this.emit(e.v, ots, t.v, timestamp);
-        }
-      }
-      // Once the watermark passes this time, no partner can still arrive.
-      if (isLeft) this.timers.registerEventTimeTimer(CLEANUP_LEFT, timestamp + Math.max(this.upper, 0));
-      else this.timers.registerEventTimeTimer(CLEANUP_RIGHT, timestamp - Math.min(this.lower, 0));
-    } catch (e) {
-      throw this.userError(e);
+    // A throw (the user's function, a missing timestamp) is attributed by the chain, with this record.
+    if (timestamp === NO_TIMESTAMP) throw new Error('An interval join needs event timestamps: assign them with assignTimestampsAndWatermarks()');
+    const wm = this.timers.currentWatermark();
+    if (timestamp < wm) {
+      // Late (Flink's isLate: ts < watermark): its partners may already be gone. Counted; the first logged.
+      if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, `it is behind the watermark ${timeText(wm)}, so its join partners may already be gone`);
+      return;
     }
+    const isLeft = t.i === 1;
+    const own = isLeft ? this.leftBuffer : this.rightBuffer;
+    const other = isLeft ? this.rightBuffer : this.leftBuffer;
+    const list = own.get(timestamp);
+    if (list === undefined) own.put(timestamp, [{ v: t.v }]);
+    else {
+      list.push({ v: t.v });
+      own.put(timestamp, list); // a write through the state, as Flink's: a backend may copy on write
+    }
+    // Partners: right ts in [l + lower, l + upper], or for a right element left ts in [r - upper, r - lower].
+    const from = isLeft ? timestamp + this.lower : timestamp - this.upper;
+    const to = isLeft ? timestamp + this.upper : timestamp - this.lower;
+    for (const [ots, entries] of other.entries()) {
+      if (ots < from || ots > to) continue;
+      for (const e of entries) {
+        if (isLeft) this.emit(t.v, timestamp, e.v, ots);
+        else this.emit(e.v, ots, t.v, timestamp);
+      }
+    }
+    // Once the watermark passes this time, no partner can still arrive.
+    if (isLeft) this.timers.registerEventTimeTimer(CLEANUP_LEFT, timestamp + Math.max(this.upper, 0));
+    else this.timers.registerEventTimeTimer(CLEANUP_RIGHT, timestamp - Math.min(this.lower, 0));
   }
 
   private emit(left: unknown, lts: number, right: unknown, rts: number): void {

@@ -98,6 +98,22 @@ describe('joins', () => {
     );
   });
 
+  test('lowerBoundExclusive() / upperBoundExclusive() exclude exactly the bound, also when called twice (flags, as in Flink)', async () => {
+    const run = async (configure: (j: any) => any): Promise<number[]> => {
+      const e = env(1);
+      const ts = WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((x) => x);
+      const a = e.fromElements(10).assignTimestampsAndWatermarks(ts).keyBy(() => 'k');
+      const b = e.fromElements(7, 8, 9, 10, 11, 12, 13).assignTimestampsAndWatermarks(ts).keyBy(() => 'k');
+      const out = await configure(a.intervalJoin(b).between(-2, 2))
+        .process((_l: number, r: number, _ctx: ProcessJoinContext, o: Collector<number>) => o.collect(r))
+        .executeAndCollect();
+      return (out as number[]).sort((x, y) => x - y);
+    };
+    expect(await run((j) => j)).toEqual([8, 9, 10, 11, 12]);
+    expect(await run((j) => j.lowerBoundExclusive().upperBoundExclusive())).toEqual([9, 10, 11]);
+    expect(await run((j) => j.lowerBoundExclusive().lowerBoundExclusive().upperBoundExclusive().upperBoundExclusive())).toEqual([9, 10, 11]);
+  });
+
   test('interval bounds are checked', () => {
     const e = StreamExecutionEnvironment.create();
     const a = e.fromElements(1).keyBy((x) => x);

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { AsyncDataStream, JobExecutionException, StreamExecutionEnvironment, UserCodeError, WatermarkStrategy, type WatermarkGenerator } from '../../lib/index.ts';
+import { AsyncDataStream, JobExecutionException, MapStateDescriptor, StreamExecutionEnvironment, UserCodeError, WatermarkStrategy, type WatermarkGenerator } from '../../lib/index.ts';
 import { causeChain, endlessSource, rejection } from '../helpers.ts';
 
 function env(p = 1): StreamExecutionEnvironment {
@@ -117,5 +117,43 @@ describe('the chain attributes an operator error once, with its input', () => {
         .executeAndCollect(),
     );
     expect(blamed(err).operatorName).toBe('Lookup');
+  });
+  test("an interval join's process function that throws is named with the record it was handed (the operator does not attribute it itself)", async () => {
+    const e = env(1);
+    const left = e.fromElements({ k: 'a', ts: 1 }).assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<{ k: string; ts: number }>().withTimestampAssigner((x) => x.ts));
+    const right = e.fromElements({ k: 'a', ts: 2 }).assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<{ k: string; ts: number }>().withTimestampAssigner((x) => x.ts));
+    const err = await rejection(
+      left
+        .keyBy((x) => x.k)
+        .intervalJoin(right.keyBy((x) => x.k))
+        .between(-5, 5)
+        .process(() => {
+          throw new Error('join failed');
+        })
+        .executeAndCollect(),
+    );
+    const user = blamed(err);
+    expect(user.operatorName).toBe('Interval Join');
+    expect(user.input).toMatch(/k: 'a', ts: [12]/);
+    expect(user.context.input).toBe(user.input);
+  });
+
+  test("a broadcast function that throws is named with the record it was handed, keyed or not", async () => {
+    for (const keyed of [false, true]) {
+      const e = env(1);
+      const rules = e.fromElements('rule').broadcast(new MapStateDescriptor<string, string>('rules') as MapStateDescriptor<unknown, unknown>);
+      const events = e.fromElements({ id: 7 });
+      const fn = {
+        processElement(v: { id: number }) {
+          throw new Error(`bad event ${v.id}`);
+        },
+        processBroadcastElement() {},
+      };
+      const connected = keyed ? events.keyBy((x) => x.id).connect(rules) : events.connect(rules);
+      const err = await rejection((connected as any).process(fn).name('Rules').executeAndCollect());
+      const user = blamed(err);
+      expect(user.operatorName).toBe('Rules');
+      expect(user.input).toContain('id: 7');
+    }
   });
 });

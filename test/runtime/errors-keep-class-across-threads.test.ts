@@ -60,6 +60,12 @@ describe('errors keep their class across worker threads', () => {
     expect(seen[2]).toEqual({ name: 'SensorOfflineError', tidemark: true, classes: ['SensorOfflineError'], retriable: true, context: { input: 's2' }, sensor: 's2' });
   });
 
+  test('the record the chain handed the failing operator is in the context of the UserCodeError and of the job failure, across threads', async () => {
+    const seen = await failure(['--case', 'own']);
+    expect(seen[1]!.context).toMatchObject({ operator: 'Read sensor', input: '"s2"' });
+    expect(seen[0]!.context).toMatchObject({ job: 'error classes', operator: 'Read sensor', input: '"s2"' });
+  });
+
   test("JavaScript's own error classes are kept too", async () => {
     const seen = await failure(['--case', 'type']);
     expect(seen[2]).toMatchObject({ name: 'TypeError', tidemark: false, classes: ['TypeError'] });

@@ -16,8 +16,11 @@ export type ChainedOperatorError = UserCodeError & { input?: string };
  */
 export function chainedOperatorError(e: unknown, node: StreamNode, info: TaskInfo, value: unknown, hasInput: boolean): UserCodeError {
   if (isInstance(e, UserCodeError)) return e as UserCodeError;
-  const err: ChainedOperatorError = attribute(e, node.name, info.indexOfThisSubtask, info.numberOfParallelSubtasks);
-  // Not in the message: messages stay as they were (tests and users match them); a property for now.
-  if (hasInput) err.input = describeValue(value, true, 2);
+  // Not in the message: messages stay as they were (tests and users match them). In the error's
+  // context (where TidemarkErrorContext keeps it, and the JobExecutionException's context copies it)
+  // and, for now, as a property too.
+  const input = hasInput ? describeValue(value, true, 2) : undefined;
+  const err: ChainedOperatorError = attribute(e, node.name, info.indexOfThisSubtask, info.numberOfParallelSubtasks, hasInput ? { input } : undefined);
+  if (hasInput) err.input = input;
   return err;
 }

@@ -75,8 +75,14 @@ export function createChainingOutput(operator: StreamOperator<unknown>, node: St
   const cls = (operator as object).constructor;
   let C = cache.get(cls);
   if (C === undefined) {
-    // Our own fixed source text (no user input): a fresh function literal per class, for its own type feedback.
-    C = new Function('Base', COLLECT_SOURCE(keyed))(ChainingOutput) as ChainingOutputClass;
+    try {
+      // Our own fixed source text (no user input): a fresh function literal per class, for its own type feedback.
+      C = new Function('Base', COLLECT_SOURCE(keyed))(ChainingOutput) as ChainingOutputClass;
+    } catch {
+      // Code generation from strings is disallowed (node --disallow-code-generation-from-strings, a
+      // locked-down host): the shared reference class, slower on the hot path but the same behaviour.
+      C = ChainingOutput;
+    }
     cache.set(cls, C);
   }
   return new C(operator, node, info);

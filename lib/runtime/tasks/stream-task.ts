@@ -162,7 +162,10 @@ export abstract class StreamTask {
     if (this.processingTimeService.timersDue) {
       this.processingTimeService.fireDueTimers(
         () => this.state === 'running' || this.state === 'finishing',
-        (callback, time, owner) => this.guard(owner, () => callback(time)),
+        (callback, time, owner) => {
+          if (this.state === 'finishing' && this.hasFinished(owner)) return; // dropped, as Flink quiesces a finished operator's timers
+          this.guard(owner, () => callback(time));
+        },
       );
       if (this.state === 'running') this.afterMail();
       else if (this.state === 'finishing') for (const w of this.writers) w.flush();
@@ -248,11 +251,26 @@ export abstract class StreamTask {
     this.block(finishing, false, BLOCKED_ON_FINISH, this.blockedOp);
   }
 
+  /**
+   * While finishing: the index of the operator finishing now; the operators before it have finished
+   * (and a source head, which has no operator, ended first). Their processing-time timers no longer
+   * fire: what they would emit would reach operators after their end of input (a sink after its
+   * final flush), and be lost.
+   */
+  private finishingOp = -1;
+
+  private hasFinished(owner: StreamNode): boolean {
+    for (let i = 0; i < this.finishingOp; i++) if (this.operators[i]!.node === owner) return true;
+    // The head source (no operator) ended before anything finished.
+    return owner.factory === undefined;
+  }
+
   /** Stops between steps when the task was canceled or failed meanwhile (cancel closes it then). */
   private async finishAsync(): Promise<void> {
     for (let i = 0; i < this.operators.length; i++) {
       const { node, operator } = this.operators[i]!;
       this.blockedOp = i;
+      this.finishingOp = i;
       this.guard(node, () => operator.endInput());
       if (operator.finish) {
         try {
@@ -263,6 +281,7 @@ export abstract class StreamTask {
         if (this.state !== 'finishing') return;
       }
     }
+    this.finishingOp = this.operators.length;
     for (const w of this.writers) {
       w.broadcastControl((at) => ({ at, kind: 'end-of-input' }));
       w.flush();
