@@ -70,6 +70,9 @@ const STATIC_PATTERNS: ReadonlyArray<() => Pattern<Ev, string>> = [
   // Ends with notFollowedBy: matches are released by time (pending states).
   () => Pattern.begin<Ev>('a').where(is('a')).followedByAny('b').where(is('b')).notFollowedBy('c').where(is('c')).within(6),
   () => Pattern.begin<Ev>('a').where(is('a')).next('b').where(is('b')).times(2).within(5),
+  // A greedy loop ended by until(), and a loop of 1 to 3 without a window (partial matches stay).
+  () => Pattern.begin<Ev>('a').where(is('a')).oneOrMore().greedy().until(is('c')).followedBy('b').where(is('b')).within(9),
+  () => Pattern.begin<Ev>('a').where(is('a')).times(1, 3).followedBy('b').where(is('b')),
 ];
 
 const SPECS = [
