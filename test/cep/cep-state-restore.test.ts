@@ -14,8 +14,10 @@ import { PatternProcessFunction, type PatternContext } from '../../lib/cep/funct
 import type { Collector } from '../../lib/core/functions/collector.ts';
 import { OutputTag } from '../../lib/core/output-tag.ts';
 import { StreamTaskStateInitializer, type OperatorSnapshot } from '../../lib/state/stream-task-state-initializer.ts';
+import { VOID_NAMESPACE } from '../../lib/state/namespace.ts';
 import type { StreamOperatorParameters } from '../../lib/runtime/operator.ts';
 import { assignKeyToParallelOperator } from '../../lib/state/key-groups.ts';
+import { KeyedOneInputStreamOperatorTestHarness } from '../../lib/testing/index.ts';
 
 interface Ev {
   readonly key: string;
@@ -392,6 +394,48 @@ describe('CEP operator state: restore at another parallelism', () => {
 });
 
 describe('CEP operator state: what a key holds', () => {
+  test('a key whose partial matches completed or timed out holds nothing, before and after a restore (tidemark/testing harness)', () => {
+    const harness = () => new KeyedOneInputStreamOperatorTestHarness<string, Ev, unknown>(new CepOperator<Ev, unknown>(new Fn(), { pattern: STATIC_PATTERNS[0]!(), isProcessingTime: false }), (e) => e.key);
+    const first = harness();
+    first.open();
+    first.processElement({ key: 'k0', type: 'a', id: 0 }, 1);
+    first.processElement({ key: 'k0', type: 'b', id: 1 }, 2);
+    first.processElement({ key: 'k0', type: 'c', id: 2 }, 3);
+    first.processElement({ key: 'k1', type: 'a', id: 3 }, 4);
+    first.processWatermark(3);
+    expect(first.extractOutputValues()).toHaveLength(1);
+    expect(first.numKeyedStateEntries()).toBe(1); // k1's queue (its record waits for the watermark)
+    const second = harness();
+    second.initializeState(first.snapshot());
+    second.open();
+    second.processWatermark(4);
+    expect(second.numKeyedStateEntries()).toBe(2); // k1: queue (its timer) and partial match
+    second.processWatermark(20);
+    expect(second.getSideOutput(TIMED_OUT)).toHaveLength(1);
+    expect(second.numKeyedStateEntries()).toBe(0);
+  });
+
+  test('a rule deleted after a restore leaves no namespace; re-added with the same id, it starts afresh', () => {
+    const options: CepOperatorOptions<Ev> = { isProcessingTime: false, initialRules: [{ id: 'r1', action: 'upsert', spec: SPECS[0] }, { id: 'r2', action: 'upsert', spec: SPECS[1] }] };
+    const first = start(options);
+    first.feed({ kind: 'event', ev: { key: 'k0', type: 'a', id: 0 }, ts: 10 });
+    first.feed({ kind: 'event', ev: { key: 'k1', type: 'b', id: 1 }, ts: 10 });
+    first.feed({ kind: 'wm', t: 10 });
+    const second = start(options, deserialize(serialize(first.op.snapshotState(1))) as OperatorSnapshot);
+    second.feed({ kind: 'rule', rule: { id: 'r1', action: 'delete' } });
+    const entries = (snap: OperatorSnapshot): Array<[unknown, unknown, string]> =>
+      Object.values(snap.keyed!.keyGroups).flatMap((g) => Object.entries(g).flatMap(([name, es]) => es.map(([key, ns]) => [key, ns, name] as [unknown, unknown, string])));
+    // k0 had only r1's partial match: nothing left; k1 keeps r2's.
+    expect(entries(second.op.snapshotState(2)).sort()).toEqual([['k1', VOID_NAMESPACE, 'eventQueuesStateName'], ['k1', 'r2', 'nfaStateName']].sort());
+    second.feed({ kind: 'rule', rule: { id: 'r1', action: 'upsert', spec: SPECS[0] } });
+    second.feed({ kind: 'event', ev: { key: 'k0', type: 'b', id: 2 }, ts: 12 });
+    second.feed({ kind: 'wm', t: 30 });
+    // r1's partial match (a at 10) went with the delete: the b matches nothing of r1.
+    expect(second.out.filter((o) => (o as [string, { pattern: string }])[0] === 'out' || (o as [string, { pattern: string }])[1].pattern === 'r1')).toEqual([]);
+    expect(second.op.metrics).toMatchObject({ partialMatches: 0, patterns: 2 });
+    expect(entries(second.op.snapshotState(3))).toEqual([]);
+  });
+
   test('processing time: a rule that fails on an event and is removed leaves the key its queue when the next rule starts a partial match on that event (its timeout fires)', () => {
     const fragile = Pattern.begin<Ev>('a').where('type == "a"').followedBy('b').where('type == "b" || (type == "x" && lower(id) == "z")').toSpec();
     const xThenA = Pattern.begin<Ev>('x').where('type == "x"').followedBy('a').where('type == "a"').within(5).toSpec();
