@@ -415,6 +415,22 @@ describe('CEP operator state: what a key holds', () => {
     expect(second.numKeyedStateEntries()).toBe(0);
   });
 
+  test('a restored rule that cannot run any more is rejected, and a key that only it had partial matches for holds nothing', () => {
+    const options: CepOperatorOptions<Ev> = { isProcessingTime: false, rejectedRulesTag: REJECTED as OutputTag<never>, initialRules: [{ id: 'r1', action: 'upsert', spec: SPECS[2] }] };
+    const first = start(options);
+    first.feed({ kind: 'event', ev: { key: 'k0', type: 'x', id: 0 }, ts: 10 });
+    first.feed({ kind: 'wm', t: 10 });
+    const snapshot = deserialize(serialize(first.op.snapshotState(1))) as OperatorSnapshot;
+    expect(Object.keys(snapshot.keyed!.keyGroups)).toHaveLength(1);
+    // As if a later version no longer accepted the rule's spec.
+    const stored = snapshot.operator['cep-patterns']!.entries as Array<{ rule: { spec: { stages: Array<{ condition: string }> } } }>;
+    stored[0]!.rule.spec.stages[0]!.condition = 'noSuchFunction(type)';
+    const second = start(options, snapshot);
+    expect(second.out.map((o) => (o as unknown[])[0])).toEqual([REJECTED.id]);
+    expect(second.op.metrics).toMatchObject({ patterns: 0, partialMatches: 0, bufferedEvents: 0 });
+    expect(Object.keys(second.op.snapshotState(2).keyed!.keyGroups)).toEqual([]);
+  });
+
   test('a rule deleted after a restore leaves no namespace; re-added with the same id, it starts afresh', () => {
     const options: CepOperatorOptions<Ev> = { isProcessingTime: false, initialRules: [{ id: 'r1', action: 'upsert', spec: SPECS[0] }, { id: 'r2', action: 'upsert', spec: SPECS[1] }] };
     const first = start(options);

@@ -416,10 +416,12 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     const nfa = this.nfaState;
     const saved = backend.getCurrentKey();
     let partialMatches = 0;
+    let dropped = false;
     for (const ns of nfa.namespaces()) {
       const rule = this.rules.find((r) => r.namespace === namespaceId(ns));
       if (rule === undefined) {
         nfa.clearNamespace(ns);
+        dropped = true;
         continue;
       }
       for (const [key, value] of [...nfa.entriesOf(ns)]) {
@@ -434,12 +436,16 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
       }
     }
     // Each queue copied: the restored operator changes its queues in place, the snapshot stays as it was
-    // (another operator may be restored from it too).
+    // (another operator may be restored from it too). A key left with nothing by a dropped pattern holds nothing.
     let buffered = 0;
     const queues = this.queueState;
     for (const [key, q] of [...queues.entriesOf(VOID_NAMESPACE)]) {
-      buffered += q.numBuffered;
       backend.setCurrentKey(key);
+      if (dropped && q.numBuffered === 0 && !this.hasNFAStates()) {
+        queues.clear();
+        continue;
+      }
+      buffered += q.numBuffered;
       queues.update(copyQueue(q));
     }
     backend.setCurrentKey(saved);
