@@ -345,6 +345,39 @@ describe('CEP operator state: restore at another parallelism', () => {
     );
   });
 
+  test('tidemark/testing: two subtasks with buffered records and open partial matches, restored as one (and back as two)', () => {
+    const harness = (index: number, parallelism: number) =>
+      new KeyedOneInputStreamOperatorTestHarness<string, Ev, unknown>(new CepOperator<Ev, unknown>(new Fn(), { pattern: STATIC_PATTERNS[0]!(), isProcessingTime: false }), (e) => e.key, {
+        subtaskIndex: index,
+        parallelism,
+      });
+    // k1 on subtask 0, k0 on subtask 1 (of 2).
+    const two = [harness(0, 2), harness(1, 2)];
+    for (const [h, key] of [[two[0]!, 'k1'], [two[1]!, 'k0']] as const) {
+      h.open();
+      h.processElement({ key, type: 'a', id: 0 }, 1);
+      h.processWatermark(1);
+      h.processElement({ key, type: 'c', id: 2 }, 5); // out of order: waits for the watermark
+      h.processElement({ key, type: 'b', id: 1 }, 3);
+    }
+    const one = harness(0, 1);
+    one.initializeState(two.map((h) => h.snapshot()));
+    one.open();
+    expect(one.numKeyedStateEntries()).toBe(4); // per key: queue and partial match
+    const again = [harness(0, 2), harness(1, 2)];
+    for (const h of again) {
+      h.initializeState(one.snapshot());
+      h.processWatermark(5);
+    }
+    one.processWatermark(5);
+    const matches = (key: string) => [{ match: { a: [{ key, type: 'a', id: 0 }], b: [{ key, type: 'b', id: 1 }], c: [{ key, type: 'c', id: 2 }] }, pattern: null }];
+    expect(one.extractOutputValues()).toHaveLength(2);
+    expect(one.extractOutputValues()).toEqual(expect.arrayContaining([...matches('k0'), ...matches('k1')]));
+    expect(again[0]!.extractOutputValues()).toEqual(matches('k1'));
+    expect(again[1]!.extractOutputValues()).toEqual(matches('k0'));
+    expect(one.numKeyedStateEntries() + again[0]!.numKeyedStateEntries() + again[1]!.numKeyedStateEntries()).toBe(0);
+  });
+
   test('a rule removed on one subtask (it failed on an event there) stays removed there after a restore at the same parallelism', () => {
     // Fails on an 'x' event (lower() of a number): removed on the subtask that saw one, running on the other.
     const fragile = Pattern.begin<Ev>('a').where('type == "a"').followedBy('b').where('type == "b" || (type == "x" && lower(id) == "z")').toSpec();
