@@ -14,7 +14,10 @@ import { PatternProcessFunction, type PatternContext } from '../../lib/cep/funct
 import type { Collector } from '../../lib/core/functions/collector.ts';
 import { OutputTag } from '../../lib/core/output-tag.ts';
 import { StreamTaskStateInitializer, type OperatorSnapshot } from '../../lib/state/stream-task-state-initializer.ts';
+import { VOID_NAMESPACE } from '../../lib/state/namespace.ts';
 import type { StreamOperatorParameters } from '../../lib/runtime/operator.ts';
+import { assignKeyToParallelOperator } from '../../lib/state/key-groups.ts';
+import { KeyedOneInputStreamOperatorTestHarness } from '../../lib/testing/index.ts';
 
 interface Ev {
   readonly key: string;
@@ -69,6 +72,9 @@ const STATIC_PATTERNS: ReadonlyArray<() => Pattern<Ev, string>> = [
   // Ends with notFollowedBy: matches are released by time (pending states).
   () => Pattern.begin<Ev>('a').where(is('a')).followedByAny('b').where(is('b')).notFollowedBy('c').where(is('c')).within(6),
   () => Pattern.begin<Ev>('a').where(is('a')).next('b').where(is('b')).times(2).within(5),
+  // A greedy loop ended by until(), and a loop of 1 to 3 without a window (partial matches stay).
+  () => Pattern.begin<Ev>('a').where(is('a')).oneOrMore().greedy().until(is('c')).followedBy('b').where(is('b')).within(9),
+  () => Pattern.begin<Ev>('a').where(is('a')).times(1, 3).followedBy('b').where(is('b')),
 ];
 
 const SPECS = [
@@ -79,15 +85,18 @@ const SPECS = [
 
 const BROADCAST = Symbol('broadcast');
 
-/** Drives one operator directly: keyed by the event's key, processing time frozen, outputs recorded in order. */
-function start(options: CepOperatorOptions<Ev>, restored?: OperatorSnapshot, clockAt = 0) {
+/**
+ * Drives one operator directly: keyed by the event's key, processing time frozen, outputs recorded in
+ * order; subtask `index` of `parallelism`, restored from the snapshots of all old subtasks.
+ */
+function start(options: CepOperatorOptions<Ev>, restored?: OperatorSnapshot | OperatorSnapshot[], clockAt = 0, index = 0, parallelism = 1) {
   const out: unknown[] = [];
   const op = new CepOperator<Ev, unknown>(new Fn(), options);
   const pts = new FakeClock(clockAt);
   const params = {
     operatorName: 'cep',
     operatorId: 'cep',
-    taskInfo: { indexOfThisSubtask: 0, numberOfParallelSubtasks: 1, maxNumberOfParallelSubtasks: 128, taskName: 'cep', attemptNumber: 0 },
+    taskInfo: { indexOfThisSubtask: index, numberOfParallelSubtasks: parallelism, maxNumberOfParallelSubtasks: 128, taskName: 'cep', attemptNumber: 0 },
     runtimeContext: {},
     runtimeMode: 'STREAMING',
     processingTimeService: pts,
@@ -108,7 +117,8 @@ function start(options: CepOperatorOptions<Ev>, restored?: OperatorSnapshot, clo
     emitWatermark: () => {},
     emitWatermarkStatus: () => {},
   });
-  op.initializeState(new StreamTaskStateInitializer(pts, restored === undefined ? undefined : () => ({ checkpointId: 1, snapshots: [restored] })));
+  const snapshots = restored === undefined ? undefined : Array.isArray(restored) ? restored : [restored];
+  op.initializeState(new StreamTaskStateInitializer(pts, snapshots === undefined ? undefined : () => ({ checkpointId: 1, snapshots })));
   op.open();
   let watermark = Number.NEGATIVE_INFINITY;
   const feed = (o: Op): void => {
@@ -120,6 +130,44 @@ function start(options: CepOperatorOptions<Ev>, restored?: OperatorSnapshot, clo
     else input(dynamic ? { i: 1, v: o.ev } : o.ev, o.ts);
   };
   return { op, out, feed, watermark: () => watermark, clock: pts };
+}
+
+/** `parallelism` subtasks of one operator, as a job runs them: events go to their key's subtask, watermarks, rules and time to all. */
+function startSubtasks(options: CepOperatorOptions<Ev>, parallelism: number, restored?: OperatorSnapshot[], clockAt = 0) {
+  const subtasks = Array.from({ length: parallelism }, (_, i) => start(options, restored, clockAt, i, parallelism));
+  const feed = (o: Op): void => {
+    if (o.kind === 'event') subtasks[assignKeyToParallelOperator(o.ev.key, 128, parallelism)]!.feed(o);
+    else for (const s of subtasks) s.feed(o);
+  };
+  return { subtasks, feed };
+}
+
+/** Runs `ops` up to `at` on `from` subtasks, snapshots them all, restores `to` subtasks from the snapshots, runs the rest. */
+function runRescaled(options: CepOperatorOptions<Ev>, ops: readonly Op[], at: number, from: number, to: number): unknown[] {
+  const first = startSubtasks(options, from);
+  ops.slice(0, at).forEach(first.feed);
+  const snapshots = first.subtasks.map((s) => deserialize(serialize(s.op.snapshotState(1))) as OperatorSnapshot);
+  const second = startSubtasks(options, to, snapshots, first.subtasks[0]!.clock.now);
+  const watermark = first.subtasks[0]!.watermark();
+  if (watermark !== Number.NEGATIVE_INFINITY) second.feed({ kind: 'wm', t: watermark });
+  ops.slice(at).forEach(second.feed);
+  for (const s of second.subtasks) s.op.endInput();
+  return [...first.subtasks.flatMap((s) => s.out), ...second.subtasks.flatMap((s) => s.out)];
+}
+
+/**
+ * The output per key, in order (the order between keys depends on the subtasks); rejected rules left
+ * out (every subtask rejects a bad rule).
+ */
+function perKey(out: readonly unknown[]): Record<string, unknown[]> {
+  const byKey: Record<string, unknown[]> = {};
+  for (const o of out) {
+    const [tag, value] = o as [string, unknown];
+    if (tag === REJECTED.id) continue;
+    const key = tag === LATE.id ? (value as Ev).key : Object.values((value as { match: Record<string, Ev[]> }).match).flat()[0]!.key;
+    (byKey[key] ??= []).push(o);
+  }
+  return byKey;
 }
 
 function runUninterrupted(options: CepOperatorOptions<Ev>, ops: readonly Op[]): unknown[] {
@@ -263,5 +311,200 @@ describe('CEP operator state: snapshot, v8 serialization and restore', () => {
     const nfa = Object.values(snapshot.keyed!.keyGroups).flatMap((g) => g['nfaStateName'] ?? []);
     expect(nfa).toHaveLength(2);
     for (const [, , value] of nfa) expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+  });
+});
+
+describe('CEP operator state: restore at another parallelism', () => {
+  const rescales = fc.constantFrom([2, 1], [1, 2], [3, 2], [2, 3]);
+
+  test('property: a keyed pattern, snapshotted on some subtasks and restored on more or fewer, gives each key the uninterrupted output', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: STATIC_PATTERNS.length - 1 }), fc.boolean(), rescales, opsArb(false), fc.nat(), (p, processingTime, [from, to], ops, cut) => {
+        const options: CepOperatorOptions<Ev> = processingTime
+          ? { pattern: STATIC_PATTERNS[p]!(), isProcessingTime: true, maxPartialMatches: { max: 2, overflow: 'drop-oldest' } }
+          : { pattern: STATIC_PATTERNS[p]!(), isProcessingTime: false, lateDataTag: LATE };
+        const input = processingTime ? ops.map((o): Op => (o.kind === 'wm' ? { kind: 'tick', t: o.t } : o)) : ops;
+        expect(perKey(runRescaled(options, input, cut % (input.length + 1), from, to))).toEqual(perKey(runUninterrupted(options, input)));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('property: dynamic patterns (union list state of rules from every subtask) restored on more or fewer subtasks give each key the uninterrupted output', () => {
+    fc.assert(
+      fc.property(fc.boolean(), rescales, opsArb(true), fc.nat(), (withInitial, [from, to], ops, cut) => {
+        const options: CepOperatorOptions<Ev> = {
+          isProcessingTime: false,
+          lateDataTag: LATE,
+          rejectedRulesTag: REJECTED as OutputTag<never>,
+          initialRules: withInitial ? [{ id: 'r1', action: 'upsert', spec: SPECS[0] }] : undefined,
+        };
+        expect(perKey(runRescaled(options, ops, cut % (ops.length + 1), from, to))).toEqual(perKey(runUninterrupted(options, ops)));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('tidemark/testing: two subtasks with buffered records and open partial matches, restored as one (and back as two)', () => {
+    const harness = (index: number, parallelism: number) =>
+      new KeyedOneInputStreamOperatorTestHarness<string, Ev, unknown>(new CepOperator<Ev, unknown>(new Fn(), { pattern: STATIC_PATTERNS[0]!(), isProcessingTime: false }), (e) => e.key, {
+        subtaskIndex: index,
+        parallelism,
+      });
+    // k1 on subtask 0, k0 on subtask 1 (of 2).
+    const two = [harness(0, 2), harness(1, 2)];
+    for (const [h, key] of [[two[0]!, 'k1'], [two[1]!, 'k0']] as const) {
+      h.open();
+      h.processElement({ key, type: 'a', id: 0 }, 1);
+      h.processWatermark(1);
+      h.processElement({ key, type: 'c', id: 2 }, 5); // out of order: waits for the watermark
+      h.processElement({ key, type: 'b', id: 1 }, 3);
+    }
+    const one = harness(0, 1);
+    one.initializeState(two.map((h) => h.snapshot()));
+    one.open();
+    expect(one.numKeyedStateEntries()).toBe(4); // per key: queue and partial match
+    const again = [harness(0, 2), harness(1, 2)];
+    for (const h of again) {
+      h.initializeState(one.snapshot());
+      h.processWatermark(5);
+    }
+    one.processWatermark(5);
+    const matches = (key: string) => [{ match: { a: [{ key, type: 'a', id: 0 }], b: [{ key, type: 'b', id: 1 }], c: [{ key, type: 'c', id: 2 }] }, pattern: null }];
+    expect(one.extractOutputValues()).toHaveLength(2);
+    expect(one.extractOutputValues()).toEqual(expect.arrayContaining([...matches('k0'), ...matches('k1')]));
+    expect(again[0]!.extractOutputValues()).toEqual(matches('k1'));
+    expect(again[1]!.extractOutputValues()).toEqual(matches('k0'));
+    expect(one.numKeyedStateEntries() + again[0]!.numKeyedStateEntries() + again[1]!.numKeyedStateEntries()).toBe(0);
+  });
+
+  test('a rule removed on one subtask (it failed on an event there) stays removed there after a restore at the same parallelism', () => {
+    // Fails on an 'x' event (lower() of a number): removed on the subtask that saw one, running on the other.
+    const fragile = Pattern.begin<Ev>('a').where('type == "a"').followedBy('b').where('type == "b" || (type == "x" && lower(id) == "z")').toSpec();
+    const options: CepOperatorOptions<Ev> = { isProcessingTime: false, rejectedRulesTag: REJECTED as OutputTag<never>, initialRules: [{ id: 'r1', action: 'upsert', spec: fragile }] };
+    // k1 on subtask 0, k0 on subtask 1 (of 2).
+    const a: Ev = { key: 'k0', type: 'a', id: 4 };
+    const b: Ev = { key: 'k0', type: 'b', id: 5 };
+    const ops: Op[] = [
+      { kind: 'event', ev: { key: 'k1', type: 'a', id: 0 }, ts: 5 },
+      { kind: 'event', ev: { key: 'k1', type: 'x', id: 1 }, ts: 10 },
+      { kind: 'wm', t: 20 },
+      { kind: 'event', ev: { key: 'k1', type: 'a', id: 2 }, ts: 30 },
+      { kind: 'event', ev: { key: 'k1', type: 'b', id: 3 }, ts: 31 },
+      { kind: 'event', ev: a, ts: 30 },
+      { kind: 'event', ev: b, ts: 31 },
+      { kind: 'wm', t: 40 },
+    ];
+    const uninterrupted = startSubtasks(options, 2);
+    ops.forEach(uninterrupted.feed);
+    const expected = uninterrupted.subtasks.flatMap((s) => s.out);
+    expect(perKey(expected)).toEqual({ k0: [['out', { match: { a: [a], b: [b] }, pattern: 'r1' }, 31]] });
+    for (let at = 0; at <= ops.length; at++) expect(runRescaled(options, ops, at, 2, 2)).toEqual(expected);
+  });
+
+  test('operators restored from one snapshot (not serialized in between) continue alike: a restored operator does not change the snapshot', () => {
+    const options: CepOperatorOptions<Ev> = { pattern: STATIC_PATTERNS[0]!(), isProcessingTime: false };
+    const first = start(options);
+    first.feed({ kind: 'event', ev: { key: 'k0', type: 'a', id: 0 }, ts: 1 });
+    first.feed({ kind: 'event', ev: { key: 'k0', type: 'b', id: 1 }, ts: 3 });
+    first.feed({ kind: 'event', ev: { key: 'k0', type: 'c', id: 2 }, ts: 2 });
+    const snapshot = first.op.snapshotState(1);
+    const bytes = serialize(snapshot);
+    const rest: Op[] = [
+      { kind: 'event', ev: { key: 'k0', type: 'c', id: 3 }, ts: 4 },
+      { kind: 'wm', t: 10 },
+    ];
+    const runFromSnapshot = (): unknown[] => {
+      const restored = start(options, snapshot);
+      rest.forEach(restored.feed);
+      return restored.out;
+    };
+    const once = runFromSnapshot();
+    expect(once).toEqual([['out', { match: { a: [{ key: 'k0', type: 'a', id: 0 }], b: [{ key: 'k0', type: 'b', id: 1 }], c: [{ key: 'k0', type: 'c', id: 3 }] }, pattern: null }, 4]]);
+    expect(serialize(snapshot).equals(bytes)).toBe(true);
+    expect(runFromSnapshot()).toEqual(once);
+  });
+});
+
+describe('CEP operator state: what a key holds', () => {
+  test('a key whose partial matches completed or timed out holds nothing, before and after a restore (tidemark/testing harness)', () => {
+    const harness = () => new KeyedOneInputStreamOperatorTestHarness<string, Ev, unknown>(new CepOperator<Ev, unknown>(new Fn(), { pattern: STATIC_PATTERNS[0]!(), isProcessingTime: false }), (e) => e.key);
+    const first = harness();
+    first.open();
+    first.processElement({ key: 'k0', type: 'a', id: 0 }, 1);
+    first.processElement({ key: 'k0', type: 'b', id: 1 }, 2);
+    first.processElement({ key: 'k0', type: 'c', id: 2 }, 3);
+    first.processElement({ key: 'k1', type: 'a', id: 3 }, 4);
+    first.processWatermark(3);
+    expect(first.extractOutputValues()).toHaveLength(1);
+    expect(first.numKeyedStateEntries()).toBe(1); // k1's queue (its record waits for the watermark)
+    const second = harness();
+    second.initializeState(first.snapshot());
+    second.open();
+    second.processWatermark(4);
+    expect(second.numKeyedStateEntries()).toBe(2); // k1: queue (its timer) and partial match
+    second.processWatermark(20);
+    expect(second.getSideOutput(TIMED_OUT)).toHaveLength(1);
+    expect(second.numKeyedStateEntries()).toBe(0);
+  });
+
+  test('a restored rule that cannot run any more is rejected, and a key that only it had partial matches for holds nothing', () => {
+    const options: CepOperatorOptions<Ev> = { isProcessingTime: false, rejectedRulesTag: REJECTED as OutputTag<never>, initialRules: [{ id: 'r1', action: 'upsert', spec: SPECS[2] }] };
+    const first = start(options);
+    first.feed({ kind: 'event', ev: { key: 'k0', type: 'x', id: 0 }, ts: 10 });
+    first.feed({ kind: 'wm', t: 10 });
+    const snapshot = deserialize(serialize(first.op.snapshotState(1))) as OperatorSnapshot;
+    expect(Object.keys(snapshot.keyed!.keyGroups)).toHaveLength(1);
+    // As if a later version no longer accepted the rule's spec.
+    const stored = snapshot.operator['cep-patterns']!.entries as Array<{ rule: { spec: { stages: Array<{ condition: string }> } } }>;
+    stored[0]!.rule.spec.stages[0]!.condition = 'noSuchFunction(type)';
+    const second = start(options, snapshot);
+    expect(second.out.map((o) => (o as unknown[])[0])).toEqual([REJECTED.id]);
+    expect(second.op.metrics).toMatchObject({ patterns: 0, partialMatches: 0, bufferedEvents: 0 });
+    expect(Object.keys(second.op.snapshotState(2).keyed!.keyGroups)).toEqual([]);
+  });
+
+  test('a rule deleted after a restore leaves no namespace; re-added with the same id, it starts afresh', () => {
+    const options: CepOperatorOptions<Ev> = { isProcessingTime: false, initialRules: [{ id: 'r1', action: 'upsert', spec: SPECS[0] }, { id: 'r2', action: 'upsert', spec: SPECS[1] }] };
+    const first = start(options);
+    first.feed({ kind: 'event', ev: { key: 'k0', type: 'a', id: 0 }, ts: 10 });
+    first.feed({ kind: 'event', ev: { key: 'k1', type: 'b', id: 1 }, ts: 10 });
+    first.feed({ kind: 'wm', t: 10 });
+    const second = start(options, deserialize(serialize(first.op.snapshotState(1))) as OperatorSnapshot);
+    second.feed({ kind: 'rule', rule: { id: 'r1', action: 'delete' } });
+    const entries = (snap: OperatorSnapshot): Array<[unknown, unknown, string]> =>
+      Object.values(snap.keyed!.keyGroups).flatMap((g) => Object.entries(g).flatMap(([name, es]) => es.map(([key, ns]) => [key, ns, name] as [unknown, unknown, string])));
+    // k0 had only r1's partial match: nothing left; k1 keeps r2's.
+    expect(entries(second.op.snapshotState(2)).sort()).toEqual([['k1', VOID_NAMESPACE, 'eventQueuesStateName'], ['k1', 'r2', 'nfaStateName']].sort());
+    second.feed({ kind: 'rule', rule: { id: 'r1', action: 'upsert', spec: SPECS[0] } });
+    second.feed({ kind: 'event', ev: { key: 'k0', type: 'b', id: 2 }, ts: 12 });
+    second.feed({ kind: 'wm', t: 30 });
+    // r1's partial match (a at 10) went with the delete: the b matches nothing of r1.
+    expect(second.out.filter((o) => (o as [string, { pattern: string }])[0] === 'out' || (o as [string, { pattern: string }])[1].pattern === 'r1')).toEqual([]);
+    expect(second.op.metrics).toMatchObject({ partialMatches: 0, patterns: 2 });
+    expect(entries(second.op.snapshotState(3))).toEqual([]);
+  });
+
+  test('processing time: a rule that fails on an event and is removed leaves the key its queue when the next rule starts a partial match on that event (its timeout fires)', () => {
+    const fragile = Pattern.begin<Ev>('a').where('type == "a"').followedBy('b').where('type == "b" || (type == "x" && lower(id) == "z")').toSpec();
+    const xThenA = Pattern.begin<Ev>('x').where('type == "x"').followedBy('a').where('type == "a"').within(5).toSpec();
+    const options: CepOperatorOptions<Ev> = {
+      isProcessingTime: true,
+      rejectedRulesTag: REJECTED as OutputTag<never>,
+      initialRules: [
+        { id: 'fragile', action: 'upsert', spec: fragile },
+        { id: 'x-then-a', action: 'upsert', spec: xThenA },
+      ],
+    };
+    const run = start(options);
+    run.feed({ kind: 'event', ev: { key: 'k0', type: 'a', id: 0 }, ts: 0 }); // a partial match of 'fragile'
+    run.feed({ kind: 'tick', t: 1 });
+    const x: Ev = { key: 'k0', type: 'x', id: 1 };
+    run.feed({ kind: 'event', ev: x, ts: 1 }); // 'fragile' fails and is removed; 'x-then-a' starts
+    run.feed({ kind: 'tick', t: 20 });
+    expect(run.out.map((o) => (o as unknown[])[0])).toEqual([REJECTED.id, TIMED_OUT.id]);
+    expect(run.out[1]).toEqual([TIMED_OUT.id, { match: { x: [x], a: [] }, pattern: 'x-then-a', at: 6 }, 6]);
+    run.op.prepareSnapshotPreBarrier(1);
+    expect(Object.keys(run.op.snapshotState(1).keyed!.keyGroups)).toEqual([]);
   });
 });

@@ -134,8 +134,14 @@ export interface CepMetrics {
 const EVENT_QUEUE = new ValueStateDescriptor<EventQueue>('eventQueuesStateName');
 /** A pattern's NFA state, in the pattern's namespace (live: NFAState; in a snapshot: NFAStateSnapshot). */
 const NFA_STATE = new ValueStateDescriptor<unknown>('nfaStateName');
+/** A running rule as operator state holds it: with the subtask that runs it, of how many. */
+interface StoredRule {
+  readonly subtask: number;
+  readonly parallelism: number;
+  readonly rule: PatternRule;
+}
 /** The running patterns of a dynamic CEP operator (union list state: each subtask restores all). */
-const RULES = new ListStateDescriptor<PatternRule>('cep-patterns');
+const RULES = new ListStateDescriptor<StoredRule>('cep-patterns');
 /** The namespace of CEP.pattern's one pattern (a rule id is never empty; this one is not a user's). */
 const STATIC_PATTERN = '\u0000pattern';
 /** Flink's name of the CEP operator's timer service. */
@@ -340,8 +346,12 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     nfa.clearNamespace(rule.namespace);
     if (keys.length === 0) return;
     const saved = backend.getCurrentKey();
+    const savedCanonical = backend.currentCanonicalKey;
     for (const key of keys) {
       backend.setCurrentKey(key);
+      // Not the key being processed (a rule failing on its event): its queue is in use, and the
+      // next rule may still start on that event; afterUpdate drops it if it ends up empty.
+      if (backend.currentCanonicalKey === savedCanonical) continue;
       const q = this.queueState.value();
       if (q !== undefined && q.numBuffered === 0 && !this.hasNFAStates()) this.queueState.clear();
     }
@@ -367,7 +377,12 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
    * records and survives structured cloning (v8.serialize, worker messages).
    */
   override snapshotState(checkpointId: number): OperatorSnapshot {
-    if (this.dynamic) this.getOperatorStateBackend().getUnionListState(RULES).update(this.rules.map(asPatternRule));
+    if (this.dynamic) {
+      const { indexOfThisSubtask: subtask, numberOfParallelSubtasks: parallelism } = this.parameters.taskInfo;
+      this.getOperatorStateBackend()
+        .getUnionListState(RULES)
+        .update(this.rules.map((r) => ({ subtask, parallelism, rule: asPatternRule(r) })));
+    }
     const snapshot = super.snapshotState(checkpointId);
     for (const group of Object.values(snapshot.keyed?.keyGroups ?? {})) {
       for (const entry of group[NFA_STATE.name] ?? []) {
@@ -381,9 +396,14 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
   override initializeState(initializer: StreamTaskStateInitializer): void {
     super.initializeState(initializer);
     if (!this.dynamic || !this.isRestored()) return;
-    // Every subtask held the same rules (they come on a broadcast stream): any one copy will do. A
-    // restored empty set stays empty (the initial rules had been deleted).
-    this.restoredRules = dedupeRules(this.getOperatorStateBackend().getUnionListState(RULES).get());
+    // Every subtask held the rules of the broadcast stream, less those that failed on one of its events
+    // (removed on that subtask only). At the same parallelism each subtask takes its own set back, so a
+    // removed rule stays removed; on a rescale, keys of several old subtasks meet, and a rule any of
+    // them ran runs again. A restored empty set stays empty (the initial rules had been deleted).
+    const stored = this.getOperatorStateBackend().getUnionListState(RULES).get();
+    const { indexOfThisSubtask: index, numberOfParallelSubtasks: parallelism } = this.parameters.taskInfo;
+    const unchanged = stored.every((s) => s.parallelism === parallelism);
+    this.restoredRules = dedupeRules(stored.filter((s) => !unchanged || s.subtask === index).map((s) => s.rule));
   }
 
   /**
@@ -396,10 +416,12 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     const nfa = this.nfaState;
     const saved = backend.getCurrentKey();
     let partialMatches = 0;
+    let dropped = false;
     for (const ns of nfa.namespaces()) {
       const rule = this.rules.find((r) => r.namespace === namespaceId(ns));
       if (rule === undefined) {
         nfa.clearNamespace(ns);
+        dropped = true;
         continue;
       }
       for (const [key, value] of [...nfa.entriesOf(ns)]) {
@@ -413,8 +435,19 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
         partialMatches += st.numPartialMatches();
       }
     }
+    // Each queue copied: the restored operator changes its queues in place, the snapshot stays as it was
+    // (another operator may be restored from it too). A key left with nothing by a dropped pattern holds nothing.
     let buffered = 0;
-    for (const [, q] of this.queueState.entriesOf(VOID_NAMESPACE)) buffered += q.numBuffered;
+    const queues = this.queueState;
+    for (const [key, q] of [...queues.entriesOf(VOID_NAMESPACE)]) {
+      backend.setCurrentKey(key);
+      if (dropped && q.numBuffered === 0 && !this.hasNFAStates()) {
+        queues.clear();
+        continue;
+      }
+      buffered += q.numBuffered;
+      queues.update(copyQueue(q));
+    }
     backend.setCurrentKey(saved);
     const m = this.metrics;
     m.partialMatches = m.peakPartialMatches = partialMatches;
