@@ -10,6 +10,7 @@ export {
   type TestHarnessOptions,
   type OperatorOrFactory,
 } from './operator-test-harness.ts';
+export type { OperatorStream } from './operator-of-stream.ts';
 export { ProcessFunctionTestHarnesses, type FunctionHarnessOptions } from './process-function-test-harnesses.ts';
 export { StreamRecord, Watermark, WatermarkStatus, type StreamElement } from './stream-elements.ts';
 export type { OperatorSnapshot } from '../state/stream-task-state-initializer.ts';
