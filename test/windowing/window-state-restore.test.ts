@@ -13,7 +13,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { deserialize, serialize } from 'node:v8';
-import { WindowOperator, type WindowFunctionSpec } from '../../lib/windowing/window-operator.ts';
 import { AlignedWindowAggregateOperator } from '../../lib/windowing/aligned-window-operator.ts';
 import { TumblingEventTimeWindows } from '../../lib/windowing/assigners/tumbling-windows.ts';
 import { SlidingEventTimeWindows } from '../../lib/windowing/assigners/sliding-windows.ts';
@@ -22,14 +21,12 @@ import { GlobalWindows } from '../../lib/windowing/assigners/global-windows.ts';
 import { CountTrigger } from '../../lib/windowing/triggers/count-trigger.ts';
 import { PurgingTrigger } from '../../lib/windowing/triggers/purging-trigger.ts';
 import { CountEvictor } from '../../lib/windowing/evictors/evictor.ts';
-import type { Trigger } from '../../lib/windowing/triggers/trigger.ts';
 import type { WindowAssigner } from '../../lib/windowing/assigners/window-assigner.ts';
 import type { Window } from '../../lib/windowing/windows.ts';
 import type { ProcessWindowContext } from '../../lib/windowing/process-window-function.ts';
-import { OutputTag, ValueStateDescriptor, type AggregateFunction, type Collector } from '../../lib/index.ts';
+import { OutputTag, StreamExecutionEnvironment, ValueStateDescriptor, type AggregateFunction, type Collector } from '../../lib/index.ts';
 import type { OperatorSnapshot } from '../../lib/state/stream-task-state-initializer.ts';
-import type { StreamOperator } from '../../lib/runtime/operator.ts';
-import { KeyedOneInputStreamOperatorTestHarness } from '../../lib/testing/index.ts';
+import { KeyedOneInputStreamOperatorTestHarness, type OperatorStream } from '../../lib/testing/index.ts';
 
 type Key = string | number | [string, number];
 type Ev = { key: Key; v: number; ts: number };
@@ -74,11 +71,12 @@ function describeFiring(key: Key, ctx: ProcessWindowContext<Window>, els: Ev[], 
   out.collect(`${JSON.stringify(key)} ${String(ctx.window())} max=${ctx.window().maxTimestamp()} #${n}/${m}: ${els.map((e) => `${e.v}@${e.ts}`).join(',')}`);
 }
 
-function operator(c: Config): StreamOperator<unknown> {
-  if (c.aligned) {
-    const fn = c.fn === 'reduce' ? { kind: 'reduce' as const, reduce: sumReduce } : { kind: 'aggregate' as const, aggregate: countSum };
-    return new AlignedWindowAggregateOperator<Ev, unknown, unknown>(fn as never, 10, 0, late);
-  }
+/**
+ * The window stream a job would build for `c` (the API takes the aligned fast path by itself for a
+ * tumbling reduce/aggregate with the default trigger, no evictor and no lateness; an explicit
+ * default trigger keeps such a window on the general operator).
+ */
+function windowStream(c: Config): OperatorStream<unknown> {
   const assigner: WindowAssigner<Ev, Window> = (
     c.assigner === 'tumbling'
       ? TumblingEventTimeWindows.of(10)
@@ -88,24 +86,23 @@ function operator(c: Config): StreamOperator<unknown> {
           ? EventTimeSessionWindows.withGap(4)
           : GlobalWindows.create()
   ) as WindowAssigner<Ev, Window>;
-  const trigger: Trigger<Ev, Window> =
-    c.trigger === 'count' ? CountTrigger.of(2) : c.trigger === 'purging-count' ? PurgingTrigger.of(CountTrigger.of(2)) : assigner.getDefaultTrigger();
-  const fn: WindowFunctionSpec<Ev, unknown, unknown, Key, Window> =
-    c.fn === 'reduce'
-      ? { kind: 'reduce', reduce: sumReduce }
-      : c.fn === 'aggregate'
-        ? { kind: 'aggregate', aggregate: countSum as AggregateFunction<Ev, unknown, unknown> }
-        : c.fn === 'process'
-          ? { kind: 'process', process: describeFiring as never }
-          : { kind: 'reduce', reduce: sumReduce, process: describeFiring as never };
-  return new WindowOperator<Ev, unknown, unknown, Key, Window>({
-    assigner,
-    trigger,
-    evictor: c.evictor ? CountEvictor.of(2) : undefined,
-    allowedLateness: c.lateness,
-    lateDataTag: late,
-    fn,
-  });
+  const windowed = StreamExecutionEnvironment.getExecutionEnvironment()
+    .fromElements<Ev>()
+    .keyBy((e) => e.key)
+    .window(assigner)
+    .allowedLateness(c.lateness)
+    .sideOutputLateData(late);
+  if (c.trigger === 'count') windowed.trigger(CountTrigger.of(2));
+  else if (c.trigger === 'purging-count') windowed.trigger(PurgingTrigger.of(CountTrigger.of(2)));
+  else if (!c.aligned) windowed.trigger(assigner.getDefaultTrigger());
+  if (c.evictor) windowed.evictor(CountEvictor.of(2));
+  return c.fn === 'reduce'
+    ? windowed.reduce(sumReduce)
+    : c.fn === 'aggregate'
+      ? windowed.aggregate(countSum)
+      : c.fn === 'process'
+        ? windowed.process(describeFiring)
+        : windowed.reduce(sumReduce, describeFiring);
 }
 
 // ---- driving it directly ---------------------------------------------------------------------------
@@ -140,7 +137,9 @@ class Run {
     private readonly out: Emitted,
     restoreFrom?: OperatorSnapshot,
   ) {
-    this.h = new KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>(operator(c), (e) => e.key);
+    this.h = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c));
+    // The configuration runs on the operator it names: the aligned fast path or the general one.
+    expect(this.h.getOperator() instanceof AlignedWindowAggregateOperator).toBe(c.aligned);
     // The harness restores through new StreamTaskStateInitializer(pts, () => ({ checkpointId, snapshots: [snapshot] })).
     if (restoreFrom !== undefined) this.h.initializeState(restoreFrom);
     this.h.open();
