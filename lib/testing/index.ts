@@ -1,7 +1,8 @@
 /**
  * tidemark/testing: unit-test operators and user functions without a job (Flink's operator test
  * harnesses). Set watermarks and processing time by hand, inspect output, side outputs, keyed state
- * and timers, snapshot and restore.
+ * and timers, snapshot and restore. `KeyedOneInputStreamOperatorTestHarness.forStream(stream)` takes
+ * the operator of a stream the API built (a window, a CEP pattern, a keyed process function).
  */
 export {
   AbstractStreamOperatorTestHarness,

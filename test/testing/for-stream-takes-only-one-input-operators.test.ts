@@ -122,5 +122,8 @@ describe('taken as a job would run it', () => {
     h.processWatermark(10);
     const out: number[] = h.extractOutputValues(); // typed number[] without a cast
     expect(out).toEqual([1]);
+    // An output type that is not the stream's is a type error (tsc checks the tests).
+    // @ts-expect-error the stream's elements are numbers
+    expect(() => KeyedOneInputStreamOperatorTestHarness.forStream<number, number, string>(matches)).not.toThrow();
   });
 });
