@@ -407,12 +407,17 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     return state;
   }
 
-  /** Drops every per-window state of the current key in `window`. */
+  /**
+   * Drops every per-window state of the current key in `window`: also that of restored states not
+   * asked for since the restore (the window function's windowState() of a window fired before the
+   * snapshot), which would otherwise come back when first asked for, or stay in every snapshot.
+   */
   private clearWindowScoped(window: W): void {
     for (const s of this.windowScoped) {
       s.setCurrentNamespace(window);
       s.clear();
     }
+    this.keyedBackend!.clearUnregisteredNamespace(window);
   }
 
   /** Whether the current key holds no state in `window`. */

@@ -24,7 +24,7 @@ import { PurgingTrigger } from '../../lib/windowing/triggers/purging-trigger.ts'
 import { CountEvictor } from '../../lib/windowing/evictors/evictor.ts';
 import type { Trigger } from '../../lib/windowing/triggers/trigger.ts';
 import type { WindowAssigner } from '../../lib/windowing/assigners/window-assigner.ts';
-import type { Window } from '../../lib/windowing/windows.ts';
+import { TimeWindow, type Window } from '../../lib/windowing/windows.ts';
 import type { ProcessWindowContext } from '../../lib/windowing/process-window-function.ts';
 import { OutputTag, ValueStateDescriptor, type AggregateFunction, type Collector } from '../../lib/index.ts';
 import type { OperatorSnapshot } from '../../lib/state/stream-task-state-initializer.ts';
@@ -186,7 +186,18 @@ function restoredAt(c: Config, steps: readonly Step[], at: number): Array<[numbe
   // The watermark sent again must fire nothing (step -1 would show up in the result).
   if (watermarks.length > 0) second.step(-1, watermarks[watermarks.length - 1]!);
   feed(second, steps, at, steps.length);
+  if (c.assigner !== 'global') expectNothingLeft(second.h);
   return out.result();
+}
+
+/**
+ * After the final watermark every window is gone: no timer, and no state but the window function's
+ * globalState() (one entry per key that fired).
+ */
+function expectNothingLeft(h: KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>): void {
+  expect(h.numEventTimeTimers()).toBe(0);
+  h.getKeyedState('a', keyFirings); // registers it: its restored entries are in getKeys from here on
+  expect(h.numKeyedStateEntries()).toBe(h.getKeys('key-firings').length);
 }
 
 // ---- input ---------------------------------------------------------------------------------------
@@ -256,5 +267,28 @@ describe('window operator state restore', () => {
     for (const aligned of [true, false]) {
       for (let at = 0; at <= steps.length; at++) expect(restoredAt({ ...c, aligned }, steps, at)).toEqual(expected);
     }
+  });
+});
+
+describe('per-window state of a restored window operator', () => {
+  test("the window function's windowState() of a window fired before the snapshot is dropped with the window, though not asked for since the restore", () => {
+    const c: Config = { assigner: 'tumbling', fn: 'process', trigger: 'default', evictor: false, lateness: 5, aligned: false };
+    const first = new KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>(operator(c), (e) => e.key);
+    first.processElement({ key: 'a', v: 1, ts: 1 }, 1);
+    first.processWatermark(10); // window [0, 10) of 'a' fires; it stays (contents, 'firings') until 14
+    const second = new KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>(operator(c), (e) => e.key);
+    second.initializeState(first.snapshot());
+    second.processWatermark(100); // [0, 10) of 'a' is cleaned up; the window function did not run since the restore
+    second.processElement({ key: 'b', v: 1, ts: 101 }, 101);
+    second.processWatermark(200); // the window function runs (and asks for 'firings') for [100, 110) of 'b'
+    expect(second.extractOutputValues()).toEqual(['"b" TimeWindow{start=100, end=110} max=109 #1/1: 1@101']);
+    // What remains is the globalState() of the keys that fired ('key-firings' of 'a' and 'b'), nothing of the windows.
+    expect(second.numEventTimeTimers()).toBe(0);
+    expect(second.numKeyedStateEntries()).toBe(2);
+    expect(second.getKeys('firings', new TimeWindow(0, 10))).toEqual([]);
+    const restoredAgain = new KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>(operator(c), (e) => e.key);
+    restoredAgain.initializeState(second.snapshot());
+    restoredAgain.open();
+    expect(restoredAgain.numKeyedStateEntries()).toBe(2);
   });
 });
