@@ -19,6 +19,7 @@ import { toCallable } from '../core/functions/function-utils.ts';
 import type { AggregateFunction } from '../core/functions/aggregate-function.ts';
 import type { Collector } from '../core/functions/collector.ts';
 import type { OutputTag } from '../core/output-tag.ts';
+import type { RuntimeContext } from '../core/functions/runtime-context.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { InvalidFunctionResultError } from '../core/errors.ts';
 import { AggregatingStateDescriptor, ListStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor, type StateDescriptor } from '../core/state/state-descriptor.ts';
@@ -64,6 +65,22 @@ export function lateReason(watermark: number, allowedLateness: number): string {
 
 type ContentsState = InternalMergingState<unknown> & AppendingState<unknown, unknown>;
 
+/**
+ * Who uses a state name of the operator's keyed state. Names are one space per operator (as in
+ * Flink), so a user's state named like the operator's own or the trigger's would share it: the
+ * operator refuses that with an error naming both users. The window function's windowState() and
+ * globalState() may share a name (each call of theirs addresses its own scope).
+ */
+type StateUser = 'operator' | 'trigger' | 'windowState' | 'globalState' | 'runtimeContext';
+const STATE_USERS: Record<StateUser, string> = {
+  operator: 'the window operator itself',
+  trigger: "the window's trigger",
+  windowState: "the window function's windowState()",
+  globalState: "the window function's globalState()",
+  runtimeContext: "the window function's getRuntimeContext()",
+};
+const MAY_SHARE: ReadonlySet<string> = new Set(['windowState|globalState', 'globalState|windowState', 'globalState|runtimeContext', 'runtimeContext|globalState']);
+
 /** The user-facing methods of each kind of state (what a state view forwards). */
 const STATE_METHODS: Record<StateDescriptor<unknown>['kind'], readonly string[]> = {
   value: ['value', 'update', 'clear'],
@@ -89,6 +106,8 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
   /** Every state kept per window (contents, trigger state, window-function state): dropped with the window. */
   private readonly windowScoped: InternalKvState<unknown>[] = [];
   private readonly windowScopedNames = new Set<string>();
+  /** State name -> who uses it (see StateUser). */
+  private readonly stateUsers = new Map<string, Set<StateUser>>();
 
   // The window being worked on (the key is the backend's current key): the trigger, process contexts and state views read these.
   private currentWindow!: W;
@@ -121,16 +140,47 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
 
   override open(): void {
     if (this.keyedBackend === undefined) throw new Error('window() needs a keyed stream: call keyBy() first (or use windowAll)');
+    this.claimStateName(WINDOW_CONTENTS, 'operator');
     this.windowState = this.windowScopedState(VOID_NAMESPACE as unknown as W, this.contentsDescriptor()) as unknown as ContentsState;
+    if (this.merging) this.claimStateName(MERGING_WINDOW_SET, 'operator');
     if (this.merging) this.mergingWindows = this.getPartitionedState<ListState<W>>(VOID_NAMESPACE, new ListStateDescriptor<W>(MERGING_WINDOW_SET) as StateDescriptor<unknown>) as ListState<W> & InternalKvState<W[]>;
     this.timers = this.getInternalTimerService<W>(WINDOW_TIMERS, this, windowNamespaceSerializer as (restored: unknown) => W);
     // The process function of reduce/aggregate windows is the rich function to open.
     const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
     const p = spec.process as { setRuntimeContext?: (c: unknown) => void; open?: (c: object) => void } | undefined;
     if (p !== undefined && typeof p === 'object') {
-      p.setRuntimeContext?.(this.parameters.runtimeContext);
+      p.setRuntimeContext?.(this.functionRuntimeContext());
       p.open?.({});
     }
+  }
+
+  /** The runtime context of the window function: its keyed state may not take a name the operator or the trigger uses. */
+  private functionRuntimeContext(): RuntimeContext {
+    const rc = this.parameters.runtimeContext;
+    const claimed = <D extends StateDescriptor<unknown>>(d: D): D => (this.claimStateName(d.name, 'runtimeContext'), d);
+    return {
+      ...rc,
+      getState: (d) => rc.getState(claimed(d as StateDescriptor<unknown>) as typeof d),
+      getListState: (d) => rc.getListState(claimed(d as StateDescriptor<unknown>) as typeof d),
+      getMapState: (d) => rc.getMapState(claimed(d as StateDescriptor<unknown>) as typeof d),
+      getReducingState: (d) => rc.getReducingState(claimed(d as StateDescriptor<unknown>) as typeof d),
+      getAggregatingState: (d) => rc.getAggregatingState(claimed(d as StateDescriptor<unknown>) as typeof d),
+    };
+  }
+
+  /** Records that `user` uses the state `name`; a name already used by another that may not share it fails with both named. */
+  private claimStateName(name: string, user: StateUser): void {
+    let users = this.stateUsers.get(name);
+    if (users === undefined) this.stateUsers.set(name, (users = new Set()));
+    if (users.has(user)) return;
+    for (const other of users) {
+      if (!MAY_SHARE.has(`${other}|${user}`)) {
+        const rename =
+          other === 'operator' ? `the names '${WINDOW_CONTENTS}' and '${MERGING_WINDOW_SET}' are the window operator's own: give your state another name` : 'give one of them another name';
+        throw new TypeError(`State '${name}' is used by ${STATE_USERS[other]}, so ${STATE_USERS[user]} cannot use that name too (they would share one state): ${rename}`);
+      }
+    }
+    users.add(user);
   }
 
   /**
@@ -447,9 +497,10 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     registerProcessingTimeTimer: (time: number) => this.timers.registerProcessingTimeTimer(this.currentWindow, time),
     deleteEventTimeTimer: (time: number) => this.timers.deleteEventTimeTimer(this.currentWindow, time),
     deleteProcessingTimeTimer: (time: number) => this.timers.deleteProcessingTimeTimer(this.currentWindow, time),
-    getPartitionedState: (<T>(d: StateDescriptor<T>) => this.stateView(true, d as StateDescriptor<unknown>)) as OnMergeContext['getPartitionedState'],
+    getPartitionedState: (<T>(d: StateDescriptor<T>) => this.stateView(true, d as StateDescriptor<unknown>, 'trigger')) as OnMergeContext['getPartitionedState'],
     // Flink's onMerge: the state of the windows being merged is combined into the merged window's.
     mergePartitionedState: <T>(d: ReducingStateDescriptor<T>) => {
+      this.claimStateName(d.name, 'trigger');
       const state = this.windowScopedState(this.currentWindow, d as StateDescriptor<unknown>) as unknown as Partial<InternalMergingState<unknown>>;
       if (typeof state.mergeNamespaces !== 'function') throw new TypeError(`State '${d.name}' cannot be merged: mergePartitionedState needs a reducing, aggregating or list state`);
       if (this.mergedWindows.length > 0) state.mergeNamespaces(this.currentWindow, this.mergedWindows);
@@ -466,10 +517,11 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
   private readonly windowViews = new WeakMap<object, State>();
   private readonly globalViews = new WeakMap<object, State>();
 
-  private stateView<S extends State>(perWindow: boolean, descriptor: StateDescriptor<unknown>): S {
+  private stateView<S extends State>(perWindow: boolean, descriptor: StateDescriptor<unknown>, user: StateUser): S {
     const views = perWindow ? this.windowViews : this.globalViews;
     let view = views.get(descriptor);
     if (view === undefined) {
+      this.claimStateName(descriptor.name, user);
       const resolve = (): Record<string, (...args: unknown[]) => unknown> =>
         (perWindow ? this.windowScopedState(this.currentWindow, descriptor) : this.getPartitionedState(VOID_NAMESPACE, descriptor)) as unknown as Record<string, (...args: unknown[]) => unknown>;
       const v: Record<string, (...args: unknown[]) => unknown> = {};
@@ -481,13 +533,13 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
   }
 
   private readonly windowStateStore: KeyedStateStore = {
-    getState: <T>(d: ValueStateDescriptor<T>) => this.stateView<ValueState<T>>(true, d as StateDescriptor<unknown>),
-    getListState: <T>(d: ListStateDescriptor<T>) => this.stateView<ListState<T>>(true, d as StateDescriptor<unknown>),
+    getState: <T>(d: ValueStateDescriptor<T>) => this.stateView<ValueState<T>>(true, d as StateDescriptor<unknown>, 'windowState'),
+    getListState: <T>(d: ListStateDescriptor<T>) => this.stateView<ListState<T>>(true, d as StateDescriptor<unknown>, 'windowState'),
   };
 
   private readonly globalStateStore: KeyedStateStore = {
-    getState: <T>(d: ValueStateDescriptor<T>) => this.stateView<ValueState<T>>(false, d as StateDescriptor<unknown>),
-    getListState: <T>(d: ListStateDescriptor<T>) => this.stateView<ListState<T>>(false, d as StateDescriptor<unknown>),
+    getState: <T>(d: ValueStateDescriptor<T>) => this.stateView<ValueState<T>>(false, d as StateDescriptor<unknown>, 'globalState'),
+    getListState: <T>(d: ListStateDescriptor<T>) => this.stateView<ListState<T>>(false, d as StateDescriptor<unknown>, 'globalState'),
   };
 
   private readonly processContext: ProcessWindowContext<W> = {
