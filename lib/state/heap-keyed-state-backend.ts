@@ -33,6 +33,8 @@ export interface InternalKvState<V> extends State {
   readonly kind: StateDescriptor<unknown>['kind'];
   /** Later calls work on this namespace of the current key. */
   setCurrentNamespace(namespace: Namespace): void;
+  /** The namespace later calls work on. */
+  currentNamespace(): Namespace;
   /** The stored value of the current key and namespace (the list, the map, the accumulator). */
   getInternal(): V | undefined;
   updateInternal(value: V | undefined): void;
@@ -78,6 +80,10 @@ abstract class HeapState<V> implements InternalKvState<V> {
     const id = typeof namespace === 'object' ? namespace.id : namespace;
     if (id === this.cur.id) return;
     this.cur = this.tables.get(id) ?? this.newTable(namespace, id);
+  }
+
+  currentNamespace(): Namespace {
+    return this.cur.namespace;
   }
 
   /** The table of a namespace, if it holds state. */

@@ -26,7 +26,7 @@ import type { Trigger } from '../../lib/windowing/triggers/trigger.ts';
 import type { WindowAssigner } from '../../lib/windowing/assigners/window-assigner.ts';
 import { TimeWindow, type Window } from '../../lib/windowing/windows.ts';
 import type { ProcessWindowContext } from '../../lib/windowing/process-window-function.ts';
-import { OutputTag, ValueStateDescriptor, type AggregateFunction, type Collector } from '../../lib/index.ts';
+import { OutputTag, ReducingStateDescriptor, ValueStateDescriptor, type AggregateFunction, type Collector } from '../../lib/index.ts';
 import type { OperatorSnapshot } from '../../lib/state/stream-task-state-initializer.ts';
 import type { StreamOperator } from '../../lib/runtime/operator.ts';
 import { KeyedOneInputStreamOperatorTestHarness } from '../../lib/testing/index.ts';
@@ -290,5 +290,22 @@ describe('per-window state of a restored window operator', () => {
     restoredAgain.initializeState(second.snapshot());
     restoredAgain.open();
     expect(restoredAgain.numKeyedStateEntries()).toBe(2);
+  });
+});
+
+describe('inspecting a window operator through the harness', () => {
+  test("reading a window's contents with getKeyedState between records leaves the operator's windows as they were (aligned fast path and general operator)", () => {
+    for (const aligned of [true, false]) {
+      const c: Config = { assigner: 'tumbling', fn: 'reduce', trigger: 'default', evictor: false, lateness: 0, aligned };
+      const h = new KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>(operator(c), (e) => e.key);
+      const contents = new ReducingStateDescriptor<Ev>('window-contents', sumReduce);
+      h.processElement({ key: 'a', v: 1, ts: 1 }, 1);
+      expect(h.getKeyedState('a', contents, new TimeWindow(0, 10)).get()).toEqual({ key: 'a', v: 1, ts: 1 });
+      h.processElement({ key: 'a', v: 2, ts: 2 }, 2);
+      expect(h.getKeyedState('a', contents, new TimeWindow(0, 10)).get()).toEqual({ key: 'a', v: 3, ts: 2 });
+      h.processWatermark(100);
+      expect(h.extractOutputValues()).toEqual([{ key: 'a', v: 3, ts: 2 }]);
+      expect(h.numKeyedStateEntries()).toBe(0);
+    }
   });
 });
