@@ -533,9 +533,22 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
   }
 
   private readonly windowStateStore: KeyedStateStore = {
-    getState: <T>(d: ValueStateDescriptor<T>) => this.stateView<ValueState<T>>(true, d as StateDescriptor<unknown>, 'windowState'),
-    getListState: <T>(d: ListStateDescriptor<T>) => this.stateView<ListState<T>>(true, d as StateDescriptor<unknown>, 'windowState'),
+    getState: <T>(d: ValueStateDescriptor<T>) => this.perWindowStateView<ValueState<T>>(d as StateDescriptor<unknown>),
+    getListState: <T>(d: ListStateDescriptor<T>) => this.perWindowStateView<ListState<T>>(d as StateDescriptor<unknown>),
   };
+
+  /**
+   * windowState() of merging windows is refused, as in Flink (MergingWindowStateStore): when
+   * sessions merge, a value per window cannot be merged, and dropping it would lose it silently.
+   */
+  private perWindowStateView<S extends State>(descriptor: StateDescriptor<unknown>): S {
+    if (this.merging) {
+      throw new TypeError(
+        `windowState() is not available with merging windows (session windows): their windows merge, and per-window state ('${descriptor.name}') cannot be merged; use globalState(), or keep what you need in the window's contents (an aggregate)`,
+      );
+    }
+    return this.stateView<S>(true, descriptor, 'windowState');
+  }
 
   private readonly globalStateStore: KeyedStateStore = {
     getState: <T>(d: ValueStateDescriptor<T>) => this.stateView<ValueState<T>>(false, d as StateDescriptor<unknown>, 'globalState'),

@@ -105,3 +105,22 @@ describe('state names of the window operator', () => {
     expect(h.extractOutputValues()).toEqual(['a 0: 2/2', 'a 10: 1/3']);
   });
 });
+
+describe('per-window state of merging windows', () => {
+  test("windowState() of session windows is refused, as in Flink: merging them would silently drop it", () => {
+    const firings = new ValueStateDescriptor<number>('firings');
+    const sessions = EventTimeSessionWindows.withGap<Ev>(5);
+    const h = harness(sessions, CountTrigger.of(2), {
+      kind: 'process',
+      process: (_k: string, ctx: ProcessWindowContext<TimeWindow>, els: Ev[], out: Collector<unknown>) => {
+        const n = ctx.windowState().getState(firings);
+        n.update((n.value() ?? 0) + 1);
+        out.collect(`#${n.value()}: ${els.length}`);
+      },
+    });
+    h.processElement({ k: 'a', v: 1 }, 1);
+    expect(() => h.processElement({ k: 'a', v: 1 }, 2)).toThrow(
+      "windowState() is not available with merging windows (session windows): their windows merge, and per-window state ('firings') cannot be merged; use globalState(), or keep what you need in the window's contents (an aggregate)",
+    );
+  });
+});

@@ -64,16 +64,19 @@ const countSum: AggregateFunction<Ev, { n: number; sum: number }, string> = {
   getResult: (acc) => `${acc.n}/${acc.sum}`,
   merge: (a, b) => ({ n: a.n + b.n, sum: a.sum + b.sum }),
 };
-/** Emits the window (a restored one must be a window again), the elements, and how often this window and this key fired. */
-function describeFiring(key: Key, ctx: ProcessWindowContext<Window>, els: Ev[], out: Collector<string>): void {
-  const w = ctx.windowState().getState(firings);
-  const n = (w.value() ?? 0) + 1;
-  w.update(n);
+/**
+ * Emits the window (a restored one must be a window again), the elements, and how often this window
+ * (not for merging windows: they have no per-window state) and this key fired.
+ */
+const describeFiring = (merging: boolean) => (key: Key, ctx: ProcessWindowContext<Window>, els: Ev[], out: Collector<string>): void => {
+  const w = merging ? undefined : ctx.windowState().getState(firings);
+  const n = (w?.value() ?? 0) + 1;
+  w?.update(n);
   const g = ctx.globalState().getState(keyFirings);
   const m = (g.value() ?? 0) + 1;
   g.update(m);
   out.collect(`${JSON.stringify(key)} ${String(ctx.window())} max=${ctx.window().maxTimestamp()} #${n}/${m}: ${els.map((e) => `${e.v}@${e.ts}`).join(',')}`);
-}
+};
 
 function operator(c: Config): StreamOperator<unknown> {
   if (c.aligned) {
@@ -97,8 +100,8 @@ function operator(c: Config): StreamOperator<unknown> {
       : c.fn === 'aggregate'
         ? { kind: 'aggregate', aggregate: countSum as AggregateFunction<Ev, unknown, unknown> }
         : c.fn === 'process'
-          ? { kind: 'process', process: describeFiring as never }
-          : { kind: 'reduce', reduce: sumReduce, process: describeFiring as never };
+          ? { kind: 'process', process: describeFiring(c.assigner === 'session') as never }
+          : { kind: 'reduce', reduce: sumReduce, process: describeFiring(c.assigner === 'session') as never };
   return new WindowOperator<Ev, unknown, unknown, Key, Window>({
     assigner,
     trigger,
