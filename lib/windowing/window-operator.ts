@@ -158,14 +158,14 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
   private functionRuntimeContext(): RuntimeContext {
     const rc = this.parameters.runtimeContext;
     const claimed = <D extends StateDescriptor<unknown>>(d: D): D => (this.claimStateName(d.name, 'runtimeContext'), d);
-    return {
-      ...rc,
+    // Everything else is the task's context itself (whatever its shape: a prototype's methods stay reachable).
+    return Object.assign(Object.create(rc) as RuntimeContext, {
       getState: (d) => rc.getState(claimed(d as StateDescriptor<unknown>) as typeof d),
       getListState: (d) => rc.getListState(claimed(d as StateDescriptor<unknown>) as typeof d),
       getMapState: (d) => rc.getMapState(claimed(d as StateDescriptor<unknown>) as typeof d),
       getReducingState: (d) => rc.getReducingState(claimed(d as StateDescriptor<unknown>) as typeof d),
-      getAggregatingState: (d) => rc.getAggregatingState(claimed(d as StateDescriptor<unknown>) as typeof d),
-    };
+      getAggregatingState: <I, A, O>(d: AggregatingStateDescriptor<I, A, O>) => rc.getAggregatingState(claimed(d as StateDescriptor<unknown>) as typeof d),
+    } satisfies Partial<RuntimeContext>);
   }
 
   /** Records that `user` uses the state `name`; a name already used by another that may not share it fails with both named. */
