@@ -26,14 +26,14 @@ import { AggregatingStateDescriptor, ListStateDescriptor, ReducingStateDescripto
 import type { AppendingState, ListState, State, ValueState } from '../core/state/state.ts';
 import type { InternalKvState, InternalMergingState } from '../state/heap-keyed-state-backend.ts';
 import type { InternalTimer, InternalTimerService, Triggerable } from '../state/timers/internal-timer-service.ts';
-import { VOID_NAMESPACE, namespaceId } from '../state/namespace.ts';
+import { VOID_NAMESPACE, namespaceId, type Namespace } from '../state/namespace.ts';
 import { canonicalKey } from '../state/keys.ts';
 import type { WindowAssigner } from './assigners/window-assigner.ts';
 import { isMerging } from './assigners/window-assigner.ts';
 import type { Evictor, TimestampedValue } from './evictors/evictor.ts';
 import type { ProcessWindowContext, ProcessWindowFn, KeyedStateStore } from './process-window-function.ts';
 import { fires, purges, type OnMergeContext, type Trigger, type TriggerResult } from './triggers/trigger.ts';
-import { TimeWindow, windowNamespaceSerializer, windowOfNamespace, type Window } from './windows.ts';
+import { TimeWindow, windowNamespaceSerializerOf, windowOfNamespace, type Window } from './windows.ts';
 
 /** How the window keeps its contents and what it calls on firing. */
 export type WindowFunctionSpec<IN, ACC, OUT, K, W extends Window> =
@@ -103,6 +103,8 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
   /** Merging assigners: the key's windows, in the void namespace (in the order they came to be). */
   private mergingWindows: (ListState<W> & InternalKvState<W[]>) | undefined;
   private timers!: InternalTimerService<W>;
+  /** Restored namespaces become the assigner's windows again. */
+  private readonly windowNamespaceSerializer: (restored: unknown) => W;
   /** Every state kept per window (contents, trigger state, window-function state): dropped with the window. */
   private readonly windowScoped: InternalKvState<unknown>[] = [];
   private readonly windowScopedNames = new Set<string>();
@@ -118,6 +120,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
   constructor(private readonly config: WindowOperatorConfig<IN, ACC, OUT, K, W>) {
     super(config.fn);
     this.merging = isMerging(config.assigner);
+    this.windowNamespaceSerializer = windowNamespaceSerializerOf(config.assigner) as (restored: unknown) => W;
     const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
     this.listContents = spec.kind === 'process' || config.evictor !== undefined;
     const p = spec.process;
@@ -144,7 +147,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     this.windowState = this.windowScopedState(VOID_NAMESPACE as unknown as W, this.contentsDescriptor()) as unknown as ContentsState;
     if (this.merging) this.claimStateName(MERGING_WINDOW_SET, 'operator');
     if (this.merging) this.mergingWindows = this.getPartitionedState<ListState<W>>(VOID_NAMESPACE, new ListStateDescriptor<W>(MERGING_WINDOW_SET) as StateDescriptor<unknown>) as ListState<W> & InternalKvState<W[]>;
-    this.timers = this.getInternalTimerService<W>(WINDOW_TIMERS, this, windowNamespaceSerializer as (restored: unknown) => W);
+    this.timers = this.getInternalTimerService<W>(WINDOW_TIMERS, this, this.windowNamespaceSerializer);
     // The process function of reduce/aggregate windows is the rich function to open.
     const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
     const p = spec.process as { setRuntimeContext?: (c: unknown) => void; open?: (c: object) => void } | undefined;
@@ -426,7 +429,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
 
   /** The timer service has set the timer's key as the current key. */
   private onTimer(namespace: W, time: number, eventTime: boolean): void {
-    const window = namespace; // a window again after a restore (windowNamespaceSerializer)
+    const window = namespace; // a window again after a restore (this.windowNamespaceSerializer)
     // A merging window that is gone (merged into another, or cleaned up) has nothing left to fire.
     if (this.merging && !this.windowSet()?.some((w) => w.id === window.id)) return;
     this.currentWindow = window;
@@ -449,7 +452,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
 
   /** A state in the namespace of `window`, remembered as per-window state (dropped with its window). */
   private windowScopedState<S extends State>(window: W, descriptor: StateDescriptor<unknown>): S & InternalKvState<unknown> {
-    const state = this.getPartitionedState<S>(window, descriptor, windowNamespaceSerializer);
+    const state = this.getPartitionedState<S>(window, descriptor, this.windowNamespaceSerializer as (restored: unknown) => Namespace);
     if (!this.windowScopedNames.has(descriptor.name)) {
       this.windowScopedNames.add(descriptor.name);
       this.windowScoped.push(state);

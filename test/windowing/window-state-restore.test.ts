@@ -354,3 +354,63 @@ describe('inspecting a window operator through the harness', () => {
     }
   });
 });
+
+describe('windows of a custom assigner', () => {
+  /** A window of the user's own class: "the hour of day" of a record, ending at a set time. */
+  class HourWindow implements Window {
+    readonly id: string;
+    constructor(
+      readonly hour: number,
+      readonly end: number,
+    ) {
+      this.id = `hour-${hour}@${end}`;
+    }
+    maxTimestamp(): number {
+      return this.end - 1;
+    }
+    toString(): string {
+      return `HourWindow(${this.hour})`;
+    }
+  }
+  const assigner = (restorable: boolean): WindowAssigner<Ev, HourWindow> => {
+    const a: WindowAssigner<Ev, HourWindow> = {
+      assignWindows: (e) => [new HourWindow(e.v % 24, Math.floor(e.ts / 10) * 10 + 10)],
+      getDefaultTrigger: () => TumblingEventTimeWindows.of(10).getDefaultTrigger() as unknown as Trigger<Ev, HourWindow>,
+      isEventTime: () => true,
+    };
+    if (restorable) a.restoreWindow = (data) => new HourWindow(data.hour as number, data.end as number);
+    return a;
+  };
+  const run = (restorable: boolean) => {
+    const make = () =>
+      new KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>(
+        new WindowOperator<Ev, unknown, unknown, Key, HourWindow>({
+          assigner: assigner(restorable),
+          trigger: assigner(restorable).getDefaultTrigger(),
+          allowedLateness: 0,
+          fn: { kind: 'process', process: (k: Key, ctx: ProcessWindowContext<HourWindow>, els: Ev[], out: Collector<unknown>) => out.collect(`${String(k)} ${String(ctx.window())}: ${els.length}`) },
+        }),
+        (e) => e.key,
+      );
+    const first = make();
+    first.processElement({ key: 'a', v: 7, ts: 1 }, 1);
+    const second = make();
+    second.initializeState(first.snapshot());
+    second.processElement({ key: 'a', v: 7, ts: 2 }, 2);
+    second.processWatermark(100);
+    return second;
+  };
+
+  test('come back as its windows through its restoreWindow', () => {
+    const h = run(true);
+    expect(h.extractOutputValues()).toEqual(['a HourWindow(7): 2']);
+    expect(h.numKeyedStateEntries()).toBe(0);
+    expect(h.numEventTimeTimers()).toBe(0);
+  });
+
+  test('without restoreWindow, fail the restore saying so (not as a missing method of a window later)', () => {
+    expect(() => run(false)).toThrow(
+      'A restored window {"hour":7,"end":10,"id":"hour-7@10"} is not a TimeWindow or GlobalWindow, and the window assigner (Object) has no restoreWindow(data) to rebuild its windows from a snapshot',
+    );
+  });
+});
