@@ -93,6 +93,8 @@ type StateViews = [readOnly: BroadcastState<unknown, unknown>, writable: Broadca
 /** What both broadcast operators share: the declared broadcast states, the collector, the base contexts. */
 abstract class AbstractBroadcastOperator<OUT, F> extends AbstractUdfStreamOperator<OUT, F> {
   protected ts = NO_TIMESTAMP;
+  /** What ctx.timestamp() returns and side outputs carry: the record's timestamp, or the firing timer's (both domains, as Flink). */
+  protected contextTs = NO_TIMESTAMP;
   /** Views of each declared broadcast state by name, over the operator state backend's states (made in open). */
   private readonly views = new Map<string, StateViews>();
   protected readonly collector: Collector<OUT> = { collect: (record: OUT) => this.output.collect(record, this.ts) };
@@ -128,10 +130,10 @@ abstract class AbstractBroadcastOperator<OUT, F> extends AbstractUdfStreamOperat
   /** The context methods both functions' contexts have; built once per operator, never per record. */
   protected baseContext(writable: boolean): BaseBroadcastContext & { getBroadcastState<K, V>(d: MapStateDescriptor<K, V>): BroadcastState<K, V> } {
     return {
-      timestamp: () => (this.ts === NO_TIMESTAMP ? null : this.ts),
+      timestamp: () => (this.contextTs === NO_TIMESTAMP ? null : this.contextTs),
       currentProcessingTime: () => this.parameters.processingTimeService.getCurrentProcessingTime(),
       currentWatermark: () => this.inputWatermark,
-      output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag as OutputTag<unknown>, value, this.ts),
+      output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag as OutputTag<unknown>, value, this.contextTs),
       getBroadcastState: <K, V>(d: MapStateDescriptor<K, V>) => this.broadcastState(d, writable),
     };
   }
@@ -148,7 +150,7 @@ export class CoBroadcastWithNonKeyedOperator<IN1, IN2, OUT> extends AbstractBroa
 
   processElement(value: unknown, timestamp: number): void {
     const t = value as Tagged;
-    this.ts = timestamp;
+    this.ts = this.contextTs = timestamp;
     const fn = this.userFunction;
     if (t.i === 1) {
       if (isThenable(fn.processElement(t.v as IN1, this.readOnlyContext, this.collector))) throw new AsyncFunctionResultError('BroadcastProcessFunction.processElement()');
@@ -195,7 +197,7 @@ export class CoBroadcastWithKeyedOperator<K, IN1, IN2, OUT>
 
   processElement(value: unknown, timestamp: number): void {
     const t = value as Tagged;
-    this.ts = timestamp;
+    this.ts = this.contextTs = timestamp;
     const fn = this.userFunction;
     if (t.i === 1) {
       if (isThenable(fn.processElement(t.v as IN1, this.readOnlyContext, this.collector))) throw new AsyncFunctionResultError('BroadcastProcessFunction.processElement()');
@@ -257,6 +259,7 @@ export class CoBroadcastWithKeyedOperator<K, IN1, IN2, OUT>
     this.domain = domain;
     // As a KeyedProcessFunction's: event-time timer output carries the timer's time; processing-time output has none.
     this.ts = domain === 'EVENT_TIME' ? time : NO_TIMESTAMP;
+    this.contextTs = time;
     const fn = this.userFunction;
     if (typeof fn.onTimer !== 'function') return; // optional in a plain object
     if (isThenable(fn.onTimer(time, this.readOnlyContext, this.collector))) throw new AsyncFunctionResultError('KeyedBroadcastProcessFunction.onTimer()');

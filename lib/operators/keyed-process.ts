@@ -62,6 +62,8 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
   private readonly timerFn: ((timestamp: number, ctx: OnTimerContext<K>, out: Collector<OUT>) => void) | undefined;
   private timers!: InternalTimerService<VoidNamespace>;
   private ts = NO_TIMESTAMP;
+  /** What ctx.timestamp() returns and side outputs carry: the record's timestamp, or the firing timer's (both domains, as Flink). */
+  private contextTs = NO_TIMESTAMP;
   private domain: TimeDomain = 'EVENT_TIME';
   private readonly collector: Collector<OUT> = { collect: (record: OUT) => this.output.collect(record, this.ts) };
   private readonly timerService: TimerService = {
@@ -73,11 +75,11 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
     deleteProcessingTimeTimer: (t) => this.timers.deleteProcessingTimeTimer(VOID_NAMESPACE, t),
   };
   private readonly context: OnTimerContext<K> = {
-    timestamp: () => (this.ts === NO_TIMESTAMP ? null : this.ts),
+    timestamp: () => (this.contextTs === NO_TIMESTAMP ? null : this.contextTs),
     timerService: () => this.timerService,
     getCurrentKey: () => this.keyedBackend!.currentKey as K,
     timeDomain: () => this.domain,
-    output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag as OutputTag<unknown>, value, this.ts),
+    output: <X>(tag: OutputTag<X>, value: X) => this.emitSide(tag as OutputTag<unknown>, value, this.contextTs),
   };
 
   constructor(userFunction: KeyedProcessFn<K, IN, OUT>) {
@@ -95,7 +97,7 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
   }
 
   processElement(value: unknown, timestamp: number): void {
-    this.ts = timestamp;
+    this.ts = this.contextTs = timestamp;
     if (isThenable(this.fn(value as IN, this.context, this.collector) as unknown)) throw new AsyncFunctionResultError('KeyedProcessFunction.processElement()');
   }
 
@@ -112,6 +114,7 @@ export class KeyedProcessOperator<K, IN, OUT> extends AbstractUdfStreamOperator<
     this.domain = domain;
     // Flink: event-time timer output carries the timer's time; processing-time output has none.
     this.ts = domain === 'EVENT_TIME' ? time : NO_TIMESTAMP;
+    this.contextTs = time;
     if (this.timerFn === undefined) return;
     // Fired from processWatermark or a processing-time timer of this operator: the chain or the task names it.
     if (isThenable(this.timerFn(time, this.context, this.collector) as unknown)) throw new AsyncFunctionResultError('KeyedProcessFunction.onTimer()');

@@ -33,6 +33,8 @@ export interface InternalKvState<V> extends State {
   readonly kind: StateDescriptor<unknown>['kind'];
   /** Later calls work on this namespace of the current key. */
   setCurrentNamespace(namespace: Namespace): void;
+  /** The namespace later calls work on. */
+  currentNamespace(): Namespace;
   /** The stored value of the current key and namespace (the list, the map, the accumulator). */
   getInternal(): V | undefined;
   updateInternal(value: V | undefined): void;
@@ -78,6 +80,10 @@ abstract class HeapState<V> implements InternalKvState<V> {
     const id = typeof namespace === 'object' ? namespace.id : namespace;
     if (id === this.cur.id) return;
     this.cur = this.tables.get(id) ?? this.newTable(namespace, id);
+  }
+
+  currentNamespace(): Namespace {
+    return this.cur.namespace;
   }
 
   /** The table of a namespace, if it holds state. */
@@ -407,6 +413,13 @@ export interface KeyedStateSnapshot {
 
 type AnyHeapState = HeapState<unknown>;
 
+interface RestoredState {
+  kind: string;
+  entries: Array<SnapshotEntry | undefined>;
+  /** Namespace id -> canonical key -> positions in `entries`. */
+  index?: Map<string | number, Map<unknown, number[]>>;
+}
+
 export class HeapKeyedStateBackend {
   currentKey: unknown = undefined;
   currentCanonicalKey: unknown = undefined;
@@ -414,8 +427,11 @@ export class HeapKeyedStateBackend {
   private sweeping = false;
   /** Composite (object) keys by canonical key, with how many (state, namespace) entries hold them. */
   private readonly compositeKeys = new Map<unknown, { key: unknown; refs: number }>();
-  /** Restored entries of states not registered again yet, by state name. */
-  private readonly restored = new Map<string, { kind: string; entries: SnapshotEntry[] }>();
+  /**
+   * Restored entries of states not registered again yet, by state name; `index` (built when first
+   * needed) finds the entries of a (namespace, key), and a dropped entry is left as undefined.
+   */
+  private readonly restored = new Map<string, RestoredState>();
 
   /** Called once when the first state with a TTL is registered (the owner schedules the sweep). */
   onTtlState: ((sweepIntervalMillis: number) => void) | undefined;
@@ -588,11 +604,45 @@ export class HeapKeyedStateBackend {
     return all.size;
   }
 
-  /** Number of (key, namespace) entries over all states (for tests and metrics). */
+  /** Number of (key, namespace) entries over all states, restored ones not registered again yet included (for tests and metrics). */
   numEntries(): number {
     let n = 0;
     for (const state of this.states.values()) for (const t of state.tables.values()) n += t.map.size;
+    for (const r of this.restored.values()) for (const e of r.entries) if (e !== undefined) n++;
     return n;
+  }
+
+  /**
+   * Drops the current key's restored entries in `namespace` of every state not registered again
+   * yet. An operator that drops a namespace (a window that is gone) clears the states it knows;
+   * this drops those of states a user function registers only later (or never again), which would
+   * otherwise come back with that registration, or stay in every snapshot.
+   */
+  clearUnregisteredNamespace(namespace: Namespace): void {
+    if (this.restored.size === 0) return;
+    const id = namespaceId(namespace);
+    const ck = this.currentCanonicalKey;
+    for (const r of this.restored.values()) {
+      const positions = (r.index ??= this.indexOf(r.entries)).get(id)?.get(ck);
+      if (positions === undefined) continue;
+      for (const i of positions) r.entries[i] = undefined;
+      r.index.get(id)!.delete(ck);
+    }
+  }
+
+  private indexOf(entries: ReadonlyArray<SnapshotEntry | undefined>): Map<string | number, Map<unknown, number[]>> {
+    const index = new Map<string | number, Map<unknown, number[]>>();
+    entries.forEach((e, i) => {
+      if (e === undefined) return;
+      const id = namespaceId(restoreNamespace(e[1]));
+      const k = typeof e[0] === 'object' && e[0] !== null ? canonicalKey(e[0]) : e[0];
+      let byKey = index.get(id);
+      if (byKey === undefined) index.set(id, (byKey = new Map()));
+      const at = byKey.get(k);
+      if (at === undefined) byKey.set(k, [i]);
+      else at.push(i);
+    });
+    return index;
   }
 
   /**
@@ -615,6 +665,7 @@ export class HeapKeyedStateBackend {
     for (const [name, { kind, entries }] of this.restored) {
       kinds[name] = kind;
       for (const entry of entries) {
+        if (entry === undefined) continue;
         const kg = assignToKeyGroup(entry[0], this.maxParallelism);
         ((keyGroups[kg] ??= {})[name] ??= []).push(entry);
       }
@@ -638,6 +689,7 @@ export class HeapKeyedStateBackend {
         for (const [name, entries] of Object.entries(byName)) {
           let r = this.restored.get(name);
           if (r === undefined) this.restored.set(name, (r = { kind: snap.kinds[name]!, entries: [] }));
+          r.index = undefined;
           for (const e of entries) r.entries.push(e);
         }
       }
@@ -653,7 +705,9 @@ export class HeapKeyedStateBackend {
     }
     this.restored.delete(state.name);
     const before = this.currentKey;
-    for (const [key, namespace, value, lastAccess] of r.entries) {
+    for (const entry of r.entries) {
+      if (entry === undefined) continue;
+      const [key, namespace, value, lastAccess] = entry;
       this.setCurrentKey(key);
       state.restoreEntry(namespaceSerializer(namespace), value, lastAccess);
     }

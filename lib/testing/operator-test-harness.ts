@@ -31,7 +31,7 @@ import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import type { OperatorCreationContext } from '../runtime/graph/transformation.ts';
 import type { Output, ProcessingTimeService, RuntimeExecutionMode, StreamOperator, StreamOperatorParameters } from '../runtime/operator.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
-import { VOID_NAMESPACE, namespaceId, type Namespace } from '../state/namespace.ts';
+import { VOID_NAMESPACE, type Namespace } from '../state/namespace.ts';
 import { assignToKeyGroup, computeOperatorIndexForKeyGroup, keyGroupRangeForSubtask } from '../state/key-groups.ts';
 import {
   StreamTaskStateInitializer,
@@ -578,14 +578,16 @@ export class KeyedOneInputStreamOperatorTestHarness<K, IN, OUT, OP extends Strea
     if (this.info.numberOfParallelSubtasks > 1) this.checkOwned(key);
     const inKeyScope = <R>(use: (state: State & { setCurrentNamespace(ns: Namespace): void }) => R): R => {
       const before = backend.currentKey;
+      // The operator's state is left in the namespace it was in: an operator may set it once for many
+      // records (the aligned window operator does, per window), and those that use only the void one never set it.
+      const namespaceBefore = backend.stateNames().includes(descriptor.name) ? backend.stateByName(descriptor.name).currentNamespace() : VOID_NAMESPACE;
       backend.setCurrentKey(key);
       const state = backend.getPartitionedState(namespace, descriptor);
       try {
         return use(state);
       } finally {
         backend.setCurrentKey(before);
-        // Operators that use other namespaces set theirs before each access; those that use only the void one never do.
-        if (namespaceId(namespace) !== namespaceId(VOID_NAMESPACE)) state.setCurrentNamespace(VOID_NAMESPACE);
+        state.setCurrentNamespace(namespaceBefore);
       }
     };
     // Fails now, not on first use, for a descriptor registered with another kind; the backend keeps one instance per name.

@@ -27,7 +27,7 @@ export interface ProcessWindowContext<W extends Window> {
   window(): W;
   currentProcessingTime(): number;
   currentWatermark(): number;
-  /** State of this key and window; cleared with the window (implement `clear` to clean it earlier). */
+  /** State of this key and window; cleared with the window (implement `clear` to clean it earlier). Not with merging (session) windows, as in Flink. */
   windowState(): KeyedStateStore;
   /** State of this key, across windows. */
   globalState(): KeyedStateStore;

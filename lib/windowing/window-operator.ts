@@ -19,20 +19,21 @@ import { toCallable } from '../core/functions/function-utils.ts';
 import type { AggregateFunction } from '../core/functions/aggregate-function.ts';
 import type { Collector } from '../core/functions/collector.ts';
 import type { OutputTag } from '../core/output-tag.ts';
+import type { RuntimeContext } from '../core/functions/runtime-context.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { InvalidFunctionResultError } from '../core/errors.ts';
 import { AggregatingStateDescriptor, ListStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor, type StateDescriptor } from '../core/state/state-descriptor.ts';
 import type { AppendingState, ListState, State, ValueState } from '../core/state/state.ts';
 import type { InternalKvState, InternalMergingState } from '../state/heap-keyed-state-backend.ts';
 import type { InternalTimer, InternalTimerService, Triggerable } from '../state/timers/internal-timer-service.ts';
-import { VOID_NAMESPACE, namespaceId } from '../state/namespace.ts';
+import { VOID_NAMESPACE, namespaceId, type Namespace } from '../state/namespace.ts';
 import { canonicalKey } from '../state/keys.ts';
 import type { WindowAssigner } from './assigners/window-assigner.ts';
 import { isMerging } from './assigners/window-assigner.ts';
 import type { Evictor, TimestampedValue } from './evictors/evictor.ts';
 import type { ProcessWindowContext, ProcessWindowFn, KeyedStateStore } from './process-window-function.ts';
 import { fires, purges, type OnMergeContext, type Trigger, type TriggerResult } from './triggers/trigger.ts';
-import { TimeWindow, windowNamespaceSerializer, windowOfNamespace, type Window } from './windows.ts';
+import { TimeWindow, windowNamespaceSerializerOf, windowOfNamespace, type Window } from './windows.ts';
 
 /** How the window keeps its contents and what it calls on firing. */
 export type WindowFunctionSpec<IN, ACC, OUT, K, W extends Window> =
@@ -64,6 +65,22 @@ export function lateReason(watermark: number, allowedLateness: number): string {
 
 type ContentsState = InternalMergingState<unknown> & AppendingState<unknown, unknown>;
 
+/**
+ * Who uses a state name of the operator's keyed state. Names are one space per operator (as in
+ * Flink), so a user's state named like the operator's own or the trigger's would share it: the
+ * operator refuses that with an error naming both users. The window function's windowState() and
+ * globalState() may share a name (each call of theirs addresses its own scope).
+ */
+type StateUser = 'operator' | 'trigger' | 'windowState' | 'globalState' | 'runtimeContext';
+const STATE_USERS: Record<StateUser, string> = {
+  operator: 'the window operator itself',
+  trigger: "the window's trigger",
+  windowState: "the window function's windowState()",
+  globalState: "the window function's globalState()",
+  runtimeContext: "the window function's getRuntimeContext()",
+};
+const MAY_SHARE: ReadonlySet<string> = new Set(['windowState|globalState', 'globalState|windowState', 'globalState|runtimeContext', 'runtimeContext|globalState']);
+
 /** The user-facing methods of each kind of state (what a state view forwards). */
 const STATE_METHODS: Record<StateDescriptor<unknown>['kind'], readonly string[]> = {
   value: ['value', 'update', 'clear'],
@@ -86,9 +103,13 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
   /** Merging assigners: the key's windows, in the void namespace (in the order they came to be). */
   private mergingWindows: (ListState<W> & InternalKvState<W[]>) | undefined;
   private timers!: InternalTimerService<W>;
+  /** Restored namespaces become the assigner's windows again. */
+  private readonly windowNamespaceSerializer: (restored: unknown) => W;
   /** Every state kept per window (contents, trigger state, window-function state): dropped with the window. */
   private readonly windowScoped: InternalKvState<unknown>[] = [];
   private readonly windowScopedNames = new Set<string>();
+  /** State name -> who uses it (see StateUser). */
+  private readonly stateUsers = new Map<string, Set<StateUser>>();
 
   // The window being worked on (the key is the backend's current key): the trigger, process contexts and state views read these.
   private currentWindow!: W;
@@ -99,6 +120,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
   constructor(private readonly config: WindowOperatorConfig<IN, ACC, OUT, K, W>) {
     super(config.fn);
     this.merging = isMerging(config.assigner);
+    this.windowNamespaceSerializer = windowNamespaceSerializerOf(config.assigner) as (restored: unknown) => W;
     const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
     this.listContents = spec.kind === 'process' || config.evictor !== undefined;
     const p = spec.process;
@@ -121,16 +143,47 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
 
   override open(): void {
     if (this.keyedBackend === undefined) throw new Error('window() needs a keyed stream: call keyBy() first (or use windowAll)');
+    this.claimStateName(WINDOW_CONTENTS, 'operator');
     this.windowState = this.windowScopedState(VOID_NAMESPACE as unknown as W, this.contentsDescriptor()) as unknown as ContentsState;
+    if (this.merging) this.claimStateName(MERGING_WINDOW_SET, 'operator');
     if (this.merging) this.mergingWindows = this.getPartitionedState<ListState<W>>(VOID_NAMESPACE, new ListStateDescriptor<W>(MERGING_WINDOW_SET) as StateDescriptor<unknown>) as ListState<W> & InternalKvState<W[]>;
-    this.timers = this.getInternalTimerService<W>(WINDOW_TIMERS, this, windowNamespaceSerializer as (restored: unknown) => W);
+    this.timers = this.getInternalTimerService<W>(WINDOW_TIMERS, this, this.windowNamespaceSerializer);
     // The process function of reduce/aggregate windows is the rich function to open.
     const spec = this.userFunction as WindowFunctionSpec<IN, ACC, OUT, K, W>;
     const p = spec.process as { setRuntimeContext?: (c: unknown) => void; open?: (c: object) => void } | undefined;
     if (p !== undefined && typeof p === 'object') {
-      p.setRuntimeContext?.(this.parameters.runtimeContext);
+      p.setRuntimeContext?.(this.functionRuntimeContext());
       p.open?.({});
     }
+  }
+
+  /** The runtime context of the window function: its keyed state may not take a name the operator or the trigger uses. */
+  private functionRuntimeContext(): RuntimeContext {
+    const rc = this.parameters.runtimeContext;
+    const claimed = <D extends StateDescriptor<unknown>>(d: D): D => (this.claimStateName(d.name, 'runtimeContext'), d);
+    // Everything else is the task's context itself (whatever its shape: a prototype's methods stay reachable).
+    return Object.assign(Object.create(rc) as RuntimeContext, {
+      getState: (d) => rc.getState(claimed(d as StateDescriptor<unknown>) as typeof d),
+      getListState: (d) => rc.getListState(claimed(d as StateDescriptor<unknown>) as typeof d),
+      getMapState: (d) => rc.getMapState(claimed(d as StateDescriptor<unknown>) as typeof d),
+      getReducingState: (d) => rc.getReducingState(claimed(d as StateDescriptor<unknown>) as typeof d),
+      getAggregatingState: <I, A, O>(d: AggregatingStateDescriptor<I, A, O>) => rc.getAggregatingState(claimed(d as StateDescriptor<unknown>) as typeof d),
+    } satisfies Partial<RuntimeContext>);
+  }
+
+  /** Records that `user` uses the state `name`; a name already used by another that may not share it fails with both named. */
+  private claimStateName(name: string, user: StateUser): void {
+    let users = this.stateUsers.get(name);
+    if (users === undefined) this.stateUsers.set(name, (users = new Set()));
+    if (users.has(user)) return;
+    for (const other of users) {
+      if (!MAY_SHARE.has(`${other}|${user}`)) {
+        const rename =
+          other === 'operator' ? `the names '${WINDOW_CONTENTS}' and '${MERGING_WINDOW_SET}' are the window operator's own: give your state another name` : 'give one of them another name';
+        throw new TypeError(`State '${name}' is used by ${STATE_USERS[other]}, so ${STATE_USERS[user]} cannot use that name too (they would share one state): ${rename}`);
+      }
+    }
+    users.add(user);
   }
 
   /**
@@ -376,7 +429,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
 
   /** The timer service has set the timer's key as the current key. */
   private onTimer(namespace: W, time: number, eventTime: boolean): void {
-    const window = namespace; // a window again after a restore (windowNamespaceSerializer)
+    const window = namespace; // a window again after a restore (this.windowNamespaceSerializer)
     // A merging window that is gone (merged into another, or cleaned up) has nothing left to fire.
     if (this.merging && !this.windowSet()?.some((w) => w.id === window.id)) return;
     this.currentWindow = window;
@@ -399,7 +452,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
 
   /** A state in the namespace of `window`, remembered as per-window state (dropped with its window). */
   private windowScopedState<S extends State>(window: W, descriptor: StateDescriptor<unknown>): S & InternalKvState<unknown> {
-    const state = this.getPartitionedState<S>(window, descriptor, windowNamespaceSerializer);
+    const state = this.getPartitionedState<S>(window, descriptor, this.windowNamespaceSerializer as (restored: unknown) => Namespace);
     if (!this.windowScopedNames.has(descriptor.name)) {
       this.windowScopedNames.add(descriptor.name);
       this.windowScoped.push(state);
@@ -407,12 +460,17 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     return state;
   }
 
-  /** Drops every per-window state of the current key in `window`. */
+  /**
+   * Drops every per-window state of the current key in `window`: also that of restored states not
+   * asked for since the restore (the window function's windowState() of a window fired before the
+   * snapshot), which would otherwise come back when first asked for, or stay in every snapshot.
+   */
   private clearWindowScoped(window: W): void {
     for (const s of this.windowScoped) {
       s.setCurrentNamespace(window);
       s.clear();
     }
+    this.keyedBackend!.clearUnregisteredNamespace(window);
   }
 
   /** Whether the current key holds no state in `window`. */
@@ -442,9 +500,10 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
     registerProcessingTimeTimer: (time: number) => this.timers.registerProcessingTimeTimer(this.currentWindow, time),
     deleteEventTimeTimer: (time: number) => this.timers.deleteEventTimeTimer(this.currentWindow, time),
     deleteProcessingTimeTimer: (time: number) => this.timers.deleteProcessingTimeTimer(this.currentWindow, time),
-    getPartitionedState: (<T>(d: StateDescriptor<T>) => this.stateView(true, d as StateDescriptor<unknown>)) as OnMergeContext['getPartitionedState'],
+    getPartitionedState: (<T>(d: StateDescriptor<T>) => this.stateView(true, d as StateDescriptor<unknown>, 'trigger')) as OnMergeContext['getPartitionedState'],
     // Flink's onMerge: the state of the windows being merged is combined into the merged window's.
     mergePartitionedState: <T>(d: ReducingStateDescriptor<T>) => {
+      this.claimStateName(d.name, 'trigger');
       const state = this.windowScopedState(this.currentWindow, d as StateDescriptor<unknown>) as unknown as Partial<InternalMergingState<unknown>>;
       if (typeof state.mergeNamespaces !== 'function') throw new TypeError(`State '${d.name}' cannot be merged: mergePartitionedState needs a reducing, aggregating or list state`);
       if (this.mergedWindows.length > 0) state.mergeNamespaces(this.currentWindow, this.mergedWindows);
@@ -461,10 +520,11 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
   private readonly windowViews = new WeakMap<object, State>();
   private readonly globalViews = new WeakMap<object, State>();
 
-  private stateView<S extends State>(perWindow: boolean, descriptor: StateDescriptor<unknown>): S {
+  private stateView<S extends State>(perWindow: boolean, descriptor: StateDescriptor<unknown>, user: StateUser): S {
     const views = perWindow ? this.windowViews : this.globalViews;
     let view = views.get(descriptor);
     if (view === undefined) {
+      this.claimStateName(descriptor.name, user);
       const resolve = (): Record<string, (...args: unknown[]) => unknown> =>
         (perWindow ? this.windowScopedState(this.currentWindow, descriptor) : this.getPartitionedState(VOID_NAMESPACE, descriptor)) as unknown as Record<string, (...args: unknown[]) => unknown>;
       const v: Record<string, (...args: unknown[]) => unknown> = {};
@@ -476,13 +536,26 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractU
   }
 
   private readonly windowStateStore: KeyedStateStore = {
-    getState: <T>(d: ValueStateDescriptor<T>) => this.stateView<ValueState<T>>(true, d as StateDescriptor<unknown>),
-    getListState: <T>(d: ListStateDescriptor<T>) => this.stateView<ListState<T>>(true, d as StateDescriptor<unknown>),
+    getState: <T>(d: ValueStateDescriptor<T>) => this.perWindowStateView<ValueState<T>>(d as StateDescriptor<unknown>),
+    getListState: <T>(d: ListStateDescriptor<T>) => this.perWindowStateView<ListState<T>>(d as StateDescriptor<unknown>),
   };
 
+  /**
+   * windowState() of merging windows is refused, as in Flink (MergingWindowStateStore): when
+   * sessions merge, a value per window cannot be merged, and dropping it would lose it silently.
+   */
+  private perWindowStateView<S extends State>(descriptor: StateDescriptor<unknown>): S {
+    if (this.merging) {
+      throw new TypeError(
+        `windowState() is not available with merging windows (session windows): their windows merge, and per-window state ('${descriptor.name}') cannot be merged; use globalState(), or keep what you need in the window's contents (an aggregate)`,
+      );
+    }
+    return this.stateView<S>(true, descriptor, 'windowState');
+  }
+
   private readonly globalStateStore: KeyedStateStore = {
-    getState: <T>(d: ValueStateDescriptor<T>) => this.stateView<ValueState<T>>(false, d as StateDescriptor<unknown>),
-    getListState: <T>(d: ListStateDescriptor<T>) => this.stateView<ListState<T>>(false, d as StateDescriptor<unknown>),
+    getState: <T>(d: ValueStateDescriptor<T>) => this.stateView<ValueState<T>>(false, d as StateDescriptor<unknown>, 'globalState'),
+    getListState: <T>(d: ListStateDescriptor<T>) => this.stateView<ListState<T>>(false, d as StateDescriptor<unknown>, 'globalState'),
   };
 
   private readonly processContext: ProcessWindowContext<W> = {

@@ -69,3 +69,23 @@ export function windowNamespaceSerializer(restored: unknown): Namespace {
   const ns = restoreNamespace(restored);
   return ns === VOID_NAMESPACE ? ns : (windowOfNamespace<Window>(ns) as unknown as Namespace);
 }
+
+/**
+ * The NamespaceSerializer of a window operator: TimeWindow and GlobalWindow come back as such, windows
+ * of the assigner's own class through its restoreWindow; without it such a window fails the restore
+ * with what to do (it would come back as data without its methods).
+ */
+export function windowNamespaceSerializerOf(assigner: { restoreWindow?(data: { readonly id: string | number } & Record<string, unknown>): Window }): (restored: unknown) => Namespace {
+  return (restored) => {
+    const ns = windowNamespaceSerializer(restored);
+    if (ns === VOID_NAMESPACE || ns instanceof TimeWindow || ns instanceof GlobalWindow) return ns;
+    const data = ns as { readonly id: string | number } & Record<string, unknown>;
+    if (typeof data.maxTimestamp === 'function') return ns; // a window object already (not from a serialized snapshot)
+    if (assigner.restoreWindow === undefined) {
+      throw new TypeError(
+        `A restored window ${JSON.stringify(data)} is not a TimeWindow or GlobalWindow, and the window assigner (${assigner.constructor?.name ?? 'a custom one'}) has no restoreWindow(data) to rebuild its windows from a snapshot`,
+      );
+    }
+    return assigner.restoreWindow(data) as unknown as Namespace;
+  };
+}

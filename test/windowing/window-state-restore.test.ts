@@ -22,11 +22,12 @@ import { CountTrigger } from '../../lib/windowing/triggers/count-trigger.ts';
 import { PurgingTrigger } from '../../lib/windowing/triggers/purging-trigger.ts';
 import { CountEvictor } from '../../lib/windowing/evictors/evictor.ts';
 import type { WindowAssigner } from '../../lib/windowing/assigners/window-assigner.ts';
-import type { Window } from '../../lib/windowing/windows.ts';
+import { TimeWindow, type Window } from '../../lib/windowing/windows.ts';
 import type { ProcessWindowContext } from '../../lib/windowing/process-window-function.ts';
-import { OutputTag, StreamExecutionEnvironment, ValueStateDescriptor, type AggregateFunction, type Collector } from '../../lib/index.ts';
+import { OutputTag, ReducingStateDescriptor, StreamExecutionEnvironment, ValueStateDescriptor, type AggregateFunction, type Collector, type Trigger } from '../../lib/index.ts';
 import type { OperatorSnapshot } from '../../lib/state/stream-task-state-initializer.ts';
 import { KeyedOneInputStreamOperatorTestHarness, type OperatorStream } from '../../lib/testing/index.ts';
+import { assignKeyToParallelOperator } from '../../lib/state/key-groups.ts';
 
 type Key = string | number | [string, number];
 type Ev = { key: Key; v: number; ts: number };
@@ -60,16 +61,19 @@ const countSum: AggregateFunction<Ev, { n: number; sum: number }, string> = {
   getResult: (acc) => `${acc.n}/${acc.sum}`,
   merge: (a, b) => ({ n: a.n + b.n, sum: a.sum + b.sum }),
 };
-/** Emits the window (a restored one must be a window again), the elements, and how often this window and this key fired. */
-function describeFiring(key: Key, ctx: ProcessWindowContext<Window>, els: Ev[], out: Collector<string>): void {
-  const w = ctx.windowState().getState(firings);
-  const n = (w.value() ?? 0) + 1;
-  w.update(n);
+/**
+ * Emits the window (a restored one must be a window again), the elements, and how often this window
+ * (not for merging windows: they have no per-window state) and this key fired.
+ */
+const describeFiring = (merging: boolean) => (key: Key, ctx: ProcessWindowContext<Window>, els: Ev[], out: Collector<string>): void => {
+  const w = merging ? undefined : ctx.windowState().getState(firings);
+  const n = (w?.value() ?? 0) + 1;
+  w?.update(n);
   const g = ctx.globalState().getState(keyFirings);
   const m = (g.value() ?? 0) + 1;
   g.update(m);
   out.collect(`${JSON.stringify(key)} ${String(ctx.window())} max=${ctx.window().maxTimestamp()} #${n}/${m}: ${els.map((e) => `${e.v}@${e.ts}`).join(',')}`);
-}
+};
 
 /**
  * The window stream a job would build for `c` (the API takes the aligned fast path by itself for a
@@ -101,8 +105,8 @@ function windowStream(c: Config): OperatorStream<unknown> {
     : c.fn === 'aggregate'
       ? windowed.aggregate(countSum)
       : c.fn === 'process'
-        ? windowed.process(describeFiring)
-        : windowed.reduce(sumReduce, describeFiring);
+        ? windowed.process(describeFiring(c.assigner === 'session'))
+        : windowed.reduce(sumReduce, describeFiring(c.assigner === 'session'));
 }
 
 // ---- driving it directly ---------------------------------------------------------------------------
@@ -135,16 +139,22 @@ class Run {
   constructor(
     c: Config,
     private readonly out: Emitted,
-    restoreFrom?: OperatorSnapshot,
+    restoreFrom?: OperatorSnapshot | OperatorSnapshot[],
+    private readonly subtask: { parallelism: number; subtaskIndex: number } = { parallelism: 1, subtaskIndex: 0 },
   ) {
-    this.h = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c));
+    this.h = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c), subtask);
     // The configuration runs on the operator it names: the aligned fast path or the general one.
     expect(this.h.getOperator() instanceof AlignedWindowAggregateOperator).toBe(c.aligned);
     // The harness restores through new StreamTaskStateInitializer(pts, () => ({ checkpointId, snapshots: [snapshot] })).
     if (restoreFrom !== undefined) this.h.initializeState(restoreFrom);
     this.h.open();
   }
+  /** Whether this subtask gets the records of `key` (a job sends each key to the subtask owning its key group). */
+  owns(key: Key): boolean {
+    return assignKeyToParallelOperator(key, 128, this.subtask.parallelism) === this.subtask.subtaskIndex;
+  }
   step(i: number, s: Step): void {
+    if ('el' in s && !this.owns(s.el.key)) return;
     this.out.step = i;
     if ('wm' in s) this.h.processWatermark(s.wm);
     else this.h.processElement(s.el, s.el.ts);
@@ -185,11 +195,47 @@ function restoredAt(c: Config, steps: readonly Step[], at: number): Array<[numbe
   // The watermark sent again must fire nothing (step -1 would show up in the result).
   if (watermarks.length > 0) second.step(-1, watermarks[watermarks.length - 1]!);
   feed(second, steps, at, steps.length);
+  if (c.assigner !== 'global') expectNothingLeft(second);
+  return out.result();
+}
+
+/**
+ * After the final watermark every window is gone: no timer, and no state but the window function's
+ * globalState() (one entry per key that fired).
+ */
+function expectNothingLeft(run: Run): void {
+  const h = run.h;
+  expect(h.numEventTimeTimers()).toBe(0);
+  const owned = KEYS.find((k) => run.owns(k));
+  if (owned === undefined) return expect(h.numKeyedStateEntries()).toBe(0);
+  h.getKeyedState(owned, keyFirings); // registers it: its restored entries are in getKeys from here on
+  expect(h.numKeyedStateEntries()).toBe(h.getKeys('key-firings').length);
+}
+
+/**
+ * The same at another parallelism: `from` subtasks run up to step `at`, and `to` subtasks restored
+ * from all their snapshots (each taking the key groups it owns) run the rest.
+ */
+function rescaledAt(c: Config, steps: readonly Step[], at: number, from: number, to: number): Array<[number, string[]]> {
+  const out = new Emitted();
+  const subtasks = (p: number, restore?: OperatorSnapshot[]): Run[] =>
+    Array.from({ length: p }, (_, i) => new Run(c, out, restore, { parallelism: p, subtaskIndex: i }));
+  const first = subtasks(from);
+  for (const run of first) feed(run, steps, 0, at);
+  const snapshots = first.map((run) => deserialize(serialize(run.h.snapshot(1))) as OperatorSnapshot);
+  const second = subtasks(to, snapshots);
+  const watermarks = steps.slice(0, at).filter((s): s is { wm: number } => 'wm' in s);
+  for (const run of second) {
+    if (watermarks.length > 0) run.step(-1, watermarks[watermarks.length - 1]!);
+    feed(run, steps, at, steps.length);
+    if (c.assigner !== 'global') expectNothingLeft(run);
+  }
   return out.result();
 }
 
 // ---- input ---------------------------------------------------------------------------------------
 
+const KEYS: readonly Key[] = ['a', 'b', 1, ['x', 1]];
 const keyArb: fc.Arbitrary<Key> = fc.oneof(fc.constantFrom('a', 'b'), fc.constant(1), fc.constant<[string, number]>(['x', 1]));
 
 /** Events up to 14 ms out of order, watermarks 4 ms behind the highest timestamp so far: some events are late. */
@@ -244,6 +290,16 @@ describe('window operator state restore', () => {
     );
   });
 
+  test('restored at another parallelism (scaled out and in), the subtasks together emit exactly what the uninterrupted operator emits', () => {
+    fc.assert(
+      fc.property(configArb, stepsArb, fc.nat(), fc.constantFrom([1, 3], [2, 1], [3, 2]), (c, steps, cut, [from, to]) => {
+        const at = cut % (steps.length + 1);
+        expect(rescaledAt(c, steps, at, from!, to!)).toEqual(uninterrupted(c, steps));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   test('an example: windows and late data at every snapshot point, aligned fast path and general operator', () => {
     const c: Config = { assigner: 'tumbling', fn: 'aggregate', trigger: 'default', evictor: false, lateness: 0, aligned: true };
     const steps: Step[] = [{ el: { key: 'a', v: 1, ts: 1 } }, { el: { key: 'b', v: 2, ts: 3 } }, { wm: 12 }, { el: { key: 'a', v: 5, ts: 2 } }, { el: { key: 'a', v: 3, ts: 14 } }];
@@ -255,5 +311,103 @@ describe('window operator state restore', () => {
     for (const aligned of [true, false]) {
       for (let at = 0; at <= steps.length; at++) expect(restoredAt({ ...c, aligned }, steps, at)).toEqual(expected);
     }
+  });
+});
+
+describe('per-window state of a restored window operator', () => {
+  test("the window function's windowState() of a window fired before the snapshot is dropped with the window, though not asked for since the restore", () => {
+    const c: Config = { assigner: 'tumbling', fn: 'process', trigger: 'default', evictor: false, lateness: 5, aligned: false };
+    const first = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c));
+    first.processElement({ key: 'a', v: 1, ts: 1 }, 1);
+    first.processWatermark(10); // window [0, 10) of 'a' fires; it stays (contents, 'firings') until 14
+    const second = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c));
+    second.initializeState(first.snapshot());
+    second.processWatermark(100); // [0, 10) of 'a' is cleaned up; the window function did not run since the restore
+    second.processElement({ key: 'b', v: 1, ts: 101 }, 101);
+    second.processWatermark(200); // the window function runs (and asks for 'firings') for [100, 110) of 'b'
+    expect(second.extractOutputValues()).toEqual(['"b" TimeWindow{start=100, end=110} max=109 #1/1: 1@101']);
+    // What remains is the globalState() of the keys that fired ('key-firings' of 'a' and 'b'), nothing of the windows.
+    expect(second.numEventTimeTimers()).toBe(0);
+    expect(second.numKeyedStateEntries()).toBe(2);
+    expect(second.getKeys('firings', new TimeWindow(0, 10))).toEqual([]);
+    const restoredAgain = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c));
+    restoredAgain.initializeState(second.snapshot());
+    restoredAgain.open();
+    expect(restoredAgain.numKeyedStateEntries()).toBe(2);
+  });
+});
+
+describe('inspecting a window operator through the harness', () => {
+  test("reading a window's contents with getKeyedState between records leaves the operator's windows as they were (aligned fast path and general operator)", () => {
+    for (const aligned of [true, false]) {
+      const c: Config = { assigner: 'tumbling', fn: 'reduce', trigger: 'default', evictor: false, lateness: 0, aligned };
+      const h = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c));
+      const contents = new ReducingStateDescriptor<Ev>('window-contents', sumReduce);
+      h.processElement({ key: 'a', v: 1, ts: 1 }, 1);
+      expect(h.getKeyedState('a', contents, new TimeWindow(0, 10)).get()).toEqual({ key: 'a', v: 1, ts: 1 });
+      h.processElement({ key: 'a', v: 2, ts: 2 }, 2);
+      expect(h.getKeyedState('a', contents, new TimeWindow(0, 10)).get()).toEqual({ key: 'a', v: 3, ts: 2 });
+      h.processWatermark(100);
+      expect(h.extractOutputValues()).toEqual([{ key: 'a', v: 3, ts: 2 }]);
+      expect(h.numKeyedStateEntries()).toBe(0);
+    }
+  });
+});
+
+describe('windows of a custom assigner', () => {
+  /** A window of the user's own class: "the hour of day" of a record, ending at a set time. */
+  class HourWindow implements Window {
+    readonly id: string;
+    constructor(
+      readonly hour: number,
+      readonly end: number,
+    ) {
+      this.id = `hour-${hour}@${end}`;
+    }
+    maxTimestamp(): number {
+      return this.end - 1;
+    }
+    toString(): string {
+      return `HourWindow(${this.hour})`;
+    }
+  }
+  const assigner = (restorable: boolean): WindowAssigner<Ev, HourWindow> => {
+    const a: WindowAssigner<Ev, HourWindow> = {
+      assignWindows: (e) => [new HourWindow(e.v % 24, Math.floor(e.ts / 10) * 10 + 10)],
+      getDefaultTrigger: () => TumblingEventTimeWindows.of(10).getDefaultTrigger() as unknown as Trigger<Ev, HourWindow>,
+      isEventTime: () => true,
+    };
+    if (restorable) a.restoreWindow = (data) => new HourWindow(data.hour as number, data.end as number);
+    return a;
+  };
+  const run = (restorable: boolean) => {
+    const make = () =>
+      KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(
+        StreamExecutionEnvironment.getExecutionEnvironment()
+          .fromElements<Ev>()
+          .keyBy((e) => e.key)
+          .window(assigner(restorable))
+          .process((k: Key, ctx: ProcessWindowContext<HourWindow>, els: Ev[], out: Collector<unknown>) => out.collect(`${String(k)} ${String(ctx.window())}: ${els.length}`)),
+      );
+    const first = make();
+    first.processElement({ key: 'a', v: 7, ts: 1 }, 1);
+    const second = make();
+    second.initializeState(first.snapshot());
+    second.processElement({ key: 'a', v: 7, ts: 2 }, 2);
+    second.processWatermark(100);
+    return second;
+  };
+
+  test('come back as its windows through its restoreWindow', () => {
+    const h = run(true);
+    expect(h.extractOutputValues()).toEqual(['a HourWindow(7): 2']);
+    expect(h.numKeyedStateEntries()).toBe(0);
+    expect(h.numEventTimeTimers()).toBe(0);
+  });
+
+  test('without restoreWindow, fail the restore saying so (not as a missing method of a window later)', () => {
+    expect(() => run(false)).toThrow(
+      'A restored window {"hour":7,"end":10,"id":"hour-7@10"} is not a TimeWindow or GlobalWindow, and the window assigner (Object) has no restoreWindow(data) to rebuild its windows from a snapshot',
+    );
   });
 });

@@ -13,6 +13,13 @@ export interface WindowAssigner<T, W extends Window> {
   assignWindows(element: T, timestamp: number, ctx: WindowAssignerContext): W[];
   getDefaultTrigger(): Trigger<T, W>;
   isEventTime(): boolean;
+  /**
+   * A window of this assigner from its data in a restored snapshot (Flink's getWindowSerializer).
+   * Snapshots keep a window's own enumerable properties only, without its class: an assigner with
+   * windows of its own class (not TimeWindow or GlobalWindow) rebuilds them here. The `id` must be
+   * an own property of the window, not a getter.
+   */
+  restoreWindow?(data: { readonly id: string | number } & Record<string, unknown>): W;
 }
 
 export interface MergingWindowAssigner<T> extends WindowAssigner<T, TimeWindow> {
