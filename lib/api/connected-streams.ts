@@ -19,6 +19,7 @@ import { KeyedProcessFunction, type KeyedProcessContext, type OnTimerContext } f
 import type { MapStateDescriptor } from '../core/state/state-descriptor.ts';
 import { AsyncFunctionResultError, isAsyncFunction, isThenable } from '../core/errors.ts';
 import type { Tagged } from '../operators/tagged-union.ts';
+import type { OneInputTransformation } from '../runtime/graph/transformation.ts';
 import {
   BROADCAST_KEY,
   CoBroadcastWithKeyedOperator,
@@ -107,7 +108,9 @@ class KeyedCoProcessAdapter<K, IN1, IN2, OUT> extends KeyedProcessFunction<K, Ta
 }
 
 function tag<T>(stream: DataStream<T>, i: 1 | 2): DataStream<Tagged> {
-  return stream.map((v: T): Tagged => ({ i, v })).name(`Tag input ${i}`);
+  const tagged = stream.map((v: T): Tagged => ({ i, v })).name(`Tag input ${i}`);
+  (tagged.transformation as OneInputTransformation).tagsInput = i;
+  return tagged;
 }
 
 /** @internal Both inputs as one tagged union, keyed by each input's own key selector (connect, joins). */

@@ -1,7 +1,8 @@
 /**
  * tidemark/testing: unit-test operators and user functions without a job (Flink's operator test
  * harnesses). Set watermarks and processing time by hand, inspect output, side outputs, keyed state
- * and timers, snapshot and restore.
+ * and timers, snapshot and restore. `KeyedOneInputStreamOperatorTestHarness.forStream(stream)` takes
+ * the operator of a stream the API built (a window, a CEP pattern, a keyed process function).
  */
 export {
   AbstractStreamOperatorTestHarness,
@@ -10,6 +11,7 @@ export {
   type TestHarnessOptions,
   type OperatorOrFactory,
 } from './operator-test-harness.ts';
+export type { OperatorStream } from './operator-of-stream.ts';
 export { ProcessFunctionTestHarnesses, type FunctionHarnessOptions } from './process-function-test-harnesses.ts';
 export { StreamRecord, Watermark, WatermarkStatus, type StreamElement } from './stream-elements.ts';
 export type { OperatorSnapshot } from '../state/stream-task-state-initializer.ts';

@@ -42,6 +42,8 @@ import {
 } from '../state/stream-task-state-initializer.ts';
 import type { TimerEntry, TimersSnapshot } from '../state/timers/internal-timer-service.ts';
 import { StreamRecord, Watermark, WatermarkStatus, type StreamElement } from './stream-elements.ts';
+import { operatorTransformationOf, type OperatorStream } from './operator-of-stream.ts';
+import type { OneInputTransformation } from '../runtime/graph/transformation.ts';
 
 /** Where the operator under test believes it runs. */
 export interface TestHarnessOptions {
@@ -454,8 +456,35 @@ function listTimers(snap: TimersSnapshot, domain: 'eventTime' | 'processingTime'
   return all.map(([key, namespace, timestamp]) => ({ key, namespace, timestamp }));
 }
 
+/**
+ * What a job would give the operator of `t`: its name, its operator id, its max parallelism (the
+ * key groups of its state); the harness plays one subtask of parallelism 1 unless told otherwise,
+ * so that it takes every key.
+ */
+function optionsOf(t: OneInputTransformation, options: TestHarnessOptions): TestHarnessOptions {
+  return {
+    operatorName: t.name,
+    operatorId: t.uid ?? `op-${t.id}`,
+    ...(t.maxParallelism === undefined ? {} : { maxParallelism: t.maxParallelism }),
+    ...options,
+  };
+}
+
 /** A one-input operator (Flink's OneInputStreamOperatorTestHarness). */
 export class OneInputStreamOperatorTestHarness<IN, OUT, OP extends StreamOperator<OUT> = StreamOperator<OUT>> extends AbstractStreamOperatorTestHarness<OUT, OP> {
+  /**
+   * A harness for the operator of a stream the API returned on a stream that is not keyed
+   * (`stream.process(fn)`, `stream.map(fn)`, `AsyncDataStream.orderedWait(…)`): the operator a job
+   * would create, under the stream's name and uid. Not opened yet (restore it first if you want).
+   * Anything but a one-input operator at the stream's end (a source, a union, a partitioning, a side
+   * output, a sink, a two-input operation, a keyed operator) is refused with the reason.
+   * `IN` is the operator's input type, which the stream does not carry.
+   */
+  static forStream<IN = unknown, OUT = unknown>(stream: OperatorStream<OUT>, options: TestHarnessOptions = {}): OneInputStreamOperatorTestHarness<IN, OUT> {
+    const t = operatorTransformationOf(stream, false);
+    return new OneInputStreamOperatorTestHarness<IN, OUT>(t.factory as OperatorOrFactory<StreamOperator<OUT>>, optionsOf(t, options));
+  }
+
   /** One input record with its event timestamp (none if left out), or a StreamRecord. */
   processElement(record: StreamRecord<IN>): void;
   processElement(value: IN, timestamp?: number): void;
@@ -477,6 +506,27 @@ export class OneInputStreamOperatorTestHarness<IN, OUT, OP extends StreamOperato
  */
 export class KeyedOneInputStreamOperatorTestHarness<K, IN, OUT, OP extends StreamOperator<OUT> = StreamOperator<OUT>> extends OneInputStreamOperatorTestHarness<IN, OUT, OP> {
   private readonly keySelector: (value: IN) => K;
+
+  /**
+   * A harness for the operator of a stream the API returned on a keyed stream
+   * (`keyBy(…).window(…).aggregate(…)`, `CEP.pattern(keyed, pattern).process(…)`,
+   * `keyBy(…).process(fn)`): the operator a job would create, keyed by the stream's key selector,
+   * under the stream's name and uid. Not opened yet (restore it first if you want). Anything but a
+   * keyed one-input operator at the stream's end is refused with the reason. `K` and `IN` (the key
+   * and the operator's input: a window's or a pattern's elements) are not carried by the stream:
+   * give them to type `getKeyedState` and `processElement`.
+   */
+  static override forStream<K = unknown, IN = unknown, OUT = unknown>(
+    stream: OperatorStream<OUT>,
+    options: TestHarnessOptions = {},
+  ): KeyedOneInputStreamOperatorTestHarness<K, IN, OUT> {
+    const t = operatorTransformationOf(stream, true);
+    return new KeyedOneInputStreamOperatorTestHarness<K, IN, OUT>(
+      t.factory as OperatorOrFactory<StreamOperator<OUT>>,
+      t.stateKeySelector as (value: IN) => K,
+      optionsOf(t, options),
+    );
+  }
 
   constructor(operator: OperatorOrFactory<OP>, keySelector: (value: IN) => K, options: TestHarnessOptions = {}) {
     super(operator, options);

@@ -1,77 +1,73 @@
-/** The window operator driven directly through the public test harness (tidemark/testing): what it keeps after firing, late merges of sessions, per-window state. */
+/**
+ * The window operator of a stream built with the API, driven through the public test harness
+ * (tidemark/testing, `forStream`): what it keeps after firing, late merges of sessions, per-window state.
+ */
 import { describe, expect, test } from 'vitest';
-import { WindowOperator } from '../../lib/windowing/window-operator.ts';
-import { GlobalWindows } from '../../lib/windowing/assigners/global-windows.ts';
-import { EventTimeSessionWindows } from '../../lib/windowing/assigners/session-windows.ts';
-import { PurgingTrigger } from '../../lib/windowing/triggers/purging-trigger.ts';
-import { CountTrigger } from '../../lib/windowing/triggers/count-trigger.ts';
-import { EventTimeTrigger } from '../../lib/windowing/triggers/event-time-trigger.ts';
-import { ReducingStateDescriptor, ValueStateDescriptor, type Collector, type ReducingState, type TimeWindow } from '../../lib/index.ts';
-import { TumblingEventTimeWindows } from '../../lib/windowing/assigners/tumbling-windows.ts';
-import type { ProcessWindowContext } from '../../lib/windowing/process-window-function.ts';
-import type { Trigger, TriggerContext } from '../../lib/windowing/triggers/trigger.ts';
+import {
+  EventTimeSessionWindows,
+  ReducingStateDescriptor,
+  StreamExecutionEnvironment,
+  TumblingEventTimeWindows,
+  ValueStateDescriptor,
+  type Collector,
+  type ProcessWindowContext,
+  type ReducingState,
+  type TimeWindow,
+  type Trigger,
+  type TriggerContext,
+} from '../../lib/index.ts';
 import { KeyedOneInputStreamOperatorTestHarness } from '../../lib/testing/index.ts';
+
+type Ev = [string, number];
+const keyed = () => StreamExecutionEnvironment.getExecutionEnvironment().fromElements<Ev>().keyBy((x) => x[0]);
 
 describe('window operator state', () => {
   test('countWindow(n) (GlobalWindows + PurgingTrigger(CountTrigger)) holds no window for a key after it fired and purged', () => {
-    const op = new WindowOperator<[string, number], never, [string, number], string, never>({
-      assigner: GlobalWindows.create() as never,
-      trigger: PurgingTrigger.of(CountTrigger.of(2)) as never,
-      allowedLateness: 0,
-      fn: { kind: 'reduce', reduce: (a: [string, number], b: [string, number]) => [a[0], a[1] + b[1]] as [string, number] },
-    });
-    const h = new KeyedOneInputStreamOperatorTestHarness(op, (x: [string, number]) => x[0]);
-    h.open();
+    const sums = keyed()
+      .countWindow(2)
+      .reduce((a, b) => [a[0], a[1] + b[1]]);
+    const h = KeyedOneInputStreamOperatorTestHarness.forStream<string, Ev, Ev>(sums);
     for (let k = 0; k < 100; k++) {
       h.processElement([`k${k}`, 1], 0);
       h.processElement([`k${k}`, 1], 0);
     }
     expect(h.extractOutputValues().length).toBe(100);
     // Flink: the purge clears the window contents and CountTrigger clears its count: nothing is left per key.
-    expect(op.numWindows()).toBe(0);
+    expect(h.numKeyedStateEntries()).toBe(0);
   });
 });
 
 describe('session window late merge', () => {
   test('a late element within allowed lateness bridging two fired sessions re-fires the merged session', () => {
-    const op = new WindowOperator<[string, number], never, string, string, never>({
-      assigner: EventTimeSessionWindows.withGap(10) as never,
-      trigger: EventTimeTrigger.create() as never,
-      allowedLateness: 100,
-      fn: { kind: 'process', process: ((_k: string, ctx: { window(): { start: number; end: number } }, els: [string, number][], out: Collector<string>) => out.collect(`${ctx.window().start}-${ctx.window().end}:${els.map((e) => e[1]).join(',')}`)) as never },
-    });
-    const h = new KeyedOneInputStreamOperatorTestHarness(op, (x: [string, number]) => x[0]);
-    h.open();
+    const sessions = keyed()
+      .window(EventTimeSessionWindows.withGap(10))
+      .allowedLateness(100)
+      .process((_k: string, ctx: ProcessWindowContext<TimeWindow>, els: Ev[], out: Collector<string>) => out.collect(`${ctx.window().start}-${ctx.window().end}:${els.map((e) => e[1]).join(',')}`));
+    const h = KeyedOneInputStreamOperatorTestHarness.forStream<string, Ev, string>(sessions);
     h.processElement(['k', 0], 0);
     h.processElement(['k', 20], 20);
     h.processWatermark(50);
     h.processElement(['k', 10], 10);
     h.processWatermark(1000);
     expect(h.extractOutputValues()).toEqual(['0-10:0', '20-30:20', '0-30:0,20,10']);
-    expect(op.numWindows()).toBe(0);
+    expect(h.numKeyedStateEntries()).toBe(0);
   });
 });
 
 describe('per-window state', () => {
   test("a window function's windowState and globalState of one name are two states, each addressing its own scope", () => {
     const d = new ValueStateDescriptor<number>('seen');
-    const op = new WindowOperator<[string, number], never, number[], string, never>({
-      assigner: TumblingEventTimeWindows.of(10) as never,
-      trigger: EventTimeTrigger.create() as never,
-      allowedLateness: 100,
-      fn: {
-        kind: 'process',
-        process: ((_k: string, ctx: ProcessWindowContext<TimeWindow>, _els: unknown[], out: Collector<number[]>) => {
-          const perWindow = ctx.windowState().getState(d);
-          const perKey = ctx.globalState().getState(d);
-          perWindow.update((perWindow.value() ?? 0) + 1);
-          perKey.update((perKey.value() ?? 0) + 10);
-          out.collect([ctx.window().start, perWindow.value()!, perKey.value()!]);
-        }) as never,
-      },
-    });
-    const h = new KeyedOneInputStreamOperatorTestHarness(op, (x: [string, number]) => x[0]);
-    h.open();
+    const stream = keyed()
+      .window(TumblingEventTimeWindows.of(10))
+      .allowedLateness(100)
+      .process((_k: string, ctx: ProcessWindowContext<TimeWindow>, _els: Ev[], out: Collector<number[]>) => {
+        const perWindow = ctx.windowState().getState(d);
+        const perKey = ctx.globalState().getState(d);
+        perWindow.update((perWindow.value() ?? 0) + 1);
+        perKey.update((perKey.value() ?? 0) + 10);
+        out.collect([ctx.window().start, perWindow.value()!, perKey.value()!]);
+      });
+    const h = KeyedOneInputStreamOperatorTestHarness.forStream<string, Ev, number[]>(stream);
     h.processElement(['k', 1], 1);
     h.processWatermark(9); // [0, 10) fires
     h.processElement(['k', 2], 2); // a late firing of [0, 10)
@@ -105,14 +101,11 @@ describe('per-window state', () => {
         ctx.getPartitionedState(count).clear();
       }
     }
-    const op = new WindowOperator<[string, number], never, string, string, never>({
-      assigner: TumblingEventTimeWindows.of(10) as never,
-      trigger: new CachingCountTrigger() as never,
-      allowedLateness: 0,
-      fn: { kind: 'process', process: ((_k: string, ctx: { window(): TimeWindow }, els: [string, number][], out: Collector<string>) => out.collect(`${ctx.window().start}:${els.map((e) => e[1]).join(',')}`)) as never },
-    });
-    const h = new KeyedOneInputStreamOperatorTestHarness(op, (x: [string, number]) => x[0]);
-    h.open();
+    const stream = keyed()
+      .window(TumblingEventTimeWindows.of(10))
+      .trigger(new CachingCountTrigger())
+      .process((_k: string, ctx: ProcessWindowContext<TimeWindow>, els: Ev[], out: Collector<string>) => out.collect(`${ctx.window().start}:${els.map((e) => e[1]).join(',')}`));
+    const h = KeyedOneInputStreamOperatorTestHarness.forStream<string, Ev, string>(stream);
     for (const ts of [1, 11, 2, 12]) h.processElement(['k', ts], ts);
     expect(h.extractOutputValues()).toEqual(['0:1,2', '10:11,12']);
   });

@@ -13,7 +13,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { deserialize, serialize } from 'node:v8';
-import { WindowOperator, type WindowFunctionSpec } from '../../lib/windowing/window-operator.ts';
 import { AlignedWindowAggregateOperator } from '../../lib/windowing/aligned-window-operator.ts';
 import { TumblingEventTimeWindows } from '../../lib/windowing/assigners/tumbling-windows.ts';
 import { SlidingEventTimeWindows } from '../../lib/windowing/assigners/sliding-windows.ts';
@@ -22,14 +21,12 @@ import { GlobalWindows } from '../../lib/windowing/assigners/global-windows.ts';
 import { CountTrigger } from '../../lib/windowing/triggers/count-trigger.ts';
 import { PurgingTrigger } from '../../lib/windowing/triggers/purging-trigger.ts';
 import { CountEvictor } from '../../lib/windowing/evictors/evictor.ts';
-import type { Trigger } from '../../lib/windowing/triggers/trigger.ts';
 import type { WindowAssigner } from '../../lib/windowing/assigners/window-assigner.ts';
 import { TimeWindow, type Window } from '../../lib/windowing/windows.ts';
 import type { ProcessWindowContext } from '../../lib/windowing/process-window-function.ts';
-import { OutputTag, ReducingStateDescriptor, ValueStateDescriptor, type AggregateFunction, type Collector } from '../../lib/index.ts';
+import { OutputTag, ReducingStateDescriptor, StreamExecutionEnvironment, ValueStateDescriptor, type AggregateFunction, type Collector, type Trigger } from '../../lib/index.ts';
 import type { OperatorSnapshot } from '../../lib/state/stream-task-state-initializer.ts';
-import type { StreamOperator } from '../../lib/runtime/operator.ts';
-import { KeyedOneInputStreamOperatorTestHarness } from '../../lib/testing/index.ts';
+import { KeyedOneInputStreamOperatorTestHarness, type OperatorStream } from '../../lib/testing/index.ts';
 import { assignKeyToParallelOperator } from '../../lib/state/key-groups.ts';
 
 type Key = string | number | [string, number];
@@ -78,11 +75,12 @@ const describeFiring = (merging: boolean) => (key: Key, ctx: ProcessWindowContex
   out.collect(`${JSON.stringify(key)} ${String(ctx.window())} max=${ctx.window().maxTimestamp()} #${n}/${m}: ${els.map((e) => `${e.v}@${e.ts}`).join(',')}`);
 };
 
-function operator(c: Config): StreamOperator<unknown> {
-  if (c.aligned) {
-    const fn = c.fn === 'reduce' ? { kind: 'reduce' as const, reduce: sumReduce } : { kind: 'aggregate' as const, aggregate: countSum };
-    return new AlignedWindowAggregateOperator<Ev, unknown, unknown>(fn as never, 10, 0, late);
-  }
+/**
+ * The window stream a job would build for `c` (the API takes the aligned fast path by itself for a
+ * tumbling reduce/aggregate with the default trigger, no evictor and no lateness; an explicit
+ * default trigger keeps such a window on the general operator).
+ */
+function windowStream(c: Config): OperatorStream<unknown> {
   const assigner: WindowAssigner<Ev, Window> = (
     c.assigner === 'tumbling'
       ? TumblingEventTimeWindows.of(10)
@@ -92,24 +90,23 @@ function operator(c: Config): StreamOperator<unknown> {
           ? EventTimeSessionWindows.withGap(4)
           : GlobalWindows.create()
   ) as WindowAssigner<Ev, Window>;
-  const trigger: Trigger<Ev, Window> =
-    c.trigger === 'count' ? CountTrigger.of(2) : c.trigger === 'purging-count' ? PurgingTrigger.of(CountTrigger.of(2)) : assigner.getDefaultTrigger();
-  const fn: WindowFunctionSpec<Ev, unknown, unknown, Key, Window> =
-    c.fn === 'reduce'
-      ? { kind: 'reduce', reduce: sumReduce }
-      : c.fn === 'aggregate'
-        ? { kind: 'aggregate', aggregate: countSum as AggregateFunction<Ev, unknown, unknown> }
-        : c.fn === 'process'
-          ? { kind: 'process', process: describeFiring(c.assigner === 'session') as never }
-          : { kind: 'reduce', reduce: sumReduce, process: describeFiring(c.assigner === 'session') as never };
-  return new WindowOperator<Ev, unknown, unknown, Key, Window>({
-    assigner,
-    trigger,
-    evictor: c.evictor ? CountEvictor.of(2) : undefined,
-    allowedLateness: c.lateness,
-    lateDataTag: late,
-    fn,
-  });
+  const windowed = StreamExecutionEnvironment.getExecutionEnvironment()
+    .fromElements<Ev>()
+    .keyBy((e) => e.key)
+    .window(assigner)
+    .allowedLateness(c.lateness)
+    .sideOutputLateData(late);
+  if (c.trigger === 'count') windowed.trigger(CountTrigger.of(2));
+  else if (c.trigger === 'purging-count') windowed.trigger(PurgingTrigger.of(CountTrigger.of(2)));
+  else if (!c.aligned) windowed.trigger(assigner.getDefaultTrigger());
+  if (c.evictor) windowed.evictor(CountEvictor.of(2));
+  return c.fn === 'reduce'
+    ? windowed.reduce(sumReduce)
+    : c.fn === 'aggregate'
+      ? windowed.aggregate(countSum)
+      : c.fn === 'process'
+        ? windowed.process(describeFiring(c.assigner === 'session'))
+        : windowed.reduce(sumReduce, describeFiring(c.assigner === 'session'));
 }
 
 // ---- driving it directly ---------------------------------------------------------------------------
@@ -145,7 +142,9 @@ class Run {
     restoreFrom?: OperatorSnapshot | OperatorSnapshot[],
     private readonly subtask: { parallelism: number; subtaskIndex: number } = { parallelism: 1, subtaskIndex: 0 },
   ) {
-    this.h = new KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>(operator(c), (e) => e.key, subtask);
+    this.h = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c), subtask);
+    // The configuration runs on the operator it names: the aligned fast path or the general one.
+    expect(this.h.getOperator() instanceof AlignedWindowAggregateOperator).toBe(c.aligned);
     // The harness restores through new StreamTaskStateInitializer(pts, () => ({ checkpointId, snapshots: [snapshot] })).
     if (restoreFrom !== undefined) this.h.initializeState(restoreFrom);
     this.h.open();
@@ -318,10 +317,10 @@ describe('window operator state restore', () => {
 describe('per-window state of a restored window operator', () => {
   test("the window function's windowState() of a window fired before the snapshot is dropped with the window, though not asked for since the restore", () => {
     const c: Config = { assigner: 'tumbling', fn: 'process', trigger: 'default', evictor: false, lateness: 5, aligned: false };
-    const first = new KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>(operator(c), (e) => e.key);
+    const first = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c));
     first.processElement({ key: 'a', v: 1, ts: 1 }, 1);
     first.processWatermark(10); // window [0, 10) of 'a' fires; it stays (contents, 'firings') until 14
-    const second = new KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>(operator(c), (e) => e.key);
+    const second = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c));
     second.initializeState(first.snapshot());
     second.processWatermark(100); // [0, 10) of 'a' is cleaned up; the window function did not run since the restore
     second.processElement({ key: 'b', v: 1, ts: 101 }, 101);
@@ -331,7 +330,7 @@ describe('per-window state of a restored window operator', () => {
     expect(second.numEventTimeTimers()).toBe(0);
     expect(second.numKeyedStateEntries()).toBe(2);
     expect(second.getKeys('firings', new TimeWindow(0, 10))).toEqual([]);
-    const restoredAgain = new KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>(operator(c), (e) => e.key);
+    const restoredAgain = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c));
     restoredAgain.initializeState(second.snapshot());
     restoredAgain.open();
     expect(restoredAgain.numKeyedStateEntries()).toBe(2);
@@ -342,7 +341,7 @@ describe('inspecting a window operator through the harness', () => {
   test("reading a window's contents with getKeyedState between records leaves the operator's windows as they were (aligned fast path and general operator)", () => {
     for (const aligned of [true, false]) {
       const c: Config = { assigner: 'tumbling', fn: 'reduce', trigger: 'default', evictor: false, lateness: 0, aligned };
-      const h = new KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>(operator(c), (e) => e.key);
+      const h = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c));
       const contents = new ReducingStateDescriptor<Ev>('window-contents', sumReduce);
       h.processElement({ key: 'a', v: 1, ts: 1 }, 1);
       expect(h.getKeyedState('a', contents, new TimeWindow(0, 10)).get()).toEqual({ key: 'a', v: 1, ts: 1 });
@@ -383,14 +382,12 @@ describe('windows of a custom assigner', () => {
   };
   const run = (restorable: boolean) => {
     const make = () =>
-      new KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>(
-        new WindowOperator<Ev, unknown, unknown, Key, HourWindow>({
-          assigner: assigner(restorable),
-          trigger: assigner(restorable).getDefaultTrigger(),
-          allowedLateness: 0,
-          fn: { kind: 'process', process: (k: Key, ctx: ProcessWindowContext<HourWindow>, els: Ev[], out: Collector<unknown>) => out.collect(`${String(k)} ${String(ctx.window())}: ${els.length}`) },
-        }),
-        (e) => e.key,
+      KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(
+        StreamExecutionEnvironment.getExecutionEnvironment()
+          .fromElements<Ev>()
+          .keyBy((e) => e.key)
+          .window(assigner(restorable))
+          .process((k: Key, ctx: ProcessWindowContext<HourWindow>, els: Ev[], out: Collector<unknown>) => out.collect(`${String(k)} ${String(ctx.window())}: ${els.length}`)),
       );
     const first = make();
     first.processElement({ key: 'a', v: 7, ts: 1 }, 1);

@@ -54,6 +54,12 @@ export interface OneInputTransformation extends TransformationBase {
    * operator processes it (Flink's state partitioner / state key selector in StreamConfig).
    */
   stateKeySelector?: (value: unknown) => unknown;
+  /**
+   * Set on the map that tags the records of input `i` of a two-input operation (connect, joins,
+   * broadcast), which runs as one operator over a union of tagged records (Flink's TaggedUnion):
+   * what reads that union is a two-input operator, which the one-input test harness refuses.
+   */
+  tagsInput?: 1 | 2;
 }
 export interface PartitionTransformation extends TransformationBase {
   readonly kind: 'partition';
