@@ -157,3 +157,39 @@ describe('the chain attributes an operator error once, with its input', () => {
     }
   });
 });
+
+describe('CEP conditions are attributed by the chain too', () => {
+  test("a pattern condition that throws in processing time is named with the record the CEP operator was handed (the operator does not attribute it itself)", async () => {
+    const { CEP, Pattern } = await import('../../lib/api/cep/index.ts');
+    const pattern = Pattern.begin<{ id: number }>('a').where((e) => {
+      if (e.id === 2) throw new Error('condition failed');
+      return true;
+    });
+    const err = await rejection(
+      CEP.pattern(env(1).fromElements({ id: 1 }, { id: 2 }), pattern)
+        .inProcessingTime()
+        .select((m) => m.a[0]!.id)
+        .executeAndCollect(),
+    );
+    const user = blamed(err);
+    expect(user.operatorName).toMatch(/CEP|Pattern/i);
+    expect(user.input).toBe('{ id: 2 }');
+    expect(user.context.input).toBe(user.input);
+  });
+});
+
+test('a pattern condition that throws in event time (the event runs when the watermark passes it) names the CEP operator, keyed and at the head of a task', async () => {
+  const { CEP, Pattern } = await import('../../lib/api/cep/index.ts');
+  const pattern = Pattern.begin<{ id: number; ts: number }>('a').where((e) => {
+    if (e.id === 2) throw new Error('condition failed');
+    return true;
+  });
+  const input = env(1)
+    .fromElements({ id: 1, ts: 1 }, { id: 2, ts: 2 })
+    .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<{ id: number; ts: number }>().withTimestampAssigner((x) => x.ts))
+    .keyBy((x) => x.id);
+  const err = await rejection(CEP.pattern(input, pattern).select((m) => m.a[0]!.id).name('Matches').executeAndCollect());
+  const user = blamed(err);
+  expect(user.operatorName).toBe('Matches');
+  expect((err as Error).message).toContain('condition failed');
+});
