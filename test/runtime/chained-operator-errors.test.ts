@@ -193,3 +193,37 @@ test('a pattern condition that throws in event time (the event runs when the wat
   expect(user.operatorName).toBe('Matches');
   expect((err as Error).message).toContain('condition failed');
 });
+
+test("a sink writer's isAvailable() that rejects fails the job naming the sink (the task attributes an operator's availability, as its finish)", async () => {
+  for (const sync of [false, true]) {
+    const e = env(1);
+    const writer = {
+      write() {},
+      flush() {},
+      close() {},
+      isAvailable: (): Promise<void> => {
+        if (sync) throw new Error('disk gone (sync)');
+        return Promise.reject(new Error('disk gone'));
+      },
+    };
+    e.fromSequence(1, 5).sinkTo({ createWriter: () => writer }).name('Disk');
+    const err = await rejection(e.execute());
+    const user = blamed(err);
+    expect(user.operatorName).toBe('Disk');
+    expect((err as Error).message).toContain("Operator 'Disk' (subtask 1/1) failed");
+    expect((err as Error).message).toContain('disk gone');
+  }
+});
+
+test("a sink writer's asynchronous flush that rejects fails the job naming the sink", async () => {
+  const e = env(1);
+  const writer = {
+    write() {},
+    flush: (): Promise<void> => Promise.reject(new Error('flush failed')),
+    close() {},
+  };
+  e.fromSequence(1, 5).sinkTo({ createWriter: () => writer }).name('Disk');
+  const err = await rejection(e.execute());
+  expect(blamed(err).operatorName).toBe('Disk');
+  expect((err as Error).message).toContain("Operator 'Disk' (subtask 1/1) failed");
+});
