@@ -35,13 +35,14 @@ export {
 } from './operators/keyed-process.ts';
 export type { TimeDomain } from './state/timers/internal-timer-service.ts';
 export {
+  StateDescriptor,
   ValueStateDescriptor,
   ListStateDescriptor,
   MapStateDescriptor,
   ReducingStateDescriptor,
   AggregatingStateDescriptor,
 } from './core/state/state-descriptor.ts';
-export type { ValueState, ListState, MapState, ReducingState, AggregatingState } from './core/state/state.ts';
+export type { State, AppendingState, ValueState, ListState, MapState, ReducingState, AggregatingState } from './core/state/state.ts';
 export type { Source, SourceReader, SourceReaderContext, ReaderOutput, InputStatus, Boundedness } from './core/connector/source.ts';
 export type { Sink, SinkWriter, SinkWriterContext, SinkRecordContext } from './core/connector/sink.ts';
 export {

@@ -13,7 +13,7 @@
  */
 import { AbstractRichFunction, type OpenContext, type RichFunction } from '../core/functions/rich-function.ts';
 import type { Collector } from '../core/functions/collector.ts';
-import { DataStream, KeyedStream, type SingleOutputStreamOperator } from './datastream.ts';
+import type { DataStream, KeyedStream, SingleOutputStreamOperator } from './datastream.ts';
 import { ProcessFunction, type ProcessContext } from '../operators/process.ts';
 import { KeyedProcessFunction, type KeyedProcessContext, type OnTimerContext } from '../operators/keyed-process.ts';
 import type { MapStateDescriptor } from '../core/state/state-descriptor.ts';
@@ -130,7 +130,7 @@ export function keyedBroadcastUnion<IN1, K>(input: KeyedStream<IN1, K>, side: Da
   const union = tag(input, 1)
     .keyBy((t: Tagged) => keySelector(t.v as IN1))
     .union(side);
-  return new KeyedStream<Tagged, unknown>(union.getExecutionEnvironment(), union.transformation, (t: Tagged) => (t.i === 1 ? keySelector(t.v as IN1) : BROADCAST_KEY));
+  return union.keyedWithoutPartitioning<unknown>((t: Tagged) => (t.i === 1 ? keySelector(t.v as IN1) : BROADCAST_KEY));
 }
 
 export class ConnectedStreams<IN1, IN2> {
@@ -232,8 +232,8 @@ export class BroadcastConnectedStream<IN1, IN2> {
     const side = tag(this.broadcast.stream, 2).broadcast();
     const descriptors = this.broadcast.descriptors;
     // A plain function object (not an instance of either class) on a keyed stream is a keyed one.
-    if (fn instanceof KeyedBroadcastProcessFunction || (this.input instanceof KeyedStream && !(fn instanceof BroadcastProcessFunction))) {
-      if (!(this.input instanceof KeyedStream)) throw new Error('A KeyedBroadcastProcessFunction needs a keyed stream: keyBy() before connect()');
+    if (fn instanceof KeyedBroadcastProcessFunction || (this.input.isKeyedStream() && !(fn instanceof BroadcastProcessFunction))) {
+      if (!this.input.isKeyedStream()) throw new Error('A KeyedBroadcastProcessFunction needs a keyed stream: keyBy() before connect()');
       const keyedFn = fn as KeyedBroadcastFunction<K, IN1, IN2, OUT>;
       return keyedBroadcastUnion(this.input as KeyedStream<IN1, K>, side).keyedOperator<OUT>(
         'Co-Process-Broadcast-Keyed',

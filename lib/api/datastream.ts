@@ -246,6 +246,20 @@ export class DataStream<T> {
     return new KeyedStream<T, K>(this.environment, this.partitionTransformation({ kind: 'hash', keySelector: selector as (v: unknown) => unknown }), selector);
   }
 
+  /**
+   * @internal This stream's records as a keyed stream by `selector`, with no repartitioning (the
+   * records are already where `selector` sends them). Here so that connected-streams.ts, which
+   * datastream.ts imports, need not import KeyedStream back (no import cycle).
+   */
+  keyedWithoutPartitioning<K>(selector: (value: T) => K): KeyedStream<T, K> {
+    return new KeyedStream<T, K>(this.environment, this.transformation, selector);
+  }
+
+  /** @internal Whether this is a KeyedStream (an instanceof check without importing the class). */
+  isKeyedStream(): this is KeyedStream<T, unknown> {
+    return false;
+  }
+
   /** @internal */
   addSink(name: string, factory: OperatorFactory, nonParallel = false, sink?: Sink<T>): DataStreamSink<T> {
     const op = this.transform<never>(name, factory, true, sink as Sink<unknown> | undefined);
@@ -419,6 +433,11 @@ export class KeyedStream<T, K> extends DataStream<T> {
     private readonly keySelector: (value: T) => K,
   ) {
     super(environment, transformation);
+  }
+
+  /** @internal */
+  override isKeyedStream(): this is KeyedStream<T, unknown> {
+    return true;
   }
 
   getKeySelector(): (value: T) => K {

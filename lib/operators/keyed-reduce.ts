@@ -30,7 +30,7 @@ export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T,
     if (isAsyncFunction(this.reducer)) throw new AsyncFunctionResultError('reduce()');
   }
 
-  /** The keyed stream's key context (setKeyContext) has set the current key before each record. */
+  /** The chain (setKeyContextElement) has set the current key before each record. */
   override open(): void {
     if (this.keyedBackend === undefined) throw new Error('reduce() needs a keyed stream: call keyBy() first');
     super.open();

@@ -61,7 +61,7 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<never> impleme
   }
 
   availability(): Promise<void> | null {
-    if (this.flushError !== undefined) return Promise.reject(this.userError(this.flushError));
+    if (this.flushError !== undefined) return Promise.reject(this.flushError); // the task attributes availability errors to this operator
     if (this.pendingFlush) return this.pendingFlush;
     return this.writer.isAvailable ? this.writer.isAvailable() : null;
   }

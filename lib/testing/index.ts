@@ -16,3 +16,5 @@ export { ProcessFunctionTestHarnesses, type FunctionHarnessOptions } from './pro
 export { StreamRecord, Watermark, WatermarkStatus, type StreamElement } from './stream-elements.ts';
 export type { OperatorSnapshot } from '../state/stream-task-state-initializer.ts';
 export type { StreamOperator } from '../runtime/operator.ts';
+/** What keyed state and timers are scoped by besides the key: a window (TimeWindow, GlobalWindow), a CEP pattern, or none. */
+export type { Namespace } from '../state/namespace.ts';

@@ -129,6 +129,54 @@ function cycles(g: Graph, prefix: string): string[] {
   return found;
 }
 
+/**
+ * The static imports of `file` that remain at run time: `import type` / `export type` are erased
+ * (verbatimModuleSyntax keeps every other import, even `import { type A }`); dynamic import() is lazy.
+ */
+function runtimeImportsOf(file: string): string[] {
+  const sf = ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest);
+  const out: string[] = [];
+  for (const st of sf.statements) {
+    let spec: ts.Expression | undefined;
+    if (ts.isImportDeclaration(st) && st.importClause?.isTypeOnly !== true) spec = st.moduleSpecifier;
+    else if (ts.isExportDeclaration(st) && !st.isTypeOnly) spec = st.moduleSpecifier;
+    if (spec === undefined || !ts.isStringLiteral(spec)) continue;
+    const name = spec.text;
+    out.push(name.startsWith('.') ? relative(ROOT, resolve(ROOT, dirname(file), name)).split('\\').join('/') : name);
+  }
+  return out;
+}
+
+/** The folders of the README's "How it is built" table, top-down (`lib/core`, ..., `connectors`). */
+function readmeFolderMap(): string[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## How it is built'));
+  const table = section.slice(0, section.indexOf('\n\n', section.indexOf('| folder |')));
+  return [...table.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]!.replace(/\/$/, ''));
+}
+
+/**
+ * Imports from a folder of the map to one listed below it, as "from -> to". lib/index.ts (the package's
+ * entry point) sits above everything; files outside the map are not checked here.
+ */
+function mapViolations(g: Graph, order: readonly string[]): string[] {
+  const rank = (f: string): number | undefined => {
+    if (f === 'lib/index.ts' || f === 'tidemark' || f.startsWith('tidemark/')) return order.length;
+    const i = order.findIndex((d) => f.startsWith(`${d}/`));
+    return i < 0 ? undefined : i;
+  };
+  const bad: string[] = [];
+  for (const [f, imports] of g) {
+    const from = rank(f);
+    if (from === undefined) continue;
+    for (const t of imports) {
+      const to = rank(t);
+      if (to !== undefined && to > from) bad.push(`${f} -> ${t}`);
+    }
+  }
+  return [...new Set(bad)].sort();
+}
+
 describe('layering', () => {
   const graph = buildGraph(['lib', 'connectors']);
 
@@ -159,6 +207,20 @@ describe('layering', () => {
     expect(connectorLeaks(graph)).toEqual([]);
   });
 
+  // The issue named datastream <-> connected-streams <-> joins and functions <-> descriptors: none is left.
+  test('no import cycle among the files of lib/ and connectors/ at run time (type-only imports are erased)', () => {
+    const runtime: Graph = new Map([...graph.keys()].map((f) => [f, runtimeImportsOf(f)]));
+    expect(cycles(runtime, 'lib/')).toEqual([]);
+    expect(cycles(runtime, 'connectors/')).toEqual([]);
+  });
+
+  // The README's "How it is built" map lists the folders top-down; each imports only from those above it (or itself).
+  test("every import goes to a folder above it in the README's map of the folders (How it is built)", () => {
+    const order = readmeFolderMap();
+    expect(order).toEqual(expect.arrayContaining(['lib/core', 'lib/state', 'lib/runtime', 'lib/api', 'connectors']));
+    expect(mapViolations(graph, order)).toEqual([]);
+  });
+
   test('the checks catch bad imports (they can fail)', () => {
     const bad: Graph = new Map([
       ['lib/core/a.ts', ['lib/core/b.ts', 'luxon', 'node:util']],
@@ -174,5 +236,10 @@ describe('layering', () => {
     expect(upwardImports(bad)).toEqual(['lib/state/y.ts -> lib/index.ts', 'lib/windowing/x.ts -> lib/api/datastream.ts']);
     expect(deploymentLeaks(bad)).toEqual(['lib/api/w.ts -> lib/runtime/worker.ts']);
     expect(connectorLeaks(bad)).toEqual(['connectors/z/index.ts -> lib/runtime/task.ts']);
+    expect(mapViolations(bad, ['lib/core', 'lib/state', 'lib/runtime', 'lib/windowing', 'connectors', 'lib/api'])).toEqual([
+      'lib/core/b.ts -> lib/runtime/task.ts',
+      'lib/state/y.ts -> lib/index.ts',
+      'lib/windowing/x.ts -> lib/api/datastream.ts',
+    ]);
   });
 });

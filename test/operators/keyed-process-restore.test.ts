@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { KeyedProcessFunction, ValueStateDescriptor, type Collector, type KeyedProcessContext, type OnTimerContext, type ValueState } from '../../lib/index.ts';
 import { KeyedProcessOperator } from '../../lib/operators/keyed-process.ts';
 import type { Tagged } from '../../lib/operators/tagged-union.ts';
-import { checkpoint, drive, keyedBy, restoring, type Fed } from './restore-harness.ts';
+import { KeyedOneInputStreamOperatorTestHarness, type OperatorSnapshot } from '../../lib/testing/index.ts';
 
 type Order = { key: string; ts: number };
 type Step = { i: 1 | 2; v: Order } | { wm: number };
@@ -37,15 +37,24 @@ class Match extends KeyedProcessFunction<string, Tagged, string> {
   }
 }
 
-const operator = (): Fed<KeyedProcessOperator<string, Tagged, string>> =>
-  keyedBy(new KeyedProcessOperator<string, Tagged, string>(new Match()), (t) => ((t as Tagged).v as Order).key);
+type Harness = KeyedOneInputStreamOperatorTestHarness<string, Tagged, string>;
 
-function feed(op: Fed<KeyedProcessOperator<string, Tagged, string>>, steps: Step[]): void {
+/** The operator in tidemark/testing's keyed harness, opened (restored from `snapshot` when given). */
+function harness(snapshot?: OperatorSnapshot): Harness {
+  const h: Harness = new KeyedOneInputStreamOperatorTestHarness(new KeyedProcessOperator<string, Tagged, string>(new Match()), (t: Tagged) => (t.v as Order).key);
+  if (snapshot !== undefined) h.initializeState(snapshot);
+  h.open();
+  return h;
+}
+
+function feed(h: Harness, steps: Step[]): void {
   for (const s of steps) {
-    if ('wm' in s) op.processWatermark(s.wm);
-    else op.collect({ i: s.i, v: s.v }, s.v.ts);
+    if ('wm' in s) h.processWatermark(s.wm);
+    else h.processElement({ i: s.i, v: s.v }, s.v.ts);
   }
 }
+
+const out = (h: Harness): Array<[string, number]> => h.extractOutputStreamRecords().map((r) => [r.value, r.timestamp!]);
 
 /** Timers of one timestamp fire in an unspecified key order: sort each such run. */
 function normalized(out: Array<[string, number]>): Array<[string, number]> {
@@ -77,20 +86,17 @@ describe('keyed process restore', () => {
     fc.assert(
       fc.property(steps, fc.nat(), (input, at) => {
         const cut = at % (input.length + 1);
-        const whole = operator();
-        const w = drive(whole);
+        const whole = harness();
         feed(whole, input);
         whole.processWatermark(Number.POSITIVE_INFINITY);
 
-        const first = operator();
-        const f = drive(first);
+        const first = harness();
         feed(first, input.slice(0, cut));
-        const second = operator();
-        const s = drive(second, restoring(checkpoint(first)));
+        const second = harness(first.snapshot()); // v8-serialized, as a checkpoint holds it
         feed(second, input.slice(cut));
         second.processWatermark(Number.POSITIVE_INFINITY);
 
-        expect(normalized([...f.out, ...s.out])).toEqual(normalized(w.out));
+        expect(normalized([...out(first), ...out(second)])).toEqual(normalized(out(whole)));
       }),
       { numRuns: 200 },
     );

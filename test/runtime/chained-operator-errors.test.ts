@@ -157,3 +157,73 @@ describe('the chain attributes an operator error once, with its input', () => {
     }
   });
 });
+
+describe('CEP conditions are attributed by the chain too', () => {
+  test("a pattern condition that throws in processing time is named with the record the CEP operator was handed (the operator does not attribute it itself)", async () => {
+    const { CEP, Pattern } = await import('../../lib/api/cep/index.ts');
+    const pattern = Pattern.begin<{ id: number }>('a').where((e) => {
+      if (e.id === 2) throw new Error('condition failed');
+      return true;
+    });
+    const err = await rejection(
+      CEP.pattern(env(1).fromElements({ id: 1 }, { id: 2 }), pattern)
+        .inProcessingTime()
+        .select((m) => m.a[0]!.id)
+        .executeAndCollect(),
+    );
+    const user = blamed(err);
+    expect(user.operatorName).toMatch(/CEP|Pattern/i);
+    expect(user.input).toBe('{ id: 2 }');
+    expect(user.context.input).toBe(user.input);
+  });
+});
+
+test('a pattern condition that throws in event time (the event runs when the watermark passes it) names the CEP operator, keyed and at the head of a task', async () => {
+  const { CEP, Pattern } = await import('../../lib/api/cep/index.ts');
+  const pattern = Pattern.begin<{ id: number; ts: number }>('a').where((e) => {
+    if (e.id === 2) throw new Error('condition failed');
+    return true;
+  });
+  const input = env(1)
+    .fromElements({ id: 1, ts: 1 }, { id: 2, ts: 2 })
+    .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<{ id: number; ts: number }>().withTimestampAssigner((x) => x.ts))
+    .keyBy((x) => x.id);
+  const err = await rejection(CEP.pattern(input, pattern).select((m) => m.a[0]!.id).name('Matches').executeAndCollect());
+  const user = blamed(err);
+  expect(user.operatorName).toBe('Matches');
+  expect((err as Error).message).toContain('condition failed');
+});
+
+test("a sink writer's isAvailable() that rejects fails the job naming the sink (the task attributes an operator's availability, as its finish)", async () => {
+  for (const sync of [false, true]) {
+    const e = env(1);
+    const writer = {
+      write() {},
+      flush() {},
+      close() {},
+      isAvailable: (): Promise<void> => {
+        if (sync) throw new Error('disk gone (sync)');
+        return Promise.reject(new Error('disk gone'));
+      },
+    };
+    e.fromSequence(1, 5).sinkTo({ createWriter: () => writer }).name('Disk');
+    const err = await rejection(e.execute());
+    const user = blamed(err);
+    expect(user.operatorName).toBe('Disk');
+    expect((err as Error).message).toContain("Operator 'Disk' (subtask 1/1) failed");
+    expect((err as Error).message).toContain('disk gone');
+  }
+});
+
+test("a sink writer's asynchronous flush that rejects fails the job naming the sink", async () => {
+  const e = env(1);
+  const writer = {
+    write() {},
+    flush: (): Promise<void> => Promise.reject(new Error('flush failed')),
+    close() {},
+  };
+  e.fromSequence(1, 5).sinkTo({ createWriter: () => writer }).name('Disk');
+  const err = await rejection(e.execute());
+  expect(blamed(err).operatorName).toBe('Disk');
+  expect((err as Error).message).toContain("Operator 'Disk' (subtask 1/1) failed");
+});

@@ -311,14 +311,15 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
 
   /**
    * A dynamic rule whose expressions fail on an event (say `lower(card)` on a number) is removed and
-   * rejected, naming the rule, at the time of the failure; the job and the other rules go on. Other
-   * errors fail the job.
+   * rejected, naming the rule, at the time of the failure; the job and the other rules go on (true).
+   * Other errors fail the job (false): the caller rethrows them as they are, and the chain attributes
+   * them to this operator with its input record.
    */
-  private ruleFailed(rule: CepRule<T>, e: unknown, timestamp: number): Error | null {
-    if (rule.id === undefined || !(e instanceof ExpressionError)) return this.userError(e);
+  private ruleFailed(rule: CepRule<T>, e: unknown, timestamp: number): boolean {
+    if (rule.id === undefined || !(e instanceof ExpressionError)) return false;
     this.removeRule(rule);
     this.rejectRule(asPatternRule(rule), `rule '${rule.id}' failed on an event and was removed: ${e.message}`, timestamp);
-    return null;
+    return true;
   }
 
   private rejectRule(rule: unknown, error: string, timestamp: number): void {
@@ -627,9 +628,8 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     try {
       matches = rule.nfa.process(st, event, timestamp, rule.skip);
     } catch (e) {
-      const error = this.ruleFailed(rule, e, timestamp); // conditions are user code
-      if (error === null) return;
-      throw error;
+      if (this.ruleFailed(rule, e, timestamp)) return; // conditions are user code
+      throw e;
     }
     const m = this.metrics;
     m.partialMatches += st.numPartialMatches() - before;
@@ -658,9 +658,8 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     try {
       result = rule.nfa.advanceTime(st, timestamp, rule.skip, timestamps);
     } catch (e) {
-      const error = this.ruleFailed(rule, e, timestamp);
-      if (error === null) return;
-      throw error;
+      if (this.ruleFailed(rule, e, timestamp)) return;
+      throw e;
     }
     this.metrics.partialMatches += st.numPartialMatches() - before;
     if (result.matches.length > 0) this.emitMatches(rule, result.matches, timestamp, timestamps);

@@ -231,9 +231,20 @@ export abstract class StreamTask {
     }
     for (let i = 0; i < this.writers.length; i++) this.writers[i]!.flush();
     for (let i = 0; i < this.operators.length; i++) {
-      const a = this.operators[i]!.operator.availability?.();
+      const { node, operator } = this.operators[i]!;
+      if (operator.availability === undefined) continue;
+      let a: Promise<void> | null;
+      try {
+        a = operator.availability();
+      } catch (e) {
+        throw attribute(e, node.name, this.subtaskIndex, this.vertex.parallelism);
+      }
       if (a) {
-        this.block(a, true, BLOCKED_ON_AVAILABILITY, i);
+        // A rejection (a sink writer's isAvailable() or failed flush) is this operator's, as its finish's is.
+        const attributed = a.then(undefined, (e: unknown) => {
+          throw attribute(e, node.name, this.subtaskIndex, this.vertex.parallelism);
+        });
+        this.block(attributed, true, BLOCKED_ON_AVAILABILITY, i);
         break;
       }
     }
