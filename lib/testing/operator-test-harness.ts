@@ -17,6 +17,7 @@ import type { Accumulator } from '../core/accumulators/accumulator.ts';
 import { attribute } from '../core/errors.ts';
 import type { RuntimeContext, TaskInfo } from '../core/functions/runtime-context.ts';
 import { createStreamingRuntimeContext } from '../runtime/tasks/streaming-runtime-context.ts';
+import { chainedOperatorError } from '../runtime/tasks/chained-operator-error.ts';
 import type { OutputTag } from '../core/output-tag.ts';
 import type {
   AggregatingStateDescriptor,
@@ -209,7 +210,12 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
   protected processRecord(value: unknown, timestamp: number | undefined): void {
     this.ensureOpen();
     this.processMails();
-    this.guard(() => this.input(value, timestamp === undefined ? NO_TIMESTAMP : timestamp));
+    try {
+      this.input(value, timestamp === undefined ? NO_TIMESTAMP : timestamp);
+    } catch (e) {
+      // As the task's chain: the error names the operator and carries the record it was handed.
+      throw chainedOperatorError(e, this.operatorName, this.info, value, true);
+    }
   }
 
   /** The input watermark advances to `watermark`: due event-time timers fire, then the operator forwards it. */

@@ -32,6 +32,9 @@ describe('errors', () => {
     expect((thrown as UserCodeError).message).toBe(inJob.message);
     expect((thrown as UserCodeError).operatorName).toBe('KeyedProcess');
     expect((thrown as UserCodeError).cause).toBeInstanceOf(RangeError);
+    // The context a job's error carries (operator, subtask, the input record) is the harness's too.
+    expect((thrown as UserCodeError).context).toEqual(inJob.context);
+    expect((thrown as UserCodeError).context.input).toBe('"bad"');
   });
 
   test('a key selector that returns undefined fails as keyBy does', () => {

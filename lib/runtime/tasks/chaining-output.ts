@@ -39,7 +39,7 @@ export class ChainingOutput implements Output<unknown> {
     }
   }
   protected error(e: unknown, value: unknown, hasInput: boolean): UserCodeError {
-    return chainedOperatorError(e, this.node, this.info, value, hasInput);
+    return chainedOperatorError(e, this.node.name, this.info, value, hasInput);
   }
 }
 

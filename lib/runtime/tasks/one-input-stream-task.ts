@@ -101,7 +101,7 @@ export class OneInputStreamTask extends StreamTask {
       // A control element (watermark, end of input) has no input record to describe.
       const inControl = this.inControl;
       this.inControl = false;
-      throw chainedOperatorError(e, this.headNode, this.info, inControl ? undefined : v[i], !inControl);
+      throw chainedOperatorError(e, this.headNode.name, this.info, inControl ? undefined : v[i], !inControl);
     }
   }
 
