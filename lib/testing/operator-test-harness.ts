@@ -18,6 +18,7 @@ import { attribute } from '../core/errors.ts';
 import type { RuntimeContext, TaskInfo } from '../core/functions/runtime-context.ts';
 import { createStreamingRuntimeContext } from '../runtime/tasks/streaming-runtime-context.ts';
 import { chainedOperatorError } from '../runtime/tasks/chained-operator-error.ts';
+import { insertByTime } from '../runtime/tasks/processing-time-service.ts';
 import type { OutputTag } from '../core/output-tag.ts';
 import type {
   AggregatingStateDescriptor,
@@ -87,14 +88,7 @@ class ManualProcessingTimeService implements ProcessingTimeService {
   }
   registerTimer(time: number, callback: (time: number) => void): void {
     if (this.closed) return;
-    let lo = 0;
-    let hi = this.timers.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.timers[mid]!.time <= time) lo = mid + 1;
-      else hi = mid;
-    }
-    this.timers.splice(lo, 0, { time, callback });
+    insertByTime(this.timers, { time, callback });
   }
   scheduleWithFixedDelay(callback: () => void, delay: number): void {
     const step = Math.max(1, delay); // a zero delay would fire forever within one advance

@@ -38,14 +38,7 @@ export class SystemProcessingTimeService<O> {
 
   registerTimer(time: number, callback: (time: number) => void, owner: O): void {
     if (!this.accepting()) return;
-    let lo = 0;
-    let hi = this.timers.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.timers[mid]!.time <= time) lo = mid + 1;
-      else hi = mid;
-    }
-    this.timers.splice(lo, 0, { time, callback, owner });
+    insertByTime(this.timers, { time, callback, owner });
     this.armTimer();
   }
 
@@ -89,4 +82,16 @@ export class SystemProcessingTimeService<O> {
     this.timers.length = 0;
     this.timersDue = false;
   }
+}
+
+/** Inserts a timer into a list sorted by time, after those of equal time (registration order among ties). */
+export function insertByTime<T extends { readonly time: number }>(timers: T[], timer: T): void {
+  let lo = 0;
+  let hi = timers.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (timers[mid]!.time <= timer.time) lo = mid + 1;
+    else hi = mid;
+  }
+  timers.splice(lo, 0, timer);
 }
