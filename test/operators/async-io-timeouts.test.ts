@@ -5,46 +5,52 @@
  * timeout; a call that does not complete still times out at its deadline, with the function's
  * timeout() or the TimeoutException.
  */
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
+import { UserCodeError } from '../../lib/index.ts';
 import { AsyncTimeoutError, AsyncWaitOperator, type AsyncFunction, type ResultFuture } from '../../lib/operators/async-wait.ts';
-import { drive, pts } from './restore-harness.ts';
+import type { Output, ProcessingTimeService, StreamOperatorParameters } from '../../lib/runtime/operator.ts';
+import { OneInputStreamOperatorTestHarness } from '../../lib/testing/index.ts';
 
-/** The restore harness's processing time, made manual: registered timers are kept until the test fires them. */
-const clock = { now: 0, timers: [] as Array<{ time: number; callback: (time: number) => void }> };
-const original = { ...pts };
-function manualTime(): void {
-  clock.now = 0;
-  clock.timers = [];
-  pts.getCurrentProcessingTime = () => clock.now;
-  (pts as { registerTimer: (time: number, callback: (time: number) => void) => void }).registerTimer = (time, callback) => void clock.timers.push({ time, callback });
-}
-function advance(to: number): void {
-  clock.now = to;
-  for (;;) {
-    const due = clock.timers.filter((t) => t.time <= to).sort((a, b) => a.time - b.time)[0];
-    if (due === undefined) return;
-    clock.timers.splice(clock.timers.indexOf(due), 1);
-    due.callback(due.time);
+/**
+ * The operator, with the task timers it registers counted: the harness moves processing time and
+ * fires them, but shows only the timers of the operator's timer services, while async I/O registers
+ * its timeout on the task's ProcessingTimeService directly. A timer is pending from its
+ * registration until it fires.
+ */
+class CountingAsyncWaitOperator<IN, OUT> extends AsyncWaitOperator<IN, OUT> {
+  pendingTimers = 0;
+  override setup(parameters: StreamOperatorParameters, output: Output<OUT>): void {
+    const pts = parameters.processingTimeService;
+    const counting: ProcessingTimeService = {
+      getCurrentProcessingTime: () => pts.getCurrentProcessingTime(),
+      registerTimer: (time, callback) => {
+        this.pendingTimers++;
+        pts.registerTimer(time, (t) => {
+          this.pendingTimers--;
+          callback(t);
+        });
+      },
+      scheduleWithFixedDelay: (callback, delay) => pts.scheduleWithFixedDelay(callback, delay),
+    };
+    super.setup({ ...parameters, processingTimeService: counting }, output);
   }
 }
-afterEach(() => Object.assign(pts, original));
 
 describe('async I/O timeouts', () => {
   test('calls that complete in time leave no timers behind: pending timers are bounded by the calls in flight', () => {
-    manualTime();
-    const op = new AsyncWaitOperator<number, number>({ asyncInvoke: (x, rf) => rf.complete([x]) }, 'ORDERED', 60_000, 4);
-    const d = drive(op);
+    const op = new CountingAsyncWaitOperator<number, number>({ asyncInvoke: (x, rf) => rf.complete([x]) }, 'ORDERED', 60_000, 4);
+    const h = new OneInputStreamOperatorTestHarness<number, number>(op);
+    h.open();
     for (let i = 0; i < 1000; i++) {
-      clock.now = i; // time moves on, far from the timeout
-      op.processElement(i, i);
-      d.runMails();
+      h.setProcessingTime(i); // time moves on, far from the timeout
+      h.processElement(i, i);
+      h.processMails();
     }
-    expect(d.out).toHaveLength(1000);
-    expect(clock.timers.length).toBeLessThanOrEqual(5);
+    expect(h.extractOutputValues()).toHaveLength(1000);
+    expect(op.pendingTimers).toBeLessThanOrEqual(5);
   });
 
   test('a call that does not complete times out at its deadline, also behind calls that completed', () => {
-    manualTime();
     const pending: Array<ResultFuture<string>> = [];
     const timedOut: number[] = [];
     const fn: AsyncFunction<number, string> = {
@@ -57,32 +63,36 @@ describe('async I/O timeouts', () => {
         rf.complete([`default ${x}`]);
       },
     };
-    const op = new AsyncWaitOperator<number, string>(fn, 'ORDERED', 100, 10);
-    const d = drive(op);
+    const op = new CountingAsyncWaitOperator<number, string>(fn, 'ORDERED', 100, 10);
+    const h = new OneInputStreamOperatorTestHarness<number, string>(op);
+    h.open();
     for (let i = 0; i < 6; i++) {
-      clock.now = i * 10;
-      op.processElement(i, i);
+      h.setProcessingTime(i * 10);
+      h.processElement(i, i);
     }
-    d.runMails();
-    advance(129); // the call for 3 started at 30: its deadline is 130
-    d.runMails();
+    h.processMails();
+    h.setProcessingTime(129); // the call for 3 started at 30: its deadline is 130
     expect(timedOut).toEqual([]);
-    expect(d.out.map(([v]) => v)).toEqual(['r0', 'r1', 'r2']);
-    advance(130);
-    d.runMails();
+    expect(h.extractOutputValues()).toEqual(['r0', 'r1', 'r2']);
+    h.setProcessingTime(130);
     expect(timedOut).toEqual([3]);
-    expect(d.out.map(([v]) => v)).toEqual(['r0', 'r1', 'r2', 'default 3', 'r4', 'r5']);
-    expect(clock.timers).toEqual([]);
+    expect(h.extractOutputValues()).toEqual(['r0', 'r1', 'r2', 'default 3', 'r4', 'r5']);
+    expect(op.pendingTimers).toBe(0);
   });
 
   test('without a timeout() the call fails with the TimeoutException', () => {
-    manualTime();
-    const op = new AsyncWaitOperator<number, string>({ asyncInvoke: () => {} }, 'UNORDERED', 50, 10);
-    const d = drive(op);
-    op.processElement(1, 1);
-    advance(49);
-    d.runMails();
-    advance(50);
-    expect(() => d.runMails()).toThrow(AsyncTimeoutError);
+    const h = new OneInputStreamOperatorTestHarness<number, string>(new AsyncWaitOperator<number, string>({ asyncInvoke: () => {} }, 'UNORDERED', 50, 10));
+    h.open();
+    h.processElement(1, 1);
+    h.setProcessingTime(49); // runs the mails due by then: none fails yet
+    let failure: unknown;
+    try {
+      h.setProcessingTime(50);
+    } catch (e) {
+      failure = e;
+    }
+    // The timeout fails the call; its mail fails the task, attributed to the operator as in a job.
+    expect(failure).toBeInstanceOf(UserCodeError);
+    expect((failure as UserCodeError).cause).toBeInstanceOf(AsyncTimeoutError);
   });
 });

@@ -9,7 +9,7 @@ import { KeyedBroadcastProcessFunction, BroadcastProcessFunction, MapStateDescri
 import type { BroadcastContext, BroadcastReadOnlyContext, KeyedBroadcastContext, KeyedBroadcastOnTimerContext, KeyedBroadcastReadOnlyContext } from '../../lib/index.ts';
 import { BROADCAST_KEY, CoBroadcastWithKeyedOperator, CoBroadcastWithNonKeyedOperator } from '../../lib/operators/co-broadcast.ts';
 import type { Tagged } from '../../lib/operators/tagged-union.ts';
-import { checkpoint, drive, keyedBy, restoring, type Driven, type Fed } from './restore-harness.ts';
+import { AbstractStreamOperatorTestHarness, KeyedOneInputStreamOperatorTestHarness, OneInputStreamOperatorTestHarness, Watermark, type OperatorSnapshot, type StreamOperator } from '../../lib/testing/index.ts';
 
 type Rec = { key: string; ts: number };
 type Cmd = { rule: number | null } | { report: true };
@@ -44,19 +44,33 @@ class Scaled extends KeyedBroadcastProcessFunction<string, Rec, Cmd, string> {
   }
 }
 
-const broadcastKey = (t: unknown): unknown => ((t as Tagged).i === 1 ? ((t as Tagged).v as Rec).key : BROADCAST_KEY);
+/** The keyed connection's key: the record's key on the keyed side (1), the broadcast key on the broadcast side (2). */
+const broadcastKey = (t: Tagged): unknown => (t.i === 1 ? (t.v as Rec).key : BROADCAST_KEY);
 
-function keyedOperator(): Fed<CoBroadcastWithKeyedOperator<string, Rec, Cmd, string>> {
-  return keyedBy(new CoBroadcastWithKeyedOperator<string, Rec, Cmd, string>(new Scaled(), [factor as MapStateDescriptor<unknown, unknown>]), broadcastKey);
+type Harness = KeyedOneInputStreamOperatorTestHarness<unknown, Tagged, string>;
+
+/** `op` in tidemark/testing's keyed harness over tagged records, opened (restored from `snapshot` when given). */
+function keyedHarness(op: StreamOperator<string>, snapshot?: OperatorSnapshot): Harness {
+  const h: Harness = new KeyedOneInputStreamOperatorTestHarness(op, broadcastKey);
+  if (snapshot !== undefined) h.initializeState(snapshot);
+  h.open();
+  return h;
 }
 
-function feed(op: { collect(v: unknown, ts: number): void; processWatermark(w: number): void }, steps: Step[]): void {
+const keyedOperator = (): CoBroadcastWithKeyedOperator<string, Rec, Cmd, string> =>
+  new CoBroadcastWithKeyedOperator<string, Rec, Cmd, string>(new Scaled(), [factor as MapStateDescriptor<unknown, unknown>]);
+
+function feed(h: Harness, steps: Step[]): void {
   for (const s of steps) {
-    if ('rec' in s) op.collect({ i: 1, v: s.rec }, s.rec.ts);
-    else if ('cmd' in s) op.collect({ i: 2, v: s.cmd }, 0);
-    else op.processWatermark(s.wm);
+    if ('rec' in s) h.processElement({ i: 1, v: s.rec }, s.rec.ts);
+    else if ('cmd' in s) h.processElement({ i: 2, v: s.cmd }, 0);
+    else h.processWatermark(s.wm);
   }
 }
+
+const out = (h: AbstractStreamOperatorTestHarness<string>): Array<[string, number]> =>
+  h.extractOutputStreamRecords().map((r) => [r.value, r.timestamp!]);
+const wms = (h: Harness): number[] => h.getOutput().flatMap((e) => (e instanceof Watermark ? [e.timestamp] : []));
 
 /** Timers due at one watermark fire in timestamp order; among equal timestamps the order of keys is not specified. */
 function normalized(out: Array<[string, number]>): Array<[string, number]> {
@@ -98,20 +112,16 @@ describe('broadcast state restore', () => {
     fc.assert(
       fc.property(steps, fc.nat(), (input, at) => {
         const cut = at % (input.length + 1);
-        const whole = keyedOperator();
-        const w = drive(whole);
+        const whole = keyedHarness(keyedOperator());
         feed(whole, input);
 
-        const first = keyedOperator();
-        const f = drive(first);
+        const first = keyedHarness(keyedOperator());
         feed(first, input.slice(0, cut));
-        const snapshot = checkpoint(first);
-        const second = keyedOperator();
-        const s: Driven<string> = drive(second, restoring(snapshot));
+        const second = keyedHarness(keyedOperator(), first.snapshot()); // v8-serialized, as a checkpoint holds it
         feed(second, input.slice(cut));
 
-        expect(normalized([...f.out, ...s.out])).toEqual(normalized(w.out));
-        expect([...f.wms, ...s.wms]).toEqual(w.wms);
+        expect(normalized([...out(first), ...out(second)])).toEqual(normalized(out(whole)));
+        expect([...wms(first), ...wms(second)]).toEqual(wms(whole));
       }),
       { numRuns: 200 },
     );
@@ -137,35 +147,37 @@ describe('broadcast state restore', () => {
     fc.assert(
       fc.property(input, fc.nat(), (xs, at) => {
         const cut = at % (xs.length + 1);
-        const run = (o: CoBroadcastWithNonKeyedOperator<number, Cmd, string>, part: typeof xs): void => {
-          for (const x of part) o.processElement('v' in x ? { i: 1, v: x.v } : { i: 2, v: { rule: x.rule } }, 0);
+        const harness = (snapshot?: OperatorSnapshot): OneInputStreamOperatorTestHarness<Tagged, string> => {
+          const h = new OneInputStreamOperatorTestHarness<Tagged, string>(op());
+          if (snapshot !== undefined) h.initializeState(snapshot);
+          h.open();
+          return h;
         };
-        const whole = op();
-        const w = drive(whole);
+        const run = (h: OneInputStreamOperatorTestHarness<Tagged, string>, part: typeof xs): void => {
+          for (const x of part) h.processElement('v' in x ? { i: 1, v: x.v } : { i: 2, v: { rule: x.rule } }, 0);
+        };
+        const whole = harness();
         run(whole, xs);
-        const first = op();
-        const f = drive(first);
+        const first = harness();
         run(first, xs.slice(0, cut));
-        const second = op();
-        const s = drive(second, restoring(checkpoint(first)));
+        const second = harness(first.snapshot());
         run(second, xs.slice(cut));
-        expect([...f.out, ...s.out]).toEqual(w.out);
+        expect([...out(first), ...out(second)]).toEqual(out(whole));
       }),
       { numRuns: 100 },
     );
   });
 
   test('the broadcast state is in the operator snapshot, under the descriptor name', () => {
-    const op = keyedOperator();
-    drive(op);
-    op.collect({ i: 2, v: { rule: 7 } }, 0);
-    expect(checkpoint(op).operator).toEqual({ factor: { mode: 'BROADCAST', entries: [['f', 7]] } });
+    const h = keyedHarness(keyedOperator());
+    h.processElement({ i: 2, v: { rule: 7 } }, 0);
+    expect(h.snapshot().operator).toEqual({ factor: { mode: 'BROADCAST', entries: [['f', 7]] } });
   });
 
   test('applyToKeyedState: a restored state not registered again is found through its descriptor; its name alone is refused, not silently empty', () => {
     const lazy = new ValueStateDescriptor<number>('lazy');
-    const make = (byName: boolean): Fed<CoBroadcastWithKeyedOperator<string, Rec, Cmd, string>> =>
-      keyedBy(new CoBroadcastWithKeyedOperator<string, Rec, Cmd, string>(
+    const make = (byName: boolean): CoBroadcastWithKeyedOperator<string, Rec, Cmd, string> =>
+      new CoBroadcastWithKeyedOperator<string, Rec, Cmd, string>(
         {
           processElement(): void {},
           processBroadcastElement(_c: Cmd, ctx: KeyedBroadcastContext, out: Collector<string>): void {
@@ -173,9 +185,9 @@ describe('broadcast state restore', () => {
           },
         },
         [],
-      ), broadcastKey);
+      );
     // A first run writes 'lazy' for two keys (from processElement, the state registered on first use).
-    const writer = keyedBy(new CoBroadcastWithKeyedOperator<string, Rec, Cmd, string>(
+    const writer = keyedHarness(new CoBroadcastWithKeyedOperator<string, Rec, Cmd, string>(
       new (class extends KeyedBroadcastProcessFunction<string, Rec, Cmd, string> {
         processElement(r: Rec): void {
           this.getRuntimeContext().getState(lazy).update(r.ts);
@@ -183,19 +195,16 @@ describe('broadcast state restore', () => {
         processBroadcastElement(): void {}
       })(),
       [],
-    ), broadcastKey);
-    drive(writer);
-    writer.collect({ i: 1, v: { key: 'x', ts: 1 } }, 1);
-    writer.collect({ i: 1, v: { key: 'y', ts: 2 } }, 2);
-    const snapshot = checkpoint(writer);
+    ));
+    writer.processElement({ i: 1, v: { key: 'x', ts: 1 } }, 1);
+    writer.processElement({ i: 1, v: { key: 'y', ts: 2 } }, 2);
+    const snapshot = writer.snapshot();
 
-    const byDescriptor = make(false);
-    const d = drive(byDescriptor, restoring(snapshot));
-    byDescriptor.collect({ i: 2, v: { report: true } }, 0);
-    expect(d.out.map((o) => o[0]).sort()).toEqual(['x=1', 'y=2']);
+    const byDescriptor = keyedHarness(make(false), snapshot);
+    byDescriptor.processElement({ i: 2, v: { report: true } }, 0);
+    expect(byDescriptor.extractOutputValues().sort()).toEqual(['x=1', 'y=2']);
 
-    const byName = make(true);
-    drive(byName, restoring(snapshot));
-    expect(() => byName.collect({ i: 2, v: { report: true } }, 0)).toThrow(/applyToKeyedState\('lazy'\): the state was restored but is not registered yet/);
+    const byName = keyedHarness(make(true), snapshot);
+    expect(() => byName.processElement({ i: 2, v: { report: true } }, 0)).toThrow(/applyToKeyedState\('lazy'\): the state was restored but is not registered yet/);
   });
 });

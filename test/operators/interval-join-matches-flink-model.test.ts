@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import type { Collector } from '../../lib/index.ts';
 import { IntervalJoinOperator, type ProcessJoinContext } from '../../lib/operators/interval-join.ts';
 import type { Tagged } from '../../lib/operators/tagged-union.ts';
-import { drive, keyedBy } from './restore-harness.ts';
+import { KeyedOneInputStreamOperatorTestHarness } from '../../lib/testing/index.ts';
 
 type Ev = { id: string; key: string; ts: number };
 type Step = { side: 1 | 2; ev: Ev } | { wm: number };
@@ -57,13 +57,15 @@ describe('interval join', () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     fc.assert(
       fc.property(steps, fc.integer({ min: -15, max: 15 }), fc.integer({ min: 0, max: 15 }), (ss, lo, w) => {
-        const op = keyedBy(new IntervalJoinOperator<Ev, Ev, string>((l: Ev, r: Ev, ctx: ProcessJoinContext, out: Collector<string>) => out.collect(`${l.id}+${r.id}@${ctx.getTimestamp()}`), lo, lo + w), (t) => ((t as Tagged).v as Ev).key);
-        const d = drive(op);
+        const op = new IntervalJoinOperator<Ev, Ev, string>((l: Ev, r: Ev, ctx: ProcessJoinContext, out: Collector<string>) => out.collect(`${l.id}+${r.id}@${ctx.getTimestamp()}`), lo, lo + w);
+        // Tagged records (1 = left, 2 = right) on the public keyed harness, keyed as the join's two inputs are.
+        const h = new KeyedOneInputStreamOperatorTestHarness<string, Tagged, string>(op, (t: Tagged) => (t.v as Ev).key);
+        h.open();
         for (const s of ss) {
-          if ('wm' in s) op.processWatermark(s.wm);
-          else op.collect({ i: s.side, v: s.ev }, s.ev.ts);
+          if ('wm' in s) h.processWatermark(s.wm);
+          else h.processElement({ i: s.side, v: s.ev }, s.ev.ts);
         }
-        expect(d.out.map(([v, ts]) => { expect(v.endsWith(`@${ts}`)).toBe(true); return v; }).sort()).toEqual(model(ss, lo, lo + w));
+        expect(h.extractOutputStreamRecords().map((r) => { expect(r.value.endsWith(`@${r.timestamp}`)).toBe(true); return r.value; }).sort()).toEqual(model(ss, lo, lo + w));
       }),
       { numRuns: 400 },
     );

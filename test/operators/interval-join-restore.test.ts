@@ -9,25 +9,35 @@ import fc from 'fast-check';
 import type { Collector } from '../../lib/index.ts';
 import { IntervalJoinOperator, type ProcessJoinContext } from '../../lib/operators/interval-join.ts';
 import type { Tagged } from '../../lib/operators/tagged-union.ts';
-import { checkpoint, drive, keyedBy, restoring, type Fed } from './restore-harness.ts';
+import { KeyedOneInputStreamOperatorTestHarness, Watermark, type OperatorSnapshot } from '../../lib/testing/index.ts';
 
 type Ev = { id: string; key: string; ts: number };
 type Step = { side: 1 | 2; ev: Ev } | { wm: number };
 
-function operator(lower: number, upper: number): Fed<IntervalJoinOperator<Ev, Ev, string>> {
-  return keyedBy(new IntervalJoinOperator<Ev, Ev, string>(
+type Harness = KeyedOneInputStreamOperatorTestHarness<string, Tagged, string>;
+
+/** The operator in tidemark/testing's keyed harness over tagged records (1 = left, 2 = right), opened (restored from `snapshot` when given). */
+function harness(lower: number, upper: number, snapshot?: OperatorSnapshot): Harness {
+  const op = new IntervalJoinOperator<Ev, Ev, string>(
     (l: Ev, r: Ev, ctx: ProcessJoinContext, out: Collector<string>) => out.collect(`${l.id}+${r.id}@${ctx.getLeftTimestamp()}/${ctx.getRightTimestamp()}`),
     lower,
     upper,
-  ), (t) => ((t as Tagged).v as Ev).key);
+  );
+  const h: Harness = new KeyedOneInputStreamOperatorTestHarness(op, (t: Tagged) => (t.v as Ev).key);
+  if (snapshot !== undefined) h.initializeState(snapshot);
+  h.open();
+  return h;
 }
 
-function feed(op: Fed<IntervalJoinOperator<Ev, Ev, string>>, steps: Step[]): void {
+function feed(h: Harness, steps: Step[]): void {
   for (const s of steps) {
-    if ('wm' in s) op.processWatermark(s.wm);
-    else op.collect({ i: s.side, v: s.ev }, s.ev.ts);
+    if ('wm' in s) h.processWatermark(s.wm);
+    else h.processElement({ i: s.side, v: s.ev }, s.ev.ts);
   }
 }
+
+const out = (h: Harness): Array<[string, number | undefined]> => h.extractOutputStreamRecords().map((r) => [r.value, r.timestamp]);
+const wms = (h: Harness): number[] => h.getOutput().flatMap((e) => (e instanceof Watermark ? [e.timestamp] : []));
 
 const steps: fc.Arbitrary<Step[]> = fc
   .array(
@@ -45,8 +55,8 @@ const steps: fc.Arbitrary<Step[]> = fc
 const bounds = fc.tuple(fc.integer({ min: -20, max: 20 }), fc.integer({ min: 0, max: 20 })).map(([lo, width]) => [lo, lo + width] as const);
 
 /** Whether the operator's snapshot holds no buffered element and no timer. */
-function empty(op: IntervalJoinOperator<Ev, Ev, string>): boolean {
-  const snap = checkpoint(op);
+function empty(h: Harness): boolean {
+  const snap = h.snapshot();
   const timers = Object.values(snap.timers ?? {}).every((t) => Object.keys(t.eventTime).length === 0 && Object.keys(t.processingTime).length === 0);
   return Object.keys(snap.keyed!.keyGroups).length === 0 && timers;
 }
@@ -60,25 +70,21 @@ describe('interval join restore', () => {
     fc.assert(
       fc.property(steps, fc.nat(), bounds, (input, at, [lower, upper]) => {
         const cut = at % (input.length + 1);
-        const whole = operator(lower, upper);
-        const w = drive(whole);
+        const whole = harness(lower, upper);
         feed(whole, input);
         whole.processWatermark(Number.POSITIVE_INFINITY);
 
-        const first = operator(lower, upper);
-        const f = drive(first);
+        const first = harness(lower, upper);
         feed(first, input.slice(0, cut));
-        const snapshot = checkpoint(first);
-        const second = operator(lower, upper);
-        const s = drive(second, restoring(snapshot));
+        const second = harness(lower, upper, first.snapshot()); // v8-serialized, as a checkpoint holds it
         // The watermark is not operator state (as in Flink): the restored upstream sends its last one again first.
-        const lastWm = f.wms.at(-1);
+        const lastWm = wms(first).at(-1);
         if (lastWm !== undefined) second.processWatermark(lastWm);
         feed(second, input.slice(cut));
         second.processWatermark(Number.POSITIVE_INFINITY);
 
-        expect([...f.out, ...s.out]).toEqual(w.out);
-        expect([...f.wms, ...s.wms.slice(lastWm === undefined ? 0 : 1)]).toEqual(w.wms);
+        expect([...out(first), ...out(second)]).toEqual(out(whole));
+        expect([...wms(first), ...wms(second).slice(lastWm === undefined ? 0 : 1)]).toEqual(wms(whole));
         expect(empty(whole)).toBe(true);
         expect(empty(second)).toBe(true);
       }),
@@ -87,11 +93,10 @@ describe('interval join restore', () => {
   });
 
   test('the buffers are keyed state and the cleanup timers are in the IntervalJoinOperator timer service, per side', () => {
-    const op = operator(-5, 5);
-    drive(op);
-    op.collect({ i: 1, v: { id: 'L', key: 'k', ts: 10 } }, 10);
-    op.collect({ i: 2, v: { id: 'R', key: 'k', ts: 12 } }, 12);
-    const snap = checkpoint(op);
+    const h = harness(-5, 5);
+    h.processElement({ i: 1, v: { id: 'L', key: 'k', ts: 10 } }, 10);
+    h.processElement({ i: 2, v: { id: 'R', key: 'k', ts: 12 } }, 12);
+    const snap = h.snapshot();
     const entries = Object.values(snap.keyed!.keyGroups).flatMap((byName) => Object.entries(byName));
     expect(entries.map(([name, es]) => [name, es.map((e) => [e[0], e[2]])])).toEqual([
       ['LEFT_BUFFER', [['k', new Map([[10, [{ v: { id: 'L', key: 'k', ts: 10 } }]]])]]],
