@@ -107,11 +107,6 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
     return this.keyedBackend;
   }
 
-  /** Whether this operator runs on a keyed stream (its state is keyed). */
-  protected get isKeyed(): boolean {
-    return this.stateKeySelector !== undefined;
-  }
-
   prepareSnapshotPreBarrier(_checkpointId: number): void {}
 
   snapshotState(_checkpointId: number): OperatorSnapshot {

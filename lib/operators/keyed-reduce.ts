@@ -56,7 +56,7 @@ export class StreamGroupedReduceOperator<T> extends AbstractUdfStreamOperator<T,
 
   override endInput(): void {
     if (!this.batchMode) return;
-    const keys = this.backend.keys(STATE_NAME).sort(compareKeys);
+    const keys = this.backend.getKeys(STATE_NAME).sort(compareKeys);
     for (const key of keys) {
       this.backend.setCurrentKey(key);
       const ts = this.lastTimestamp.value();

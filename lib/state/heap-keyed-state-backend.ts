@@ -574,11 +574,6 @@ export class HeapKeyedStateBackend {
     return [...t.map.keys()].map((ck) => this.originalKey(ck));
   }
 
-  /** Every key of the void namespace of a state (kept for BATCH output and applyToKeyedState). */
-  keys(stateName: string): unknown[] {
-    return this.getKeys(stateName);
-  }
-
   /**
    * Runs `fn` for every key with state under the descriptor in `namespace`, with the current key set
    * to it (Flink's applyToAllKeys). The keys are taken first, so `fn` may clear the state.

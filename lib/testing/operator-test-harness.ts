@@ -37,10 +37,8 @@ import { VOID_NAMESPACE, type Namespace } from '../state/namespace.ts';
 import { assignToKeyGroup, computeOperatorIndexForKeyGroup, keyGroupRangeForSubtask } from '../state/key-groups.ts';
 import {
   StreamTaskStateInitializer,
-  type KeyedOperatorInfo,
   type OperatorSnapshot,
   type StreamOperatorStateContext,
-  type SubtaskInfo,
 } from '../state/stream-task-state-initializer.ts';
 import type { TimerEntry, TimersSnapshot } from '../state/timers/internal-timer-service.ts';
 import { StreamRecord, Watermark, WatermarkStatus, type StreamElement } from './stream-elements.ts';
@@ -71,8 +69,8 @@ export type OperatorOrFactory<OP> = OP | ((context: OperatorCreationContext) => 
 /** The state initializer a task uses, remembering what it handed to the operator. */
 class HarnessStateInitializer extends StreamTaskStateInitializer {
   context: StreamOperatorStateContext | undefined;
-  override streamOperatorStateContext(operatorId: string, keyed: KeyedOperatorInfo | undefined, subtask?: SubtaskInfo): StreamOperatorStateContext {
-    return (this.context = super.streamOperatorStateContext(operatorId, keyed, subtask));
+  override streamOperatorStateContext(...args: Parameters<StreamTaskStateInitializer['streamOperatorStateContext']>): StreamOperatorStateContext {
+    return (this.context = super.streamOperatorStateContext(...args));
   }
 }
 

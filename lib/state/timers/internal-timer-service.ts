@@ -202,18 +202,6 @@ export class InternalTimeServiceManager {
     for (const s of this.services.values()) s.advanceWatermark(watermark);
   }
 
-  /** Number of pending timers over all services (metrics, tests). */
-  numTimers(): number {
-    let n = 0;
-    for (const s of this.services.values()) n += s.numEventTimeTimers() + s.numProcessingTimeTimers();
-    return n;
-  }
-
-  /** The registered services by name (test harness). */
-  serviceNames(): string[] {
-    return [...this.services.keys()];
-  }
-
   snapshot(): TimersSnapshot {
     const out: TimersSnapshot = {};
     for (const [name, s] of this.services) out[name] = s.snapshot(this.keyContext.maxParallelism);
