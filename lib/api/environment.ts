@@ -233,6 +233,7 @@ export class StreamExecutionEnvironment {
       numberOfTaskSlots: config.contains(CoreOptions.NUMBER_OF_TASK_SLOTS) ? config.get(CoreOptions.NUMBER_OF_TASK_SLOTS) : undefined,
       jobModule: config.contains(CoreOptions.JOB_MODULE) ? config.get(CoreOptions.JOB_MODULE) : undefined,
       registrationTimeout: config.get(CoreOptions.REGISTRATION_TIMEOUT),
+      restartStrategy: { type: 'none' },
       configuration: config.toMap(),
       onCollect: (id, values) => listeners.get(id)?.onValues(values),
     });

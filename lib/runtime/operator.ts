@@ -7,6 +7,7 @@
 import type { RuntimeContext, TaskInfo } from '../core/functions/runtime-context.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import type { OperatorSnapshot, StreamTaskStateInitializer } from '../state/stream-task-state-initializer.ts';
+import type { PendingCommittables } from './checkpoint/checkpoint-types.ts';
 
 export interface Output<T> {
   collect(value: T, timestamp: number): void;
@@ -86,6 +87,13 @@ export interface StreamOperator<OUT> {
   /** The synchronous snapshot of all the operator's state, taken at a checkpoint barrier. */
   snapshotState(checkpointId: number): OperatorSnapshot;
   notifyCheckpointComplete(checkpointId: number): void;
+  /**
+   * Two-phase-commit sinks: every committable this operator holds uncommitted, including what its
+   * writer prepared in `prepareSnapshotPreBarrier(checkpointId)` (or, after `finish`, at the end of
+   * input); a promise while the writer still flushes them. The task puts them in its acknowledgement;
+   * the JobMaster commits them once the checkpoint completed (and again, idempotently, on restore).
+   */
+  pendingCommittables?(checkpointId: number): PendingCommittables[] | Promise<PendingCommittables[]>;
 }
 
 export type OperatorFactory<OUT = unknown> = () => StreamOperator<OUT>;

@@ -41,6 +41,8 @@ function replayed(graph: JobGraph, index: number, onCollect: ExecutionParameters
     status: () => 'FINISHED',
     cancel: async () => {},
     fail: () => {},
+    triggerSavepoint: () => Promise.reject(new Error('an earlier job of the module has finished')),
+    stopWithSavepoint: () => Promise.reject(new Error('an earlier job of the module has finished')),
     result: Promise.resolve({ jobId: '', jobName: graph.jobName, netRuntime: 0, accumulators: new Map() }),
     resultRequested: () => {},
   };

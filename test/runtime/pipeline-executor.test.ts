@@ -35,6 +35,8 @@ function fakeExecutor(values: unknown[]): PipelineExecutor & { calls: Array<{ gr
         status: () => 'FINISHED',
         cancel: async () => {},
         fail: () => {},
+        triggerSavepoint: () => Promise.reject(new Error('fake executor: no savepoints')),
+        stopWithSavepoint: () => Promise.reject(new Error('fake executor: no savepoints')),
         result: Promise.resolve({ jobId: 'fake', jobName: graph.jobName, netRuntime: 0, accumulators: new Map() }),
         resultRequested: () => {},
       };

@@ -29,6 +29,18 @@ export interface SourceReaderContext {
   currentParallelism(): number;
   /** Name of the source operator, for error messages. */
   readonly operatorName: string;
+  /**
+   * When the job was restored from a checkpoint or savepoint: the splits this reader reads, with their
+   * positions, as `snapshotState` returned them in the old run (spread round robin over the readers
+   * when the parallelism changed). Undefined on a fresh start: the reader takes its own share.
+   */
+  readonly restoredSplits?: readonly SourceSplit[];
+}
+
+/** A part of a source's input that one reader reads: a file, a range, a Kafka partition (Flink's SourceSplit). */
+export interface SourceSplit {
+  /** Stable across runs: a split's watermark follows it through a restore. */
+  readonly splitId: string;
 }
 
 /**
@@ -42,6 +54,16 @@ export interface SourceReader<T> {
   pollNext(output: ReaderOutput<T>): InputStatus;
   /** Resolves when `pollNext` may have something again. Rejecting fails the job with that error. */
   isAvailable(): Promise<void>;
+  /**
+   * The reader's unfinished splits with their current positions (Flink's SourceReader.snapshotState),
+   * called between two polls when this reader's subtask emits checkpoint barrier `checkpointId`:
+   * records emitted before are in the checkpoint, later ones are not. The result must be structured-
+   * cloneable plain data. A reader without it cannot rewind: after a restart its records since the
+   * last checkpoint are not read again (the job warns once when checkpointing is on).
+   */
+  snapshotState?(checkpointId: number): SourceSplit[];
+  /** Checkpoint `checkpointId` completed (a Kafka reader commits offsets back for monitoring). */
+  notifyCheckpointComplete?(checkpointId: number): void;
   close(): void | Promise<void>;
 }
 

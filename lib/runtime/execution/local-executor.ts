@@ -34,6 +34,9 @@ export class LocalExecutor implements PipelineExecutor {
       configuration: parameters.configuration,
       jobIndex,
       registrationTimeout: parameters.registrationTimeout,
+      checkpointing: parameters.checkpointing,
+      restartStrategy: parameters.restartStrategy,
+      savepointRestore: parameters.savepointRestore,
       collected: context.collected?.slice(0, jobIndex),
       onCollect: (id, values) => {
         if (record) (collected[id] ??= []).push(values);
@@ -48,6 +51,8 @@ export class LocalExecutor implements PipelineExecutor {
       status: () => handle.status(),
       cancel: () => handle.cancel(),
       fail: (e) => handle.fail(e),
+      triggerSavepoint: (dir) => handle.triggerSavepoint(dir),
+      stopWithSavepoint: (dir) => handle.stopWithSavepoint(dir),
       result: handle.result,
       // The CLI's record of the jobs whose failure the module handles itself.
       resultRequested: () => void (jobContext.observedJobs ??= new WeakSet()).add(handle),

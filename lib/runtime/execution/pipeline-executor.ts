@@ -9,6 +9,7 @@ import type { RuntimeExecutionMode } from '../operator.ts';
 import type { ExecutionTarget, JobHandle } from '../scheduler.ts';
 import { getContextExecutor } from '../context.ts';
 import { LocalExecutor } from './local-executor.ts';
+import type { CheckpointingOptions, RestartStrategyConfiguration, SavepointRestoreSettings } from '../checkpoint/checkpoint-types.ts';
 
 export type { JobStatus } from '../scheduler.ts';
 
@@ -23,6 +24,12 @@ export interface ExecutionParameters {
   readonly registrationTimeout: number;
   /** The environment's flat configuration, which the workers' environments start from. */
   readonly configuration: Record<string, unknown>;
+  /** Set when checkpointing is enabled (env.enableCheckpointing, execution.checkpointing.interval). */
+  readonly checkpointing?: CheckpointingOptions;
+  /** restart-strategy.* / env.setRestartStrategy; with checkpointing on, fixed delay by default (as Flink). */
+  readonly restartStrategy: RestartStrategyConfiguration;
+  /** `tidemark run -s <path> [-n]` / execution.savepoint.path: the state the job starts from. */
+  readonly savepointRestore?: SavepointRestoreSettings;
   /** Where the job's collect sinks deliver, in the client (executeAndCollect, toObservable). */
   readonly onCollect: (sinkId: string, values: unknown[]) => void;
 }

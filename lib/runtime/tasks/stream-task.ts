@@ -24,7 +24,8 @@ import { TaskMailbox } from './mailbox.ts';
 import { SystemProcessingTimeService } from './processing-time-service.ts';
 import { OperatorChain, type WiredOutput } from './operator-chain.ts';
 import { createStreamingRuntimeContext } from './streaming-runtime-context.ts';
-import { StreamTaskStateInitializer } from '../../state/stream-task-state-initializer.ts';
+import { StreamTaskStateInitializer, type RestoredOperatorState } from '../../state/stream-task-state-initializer.ts';
+import type { CheckpointingMode } from '../checkpoint/checkpoint-types.ts';
 
 export type { WiredOutput } from './operator-chain.ts';
 
@@ -35,6 +36,10 @@ export interface TaskServices {
   readonly wakeup: Wakeup;
   collect(sinkId: string, values: unknown[]): void;
   reportAccumulators(accumulators: Map<string, Accumulator<unknown, unknown>>): void;
+  /** Set when the job checkpoints: how barriers are aligned. */
+  readonly checkpointingMode?: CheckpointingMode;
+  /** When the job was restored: the restored state of an operator (every old subtask's part), by operator id. */
+  readonly restored?: (operatorId: string) => RestoredOperatorState | undefined;
 }
 
 export type TaskState = 'created' | 'running' | 'finishing' | 'finished' | 'failed' | 'canceled';
