@@ -17,7 +17,7 @@ import { requiredSlots, type JobGraph, type StreamNode } from './graph/job-graph
 import { JobCancellationException, JobExecutionException, NoResourceAvailableException, TidemarkError, describeValue } from '../core/errors.ts';
 import type { RuntimeExecutionMode } from './operator.ts';
 import type { CheckpointingOptions, CompletedCheckpoint, PendingCommittables, RestartStrategyConfiguration, SavepointRestoreSettings } from './checkpoint/checkpoint-types.ts';
-import { CheckpointCoordinator, type CoordinatorOperator, type CoordinatorTask } from './checkpoint/checkpoint-coordinator.ts';
+import { CheckpointCoordinator, type CompletedCheckpointStats, type CoordinatorOperator, type CoordinatorTask } from './checkpoint/checkpoint-coordinator.ts';
 import { loadCompletedCheckpoint } from './checkpoint/checkpoint-storage.ts';
 import { createRestartBackoffTimeStrategy } from './failover/restart-backoff-time-strategy.ts';
 import { channelPairs } from './deploy.ts';
@@ -81,6 +81,8 @@ export interface JobHandle {
    */
   stopWithSavepoint(directory: string): Promise<string>;
   readonly result: Promise<JobRunResult>;
+  /** The newest completed checkpoints' durations and sizes (for benchmarks and, later, the REST API). */
+  checkpointStats?(): readonly CompletedCheckpointStats[];
 }
 
 
@@ -209,6 +211,7 @@ class JobMaster {
         return path;
       },
       result: this.result,
+      checkpointStats: () => this.coordinator.stats,
     };
   }
 

@@ -64,6 +64,19 @@ export interface CheckpointCoordinatorOptions {
 
 const DEFAULT_CHECKPOINT_DIR = './checkpoints';
 
+/** What one completed checkpoint cost (Flink's CompletedCheckpointStats, in brief). */
+export interface CompletedCheckpointStats {
+  readonly checkpointId: number;
+  readonly savepoint: boolean;
+  /** ms from trigger to the metadata written. */
+  readonly durationMs: number;
+  /** The slowest subtask's synchronous part, and its asynchronous part (writing). */
+  readonly maxSyncDurationMs: number;
+  readonly maxAsyncDurationMs: number;
+  /** Bytes of all subtask state files. */
+  readonly stateSize: number;
+}
+
 interface PendingCheckpoint {
   readonly checkpointId: number;
   readonly timestamp: number;
@@ -71,7 +84,7 @@ interface PendingCheckpoint {
   readonly savepoint: boolean;
   readonly stop: boolean;
   readonly notYetAcked: Set<string>;
-  readonly acks: Map<string, { handle: StateFileHandle; committables: readonly PendingCommittables[]; finished: boolean; vertexId: number; subtaskIndex: number }>;
+  readonly acks: Map<string, SubtaskAck>;
   /** Finished subtasks whose final state is written into this checkpoint when it completes. */
   readonly finished: SubtaskFinished[];
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -98,6 +111,8 @@ export class CheckpointCoordinator implements CheckpointGateway {
   private latest: { checkpointId: number; path: string } | undefined;
   private shutDown = false;
   private readonly taskNames = new Map<string, string>();
+  /** The newest completed checkpoints' costs (the last 100). */
+  readonly stats: CompletedCheckpointStats[] = [];
 
   constructor(private readonly options: CheckpointCoordinatorOptions) {
     const dir = options.checkpointing?.directory ?? DEFAULT_CHECKPOINT_DIR;
@@ -180,7 +195,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
     const k = key(ack.vertexId, ack.subtaskIndex);
     if (p === undefined || !p.notYetAcked.has(k)) return; // aborted meanwhile, or a late duplicate
     p.notYetAcked.delete(k);
-    p.acks.set(k, { handle: ack.handle, committables: ack.committables, finished: false, vertexId: ack.vertexId, subtaskIndex: ack.subtaskIndex });
+    p.acks.set(k, ack);
     if (p.notYetAcked.size === 0) void this.complete(p);
   }
 
@@ -197,7 +212,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
     this.finishedTasks.set(k, report);
     // A pending checkpoint that still waits for this task takes its final state instead.
     for (const p of this.pending.values()) {
-      if (!p.notYetAcked.has(k)) continue;
+      if (!p.notYetAcked.has(k) || p.checkpointId <= report.lastCheckpointId) continue;
       p.notYetAcked.delete(k);
       p.finished.push(report);
       if (p.notYetAcked.size === 0) void this.complete(p);
@@ -312,6 +327,17 @@ export class CheckpointCoordinator implements CheckpointGateway {
     this.pending.delete(p.checkpointId);
     this.consecutiveFailures = 0;
     this.lastCompletionTime = Date.now();
+    let maxSync = 0;
+    let maxAsync = 0;
+    let size = 0;
+    for (const a of p.acks.values()) {
+      maxSync = Math.max(maxSync, a.syncDurationMs);
+      maxAsync = Math.max(maxAsync, a.asyncDurationMs);
+      size += a.handle.size;
+    }
+    for (const f of p.finished) size += f.bytes?.length ?? 0;
+    this.stats.push({ checkpointId: p.checkpointId, savepoint: p.savepoint, durationMs: this.lastCompletionTime - p.timestamp, maxSyncDurationMs: maxSync, maxAsyncDurationMs: maxAsync, stateSize: size });
+    if (this.stats.length > 100) this.stats.shift();
     if (this.latest === undefined || p.checkpointId > this.latest.checkpointId) this.latest = { checkpointId: p.checkpointId, path: p.location };
     // Older pending checkpoints are subsumed: this one holds everything they would have.
     for (const older of [...this.pending.values()]) {

@@ -13,6 +13,8 @@ import { writeSubtaskState, type StateFileHandle } from './checkpoint-storage.ts
 export interface SerializedSubtaskState {
   readonly bytes: Uint8Array;
   readonly committables: PendingCommittables[];
+  /** ms the task spent on its synchronous part (pre-barrier flush, snapshot, serialization). */
+  readonly syncDurationMs: number;
 }
 
 export interface SubtaskAck {
@@ -21,6 +23,9 @@ export interface SubtaskAck {
   readonly subtaskIndex: number;
   readonly handle: StateFileHandle;
   readonly committables: readonly PendingCommittables[];
+  readonly syncDurationMs: number;
+  /** ms from the end of the synchronous part until the state was written. */
+  readonly asyncDurationMs: number;
 }
 
 /** A task finished (FLIP-147): its final state (when the job checkpoints) and what its sinks prepared last. */
@@ -29,6 +34,12 @@ export interface SubtaskFinished {
   readonly subtaskIndex: number;
   readonly bytes: Uint8Array | undefined;
   readonly committables: readonly PendingCommittables[];
+  /**
+   * The newest checkpoint whose barrier the task took a snapshot at: the final state stands in only
+   * for later checkpoints (for those, no barrier can reach the task any more); earlier ones wait for
+   * the task's own acknowledgement, which may still be on its way.
+   */
+  readonly lastCheckpointId: number;
 }
 
 /** The coordinator as tasks reach it. */
@@ -50,10 +61,12 @@ export class WritingCheckpointResponder implements CheckpointResponder {
 
   acknowledge(barrier: CheckpointBarrier, vertexId: number, subtaskIndex: number, state: SerializedSubtaskState | Promise<SerializedSubtaskState>): void {
     const checkpointId = barrier.checkpointId;
+    const asyncStart = performance.now();
     void Promise.resolve(state)
-      .then(async ({ bytes, committables }) => {
+      .then(async ({ bytes, committables, syncDurationMs }) => {
         const handle = await writeSubtaskState(barrier.location, vertexId, subtaskIndex, bytes);
-        this.gateway.acknowledge({ checkpointId, vertexId, subtaskIndex, handle, committables });
+        const asyncDurationMs = performance.now() - asyncStart;
+        this.gateway.acknowledge({ checkpointId, vertexId, subtaskIndex, handle, committables, syncDurationMs, asyncDurationMs });
       })
       .catch((e: unknown) => this.gateway.decline(checkpointId, vertexId, subtaskIndex, e));
   }

@@ -320,7 +320,13 @@ export abstract class StreamTask {
       w.broadcastControl((at) => ({ at, kind: 'end-of-input' }));
       w.flush();
     }
-    this.services.checkpointResponder?.finished({ vertexId: this.vertex.id, subtaskIndex: this.subtaskIndex, bytes: final.bytes, committables: final.committables });
+    this.services.checkpointResponder?.finished({
+      vertexId: this.vertex.id,
+      subtaskIndex: this.subtaskIndex,
+      bytes: final.bytes,
+      committables: final.committables,
+      lastCheckpointId: this.lastSnapshotCheckpointId,
+    });
     await this.closeAll();
     if (this.state !== 'finishing') return;
     this.services.reportAccumulators(this.accumulators);
@@ -355,8 +361,13 @@ export abstract class StreamTask {
    * serialized (a copy: the task goes on at once); writing it is asynchronous. An operator whose state
    * cannot be snapshotted declines the checkpoint, it does not fail the task.
    */
+  /** The newest checkpoint this task took its snapshot for (see SubtaskFinished.lastCheckpointId). */
+  private lastSnapshotCheckpointId = 0;
+
   protected performCheckpoint(barrier: CheckpointBarrier): void {
     const id = barrier.checkpointId;
+    if (id > this.lastSnapshotCheckpointId) this.lastSnapshotCheckpointId = id;
+    const syncStart = performance.now();
     for (const { node, operator } of this.operators) this.guard(node, () => operator.prepareSnapshotPreBarrier(id));
     for (let i = 0; i < this.writers.length; i++) {
       this.writers[i]!.broadcastControl((at) => ({ ...barrier, at }));
@@ -366,7 +377,7 @@ export abstract class StreamTask {
     if (responder === undefined) return;
     let state: SerializedSubtaskState | Promise<SerializedSubtaskState>;
     try {
-      state = this.snapshotTask(id, false);
+      state = this.snapshotTask(id, false, syncStart);
     } catch (e) {
       responder.decline(id, this.vertex.id, this.subtaskIndex, e);
       return;
@@ -384,7 +395,7 @@ export abstract class StreamTask {
   }
 
   /** Every operator's snapshot, serialized now; committables still being flushed make it a promise. */
-  private snapshotTask(checkpointId: number, finished: boolean): SerializedSubtaskState | Promise<SerializedSubtaskState> {
+  private snapshotTask(checkpointId: number, finished: boolean, syncStart: number): SerializedSubtaskState | Promise<SerializedSubtaskState> {
     const operators: OperatorSnapshot[] = [];
     const head = this.snapshotHeadState(checkpointId);
     if (head !== undefined) operators.push(head);
@@ -393,13 +404,15 @@ export abstract class StreamTask {
     const vertexId = this.vertex.id;
     const subtaskIndex = this.subtaskIndex;
     if (!(pending instanceof Promise)) {
-      return { bytes: serializeSubtaskState({ vertexId, subtaskIndex, finished, operators, committables: pending }), committables: pending };
+      const bytes = serializeSubtaskState({ vertexId, subtaskIndex, finished, operators, committables: pending });
+      return { bytes, committables: pending, syncDurationMs: performance.now() - syncStart };
     }
     // The state is copied now (it changes from the next record on); the committables join it when ready.
     const bytes = serializeSubtaskState({ vertexId, subtaskIndex, finished, operators, committables: [] });
+    const syncDurationMs = performance.now() - syncStart;
     return pending.then((committables) => {
       const copy = deserializeOperators(bytes);
-      return { bytes: serializeSubtaskState({ vertexId, subtaskIndex, finished, operators: copy, committables }), committables };
+      return { bytes: serializeSubtaskState({ vertexId, subtaskIndex, finished, operators: copy, committables }), committables, syncDurationMs };
     });
   }
 
@@ -421,7 +434,7 @@ export abstract class StreamTask {
   /** A finished task's last state (only when the job checkpoints) and its sinks' last committables. */
   private async finalState(): Promise<{ bytes: Uint8Array | undefined; committables: PendingCommittables[] }> {
     if (this.services.checkpointingMode === undefined) return { bytes: undefined, committables: await this.collectCommittables(FINAL_CHECKPOINT_ID) };
-    const state = await this.snapshotTask(FINAL_CHECKPOINT_ID, true);
+    const state = await this.snapshotTask(FINAL_CHECKPOINT_ID, true, performance.now());
     return { bytes: state.bytes, committables: state.committables };
   }
 
