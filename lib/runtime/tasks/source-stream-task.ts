@@ -5,7 +5,7 @@
  */
 import type { ReaderOutput, SourceReader } from '../../core/connector/source.ts';
 import { attribute } from '../../core/errors.ts';
-import { MAX_WATERMARK, NO_TIMESTAMP } from '../elements.ts';
+import { MAX_WATERMARK, NO_TIMESTAMP, type CheckpointBarrier } from '../elements.ts';
 import type { Output } from '../operator.ts';
 import type { JobVertex, StreamNode } from '../graph/job-graph.ts';
 import { SourceWatermarks } from '../source-watermarks.ts';
@@ -94,7 +94,18 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
   }
 
   protected hasInput(): boolean {
-    return this.available;
+    return this.available && !this.stopped;
+  }
+
+  /** After a stop-with-savepoint barrier the reader is not polled again: nothing follows the savepoint. */
+  private stopped = false;
+
+  protected override afterBarrier(barrier: CheckpointBarrier): void {
+    if (barrier.stop) this.stopped = true;
+  }
+
+  protected override notifyHeadCheckpointComplete(checkpointId: number): void {
+    this.reader?.notifyCheckpointComplete?.(checkpointId);
   }
 
   protected override idleWait(): string | null {
