@@ -4,12 +4,25 @@ export { DataStream, KeyedStream, SingleOutputStreamOperator, DataStreamSink } f
 export {
   Configuration,
   CoreOptions,
+  ExecutionCheckpointingOptions,
+  CheckpointingOptions,
+  SavepointConfigOptions,
+  RestartStrategyOptions,
   ConfigOptions,
   IllegalConfigurationException,
   type ConfigOption,
+  type RestartStrategyType,
   type UnsupportedOption,
   type RuntimeExecutionModeOption,
 } from './api/config.ts';
+export {
+  CheckpointConfig,
+  CheckpointingMode,
+  ExternalizedCheckpointRetention,
+  RestartStrategies,
+  type RestartStrategyConfiguration,
+  type SavepointRestoreSettings,
+} from './api/checkpoint-config.ts';
 export { ParameterTool, ParameterToolException } from './api/parameter-tool.ts';
 export { OutputTag } from './core/output-tag.ts';
 export { JobExecutionResult } from './api/job-execution-result.ts';

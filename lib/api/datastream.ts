@@ -69,9 +69,14 @@ export class DataStream<T> {
     return new SingleOutputStreamOperator<R>(this.environment, t);
   }
 
-  /** @internal Adds an operator built by `factory` (used by AsyncDataStream). */
-  transformWith<R>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<R> {
-    return this.transform<R>(name, factory);
+  /**
+   * @internal Adds an operator built by `factory` (used by AsyncDataStream). `stateful`: it keeps state
+   * a checkpoint carries (broadcast state, in-flight async requests), so it should have a uid().
+   */
+  transformWith<R>(name: string, factory: OperatorFactory, stateful = false): SingleOutputStreamOperator<R> {
+    const op = this.transform<R>(name, factory);
+    if (stateful) (op.transformation as OneInputTransformation).stateful = true;
+    return op;
   }
 
   /**
