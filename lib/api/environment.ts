@@ -270,14 +270,20 @@ export class StreamExecutionEnvironment {
       autoWatermarkInterval: config.get(CoreOptions.AUTO_WATERMARK_INTERVAL),
     });
     const bounded = graph.vertices.every((v) => v.nodes[0]!.source === undefined || v.nodes[0]!.source.boundedness === 'BOUNDED');
+    const requestedCheckpointing = resolveCheckpointing(config);
     let mode = config.get(CoreOptions.RUNTIME_MODE);
-    if (mode === 'AUTOMATIC') mode = bounded ? 'BATCH' : 'STREAMING';
+    // Asking for checkpoints asks for a streaming job: a bounded job (one file, say) then checkpoints
+    // to its end (FLIP-147) instead of running as a BATCH job, which Flink never checkpoints.
+    if (mode === 'AUTOMATIC') mode = bounded && requestedCheckpointing === undefined ? 'BATCH' : 'STREAMING';
     if (mode === 'BATCH' && !bounded) {
       throw new Error(
         "Detected an UNBOUNDED source with the 'execution.runtime-mode' set to 'BATCH'. This combination is not allowed, please set the 'execution.runtime-mode' to STREAMING or AUTOMATIC",
       );
     }
-    const checkpointing = resolveCheckpointing(config);
+    if (mode === 'BATCH' && requestedCheckpointing !== undefined && getExecutionContext()?.configurationReported !== true) {
+      console.warn(`Checkpointing is enabled, but job '${jobName}' runs with execution.runtime-mode BATCH, which takes no checkpoints (as in Flink): set execution.runtime-mode to STREAMING to checkpoint it.`);
+    }
+    const checkpointing = mode === 'BATCH' ? undefined : requestedCheckpointing;
     const restartStrategy = resolveRestartStrategy(config);
     const savepointRestore = resolveSavepointRestore(config);
     // Once per submission, in the client only (a slot worker evaluates the module again).
