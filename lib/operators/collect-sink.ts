@@ -1,49 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { AbstractStreamOperator } from './abstract-stream-operator.ts';
-import type { Committer } from '../core/connector/sink.ts';
+import type { CollectCommittable } from '../runtime/checkpoint/collect-sink-committer.ts';
 import { ListStateDescriptor } from '../core/state/state-descriptor.ts';
 import type { ListState } from '../core/state/state.ts';
 import type { StreamTaskStateInitializer, OperatorSnapshot } from '../state/stream-task-state-initializer.ts';
 import type { PendingCommittables } from '../runtime/checkpoint/checkpoint-types.ts';
 
 const BATCH = 1024;
-
-/**
- * What the collect sink of a checkpointing job hands over at a barrier: the values that arrived
- * since the previous one. `writerId` is new for every operator instance (every attempt), so the
- * values a restored job produces again never look like ones delivered before.
- */
-export interface CollectCommittable {
-  readonly sinkId: string;
-  readonly subtaskIndex: number;
-  readonly checkpointId: number;
-  readonly writerId: string;
-  readonly values: unknown[];
-}
-
-export function isCollectCommittable(c: unknown): c is CollectCommittable {
-  const x = c as Partial<CollectCommittable> | null;
-  return typeof x === 'object' && x !== null && typeof x.sinkId === 'string' && typeof x.writerId === 'string' && Array.isArray(x.values);
-}
-
-/**
- * Delivers the committed values of collect sinks to the client (executeAndCollect, toObservable):
- * runs in the JobMaster, one per job for all its attempts. Exactly once: a committable seen before
- * (re-committed from the restored checkpoint) delivers nothing.
- */
-export class CollectSinkCommitter implements Committer<CollectCommittable> {
-  private readonly delivered = new Set<string>();
-  constructor(private readonly onCollect: (sinkId: string, values: unknown[]) => void) {}
-
-  commit(committables: readonly CollectCommittable[]): void {
-    for (const c of committables) {
-      const key = `${c.sinkId}/${c.subtaskIndex}/${c.checkpointId}/${c.writerId}`;
-      if (this.delivered.has(key)) continue;
-      this.delivered.add(key);
-      if (c.values.length > 0) this.onCollect(c.sinkId, c.values);
-    }
-  }
-}
 
 /** Values held until their checkpoint commits (checkpointing jobs only). */
 const UNCOMMITTED = new ListStateDescriptor<CollectCommittable>('collect-sink-committables');

@@ -7,7 +7,8 @@
 import { expect, test } from 'vitest';
 import fc from 'fast-check';
 import { OneInputStreamOperatorTestHarness } from 'tidemark/testing';
-import { CollectSinkCommitter, CollectSinkOperator, type CollectCommittable } from '../../lib/operators/collect-sink.ts';
+import { CollectSinkOperator } from '../../lib/operators/collect-sink.ts';
+import { CollectSinkCommitter, type CollectCommittable } from '../../lib/runtime/checkpoint/collect-sink-committer.ts';
 import type { PendingCommittables } from '../../lib/runtime/checkpoint/checkpoint-types.ts';
 
 const harness = () => new OneInputStreamOperatorTestHarness<number, never, CollectSinkOperator>(new CollectSinkOperator('collect-1'), { checkpointingMode: 'EXACTLY_ONCE' });
