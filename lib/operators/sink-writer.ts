@@ -4,7 +4,7 @@ import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { AsyncFunctionResultError, isThenable } from '../core/errors.ts';
 import { ListStateDescriptor } from '../core/state/state-descriptor.ts';
 import type { ListState } from '../core/state/state.ts';
-import type { StreamTaskStateInitializer } from '../state/stream-task-state-initializer.ts';
+import type { OperatorSnapshot, StreamTaskStateInitializer } from '../state/stream-task-state-initializer.ts';
 import type { PendingCommittables } from '../runtime/checkpoint/checkpoint-types.ts';
 
 /** The committables a writer prepared at the barrier of one checkpoint, not yet known to be committed. */
@@ -135,7 +135,7 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<never> impleme
     this.addPending(checkpointId, (this.writer as CommittingSinkWriter<T, unknown>).prepareCommit());
   }
 
-  override snapshotState(checkpointId: number): ReturnType<AbstractStreamOperator<never>['snapshotState']> {
+  override snapshotState(checkpointId: number): OperatorSnapshot {
     if (this.committableState !== undefined) {
       // What an asynchronous prepareCommit has not delivered yet is in the acknowledgement only.
       this.committableState.update(this.pending.filter((e) => e.committables.length > 0));
