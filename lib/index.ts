@@ -57,7 +57,19 @@ export {
 } from './core/state/state-descriptor.ts';
 export type { State, AppendingState, ValueState, ListState, MapState, ReducingState, AggregatingState } from './core/state/state.ts';
 export type { Source, SourceReader, SourceReaderContext, ReaderOutput, InputStatus, Boundedness } from './core/connector/source.ts';
-export type { Sink, SinkWriter, SinkWriterContext, SinkRecordContext } from './core/connector/sink.ts';
+export type {
+  Sink,
+  SinkWriter,
+  SinkWriterContext,
+  SinkRecordContext,
+  CommittingSinkWriter,
+  CommittingSinkWriterContext,
+  Committer,
+  SupportsCommitter,
+  TwoPhaseCommittingSink,
+  SinkProcessingTimeService,
+} from './core/connector/sink.ts';
+export { isTwoPhaseCommittingSink } from './core/connector/sink.ts';
 export {
   TidemarkError,
   registerErrorClass,

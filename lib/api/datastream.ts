@@ -289,12 +289,15 @@ export class DataStream<T> {
     return this.sinkTo(new PrintSink<T>(sinkIdentifier ?? '', true), 'Print to Std. Err');
   }
 
-  /** Writes one line per record (tuples as `(a,b)`). */
+  /**
+   * Writes one line per record (tuples as `(a,b)`), published when the job succeeded. Not
+   * exactly-once across failures: for that use `sinkTo(FileSink.forRowFormat(...).build())` with checkpointing.
+   */
   writeAsText(path: string, writeMode: WriteMode = 'NO_OVERWRITE'): DataStreamSink<T> {
     return this.sinkTo(new TextFileSink<T>(path, { writeMode }), `Text File Sink: ${path}`);
   }
 
-  /** Writes tuples as CSV rows (`flink,2`). */
+  /** Writes tuples as CSV rows (`flink,2`); like writeAsText, not exactly-once across failures. */
   writeAsCsv(
     path: string,
     options: { writeMode?: WriteMode; rowDelimiter?: string; fieldDelimiter?: string } = {},

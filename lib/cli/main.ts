@@ -224,6 +224,9 @@ export const CONNECTOR_EXPORTS: Readonly<Record<string, readonly string[]>> = {
   file: [
     'FileSourceError', 'FileSinkError', 'TextFileSink', 'TextLineSource', 'WriteMode', 'TextFileSinkOptions', 'inProgressPath',
     'DEFAULT_LINE_LENGTH_LIMIT', 'LineTooLongError', 'LineSourceOptions',
+    'FileSink', 'RowFormatBuilder', 'FileWriter', 'FileCommitter', 'SimpleStringEncoder', 'BasePathBucketAssigner',
+    'DateTimeBucketAssigner', 'DefaultRollingPolicy', 'DefaultRollingPolicyBuilder', 'OnCheckpointRollingPolicy', 'OutputFileConfig',
+    'OutputFileConfigBuilder', 'Encoder', 'BucketAssigner', 'BucketAssignerContext', 'RollingPolicy', 'PartFileInfo', 'FileSinkCommittable',
   ],
   print: ['PrintSink'],
   rx: ['ObservableSource'],
