@@ -25,11 +25,8 @@ import type { RestoredOperatorState } from '../state/stream-task-state-initializ
 import { InlineExecution } from './execution/inline-execution.ts';
 import { ThreadsExecution } from './execution/threads-execution.ts';
 import type { JobExecution } from './execution/job-execution.ts';
-
-/** A two-phase-commit sink's committer as the JobMaster uses it (lib/core/connector/sink.ts). */
-interface Committer<CommT> {
-  commit(committables: CommT[]): void | Promise<void>;
-}
+import { isTwoPhaseCommittingSink, type Committer } from '../core/connector/sink.ts';
+import { CollectSinkCommitter } from './checkpoint/collect-sink-committer.ts';
 
 export type ExecutionTarget = 'inline' | 'threads';
 
@@ -185,7 +182,7 @@ class JobMaster {
       failJob: (e) => this.current?.fail(e),
       log: (line) => console.warn(line),
     });
-    this.result = this.run();
+    this.result = this.run().finally(() => this.closeCommitters().catch(() => {}));
     this.result.catch(() => {});
   }
 
@@ -226,15 +223,25 @@ class JobMaster {
     }
   }
 
+  /** One committer per sink operator for the whole job (all attempts); collect sinks share one that delivers to the client. */
   private committerFor(operatorId: string): Committer<unknown> {
     let committer = this.committers.get(operatorId);
     if (committer !== undefined) return committer;
     const node = this.graph.vertices.flatMap((v) => v.nodes).find((n) => n.operatorId === operatorId);
-    const sink = node?.sink as { createCommitter?: () => Committer<unknown> } | undefined;
-    if (sink?.createCommitter === undefined) throw new TidemarkError(`The checkpoint holds committables of operator ${operatorId}, which has no committer in this job`);
-    committer = sink.createCommitter();
+    if (node === undefined) throw new TidemarkError(`The checkpoint holds committables of operator ${operatorId}, which this job does not have`);
+    if (node.sink !== undefined && isTwoPhaseCommittingSink(node.sink)) committer = node.sink.createCommitter() as Committer<unknown>;
+    else if (node.sink === undefined) committer = (this.collectCommitter ??= new CollectSinkCommitter((id, values) => this.options.onCollect?.(id, values))) as Committer<unknown>;
+    else throw new TidemarkError(`The checkpoint holds committables of sink '${node.name}' (${operatorId}), which has no committer in this job`);
     this.committers.set(operatorId, committer);
     return committer;
+  }
+
+  private collectCommitter: CollectSinkCommitter | undefined;
+
+  /** Committers are closed when the job ends, whatever way. */
+  private async closeCommitters(): Promise<void> {
+    for (const c of this.committers.values()) await c.close?.();
+    this.committers.clear();
   }
 
   private async run(): Promise<JobRunResult> {

@@ -132,6 +132,7 @@ export abstract class StreamTask {
       mailbox: this.mailbox.forOwner(node),
       bindKeyedStateBackend,
       collect: (id, values) => this.services.collect(id, values),
+      checkpointingMode: this.services.checkpointingMode,
     };
   }
 
