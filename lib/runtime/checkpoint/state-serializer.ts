@@ -1,0 +1,244 @@
+/**
+ * A subtask's state as bytes (Flink's TaskStateSnapshot written by the state backends' serializers).
+ * The task serializes its snapshot synchronously at the barrier: the heap backends' snapshots share
+ * value objects with live state, so the bytes are the copy the checkpoint holds, and the job may go
+ * on mutating its state while the bytes are written asynchronously (checkpoint-storage.ts).
+ *
+ * Values are written with v8.serialize (the structured clone algorithm). When that fails, the
+ * offending entry is searched for (only then: no cost on success) so the CheckpointException names
+ * the operator, the state and the key.
+ */
+import { deserialize, serialize } from 'node:v8';
+import { CheckpointException, describeValue } from '../../core/errors.ts';
+import type { OperatorSnapshot } from '../../state/stream-task-state-initializer.ts';
+import { VOID_NAMESPACE } from '../../state/namespace.ts';
+import type { SubtaskStateSnapshot } from './checkpoint-types.ts';
+
+/**
+ * The bytes of a subtask's snapshot. Throws a CheckpointException (reason
+ * CHECKPOINT_DECLINED_SERIALIZATION) naming the operator (id and, via `operatorNames`, name), the
+ * state, the key and the namespace of a value v8.serialize cannot write.
+ */
+export function serializeSubtaskState(snapshot: SubtaskStateSnapshot, operatorNames?: (operatorId: string) => string): Uint8Array {
+  try {
+    return serialize(snapshot);
+  } catch (e) {
+    throw serializationFailure(snapshot, e, operatorNames);
+  }
+}
+
+/** A subtask's snapshot from the bytes serializeSubtaskState wrote. */
+export function deserializeSubtaskState(bytes: Uint8Array): SubtaskStateSnapshot {
+  const s = deserialize(bytes) as Partial<SubtaskStateSnapshot> | null;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    typeof s.vertexId !== 'number' ||
+    typeof s.subtaskIndex !== 'number' ||
+    typeof s.finished !== 'boolean' ||
+    !Array.isArray(s.operators) ||
+    !Array.isArray(s.committables)
+  ) {
+    throw new TypeError('The bytes do not hold a subtask state snapshot (vertexId, subtaskIndex, finished, operators, committables)');
+  }
+  return s as SubtaskStateSnapshot;
+}
+
+const ADVICE =
+  'Checkpoints write state with v8.serialize (the structured clone algorithm): functions, symbols, WeakMaps, Promises and ' +
+  'objects holding them cannot be written, and class instances lose their prototype (they are restored as plain objects). ' +
+  'Keep plain data in state.';
+
+/** Where in a snapshot the value that cannot be serialized is. */
+interface Offender {
+  readonly operatorId?: string;
+  /** e.g. `keyed state 'count'`, `operator state 'offsets'`, `timer service 'window-timers'`. */
+  readonly state: string;
+  readonly hasKey: boolean;
+  readonly key?: unknown;
+  readonly namespace?: unknown;
+  /** What part of the entry is bad: `value`, `key`, `namespace`, `committable`. */
+  readonly part: string;
+  readonly value: unknown;
+}
+
+function serializationFailure(snapshot: SubtaskStateSnapshot, cause: unknown, operatorNames?: (operatorId: string) => string): CheckpointException {
+  const where = `vertex ${snapshot.vertexId}, subtask index ${snapshot.subtaskIndex}`;
+  const causeText = cause instanceof Error ? cause.message : describeValue(cause);
+  let offender: Offender | undefined;
+  try {
+    offender = findOffender(snapshot);
+  } catch {
+    offender = undefined; // a getter that throws, a revoked Proxy: say what is known
+  }
+  if (offender === undefined) {
+    return new CheckpointException(`Checkpoint declined: the state of ${where} could not be serialized (${causeText}). ${ADVICE}`, 'CHECKPOINT_DECLINED_SERIALIZATION', {
+      cause,
+      context: { subtask: snapshot.subtaskIndex },
+    });
+  }
+  const id = offender.operatorId;
+  let name = id;
+  if (id !== undefined && operatorNames !== undefined) {
+    try {
+      name = operatorNames(id) ?? id;
+    } catch {
+      name = id;
+    }
+  }
+  const operator = id === undefined ? '' : `operator '${name}' (id '${id}'), `;
+  const key = offender.hasKey ? ` for key ${describeValue(offender.key, true)}` : '';
+  const ns = offender.namespace === undefined || isVoid(offender.namespace) ? '' : ` in namespace ${describeValue(offender.namespace, true)}`;
+  const bad = findUnserializable(offender.value, offender.part);
+  const what = bad === undefined ? `its ${offender.part}` : `${bad.path} is ${typeName(bad.value)}`;
+  const topType = isClassInstance(offender.value) && bad !== undefined && bad.value !== offender.value ? ` (${offender.part} is ${typeName(offender.value)})` : '';
+  return new CheckpointException(
+    `Checkpoint declined: ${operator}${where}: ${offender.state}${key}${ns} cannot be serialized: ${what}${topType}. ${ADVICE} (${causeText})`,
+    'CHECKPOINT_DECLINED_SERIALIZATION',
+    {
+      cause,
+      context: {
+        ...(name === undefined ? {} : { operator: name }),
+        subtask: snapshot.subtaskIndex,
+        ...(offender.hasKey ? { key: offender.key } : {}),
+      },
+    },
+  );
+}
+
+function isVoid(ns: unknown): boolean {
+  return ns === VOID_NAMESPACE || (typeof ns === 'object' && ns !== null && (ns as { id?: unknown }).id === VOID_NAMESPACE.id);
+}
+
+function canSerialize(v: unknown): boolean {
+  try {
+    serialize(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first entry of the snapshot that v8.serialize refuses. */
+function findOffender(snapshot: SubtaskStateSnapshot): Offender | undefined {
+  for (const op of snapshot.operators) {
+    if (canSerialize(op)) continue;
+    const found = findInOperator(op);
+    if (found !== undefined) return found;
+    return { operatorId: op.operatorId, state: 'its snapshot', hasKey: false, part: 'snapshot', value: op };
+  }
+  for (const c of snapshot.committables) {
+    if (canSerialize(c)) continue;
+    const i = c.committables.findIndex((x) => !canSerialize(x));
+    return {
+      operatorId: c.operatorId,
+      state: `committable ${i < 0 ? '' : `${i} `}of checkpoint ${c.checkpointId}`,
+      hasKey: false,
+      part: 'committable',
+      value: i < 0 ? c : c.committables[i],
+    };
+  }
+  return undefined;
+}
+
+function findInOperator(op: OperatorSnapshot): Offender | undefined {
+  const operatorId = op.operatorId;
+  if (op.keyed !== undefined) {
+    for (const byName of Object.values(op.keyed.keyGroups)) {
+      for (const [name, entries] of Object.entries(byName)) {
+        for (const [key, namespace, value, lastAccess] of entries) {
+          const state = `keyed state '${name}'`;
+          if (!canSerialize(key)) return { operatorId, state, hasKey: true, key, namespace, part: 'key', value: key };
+          if (!canSerialize(namespace)) return { operatorId, state, hasKey: true, key, namespace, part: 'namespace', value: namespace };
+          if (!canSerialize(value)) return { operatorId, state, hasKey: true, key, namespace, part: 'value', value };
+          if (!canSerialize(lastAccess)) return { operatorId, state, hasKey: true, key, namespace, part: 'last access time', value: lastAccess };
+        }
+      }
+    }
+  }
+  if (op.timers !== undefined) {
+    for (const [service, s] of Object.entries(op.timers)) {
+      for (const [domain, groups] of [
+        ['event-time', s.eventTime],
+        ['processing-time', s.processingTime],
+      ] as const) {
+        for (const timers of Object.values(groups)) {
+          for (const [key, namespace, timestamp] of timers) {
+            const state = `${domain} timer at ${timestamp} of timer service '${service}'`;
+            if (!canSerialize(key)) return { operatorId, state, hasKey: true, key, namespace, part: 'key', value: key };
+            if (!canSerialize(namespace)) return { operatorId, state, hasKey: true, key, namespace, part: 'namespace', value: namespace };
+          }
+        }
+      }
+    }
+  }
+  for (const [name, { mode, entries }] of Object.entries(op.operator)) {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      if (canSerialize(entry)) continue;
+      if (mode === 'BROADCAST' && Array.isArray(entry) && entry.length === 2) {
+        // A broadcast state entry is [key, value].
+        const [key, value] = entry as [unknown, unknown];
+        const state = `broadcast state '${name}'`;
+        if (!canSerialize(key)) return { operatorId, state, hasKey: true, key, part: 'key', value: key };
+        return { operatorId, state, hasKey: true, key, part: 'value', value };
+      }
+      return { operatorId, state: `operator state '${name}' (entry ${i})`, hasKey: false, part: 'value', value: entry };
+    }
+  }
+  return undefined;
+}
+
+/** The innermost part of `v` that v8.serialize refuses, with its path from `v` (e.g. `value.handler`). */
+function findUnserializable(v: unknown, path: string, seen = new Set<object>()): { path: string; value: unknown } | undefined {
+  if (typeof v === 'function' || typeof v === 'symbol') return { path, value: v };
+  if (typeof v !== 'object' || v === null || canSerialize(v)) return undefined;
+  if (seen.has(v) || seen.size > 10_000) return { path, value: v };
+  seen.add(v);
+  if (v instanceof Map) {
+    for (const [k, x] of v) {
+      const at = `${path}.get(${describeValue(k, true, 0)})`;
+      const found = findUnserializable(k, `${at} (its key)`, seen) ?? findUnserializable(x, at, seen);
+      if (found !== undefined) return found;
+    }
+  } else if (v instanceof Set) {
+    for (const x of v) {
+      const found = findUnserializable(x, `${path} (an element of the Set)`, seen);
+      if (found !== undefined) return found;
+    }
+  } else if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const found = findUnserializable(v[i], `${path}[${i}]`, seen);
+      if (found !== undefined) return found;
+    }
+  } else {
+    for (const k of Object.keys(v)) {
+      const found = findUnserializable((v as Record<string, unknown>)[k], /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, seen);
+      if (found !== undefined) return found;
+    }
+  }
+  return { path, value: v }; // refused as a whole: a WeakMap, a Promise, a Proxy, ...
+}
+
+function isClassInstance(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto !== null && proto !== Object.prototype && !Array.isArray(v) && !(v instanceof Map) && !(v instanceof Set);
+}
+
+/** `a function (handler)`, `a Symbol(x)`, `a WeakMap`, `an instance of class Session`. */
+function typeName(v: unknown): string {
+  if (typeof v === 'function') return `a function${v.name === '' ? '' : ` (${v.name})`}`;
+  if (typeof v === 'symbol') return `a ${v.toString()}`;
+  if (typeof v !== 'object' || v === null) return `a ${typeof v}`;
+  let ctor = '';
+  try {
+    const c = (Object.getPrototypeOf(v) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+    ctor = typeof c === 'string' ? c : '';
+  } catch {
+    ctor = '';
+  }
+  if (ctor === '' || ctor === 'Object') return 'an object';
+  if (isClassInstance(v) && !/^(Weak|Promise|Proxy|WeakRef|Date|RegExp|Error)/.test(ctor)) return `an instance of class ${ctor}`;
+  return `a ${ctor}`;
+}
