@@ -64,7 +64,6 @@ interface Offender {
 
 function serializationFailure(snapshot: SubtaskStateSnapshot, cause: unknown, operatorNames?: (operatorId: string) => string): CheckpointException {
   const where = `vertex ${snapshot.vertexId}, subtask index ${snapshot.subtaskIndex}`;
-  const causeText = cause instanceof Error ? cause.message : describeValue(cause);
   let offender: Offender | undefined;
   try {
     offender = findOffender(snapshot);
@@ -72,7 +71,7 @@ function serializationFailure(snapshot: SubtaskStateSnapshot, cause: unknown, op
     offender = undefined; // a getter that throws, a revoked Proxy: say what is known
   }
   if (offender === undefined) {
-    return new CheckpointException(`Checkpoint declined: the state of ${where} could not be serialized (${causeText}). ${ADVICE}`, 'CHECKPOINT_DECLINED_SERIALIZATION', {
+    return new CheckpointException(`Checkpoint declined: the state of ${where} could not be serialized (${oneLine(cause)}). ${ADVICE}`, 'CHECKPOINT_DECLINED_SERIALIZATION', {
       cause,
       context: { subtask: snapshot.subtaskIndex },
     });
@@ -93,7 +92,7 @@ function serializationFailure(snapshot: SubtaskStateSnapshot, cause: unknown, op
   const what = bad === undefined ? `its ${offender.part}` : `${bad.path} is ${typeName(bad.value)}`;
   const topType = isClassInstance(offender.value) && bad !== undefined && bad.value !== offender.value ? ` (${offender.part} is ${typeName(offender.value)})` : '';
   return new CheckpointException(
-    `Checkpoint declined: ${operator}${where}: ${offender.state}${key}${ns} cannot be serialized: ${what}${topType}. ${ADVICE} (${causeText})`,
+    `Checkpoint declined: ${operator}${where}: ${offender.state}${key}${ns} cannot be serialized: ${what}${topType}. ${ADVICE}`,
     'CHECKPOINT_DECLINED_SERIALIZATION',
     {
       cause,
@@ -104,6 +103,12 @@ function serializationFailure(snapshot: SubtaskStateSnapshot, cause: unknown, op
       },
     },
   );
+}
+
+/** V8's message quotes the source of a function it could not clone: its first and last lines are enough. */
+function oneLine(cause: unknown): string {
+  const lines = describeValue(cause instanceof Error ? cause.message : cause).split('\n');
+  return lines.length === 1 ? lines[0]! : `${lines[0]} … ${lines[lines.length - 1]!.trim()}`;
 }
 
 function isVoid(ns: unknown): boolean {
