@@ -8,9 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { loadCompletedCheckpoint } from '../../../lib/runtime/checkpoint/checkpoint-storage.ts';
+import { FsCheckpointStorage, loadCompletedCheckpoint, writeCheckpointMetadata, type CheckpointMetadataHeader } from '../../../lib/runtime/checkpoint/checkpoint-storage.ts';
 import { CheckpointRestoreException, TidemarkError } from '../../../lib/core/errors.ts';
-import { markerOf, writeMarkedJobCheckpoint } from './checkpoint-fixtures.ts';
+import { markerOf, writeMarkedCheckpoint, writeMarkedJobCheckpoint } from './checkpoint-fixtures.ts';
 
 const dirs: string[] = [];
 const temp = (): string => {
@@ -68,6 +68,22 @@ describe('a bad newest checkpoint', () => {
       expect(logged[0]).toMatch(problem);
     });
   }
+
+  test('a checkpoint that lacks a subtask of an operator is not complete: logged, the previous one is restored', async () => {
+    const base = temp();
+    await writeMarkedJobCheckpoint(base, JOB, 1, 1_000, 'one');
+    const storage = new FsCheckpointStorage(base, JOB);
+    // Vertex 2 runs at parallelism 3, but only subtasks 0 and 2 are in the checkpoint.
+    const location = storage.initializeCheckpoint(2);
+    await writeMarkedCheckpoint(location, { jobId: JOB, checkpointId: 2, timestamp: 2_000, marker: 'two' });
+    const metadata = readFileSync(join(location, '_metadata'), 'utf8');
+    const body = JSON.parse(metadata.slice(metadata.indexOf('\n') + 1)) as { subtasks: Array<{ vertexId: number; subtaskIndex: number; finished: boolean; file: string; size: number; checksum: string }> };
+    const kept = body.subtasks.filter((s) => !(s.vertexId === 2 && s.subtaskIndex === 1));
+    await writeCheckpointMetadata(location, { ...(body as unknown as CheckpointMetadataHeader) }, kept.map((s) => ({ vertexId: s.vertexId, subtaskIndex: s.subtaskIndex, finished: s.finished, handle: { file: s.file, size: s.size, checksum: s.checksum } })));
+    const logged: string[] = [];
+    expect(markerOf(await loadCompletedCheckpoint(base, (l) => logged.push(l)))).toBe('one');
+    expect(logged).toEqual([`Skipping checkpoint ${location}: operator 'Op counter' (id 'counter') has parallelism 3 but the state of subtasks [0, 2]`]);
+  });
 
   test('several bad ones: each is logged, the newest good one is restored', async () => {
     const base = temp();
