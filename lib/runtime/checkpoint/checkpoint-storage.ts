@@ -232,7 +232,9 @@ export async function writeCheckpointMetadata(location: string, header: Checkpoi
   const temp = join(location, METADATA_TEMP_FILE_NAME);
   await writeDurably(temp, Buffer.concat([head, bodyBytes]));
   await rename(temp, join(location, METADATA_FILE_NAME));
+  // The folder's entries (state files, _metadata) and the folder itself in its parent.
   await syncDirectory(location);
+  await syncDirectory(dirname(location));
 }
 
 type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
@@ -436,6 +438,8 @@ async function findCheckpointFolders(root: string): Promise<{ complete: string[]
  * highest checkpoint id. Its metadata checksum and every state file's size and checksum are checked;
  * a checkpoint that fails is logged (one line, with its path and what is wrong) and the next newest
  * is tried. Throws a CheckpointRestoreException when the folder is missing or nothing under it is usable.
+ * The search goes up to MAX_SEARCH_DEPTH folders down, not into hidden folders, node_modules or
+ * symbolic links.
  */
 export async function loadCompletedCheckpoint(path: string, log?: (line: string) => void): Promise<CompletedCheckpoint> {
   let root = resolve(path);

@@ -11,7 +11,9 @@
 import { deserialize, serialize } from 'node:v8';
 import { CheckpointException, describeValue } from '../../core/errors.ts';
 import type { OperatorSnapshot } from '../../state/stream-task-state-initializer.ts';
-import { VOID_NAMESPACE } from '../../state/namespace.ts';
+import type { KeyedStateSnapshot, SnapshotEntry } from '../../state/heap-keyed-state-backend.ts';
+import type { TimerEntry, TimersSnapshot } from '../../state/timers/internal-timer-service.ts';
+import { VOID_NAMESPACE, type Namespace } from '../../state/namespace.ts';
 import type { SubtaskStateSnapshot } from './checkpoint-types.ts';
 
 /**
@@ -21,7 +23,7 @@ import type { SubtaskStateSnapshot } from './checkpoint-types.ts';
  */
 export function serializeSubtaskState(snapshot: SubtaskStateSnapshot, operatorNames?: (operatorId: string) => string): Uint8Array {
   try {
-    return serialize(snapshot);
+    return serialize(encodeSubtask(snapshot));
   } catch (e) {
     throw serializationFailure(snapshot, e, operatorNames);
   }
@@ -29,7 +31,7 @@ export function serializeSubtaskState(snapshot: SubtaskStateSnapshot, operatorNa
 
 /** A subtask's snapshot from the bytes serializeSubtaskState wrote. */
 export function deserializeSubtaskState(bytes: Uint8Array): SubtaskStateSnapshot {
-  const s = deserialize(bytes) as Partial<SubtaskStateSnapshot> | null;
+  const s = deserialize(bytes) as (Partial<SubtaskStateSnapshot> & { stateFormat?: unknown }) | null;
   if (
     typeof s !== 'object' ||
     s === null ||
@@ -41,7 +43,151 @@ export function deserializeSubtaskState(bytes: Uint8Array): SubtaskStateSnapshot
   ) {
     throw new TypeError('The bytes do not hold a subtask state snapshot (vertexId, subtaskIndex, finished, operators, committables)');
   }
-  return s as SubtaskStateSnapshot;
+  if (s.stateFormat !== STATE_FORMAT) throw new TypeError(`The bytes hold subtask state of format ${describeValue(s.stateFormat)}; this version of tidemark reads format ${STATE_FORMAT}`);
+  return decodeSubtask(s as unknown as EncodedSubtask);
+}
+
+/*
+ * The layout written: keyed state and timers by (key group, state) as columns (keys, namespaces,
+ * values, ...), not one small array per entry. v8.serialize writes a few large arrays several times
+ * faster than a million small ones, and this is the synchronous part of a checkpoint. A column of
+ * namespaces that are all the void namespace is left out. Fields of the snapshot this file does not
+ * know are carried as they are.
+ */
+const STATE_FORMAT = 1;
+
+type Column = unknown[] | null;
+/** One state's entries in one key group: `lastAccess` null when no entry has one; `entries` when the entries are not uniform. */
+type KeyedColumns = readonly [keyGroup: number, name: string, keys: unknown[], namespaces: Column, values: unknown[], lastAccess: Column] | readonly [keyGroup: number, name: string, entries: SnapshotEntry[]];
+/** Timers of one key group: `orders` null when no timer has one; `entries` when they are not uniform. */
+type TimerColumns = readonly [keyGroup: number, keys: unknown[], namespaces: Column, timestamps: number[], orders: Column] | readonly [keyGroup: number, entries: TimerEntry[]];
+
+interface EncodedSubtask extends Omit<SubtaskStateSnapshot, 'operators'> {
+  readonly stateFormat: number;
+  readonly operators: ReadonlyArray<Record<string, unknown>>;
+}
+
+function encodeSubtask(snapshot: SubtaskStateSnapshot): EncodedSubtask {
+  return { ...snapshot, stateFormat: STATE_FORMAT, operators: snapshot.operators.map(encodeOperator) };
+}
+
+function encodeOperator(op: OperatorSnapshot): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...op };
+  if (op.keyed !== undefined) {
+    const groups: KeyedColumns[] = [];
+    for (const [kg, byName] of Object.entries(op.keyed.keyGroups)) {
+      for (const [name, entries] of Object.entries(byName)) groups.push(encodeKeyedGroup(Number(kg), name, entries));
+    }
+    out.keyed = { maxParallelism: op.keyed.maxParallelism, kinds: op.keyed.kinds, groups };
+  }
+  if (op.timers !== undefined) {
+    const timers: Record<string, { eventTime: TimerColumns[]; processingTime: TimerColumns[] }> = {};
+    for (const [service, t] of Object.entries(op.timers)) {
+      timers[service] = {
+        eventTime: Object.entries(t.eventTime).map(([kg, entries]) => encodeTimerGroup(Number(kg), entries)),
+        processingTime: Object.entries(t.processingTime).map(([kg, entries]) => encodeTimerGroup(Number(kg), entries)),
+      };
+    }
+    out.timers = timers;
+  }
+  return out;
+}
+
+function encodeKeyedGroup(kg: number, name: string, entries: SnapshotEntry[]): KeyedColumns {
+  const n = entries.length;
+  const width = n === 0 ? 3 : entries[0]!.length;
+  const keys = new Array<unknown>(n);
+  const values = new Array<unknown>(n);
+  let namespaces: unknown[] | null = null;
+  const lastAccess: unknown[] | null = width === 4 ? new Array<unknown>(n) : null;
+  for (let i = 0; i < n; i++) {
+    const e = entries[i]!;
+    if (!Array.isArray(e) || e.length !== width) return [kg, name, entries]; // not uniform: as it is
+    keys[i] = e[0];
+    values[i] = e[2];
+    if (lastAccess !== null) lastAccess[i] = e[3];
+    if (e[1] !== VOID_NAMESPACE && namespaces === null) {
+      namespaces = new Array<unknown>(n);
+      for (let j = 0; j < i; j++) namespaces[j] = VOID_NAMESPACE;
+    }
+    if (namespaces !== null) namespaces[i] = e[1];
+  }
+  return width === 3 || width === 4 ? [kg, name, keys, namespaces, values, lastAccess] : [kg, name, entries];
+}
+
+function encodeTimerGroup(kg: number, entries: TimerEntry[]): TimerColumns {
+  const n = entries.length;
+  const width = n === 0 ? 3 : entries[0]!.length;
+  const keys = new Array<unknown>(n);
+  const timestamps = new Array<number>(n);
+  let namespaces: unknown[] | null = null;
+  const orders: unknown[] | null = width === 4 ? new Array<unknown>(n) : null;
+  for (let i = 0; i < n; i++) {
+    const e = entries[i]!;
+    if (!Array.isArray(e) || e.length !== width) return [kg, entries];
+    keys[i] = e[0];
+    timestamps[i] = e[2];
+    if (orders !== null) orders[i] = e[3];
+    if (e[1] !== VOID_NAMESPACE && namespaces === null) {
+      namespaces = new Array<unknown>(n);
+      for (let j = 0; j < i; j++) namespaces[j] = VOID_NAMESPACE;
+    }
+    if (namespaces !== null) namespaces[i] = e[1];
+  }
+  return width === 3 || width === 4 ? [kg, keys, namespaces, timestamps, orders] : [kg, entries];
+}
+
+function decodeSubtask(encoded: EncodedSubtask): SubtaskStateSnapshot {
+  const { stateFormat: _, operators, ...rest } = encoded;
+  return { ...rest, operators: operators.map(decodeOperator) };
+}
+
+function decodeOperator(op: Record<string, unknown>): OperatorSnapshot {
+  const out: Record<string, unknown> = { ...op };
+  const keyed = op.keyed as { maxParallelism: number; kinds: Record<string, string>; groups: KeyedColumns[] } | undefined;
+  if (keyed !== undefined) {
+    const keyGroups: Record<number, Record<string, SnapshotEntry[]>> = {};
+    for (const g of keyed.groups) {
+      const byName = (keyGroups[g[0]] ??= {});
+      if (g.length === 3) {
+        byName[g[1]] = g[2];
+        continue;
+      }
+      const [, name, keys, namespaces, values, lastAccess] = g;
+      const entries = new Array<SnapshotEntry>(keys.length);
+      for (let i = 0; i < keys.length; i++) {
+        const ns = (namespaces === null ? VOID_NAMESPACE : namespaces[i]) as Namespace;
+        entries[i] = lastAccess === null ? [keys[i], ns, values[i]] : [keys[i], ns, values[i], lastAccess[i] as number];
+      }
+      byName[name] = entries;
+    }
+    out.keyed = { maxParallelism: keyed.maxParallelism, kinds: keyed.kinds, keyGroups } satisfies KeyedStateSnapshot;
+  }
+  const timers = op.timers as Record<string, { eventTime: TimerColumns[]; processingTime: TimerColumns[] }> | undefined;
+  if (timers !== undefined) {
+    const decoded: TimersSnapshot = {};
+    for (const [service, t] of Object.entries(timers)) decoded[service] = { eventTime: decodeTimers(t.eventTime), processingTime: decodeTimers(t.processingTime) };
+    out.timers = decoded;
+  }
+  return out as unknown as OperatorSnapshot;
+}
+
+function decodeTimers(groups: TimerColumns[]): Record<number, TimerEntry[]> {
+  const out: Record<number, TimerEntry[]> = {};
+  for (const g of groups) {
+    if (g.length === 2) {
+      out[g[0]] = g[1];
+      continue;
+    }
+    const [kg, keys, namespaces, timestamps, orders] = g;
+    const entries = new Array<TimerEntry>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const ns = (namespaces === null ? VOID_NAMESPACE : namespaces[i]) as Namespace;
+      entries[i] = orders === null ? [keys[i], ns, timestamps[i]!] : [keys[i], ns, timestamps[i]!, orders[i] as number];
+    }
+    out[kg] = entries;
+  }
+  return out;
 }
 
 const ADVICE =
