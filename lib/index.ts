@@ -84,6 +84,10 @@ export {
   NoResourceAvailableException,
   InvalidFunctionResultError,
   AsyncFunctionResultError,
+  CheckpointException,
+  type CheckpointFailureReason,
+  CheckpointRestoreException,
+  type RejectedCheckpoint,
 } from './core/errors.ts';
 export type { JobStatus } from './runtime/scheduler.ts';
 export { assignToKeyGroup, assignKeyToParallelOperator, computeDefaultMaxParallelism } from './state/key-groups.ts';

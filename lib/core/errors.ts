@@ -327,11 +327,70 @@ export class IllegalStateException extends TidemarkError {
 }
 registerErrorClass(IllegalStateException);
 
-// TEMPORARY (runtime branch): the storage engineer's CheckpointException replaces this at merge.
+/**
+ * Why a checkpoint failed (Flink's CheckpointFailureReason, plus CHECKPOINT_DECLINED_SERIALIZATION:
+ * a task could not serialize its state at the barrier).
+ */
+export type CheckpointFailureReason =
+  | 'CHECKPOINT_DECLINED'
+  | 'CHECKPOINT_DECLINED_SERIALIZATION'
+  | 'CHECKPOINT_DECLINED_TASK_NOT_READY'
+  | 'CHECKPOINT_DECLINED_TASK_CLOSING'
+  | 'CHECKPOINT_DECLINED_SUBSUMED'
+  | 'CHECKPOINT_DECLINED_INPUT_END_OF_STREAM'
+  | 'CHECKPOINT_EXPIRED'
+  | 'CHECKPOINT_SUBSUMED'
+  | 'CHECKPOINT_ASYNC_EXCEPTION'
+  | 'CHECKPOINT_COORDINATOR_SHUTDOWN'
+  | 'TOO_MANY_CHECKPOINT_REQUESTS'
+  | 'MINIMUM_TIME_BETWEEN_CHECKPOINTS'
+  | 'NOT_ALL_REQUIRED_TASKS_RUNNING'
+  | 'IO_EXCEPTION'
+  | 'FINALIZE_CHECKPOINT_FAILURE'
+  | 'TRIGGER_CHECKPOINT_FAILURE'
+  | 'TASK_FAILURE'
+  | 'TASK_CHECKPOINT_FAILURE'
+  | 'JOB_FAILOVER_REGION'
+  /** More checkpoints failed in a row than execution.checkpointing.tolerable-failed-checkpoints allows: the job fails over. */
+  | 'TOO_MANY_CHECKPOINT_FAILURES';
+
+/**
+ * A checkpoint failed (Flink's CheckpointException): it is declined and counted against the
+ * tolerable checkpoint failures, the job goes on. `retriable`: the next checkpoint may succeed.
+ */
 export class CheckpointException extends TidemarkError {
-  override readonly name: string = 'CheckpointException';
-  constructor(message: string, readonly reason: string = 'CHECKPOINT_DECLINED', options: TidemarkErrorOptions = {}) {
-    super(message, { retriable: true, ...options });
+  override name = 'CheckpointException';
+  constructor(
+    message: string,
+    readonly reason: CheckpointFailureReason,
+    options: Omit<TidemarkErrorOptions, 'retriable'> = {},
+  ) {
+    super(message, { ...options, retriable: true });
   }
 }
 registerErrorClass(CheckpointException);
+
+/** One checkpoint folder that could not be restored from, and why. */
+export interface RejectedCheckpoint {
+  readonly path: string;
+  readonly problem: string;
+}
+
+/**
+ * No usable checkpoint or savepoint where a restore was asked for (the folder is missing, or every
+ * checkpoint under it is incomplete or corrupted): `rejected` lists what was found wrong in each.
+ */
+export class CheckpointRestoreException extends TidemarkError {
+  override name = 'CheckpointRestoreException';
+  constructor(
+    message: string,
+    /** The folder the restore was asked from. */
+    readonly path: string,
+    readonly rejected: readonly RejectedCheckpoint[] = [],
+    options: TidemarkErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+registerErrorClass(CheckpointRestoreException);
+

@@ -13,7 +13,7 @@ import type { Namespace, OperatorSnapshot, StreamElement, StreamOperator } from 
 
 describe('public names', () => {
   test("'tidemark' exports the errors, the state descriptors (with their base class) and the functions", () => {
-    for (const name of ['TidemarkError', 'UserCodeError', 'JobExecutionException', 'registerErrorClass', 'StateDescriptor', 'ValueStateDescriptor', 'ListStateDescriptor', 'MapStateDescriptor', 'ReducingStateDescriptor', 'AggregatingStateDescriptor', 'StateTtlConfig', 'KeyedProcessFunction', 'ProcessFunction', 'OutputTag', 'TimeWindow', 'GlobalWindow']) {
+    for (const name of ['TidemarkError', 'UserCodeError', 'JobExecutionException', 'CheckpointException', 'CheckpointRestoreException', 'registerErrorClass', 'StateDescriptor', 'ValueStateDescriptor', 'ListStateDescriptor', 'MapStateDescriptor', 'ReducingStateDescriptor', 'AggregatingStateDescriptor', 'StateTtlConfig', 'KeyedProcessFunction', 'ProcessFunction', 'OutputTag', 'TimeWindow', 'GlobalWindow']) {
       expect(tidemark, name).toHaveProperty(name);
     }
     expect(new tidemark.ValueStateDescriptor<number>('n')).toBeInstanceOf(tidemark.StateDescriptor);

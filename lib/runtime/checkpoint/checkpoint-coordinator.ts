@@ -9,7 +9,6 @@
  * It lives across restarts of the job: ids keep increasing, and the newest completed checkpoint (or
  * savepoint) is what a restart restores.
  */
-import path from 'node:path';
 import { setTimeout, clearTimeout } from 'node:timers';
 import { CheckpointException } from '../../core/errors.ts';
 import type { CheckpointBarrier } from '../elements.ts';
@@ -117,7 +116,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
   constructor(private readonly options: CheckpointCoordinatorOptions) {
     const dir = options.checkpointing?.directory ?? DEFAULT_CHECKPOINT_DIR;
     this.storage = new FsCheckpointStorage(dir, options.jobId);
-    this.jobDir = path.join(dir, options.jobId);
+    this.jobDir = this.storage.jobDirectory;
     for (const t of options.tasks) this.taskNames.set(key(t.vertexId, t.subtaskIndex), t.name);
   }
 
