@@ -124,7 +124,7 @@ export abstract class StreamTask {
   /** Opens operators (tail first, as Flink does) and starts I/O; the task is runnable after. */
   start(): void {
     // Flink's initializeStateAndOpenOperators: each operator gets its state from the task, then opens (tail first).
-    const stateInitializer = new StreamTaskStateInitializer(this.processingTimeService.forOwner(this.vertex.nodes[0]!));
+    const stateInitializer = new StreamTaskStateInitializer(this.processingTimeService.forOwner(this.vertex.nodes[0]!), this.services.restored);
     this.guard(this.vertex.nodes[0]!, () => {
       for (let i = this.operators.length - 1; i >= 0; i--) {
         const { node, operator } = this.operators[i]!;
