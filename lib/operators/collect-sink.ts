@@ -13,6 +13,7 @@ export class CollectSinkOperator extends AbstractStreamOperator<never> {
     if (this.buffer.length >= BATCH) this.endOfBatch();
   }
   override processWatermark(watermark: number): void {
+    if (watermark < this.inputWatermark) return; // below the restored one: time never goes back
     this.inputWatermark = watermark;
   }
   endOfBatch(): void {
