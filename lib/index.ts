@@ -4,12 +4,25 @@ export { DataStream, KeyedStream, SingleOutputStreamOperator, DataStreamSink } f
 export {
   Configuration,
   CoreOptions,
+  ExecutionCheckpointingOptions,
+  CheckpointingOptions,
+  SavepointConfigOptions,
+  RestartStrategyOptions,
   ConfigOptions,
   IllegalConfigurationException,
   type ConfigOption,
+  type RestartStrategyType,
   type UnsupportedOption,
   type RuntimeExecutionModeOption,
 } from './api/config.ts';
+export {
+  CheckpointConfig,
+  CheckpointingMode,
+  ExternalizedCheckpointRetention,
+  RestartStrategies,
+  type RestartStrategyConfiguration,
+  type SavepointRestoreSettings,
+} from './api/checkpoint-config.ts';
 export { ParameterTool, ParameterToolException } from './api/parameter-tool.ts';
 export { OutputTag } from './core/output-tag.ts';
 export { JobExecutionResult } from './api/job-execution-result.ts';
@@ -44,7 +57,19 @@ export {
 } from './core/state/state-descriptor.ts';
 export type { State, AppendingState, ValueState, ListState, MapState, ReducingState, AggregatingState } from './core/state/state.ts';
 export type { Source, SourceReader, SourceReaderContext, ReaderOutput, InputStatus, Boundedness } from './core/connector/source.ts';
-export type { Sink, SinkWriter, SinkWriterContext, SinkRecordContext } from './core/connector/sink.ts';
+export type {
+  Sink,
+  SinkWriter,
+  SinkWriterContext,
+  SinkRecordContext,
+  CommittingSinkWriter,
+  CommittingSinkWriterContext,
+  Committer,
+  SupportsCommitter,
+  TwoPhaseCommittingSink,
+  SinkProcessingTimeService,
+} from './core/connector/sink.ts';
+export { isTwoPhaseCommittingSink } from './core/connector/sink.ts';
 export {
   TidemarkError,
   registerErrorClass,

@@ -5,7 +5,10 @@
  *   wants more, so a large file does not fill memory. A line longer than `lineLengthLimit` bytes
  *   (default 1 MiB) fails the job with a LineTooLongError naming the file, byte offset and line number.
  *   It rewinds: a checkpoint holds each unfinished file's byte offset and line number.
- * - `TextFileSink`: one line per record (`writeAsText`), or CSV rows (`writeAsCsv`). With
+ * - `FileSink`: exactly-once part files in buckets, published by two-phase commit (file-sink.ts).
+ * - `TextFileSink`: one line per record (`writeAsText`), or CSV rows (`writeAsCsv`). Not exactly-once:
+ *   a job restarted from a checkpoint writes its files anew, and without checkpointing nothing is
+ *   recovered (use FileSink for exactly-once output). With
  *   parallelism 1 the path is a file; with more, a directory holding one file per subtask (1, 2, ...),
  *   as Flink's FileOutputFormat does. Each file is written as `.<name>.inprogress` beside it and
  *   renamed to its name only when the whole job succeeded (finalizeGlobal: all files or none, so a
@@ -20,8 +23,30 @@ import type { Sink, SinkWriter, SinkWriterContext } from '../../lib/core/connect
 import { formatCsvRow, formatRecord } from '../../lib/core/format.ts';
 import { checkLineLengthLimit, LineSplitter, LineTooLongError, type LineSourceOptions } from './lines.ts';
 import { registerErrorClass, TidemarkError } from '../../lib/core/errors.ts';
+import { explain, fileSinkError, FileSinkError, syncDirectory } from './fs-util.ts';
 
 export { DEFAULT_LINE_LENGTH_LIMIT, LineTooLongError, type LineSourceOptions } from './lines.ts';
+export { FileSinkError } from './fs-util.ts';
+export {
+  FileSink,
+  RowFormatBuilder,
+  FileWriter,
+  FileCommitter,
+  SimpleStringEncoder,
+  BasePathBucketAssigner,
+  DateTimeBucketAssigner,
+  DefaultRollingPolicy,
+  DefaultRollingPolicyBuilder,
+  OnCheckpointRollingPolicy,
+  OutputFileConfig,
+  OutputFileConfigBuilder,
+  type Encoder,
+  type BucketAssigner,
+  type BucketAssignerContext,
+  type RollingPolicy,
+  type PartFileInfo,
+  type FileSinkCommittable,
+} from './file-sink.ts';
 
 const CHUNK = 64 * 1024;
 
@@ -30,23 +55,6 @@ export class FileSourceError extends TidemarkError {
   override name = 'FileSourceError';
 }
 registerErrorClass(FileSourceError);
-
-function explain(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const reasons: Record<string, string> = {
-    ENOENT: 'no such file or directory',
-    EACCES: 'permission denied',
-    EISDIR: 'is a directory',
-    ENOTDIR: 'not a directory',
-    EEXIST: 'file already exists',
-    ENOSPC: 'no space left on device',
-    EDQUOT: 'disk quota exceeded',
-    EFBIG: 'file too large',
-    EROFS: 'read-only file system',
-    EIO: 'input/output error',
-  };
-  return err.code ? `${reasons[err.code] ?? err.message} (${err.code})` : String(e);
-}
 
 function listFiles(path: string): string[] {
   let st;
@@ -224,27 +232,6 @@ export interface TextFileSinkOptions {
   format?: 'text' | 'csv';
   rowDelimiter?: string;
   fieldDelimiter?: string;
-}
-
-/** A file sink's error: names the output file and what went wrong (with the errno code, e.g. ENOSPC). */
-export class FileSinkError extends TidemarkError {
-  override name = 'FileSinkError';
-  constructor(
-    message: string,
-    /** The output file (its final name). */
-    readonly path: string,
-    readonly code?: string,
-  ) {
-    super(message);
-  }
-}
-registerErrorClass(FileSinkError);
-
-/** A FileSinkError caused by `cause` (an errno error gives its code). */
-function fileSinkError(message: string, path: string, cause?: unknown): FileSinkError {
-  const err = new FileSinkError(message, path, (cause as NodeJS.ErrnoException | undefined)?.code);
-  if (cause !== undefined) (err as Error & { cause?: unknown }).cause = cause;
-  return err;
 }
 
 /**
@@ -510,18 +497,5 @@ class TextFileWriter<T> implements SinkWriter<T> {
     const err = fileSinkError(message, this.target, cause);
     this.failure ??= err;
     return err;
-  }
-}
-
-/** Makes a rename durable; some file systems cannot fsync a directory, which is not an error here. */
-function syncDirectory(dir: string): void {
-  let fd = -1;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // best effort
-  } finally {
-    if (fd >= 0) closeSync(fd);
   }
 }

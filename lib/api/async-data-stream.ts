@@ -12,11 +12,11 @@ export const AsyncDataStream = {
   /** Results leave in input order. */
   orderedWait<IN, OUT>(stream: DataStream<IN>, fn: AsyncFn<IN, OUT>, timeout: DurationLike, capacity = 100): SingleOutputStreamOperator<OUT> {
     const ms = toMillis(timeout, 'async timeout');
-    return stream.transformWith<OUT>('Async Wait (ordered)', () => new AsyncWaitOperator<IN, OUT>(fn, 'ORDERED', ms, capacity) as never);
+    return stream.transformWith<OUT>('Async Wait (ordered)', () => new AsyncWaitOperator<IN, OUT>(fn, 'ORDERED', ms, capacity) as never, true);
   },
   /** Results leave as they complete, but never across a watermark. */
   unorderedWait<IN, OUT>(stream: DataStream<IN>, fn: AsyncFn<IN, OUT>, timeout: DurationLike, capacity = 100): SingleOutputStreamOperator<OUT> {
     const ms = toMillis(timeout, 'async timeout');
-    return stream.transformWith<OUT>('Async Wait (unordered)', () => new AsyncWaitOperator<IN, OUT>(fn, 'UNORDERED', ms, capacity) as never);
+    return stream.transformWith<OUT>('Async Wait (unordered)', () => new AsyncWaitOperator<IN, OUT>(fn, 'UNORDERED', ms, capacity) as never, true);
   },
 };

@@ -243,6 +243,6 @@ export class BroadcastConnectedStream<IN1, IN2> {
     const plainFn = fn as BroadcastFunction<IN1, IN2, OUT>;
     return tag(this.input, 1)
       .union(side)
-      .transformWith<OUT>('Co-Process-Broadcast', () => new CoBroadcastWithNonKeyedOperator<IN1, IN2, OUT>(plainFn, descriptors));
+      .transformWith<OUT>('Co-Process-Broadcast', () => new CoBroadcastWithNonKeyedOperator<IN1, IN2, OUT>(plainFn, descriptors), true);
   }
 }

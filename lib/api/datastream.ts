@@ -69,9 +69,14 @@ export class DataStream<T> {
     return new SingleOutputStreamOperator<R>(this.environment, t);
   }
 
-  /** @internal Adds an operator built by `factory` (used by AsyncDataStream). */
-  transformWith<R>(name: string, factory: OperatorFactory): SingleOutputStreamOperator<R> {
-    return this.transform<R>(name, factory);
+  /**
+   * @internal Adds an operator built by `factory` (used by AsyncDataStream). `stateful`: it keeps state
+   * a checkpoint carries (broadcast state, in-flight async requests), so it should have a uid().
+   */
+  transformWith<R>(name: string, factory: OperatorFactory, stateful = false): SingleOutputStreamOperator<R> {
+    const op = this.transform<R>(name, factory);
+    if (stateful) (op.transformation as OneInputTransformation).stateful = true;
+    return op;
   }
 
   /**
@@ -284,12 +289,15 @@ export class DataStream<T> {
     return this.sinkTo(new PrintSink<T>(sinkIdentifier ?? '', true), 'Print to Std. Err');
   }
 
-  /** Writes one line per record (tuples as `(a,b)`). */
+  /**
+   * Writes one line per record (tuples as `(a,b)`), published when the job succeeded. Not
+   * exactly-once across failures: for that use `sinkTo(FileSink.forRowFormat(...).build())` with checkpointing.
+   */
   writeAsText(path: string, writeMode: WriteMode = 'NO_OVERWRITE'): DataStreamSink<T> {
     return this.sinkTo(new TextFileSink<T>(path, { writeMode }), `Text File Sink: ${path}`);
   }
 
-  /** Writes tuples as CSV rows (`flink,2`). */
+  /** Writes tuples as CSV rows (`flink,2`); like writeAsText, not exactly-once across failures. */
   writeAsCsv(
     path: string,
     options: { writeMode?: WriteMode; rowDelimiter?: string; fieldDelimiter?: string } = {},

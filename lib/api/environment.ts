@@ -7,7 +7,18 @@
  * ```
  */
 import type { Observable } from 'rxjs';
-import { ConfigOptions, Configuration, CoreOptions, type RuntimeExecutionModeOption } from './config.ts';
+import { CheckpointingOptions, ConfigOptions, Configuration, CoreOptions, type RuntimeExecutionModeOption } from './config.ts';
+import {
+  CheckpointConfig,
+  enableCheckpointing,
+  resolveCheckpointing,
+  resolveRestartStrategy,
+  resolveSavepointRestore,
+  setRestartStrategy,
+  type CheckpointingMode,
+  type RestartStrategyConfiguration,
+} from './checkpoint-config.ts';
+import type { DurationLike } from '../core/duration.ts';
 import type { Source } from '../core/connector/source.ts';
 import { DataStream, SingleOutputStreamOperator } from './datastream.ts';
 import { JobExecutionResult } from './job-execution-result.ts';
@@ -17,7 +28,7 @@ import type { Transformation } from '../runtime/graph/transformation.ts';
 import { buildJobGraph } from '../runtime/graph/job-graph.ts';
 import { getExecutionContext } from '../runtime/context.ts';
 import { getPipelineExecutor, type JobStatus } from '../runtime/execution/pipeline-executor.ts';
-import { JobCancellationException } from '../core/errors.ts';
+import { IllegalStateException, JobCancellationException } from '../core/errors.ts';
 import { CollectionSource, NumberSequenceSource } from '../../connectors/collection/index.ts';
 import { TextLineSource, type LineSourceOptions } from '../../connectors/file/index.ts';
 import { SocketTextSource } from '../../connectors/socket/index.ts';
@@ -31,6 +42,16 @@ export interface JobClient {
   cancel(): Promise<void>;
   /** Resolves when the job finished; rejects when it failed (JobExecutionException) or was canceled (JobCancellationException). */
   getJobExecutionResult(): Promise<JobExecutionResult>;
+  /**
+   * Takes a savepoint of the running job into a new folder under `directory` (default:
+   * state.savepoints.dir); resolves with that folder's path.
+   */
+  triggerSavepoint(directory?: string): Promise<string>;
+  /**
+   * Takes a savepoint, then stops the job; resolves with the savepoint's path. The job's result then
+   * rejects with a JobCancellationException (a stopped job did not finish its input).
+   */
+  stopWithSavepoint(directory?: string): Promise<string>;
 }
 
 type CollectListener = { onValues: (values: unknown[]) => void; onEnd?: (error?: unknown) => void };
@@ -91,6 +112,37 @@ export class StreamExecutionEnvironment {
   setRuntimeMode(mode: RuntimeExecutionModeOption): this {
     this.configuration.set(CoreOptions.RUNTIME_MODE, mode);
     return this;
+  }
+  /**
+   * Turns checkpointing on: a consistent snapshot of every operator's state every `interval` ('10 s',
+   * ms, a luxon Duration; at least 10 ms), from which a failed job restarts. Code wins over
+   * execution.checkpointing.interval / .mode.
+   * ```ts
+   * env.enableCheckpointing('10 s', CheckpointingMode.EXACTLY_ONCE);
+   * ```
+   */
+  enableCheckpointing(interval: DurationLike, mode?: CheckpointingMode): this {
+    enableCheckpointing(this.configuration, interval, mode);
+    return this;
+  }
+  /** Checkpointing settings: timeout, pauses, retained checkpoints, storage folder (Flink's CheckpointConfig). */
+  getCheckpointConfig(): CheckpointConfig {
+    return new CheckpointConfig(this.configuration);
+  }
+  /**
+   * What happens when the job fails (restart-strategy.*). Unset: with checkpointing on, restarts 1 s
+   * apart without limit (Flink's default); otherwise none.
+   * ```ts
+   * env.setRestartStrategy(RestartStrategies.fixedDelay(3, '5 s'));
+   * ```
+   */
+  setRestartStrategy(strategy: RestartStrategyConfiguration): this {
+    setRestartStrategy(this.configuration, strategy);
+    return this;
+  }
+  /** The strategy the job would run with (resolved from code and configuration). */
+  getRestartStrategy(): RestartStrategyConfiguration {
+    return resolveRestartStrategy(this.configuration);
   }
   disableOperatorChaining(): this {
     this.configuration.set(CoreOptions.OPERATOR_CHAINING, false);
@@ -218,12 +270,25 @@ export class StreamExecutionEnvironment {
       autoWatermarkInterval: config.get(CoreOptions.AUTO_WATERMARK_INTERVAL),
     });
     const bounded = graph.vertices.every((v) => v.nodes[0]!.source === undefined || v.nodes[0]!.source.boundedness === 'BOUNDED');
+    const requestedCheckpointing = resolveCheckpointing(config);
     let mode = config.get(CoreOptions.RUNTIME_MODE);
-    if (mode === 'AUTOMATIC') mode = bounded ? 'BATCH' : 'STREAMING';
+    // Asking for checkpoints asks for a streaming job: a bounded job (one file, say) then checkpoints
+    // to its end (FLIP-147) instead of running as a BATCH job, which Flink never checkpoints.
+    if (mode === 'AUTOMATIC') mode = bounded && requestedCheckpointing === undefined ? 'BATCH' : 'STREAMING';
     if (mode === 'BATCH' && !bounded) {
       throw new Error(
         "Detected an UNBOUNDED source with the 'execution.runtime-mode' set to 'BATCH'. This combination is not allowed, please set the 'execution.runtime-mode' to STREAMING or AUTOMATIC",
       );
+    }
+    if (mode === 'BATCH' && requestedCheckpointing !== undefined && getExecutionContext()?.configurationReported !== true) {
+      console.warn(`Checkpointing is enabled, but job '${jobName}' runs with execution.runtime-mode BATCH, which takes no checkpoints (as in Flink): set execution.runtime-mode to STREAMING to checkpoint it.`);
+    }
+    const checkpointing = mode === 'BATCH' ? undefined : requestedCheckpointing;
+    const restartStrategy = resolveRestartStrategy(config);
+    const savepointRestore = resolveSavepointRestore(config);
+    // Once per submission, in the client only (a slot worker evaluates the module again).
+    if ((checkpointing !== undefined || savepointRestore !== undefined) && getExecutionContext()?.configurationReported !== true) {
+      for (const line of uidWarnings(sinks)) console.warn(line);
     }
     // The runtime decides how the graph runs: by target, or by the context the module is evaluated
     // under (a slot worker of the threads target, which runs only its own job).
@@ -233,7 +298,9 @@ export class StreamExecutionEnvironment {
       numberOfTaskSlots: config.contains(CoreOptions.NUMBER_OF_TASK_SLOTS) ? config.get(CoreOptions.NUMBER_OF_TASK_SLOTS) : undefined,
       jobModule: config.contains(CoreOptions.JOB_MODULE) ? config.get(CoreOptions.JOB_MODULE) : undefined,
       registrationTimeout: config.get(CoreOptions.REGISTRATION_TIMEOUT),
-      restartStrategy: { type: 'none' },
+      checkpointing,
+      restartStrategy,
+      savepointRestore,
       configuration: config.toMap(),
       onCollect: (id, values) => listeners.get(id)?.onValues(values),
     });
@@ -256,6 +323,8 @@ export class StreamExecutionEnvironment {
         job.resultRequested();
         return result;
       },
+      triggerSavepoint: async (directory) => job.triggerSavepoint(savepointDirectory(config, directory)),
+      stopWithSavepoint: async (directory) => job.stopWithSavepoint(savepointDirectory(config, directory)),
     };
   }
 }
@@ -275,4 +344,49 @@ function warnAboutKeysInCode(configuration: Configuration): Configuration {
     if (warning !== undefined) console.warn(warning);
   }
   return configuration;
+}
+
+/** The folder a savepoint goes to: the one given, else state.savepoints.dir (Flink's rule and message). */
+function savepointDirectory(config: Configuration, directory: string | undefined): string {
+  const dir = directory ?? config.get(CheckpointingOptions.SAVEPOINT_DIRECTORY);
+  if (dir === undefined || dir === '') {
+    throw new IllegalStateException(
+      `No savepoint directory configured. You can either specify a directory (triggerSavepoint(dir), stopWithSavepoint(dir), tidemark run --savepoint-on-stop <dir>) or configure a default via key '${CheckpointingOptions.SAVEPOINT_DIRECTORY.key}'.`,
+    );
+  }
+  return dir;
+}
+
+/**
+ * Whether an operator holds state a checkpoint carries, as far as the plan tells: sources (their
+ * read positions), operators on a keyed stream (keyed state, timers: keyed process, reduce,
+ * aggregations, windows, CEP, interval joins), operators the API marked (broadcast state, async I/O
+ * in-flight elements) and two-phase-commit sinks (their committables).
+ */
+function isStateful(t: Transformation): boolean {
+  if (t.kind === 'source') return true;
+  if (t.kind !== 'operator') return false;
+  if (t.stateKeySelector !== undefined || t.stateful === true) return true;
+  const sink = t.sink as { createCommitter?: unknown } | undefined;
+  return typeof sink?.createCommitter === 'function';
+}
+
+/**
+ * One line per stateful operator without a uid(): its state is matched by an id derived from the order
+ * the job is built in, which changes when the job does (Flink's advice: set a uid on every stateful operator).
+ */
+export function uidWarnings(sinks: readonly Transformation[]): string[] {
+  const seen = new Set<number>();
+  const found: Transformation[] = [];
+  const visit = (t: Transformation): void => {
+    if (seen.has(t.id)) return;
+    seen.add(t.id);
+    for (const input of t.inputs) visit(input);
+    if (t.uid === undefined && isStateful(t)) found.push(t);
+  };
+  for (const s of sinks) visit(s);
+  return found.map(
+    (t) =>
+      `Warning: stateful operator '${t.name}' has no uid(): its state is matched by an id derived from the order the job is built in (op-${t.id}), which changes when the job changes, so a savepoint or checkpoint may not restore into a changed job. Set .uid('...') on it.`,
+  );
 }

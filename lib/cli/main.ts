@@ -6,10 +6,18 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve, extname, relative, isAbsolute } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { ConfigOptions, Configuration, CoreOptions, IllegalConfigurationException } from '../api/config.ts';
+import {
+  ConfigOptions,
+  Configuration,
+  CoreOptions,
+  ExecutionCheckpointingOptions,
+  IllegalConfigurationException,
+  SavepointConfigOptions,
+} from '../api/config.ts';
 import { parentPort, workerData } from 'node:worker_threads';
-import { SIGNAL_EXIT_CODES, superviseJobThread } from './supervisor.mjs';
+import { SIGNAL_EXIT_CODES, STOP_GRACE_MS, superviseJobThread } from './supervisor.mjs';
 import { setExecutionContext, type ExecutionContext } from '../runtime/context.ts';
+import type { JobHandle } from '../runtime/scheduler.ts';
 import { importJobModule } from '../runtime/job-module.mjs';
 import { describeValue, isInstance, JobCancellationException, JobExecutionException, TidemarkError, UserCodeError } from '../core/errors.ts';
 
@@ -23,9 +31,19 @@ Options of 'run' (before the job file):
   -p, --parallelism <n>    Default parallelism of the job (parallelism.default)
   -t, --target <target>    inline (all subtasks in this thread, default) or threads (a worker per slot)
       --config <file>      Config file (default: tidemark.yaml in the working directory, if present)
-  -D <key>=<value>         Set a config option, e.g. -D execution.runtime-mode=BATCH
-                           (an unknown key is reported on stderr; checkpointing and state
-                           backend options are refused: they are not supported yet)
+  -D <key>=<value>         Set a config option, e.g. -D execution.checkpointing.interval=10s
+                           (an unknown key is reported on stderr; state backends other than
+                           hashmap are refused)
+  -s, --fromSavepoint <path>
+                           Start from a savepoint, a chk-<n> folder, or any folder above them
+                           (the newest complete checkpoint under it): -s checkpoints carries on
+                           where the last run stopped (execution.savepoint.path)
+  -n, --allowNonRestoredState
+                           Skip state of operators that are no longer in the job instead of
+                           failing (execution.savepoint.ignore-unclaimed-state)
+      --savepoint-on-stop <dir>
+                           On SIGTERM or SIGINT, stop the job with a savepoint under <dir> and
+                           print its path (exit 0 when it was taken) instead of canceling it
   -h, --help               Show this help
   -v, --version            Print the version
 `;
@@ -56,6 +74,8 @@ interface RunArgs {
   jobFileArg: string;
   jobArgs: string[];
   configuration: Configuration;
+  /** --savepoint-on-stop: the folder a SIGTERM / SIGINT takes a savepoint into (absolute). */
+  savepointOnStop?: string;
 }
 
 function version(): string {
@@ -67,6 +87,7 @@ function version(): string {
 function parseRunArgs(args: string[], cwd: string, warn = true): RunArgs {
   const overrides = new Configuration();
   let configFile: string | undefined;
+  let savepointOnStop: string | undefined;
   let i = 0;
   const value = (flag: string): string => {
     const v = args[i + 1];
@@ -109,6 +130,20 @@ function parseRunArgs(args: string[], cwd: string, warn = true): RunArgs {
       case '--config':
         configFile = take();
         break;
+      case '-s':
+      case '--fromSavepoint':
+        // Resolved here: the runtime may look for it from another working directory.
+        overrides.setString(SavepointConfigOptions.SAVEPOINT_PATH.key, resolve(cwd, take()));
+        break;
+      case '-n':
+      case '--allowNonRestoredState':
+        if (eq !== undefined) throw new UsageError(`Option ${flag} takes no value. See 'tidemark run --help'.`);
+        overrides.setString(SavepointConfigOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE.key, true);
+        i += 1;
+        break;
+      case '--savepoint-on-stop':
+        savepointOnStop = resolve(cwd, take());
+        break;
       case '-D': {
         const kv = take();
         const at = kv.indexOf('=');
@@ -141,7 +176,7 @@ function parseRunArgs(args: string[], cwd: string, warn = true): RunArgs {
   }
   if (warn) warnAboutKeys(overrides, '-D');
   configuration.addAll(overrides);
-  return { jobFile, jobFileArg: args[i]!, jobArgs: args.slice(i + 1), configuration };
+  return { jobFile, jobFileArg: args[i]!, jobArgs: args.slice(i + 1), configuration, savepointOnStop };
 }
 
 /** One line on stderr for each key that has no effect: misspelt (with the closest known key) or not supported yet. */
@@ -189,6 +224,9 @@ export const CONNECTOR_EXPORTS: Readonly<Record<string, readonly string[]>> = {
   file: [
     'FileSourceError', 'FileSinkError', 'TextFileSink', 'TextLineSource', 'WriteMode', 'TextFileSinkOptions', 'inProgressPath',
     'DEFAULT_LINE_LENGTH_LIMIT', 'LineTooLongError', 'LineSourceOptions',
+    'FileSink', 'RowFormatBuilder', 'FileWriter', 'FileCommitter', 'SimpleStringEncoder', 'BasePathBucketAssigner',
+    'DateTimeBucketAssigner', 'DefaultRollingPolicy', 'DefaultRollingPolicyBuilder', 'OnCheckpointRollingPolicy', 'OutputFileConfig',
+    'OutputFileConfigBuilder', 'Encoder', 'BucketAssigner', 'BucketAssignerContext', 'RollingPolicy', 'PartFileInfo', 'FileSinkCommittable',
   ],
   print: ['PrintSink'],
   rx: ['ObservableSource'],
@@ -321,13 +359,27 @@ type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGPIPE';
 /** main thread -> job thread */
 type ToJobThread = { type: 'cancel'; signal: StopSignal };
 /** job thread -> main thread (see supervisor.mjs) */
-type FromJobThread = { type: 'evaluating'; jobFile: string } | { type: 'evaluated' } | { type: 'canceling' } | { type: 'stdin' };
+type FromJobThread =
+  | { type: 'evaluating'; jobFile: string }
+  | { type: 'evaluated' }
+  /** `savepointGraceMs`: the job stops with a savepoint, which may take this long; the thread's exit code is the command's. */
+  | { type: 'canceling'; savepointGraceMs?: number }
+  | { type: 'stdin' };
 
 /** After its jobs were canceled, how long the job module may run on (its catch and finally blocks) before the job thread exits. */
 const MODULE_SETTLE_MS = 1000;
 
 /** Set in the job thread: the context its job module runs under, and the cancel in progress. */
-const jobThread: { active: boolean; context?: ExecutionContext; evaluation?: Promise<void>; canceling?: Promise<void> } = { active: false };
+const jobThread: {
+  active: boolean;
+  context?: ExecutionContext;
+  evaluation?: Promise<void>;
+  canceling?: Promise<void>;
+  /** --savepoint-on-stop */
+  savepointOnStop?: string;
+  /** execution.checkpointing.timeout: how long a savepoint may take. */
+  savepointTimeout?: number;
+} = { active: false };
 
 /**
  * `tidemark run`. The job module is evaluated in the job thread (see supervisor.mjs); called
@@ -336,8 +388,10 @@ const jobThread: { active: boolean; context?: ExecutionContext; evaluation?: Pro
 async function run(args: string[], cwd: string): Promise<number> {
   if (args.includes('-h') && args.indexOf('-h') < firstPositional(args)) return printUsage();
   if (args.includes('--help') && args.indexOf('--help') < firstPositional(args)) return printUsage();
-  const { jobFile, jobFileArg, jobArgs, configuration } = parseRunArgs(args, cwd, jobThread.active);
+  const { jobFile, jobFileArg, jobArgs, configuration, savepointOnStop } = parseRunArgs(args, cwd, jobThread.active);
   if (!jobThread.active) return superviseJobThread({ argv: ['run', ...args], cwd });
+  jobThread.savepointOnStop = savepointOnStop;
+  jobThread.savepointTimeout = configuration.get(ExecutionCheckpointingOptions.CHECKPOINTING_TIMEOUT);
 
   const context: ExecutionContext = { configuration: configuration.toMap(), jobModule: jobFile, jobArgs, jobs: [], executeCount: 0 };
   jobThread.context = context;
@@ -389,12 +443,50 @@ async function throwUnreportedFailure(context: ExecutionContext): Promise<void> 
   if (failed) throw failed.reason;
 }
 
-/** Ctrl-C in the job thread: cancel the jobs, say what they waited on, then end the thread. */
+/**
+ * --savepoint-on-stop: every running job stops with a savepoint under `directory`; one line with each
+ * savepoint's path on stdout. A job whose savepoint failed is canceled, the reason on stderr.
+ * Resolves to the exit code: 0 when every savepoint was taken, 1 otherwise.
+ */
+export async function stopWithSavepoints(
+  jobs: readonly Pick<JobHandle, 'stopWithSavepoint' | 'cancel'>[],
+  directory: string,
+  out: { stdout: (line: string) => void; stderr: (line: string) => void },
+): Promise<number> {
+  const taken = await Promise.all(
+    jobs.map(async (j) => {
+      try {
+        out.stdout(`Savepoint completed. Path: ${await j.stopWithSavepoint(directory)}`);
+        return true;
+      } catch (e) {
+        out.stderr(`Savepoint failed: ${e instanceof Error ? e.message : describeValue(e)}. Canceling the job instead.`);
+        await j.cancel();
+        return false;
+      }
+    }),
+  );
+  return taken.every((t) => t) ? 0 : 1;
+}
+
+/**
+ * Ctrl-C in the job thread: cancel the jobs (or, with --savepoint-on-stop, stop them with a
+ * savepoint), say what they waited on, then end the thread.
+ */
 async function cancelJobs(signal: StopSignal): Promise<void> {
   const context = jobThread.context;
   if (context) context.canceling = true;
   const running = (context?.jobs ?? []).filter((j) => j.status() === 'RUNNING');
-  await Promise.all(running.map((j) => j.cancel()));
+  // Nothing running (the module has not started its job yet): nothing to take a savepoint of, a plain cancel.
+  const savepointDir = signal === 'SIGPIPE' || running.length === 0 ? undefined : jobThread.savepointOnStop;
+  let exitCode: number = SIGNAL_EXIT_CODES[signal];
+  if (savepointDir !== undefined) {
+    exitCode = await stopWithSavepoints(running, savepointDir, {
+      stdout: (line) => process.stdout.write(`${line}\n`),
+      stderr: (line) => process.stderr.write(`${line}\n`),
+    });
+  } else {
+    await Promise.all(running.map((j) => j.cancel()));
+  }
   for (const j of running) {
     const e = await j.result.then(
       () => undefined,
@@ -403,10 +495,10 @@ async function cancelJobs(signal: StopSignal): Promise<void> {
     // What the job waited on when asked to stop (a promise that never settles is named here).
     if (e instanceof JobCancellationException) for (const line of [...e.waiting, ...e.notStopped]) process.stderr.write(`${line}\n`);
   }
-  process.stderr.write('Job canceled.\n');
+  process.stderr.write(savepointDir !== undefined && exitCode === 0 ? 'Job stopped with a savepoint.\n' : 'Job canceled.\n');
   // Let the job module see the cancellation (its catch and finally blocks), for a moment.
   await Promise.race([jobThread.evaluation, new Promise((r) => setTimeout(r, MODULE_SETTLE_MS).unref())]);
-  process.exit(SIGNAL_EXIT_CODES[signal]);
+  process.exit(exitCode);
 }
 
 /**
@@ -459,7 +551,11 @@ export async function runInJobThread(argv: string[], cwd: string): Promise<void>
   const port = parentPort!;
   port.on('message', (m: ToJobThread) => {
     if (m.type !== 'cancel') return;
-    port.postMessage({ type: 'canceling' } satisfies FromJobThread);
+    const savepoint = m.signal !== 'SIGPIPE' && jobThread.savepointOnStop !== undefined && jobThread.canceling === undefined;
+    port.postMessage({
+      type: 'canceling',
+      ...(savepoint ? { savepointGraceMs: (jobThread.savepointTimeout ?? 600_000) + STOP_GRACE_MS } : {}),
+    } satisfies FromJobThread);
     jobThread.canceling ??= cancelJobs(m.signal);
   });
   port.unref(); // the job (its executor, sockets, timers) keeps this thread alive, not the port

@@ -31,7 +31,9 @@ export const OUTPUT_GRACE_MS = 2000;
 /**
  * Runs `tidemark <argv>` in a job thread; resolves to the exit code. Messages from the job thread:
  * `evaluating` (with the job file as given), `evaluated` (its module settled), `canceling` (it heard
- * the cancel), `stdin` (the job started reading process.stdin). To it: `cancel` with the signal.
+ * the cancel; with `savepointGraceMs` it stops the job with a savepoint (--savepoint-on-stop), which
+ * may take that long, and its exit code says whether the savepoint was taken), `stdin` (the job
+ * started reading process.stdin). To it: `cancel` with the signal.
  * With `stdin`, this process's stdin becomes the job thread's process.stdin (a worker's own is empty).
  * It is read only once the job reads it: reading a terminal the job does not want would stop a
  * background `tidemark run … &` (SIGTTIN), and would hold input the job never asked for.
@@ -57,6 +59,8 @@ export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
   let graceTimer;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let answerTimer;
+  /** The job thread stops the job with a savepoint: its exit code is the command's. */
+  let savepointStop = false;
   const stop = (/** @type {string} */ why) => {
     process.stderr.write(`${why} (user code may be busy); stopped it.\n`);
     void worker.terminate();
@@ -104,7 +108,14 @@ export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
     worker.on('message', (m) => {
       if (m.type === 'evaluating') evaluating = m.jobFile;
       if (m.type === 'evaluated') evaluated = true;
-      if (m.type === 'canceling') clearTimeout(answerTimer);
+      if (m.type === 'canceling') {
+        clearTimeout(answerTimer);
+        if (typeof m.savepointGraceMs === 'number') {
+          savepointStop = true;
+          clearTimeout(graceTimer);
+          graceTimer = setTimeout(() => stop(`The job did not stop with a savepoint within ${Math.round(m.savepointGraceMs / 1000)} s`), m.savepointGraceMs);
+        }
+      }
       if (m.type === 'stdin' && stdin && !readingStdin && worker.stdin !== null) {
         readingStdin = true;
         worker.stdin.on('error', () => {}); // the job thread ended while input was on its way: nobody reads it
@@ -135,7 +146,8 @@ export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
         process.stdin.destroy(); // or an open stdin (a terminal) would keep this process alive
       }
       if (signal !== undefined) {
-        const signalCode = outputFailed ? 1 : SIGNAL_EXIT_CODES[signal];
+        // Stopped with a savepoint: 0 when it was taken (the job thread says), else non-zero.
+        const signalCode = outputFailed ? 1 : savepointStop ? code : SIGNAL_EXIT_CODES[signal];
         // What the job printed may wait for a reader that stopped reading: not for long.
         if (exit && process.stdout.writableLength > 0) setTimeout(() => process.exit(signalCode), OUTPUT_GRACE_MS).unref();
         return resolve(signalCode);

@@ -112,11 +112,14 @@ export class JobExecutionException extends TidemarkError {
     readonly jobId: string,
     readonly jobName: string,
     cause: unknown,
+    /** Set when the job was restarted before it failed for good: how often, under which strategy. */
+    readonly restarts?: { readonly count: number; readonly strategy: string },
   ) {
     // Retriable when what failed it is (the restart strategy reads the cause through it).
     const retriable = isInstance(cause, TidemarkError) && (cause as TidemarkError).retriable;
     const inner = isInstance(cause, TidemarkError) ? (cause as TidemarkError).context : {};
-    super(`Job '${jobName}' (${jobId}) failed: ${isInstance(cause, Error) ? (cause as Error).message : describeValue(cause)}`, {
+    const after = restarts === undefined ? '' : ` after ${restarts.count} restart${restarts.count === 1 ? '' : 's'} (restart strategy ${restarts.strategy} exhausted)`;
+    super(`Job '${jobName}' (${jobId}) failed${after}: ${isInstance(cause, Error) ? (cause as Error).message : describeValue(cause)}`, {
       cause,
       retriable,
       context: { ...inner, job: jobName },
@@ -323,3 +326,12 @@ export class IllegalStateException extends TidemarkError {
   }
 }
 registerErrorClass(IllegalStateException);
+
+// TEMPORARY (runtime branch): the storage engineer's CheckpointException replaces this at merge.
+export class CheckpointException extends TidemarkError {
+  override readonly name: string = 'CheckpointException';
+  constructor(message: string, readonly reason: string = 'CHECKPOINT_DECLINED', options: TidemarkErrorOptions = {}) {
+    super(message, { retriable: true, ...options });
+  }
+}
+registerErrorClass(CheckpointException);

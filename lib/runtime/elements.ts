@@ -14,7 +14,15 @@ export type ControlElement =
   | { at: number; kind: 'watermark'; timestamp: number }
   /** Flink's WatermarkStatus: an idle input does not hold back the watermark downstream. */
   | { at: number; kind: 'watermark-status'; idle: boolean }
-  | { at: number; kind: 'end-of-input' };
+  | { at: number; kind: 'end-of-input' }
+  /**
+   * Flink's CheckpointBarrier: everything before it on a channel is in checkpoint `checkpointId`'s
+   * past. `location` is the folder the subtasks write their state to; a savepoint that stops the job
+   * (`stop`) ends the sources' input right after it.
+   */
+  | { at: number; kind: 'barrier'; checkpointId: number; timestamp: number; location: string; savepoint: boolean; stop: boolean };
+
+export type CheckpointBarrier = Extract<ControlElement, { kind: 'barrier' }>;
 
 export interface StreamBatch {
   v: unknown[];

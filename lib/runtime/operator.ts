@@ -7,7 +7,7 @@
 import type { RuntimeContext, TaskInfo } from '../core/functions/runtime-context.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import type { OperatorSnapshot, StreamTaskStateInitializer } from '../state/stream-task-state-initializer.ts';
-import type { PendingCommittables } from './checkpoint/checkpoint-types.ts';
+import type { CheckpointingMode, PendingCommittables } from './checkpoint/checkpoint-types.ts';
 
 export interface Output<T> {
   collect(value: T, timestamp: number): void;
@@ -51,6 +51,11 @@ export interface StreamOperatorParameters {
   bindKeyedStateBackend(backend: HeapKeyedStateBackend): void;
   /** Sends values to the client that runs `executeAndCollect` (internal collect sink only). */
   readonly collect: (sinkId: string, values: unknown[]) => void;
+  /**
+   * Set when the job checkpoints (the task's TaskServices.checkpointingMode): the internal collect
+   * sink then delivers through commits, exactly once, instead of through `collect`.
+   */
+  readonly checkpointingMode?: CheckpointingMode;
 }
 
 export interface StreamOperator<OUT> {

@@ -1,25 +1,32 @@
 /**
- * The local JobMaster: checks slots, deploys a job graph and watches it to the end.
+ * The local JobMaster: checks slots, deploys a job graph, watches it to the end, and restarts it
+ * from its newest completed checkpoint when it fails (under its restart strategy).
  *
  * - inline: every subtask in this thread, on one TaskExecutor (deterministic; tests, small jobs).
  * - threads: one worker_thread per slot. A slot hosts subtask i of every vertex (Flink's slot
  *   sharing). Each worker re-evaluates the job module, rebuilds the same graph (checked by its
  *   fingerprint) and runs its subtasks; batches cross threads on MessagePorts with credits.
+ *
+ * Each run of the job is an attempt (execution/inline-execution.ts, execution/threads-execution.ts);
+ * the CheckpointCoordinator lives across attempts.
  */
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Accumulator } from '../core/accumulators/accumulator.ts';
-import { accumulatorFromValue } from '../core/accumulators/accumulator-helper.ts';
-import { LocalChannel } from './channels.ts';
-import { channelPairs, deployTasks } from './deploy.ts';
-import { TaskExecutor } from './executor.ts';
-import { requiredSlots, type JobGraph } from './graph/job-graph.ts';
-import { JobCancellationException, JobExecutionException, NoResourceAvailableException } from '../core/errors.ts';
+import { requiredSlots, type JobGraph, type StreamNode } from './graph/job-graph.ts';
+import { JobCancellationException, JobExecutionException, NoResourceAvailableException, TidemarkError, describeValue } from '../core/errors.ts';
 import type { RuntimeExecutionMode } from './operator.ts';
-import type { TaskServices } from './tasks/stream-task.ts';
-import { deserializeError, type WorkerInit, type WorkerMessage } from './worker-protocol.ts';
-import type { CheckpointingOptions, RestartStrategyConfiguration, SavepointRestoreSettings } from './checkpoint/checkpoint-types.ts';
+import type { CheckpointingOptions, CompletedCheckpoint, PendingCommittables, RestartStrategyConfiguration, SavepointRestoreSettings } from './checkpoint/checkpoint-types.ts';
+import { CheckpointCoordinator, type CompletedCheckpointStats, type CoordinatorOperator, type CoordinatorTask } from './checkpoint/checkpoint-coordinator.ts';
+import { loadCompletedCheckpoint } from './checkpoint/checkpoint-storage.ts';
+import { createRestartBackoffTimeStrategy } from './failover/restart-backoff-time-strategy.ts';
+import { channelPairs } from './deploy.ts';
+import type { RestoredOperatorState } from '../state/stream-task-state-initializer.ts';
+import { InlineExecution } from './execution/inline-execution.ts';
+import { ThreadsExecution } from './execution/threads-execution.ts';
+import type { JobExecution } from './execution/job-execution.ts';
+import { isTwoPhaseCommittingSink, type Committer } from '../core/connector/sink.ts';
+import { CollectSinkCommitter } from './checkpoint/collect-sink-committer.ts';
 
 export type ExecutionTarget = 'inline' | 'threads';
 
@@ -64,16 +71,17 @@ export interface JobHandle {
   fail(error: unknown): void;
   /** Takes a savepoint into a new `savepoint-…` folder under `directory`; resolves with that folder's path. */
   triggerSavepoint(directory: string): Promise<string>;
-  /** Takes a savepoint, then stops the job (its result rejects with a JobCancellationException, as Flink's stop does not finish it); resolves with the path. */
+  /**
+   * Takes a savepoint whose barrier also ends the sources' input (nothing follows it), then stops the
+   * job; resolves with the savepoint's path. The job's result resolves (Flink: FINISHED); sinks that
+   * publish only at the successful end of all input (finalizeGlobal) do not publish.
+   */
   stopWithSavepoint(directory: string): Promise<string>;
   readonly result: Promise<JobRunResult>;
+  /** The newest completed checkpoints' durations and sizes (for benchmarks and, later, the REST API). */
+  checkpointStats?(): readonly CompletedCheckpointStats[];
 }
 
-function mergeInto(target: Map<string, Accumulator<unknown, unknown>>, name: string, acc: Accumulator<unknown, unknown>): void {
-  const existing = target.get(name);
-  if (existing === undefined) target.set(name, acc);
-  else if (existing !== acc) existing.merge(acc);
-}
 
 export function submitJob(graph: JobGraph, options: JobRunOptions): JobHandle {
   const needed = requiredSlots(graph);
@@ -89,7 +97,7 @@ export function submitJob(graph: JobGraph, options: JobRunOptions): JobHandle {
       }
     }
   }
-  return options.target === 'threads' ? runThreads(jobId, graph, options, needed) : runInline(jobId, graph, options);
+  return new JobMaster(jobId, graph, options, needed).handle();
 }
 
 /**
@@ -100,211 +108,242 @@ function finalizeSinks(graph: JobGraph): void {
   for (const v of graph.vertices) for (const n of v.nodes) n.sink?.finalizeGlobal?.(n.parallelism);
 }
 
-function runInline(jobId: string, graph: JobGraph, options: JobRunOptions): JobHandle {
-  const executor = new TaskExecutor();
-  const accumulators = new Map<string, Accumulator<unknown, unknown>>();
-  const services: TaskServices = {
-    jobName: graph.jobName,
-    attemptNumber: 0,
-    runtimeMode: options.runtimeMode,
-    wakeup: executor.wakeup,
-    collect: (id, values) => options.onCollect?.(id, values),
-    reportAccumulators: (accs) => accs.forEach((acc, name) => mergeInto(accumulators, name, acc)),
-  };
-  const local = new Map<string, LocalChannel>();
-  const channel = (edgeId: number, p: number, c: number): LocalChannel => {
-    const key = `${edgeId}:${p}:${c}`;
-    let ch = local.get(key);
-    if (!ch) local.set(key, (ch = new LocalChannel(executor.wakeup)));
-    return ch;
-  };
-  let tasks: ReturnType<typeof deployTasks>;
-  try {
-    tasks = deployTasks(graph, () => true, {
-      output: (e, p, c) => channel(e.id, p, c),
-      input: (e, p, c) => channel(e.id, p, c),
-    }, services);
-  } catch (e) {
-    // An operator that refused its function when built (an async map): a failed job, as in threads.
-    throw new JobExecutionException(jobId, graph.jobName, e);
-  }
-  executor.setTasks(tasks);
-  let status: JobStatus = 'RUNNING';
-  const start = performance.now();
-  const result = executor.run().then(
-    (outcome) => {
-      if (outcome === 'canceled') {
-        status = 'CANCELED';
-        const { waiting, notStopped } = executor.cancelReport;
-        throw new JobCancellationException(jobId, graph.jobName, waiting, notStopped);
-      }
-      try {
-        finalizeSinks(graph);
-      } catch (e) {
-        status = 'FAILED';
-        throw new JobExecutionException(jobId, graph.jobName, e);
-      }
-      status = 'FINISHED';
-      return { jobId, jobName: graph.jobName, netRuntime: Math.round(performance.now() - start), accumulators };
-    },
-    (e: unknown) => {
-      status = 'FAILED';
-      throw new JobExecutionException(jobId, graph.jobName, e);
-    },
-  );
-  return {
-    jobId,
-    jobName: graph.jobName,
-    status: () => status,
-    cancel: async () => {
-      if (status !== 'RUNNING') return;
-      executor.cancel();
-      await result.catch(() => undefined);
-    },
-    fail: (e) => executor.fail(e),
-    triggerSavepoint: () => Promise.reject(new Error('savepoints: not wired yet')),
-    stopWithSavepoint: () => Promise.reject(new Error('savepoints: not wired yet')),
-    result,
-  };
-}
-
-const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
-const CANCEL_GRACE_MS = 3000;
-
-function runThreads(jobId: string, graph: JobGraph, options: JobRunOptions, slots: number): JobHandle {
-  if (!options.jobModule) {
-    throw new Error(
-      "execution.target 'threads' needs the job's module, which every worker re-evaluates: run the job with `tidemark run -t threads job.ts` (or set pipeline.job-module).",
-    );
-  }
-  // One port pair per channel that crosses slots; producer and consumer subtask i share slot i.
-  const portsBySlot: Array<Record<string, MessagePort>> = Array.from({ length: slots }, () => ({}));
+/** The subtasks of the job as the coordinator tracks them, with the producer subtasks feeding each. */
+function coordinatorTasks(graph: JobGraph): CoordinatorTask[] {
+  const upstream = new Map<string, string[]>();
   for (const edge of graph.edges) {
     for (const [p, c] of channelPairs(edge)) {
-      if (p === c) continue;
-      const { port1, port2 } = new MessageChannel();
-      const key = `${edge.id}:${p}:${c}`;
-      portsBySlot[p]![key] = port1;
-      portsBySlot[c]![key] = port2;
+      const k = `${edge.target.id}:${c}`;
+      (upstream.get(k) ?? upstream.set(k, []).get(k)!).push(`${edge.source.id}:${p}`);
     }
   }
-  const accumulators = new Map<string, Accumulator<unknown, unknown>>();
-  let status: JobStatus = 'RUNNING';
-  let canceled = false;
-  const start = performance.now();
-  const workers: Worker[] = [];
-  /** What the workers' tasks waited on when canceled, and what did not stop. */
-  const waiting: string[] = [];
-  const notStopped: string[] = [];
-  let finished = 0;
-  let ready = 0;
-  const readySlots = new Set<number>();
-  const timeout = options.registrationTimeout ?? 60_000;
-  const readyTimer = setTimeout(() => {
-    const missing = Array.from({ length: slots }, (_, s) => s).filter((s) => !readySlots.has(s));
-    fail(
-      new Error(
-        `The worker threads of slot(s) ${missing.join(', ')} did not deploy their subtasks within ${timeout} ms (taskmanager.registration.timeout): their evaluation of ${options.jobModule} did not reach execute().`,
-      ),
+  const tasks: CoordinatorTask[] = [];
+  for (const v of graph.vertices) {
+    for (let i = 0; i < v.parallelism; i++) {
+      tasks.push({ vertexId: v.id, subtaskIndex: i, name: `${v.name} (${i + 1}/${v.parallelism})`, upstream: upstream.get(`${v.id}:${i}`) ?? [] });
+    }
+  }
+  return tasks;
+}
+
+function coordinatorOperators(graph: JobGraph): CoordinatorOperator[] {
+  return graph.vertices.flatMap((v) => v.nodes.map((n) => ({ operatorId: n.operatorId, operatorName: n.name, parallelism: n.parallelism, maxParallelism: n.maxParallelism })));
+}
+
+/** The state each operator of the new job restores from a completed checkpoint; checks what does not fit. */
+function restoredStateLookup(graph: JobGraph, checkpoint: CompletedCheckpoint, allowNonRestoredState: boolean): (operatorId: string) => RestoredOperatorState | undefined {
+  const nodes = new Map<string, StreamNode>();
+  for (const v of graph.vertices) for (const n of v.nodes) nodes.set(n.operatorId, n);
+  const byId = new Map<string, RestoredOperatorState>();
+  const unmatched: string[] = [];
+  for (const entry of checkpoint.operators) {
+    if (!nodes.has(entry.operatorId)) {
+      const hasState = entry.subtasks.some((s) => (s.keyed !== undefined && Object.keys(s.keyed).length > 0) || (s.timers !== undefined && Object.keys(s.timers).length > 0) || Object.keys(s.operator ?? {}).length > 0);
+      if (hasState) unmatched.push(`'${entry.operatorName}' (uid/id ${entry.operatorId})`);
+      continue;
+    }
+    byId.set(entry.operatorId, { checkpointId: checkpoint.checkpointId, snapshots: entry.subtasks });
+  }
+  if (unmatched.length > 0 && !allowNonRestoredState) {
+    throw new TidemarkError(
+      `Failed to restore from ${checkpoint.path}: it holds state of ${unmatched.join(', ')}, which the job does not have. ` +
+        `Give the operators the same uid() as in the job that wrote it, or allow skipping that state with --allowNonRestoredState (-n).`,
     );
-  }, timeout);
-  let settle!: { resolve: (r: JobRunResult) => void; reject: (e: unknown) => void };
-  const result = new Promise<JobRunResult>((resolve, reject) => (settle = { resolve, reject }));
-
-  const stopAll = async (): Promise<void> => {
-    for (const w of workers) w.postMessage({ type: 'cancel' });
-    const timer = setTimeout(() => {
-      workers.forEach((w, slot) => {
-        if (w.threadId < 0) return; // stopped
-        notStopped.push(`the worker thread of slot ${slot} did not stop within ${CANCEL_GRACE_MS / 1000} s (user code may be busy); terminated it`);
-        void w.terminate();
-      });
-    }, CANCEL_GRACE_MS);
-    await Promise.all(workers.map((w) => new Promise<void>((r) => (w.threadId < 0 ? r() : w.once('exit', () => r())))));
-    clearTimeout(timer);
-  };
-  const fail = (e: unknown): void => {
-    if (status !== 'RUNNING') return;
-    clearTimeout(readyTimer);
-    status = 'FAILED';
-    void stopAll().then(() => settle.reject(new JobExecutionException(jobId, graph.jobName, e)));
-  };
-  const done = (): void => {
-    clearTimeout(readyTimer);
-    if (status !== 'RUNNING') return; // canceled or failed while the workers stopped: publish nothing
-    try {
-      finalizeSinks(graph);
-    } catch (e) {
-      status = 'FAILED';
-      settle.reject(new JobExecutionException(jobId, graph.jobName, e));
-      return;
-    }
-    status = 'FINISHED';
-    settle.resolve({ jobId, jobName: graph.jobName, netRuntime: Math.round(performance.now() - start), accumulators });
-  };
-
-  for (let slot = 0; slot < slots; slot++) {
-    const ports = portsBySlot[slot]!;
-    const init: WorkerInit = {
-      slot,
-      jobId,
-      jobModule: options.jobModule,
-      jobArgs: [...(options.jobArgs ?? [])],
-      jobIndex: options.jobIndex ?? 0,
-      configuration: options.configuration ?? {},
-      fingerprint: graph.fingerprint,
-      collected: options.collected ?? [],
-      ports,
-    };
-    const worker = new Worker(WORKER_ENTRY, { workerData: init, transferList: Object.values(ports) });
-    workers.push(worker);
-    worker.on('message', (m: WorkerMessage) => {
-      switch (m.type) {
-        case 'collect':
-          options.onCollect?.(m.sinkId, m.values);
-          break;
-        case 'accumulators':
-          for (const a of m.accumulators) mergeInto(accumulators, a.name, accumulatorFromValue(a.kind, a.value));
-          break;
-        case 'ready':
-          readySlots.add(slot);
-          if (++ready === slots) {
-            clearTimeout(readyTimer);
-            for (const w of workers) w.postMessage({ type: 'start' });
-          }
-          break;
-        case 'finished':
-          if (++finished === slots && status === 'RUNNING') void stopAll().then(done);
-          break;
-        case 'canceled':
-          waiting.push(...m.waiting);
-          notStopped.push(...m.notStopped);
-          break;
-        case 'failed':
-          fail(deserializeError(m.error));
-          break;
-      }
-    });
-    worker.on('error', (e) => fail(e));
-    worker.on('exit', (code) => {
-      if (status === 'RUNNING' && finished < slots && !canceled) fail(new Error(`Worker for slot ${slot} exited with code ${code}`));
-    });
   }
-  return {
-    jobId,
-    jobName: graph.jobName,
-    status: () => status,
-    cancel: async () => {
-      if (status !== 'RUNNING') return;
-      canceled = true;
-      status = 'CANCELED';
-      clearTimeout(readyTimer);
-      await stopAll();
-      settle.reject(new JobCancellationException(jobId, graph.jobName, waiting, notStopped));
-    },
-    fail,
-    triggerSavepoint: () => Promise.reject(new Error('savepoints: not wired yet')),
-    stopWithSavepoint: () => Promise.reject(new Error('savepoints: not wired yet')),
-    result,
-  };
+  return (operatorId) => byId.get(operatorId);
+}
+
+class JobMaster {
+  private status: JobStatus = 'RUNNING';
+  private readonly coordinator: CheckpointCoordinator;
+  private current: JobExecution | null = null;
+  private cancelRequested = false;
+  private stopRequested = false;
+  private wakeBackoff: (() => void) | null = null;
+  private readonly committers = new Map<string, Committer<unknown>>();
+  private readonly result: Promise<JobRunResult>;
+  private readonly start = performance.now();
+  /** Accumulators of the attempt that ran last (a restarted attempt starts from nothing, as its tasks do). */
+  private accumulators = new Map<string, Accumulator<unknown, unknown>>();
+
+  constructor(
+    private readonly jobId: string,
+    private readonly graph: JobGraph,
+    private readonly options: JobRunOptions,
+    private readonly slots: number,
+  ) {
+    this.coordinator = new CheckpointCoordinator({
+      jobId,
+      jobName: graph.jobName,
+      checkpointing: options.checkpointing,
+      operators: coordinatorOperators(graph),
+      tasks: coordinatorTasks(graph),
+      commit: (c) => this.commit(c),
+      failJob: (e) => this.current?.fail(e),
+      log: (line) => console.warn(line),
+    });
+    this.result = this.run().finally(() => this.closeCommitters().catch(() => {}));
+    this.result.catch(() => {});
+  }
+
+  handle(): JobHandle {
+    return {
+      jobId: this.jobId,
+      jobName: this.graph.jobName,
+      status: () => this.status,
+      cancel: async () => {
+        if (this.status !== 'RUNNING') return;
+        this.cancelRequested = true;
+        this.wakeBackoff?.();
+        await this.current?.cancel();
+        await this.result.catch(() => undefined);
+      },
+      fail: (e) => this.current?.fail(e),
+      triggerSavepoint: (dir) => this.coordinator.triggerSavepoint(dir, false),
+      stopWithSavepoint: async (dir) => {
+        const path = await this.coordinator.triggerSavepoint(dir, true);
+        this.stopRequested = true;
+        await this.current?.cancel();
+        await this.result.catch(() => undefined);
+        return path;
+      },
+      result: this.result,
+      checkpointStats: () => this.coordinator.stats,
+    };
+  }
+
+  /** Commits committables of a completed checkpoint with each sink's committer, in checkpoint order. */
+  private async commit(committables: readonly PendingCommittables[]): Promise<void> {
+    const byOperator = new Map<string, unknown[]>();
+    const sorted = [...committables].sort((a, b) => a.checkpointId - b.checkpointId || a.subtaskIndex - b.subtaskIndex);
+    for (const c of sorted) (byOperator.get(c.operatorId) ?? byOperator.set(c.operatorId, []).get(c.operatorId)!).push(...c.committables);
+    for (const [operatorId, list] of byOperator) {
+      if (list.length === 0) continue;
+      await this.committerFor(operatorId).commit(list);
+    }
+  }
+
+  /** One committer per sink operator for the whole job (all attempts); collect sinks share one that delivers to the client. */
+  private committerFor(operatorId: string): Committer<unknown> {
+    let committer = this.committers.get(operatorId);
+    if (committer !== undefined) return committer;
+    const node = this.graph.vertices.flatMap((v) => v.nodes).find((n) => n.operatorId === operatorId);
+    if (node === undefined) throw new TidemarkError(`The checkpoint holds committables of operator ${operatorId}, which this job does not have`);
+    if (node.sink !== undefined && isTwoPhaseCommittingSink(node.sink)) committer = node.sink.createCommitter() as Committer<unknown>;
+    else if (node.sink === undefined) committer = (this.collectCommitter ??= new CollectSinkCommitter((id, values) => this.options.onCollect?.(id, values))) as Committer<unknown>;
+    else throw new TidemarkError(`The checkpoint holds committables of sink '${node.name}' (${operatorId}), which has no committer in this job`);
+    this.committers.set(operatorId, committer);
+    return committer;
+  }
+
+  private collectCommitter: CollectSinkCommitter | undefined;
+
+  /** Committers are closed when the job ends, whatever way. */
+  private async closeCommitters(): Promise<void> {
+    for (const c of this.committers.values()) await c.close?.();
+    this.committers.clear();
+  }
+
+  private async run(): Promise<JobRunResult> {
+    const { graph, jobId, options } = this;
+    const strategyConf: RestartStrategyConfiguration =
+      options.restartStrategy ?? (options.checkpointing !== undefined ? { type: 'fixed-delay', attempts: Number.MAX_SAFE_INTEGER, delay: 1000 } : { type: 'none' });
+    const strategy = createRestartBackoffTimeStrategy(strategyConf);
+    let restarts = 0;
+    let attemptNumber = 0;
+    let restore: CompletedCheckpoint | undefined;
+    try {
+      if (options.savepointRestore !== undefined) restore = await loadCompletedCheckpoint(options.savepointRestore.path, (line) => console.warn(line));
+    } catch (e) {
+      this.status = 'FAILED';
+      this.coordinator.shutdown(e);
+      throw new JobExecutionException(jobId, graph.jobName, e);
+    }
+    for (;;) {
+      let restored: ((operatorId: string) => RestoredOperatorState | undefined) | undefined;
+      let execution: JobExecution;
+      try {
+        if (restore !== undefined) {
+          restored = restoredStateLookup(graph, restore, options.savepointRestore?.allowNonRestoredState ?? false);
+          this.coordinator.restoredFrom(restore.checkpointId, restore.path, restore.isSavepoint);
+          // What the restored checkpoint's sinks prepared is committed (again: commits are idempotent) before anything runs.
+          await this.commit(restore.committables);
+        }
+        this.accumulators = new Map();
+        const context = { jobId, graph, options, slots: this.slots, attemptNumber, restored, gateway: this.coordinator, accumulators: this.accumulators };
+        execution = options.target === 'threads' ? new ThreadsExecution(context) : new InlineExecution(context);
+      } catch (e) {
+        this.status = 'FAILED';
+        this.coordinator.shutdown(e);
+        throw new JobExecutionException(jobId, graph.jobName, e);
+      }
+      this.current = execution;
+      if (this.cancelRequested) void execution.cancel();
+      this.coordinator.startAttempt(execution);
+      let outcome: 'finished' | 'canceled';
+      try {
+        outcome = await execution.outcome;
+      } catch (failure) {
+        this.coordinator.stopAttempt(failure);
+        if (this.cancelRequested || this.stopRequested) return this.stopped(execution);
+        strategy.notifyFailure(failure);
+        if (!strategy.canRestart()) {
+          this.status = 'FAILED';
+          this.coordinator.shutdown(failure);
+          throw new JobExecutionException(jobId, graph.jobName, failure, restarts > 0 ? { count: restarts, strategy: strategy.description } : undefined);
+        }
+        const backoff = strategy.getBackoffTime();
+        const latest = this.coordinator.latestCompleted();
+        console.warn(
+          `Job '${graph.jobName}' (${jobId}) failed (attempt ${attemptNumber + 1}): ${failure instanceof Error ? failure.message : describeValue(failure)}. ` +
+            `Restarting in ${backoff} ms from ${latest === undefined ? 'the beginning (no completed checkpoint yet)' : `checkpoint ${latest.checkpointId} (${latest.path})`}; restart strategy ${strategy.description}.`,
+        );
+        await new Promise<void>((resolve) => {
+          this.wakeBackoff = resolve;
+          void sleep(backoff).then(resolve);
+        });
+        this.wakeBackoff = null;
+        if (this.cancelRequested) return this.stopped(execution);
+        await this.coordinator.drainCommits();
+        restarts++;
+        attemptNumber++;
+        try {
+          const now = this.coordinator.latestCompleted();
+          restore = now === undefined ? restore : await loadCompletedCheckpoint(now.path, (line) => console.warn(line));
+        } catch (e) {
+          this.status = 'FAILED';
+          this.coordinator.shutdown(e);
+          throw new JobExecutionException(jobId, graph.jobName, e);
+        }
+        continue;
+      }
+      if (outcome === 'canceled') {
+        this.coordinator.stopAttempt(new Error('canceled'));
+        return this.stopped(execution);
+      }
+      try {
+        await this.coordinator.finishJob();
+        this.coordinator.shutdown(new Error('finished'));
+        finalizeSinks(graph);
+      } catch (e) {
+        this.status = 'FAILED';
+        this.coordinator.shutdown(e);
+        throw new JobExecutionException(jobId, graph.jobName, e);
+      }
+      this.status = 'FINISHED';
+      return { jobId, jobName: graph.jobName, netRuntime: Math.round(performance.now() - this.start), accumulators: this.accumulators };
+    }
+  }
+
+  /** Canceled (a JobCancellationException), or stopped with a savepoint (a result, as Flink's FINISHED). */
+  private stopped(execution: JobExecution): JobRunResult {
+    this.coordinator.shutdown(new Error('stopped'));
+    if (this.stopRequested && !this.cancelRequested) {
+      this.status = 'FINISHED';
+      return { jobId: this.jobId, jobName: this.graph.jobName, netRuntime: Math.round(performance.now() - this.start), accumulators: this.accumulators };
+    }
+    this.status = 'CANCELED';
+    const { waiting, notStopped } = execution.cancelReport();
+    throw new JobCancellationException(this.jobId, this.graph.jobName, waiting, notStopped);
+  }
 }

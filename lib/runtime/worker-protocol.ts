@@ -1,6 +1,10 @@
 /** Messages between the local JobMaster and its worker threads. */
 import type { MessagePort } from 'node:worker_threads';
 import { describeValue, errorClassOf, isInstance } from '../core/errors.ts';
+import type { CheckpointingMode } from './checkpoint/checkpoint-types.ts';
+import type { RestoredOperatorState } from '../state/stream-task-state-initializer.ts';
+import type { SubtaskAck, SubtaskFinished } from './checkpoint/checkpoint-responder.ts';
+import type { CheckpointBarrier } from './elements.ts';
 
 export interface WorkerInit {
   slot: number;
@@ -14,6 +18,11 @@ export interface WorkerInit {
   collected: Array<Record<string, unknown[][]>>;
   /** Cross-slot channel ends, keyed `${edgeId}:${producer}:${consumer}`. */
   ports: Record<string, MessagePort>;
+  /** 0 for the job's first run, +1 for each restart. */
+  attemptNumber: number;
+  checkpointingMode: CheckpointingMode | undefined;
+  /** The restored state of the job's operators (all old subtasks' parts), when the attempt starts from a checkpoint. */
+  restored: Record<string, RestoredOperatorState> | undefined;
 }
 
 /**
@@ -104,6 +113,13 @@ export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'finished' }
   | { type: 'canceled'; waiting: string[]; notStopped: string[] }
-  | { type: 'failed'; error: SerializedError };
+  | { type: 'failed'; error: SerializedError }
+  | { type: 'checkpoint-ack'; ack: SubtaskAck }
+  | { type: 'checkpoint-decline'; checkpointId: number; vertexId: number; subtaskIndex: number; reason: SerializedError }
+  | { type: 'task-finished'; report: SubtaskFinished };
 
-export type MasterMessage = { type: 'cancel' } | { type: 'start' };
+export type MasterMessage =
+  | { type: 'cancel' }
+  | { type: 'start' }
+  | { type: 'trigger-checkpoint'; vertexId: number; subtaskIndex: number; barrier: CheckpointBarrier }
+  | { type: 'checkpoint-complete'; checkpointId: number };

@@ -14,6 +14,8 @@ import { TaskExecutor } from './executor.ts';
 import type { JobGraph } from './graph/job-graph.ts';
 import { serializeError, type WorkerInit, type WorkerMessage, type MasterMessage } from './worker-protocol.ts';
 import { importJobModule } from './job-module.mjs';
+import { WritingCheckpointResponder } from './checkpoint/checkpoint-responder.ts';
+import type { StreamTask } from './tasks/stream-task.ts';
 import { setContextExecutor, setExecutionContext } from './context.ts';
 import type { ClientJobHandle, ExecutionParameters, PipelineExecutor } from './execution/pipeline-executor.ts';
 
@@ -22,6 +24,8 @@ const port = parentPort!;
 const post = (m: WorkerMessage): void => port.postMessage(m);
 
 let executor: TaskExecutor | undefined;
+/** This slot's subtasks by `${vertexId}:${subtaskIndex}`: where checkpoint triggers go. */
+const tasksByKey = new Map<string, StreamTask>();
 let start!: () => void;
 /** Canceled before the start signal: the tasks never open (nothing is truncated or connected). */
 let canceled = false;
@@ -84,9 +88,16 @@ const slotExecutor: PipelineExecutor = {
       },
       {
         jobName: graph.jobName,
-        attemptNumber: 0,
+        attemptNumber: init.attemptNumber,
         runtimeMode,
         wakeup: ex.wakeup,
+        checkpointingMode: init.checkpointingMode,
+        restored: init.restored === undefined ? undefined : (operatorId) => init.restored![operatorId],
+        checkpointResponder: new WritingCheckpointResponder({
+          acknowledge: (ack) => post({ type: 'checkpoint-ack', ack }),
+          decline: (checkpointId, vertexId, subtaskIndex, reason) => post({ type: 'checkpoint-decline', checkpointId, vertexId, subtaskIndex, reason: serializeError(reason) }),
+          finished: (report) => post({ type: 'task-finished', report }),
+        }),
         collect: (sinkId, values) => post({ type: 'collect', sinkId, values }),
         reportAccumulators: (accs) =>
           post({
@@ -96,6 +107,7 @@ const slotExecutor: PipelineExecutor = {
       },
     );
     ex.setTasks(tasks);
+    for (const t of tasks) tasksByKey.set(`${t.vertex.id}:${t.subtaskIndex}`, t);
     // Deployed: run once every slot is, so no subtask waits for a sibling's start-up.
     post({ type: 'ready' });
     running = startSignal.then(() => (canceled ? 'canceled' : ex.run())).then(
@@ -115,6 +127,8 @@ const slotExecutor: PipelineExecutor = {
 
 port.on('message', (m: MasterMessage) => {
   if (m.type === 'start') start();
+  if (m.type === 'trigger-checkpoint') tasksByKey.get(`${m.vertexId}:${m.subtaskIndex}`)?.triggerCheckpoint(m.barrier);
+  if (m.type === 'checkpoint-complete') for (const t of tasksByKey.values()) t.notifyCheckpointComplete(m.checkpointId);
   if (m.type === 'cancel') {
     canceled = true;
     start();

@@ -33,6 +33,7 @@ import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import type { OperatorCreationContext } from '../runtime/graph/transformation.ts';
 import type { Output, ProcessingTimeService, RuntimeExecutionMode, StreamOperator, StreamOperatorParameters } from '../runtime/operator.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
+import type { CheckpointingMode } from '../runtime/checkpoint/checkpoint-types.ts';
 import { VOID_NAMESPACE, type Namespace } from '../state/namespace.ts';
 import { assignToKeyGroup, computeOperatorIndexForKeyGroup, keyGroupRangeForSubtask } from '../state/key-groups.ts';
 import {
@@ -61,6 +62,8 @@ export interface TestHarnessOptions {
   readonly runtimeMode?: RuntimeExecutionMode;
   /** Processing time when the harness starts (default 0). */
   readonly initialProcessingTime?: number;
+  /** The job checkpoints in this mode (default: it does not checkpoint). */
+  readonly checkpointingMode?: CheckpointingMode;
 }
 
 /** An operator, or the factory the API would call to build it for one subtask. */
@@ -115,6 +118,7 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
   protected readonly operatorName: string;
   private readonly operatorId: string;
   private readonly runtimeMode: RuntimeExecutionMode;
+  private readonly checkpointingMode: CheckpointingMode | undefined;
   private readonly processingTime: ManualProcessingTimeService;
   private readonly output: StreamElement<OUT>[] = [];
   private readonly sideOutputs = new Map<string, StreamRecord<unknown>[]>();
@@ -141,6 +145,7 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
     this.operatorName = this.info.taskName;
     this.operatorId = options.operatorId ?? 'test-operator';
     this.runtimeMode = options.runtimeMode ?? 'STREAMING';
+    this.checkpointingMode = options.checkpointingMode;
     this.processingTime = new ManualProcessingTimeService(options.initialProcessingTime ?? 0);
     this.operator = typeof operator === 'function' ? operator({ parallelism, maxParallelism }) : operator;
   }
@@ -410,6 +415,7 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
       collect: () => {
         throw new Error('A collect sink (executeAndCollect) cannot run in a test harness');
       },
+      checkpointingMode: this.checkpointingMode,
     };
   }
 

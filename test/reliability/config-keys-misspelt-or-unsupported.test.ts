@@ -1,12 +1,23 @@
 /**
  * A configuration key never passes silently: a misspelt one is reported (one line, naming the closest
  * known key) and the job runs; a Flink option that is not supported yet is refused when running
- * without it would betray the user (checkpoints, state backends, savepoints) and reported otherwise.
+ * without it would betray the user (a state backend other than the heap) and reported otherwise.
+ * Checkpointing, restart and savepoint options are implemented (test/api/checkpointing-configuration).
  */
 import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigOptions, Configuration, CoreOptions, IllegalConfigurationException, StreamExecutionEnvironment } from '../../lib/index.ts';
+import {
+  CheckpointingOptions,
+  ConfigOptions,
+  Configuration,
+  CoreOptions,
+  ExecutionCheckpointingOptions,
+  IllegalConfigurationException,
+  RestartStrategyOptions,
+  SavepointConfigOptions,
+  StreamExecutionEnvironment,
+} from '../../lib/index.ts';
 import { FIXTURES, lines, removeTempDirs, runCli, tempDir } from '../helpers.ts';
 
 afterAll(removeTempDirs);
@@ -41,17 +52,19 @@ describe('misspelt keys', () => {
     expect(ConfigOptions.closest('execution.runtime.mode')).toBe('execution.runtime-mode');
     expect(ConfigOptions.closest('my.own.setting')).toBeUndefined();
     for (const key of ConfigOptions.keys()) expect(ConfigOptions.warningFor(key, '-D')).toBeUndefined();
-    expect(ConfigOptions.keys()).toEqual(Object.values(CoreOptions).map((o) => o.key));
+    expect(ConfigOptions.keys()).toEqual(
+      [CoreOptions, ExecutionCheckpointingOptions, CheckpointingOptions, SavepointConfigOptions, RestartStrategyOptions].flatMap((g) =>
+        Object.values(g).map((o) => o.key),
+      ),
+    );
   });
 });
 
 describe('Flink options that are not supported yet', () => {
   test.each([
-    ['execution.checkpointing.interval=10s', /has no checkpoints yet/],
     ['state.backend.type=rocksdb', /keyed state lives on the heap/],
-    ['state.checkpoints.dir=file:///tmp/cp', /has no checkpoints yet/],
-    ['state.savepoints.dir=file:///tmp/sp', /has no savepoints yet/],
-    ['execution.savepoint.path=/tmp/sp-1', /has no savepoints yet/],
+    ['state.backend=rocksdb', /there is no other state backend/],
+    ['state.backend.incremental=true', /keyed state lives on the heap/],
   ])('-D %s is refused: one line, non-zero exit, the job does not run', async (kv, why) => {
     const r = await runCli(['run', '-D', kv, PRINT_CONFIG]);
     expect(r.code).not.toBe(0);
@@ -63,24 +76,37 @@ describe('Flink options that are not supported yet', () => {
 
   test('refused in tidemark.yaml too (nested keys), naming the file', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'tidemark.yaml'), 'execution:\n  checkpointing:\n    interval: 10 s\n');
+    writeFileSync(join(dir, 'tidemark.yaml'), 'state:\n  backend:\n    type: rocksdb\n');
     const r = await runCli(['run', PRINT_CONFIG], { cwd: dir });
     expect(r.code).not.toBe(0);
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toContain('tidemark.yaml');
-    expect(r.stderr).toContain('Unsupported option execution.checkpointing.interval');
+    expect(r.stderr).toContain('Unsupported option state.backend.type');
   });
 
-  test('restart-strategy.type is accepted with a warning that says what happens instead', async () => {
-    const r = await runCli(['run', '-D', 'restart-strategy.type=fixed-delay', PRINT_CONFIG]);
+  test('high-availability is accepted with a warning that says what happens instead', async () => {
+    const r = await runCli(['run', '-D', 'high-availability.type=zookeeper', PRINT_CONFIG]);
     expect(r.code, r.stderr).toBe(0);
     expect(lines(r.stderr)).toEqual([
-      'Warning: restart-strategy.type (-D) is a Flink option tidemark does not support yet and has no effect: a failing job is not restarted, it fails (exit code 1).',
+      'Warning: high-availability.type (-D) is a Flink option tidemark does not support yet and has no effect: the job runs in this process only.',
     ]);
   });
 
-  test('in code, too: an environment configured with checkpointing is refused', () => {
-    expect(() => StreamExecutionEnvironment.create({ 'execution.checkpointing.interval': 1000 })).toThrow(IllegalConfigurationException);
+  test('checkpointing, restart and savepoint options are taken without a word', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'tidemark.yaml'),
+      'execution:\n  checkpointing:\n    interval: 10 s\nstate:\n  checkpoints:\n    dir: file:///tmp/cp\n  savepoints:\n    dir: /tmp/sp\nrestart-strategy:\n  type: fixed-delay\n',
+    );
+    const r = await runCli(['run', PRINT_CONFIG], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    // (The job's source has no uid(): that warning is about the job, not the configuration.)
+    expect(r.stderr).not.toMatch(/configuration key|is a Flink option|Unsupported option/);
+    expect(r.stderr).toContain("Warning: stateful operator 'Collection Source' has no uid()");
+  });
+
+  test('in code, too: an environment configured with another state backend is refused', () => {
+    expect(() => StreamExecutionEnvironment.create({ 'state.backend.type': 'rocksdb' })).toThrow(IllegalConfigurationException);
     expect(() => new Configuration().setString('state.backend', 'rocksdb')).toThrow(/Unsupported option state\.backend:/);
     // Unknown keys are still kept as they are (a connector of the user's may read them).
     expect(new Configuration({ 'my.connector.option': 'x' }).toMap()['my.connector.option']).toBe('x');
@@ -132,9 +158,9 @@ describe('keys given in code', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     StreamExecutionEnvironment.create({ 'my.connector.option': 'x', 'parallelism.default': 2, 'state.backend.type': 'hashmap' });
     expect(warn).not.toHaveBeenCalled();
-    StreamExecutionEnvironment.create(new Configuration({ 'restart-strategy.type': 'fixed-delay' }));
+    StreamExecutionEnvironment.create(new Configuration({ 'restart-strategy.type': 'fixed-delay', 'pipeline.object-reuse': true }));
     expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
-      'Warning: restart-strategy.type (in code) is a Flink option tidemark does not support yet and has no effect: a failing job is not restarted, it fails (exit code 1).',
+      'Warning: pipeline.object-reuse (in code) is a Flink option tidemark does not support yet and has no effect: records are passed by reference between chained operators.',
     ]);
   });
 });

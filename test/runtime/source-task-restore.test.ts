@@ -5,7 +5,7 @@
  * at another parallelism the splits are dealt round robin and take their watermarks along.
  */
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { StreamExecutionEnvironment, WatermarkStrategy } from '../../lib/index.ts';
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../../lib/core/connector/source.ts';
 import { BoundedOutOfOrdernessWatermarks, type WatermarkOutput } from '../../lib/time/watermark-generator.ts';
@@ -210,7 +210,7 @@ describe('SourceStreamTask restore', () => {
     );
   });
 
-  test('a reader without snapshotState is not rewindable: its snapshot has no split state, and a restored one starts afresh', async () => {
+  test('a reader without snapshotState is not rewindable: warned once, its snapshot has no split state, and a restored one starts afresh', async () => {
     const plain: Source<Ev> = {
       boundedness: 'BOUNDED',
       createReader: (ctx) => {
@@ -222,7 +222,11 @@ describe('SourceStreamTask restore', () => {
     const first = sourceTasks(plain, 1);
     first.tasks[0]!.start();
     expect(first.tasks[0]!.rewindable).toBe(false);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const snap = first.tasks[0]!.snapshotSourceState(1);
+    first.tasks[0]!.snapshotSourceState(2);
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^Source: events \(1\/1\) cannot rewind/)]);
+    warn.mockRestore();
     expect(snap.operator[SOURCE_READER_STATE]).toBeUndefined();
     const second = sourceTasks(plain, 1, [snap]);
     await drive(second.tasks[0]!);

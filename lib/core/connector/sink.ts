@@ -62,3 +62,70 @@ export interface Sink<T> {
   /** A sink that must run as one subtask (a single file, say). */
   readonly nonParallel?: boolean;
 }
+
+// ---- Two-phase commit (Flink's Sink V2: SupportsCommitter, CommittingSinkWriter, Committer) ----------
+
+/**
+ * Processing time for writers that act on it (a file sink rolls part files after an interval):
+ * timers run on the task's mailbox, never concurrently with `write` (Flink's
+ * WriterInitContext.getProcessingTimeService).
+ */
+export interface SinkProcessingTimeService {
+  getCurrentProcessingTime(): number;
+  /** Calls `callback(time)` once processing time reaches `time` (epoch ms); not after the writer closed. */
+  registerTimer(time: number, callback: (time: number) => void): void;
+}
+
+/** What a writer of a two-phase-commit sink gets (Flink's WriterInitContext). */
+export interface CommittingSinkWriterContext extends SinkWriterContext {
+  /** The job's processing time; the sink writer operator always provides it. */
+  readonly processingTimeService?: SinkProcessingTimeService;
+}
+
+/**
+ * A writer whose output becomes visible only when committed (Flink's CommittingSinkWriter).
+ *
+ * At each checkpoint barrier the engine calls `flush(false)` and then, synchronously, `prepareCommit()`:
+ * the committables it returns describe everything written since the previous `prepareCommit` (a
+ * part file to publish, a transaction to commit), and records written after it belong to the next
+ * checkpoint. A returned promise lets the writer finish its I/O (a pending `flush`) first; the barrier
+ * is acknowledged when it settled. After `flush(true)` (the end of input) `prepareCommit()` is called
+ * once more, for the last records. Committables travel in the checkpoint (v8.serialize): plain data
+ * only. The writer must not publish anything itself: a canceled or failed job leaves what it wrote
+ * since the last committed checkpoint unpublished.
+ */
+export interface CommittingSinkWriter<T, CommT> extends SinkWriter<T> {
+  prepareCommit(): CommT[] | Promise<CommT[]>;
+}
+
+/**
+ * Publishes committables (Flink's Committer). Runs in the JobMaster (the client's thread), after the
+ * checkpoint that holds them is durable; with checkpointing off, once at the end of a successful job.
+ *
+ * `commit` must be idempotent: after a failure the committables of the restored checkpoint are
+ * committed again before the job resumes, so the same committable can arrive a second time (after
+ * it was fully or partly committed) and must then change nothing. A committable that can no longer
+ * be committed (its data is gone) must throw: the job fails rather than silently lose output.
+ */
+export interface Committer<CommT> {
+  commit(committables: readonly CommT[]): void | Promise<void>;
+  close?(): void | Promise<void>;
+}
+
+/**
+ * A sink with exactly-once output through two-phase commit (Flink 1.20's `Sink & SupportsCommitter`,
+ * which replaced the deprecated TwoPhaseCommittingSink; the type keeps that older, descriptive name).
+ * Its `finalizeGlobal`, if any, is not needed: the committer publishes, also at the end of a job.
+ */
+export interface SupportsCommitter<CommT> {
+  createCommitter(): Committer<CommT>;
+}
+
+export interface TwoPhaseCommittingSink<T, CommT> extends Sink<T>, SupportsCommitter<CommT> {
+  createWriter(context: CommittingSinkWriterContext): CommittingSinkWriter<T, CommT>;
+}
+
+/** Whether the runtime must collect this sink's committables and commit them (a Sink V2 with a committer). */
+export function isTwoPhaseCommittingSink<T>(sink: Sink<T>): sink is TwoPhaseCommittingSink<T, unknown> {
+  return typeof (sink as Partial<SupportsCommitter<unknown>>).createCommitter === 'function';
+}

@@ -25,6 +25,11 @@ export interface CheckpointingOptions {
   readonly numRetainedCheckpoints: number;
   /** Base folder; checkpoints go to `<directory>/<jobId>/chk-<n>/` (state.checkpoints.dir, './checkpoints'). */
   readonly directory: string;
+  /**
+   * execution.checkpointing.externalized-checkpoint-retention: DELETE_ON_CANCELLATION removes the job's
+   * checkpoints when it is canceled (kept on failure). Unset: RETAIN_ON_CANCELLATION.
+   */
+  readonly externalizedCheckpointRetention?: 'RETAIN_ON_CANCELLATION' | 'DELETE_ON_CANCELLATION';
 }
 
 /** What happens when a job fails (Flink's RestartStrategies / restart-strategy.type). Delays in ms. */

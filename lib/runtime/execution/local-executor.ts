@@ -53,6 +53,7 @@ export class LocalExecutor implements PipelineExecutor {
       fail: (e) => handle.fail(e),
       triggerSavepoint: (dir) => handle.triggerSavepoint(dir),
       stopWithSavepoint: (dir) => handle.stopWithSavepoint(dir),
+      checkpointStats: () => handle.checkpointStats?.() ?? [],
       result: handle.result,
       // The CLI's record of the jobs whose failure the module handles itself.
       resultRequested: () => void (jobContext.observedJobs ??= new WeakSet()).add(handle),

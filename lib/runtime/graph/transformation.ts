@@ -60,6 +60,11 @@ export interface OneInputTransformation extends TransformationBase {
    * what reads that union is a two-input operator, which the one-input test harness refuses.
    */
   tagsInput?: 1 | 2;
+  /**
+   * The operator keeps state a checkpoint carries although it is not on a keyed stream (broadcast
+   * state, async I/O in-flight elements): it should have a uid().
+   */
+  stateful?: boolean;
 }
 export interface PartitionTransformation extends TransformationBase {
   readonly kind: 'partition';

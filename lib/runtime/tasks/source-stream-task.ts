@@ -13,7 +13,7 @@ import type { ListState } from '../../core/state/state.ts';
 import { ListStateDescriptor } from '../../core/state/state-descriptor.ts';
 import { snapshotOperatorState, StreamTaskStateInitializer, type OperatorSnapshot, type StreamOperatorStateContext } from '../../state/stream-task-state-initializer.ts';
 import { attribute } from '../../core/errors.ts';
-import { MAX_WATERMARK, NO_TIMESTAMP } from '../elements.ts';
+import { MAX_WATERMARK, NO_TIMESTAMP, type CheckpointBarrier } from '../elements.ts';
 import type { Output } from '../operator.ts';
 import type { JobVertex, StreamNode } from '../graph/job-graph.ts';
 import { SourceWatermarks, type SplitWatermarkState } from '../source-watermarks.ts';
@@ -37,6 +37,9 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
   private readonly sourceNode: StreamNode;
   /** The source's state (created in startIO). */
   private sourceState: StreamOperatorStateContext | undefined;
+  /** The reader returned END_OF_INPUT. */
+  private ended = false;
+  private warnedNotRewindable = false;
 
   /** Set when the source generates timestamps and watermarks itself (fromSource with a strategy). */
   private readonly watermarks: SourceWatermarks | undefined;
@@ -130,17 +133,31 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
   snapshotSourceState(checkpointId: number): OperatorSnapshot {
     const node = this.sourceNode;
     if (this.sourceState === undefined) throw new Error(`${this.label(node)} cannot be snapshotted before it started`);
+    if (!this.rewindable && !this.warnedNotRewindable && this.subtaskIndex === 0 && this.services.attemptNumber === 0) {
+      this.warnedNotRewindable = true;
+      console.warn(
+        `${this.label(node)} cannot rewind (its reader has no snapshotState): after a restore from a checkpoint, what it read since that checkpoint is not read again.`,
+      );
+    }
     if (this.rewindable) {
-      let splits: SourceSplit[];
-      try {
-        splits = this.reader.snapshotState!(checkpointId);
-      } catch (e) {
-        throw attribute(e, node.name, this.subtaskIndex, this.vertex.parallelism);
+      let splits: SourceSplit[] = [];
+      // After END_OF_INPUT the reader read everything: a restored one ends at once (its final state, FLIP-147).
+      if (!this.ended) {
+        try {
+          splits = this.reader.snapshotState!(checkpointId);
+        } catch (e) {
+          throw attribute(e, node.name, this.subtaskIndex, this.vertex.parallelism);
+        }
       }
       const watermarks = this.watermarks;
       this.readerState().update(splits.map((split) => (watermarks === undefined ? { split } : { split, watermark: watermarks.snapshotSplit(split.splitId) })));
     }
     return snapshotOperatorState(node.operatorId, this.sourceState);
+  }
+
+  /** The runtime takes the source's state with the operators' at each checkpoint (and at the end, FLIP-147). */
+  protected override snapshotHeadState(checkpointId: number): OperatorSnapshot {
+    return this.snapshotSourceState(checkpointId);
   }
 
   protected override startIO(): Promise<void> | void {
@@ -167,7 +184,18 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
   }
 
   protected hasInput(): boolean {
-    return this.available;
+    return this.available && !this.stopped;
+  }
+
+  /** After a stop-with-savepoint barrier the reader is not polled again: nothing follows the savepoint. */
+  private stopped = false;
+
+  protected override afterBarrier(barrier: CheckpointBarrier): void {
+    if (barrier.stop) this.stopped = true;
+  }
+
+  protected override notifyHeadCheckpointComplete(checkpointId: number): void {
+    this.reader?.notifyCheckpointComplete?.(checkpointId);
   }
 
   protected override idleWait(): string | null {
@@ -188,6 +216,7 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
       throw attribute(e, this.sourceNode.name, this.subtaskIndex, this.vertex.parallelism);
     }
     if (status === 'END_OF_INPUT') {
+      this.ended = true;
       if (this.watermarks !== undefined) this.watermarks.endOfInput();
       else this.headOutput.emitWatermark(MAX_WATERMARK);
       this.afterMail();

@@ -25,7 +25,11 @@ import { SystemProcessingTimeService } from './processing-time-service.ts';
 import { OperatorChain, type WiredOutput } from './operator-chain.ts';
 import { createStreamingRuntimeContext } from './streaming-runtime-context.ts';
 import { StreamTaskStateInitializer, type RestoredOperatorState } from '../../state/stream-task-state-initializer.ts';
-import type { CheckpointingMode } from '../checkpoint/checkpoint-types.ts';
+import type { CheckpointingMode, PendingCommittables } from '../checkpoint/checkpoint-types.ts';
+import type { CheckpointResponder, SerializedSubtaskState } from '../checkpoint/checkpoint-responder.ts';
+import type { CheckpointBarrier } from '../elements.ts';
+import type { OperatorSnapshot } from '../../state/stream-task-state-initializer.ts';
+import { deserializeSubtaskState, serializeSubtaskState } from '../checkpoint/state-serializer.ts';
 
 export type { WiredOutput } from './operator-chain.ts';
 
@@ -40,7 +44,12 @@ export interface TaskServices {
   readonly checkpointingMode?: CheckpointingMode;
   /** When the job was restored: the restored state of an operator (every old subtask's part), by operator id. */
   readonly restored?: (operatorId: string) => RestoredOperatorState | undefined;
+  /** Where checkpoint acknowledgements and the final state of a finished task go (the JobMaster's coordinator). */
+  readonly checkpointResponder?: CheckpointResponder;
 }
+
+/** The id under which a finished task's last state and committables are taken (after its end of input). */
+export const FINAL_CHECKPOINT_ID = Number.MAX_SAFE_INTEGER;
 
 export type TaskState = 'created' | 'running' | 'finishing' | 'finished' | 'failed' | 'canceled';
 
@@ -48,6 +57,11 @@ export type TaskState = 'created' | 'running' | 'finishing' | 'finished' | 'fail
 const BLOCKED_ON_START = 1;
 const BLOCKED_ON_AVAILABILITY = 2;
 const BLOCKED_ON_FINISH = 3;
+
+/** The operators of a serialized task snapshot, read back: a copy of the state at the barrier. */
+function deserializeOperators(bytes: Uint8Array): OperatorSnapshot[] {
+  return [...deserializeSubtaskState(bytes).operators];
+}
 
 /** An operator as users see it named in messages: `Source: x`, `Sink: y`, or its name. */
 function nodeLabel(node: StreamNode): string {
@@ -118,6 +132,7 @@ export abstract class StreamTask {
       mailbox: this.mailbox.forOwner(node),
       bindKeyedStateBackend,
       collect: (id, values) => this.services.collect(id, values),
+      checkpointingMode: this.services.checkpointingMode,
     };
   }
 
@@ -298,16 +313,131 @@ export abstract class StreamTask {
       }
     }
     this.finishingOp = this.operators.length;
+    // FLIP-147: the finished task's last state stands in for it in later checkpoints, and what its
+    // sinks prepared last is committed by the final checkpoint (or, without checkpoints, at the end).
+    const final = await this.finalState();
+    if (this.state !== 'finishing') return;
     for (const w of this.writers) {
       w.broadcastControl((at) => ({ at, kind: 'end-of-input' }));
       w.flush();
     }
+    this.services.checkpointResponder?.finished({
+      vertexId: this.vertex.id,
+      subtaskIndex: this.subtaskIndex,
+      bytes: final.bytes,
+      committables: final.committables,
+      lastCheckpointId: this.lastSnapshotCheckpointId,
+    });
     await this.closeAll();
     if (this.state !== 'finishing') return;
     this.services.reportAccumulators(this.accumulators);
     this.state = 'finished';
   }
 
+
+  // ---- checkpoints (Flink's SubtaskCheckpointCoordinatorImpl) -------------------------------------
+
+  /**
+   * The coordinator starts checkpoint `barrier.checkpointId` at this task (a source, or a task whose
+   * inputs all ended): as a mail, between two records or polls.
+   */
+  triggerCheckpoint(barrier: CheckpointBarrier): void {
+    // A finishing task acknowledges with its final state when it finished (FLIP-147).
+    this.mailbox.execute(() => this.state === 'running' && this.performCheckpoint(barrier), this.vertex.nodes[0]!);
+  }
+
+  /** Checkpoint `checkpointId` completed: operators (and a source reader) hear of it, as a mail. */
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.mailbox.execute(() => {
+      for (const { node, operator } of this.operators) this.guard(node, () => operator.notifyCheckpointComplete(checkpointId));
+      this.notifyHeadCheckpointComplete(checkpointId);
+    }, this.vertex.nodes[0]!);
+  }
+
+  protected notifyHeadCheckpointComplete(_checkpointId: number): void {}
+
+  /**
+   * At an aligned barrier (or a source's trigger): what must precede the barrier goes out, the
+   * barrier goes to every output channel, then the synchronous snapshot of every operator is taken and
+   * serialized (a copy: the task goes on at once); writing it is asynchronous. An operator whose state
+   * cannot be snapshotted declines the checkpoint, it does not fail the task.
+   */
+  /** The newest checkpoint this task took its snapshot for (see SubtaskFinished.lastCheckpointId). */
+  private lastSnapshotCheckpointId = 0;
+
+  protected performCheckpoint(barrier: CheckpointBarrier): void {
+    const id = barrier.checkpointId;
+    if (id > this.lastSnapshotCheckpointId) this.lastSnapshotCheckpointId = id;
+    const syncStart = performance.now();
+    for (const { node, operator } of this.operators) this.guard(node, () => operator.prepareSnapshotPreBarrier(id));
+    for (let i = 0; i < this.writers.length; i++) {
+      this.writers[i]!.broadcastControl((at) => ({ ...barrier, at }));
+      this.writers[i]!.flush();
+    }
+    const responder = this.services.checkpointResponder;
+    if (responder === undefined) return;
+    let state: SerializedSubtaskState | Promise<SerializedSubtaskState>;
+    try {
+      state = this.snapshotTask(id, false, syncStart);
+    } catch (e) {
+      responder.decline(id, this.vertex.id, this.subtaskIndex, e);
+      return;
+    }
+    responder.acknowledge(barrier, this.vertex.id, this.subtaskIndex, state);
+    this.afterBarrier(barrier);
+  }
+
+  /** A source stops reading after a stop-with-savepoint barrier. */
+  protected afterBarrier(_barrier: CheckpointBarrier): void {}
+
+  /** The head's own state that is not an operator's (a source's split positions). */
+  protected snapshotHeadState(_checkpointId: number): OperatorSnapshot | undefined {
+    return undefined;
+  }
+
+  /** Every operator's snapshot, serialized now; committables still being flushed make it a promise. */
+  private snapshotTask(checkpointId: number, finished: boolean, syncStart: number): SerializedSubtaskState | Promise<SerializedSubtaskState> {
+    const operators: OperatorSnapshot[] = [];
+    const head = this.snapshotHeadState(checkpointId);
+    if (head !== undefined) operators.push(head);
+    for (const { node, operator } of this.operators) this.guard(node, () => void operators.push(operator.snapshotState(checkpointId)));
+    const pending = this.collectCommittables(checkpointId);
+    const vertexId = this.vertex.id;
+    const subtaskIndex = this.subtaskIndex;
+    if (!(pending instanceof Promise)) {
+      const bytes = serializeSubtaskState({ vertexId, subtaskIndex, finished, operators, committables: pending });
+      return { bytes, committables: pending, syncDurationMs: performance.now() - syncStart };
+    }
+    // The state is copied now (it changes from the next record on); the committables join it when ready.
+    const bytes = serializeSubtaskState({ vertexId, subtaskIndex, finished, operators, committables: [] });
+    const syncDurationMs = performance.now() - syncStart;
+    return pending.then((committables) => {
+      const copy = deserializeOperators(bytes);
+      return { bytes: serializeSubtaskState({ vertexId, subtaskIndex, finished, operators: copy, committables }), committables, syncDurationMs };
+    });
+  }
+
+  private collectCommittables(checkpointId: number): PendingCommittables[] | Promise<PendingCommittables[]> {
+    const all: PendingCommittables[] = [];
+    const waiting: Array<Promise<PendingCommittables[]>> = [];
+    for (const { node, operator } of this.operators) {
+      if (operator.pendingCommittables === undefined) continue;
+      this.guard(node, () => {
+        const r = operator.pendingCommittables!(checkpointId);
+        if (r instanceof Promise) waiting.push(r.catch((e: unknown) => Promise.reject(attribute(e, node.name, this.subtaskIndex, this.vertex.parallelism))));
+        else all.push(...r);
+      });
+    }
+    if (waiting.length === 0) return all;
+    return Promise.all(waiting).then((parts) => all.concat(...parts));
+  }
+
+  /** A finished task's last state (only when the job checkpoints) and its sinks' last committables. */
+  private async finalState(): Promise<{ bytes: Uint8Array | undefined; committables: PendingCommittables[] }> {
+    if (this.services.checkpointingMode === undefined) return { bytes: undefined, committables: await this.collectCommittables(FINAL_CHECKPOINT_ID) };
+    const state = await this.snapshotTask(FINAL_CHECKPOINT_ID, true, performance.now());
+    return { bytes: state.bytes, committables: state.committables };
+  }
 
   /** Closes operators and I/O, once, whichever of finish, failure and cancel comes first. */
   protected closeAll(): Promise<void> {
