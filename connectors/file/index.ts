@@ -4,6 +4,7 @@
  *   subtasks; a file is read by one subtask, in order). Reads 64 KiB at a time, only when the job
  *   wants more, so a large file does not fill memory. A line longer than `lineLengthLimit` bytes
  *   (default 1 MiB) fails the job with a LineTooLongError naming the file, byte offset and line number.
+ *   It rewinds: a checkpoint holds each unfinished file's byte offset and line number.
  * - `FileSink`: exactly-once part files in buckets, published by two-phase commit (file-sink.ts).
  * - `TextFileSink`: one line per record (`writeAsText`), or CSV rows (`writeAsCsv`). Not exactly-once:
  *   a job restarted from a checkpoint writes its files anew, and without checkpointing nothing is
@@ -17,7 +18,7 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
-import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext } from '../../lib/core/connector/source.ts';
+import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../../lib/core/connector/source.ts';
 import type { Sink, SinkWriter, SinkWriterContext } from '../../lib/core/connector/sink.ts';
 import { formatCsvRow, formatRecord } from '../../lib/core/format.ts';
 import { checkLineLengthLimit, LineSplitter, LineTooLongError, type LineSourceOptions } from './lines.ts';
@@ -70,20 +71,35 @@ function listFiles(path: string): string[] {
     .filter((f) => statSync(f).isFile());
 }
 
+/**
+ * A file's unread rest (Flink's FileSourceSplit with its CheckpointedPosition): the next line starts
+ * at `offset` bytes and is line `lineNumber` of the file.
+ */
+export interface FileSourceSplit extends SourceSplit {
+  readonly path: string;
+  readonly offset: number;
+  readonly lineNumber: number;
+}
+
 class TextLineReader implements SourceReader<string> {
   private lines: string[] = [];
   private next = 0;
-  private fileIndex = 0;
-  private path = '';
+  /** The split being read (null before the first and after the last). */
+  private current: FileSourceSplit | null = null;
   private splitter: LineSplitter | null = null;
   private handle: FileHandle | null = null;
+  /** Where the next read starts in the current file. */
+  private filePos = 0;
+  /** The current file is read to its end: `lines` are its last. */
+  private eof = false;
   private reading: Promise<void> | null = null;
   private done = false;
   private failure: unknown = null;
   private readonly buf = Buffer.allocUnsafe(CHUNK);
 
   constructor(
-    private readonly files: string[],
+    /** The splits not started yet, in order. */
+    private readonly queue: FileSourceSplit[],
     private readonly lineLengthLimit: number,
   ) {}
 
@@ -92,39 +108,50 @@ class TextLineReader implements SourceReader<string> {
   }
 
   private async openNext(): Promise<void> {
-    if (this.handle) await this.handle.close();
+    const previous = this.handle;
     this.handle = null;
-    if (this.fileIndex >= this.files.length) {
+    if (previous) await previous.close();
+    const split = this.queue.shift();
+    this.lines = [];
+    this.next = 0;
+    this.eof = false;
+    if (split === undefined) {
+      this.current = null;
       this.done = true;
       return;
     }
-    const path = (this.path = this.files[this.fileIndex++]!);
+    // Set before the open completes, so a snapshot meanwhile holds this split's position.
+    this.current = split;
+    this.filePos = split.offset;
     this.splitter = new LineSplitter('\n', this.lineLengthLimit, true, true);
+    this.splitter.resumeAt({ byteOffset: split.offset, lineNumber: split.lineNumber });
     try {
-      this.handle = await open(path, 'r');
+      this.handle = await open(split.path, 'r');
     } catch (e) {
-      throw new FileSourceError(`Cannot read input file ${path}: ${explain(e)}`);
+      throw new FileSourceError(`Cannot read input file ${split.path}: ${explain(e)}`);
     }
   }
 
   private async readChunk(): Promise<void> {
     const h = this.handle!;
     const splitter = this.splitter!;
-    const { bytesRead } = await h.read(this.buf, 0, CHUNK, null);
+    const { bytesRead } = await h.read(this.buf, 0, CHUNK, this.filePos);
+    this.filePos += bytesRead;
     this.next = 0;
     this.lines = bytesRead === 0 ? splitter.finish() : splitter.push(this.buf.subarray(0, bytesRead));
+    this.eof = bytesRead === 0;
     const at = splitter.tooLong;
     if (at !== null) {
       // The lines before it are emitted first; then the job fails.
       this.failure = new LineTooLongError(
-        this.path,
+        this.current!.path,
         at.byteOffset,
         at.lineNumber,
         splitter.limit,
         'Line',
         "Is it a text file with '\\n' line ends? If such lines are expected, raise the limit: readTextFile(path, { lineLengthLimit: bytes }).",
       );
-    } else if (bytesRead === 0) await this.openNext();
+    }
   }
 
   pollNext(output: ReaderOutput<string>): InputStatus {
@@ -133,9 +160,9 @@ class TextLineReader implements SourceReader<string> {
       return 'MORE_AVAILABLE';
     }
     if (this.failure !== null) throw this.failure;
-    if (this.done && this.handle === null) return 'END_OF_INPUT';
+    if (this.done) return 'END_OF_INPUT';
     if (this.reading === null) {
-      this.reading = this.readChunk().then(
+      this.reading = (this.eof ? this.openNext() : this.readChunk()).then(
         () => {
           this.reading = null;
         },
@@ -152,6 +179,18 @@ class TextLineReader implements SourceReader<string> {
     return this.reading ?? Promise.resolve();
   }
 
+  /** The current file from its next line on, then the files not started. */
+  snapshotState(): FileSourceSplit[] {
+    const out: FileSourceSplit[] = [];
+    const split = this.current;
+    if (split !== null && !(this.eof && this.next >= this.lines.length)) {
+      const at = this.splitter!.positionOf(this.next);
+      out.push({ splitId: split.splitId, path: split.path, offset: at.byteOffset, lineNumber: at.lineNumber });
+    }
+    for (const s of this.queue) out.push(s);
+    return out;
+  }
+
   async close(): Promise<void> {
     await this.reading;
     await this.handle?.close();
@@ -159,7 +198,11 @@ class TextLineReader implements SourceReader<string> {
   }
 }
 
-/** Lines of a text file, or of the files of a directory (Flink's readTextFile / FileSource). */
+/**
+ * Lines of a text file, or of the files of a directory (Flink's readTextFile / FileSource). Each file
+ * is a split; a checkpoint holds each unfinished file's position (byte offset and line number of its
+ * next line), so a restored job goes on with the line after the last one emitted before it.
+ */
 export class TextLineSource implements Source<string> {
   readonly boundedness = 'BOUNDED';
   private readonly lineLengthLimit: number;
@@ -170,8 +213,14 @@ export class TextLineSource implements Source<string> {
     this.lineLengthLimit = checkLineLengthLimit(options.lineLengthLimit);
   }
   createReader(context: SourceReaderContext): SourceReader<string> {
-    const files = listFiles(this.path).filter((_f, i) => i % context.currentParallelism() === context.getIndexOfSubtask());
-    return new TextLineReader(files, this.lineLengthLimit);
+    const restored = context.restoredSplits as readonly FileSourceSplit[] | undefined;
+    const splits =
+      restored !== undefined
+        ? restored.slice()
+        : listFiles(this.path)
+            .filter((_f, i) => i % context.currentParallelism() === context.getIndexOfSubtask())
+            .map((path): FileSourceSplit => ({ splitId: path, path, offset: 0, lineNumber: 1 }));
+    return new TextLineReader(splits, this.lineLengthLimit);
   }
 }
 

@@ -93,8 +93,43 @@ export class LineSplitter {
     this.atStart = stripBOM;
   }
 
+  /**
+   * Continues a stream at a line start (a restored file reader): `byteOffset` bytes and
+   * `lineNumber - 1` lines came before. Call before the first push.
+   */
+  resumeAt(position: LinePosition): void {
+    this.received = this.lineStart = position.byteOffset;
+    this.lineCount = position.lineNumber - 1;
+    if (position.byteOffset > 0) this.atStart = false; // a byte order mark only starts a stream
+  }
+
+  /** The last batch of lines returned: where its first line starts, and its bytes (each line ends with a delimiter). */
+  private batchStart: LinePosition = { byteOffset: 0, lineNumber: 1 };
+  private batchBytes: Buffer | null = null;
+
+  /**
+   * Where line `k` (0-based) of the lines the last `push`/`finish` returned starts, or, for k equal
+   * to their count, where the unfinished line starts: the position a reader that emitted lines 0..k-1
+   * resumes from (Flink's CheckpointedPosition). Only valid while the pushed chunk is unchanged.
+   */
+  positionOf(k: number): LinePosition {
+    const bytes = this.batchBytes;
+    if (k === 0) return this.batchStart;
+    if (bytes === null) return { byteOffset: this.lineStart, lineNumber: this.lineCount + 1 };
+    let at = 0;
+    const dl = this.delimiter.length;
+    for (let i = 0; i < k; i++) {
+      const d = bytes.indexOf(this.delimiter, at);
+      if (d < 0) return { byteOffset: this.lineStart, lineNumber: this.lineCount + 1 }; // k is the count
+      at = d + dl;
+    }
+    return { byteOffset: this.batchStart.byteOffset + at, lineNumber: this.batchStart.lineNumber + k };
+  }
+
   /** The lines completed by `chunk` (which the splitter does not keep: it may be reused). */
   push(chunk: Buffer): string[] {
+    this.batchStart = { byteOffset: this.lineStart, lineNumber: this.lineCount + 1 };
+    this.batchBytes = null;
     const n = chunk.length;
     if (n === 0 || this.tooLong !== null) return EMPTY;
     const base = this.received;
@@ -121,6 +156,7 @@ export class LineSplitter {
     const head = chunk.subarray(0, end);
     const bytes = this.pieces.length === 0 ? head : Buffer.concat([...this.pieces, head], this.pendingBytes + end);
     const segmentStart = this.lineStart;
+    this.batchBytes = bytes;
     this.pieces = [];
     this.pendingBytes = 0;
     const lines = this.split(bytes, segmentStart);
@@ -136,6 +172,8 @@ export class LineSplitter {
 
   /** End of input: the unterminated last line, if any. */
   finish(): string[] {
+    this.batchStart = { byteOffset: this.lineStart, lineNumber: this.lineCount + 1 };
+    this.batchBytes = null;
     if (this.tooLong !== null || this.pendingBytes === 0) return EMPTY;
     const bytes = Buffer.concat(this.pieces, this.pendingBytes);
     this.pieces = [];

@@ -1,7 +1,9 @@
 /**
  * RxJS interop. `ObservableSource` turns an Observable into a (non-parallel) source that ends when
  * the Observable completes and fails the job when it errors. An Observable pushes and cannot be
- * slowed, so values wait in a queue until the job takes them.
+ * slowed, so values wait in a queue until the job takes them. It cannot rewind (no snapshotState):
+ * after a restore from a checkpoint it subscribes anew, and values pushed since the checkpoint are
+ * not replayed (the job warns once).
  * The other direction is `DataStream.toObservable()`.
  */
 import type { Observable, Subscription } from 'rxjs';

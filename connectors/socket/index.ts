@@ -4,6 +4,8 @@
  * emitted too, as Flink's socketTextStream does; a reset connection fails the job). It pauses the
  * socket while the job is behind, so TCP flow control reaches the sender. Non-parallel, like
  * Flink's socketTextStream.
+ * It cannot rewind (no snapshotState): a socket cannot be read again, so after a restore from a
+ * checkpoint the lines sent since that checkpoint are not read again (the job warns once).
  * A record longer than `lineLengthLimit` bytes (default 1 MiB) fails the job with a LineTooLongError
  * naming host:port and the byte offset where the record starts.
  */

@@ -75,6 +75,8 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
     const context = (this.stateContext = initializer.streamOperatorStateContext(this.parameters.operatorId, keyed, subtask, this.parameters.processingTimeService));
     this.keyedBackend = context.keyedStateBackend;
     this.timeServiceManager = context.internalTimeServiceManager;
+    // Lateness after a restore is decided against the watermark the operator had reached.
+    if (context.restoredWatermark !== undefined) this.inputWatermark = context.restoredWatermark;
     if (this.keyedBackend !== undefined) this.parameters.bindKeyedStateBackend(this.keyedBackend);
   }
 
@@ -111,7 +113,15 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
 
   snapshotState(_checkpointId: number): OperatorSnapshot {
     if (this.stateContext === undefined) throw new TypeError(`Operator '${this.parameters.operatorName}' has no state before initializeState()`);
-    return snapshotOperatorState(this.parameters.operatorId, this.stateContext);
+    return snapshotOperatorState(this.parameters.operatorId, this.stateContext, this.inputWatermark);
+  }
+
+  /**
+   * The watermark this operator was restored at (undefined: not restored, or none). The task's
+   * watermark valve starts from it, so a restored operator never sees its time go back.
+   */
+  restoredWatermark(): number | undefined {
+    return this.stateContext?.restoredWatermark;
   }
 
   /** On a keyed stream (set in setup from the parameters): each record's key scopes keyed state and timers. */
@@ -134,6 +144,8 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
   abstract processElement(value: unknown, timestamp: number): void;
   /** Due event-time timers of every timer service fire before the watermark moves on downstream. */
   processWatermark(watermark: number): void {
+    // After a restore, upstream may start below the restored watermark: time never goes back.
+    if (watermark < this.inputWatermark) return;
     this.inputWatermark = watermark;
     this.timeServiceManager?.advanceWatermark(watermark);
     this.output.emitWatermark(watermark);

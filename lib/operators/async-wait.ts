@@ -97,7 +97,8 @@ export class AsyncWaitOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, A
     if (restored.length === 0) return;
     this.queueState.clear();
     for (const e of restored) {
-      if ('watermark' in e) this.processWatermark(e.watermark);
+      // Queued before the snapshot, so at or below the restored watermark: back in the queue as they were.
+      if ('watermark' in e) this.enqueueWatermark(e.watermark);
       else this.processElement(e.record, e.timestamp);
     }
   }
@@ -121,7 +122,12 @@ export class AsyncWaitOperator<IN, OUT> extends AbstractUdfStreamOperator<OUT, A
   }
 
   override processWatermark(watermark: number): void {
+    if (watermark < this.inputWatermark) return; // below the restored one: time never goes back
     this.inputWatermark = watermark;
+    this.enqueueWatermark(watermark);
+  }
+
+  private enqueueWatermark(watermark: number): void {
     this.queue.push({ kind: 'watermark', watermark });
     this.emitReady();
   }

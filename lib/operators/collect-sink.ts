@@ -45,6 +45,7 @@ export class CollectSinkOperator extends AbstractStreamOperator<never> {
     if (!this.committing && this.buffer.length >= BATCH) this.endOfBatch();
   }
   override processWatermark(watermark: number): void {
+    if (watermark < this.inputWatermark) return; // below the restored one: time never goes back
     this.inputWatermark = watermark;
   }
   endOfBatch(): void {

@@ -68,6 +68,11 @@ export interface StreamOperator<OUT> {
   setKeyContextElement(value: unknown): void;
   processElement(value: unknown, timestamp: number): void;
   processWatermark(watermark: number): void;
+  /**
+   * The watermark the operator was restored at (after initializeState; undefined when not restored).
+   * A task must not hand it a lower one: its input valve starts from this.
+   */
+  restoredWatermark?(): number | undefined;
   /** The input turned idle or active; built-in operators forward it. */
   processWatermarkStatus?(idle: boolean): void;
   /** All input of this operator has ended (bounded input). Emit final results here. */

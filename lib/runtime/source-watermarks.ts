@@ -12,6 +12,40 @@ import type { TimestampAssigner, WatermarkStrategy } from '../time/watermark-str
 import { NO_TIMESTAMP } from './elements.ts';
 import type { Output } from './operator.ts';
 
+/** A watermark channel's part of a checkpoint (null: no watermark yet). */
+export interface WatermarkChannelState {
+  readonly watermark: number | null;
+  readonly idle: boolean;
+  /** The generator's snapshotState(), when it has one. */
+  readonly generator?: unknown;
+}
+
+/**
+ * What a checkpoint keeps of the watermarks behind one split (or of the operator's one channel): its
+ * channel — the main one when the reader emits without split outputs — and the watermark the
+ * source had emitted, below which a restored source never goes.
+ */
+export interface SplitWatermarkState {
+  readonly channel: WatermarkChannelState;
+  readonly emitted: number | null;
+  /** The split had its own channel (a split output): restored, it holds the watermark back at once. */
+  readonly ownChannel: boolean;
+}
+
+const toWire = (w: number): number | null => (w === NO_TIMESTAMP ? null : w);
+const fromWire = (w: number | null | undefined): number => (typeof w === 'number' ? w : NO_TIMESTAMP);
+
+/** The state with the lowest watermark: a restore at another parallelism never moves time forward. */
+export function minimumWatermarkState(states: readonly SplitWatermarkState[]): SplitWatermarkState | undefined {
+  let min: SplitWatermarkState | undefined;
+  let emitted = Number.POSITIVE_INFINITY;
+  for (const s of states) {
+    if (min === undefined || fromWire(s.channel.watermark) < fromWire(min.channel.watermark)) min = s;
+    emitted = Math.min(emitted, fromWire(s.emitted));
+  }
+  return min === undefined ? undefined : { channel: min.channel, emitted: toWire(emitted), ownChannel: false };
+}
+
 interface Channel {
   readonly generator: WatermarkGenerator<unknown>;
   /** What the generator emits to; one object per channel. */
@@ -111,6 +145,36 @@ export class SourceWatermarks {
     this.splits.delete(splitId);
   }
 
+  /** The watermark state behind split `splitId` (its own channel, else the main one) for a checkpoint. */
+  snapshotSplit(splitId: string): SplitWatermarkState {
+    const ch = this.splits.get(splitId);
+    return { channel: snapshotChannel(ch ?? this.main), emitted: toWire(this.emitted), ownChannel: ch !== undefined };
+  }
+
+  /** The main channel's state (the assignTimestampsAndWatermarks operator's one channel). */
+  snapshotMain(): SplitWatermarkState {
+    return { channel: snapshotChannel(this.main), emitted: toWire(this.emitted), ownChannel: false };
+  }
+
+  /**
+   * Restores the watermarks of the restored splits that had their own channel (the split's channel is
+   * there at once, holding the watermark back as before, and the reader's split output takes it on),
+   * and the main channel as the minimum over all of them; what the source emits never goes below the
+   * lowest watermark it had emitted. Call before the first record.
+   */
+  restore(entries: ReadonlyArray<{ readonly splitId?: string; readonly state: SplitWatermarkState }>): void {
+    for (const e of entries) {
+      if (e.splitId === undefined || !e.state.ownChannel) continue;
+      const ch = this.channel();
+      restoreChannel(ch, e.state.channel);
+      this.splits.set(e.splitId, ch);
+    }
+    const min = minimumWatermarkState(entries.map((e) => e.state));
+    if (min === undefined) return;
+    restoreChannel(this.main, min.channel);
+    this.emitted = fromWire(min.emitted);
+  }
+
   /** End of input: the final watermark, which also ends an idle phase (an idle input's watermarks are ignored downstream). */
   endOfInput(): void {
     if (this.idle) {
@@ -154,4 +218,16 @@ export class SourceWatermarks {
       this.out.emitWatermark(min);
     }
   }
+}
+
+function snapshotChannel(ch: Channel): WatermarkChannelState {
+  const generator = ch.generator.snapshotState?.();
+  return generator === undefined ? { watermark: toWire(ch.watermark), idle: ch.idle } : { watermark: toWire(ch.watermark), idle: ch.idle, generator };
+}
+
+/** A user generator without restoreState starts fresh; the channel's watermark still never goes back. */
+function restoreChannel(ch: Channel, state: WatermarkChannelState): void {
+  ch.watermark = fromWire(state.watermark);
+  ch.idle = state.idle;
+  if (state.generator !== undefined) ch.generator.restoreState?.(state.generator);
 }

@@ -17,6 +17,12 @@ export interface OperatorSnapshot {
   readonly keyed?: KeyedStateSnapshot;
   readonly timers?: TimersSnapshot;
   readonly operator: OperatorStateSnapshot;
+  /**
+   * The operator's current input watermark when it was snapshotted (absent: none yet). Restored as
+   * the minimum over the old subtasks' (equal under aligned checkpoints), so a restored operator
+   * decides lateness as the uninterrupted one would.
+   */
+  readonly watermark?: number;
 }
 
 /** What an operator gets in `initializeState` (Flink's StreamOperatorStateContext). */
@@ -29,6 +35,11 @@ export interface StreamOperatorStateContext {
   readonly operatorStateBackend: DefaultOperatorStateBackend;
   /** Present for an operator on a keyed stream. */
   readonly internalTimeServiceManager: InternalTimeServiceManager | undefined;
+  /**
+   * The watermark the operator had reached: the minimum over the restored snapshots, undefined when
+   * not restored or when one of them had none. The timer services are at it already (nothing fired).
+   */
+  readonly restoredWatermark: number | undefined;
 }
 
 /** Processing time as the state layer needs it: timers, and the TTL sweep. */
@@ -83,8 +94,10 @@ export class StreamTaskStateInitializer {
       backend.onTtlState = (interval) => pts.scheduleWithFixedDelay(() => backend.sweepExpired(), interval);
       internalTimeServiceManager = new InternalTimeServiceManager(backend, pts);
     }
+    let restoredWatermark: number | undefined;
     if (restored !== undefined) {
       const snaps = restored.snapshots;
+      restoredWatermark = minimumWatermark(snaps);
       operatorStateBackend.restore(
         snaps.map((s) => s.operator),
         subtask?.subtaskIndex ?? 0,
@@ -95,6 +108,7 @@ export class StreamTaskStateInitializer {
         const owns = (kg: number): boolean => kg >= range.start && kg <= range.end;
         keyedStateBackend!.restore(snaps.flatMap((s) => (s.keyed === undefined ? [] : [s.keyed])), owns);
         internalTimeServiceManager!.restore(snaps.flatMap((s) => (s.timers === undefined ? [] : [s.timers])), owns);
+        if (restoredWatermark !== undefined) internalTimeServiceManager!.restoreWatermark(restoredWatermark);
       }
     }
     return {
@@ -103,16 +117,29 @@ export class StreamTaskStateInitializer {
       keyedStateBackend,
       operatorStateBackend,
       internalTimeServiceManager,
+      restoredWatermark,
     };
   }
 }
 
+/** The lowest watermark of the snapshots; undefined when there are none or one has no watermark. */
+function minimumWatermark(snapshots: readonly OperatorSnapshot[]): number | undefined {
+  let min = Number.POSITIVE_INFINITY;
+  for (const s of snapshots) {
+    if (typeof s.watermark !== 'number') return undefined;
+    if (s.watermark < min) min = s.watermark;
+  }
+  return snapshots.length === 0 ? undefined : min;
+}
+
 /** Takes the synchronous snapshot of an operator's state (the task calls this at a checkpoint barrier). */
-export function snapshotOperatorState(operatorId: string, context: StreamOperatorStateContext): OperatorSnapshot {
-  return {
+export function snapshotOperatorState(operatorId: string, context: StreamOperatorStateContext, watermark?: number): OperatorSnapshot {
+  const snapshot = {
     operatorId,
     keyed: context.keyedStateBackend?.snapshot(),
     timers: context.internalTimeServiceManager?.snapshot(),
     operator: context.operatorStateBackend.snapshot(),
   };
+  // -Infinity (no watermark yet) is left out: the snapshot stays plain, JSON-safe data.
+  return watermark === undefined || watermark === Number.NEGATIVE_INFINITY ? snapshot : { ...snapshot, watermark };
 }

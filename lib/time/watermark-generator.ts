@@ -17,6 +17,14 @@ export interface WatermarkOutput {
 export interface WatermarkGenerator<T> {
   onEvent(event: T, eventTimestamp: number, output: WatermarkOutput): void;
   onPeriodicEmit(output: WatermarkOutput): void;
+  /**
+   * What a checkpoint keeps of the generator (plain, structured-cloneable data), so a restored one
+   * emits the same watermarks as the uninterrupted run. Without it a restored generator starts
+   * fresh (its input's watermark still never goes back below the restored one).
+   */
+  snapshotState?(): unknown;
+  /** Takes back what `snapshotState` returned, on a fresh generator, before its first event. */
+  restoreState?(state: unknown): void;
 }
 
 /**
@@ -34,6 +42,14 @@ export class BoundedOutOfOrdernessWatermarks<T> implements WatermarkGenerator<T>
   onPeriodicEmit(output: WatermarkOutput): void {
     if (this.maxTimestamp !== Number.NEGATIVE_INFINITY) output.emitWatermark(this.maxTimestamp - this.outOfOrdernessMillis - 1);
   }
+  /** The highest timestamp seen (null: none yet). */
+  snapshotState(): { maxTimestamp: number | null } {
+    return { maxTimestamp: this.maxTimestamp === Number.NEGATIVE_INFINITY ? null : this.maxTimestamp };
+  }
+  restoreState(state: unknown): void {
+    const max = (state as { maxTimestamp?: number | null } | null)?.maxTimestamp;
+    if (typeof max === 'number' && max > this.maxTimestamp) this.maxTimestamp = max;
+  }
 }
 
 /** For timestamps that never decrease (Flink's AscendingTimestampsWatermarks). */
@@ -47,6 +63,10 @@ export class AscendingTimestampsWatermarks<T> extends BoundedOutOfOrdernessWater
 export class NoWatermarksGenerator<T> implements WatermarkGenerator<T> {
   onEvent(): void {}
   onPeriodicEmit(): void {}
+  snapshotState(): null {
+    return null;
+  }
+  restoreState(): void {}
 }
 
 /**
@@ -76,5 +96,19 @@ export class WatermarksWithIdleness<T> implements WatermarkGenerator<T> {
       output.markIdle();
     }
     if (!this.idle) this.inner.onPeriodicEmit(output);
+  }
+  /**
+   * The inner generator's state and whether the input was idle; the idle timeout counts again from
+   * the restore (processing time does not survive a restart).
+   */
+  snapshotState(): { idle: boolean; inner: unknown } {
+    return { idle: this.idle, inner: this.inner.snapshotState?.() ?? null };
+  }
+  restoreState(state: unknown): void {
+    const s = state as { idle?: boolean; inner?: unknown } | null;
+    if (s === null || typeof s !== 'object') return;
+    this.idle = s.idle === true;
+    this.lastEventAt = this.clock();
+    if (s.inner !== undefined && s.inner !== null) this.inner.restoreState?.(s.inner);
   }
 }

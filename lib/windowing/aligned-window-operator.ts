@@ -121,6 +121,7 @@ export class AlignedWindowAggregateOperator<IN, ACC, OUT> extends AbstractUdfStr
 
   /** Windows whose end the watermark passed fire, in time order, before the watermark moves on. */
   override processWatermark(watermark: number): void {
+    if (watermark < this.inputWatermark) return; // below the restored one: time never goes back
     this.inputWatermark = watermark;
     const p = this.pending;
     while (p.length > 0 && p[0]!.end - 1 <= watermark) {

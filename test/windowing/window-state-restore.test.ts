@@ -5,10 +5,10 @@
  * and global windows, incremental and list contents, evictors, count triggers, per-window and
  * global window-function state, allowed lateness and late data, and the aligned fast path.
  *
- * Watermarks are not part of a snapshot (as in Flink): the driver sends the restored operator the
- * last watermark the first one saw before the rest of the input, as its upstream would. With the
- * triggers used here no timer is due at or before the current watermark, so that watermark fires
- * nothing; it only makes the restored operator judge lateness as the first one did.
+ * The operator's watermark is part of its snapshot (beyond Flink): the restored operator judges
+ * lateness as the first one did with no watermark sent again. The driver sends it the first
+ * watermark of the input before the rest, as an upstream restarted from scratch might: that one is
+ * at or below the restored watermark, so it moves nothing back and fires nothing.
  */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
@@ -192,8 +192,8 @@ function restoredAt(c: Config, steps: readonly Step[], at: number): Array<[numbe
   const snapshot = deserialize(serialize(first.h.snapshot(1))) as OperatorSnapshot;
   const second = new Run(c, out, snapshot);
   const watermarks = steps.slice(0, at).filter((s): s is { wm: number } => 'wm' in s);
-  // The watermark sent again must fire nothing (step -1 would show up in the result).
-  if (watermarks.length > 0) second.step(-1, watermarks[watermarks.length - 1]!);
+  // A stale watermark must fire nothing (step -1 would show up in the result).
+  if (watermarks.length > 0) second.step(-1, watermarks[0]!);
   feed(second, steps, at, steps.length);
   if (c.assigner !== 'global') expectNothingLeft(second);
   return out.result();
@@ -226,7 +226,7 @@ function rescaledAt(c: Config, steps: readonly Step[], at: number, from: number,
   const second = subtasks(to, snapshots);
   const watermarks = steps.slice(0, at).filter((s): s is { wm: number } => 'wm' in s);
   for (const run of second) {
-    if (watermarks.length > 0) run.step(-1, watermarks[watermarks.length - 1]!);
+    if (watermarks.length > 0) run.step(-1, watermarks[0]!);
     feed(run, steps, at, steps.length);
     if (c.assigner !== 'global') expectNothingLeft(run);
   }

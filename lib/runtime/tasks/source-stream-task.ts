@@ -2,15 +2,32 @@
  * SourceStreamTask (Flink's name): a task whose head is a source. Its default action polls the
  * source reader, at most a batch per step; timestamps and watermarks generated in the source
  * (fromSource with a strategy) go through SourceWatermarks.
+ *
+ * Its checkpointed state is the reader's splits with their positions (Flink's SourceOperator: operator
+ * list state 'SourceReaderState'), each with the watermark state behind it, so a restored reader
+ * goes on from there and its watermarks come back too. A list state is dealt round robin when the
+ * parallelism changes: splits move with their watermarks.
  */
-import type { ReaderOutput, SourceReader } from '../../core/connector/source.ts';
+import type { ReaderOutput, SourceReader, SourceSplit } from '../../core/connector/source.ts';
+import type { ListState } from '../../core/state/state.ts';
+import { ListStateDescriptor } from '../../core/state/state-descriptor.ts';
+import { snapshotOperatorState, StreamTaskStateInitializer, type OperatorSnapshot, type StreamOperatorStateContext } from '../../state/stream-task-state-initializer.ts';
 import { attribute } from '../../core/errors.ts';
 import { MAX_WATERMARK, NO_TIMESTAMP, type CheckpointBarrier } from '../elements.ts';
 import type { Output } from '../operator.ts';
 import type { JobVertex, StreamNode } from '../graph/job-graph.ts';
-import { SourceWatermarks } from '../source-watermarks.ts';
+import { SourceWatermarks, type SplitWatermarkState } from '../source-watermarks.ts';
 import { BATCH_SIZE } from '../io/record-writer.ts';
 import { StreamTask, type TaskServices, type WiredOutput } from './stream-task.ts';
+
+/** The name of the source's operator list state (Flink's SourceOperator uses the same). */
+export const SOURCE_READER_STATE = 'SourceReaderState';
+
+/** One entry of 'SourceReaderState': a split with its position and the watermark state behind it. */
+export interface SourceReaderStateEntry {
+  readonly split: SourceSplit;
+  readonly watermark?: SplitWatermarkState;
+}
 
 /** A task whose head is a source: polls the reader, at most a batch per step. */
 export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown> {
@@ -18,6 +35,11 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
   private available = true;
   private emitted = 0;
   private readonly sourceNode: StreamNode;
+  /** The source's state (created in startIO). */
+  private sourceState: StreamOperatorStateContext | undefined;
+  /** The reader returned END_OF_INPUT. */
+  private ended = false;
+  private warnedNotRewindable = false;
 
   /** Set when the source generates timestamps and watermarks itself (fromSource with a strategy). */
   private readonly watermarks: SourceWatermarks | undefined;
@@ -72,15 +94,83 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
     this.processingTimeService.scheduleWithFixedDelay(() => watermarks.onPeriodicEmit(), interval, this.sourceNode);
   }
 
+  /**
+   * Whether the reader can rewind (has snapshotState). A source that cannot is checkpointed with no
+   * split state: after a restore it starts afresh and what it read since the checkpoint is not read
+   * again (the runtime warns once).
+   */
+  get rewindable(): boolean {
+    return this.reader !== undefined && typeof this.reader.snapshotState === 'function';
+  }
+
+  private readerState(): ListState<SourceReaderStateEntry> {
+    return this.sourceState!.operatorStateBackend.getListState(new ListStateDescriptor<SourceReaderStateEntry>(SOURCE_READER_STATE));
+  }
+
+  /**
+   * The splits restored for this subtask, or undefined on a fresh start and when the source had no
+   * split state (its reader could not rewind: the new one takes its own share).
+   */
+  private restoreSourceState(): SourceSplit[] | undefined {
+    const node = this.sourceNode;
+    const restored = this.services.restored?.(node.operatorId);
+    const initializer = new StreamTaskStateInitializer(this.processingTimeService.forOwner(node), this.services.restored);
+    this.sourceState = initializer.streamOperatorStateContext(node.operatorId, undefined, { subtaskIndex: this.subtaskIndex, parallelism: this.vertex.parallelism });
+    if (restored === undefined || !restored.snapshots.some((s) => s.operator[SOURCE_READER_STATE] !== undefined)) return undefined;
+    const entries = this.readerState().get();
+    if (this.watermarks !== undefined) {
+      const states: Array<{ splitId: string; state: SplitWatermarkState }> = [];
+      for (const e of entries) if (e.watermark !== undefined) states.push({ splitId: e.split.splitId, state: e.watermark });
+      this.watermarks.restore(states);
+    }
+    return entries.map((e) => e.split);
+  }
+
+  /**
+   * The source's state for checkpoint `checkpointId`, taken between two polls when this subtask emits
+   * the barrier: records emitted before are in it, later ones are not (Flink's SourceOperator.snapshotState).
+   */
+  snapshotSourceState(checkpointId: number): OperatorSnapshot {
+    const node = this.sourceNode;
+    if (this.sourceState === undefined) throw new Error(`${this.label(node)} cannot be snapshotted before it started`);
+    if (!this.rewindable && !this.warnedNotRewindable && this.subtaskIndex === 0 && this.services.attemptNumber === 0) {
+      this.warnedNotRewindable = true;
+      console.warn(
+        `${this.label(node)} cannot rewind (its reader has no snapshotState): after a restore from a checkpoint, what it read since that checkpoint is not read again.`,
+      );
+    }
+    if (this.rewindable) {
+      let splits: SourceSplit[] = [];
+      // After END_OF_INPUT the reader read everything: a restored one ends at once (its final state, FLIP-147).
+      if (!this.ended) {
+        try {
+          splits = this.reader.snapshotState!(checkpointId);
+        } catch (e) {
+          throw attribute(e, node.name, this.subtaskIndex, this.vertex.parallelism);
+        }
+      }
+      const watermarks = this.watermarks;
+      this.readerState().update(splits.map((split) => (watermarks === undefined ? { split } : { split, watermark: watermarks.snapshotSplit(split.splitId) })));
+    }
+    return snapshotOperatorState(node.operatorId, this.sourceState);
+  }
+
+  /** The runtime takes the source's state with the operators' at each checkpoint (and at the end, FLIP-147). */
+  protected override snapshotHeadState(checkpointId: number): OperatorSnapshot {
+    return this.snapshotSourceState(checkpointId);
+  }
+
   protected override startIO(): Promise<void> | void {
     const node = this.sourceNode;
     const parallelism = this.vertex.parallelism;
     const box: { started?: void | Promise<void> } = {};
     this.guard(node, () => {
+      const restoredSplits = this.restoreSourceState();
       this.reader = node.source!.createReader({
         operatorName: node.name,
         getIndexOfSubtask: () => this.subtaskIndex,
         currentParallelism: () => parallelism,
+        restoredSplits,
       });
       box.started = this.reader.start();
     });
@@ -126,6 +216,7 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
       throw attribute(e, this.sourceNode.name, this.subtaskIndex, this.vertex.parallelism);
     }
     if (status === 'END_OF_INPUT') {
+      this.ended = true;
       if (this.watermarks !== undefined) this.watermarks.endOfInput();
       else this.headOutput.emitWatermark(MAX_WATERMARK);
       this.afterMail();

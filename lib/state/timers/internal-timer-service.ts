@@ -136,6 +136,11 @@ export class InternalTimerServiceImpl<N extends Namespace = Namespace> implement
     this.eventTime.fireUpTo(watermark, this.fireEventTime);
   }
 
+  /** A restored operator's watermark: the service is at it, without firing anything (its timers are later ones). */
+  restoreWatermark(watermark: number): void {
+    if (watermark > this.watermark) this.watermark = watermark;
+  }
+
   snapshot(maxParallelism: number): TimerServiceSnapshot {
     const byGroup = (timers: Iterable<InternalTimer<unknown, N>>): Record<number, TimerEntry[]> => {
       const out: Record<number, TimerEntry[]> = {};
@@ -173,6 +178,8 @@ export class InternalTimeServiceManager {
   private readonly services = new Map<string, InternalTimerServiceImpl<Namespace>>();
   private readonly restored = new Map<string, TimerServiceSnapshot[]>();
   private owns: (keyGroup: number) => boolean = () => true;
+  /** The restored watermark, for services created after the restore. */
+  private watermark = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly keyContext: HeapKeyedStateBackend,
@@ -189,6 +196,7 @@ export class InternalTimeServiceManager {
     if (service === undefined) {
       service = new InternalTimerServiceImpl<Namespace>(name, this.keyContext, this.scheduler, triggerable as Triggerable<unknown, Namespace>, namespaceSerializer);
       this.services.set(name, service);
+      service.restoreWatermark(this.watermark);
       for (const snap of this.restored.get(name) ?? []) service.restore(snap, this.owns);
       this.restored.delete(name);
     } else {
@@ -199,7 +207,14 @@ export class InternalTimeServiceManager {
 
   /** Fires every service's due event-time timers, in service creation order. */
   advanceWatermark(watermark: number): void {
+    this.watermark = watermark;
     for (const s of this.services.values()) s.advanceWatermark(watermark);
+  }
+
+  /** Restores the operator's watermark into every service (also ones created later), firing nothing. */
+  restoreWatermark(watermark: number): void {
+    if (watermark > this.watermark) this.watermark = watermark;
+    for (const s of this.services.values()) s.restoreWatermark(watermark);
   }
 
   snapshot(): TimersSnapshot {
