@@ -84,7 +84,7 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<never> impleme
   }
 
   override processWatermark(watermark: number): void {
-    this.inputWatermark = watermark;
+    if (watermark > this.inputWatermark) this.inputWatermark = watermark; // a restored watermark never goes back
   }
 
   endOfBatch(): void {

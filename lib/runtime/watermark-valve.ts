@@ -22,6 +22,14 @@ export class StatusWatermarkValve {
   private lastOutputWatermark = NO_TIMESTAMP;
   private lastOutputIdle = false;
 
+  /**
+   * After a restore: the head operator's restored watermark is the floor of the combined watermark
+   * (a channel counts once it reached it), so nothing lower goes downstream.
+   */
+  restoreWatermark(watermark: number): void {
+    if (watermark > this.lastOutputWatermark) this.lastOutputWatermark = watermark;
+  }
+
   constructor(channels: number) {
     this.watermarks = new Array<number>(channels).fill(NO_TIMESTAMP);
     this.idle = new Array<boolean>(channels).fill(false);

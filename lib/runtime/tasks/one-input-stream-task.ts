@@ -66,6 +66,12 @@ export class OneInputStreamTask extends StreamTask {
     if (inputs.length === 0) throw new Error(`Task ${this.name} has no inputs`);
   }
 
+  override start(): void {
+    super.start();
+    const restored = this.head.restoredWatermark?.();
+    if (restored !== undefined) this.valve.restoreWatermark(restored);
+  }
+
   /** A channel waits while it delivered the pending checkpoint's barrier and others have not (EXACTLY_ONCE). */
   private isBlocked(channel: number): boolean {
     return this.alignedId >= 0 && this.aligning && this.barrierSeen[channel]!;
