@@ -46,6 +46,8 @@ const INSTANCES: TidemarkError[] = [
   new tidemark.IllegalArgumentException('union(): all streams must come from the same StreamExecutionEnvironment'),
   new tidemark.IllegalStateException('The runtime context has not been initialized'),
   new tidemark.IllegalConfigurationException('bad'),
+  new tidemark.CheckpointException('Checkpoint 3 expired', 'CHECKPOINT_EXPIRED'),
+  new tidemark.CheckpointRestoreException('No complete checkpoint under /tmp/x', '/tmp/x'),
   new tidemark.ParameterToolException('No data for required key', 'input'),
   new InvalidJobGraphError('cycle'),
   new cep.MalformedPatternException('bad pattern'),
