@@ -86,7 +86,7 @@ describe('every error of tidemark is a TidemarkError', () => {
 
   test('only what may succeed when tried again is retriable', () => {
     const retriable = INSTANCES.filter((e) => e.retriable).map((e) => e.name);
-    expect(retriable.sort()).toEqual(['SocketSourceError', 'TimeoutException']);
+    expect(retriable.sort()).toEqual(['CheckpointException', 'SocketSourceError', 'TimeoutException']);
     // A wrapper is retriable exactly when what it wraps is.
     const lost = new socket.SocketSourceError('lost', { retriable: true });
     expect(new tidemark.UserCodeError('Socket Stream', 0, 1, lost).retriable).toBe(true);
