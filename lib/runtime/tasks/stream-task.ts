@@ -432,9 +432,27 @@ export abstract class StreamTask {
     return Promise.all(waiting).then((parts) => all.concat(...parts));
   }
 
-  /** A finished task's last state (only when the job checkpoints) and its sinks' last committables. */
+  /**
+   * A finished task's last state and its sinks' last committables. The state is kept when the job
+   * checkpoints, and in a STREAMING job without checkpoints too, where a savepoint can still be taken
+   * after this task finished (BATCH jobs take none).
+   */
   private async finalState(): Promise<{ bytes: Uint8Array | undefined; committables: PendingCommittables[] }> {
-    if (this.services.checkpointingMode === undefined) return { bytes: undefined, committables: await this.collectCommittables(FINAL_CHECKPOINT_ID) };
+    if (this.services.checkpointingMode === undefined) {
+      const committables = await this.collectCommittables(FINAL_CHECKPOINT_ID);
+      if (this.services.runtimeMode !== 'STREAMING') return { bytes: undefined, committables };
+      try {
+        const operators: OperatorSnapshot[] = [];
+        const head = this.snapshotHeadState(FINAL_CHECKPOINT_ID);
+        if (head !== undefined) operators.push(head);
+        for (const { operator } of this.operators) operators.push(operator.snapshotState(FINAL_CHECKPOINT_ID));
+        const bytes = serializeSubtaskState({ vertexId: this.vertex.id, subtaskIndex: this.subtaskIndex, finished: true, operators, committables });
+        return { bytes, committables };
+      } catch {
+        // Not needed unless a savepoint is taken; that savepoint then fails, saying this task has no final state.
+        return { bytes: undefined, committables };
+      }
+    }
     const state = await this.snapshotTask(FINAL_CHECKPOINT_ID, true, performance.now());
     return { bytes: state.bytes, committables: state.committables };
   }
