@@ -178,8 +178,13 @@ export class CheckpointCoordinator implements CheckpointGateway {
     await this.commits;
   }
 
-  /** Resolves when every commit started so far has ended (before a restart restores and commits again). */
+  /**
+   * Resolves when every checkpoint whose acknowledgements were all in has been written (or failed) and
+   * every commit started so far has ended: a restart then restores the newest completed checkpoint,
+   * never one older than what was already committed.
+   */
   async drainCommits(): Promise<void> {
+    while (this.completions.size > 0) await Promise.all([...this.completions]);
     let before: Promise<void>;
     do {
       before = this.commits;
@@ -195,7 +200,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
     if (p === undefined || !p.notYetAcked.has(k)) return; // aborted meanwhile, or a late duplicate
     p.notYetAcked.delete(k);
     p.acks.set(k, ack);
-    if (p.notYetAcked.size === 0) void this.complete(p);
+    if (p.notYetAcked.size === 0) this.completeTracked(p);
   }
 
   decline(checkpointId: number, vertexId: number, subtaskIndex: number, reason: unknown): void {
@@ -214,7 +219,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
       if (!p.notYetAcked.has(k) || p.checkpointId <= report.lastCheckpointId) continue;
       p.notYetAcked.delete(k);
       p.finished.push(report);
-      if (p.notYetAcked.size === 0) void this.complete(p);
+      if (p.notYetAcked.size === 0) this.completeTracked(p);
     }
   }
 
@@ -285,7 +290,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
     }, timeout);
     p.timer.unref?.();
     if (p.notYetAcked.size === 0) {
-      void this.complete(p);
+      this.completeTracked(p);
       return p;
     }
     const barrier: CheckpointBarrier = { at: 0, kind: 'barrier', checkpointId, timestamp, location, savepoint, stop };
@@ -297,6 +302,15 @@ export class CheckpointCoordinator implements CheckpointGateway {
       if (t.upstream.every((u) => this.finishedTasks.has(u))) attempt.triggerCheckpoint(t.vertexId, t.subtaskIndex, barrier);
     }
     return p;
+  }
+
+  /** Checkpoints being written (metadata) after every acknowledgement came in. */
+  private readonly completions = new Set<Promise<void>>();
+
+  private completeTracked(p: PendingCheckpoint): void {
+    const c = this.complete(p).catch((e: unknown) => this.options.log(`Checkpoint ${p.checkpointId} could not be completed: ${(e as Error).message}`));
+    this.completions.add(c);
+    void c.finally(() => this.completions.delete(c));
   }
 
   private async complete(p: PendingCheckpoint): Promise<void> {
