@@ -1,7 +1,7 @@
 /**
  * A STREAMING job without periodic checkpoints can still take a savepoint after one of its tasks
- * finished (FLIP-147): the finished task's final state goes into the savepoint, and a job restored
- * from it does not read that source again.
+ * finished (FLIP-147): the finished source's position (nothing left) goes into the savepoint, and a job
+ * restored from it does not read that source again.
  */
 import { afterAll, expect, test, vi } from 'vitest';
 import { StreamExecutionEnvironment } from '../../../lib/index.ts';
@@ -20,7 +20,7 @@ function job(gate: Gate, splits: Map<string, Ev[]>, out: string, restoreFrom?: s
   return env;
 }
 
-test('no checkpointing: a savepoint taken after a source finished holds its final state; restored, it does not read again', async () => {
+test('no checkpointing: a savepoint taken after a source finished holds its position; restored, it does not read again', async () => {
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
   try {
     const splits = splitEvents(3, 1, 20, 2);
