@@ -49,7 +49,8 @@ export interface JobClient {
   triggerSavepoint(directory?: string): Promise<string>;
   /**
    * Takes a savepoint, then stops the job; resolves with the savepoint's path. The job's result then
-   * rejects with a JobCancellationException (a stopped job did not finish its input).
+   * resolves (status FINISHED, as Flink's stop-with-savepoint); its input was not ended, so windows and
+   * timers still open are in the savepoint, not fired.
    */
   stopWithSavepoint(directory?: string): Promise<string>;
 }

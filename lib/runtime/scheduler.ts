@@ -22,6 +22,7 @@ import { loadCompletedCheckpoint } from './checkpoint/checkpoint-storage.ts';
 import { createRestartBackoffTimeStrategy } from './failover/restart-backoff-time-strategy.ts';
 import { channelPairs } from './deploy.ts';
 import type { RestoredOperatorState } from '../state/stream-task-state-initializer.ts';
+import { maxParallelismChanged } from '../state/heap-keyed-state-backend.ts';
 import { InlineExecution } from './execution/inline-execution.ts';
 import { ThreadsExecution } from './execution/threads-execution.ts';
 import type { JobExecution } from './execution/job-execution.ts';
@@ -141,6 +142,12 @@ function restoredStateLookup(graph: JobGraph, checkpoint: CompletedCheckpoint, a
       const hasState = entry.subtasks.some((s) => (s.keyed !== undefined && Object.keys(s.keyed).length > 0) || (s.timers !== undefined && Object.keys(s.timers).length > 0) || Object.keys(s.operator ?? {}).length > 0);
       if (hasState) unmatched.push(`'${entry.operatorName}' (uid/id ${entry.operatorId})`);
       continue;
+    }
+    // Checked here, before anything runs: in a task it would fail every restart the same way.
+    const node = nodes.get(entry.operatorId)!;
+    const written = entry.subtasks.find((s) => s.keyed !== undefined)?.keyed!.maxParallelism;
+    if (written !== undefined && written !== node.maxParallelism) {
+      throw new TidemarkError(`Failed to restore from ${checkpoint.path}: operator '${node.name}' (uid/id ${entry.operatorId}): ${maxParallelismChanged(written, node.maxParallelism)}`);
     }
     byId.set(entry.operatorId, { checkpointId: checkpoint.checkpointId, snapshots: entry.subtasks });
   }

@@ -719,9 +719,7 @@ export class HeapKeyedStateBackend {
   restore(snapshots: readonly KeyedStateSnapshot[], owns: (keyGroup: number) => boolean = () => true): void {
     for (const snap of snapshots) {
       if (snap.maxParallelism !== this.maxParallelism) {
-        throw new TypeError(
-          `Cannot restore keyed state written with max parallelism ${snap.maxParallelism} into an operator with max parallelism ${this.maxParallelism}: the max parallelism of a stateful operator must not change`,
-        );
+        throw new TypeError(maxParallelismChanged(snap.maxParallelism, this.maxParallelism));
       }
       for (const [kg, byName] of Object.entries(snap.keyGroups)) {
         if (!owns(Number(kg))) continue;
@@ -753,4 +751,9 @@ export class HeapKeyedStateBackend {
     state.setCurrentNamespace(VOID_NAMESPACE);
     this.setCurrentKey(before);
   }
+}
+
+/** Keyed state is split into max-parallelism key groups: restored into another number of key groups, keys would land in the wrong ones. */
+export function maxParallelismChanged(written: number, now: number): string {
+  return `Cannot restore keyed state written with max parallelism ${written} into an operator with max parallelism ${now}: the max parallelism of a stateful operator must not change`;
 }

@@ -18,7 +18,7 @@ import type { Output } from '../operator.ts';
 import type { JobVertex, StreamNode } from '../graph/job-graph.ts';
 import { SourceWatermarks, type SplitWatermarkState } from '../source-watermarks.ts';
 import { BATCH_SIZE } from '../io/record-writer.ts';
-import { StreamTask, type TaskServices, type WiredOutput } from './stream-task.ts';
+import { FINAL_CHECKPOINT_ID, StreamTask, type TaskServices, type WiredOutput } from './stream-task.ts';
 
 /** The name of the source's operator list state (Flink's SourceOperator uses the same). */
 export const SOURCE_READER_STATE = 'SourceReaderState';
@@ -133,7 +133,9 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
   snapshotSourceState(checkpointId: number): OperatorSnapshot {
     const node = this.sourceNode;
     if (this.sourceState === undefined) throw new Error(`${this.label(node)} cannot be snapshotted before it started`);
-    if (!this.rewindable && !this.warnedNotRewindable && this.subtaskIndex === 0 && this.services.attemptNumber === 0) {
+    // Not for the final state a job without checkpoints keeps in case of a savepoint (it reads no further).
+    const finalWithoutCheckpoints = checkpointId === FINAL_CHECKPOINT_ID && this.services.checkpointingMode === undefined;
+    if (!this.rewindable && !this.warnedNotRewindable && !finalWithoutCheckpoints && this.subtaskIndex === 0 && this.services.attemptNumber === 0) {
       this.warnedNotRewindable = true;
       console.warn(
         `${this.label(node)} cannot rewind (its reader has no snapshotState): after a restore from a checkpoint, what it read since that checkpoint is not read again.`,

@@ -27,7 +27,7 @@ import { createStreamingRuntimeContext } from './streaming-runtime-context.ts';
 import { StreamTaskStateInitializer, type RestoredOperatorState } from '../../state/stream-task-state-initializer.ts';
 import type { CheckpointingMode, PendingCommittables } from '../checkpoint/checkpoint-types.ts';
 import type { CheckpointResponder, SerializedSubtaskState } from '../checkpoint/checkpoint-responder.ts';
-import type { CheckpointBarrier } from '../elements.ts';
+import { MAX_WATERMARK, type CheckpointBarrier } from '../elements.ts';
 import type { OperatorSnapshot } from '../../state/stream-task-state-initializer.ts';
 import { deserializeSubtaskState, serializeSubtaskState } from '../checkpoint/state-serializer.ts';
 
@@ -432,9 +432,24 @@ export abstract class StreamTask {
     return Promise.all(waiting).then((parts) => all.concat(...parts));
   }
 
-  /** A finished task's last state (only when the job checkpoints) and its sinks' last committables. */
+  /**
+   * A finished task's last state and its sinks' last committables. With checkpointing, the full state
+   * (FLIP-147: it stands in for the task in later checkpoints). A STREAMING job without checkpoints can
+   * still take a savepoint after this task finished: then, as in Flink, a finished task's operators
+   * count as stateless (their input ended: nothing more comes for them), and only a source's own state
+   * (no split left, cheap) is kept, so a restored source does not read again. BATCH jobs take none.
+   */
   private async finalState(): Promise<{ bytes: Uint8Array | undefined; committables: PendingCommittables[] }> {
-    if (this.services.checkpointingMode === undefined) return { bytes: undefined, committables: await this.collectCommittables(FINAL_CHECKPOINT_ID) };
+    if (this.services.checkpointingMode === undefined) {
+      const committables = await this.collectCommittables(FINAL_CHECKPOINT_ID);
+      if (this.services.runtimeMode !== 'STREAMING') return { bytes: undefined, committables };
+      const operators: OperatorSnapshot[] = [];
+      const head = this.snapshotHeadState(FINAL_CHECKPOINT_ID);
+      if (head !== undefined) operators.push(head);
+      // Their input ended: each had reached the end of event time (and holds no other watermark back when restored).
+      for (const { node } of this.operators) operators.push({ operatorId: node.operatorId, operator: {}, watermark: MAX_WATERMARK });
+      return { bytes: serializeSubtaskState({ vertexId: this.vertex.id, subtaskIndex: this.subtaskIndex, finished: true, operators, committables }), committables };
+    }
     const state = await this.snapshotTask(FINAL_CHECKPOINT_ID, true, performance.now());
     return { bytes: state.bytes, committables: state.committables };
   }
