@@ -15,7 +15,7 @@ afterAll(removeTempDirs);
 
 const JOB = join(FIXTURES, 'running-sums-file-sink-job.ts');
 const KEYS = 7;
-const RECORDS = 20_000;
+const RECORDS = 30_000;
 
 function inputAndReference(): { input: string; reference: string[] } {
   const input: string[] = [];
