@@ -292,6 +292,8 @@ class JobMaster {
           this.coordinator.shutdown(failure);
           throw new JobExecutionException(jobId, graph.jobName, failure, restarts > 0 ? { count: restarts, strategy: strategy.description } : undefined);
         }
+        // A checkpoint whose acknowledgements all came in completes (and commits) before the restart picks one.
+        await this.coordinator.settle();
         const backoff = strategy.getBackoffTime();
         const latest = this.coordinator.latestCompleted();
         console.warn(
@@ -304,7 +306,6 @@ class JobMaster {
         });
         this.wakeBackoff = null;
         if (this.cancelRequested) return this.stopped(execution);
-        await this.coordinator.drainCommits();
         restarts++;
         attemptNumber++;
         try {

@@ -188,13 +188,31 @@ export class CheckpointCoordinator implements CheckpointGateway {
     }
   }
 
-  /** Resolves when every commit started so far has ended (before a restart restores and commits again). */
-  async drainCommits(): Promise<void> {
-    let before: Promise<void>;
-    do {
-      before = this.commits;
+  /** Checkpoints whose acknowledgements all arrived and whose metadata is being written. */
+  private readonly completing = new Set<Promise<void>>();
+
+  private startCompleting(p: PendingCheckpoint): void {
+    const done = this.complete(p);
+    this.completing.add(done);
+    void done.finally(() => this.completing.delete(done));
+  }
+
+  /**
+   * Resolves once every checkpoint that was completing has completed (or failed) and every commit
+   * started so far has ended: only then is `latestCompleted()` what a restart must restore. (A
+   * checkpoint whose metadata lands after the restart chose an older one would have its data
+   * committed and then produced again: duplicates.)
+   */
+  async settle(): Promise<void> {
+    for (;;) {
+      if (this.completing.size > 0) {
+        await Promise.all([...this.completing]);
+        continue;
+      }
+      const before = this.commits;
       await before;
-    } while (before !== this.commits);
+      if (before === this.commits && this.completing.size === 0) return;
+    }
   }
 
   // ---- the gateway: what tasks report -------------------------------------------------------------
@@ -205,7 +223,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
     if (p === undefined || !p.notYetAcked.has(k)) return; // aborted meanwhile, or a late duplicate
     p.notYetAcked.delete(k);
     p.acks.set(k, ack);
-    if (p.notYetAcked.size === 0) void this.complete(p);
+    if (p.notYetAcked.size === 0) this.startCompleting(p);
   }
 
   decline(checkpointId: number, vertexId: number, subtaskIndex: number, reason: unknown): void {
@@ -224,7 +242,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
       if (!p.notYetAcked.has(k) || p.checkpointId <= report.lastCheckpointId) continue;
       p.notYetAcked.delete(k);
       p.finished.push(report);
-      if (p.notYetAcked.size === 0) void this.complete(p);
+      if (p.notYetAcked.size === 0) this.startCompleting(p);
     }
   }
 
@@ -295,7 +313,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
     }, timeout);
     p.timer.unref?.();
     if (p.notYetAcked.size === 0) {
-      void this.complete(p);
+      this.startCompleting(p);
       return p;
     }
     const barrier: CheckpointBarrier = { at: 0, kind: 'barrier', checkpointId, timestamp, location, savepoint, stop };
