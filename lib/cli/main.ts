@@ -360,7 +360,8 @@ type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGPIPE';
 type ToJobThread = { type: 'cancel'; signal: StopSignal };
 /** job thread -> main thread (see supervisor.mjs) */
 type FromJobThread =
-  | { type: 'evaluating'; jobFile: string }
+  /** `savepointOnStop`: a SIGTERM / SIGINT stops the job with a savepoint (the main thread says so, not "canceling"). */
+  | { type: 'evaluating'; jobFile: string; savepointOnStop: boolean }
   | { type: 'evaluated' }
   /** `savepointGraceMs`: the job stops with a savepoint, which may take this long; the thread's exit code is the command's. */
   | { type: 'canceling'; savepointGraceMs?: number }
@@ -400,7 +401,7 @@ async function run(args: string[], cwd: string): Promise<number> {
   const port = parentPort!;
   let settled!: () => void;
   jobThread.evaluation = new Promise<void>((resolve) => (settled = resolve));
-  port.postMessage({ type: 'evaluating', jobFile: jobFileArg } satisfies FromJobThread);
+  port.postMessage({ type: 'evaluating', jobFile: jobFileArg, savepointOnStop: savepointOnStop !== undefined } satisfies FromJobThread);
   try {
     try {
       await importJobModule(pathToFileURL(jobFile).href);
@@ -479,6 +480,7 @@ async function cancelJobs(signal: StopSignal): Promise<void> {
   // Nothing running (the module has not started its job yet): nothing to take a savepoint of, a plain cancel.
   const savepointDir = signal === 'SIGPIPE' || running.length === 0 ? undefined : jobThread.savepointOnStop;
   let exitCode: number = SIGNAL_EXIT_CODES[signal];
+  if (signal !== 'SIGPIPE' && running.length === 0 && jobThread.savepointOnStop !== undefined) process.stderr.write('No job is running yet: there is nothing to take a savepoint of.\n');
   if (savepointDir !== undefined) {
     exitCode = await stopWithSavepoints(running, savepointDir, {
       stdout: (line) => process.stdout.write(`${line}\n`),

@@ -61,6 +61,8 @@ export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
   let answerTimer;
   /** The job thread stops the job with a savepoint: its exit code is the command's. */
   let savepointStop = false;
+  /** --savepoint-on-stop was given: a SIGTERM / SIGINT stops the job with a savepoint rather than canceling it. */
+  let savepointOnStop = false;
   const stop = (/** @type {string} */ why) => {
     process.stderr.write(`${why} (user code may be busy); stopped it.\n`);
     void worker.terminate();
@@ -81,7 +83,7 @@ export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
       void worker.terminate();
       return;
     }
-    process.stderr.write(`\nReceived ${s}, canceling the job...\n`);
+    process.stderr.write(`\nReceived ${s}, ${savepointOnStop ? 'stopping the job with a savepoint' : 'canceling the job'}...\n`);
     cancel(s === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
   };
   // `tidemark run job.ts | head -1`: what the job prints can no longer be delivered. Not a raw
@@ -106,7 +108,10 @@ export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
   if (exit) process.stderr.on('error', () => worker.stderr.resume());
   return new Promise((resolve) => {
     worker.on('message', (m) => {
-      if (m.type === 'evaluating') evaluating = m.jobFile;
+      if (m.type === 'evaluating') {
+        evaluating = m.jobFile;
+        savepointOnStop = m.savepointOnStop === true;
+      }
       if (m.type === 'evaluated') evaluated = true;
       if (m.type === 'canceling') {
         clearTimeout(answerTimer);
