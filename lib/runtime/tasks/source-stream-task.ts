@@ -29,6 +29,9 @@ export interface SourceReaderStateEntry {
   readonly watermark?: SplitWatermarkState;
 }
 
+/** How long one step's poll loop may run before it hands the thread back (the executor's time slice). */
+const POLL_STEP_BUDGET_MS = 8;
+
 /** A task whose head is a source: polls the reader, at most a batch per step. */
 export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown> {
   private reader!: SourceReader<unknown>;
@@ -208,11 +211,15 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
     this.emitted = 0;
     const reader = this.reader;
     let status: string = 'MORE_AVAILABLE';
+    const start = performance.now();
     try {
       for (let polls = 0; polls < BATCH_SIZE && this.emitted < BATCH_SIZE; polls++) {
         status = reader.pollNext(this);
         // A full batch may have gone out mid-poll: stop while a channel is out of credit.
         if (status !== 'MORE_AVAILABLE' || !this.writersHaveCredit()) break;
+        // Slow chained operators: end the step within the executor's time slice, so the event loop
+        // (checkpoint writes, sockets, timers) gets its turn between polls, not once per batch.
+        if (performance.now() - start > POLL_STEP_BUDGET_MS) break;
       }
     } catch (e) {
       throw attribute(e, this.sourceNode.name, this.subtaskIndex, this.vertex.parallelism);
