@@ -14,6 +14,12 @@ export interface RestartBackoffTimeStrategy {
   readonly description: string;
 }
 
+/** `3 attempts`, `1 attempt`; Flink's Integer.MAX_VALUE (the default with checkpointing) reads as unlimited. */
+function attemptsText(n: number): string {
+  if (n >= 2_147_483_647) return 'unlimited attempts';
+  return `${n} attempt${n === 1 ? '' : 's'}`;
+}
+
 class NoRestartBackoffTimeStrategy implements RestartBackoffTimeStrategy {
   readonly description = 'none';
   notifyFailure(): void {}
@@ -32,7 +38,7 @@ class FixedDelayRestartBackoffTimeStrategy implements RestartBackoffTimeStrategy
     private readonly delay: number,
   ) {}
   get description(): string {
-    return `fixed-delay (${this.attempts} attempts, ${this.delay} ms delay)`;
+    return `fixed-delay (${attemptsText(this.attempts)}, ${this.delay} ms delay)`;
   }
   notifyFailure(): void {
     this.failures++;
@@ -80,7 +86,7 @@ class ExponentialDelayRestartBackoffTimeStrategy implements RestartBackoffTimeSt
     this.backoff = c.initialBackoff;
   }
   get description(): string {
-    return `exponential-delay (${this.c.initialBackoff}..${this.c.maxBackoff} ms, ×${this.c.backoffMultiplier}, ${this.c.attempts} attempts)`;
+    return `exponential-delay (${this.c.initialBackoff}..${this.c.maxBackoff} ms, ×${this.c.backoffMultiplier}, ${attemptsText(this.c.attempts)})`;
   }
   notifyFailure(): void {
     const t = this.now();
