@@ -54,6 +54,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface WindowRun {
   ms: number;
+  /** CPU time of the process (user + system, all threads: the asynchronous writes too), ms. */
+  cpuMs: number;
   checksum: Checksum;
   /** Completed checkpoints (not counting the final one at the end of input), and their stats. */
   checkpoints: number;
@@ -74,14 +76,16 @@ export async function windowJob(n: number, watermarkInterval: number, intervalMs
     if (intervalMs !== undefined) env.enableCheckpointing(intervalMs, 'EXACTLY_ONCE');
     const sink = new WindowCountSink();
     buildWindowCountJob(env, n, sink);
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const client = await env.executeAsync('bench: keyed tumbling event-time window count, checkpointed');
     await client.getJobExecutionResult();
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     const stats = client.checkpointStats();
     // The last one is the final checkpoint at the end of input (FLIP-147), taken after the timed work.
     const checkpoints = Math.max(0, stats.filter((s) => !s.savepoint).length - (intervalMs === undefined ? 0 : 1));
-    return { ms, checksum: sink.total(), checkpoints, stats };
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, checksum: sink.total(), checkpoints, stats };
   } finally {
     if (dir !== undefined) removeDir(dir);
   }
