@@ -32,7 +32,7 @@ if (params.has('hand')) {
 } else if (params.has('checkpoint-interval') || params.has('streaming')) {
   const r = await windowJob(n, interval, params.has('checkpoint-interval') ? params.getInt('checkpoint-interval', 1000) : undefined);
   const cp = r.stats.map((s) => `${s.checkpointId}: ${s.durationMs} ms (sync ${s.maxSyncDurationMs.toFixed(1)}, async ${s.maxAsyncDurationMs.toFixed(1)}, ${s.stateSize} B)`);
-  console.log(`framework with checkpoints: ${n} events in ${r.ms.toFixed(0)} ms (cpu ${r.cpuMs.toFixed(0)} ms), ${formatChecksum(r.checksum)}; ${cp.join('; ')}`);
+  console.log(`framework (STREAMING${params.has('checkpoint-interval') ? ', checkpointed' : ''}): ${n} events in ${r.ms.toFixed(0)} ms (cpu ${r.cpuMs.toFixed(0)} ms), ${formatChecksum(r.checksum)}; ${cp.join('; ')}`);
 } else {
   const env = StreamExecutionEnvironment.getExecutionEnvironment({ 'execution.target': 'inline', 'parallelism.default': 1 });
   env.getConfig().setAutoWatermarkInterval(interval);
