@@ -343,6 +343,8 @@ class JobMaster {
       return { jobId: this.jobId, jobName: this.graph.jobName, netRuntime: Math.round(performance.now() - this.start), accumulators: this.accumulators };
     }
     this.status = 'CANCELED';
+    // DELETE_ON_CANCELLATION: a canceled job's checkpoints go (a failed job's always stay, to resume from).
+    if (this.options.checkpointing?.externalizedCheckpointRetention === 'DELETE_ON_CANCELLATION') this.coordinator.discardAllCheckpoints();
     const { waiting, notStopped } = execution.cancelReport();
     throw new JobCancellationException(this.jobId, this.graph.jobName, waiting, notStopped);
   }

@@ -9,6 +9,7 @@
  * It lives across restarts of the job: ids keep increasing, and the newest completed checkpoint (or
  * savepoint) is what a restart restores.
  */
+import fs from 'node:fs';
 import { setTimeout, clearTimeout } from 'node:timers';
 import { CheckpointException } from '../../core/errors.ts';
 import type { CheckpointBarrier } from '../elements.ts';
@@ -176,6 +177,15 @@ export class CheckpointCoordinator implements CheckpointGateway {
       this.enqueueCommit(committables);
     }
     await this.commits;
+  }
+
+  /** Removes this job's checkpoint folder (not its savepoints, which live elsewhere): DELETE_ON_CANCELLATION. */
+  discardAllCheckpoints(): void {
+    try {
+      fs.rmSync(this.jobDir, { recursive: true, force: true });
+    } catch (e) {
+      this.options.log(`Could not remove the checkpoints of job '${this.options.jobName}' under ${this.jobDir}: ${(e as Error).message}`);
+    }
   }
 
   /** Resolves when every commit started so far has ended (before a restart restores and commits again). */
