@@ -188,13 +188,19 @@ export class CheckpointCoordinator implements CheckpointGateway {
     }
   }
 
-  /** Resolves when every commit started so far has ended (before a restart restores and commits again). */
+  /**
+   * Resolves when every checkpoint that was completing (all tasks acknowledged, _metadata being
+   * written) has completed or failed, and every commit started so far has ended: before a restart
+   * picks the checkpoint to restore. A completing checkpoint goes on to be committed and lets
+   * retention delete the older one, so restoring the older one would replay committed data.
+   */
   async drainCommits(): Promise<void> {
-    let before: Promise<void>;
-    do {
-      before = this.commits;
-      await before;
-    } while (before !== this.commits);
+    for (;;) {
+      const completing = [...this.pending.values()].filter((p) => p.completing).map((p) => p.promise.catch(() => undefined));
+      const before = this.commits;
+      await Promise.all([before, ...completing]);
+      if (before === this.commits && completing.length === 0) return;
+    }
   }
 
   // ---- the gateway: what tasks report -------------------------------------------------------------
