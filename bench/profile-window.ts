@@ -12,10 +12,13 @@
  *   node --cpu-prof --cpu-prof-dir=/tmp/tidemark-prof /tmp/tidemark-prof/profile-window.mjs --n 3000000
  *
  * options: --n N (events, default 2 000 000)  --watermark-interval MS (default 200)  --hand (time the hand loop instead)
+ *          --checkpoint-interval MS (STREAMING with checkpoints every MS into a temp folder, as bench row (e))
+ *          --streaming (bench row (e) without checkpoints: the same output line, CPU time included)
  */
 import { ParameterTool, StreamExecutionEnvironment } from '../lib/index.ts';
 import { formatChecksum } from './workload.ts';
 import { WindowCountSink, buildWindowCountJob, handWindowCount } from './windows.ts';
+import { windowJob } from './checkpoints.ts';
 
 const params = ParameterTool.fromArgs(process.argv);
 const n = params.getInt('n', 2_000_000);
@@ -26,6 +29,10 @@ if (params.has('hand')) {
   const c = handWindowCount(n);
   const ms = performance.now() - t0;
   console.log(`hand loop: ${n} events in ${ms.toFixed(0)} ms (${((n / ms) * 1000 / 1e6).toFixed(2)} M/s), ${formatChecksum(c)}`);
+} else if (params.has('checkpoint-interval') || params.has('streaming')) {
+  const r = await windowJob(n, interval, params.has('checkpoint-interval') ? params.getInt('checkpoint-interval', 1000) : undefined);
+  const cp = r.stats.map((s) => `${s.checkpointId}: ${s.durationMs} ms (sync ${s.maxSyncDurationMs.toFixed(1)}, async ${s.maxAsyncDurationMs.toFixed(1)}, ${s.stateSize} B)`);
+  console.log(`framework (STREAMING${params.has('checkpoint-interval') ? ', checkpointed' : ''}): ${n} events in ${r.ms.toFixed(0)} ms (cpu ${r.cpuMs.toFixed(0)} ms), ${formatChecksum(r.checksum)}; ${cp.join('; ')}`);
 } else {
   const env = StreamExecutionEnvironment.getExecutionEnvironment({ 'execution.target': 'inline', 'parallelism.default': 1 });
   env.getConfig().setAutoWatermarkInterval(interval);

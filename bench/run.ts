@@ -8,6 +8,8 @@
  *            --threads-n N (N for the threads rows; default --n)  --no-threads  --no-inline
  *            --cep-n N (events of row (d); default 1 000 000, independent of --n)
  *            --watermark-interval MS (auto-watermark interval of rows (c) and (d); default 200, the framework's default)
+ *            --checkpoint-n N (events of row (e); default 50 000 000, independent of --n: at ~9 M/s that is
+ *              about 5 s per run, so about 5 checkpoints at 1 s)  --no-checkpoints (skip rows (e)-(g))
  *
  * Rows:
  *  (a) Source -> map -> filter -> map -> sink, chained, inline mode, parallelism 1.
@@ -38,6 +40,23 @@
  *      around `env.execute()` inside the job (so worker start-up counts, process start-up does not);
  *      ratio = p2 records/s / p1 records/s. The notes split execute() into start-up (until the first
  *      batch reaches a sink) and processing, and give p2/p1 on processing time alone.
+ * Fault tolerance (bench/checkpoints.ts; inline p=1, checkpoints into a temp folder removed afterwards;
+ * on by default, about 1 min with the default --reps 3; --no-checkpoints or --no-inline skips them):
+ *  (e) row (c)'s job with checkpoints every 1 s (EXACTLY_ONCE) vs none, --checkpoint-n events, best of
+ *      --reps each (alternating): both rates, overhead = 1 - with/without (target <= 10 %), the same
+ *      on the process's CPU time (user + system, all threads; steadier than wall time on a shared machine), and how
+ *      many periodic checkpoints completed during the run (the final checkpoint at the end of input
+ *      is not counted; its cost is in the time). Both runs must give the same checksum.
+ *  (f) checkpoint cost of 10 k and 1 M keys of ValueState<number> (a KeyedProcessFunction sets one value
+ *      per key): once all keys exist, 5 savepoints (JobClient.triggerSavepoint, the last
+ *      stopWithSavepoint); from JobClient.checkpointStats(): duration, synchronous part (the slowest
+ *      subtask's pre-barrier flush + snapshot + serialization, while the task does nothing else),
+ *      asynchronous part (writing the file) and state size; median of the 5 and the highest.
+ *  (g) recovery time: the function throws at record k of attempt 0 (performance.now() when it throws)
+ *      to its first record of attempt 1 (performance.now() in user code), restart strategy
+ *      fixedDelay(1, 0) (no configured delay: the default fixed delay would add 1 s), restoring no
+ *      checkpoint (failure before the first one), and a completed periodic checkpoint of 10 k / 1 M
+ *      keys of ValueState; best of --reps.
  * A note on (a) also times the hand loop with the user functions behind megamorphic call sites, where
  * V8 can inline nothing: the gap between the two hand loops is V8 inlining, not framework overhead.
  * Progress goes to stderr, the table and notes to stdout.
@@ -69,6 +88,8 @@ import {
 import { RESULT_PREFIX, type KeyedSumFailure, type KeyedSumResult } from './jobs/result.ts';
 import { WindowCountSink, buildWindowCountJob, handWindowCount } from './windows.ts';
 import { CEP_OPERATOR_NAME, CepChecksumSink, buildCepJob, handCep } from './cep.ts';
+import { recoveryTime, stateCheckpointCost, windowJob, type RecoveryRun, type WindowRun } from './checkpoints.ts';
+import type { CompletedCheckpointStats } from '../lib/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
@@ -83,7 +104,9 @@ const RUN_INLINE = !params.has('no-inline');
 const RUN_THREADS = !params.has('no-threads');
 const WATERMARK_INTERVAL = params.getInt('watermark-interval', 200);
 const CEP_N = params.getInt('cep-n', 1_000_000);
-if (N < 1 || REPS < 1 || THREADS_N < 1 || CEP_N < 1) throw new RangeError('--n, --threads-n, --cep-n and --reps must be positive');
+const CHECKPOINT_N = params.getInt('checkpoint-n', 50_000_000);
+const RUN_CHECKPOINTS = RUN_INLINE && !params.has('no-checkpoints');
+if (N < 1 || REPS < 1 || THREADS_N < 1 || CEP_N < 1 || CHECKPOINT_N < 1) throw new RangeError('--n, --threads-n, --cep-n, --checkpoint-n and --reps must be positive');
 if (WATERMARK_INTERVAL < 1) throw new RangeError('--watermark-interval must be positive');
 
 interface Row {
@@ -480,6 +503,129 @@ if (RUN_THREADS) {
 if (RUN_INLINE) await inlineCase(WINDOW, handWindowCount, frameworkWindowCount, { target: 0.4 });
 if (RUN_INLINE) await inlineCase(CEP_ROW, handCep, frameworkCep, { n: CEP_N, targetRate: 1e6 });
 
+// ---- fault tolerance: rows (e)-(g) --------------------------------------------------------------------
+
+const CHECKPOINT_INTERVAL_MS = 1000;
+const OVERHEAD_TARGET = 0.1;
+const SAVEPOINTS = 5;
+const STATE_KEYS = [10_000, 1_000_000];
+const ftTables: string[][][] = [];
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+function fmtSize(b: number): string {
+  return b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(1)} MB` : `${(b / 1024).toFixed(0)} kB`;
+}
+
+function fmtMsPrecise(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(1)} ms`;
+}
+
+async function checkpointOverhead(): Promise<void> {
+  const name = `(e) ${WINDOW.slice(4)}, checkpoints every ${CHECKPOINT_INTERVAL_MS / 1000} s`;
+  await windowJob(Math.min(CHECKPOINT_N, 1_000_000), WATERMARK_INTERVAL, CHECKPOINT_INTERVAL_MS); // warm-up
+  let bestNone: WindowRun | undefined;
+  let bestChk: WindowRun | undefined;
+  let bestNoneCpu = Number.POSITIVE_INFINITY;
+  let bestChkCpu = Number.POSITIVE_INFINITY;
+  let same = true;
+  for (let rep = 0; rep < REPS; rep++) {
+    const none = await windowJob(CHECKPOINT_N, WATERMARK_INTERVAL, undefined);
+    const chk = await windowJob(CHECKPOINT_N, WATERMARK_INTERVAL, CHECKPOINT_INTERVAL_MS);
+    same = checkChecksum(`${name} rep ${rep + 1} (checkpointed vs not)`, chk.checksum, none.checksum) && same;
+    if (bestNone === undefined || none.ms < bestNone.ms) bestNone = none;
+    if (bestChk === undefined || chk.ms < bestChk.ms) bestChk = chk;
+    bestNoneCpu = Math.min(bestNoneCpu, none.cpuMs);
+    bestChkCpu = Math.min(bestChkCpu, chk.cpuMs);
+    progress(
+      `${name}: without ${fmtMs(none.ms)} (CPU ${fmtMs(none.cpuMs)}), with ${fmtMs(chk.ms)} (CPU ${fmtMs(chk.cpuMs)}, ${chk.checkpoints} checkpoints: ` +
+        `sync ${chk.stats.map((c) => fmtMsPrecise(c.maxSyncDurationMs)).join(' ')})`,
+    );
+  }
+  const without = rateOf(CHECKPOINT_N, bestNone!.ms);
+  const withChk = rateOf(CHECKPOINT_N, bestChk!.ms);
+  const overhead = 1 - withChk / without;
+  // CPU time of the process (all threads) is less disturbed by other processes on the machine than wall time.
+  const cpuOverhead = bestChkCpu / bestNoneCpu - 1;
+  const periodic = bestChk!.stats.filter((s) => !s.savepoint).slice(0, bestChk!.checkpoints);
+  const ok = !same ? 'MISMATCH' : overhead <= OVERHEAD_TARGET ? 'yes' : 'NO';
+  ftTables.push([
+    ['case', 'N', 'without checkpoints', `with checkpoints every ${CHECKPOINT_INTERVAL_MS / 1000} s`, 'overhead', 'target', 'ok?', 'CPU time without / with (overhead)', 'checkpoints in the run', 'per checkpoint (median): duration / sync / async / size'],
+    [
+      name,
+      CHECKPOINT_N.toLocaleString('en-US'),
+      fmtRate(without),
+      fmtRate(withChk),
+      `${(overhead * 100).toFixed(1)} %`,
+      `<= ${OVERHEAD_TARGET * 100} %`,
+      ok,
+      `${fmtMs(bestNoneCpu)} / ${fmtMs(bestChkCpu)} (${(cpuOverhead * 100).toFixed(1)} %)`,
+      `${bestChk!.checkpoints} + final`,
+      periodic.length === 0
+        ? '-'
+        : `${fmtMsPrecise(median(periodic.map((s) => s.durationMs)))} / ${fmtMsPrecise(median(periodic.map((s) => s.maxSyncDurationMs)))} / ` +
+          `${fmtMsPrecise(median(periodic.map((s) => s.maxAsyncDurationMs)))} / ${fmtSize(median(periodic.map((s) => s.stateSize)))}`,
+    ],
+  ]);
+}
+
+async function stateCheckpointCosts(): Promise<void> {
+  await stateCheckpointCost(10_000, 2); // warm-up (JIT of snapshot and serializer)
+  const table: string[][] = [
+    ['case', 'keys', 'state size', 'duration', 'sync part', 'async part', 'highest duration / sync / async', `time to fill`],
+  ];
+  for (const keys of STATE_KEYS) {
+    const r = await stateCheckpointCost(keys, SAVEPOINTS);
+    const stats: readonly CompletedCheckpointStats[] = r.stats;
+    const col = (f: (s: CompletedCheckpointStats) => number) => stats.map(f);
+    const max = (xs: number[]) => Math.max(...xs);
+    progress(`(f) ${keys} keys: ${stats.map((s) => `sync ${fmtMsPrecise(s.maxSyncDurationMs)} async ${fmtMsPrecise(s.maxAsyncDurationMs)}`).join(', ')}`);
+    table.push([
+      `(f) savepoint of ValueState<number>, median of ${stats.length}`,
+      keys.toLocaleString('en-US'),
+      fmtSize(median(col((s) => s.stateSize))),
+      fmtMsPrecise(median(col((s) => s.durationMs))),
+      fmtMsPrecise(median(col((s) => s.maxSyncDurationMs))),
+      fmtMsPrecise(median(col((s) => s.maxAsyncDurationMs))),
+      `${fmtMsPrecise(max(col((s) => s.durationMs)))} / ${fmtMsPrecise(max(col((s) => s.maxSyncDurationMs)))} / ${fmtMsPrecise(max(col((s) => s.maxAsyncDurationMs)))}`,
+      fmtMsPrecise(r.fillMs),
+    ]);
+  }
+  ftTables.push(table);
+}
+
+async function recoveryTimes(): Promise<void> {
+  const table: string[][] = [['case', 'restored checkpoint', 'recovery time (best)', 'all runs', 'checkpoint restored: size / sync part']];
+  for (const keys of [0, ...STATE_KEYS]) {
+    let best: RecoveryRun | undefined;
+    const all: number[] = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      const r = await recoveryTime(keys);
+      all.push(r.recoveryMs);
+      if (best === undefined || r.recoveryMs < best.recoveryMs) best = r;
+    }
+    progress(`(g) recovery, ${keys} keys: ${all.map(fmtMsPrecise).join(', ')}`);
+    const s = best!.restoredStats;
+    table.push([
+      '(g) recovery: throw in attempt 0 -> first record of attempt 1',
+      keys === 0 ? 'none (failure before the first checkpoint)' : `${keys.toLocaleString('en-US')} keys of ValueState<number>`,
+      fmtMsPrecise(best!.recoveryMs),
+      all.map(fmtMsPrecise).join(', '),
+      s === undefined ? '-' : `${fmtSize(s.stateSize)} / ${fmtMsPrecise(s.maxSyncDurationMs)}`,
+    ]);
+  }
+  ftTables.push(table);
+}
+
+if (RUN_CHECKPOINTS) {
+  await checkpointOverhead();
+  await stateCheckpointCosts();
+  await recoveryTimes();
+}
+
 // ---- table ---------------------------------------------------------------------------------------------
 
 const header = ['case', 'mode', 'records/s', 'hand loop records/s', 'ratio', 'target', 'ok?', 'peak heap'];
@@ -500,6 +646,14 @@ console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const row of table) console.log(line(row));
 console.log('');
+for (const t of ftTables) {
+  const w = t[0]!.map((_, i) => Math.max(...t.map((row) => row[i]!.length)));
+  const ln = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(w[i]!)).join(' | ')} |`;
+  console.log(ln(t[0]!));
+  console.log(`|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`);
+  for (const row of t.slice(1)) console.log(ln(row));
+  console.log('');
+}
 for (const n of notes) console.log(`- ${n}`);
 for (const r of rows) if (r.error !== undefined) console.log(`- ERROR ${r.case} ${r.mode}: ${r.error}`);
 console.log(`- total bench time ${fmtMs(performance.now() - started)}`);

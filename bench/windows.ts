@@ -94,11 +94,13 @@ function identityCount(windowCount: number): number {
 export function buildWindowCountJob(env: StreamExecutionEnvironment, n: number, sink: Sink<number>): DataStreamSink<number> {
   return env
     .fromSequence(0, n - 1)
+    .uid('events')
     .map(toWindowEvent)
     .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness<WindowEvent>(OUT_OF_ORDERNESS_MS).withTimestampAssigner(eventTime))
     .keyBy(eventKey)
     .window(TumblingEventTimeWindows.of<WindowEvent>(WINDOW_SIZE_MS))
     .aggregate(countAgg)
+    .uid('window-count') // stable ids for row (e), which checkpoints this job
     .sinkTo(sink, 'Checksum Sink');
 }
 

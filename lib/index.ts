@@ -91,6 +91,7 @@ export {
   type RejectedCheckpoint,
 } from './core/errors.ts';
 export type { JobStatus } from './runtime/scheduler.ts';
+export type { CompletedCheckpointStats } from './runtime/checkpoint/checkpoint-coordinator.ts';
 export { assignToKeyGroup, assignKeyToParallelOperator, computeDefaultMaxParallelism } from './state/key-groups.ts';
 export { WatermarkStrategy, type TimestampAssigner } from './time/watermark-strategy.ts';
 export {

@@ -28,6 +28,7 @@ import type { Transformation } from '../runtime/graph/transformation.ts';
 import { buildJobGraph } from '../runtime/graph/job-graph.ts';
 import { getExecutionContext } from '../runtime/context.ts';
 import { getPipelineExecutor, type JobStatus } from '../runtime/execution/pipeline-executor.ts';
+import type { CompletedCheckpointStats } from '../runtime/checkpoint/checkpoint-coordinator.ts';
 import { IllegalStateException, JobCancellationException } from '../core/errors.ts';
 import { CollectionSource, NumberSequenceSource } from '../../connectors/collection/index.ts';
 import { TextLineSource, type LineSourceOptions } from '../../connectors/file/index.ts';
@@ -53,6 +54,12 @@ export interface JobClient {
    * timers still open are in the savepoint, not fired.
    */
   stopWithSavepoint(directory?: string): Promise<string>;
+  /**
+   * What the newest completed checkpoints and savepoints of this job cost (the last 100, oldest
+   * first): duration, the slowest subtask's synchronous and asynchronous part, state size (the numbers
+   * of Flink's checkpoint statistics). Empty when the job takes none.
+   */
+  checkpointStats(): readonly CompletedCheckpointStats[];
 }
 
 type CollectListener = { onValues: (values: unknown[]) => void; onEnd?: (error?: unknown) => void };
@@ -326,6 +333,7 @@ export class StreamExecutionEnvironment {
       },
       triggerSavepoint: async (directory) => job.triggerSavepoint(savepointDirectory(config, directory)),
       stopWithSavepoint: async (directory) => job.stopWithSavepoint(savepointDirectory(config, directory)),
+      checkpointStats: () => job.checkpointStats?.() ?? [],
     };
   }
 }

@@ -215,13 +215,22 @@ abstract class HeapState<V> implements InternalKvState<V> {
     return s === undefined ? this.copyValue(data as V) : (s.deserialize(data) as V);
   }
 
-  /** Every entry as [key, namespace, value, last access (TTL only)]. */
-  *snapshotEntries(): IterableIterator<SnapshotEntry> {
+  /**
+   * Every entry as [key, namespace, value, last access (TTL only)], appended to its key group's list
+   * in `byKeyGroup`. A plain loop, not a generator: this is the synchronous part of a checkpoint.
+   */
+  snapshotInto(byKeyGroup: Array<SnapshotEntry[] | undefined>, maxParallelism: number): void {
+    const backend = this.backend;
     for (const t of this.tables.values()) {
+      const namespace = t.namespace;
+      const touched = t.touched;
       for (const [ck, v] of t.map) {
-        const entry: SnapshotEntry = [this.backend.originalKey(ck), t.namespace, this.toSnapshot(v)];
-        if (t.touched !== null) entry.push(t.touched.get(ck)!);
-        yield entry;
+        const key = backend.originalKey(ck);
+        const entry: SnapshotEntry = touched === null ? [key, namespace, this.toSnapshot(v)] : [key, namespace, this.toSnapshot(v), touched.get(ck)!];
+        const kg = assignToKeyGroup(key, maxParallelism);
+        const group = byKeyGroup[kg];
+        if (group === undefined) byKeyGroup[kg] = [entry];
+        else group.push(entry);
       }
     }
   }
@@ -694,10 +703,11 @@ export class HeapKeyedStateBackend {
     const kinds: Record<string, string> = {};
     for (const [name, state] of this.states) {
       kinds[name] = state.kind;
-      for (const entry of state.snapshotEntries()) {
-        const kg = assignToKeyGroup(entry[0], this.maxParallelism);
-        const group = (keyGroups[kg] ??= {});
-        (group[name] ??= []).push(entry);
+      const byKeyGroup = new Array<SnapshotEntry[] | undefined>(this.maxParallelism);
+      state.snapshotInto(byKeyGroup, this.maxParallelism);
+      for (let kg = 0; kg < byKeyGroup.length; kg++) {
+        const entries = byKeyGroup[kg];
+        if (entries !== undefined) (keyGroups[kg] ??= {})[name] = entries;
       }
     }
     // Restored state nobody registered again is kept: it belongs to the job and a later version may read it.
