@@ -92,3 +92,32 @@ test('state with a serializer comes back as class instances through a checkpoint
     { numRuns: 60 },
   );
 });
+
+// ---- the README's example ("What state may hold"), verbatim between the markers ----
+import { readFileSync } from 'node:fs';
+
+test("the README's withSerializer example restores a class instance", async () => {
+  // ---- README block ----
+const last = new ValueStateDescriptor<Point>('last').withSerializer({
+  serialize: (p) => [p.x, p.y],
+  deserialize: (d) => new Point(...(d as [number, number])),
+});
+  // ---- end of README block ----
+  class KeepLast extends KeyedProcessFunction<string, In, number> {
+    processElement(e: In, _ctx: unknown, out: { collect(v: number): void }): void {
+      const state = this.getRuntimeContext().getState(last);
+      out.collect(state.value()?.norm() ?? -1);
+      state.update(new Point(e.x, e.y));
+    }
+  }
+  const first = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new KeepLast(), (e: In) => e.key);
+  first.processElement({ key: 'a', x: 3, y: -4 }, 1);
+  const bytes = serializeSubtaskState({ vertexId: 1, subtaskIndex: 0, finished: false, operators: [first.snapshot()], committables: [] });
+  const second = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new KeepLast(), (e: In) => e.key, { initialState: deserializeSubtaskState(bytes).operators[0] });
+  second.processElement({ key: 'a', x: 0, y: 0 }, 2);
+  expect(second.extractOutputValues()).toEqual([7]);
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const block = /```ts\n(const last = new ValueStateDescriptor[\s\S]*?)```/.exec(readme)?.[1];
+  expect(block).toBeDefined();
+  expect(readFileSync(new URL(import.meta.url), 'utf8')).toContain(block!.trimEnd());
+});
