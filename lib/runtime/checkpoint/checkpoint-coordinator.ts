@@ -178,13 +178,29 @@ export class CheckpointCoordinator implements CheckpointGateway {
     await this.commits;
   }
 
-  /** Resolves when every commit started so far has ended (before a restart restores and commits again). */
+  /**
+   * Resolves when every checkpoint that was completing (writing its `_metadata`) has completed or
+   * failed, and every commit started so far has ended: before a restart picks `latestCompleted()`
+   * and commits it again, nothing completes or commits behind its back (a checkpoint completing
+   * after the restore point was chosen would commit output the restored job produces again).
+   */
   async drainCommits(): Promise<void> {
     let before: Promise<void>;
     do {
+      while (this.completions.size > 0) await Promise.all(this.completions);
       before = this.commits;
       await before;
-    } while (before !== this.commits);
+    } while (before !== this.commits || this.completions.size > 0);
+  }
+
+  /** Checkpoints whose every acknowledgement is in, being written (see drainCommits). */
+  private readonly completions = new Set<Promise<void>>();
+
+  private startCompletion(p: PendingCheckpoint): void {
+    const c: Promise<void> = this.complete(p)
+      .catch((e: unknown) => this.options.failJob(e))
+      .finally(() => this.completions.delete(c));
+    this.completions.add(c);
   }
 
   // ---- the gateway: what tasks report -------------------------------------------------------------
@@ -195,7 +211,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
     if (p === undefined || !p.notYetAcked.has(k)) return; // aborted meanwhile, or a late duplicate
     p.notYetAcked.delete(k);
     p.acks.set(k, ack);
-    if (p.notYetAcked.size === 0) void this.complete(p);
+    if (p.notYetAcked.size === 0) this.startCompletion(p);
   }
 
   decline(checkpointId: number, vertexId: number, subtaskIndex: number, reason: unknown): void {
@@ -214,7 +230,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
       if (!p.notYetAcked.has(k) || p.checkpointId <= report.lastCheckpointId) continue;
       p.notYetAcked.delete(k);
       p.finished.push(report);
-      if (p.notYetAcked.size === 0) void this.complete(p);
+      if (p.notYetAcked.size === 0) this.startCompletion(p);
     }
   }
 
@@ -285,7 +301,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
     }, timeout);
     p.timer.unref?.();
     if (p.notYetAcked.size === 0) {
-      void this.complete(p);
+      this.startCompletion(p);
       return p;
     }
     const barrier: CheckpointBarrier = { at: 0, kind: 'barrier', checkpointId, timestamp, location, savepoint, stop };
