@@ -133,7 +133,7 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
   snapshotSourceState(checkpointId: number): OperatorSnapshot {
     const node = this.sourceNode;
     if (this.sourceState === undefined) throw new Error(`${this.label(node)} cannot be snapshotted before it started`);
-    if (!this.rewindable && !this.warnedNotRewindable && this.subtaskIndex === 0 && this.services.attemptNumber === 0) {
+    if (!this.rewindable && !this.ended && !this.warnedNotRewindable && this.subtaskIndex === 0 && this.services.attemptNumber === 0) {
       this.warnedNotRewindable = true;
       console.warn(
         `${this.label(node)} cannot rewind (its reader has no snapshotState): after a restore from a checkpoint, what it read since that checkpoint is not read again.`,

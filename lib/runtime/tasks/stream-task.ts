@@ -432,9 +432,24 @@ export abstract class StreamTask {
     return Promise.all(waiting).then((parts) => all.concat(...parts));
   }
 
-  /** A finished task's last state (only when the job checkpoints) and its sinks' last committables. */
+  /**
+   * A finished task's last state and its sinks' last committables. A streaming job that does not
+   * checkpoint can still take savepoints, where the finished task's final state stands in for it:
+   * taken too, but a state that cannot be serialized fails only such a savepoint, not the job.
+   * A BATCH job takes neither.
+   */
   private async finalState(): Promise<{ bytes: Uint8Array | undefined; committables: PendingCommittables[] }> {
-    if (this.services.checkpointingMode === undefined) return { bytes: undefined, committables: await this.collectCommittables(FINAL_CHECKPOINT_ID) };
+    if (this.services.checkpointingMode === undefined) {
+      if (this.services.runtimeMode === 'STREAMING') {
+        try {
+          const state = await this.snapshotTask(FINAL_CHECKPOINT_ID, true, performance.now());
+          return { bytes: state.bytes, committables: state.committables };
+        } catch {
+          // no savepoint can hold this task; its committables are still committed at the end
+        }
+      }
+      return { bytes: undefined, committables: await this.collectCommittables(FINAL_CHECKPOINT_ID) };
+    }
     const state = await this.snapshotTask(FINAL_CHECKPOINT_ID, true, performance.now());
     return { bytes: state.bytes, committables: state.committables };
   }
