@@ -109,6 +109,8 @@ export class CheckpointCoordinator implements CheckpointGateway {
   private commits: Promise<void> = Promise.resolve();
   private latest: { checkpointId: number; path: string } | undefined;
   private shutDown = false;
+  /** Every task finished and finishJob() took over: no more periodic checkpoints. */
+  private jobFinished = false;
   private readonly taskNames = new Map<string, string>();
   /** The newest completed checkpoints' costs (the last 100). */
   readonly stats: CompletedCheckpointStats[] = [];
@@ -165,6 +167,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
    * the sinks prepared last. Resolves when that is committed.
    */
   async finishJob(): Promise<void> {
+    this.jobFinished = true; // the final checkpoint is the last: no periodic one follows while it commits
     if (this.periodic !== undefined) clearTimeout(this.periodic);
     this.periodic = undefined;
     if (this.options.checkpointing !== undefined) {
@@ -238,7 +241,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
 
   private schedulePeriodic(): void {
     const cp = this.options.checkpointing;
-    if (cp === undefined || this.attempt === null || this.shutDown) return;
+    if (cp === undefined || this.attempt === null || this.shutDown || this.jobFinished) return;
     if (this.periodic !== undefined) clearTimeout(this.periodic);
     const now = Date.now();
     const delay = Math.max(0, this.lastTriggerTime + cp.interval - now, this.lastCompletionTime + cp.minPauseBetweenCheckpoints - now);

@@ -3,7 +3,8 @@
  * coordinator's commits drained, the restart restores from `latestCompleted()`. A checkpoint that
  * was completing (writing its `_metadata`) when the attempt failed must not complete and commit
  * after that: its sinks' output would be committed while the restarted job, restored from the older
- * checkpoint, produces it again (duplicates in an exactly-once sink).
+ * checkpoint, produces it again (duplicates in an exactly-once sink). And once every task finished,
+ * the final checkpoint is the last one: no periodic checkpoint follows it while it commits.
  */
 import { afterAll, expect, test } from 'vitest';
 import { removeTempDirs, tempDir } from '../../helpers.ts';
@@ -38,7 +39,7 @@ interface Harness {
   nextBarrier(): Promise<CheckpointBarrier>;
 }
 
-function harness(options: Partial<CheckpointingOptions> = {}): Harness {
+function harness(options: Partial<CheckpointingOptions> = {}, commitDelayMs = 0): Harness {
   const barriers: CheckpointBarrier[] = [];
   const committed: string[] = [];
   const failures: unknown[] = [];
@@ -58,7 +59,10 @@ function harness(options: Partial<CheckpointingOptions> = {}): Harness {
     checkpointing: checkpointing(tempDir(), options),
     operators: [{ operatorId: 'source', operatorName: 'Source', parallelism: 1, maxParallelism: 128 }],
     tasks: [{ vertexId: 1, subtaskIndex: 0, name: 'Source (1/1)', upstream: [] }],
-    commit: async (c: readonly PendingCommittables[]) => void committed.push(...c.flatMap((x) => x.committables as string[])),
+    commit: async (c: readonly PendingCommittables[]) => {
+      if (commitDelayMs > 0) await new Promise((r) => setTimeout(r, commitDelayMs));
+      committed.push(...c.flatMap((x) => x.committables as string[]));
+    },
     failJob: (e) => void failures.push(e),
     log: () => {},
   });
@@ -97,3 +101,18 @@ test('a checkpoint completing when its attempt stops is done (completed and comm
   if (latest !== undefined) expect(committedAtRestore).toEqual(['from-checkpoint']);
   h.coordinator.shutdown(new Error('end'));
 });
+
+test('no periodic checkpoint after the final one, however long its commit takes', async () => {
+  const h = harness({ interval: 1 }, 20);
+  h.coordinator.startAttempt(h.attempt);
+  const bytes = serializeSubtaskState({ vertexId: 1, subtaskIndex: 0, finished: true, operators: [{ operatorId: 'source', operator: {} }], committables: [] });
+  h.coordinator.finished({ vertexId: 1, subtaskIndex: 0, bytes, committables: [{ operatorId: 'sink', subtaskIndex: 0, checkpointId: Number.MAX_SAFE_INTEGER, committables: ['last'] }], lastCheckpointId: 0 });
+  await new Promise((r) => setTimeout(r, 20)); // periodic checkpoints of the finished job may complete meanwhile
+  await h.coordinator.finishJob();
+  await h.coordinator.drainCommits();
+  const completed = h.coordinator.stats.length;
+  await new Promise((r) => setTimeout(r, 80));
+  // (The JobMaster shuts the coordinator down after finishJob; until then nothing new starts either.)
+  expect(h.coordinator.stats.length).toBe(completed);
+  h.coordinator.shutdown(new Error('finished'));
+}, 10_000);
