@@ -45,6 +45,8 @@ export interface CoordinatorOperator {
 export interface ExecutionAttempt {
   triggerCheckpoint(vertexId: number, subtaskIndex: number, barrier: CheckpointBarrier): void;
   notifyCheckpointComplete(checkpointId: number): void;
+  /** A stop-with-savepoint failed: sources its barrier stopped read on (Flink's notifyCheckpointAborted). */
+  notifyCheckpointAborted?(checkpointId: number): void;
 }
 
 export interface CheckpointCoordinatorOptions {
@@ -399,6 +401,8 @@ export class CheckpointCoordinator implements CheckpointGateway {
 
   private fail(p: PendingCheckpoint, reason: unknown, counts: boolean): void {
     p.done.reject(reason);
+    // The job goes on after a failed stop-with-savepoint: the sources its barrier stopped read on.
+    if (p.stop) this.attempt?.notifyCheckpointAborted?.(p.checkpointId);
     if (!counts || this.shutDown) return;
     const message = reason instanceof Error ? reason.message : String(reason);
     if (p.savepoint) return; // the caller of triggerSavepoint hears of it

@@ -157,6 +157,10 @@ export class ThreadsExecution implements JobExecution {
     if (this.running) for (const w of this.workers) w.postMessage({ type: 'checkpoint-complete', checkpointId });
   }
 
+  notifyCheckpointAborted(checkpointId: number): void {
+    if (this.running) for (const w of this.workers) w.postMessage({ type: 'checkpoint-aborted', checkpointId });
+  }
+
   private async stopAll(): Promise<void> {
     for (const w of this.workers) w.postMessage({ type: 'cancel' });
     const timer = setTimeout(() => {

@@ -190,8 +190,20 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
   /** After a stop-with-savepoint barrier the reader is not polled again: nothing follows the savepoint. */
   private stopped = false;
 
+  /** The stop-with-savepoint whose barrier stopped the reader. */
+  private stoppedBy = 0;
+
   protected override afterBarrier(barrier: CheckpointBarrier): void {
-    if (barrier.stop) this.stopped = true;
+    if (!barrier.stop) return;
+    this.stopped = true;
+    this.stoppedBy = barrier.checkpointId;
+  }
+
+  /** That savepoint failed: the job goes on, and so does the reader (as in Flink). */
+  protected override resumeAfterAbortedStop(checkpointId: number): void {
+    if (!this.stopped || this.stoppedBy !== checkpointId) return;
+    this.stopped = false;
+    this.services.wakeup();
   }
 
   protected override notifyHeadCheckpointComplete(checkpointId: number): void {
