@@ -9,6 +9,7 @@
  * It lives across restarts of the job: ids keep increasing, and the newest completed checkpoint (or
  * savepoint) is what a restart restores.
  */
+import fs from 'node:fs';
 import { setTimeout, clearTimeout } from 'node:timers';
 import { CheckpointException } from '../../core/errors.ts';
 import type { CheckpointBarrier } from '../elements.ts';
@@ -183,29 +184,40 @@ export class CheckpointCoordinator implements CheckpointGateway {
     await this.commits;
   }
 
-  /**
-   * Resolves when every checkpoint that was completing (writing its `_metadata`) has completed or
-   * failed, and every commit started so far has ended: before a restart picks `latestCompleted()`
-   * and commits it again, nothing completes or commits behind its back (a checkpoint completing
-   * after the restore point was chosen would commit output the restored job produces again).
-   */
-  async drainCommits(): Promise<void> {
-    let before: Promise<void>;
-    do {
-      while (this.completions.size > 0) await Promise.all(this.completions);
-      before = this.commits;
-      await before;
-    } while (before !== this.commits || this.completions.size > 0);
+  /** Removes this job's checkpoint folder (not its savepoints, which live elsewhere): DELETE_ON_CANCELLATION. */
+  discardAllCheckpoints(): void {
+    try {
+      fs.rmSync(this.jobDir, { recursive: true, force: true });
+    } catch (e) {
+      this.options.log(`Could not remove the checkpoints of job '${this.options.jobName}' under ${this.jobDir}: ${(e as Error).message}`);
+    }
   }
 
-  /** Checkpoints whose every acknowledgement is in, being written (see drainCommits). */
-  private readonly completions = new Set<Promise<void>>();
+  /** Checkpoints whose acknowledgements all arrived and whose metadata is being written. */
+  private readonly completing = new Set<Promise<void>>();
 
-  private startCompletion(p: PendingCheckpoint): void {
-    const c: Promise<void> = this.complete(p)
-      .catch((e: unknown) => this.options.failJob(e))
-      .finally(() => this.completions.delete(c));
-    this.completions.add(c);
+  private startCompleting(p: PendingCheckpoint): void {
+    const done = this.complete(p);
+    this.completing.add(done);
+    void done.finally(() => this.completing.delete(done));
+  }
+
+  /**
+   * Resolves once every checkpoint that was completing has completed (or failed) and every commit
+   * started so far has ended: only then is `latestCompleted()` what a restart must restore. (A
+   * checkpoint whose metadata lands after the restart chose an older one would have its data
+   * committed and then produced again: duplicates.)
+   */
+  async settle(): Promise<void> {
+    for (;;) {
+      if (this.completing.size > 0) {
+        await Promise.all([...this.completing]);
+        continue;
+      }
+      const before = this.commits;
+      await before;
+      if (before === this.commits && this.completing.size === 0) return;
+    }
   }
 
   // ---- the gateway: what tasks report -------------------------------------------------------------
@@ -216,7 +228,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
     if (p === undefined || !p.notYetAcked.has(k)) return; // aborted meanwhile, or a late duplicate
     p.notYetAcked.delete(k);
     p.acks.set(k, ack);
-    if (p.notYetAcked.size === 0) this.startCompletion(p);
+    if (p.notYetAcked.size === 0) this.startCompleting(p);
   }
 
   decline(checkpointId: number, vertexId: number, subtaskIndex: number, reason: unknown): void {
@@ -235,7 +247,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
       if (!p.notYetAcked.has(k) || p.checkpointId <= report.lastCheckpointId) continue;
       p.notYetAcked.delete(k);
       p.finished.push(report);
-      if (p.notYetAcked.size === 0) this.startCompletion(p);
+      if (p.notYetAcked.size === 0) this.startCompleting(p);
     }
   }
 
@@ -306,7 +318,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
     }, timeout);
     p.timer.unref?.();
     if (p.notYetAcked.size === 0) {
-      this.startCompletion(p);
+      this.startCompleting(p);
       return p;
     }
     const barrier: CheckpointBarrier = { at: 0, kind: 'barrier', checkpointId, timestamp, location, savepoint, stop };

@@ -83,7 +83,7 @@ async function ack(h: Harness, barrier: CheckpointBarrier, value: string): Promi
   h.coordinator.acknowledge({ checkpointId: barrier.checkpointId, vertexId: 1, subtaskIndex: 0, handle, committables, syncDurationMs: 0, asyncDurationMs: 0 });
 }
 
-test('a checkpoint completing when its attempt stops is done (completed and committed) or gone before drainCommits resolves', async () => {
+test('a checkpoint completing when its attempt stops is done (completed and committed) or gone before settle() resolves', async () => {
   const h = harness();
   const first = h.nextBarrier();
   h.coordinator.startAttempt(h.attempt);
@@ -91,7 +91,7 @@ test('a checkpoint completing when its attempt stops is done (completed and comm
   await ack(h, barrier, 'from-checkpoint');
   // The acknowledgement completed the checkpoint's acks: its _metadata is being written. The attempt fails now.
   h.coordinator.stopAttempt(new Error('task failed'));
-  await h.coordinator.drainCommits();
+  await h.coordinator.settle();
   const latest = h.coordinator.latestCompleted();
   const committedAtRestore = [...h.committed];
   await new Promise((r) => setTimeout(r, 100));
@@ -109,7 +109,7 @@ test('no periodic checkpoint after the final one, however long its commit takes'
   h.coordinator.finished({ vertexId: 1, subtaskIndex: 0, bytes, committables: [{ operatorId: 'sink', subtaskIndex: 0, checkpointId: Number.MAX_SAFE_INTEGER, committables: ['last'] }], lastCheckpointId: 0 });
   await new Promise((r) => setTimeout(r, 20)); // periodic checkpoints of the finished job may complete meanwhile
   await h.coordinator.finishJob();
-  await h.coordinator.drainCommits();
+  await h.coordinator.settle();
   const completed = h.coordinator.stats.length;
   await new Promise((r) => setTimeout(r, 80));
   // (The JobMaster shuts the coordinator down after finishJob; until then nothing new starts either.)
