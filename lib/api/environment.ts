@@ -49,9 +49,10 @@ export interface JobClient {
    */
   triggerSavepoint(directory?: string): Promise<string>;
   /**
-   * Takes a savepoint, then stops the job; resolves with the savepoint's path. The job's result then
-   * resolves (status FINISHED, as Flink's stop-with-savepoint); its input was not ended, so windows and
-   * timers still open are in the savepoint, not fired.
+   * Takes a savepoint whose barrier also stops the sources (nothing follows it), then stops the job;
+   * resolves with the savepoint's path. The job's result then resolves (Flink's FINISHED), but sinks
+   * that publish only at the successful end of all input (finalizeGlobal) do not publish. When the
+   * savepoint fails, this rejects and the job goes on.
    */
   stopWithSavepoint(directory?: string): Promise<string>;
   /**

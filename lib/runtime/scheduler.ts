@@ -26,6 +26,7 @@ import { maxParallelismChanged } from '../state/heap-keyed-state-backend.ts';
 import { InlineExecution } from './execution/inline-execution.ts';
 import { ThreadsExecution } from './execution/threads-execution.ts';
 import type { JobExecution } from './execution/job-execution.ts';
+import type { CancelReport } from './executor.ts';
 import { isTwoPhaseCommittingSink, type Committer } from '../core/connector/sink.ts';
 import { CollectSinkCommitter } from './checkpoint/collect-sink-committer.ts';
 
@@ -160,6 +161,22 @@ function restoredStateLookup(graph: JobGraph, checkpoint: CompletedCheckpoint, a
   return (operatorId) => byId.get(operatorId);
 }
 
+/** An attempt that failed before its tasks were deployed (the restored checkpoint's commit failed). */
+class FailedBeforeStart implements JobExecution {
+  readonly outcome: Promise<'finished' | 'canceled'>;
+  constructor(error: unknown) {
+    this.outcome = Promise.reject(error);
+    this.outcome.catch(() => {});
+  }
+  triggerCheckpoint(): void {}
+  notifyCheckpointComplete(): void {}
+  async cancel(): Promise<void> {}
+  fail(): void {}
+  cancelReport(): CancelReport {
+    return { waiting: [], notStopped: [] };
+  }
+}
+
 class JobMaster {
   private status: JobStatus = 'RUNNING';
   private readonly coordinator: CheckpointCoordinator;
@@ -273,12 +290,14 @@ class JobMaster {
         if (restore !== undefined) {
           restored = restoredStateLookup(graph, restore, options.savepointRestore?.allowNonRestoredState ?? false);
           this.coordinator.restoredFrom(restore.checkpointId, restore.path, restore.isSavepoint);
-          // What the restored checkpoint's sinks prepared is committed (again: commits are idempotent) before anything runs.
-          await this.commit(restore.committables);
         }
         this.accumulators = new Map();
+        // What the restored checkpoint's sinks prepared is committed (again: commits are idempotent) before anything runs.
+        // A failed commit fails this attempt (the restart strategy decides; the next attempt commits again), not the job.
+        const commitFailure = restore === undefined ? undefined : await this.commit(restore.committables).then(() => undefined, (e: unknown) => ({ error: e }));
         const context = { jobId, graph, options, slots: this.slots, attemptNumber, restored, gateway: this.coordinator, accumulators: this.accumulators };
-        execution = options.target === 'threads' ? new ThreadsExecution(context) : new InlineExecution(context);
+        if (commitFailure !== undefined) execution = new FailedBeforeStart(commitFailure.error);
+        else execution = options.target === 'threads' ? new ThreadsExecution(context) : new InlineExecution(context);
       } catch (e) {
         this.status = 'FAILED';
         this.coordinator.shutdown(e);

@@ -122,4 +122,5 @@ export type MasterMessage =
   | { type: 'cancel' }
   | { type: 'start' }
   | { type: 'trigger-checkpoint'; vertexId: number; subtaskIndex: number; barrier: CheckpointBarrier }
-  | { type: 'checkpoint-complete'; checkpointId: number };
+  | { type: 'checkpoint-complete'; checkpointId: number }
+  | { type: 'checkpoint-aborted'; checkpointId: number };

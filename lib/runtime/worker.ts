@@ -139,6 +139,7 @@ port.on('message', (m: MasterMessage) => {
   if (m.type === 'trigger-checkpoint' && earlyTriggers !== null) earlyTriggers.push(m);
   else if (m.type === 'trigger-checkpoint') tasksByKey.get(`${m.vertexId}:${m.subtaskIndex}`)?.triggerCheckpoint(m.barrier);
   if (m.type === 'checkpoint-complete') for (const t of tasksByKey.values()) t.notifyCheckpointComplete(m.checkpointId);
+  if (m.type === 'checkpoint-aborted') for (const t of tasksByKey.values()) t.notifyCheckpointAborted(m.checkpointId);
   if (m.type === 'cancel') {
     canceled = true;
     start();

@@ -46,6 +46,8 @@ export interface CoordinatorOperator {
 export interface ExecutionAttempt {
   triggerCheckpoint(vertexId: number, subtaskIndex: number, barrier: CheckpointBarrier): void;
   notifyCheckpointComplete(checkpointId: number): void;
+  /** A stop-with-savepoint failed: sources its barrier stopped read on (Flink's notifyCheckpointAborted). */
+  notifyCheckpointAborted?(checkpointId: number): void;
 }
 
 export interface CheckpointCoordinatorOptions {
@@ -110,6 +112,8 @@ export class CheckpointCoordinator implements CheckpointGateway {
   private commits: Promise<void> = Promise.resolve();
   private latest: { checkpointId: number; path: string } | undefined;
   private shutDown = false;
+  /** Every task finished and finishJob() took over: no more periodic checkpoints. */
+  private jobFinished = false;
   private readonly taskNames = new Map<string, string>();
   /** The newest completed checkpoints' costs (the last 100). */
   readonly stats: CompletedCheckpointStats[] = [];
@@ -166,6 +170,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
    * the sinks prepared last. Resolves when that is committed.
    */
   async finishJob(): Promise<void> {
+    this.jobFinished = true; // the final checkpoint is the last: no periodic one follows while it commits
     if (this.periodic !== undefined) clearTimeout(this.periodic);
     this.periodic = undefined;
     if (this.options.checkpointing !== undefined) {
@@ -250,7 +255,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
 
   private schedulePeriodic(): void {
     const cp = this.options.checkpointing;
-    if (cp === undefined || this.attempt === null || this.shutDown) return;
+    if (cp === undefined || this.attempt === null || this.shutDown || this.jobFinished) return;
     if (this.periodic !== undefined) clearTimeout(this.periodic);
     const now = Date.now();
     const delay = Math.max(0, this.lastTriggerTime + cp.interval - now, this.lastCompletionTime + cp.minPauseBetweenCheckpoints - now);
@@ -408,6 +413,8 @@ export class CheckpointCoordinator implements CheckpointGateway {
 
   private fail(p: PendingCheckpoint, reason: unknown, counts: boolean): void {
     p.done.reject(reason);
+    // The job goes on after a failed stop-with-savepoint: the sources its barrier stopped read on.
+    if (p.stop) this.attempt?.notifyCheckpointAborted?.(p.checkpointId);
     if (!counts || this.shutDown) return;
     const message = reason instanceof Error ? reason.message : String(reason);
     if (p.savepoint) return; // the caller of triggerSavepoint hears of it

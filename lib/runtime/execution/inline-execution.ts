@@ -50,6 +50,10 @@ export class InlineExecution implements JobExecution {
     if (!this.stopped) for (const t of this.tasks.values()) t.notifyCheckpointComplete(checkpointId);
   }
 
+  notifyCheckpointAborted(checkpointId: number): void {
+    if (!this.stopped) for (const t of this.tasks.values()) t.notifyCheckpointAborted(checkpointId);
+  }
+
   async cancel(): Promise<void> {
     this.executor.cancel();
     await this.outcome.catch(() => undefined);

@@ -25,6 +25,11 @@ export class ThreadsExecution implements JobExecution {
   private canceled = false;
   private readonly settle: { resolve: (o: 'finished' | 'canceled') => void; reject: (e: unknown) => void };
   private readyTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Checkpoint triggers that came before every worker had deployed its subtasks (a worker evaluates
+   * the job module first, which takes a while): posted with the start signal, not dropped.
+   */
+  private triggersBeforeStart: Array<{ vertexId: number; subtaskIndex: number; barrier: CheckpointBarrier }> | null = [];
 
   constructor(context: JobExecutionContext) {
     const { graph, options, slots, jobId } = context;
@@ -102,6 +107,9 @@ export class ThreadsExecution implements JobExecution {
             if (++ready === slots) {
               clearTimeout(this.readyTimer);
               for (const w of this.workers) w.postMessage({ type: 'start' });
+              const early = this.triggersBeforeStart ?? [];
+              this.triggersBeforeStart = null;
+              for (const t of early) this.triggerCheckpoint(t.vertexId, t.subtaskIndex, t.barrier);
             }
             break;
           case 'finished':
@@ -137,12 +145,20 @@ export class ThreadsExecution implements JobExecution {
   }
 
   triggerCheckpoint(vertexId: number, subtaskIndex: number, barrier: CheckpointBarrier): void {
+    if (this.triggersBeforeStart !== null) {
+      if (this.running) this.triggersBeforeStart.push({ vertexId, subtaskIndex, barrier });
+      return;
+    }
     // Subtask i of every vertex runs in slot i.
     if (this.running) this.workers[subtaskIndex]?.postMessage({ type: 'trigger-checkpoint', vertexId, subtaskIndex, barrier });
   }
 
   notifyCheckpointComplete(checkpointId: number): void {
     if (this.running) for (const w of this.workers) w.postMessage({ type: 'checkpoint-complete', checkpointId });
+  }
+
+  notifyCheckpointAborted(checkpointId: number): void {
+    if (this.running) for (const w of this.workers) w.postMessage({ type: 'checkpoint-aborted', checkpointId });
   }
 
   private async stopAll(): Promise<void> {

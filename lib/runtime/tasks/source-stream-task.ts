@@ -136,9 +136,7 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
   snapshotSourceState(checkpointId: number): OperatorSnapshot {
     const node = this.sourceNode;
     if (this.sourceState === undefined) throw new Error(`${this.label(node)} cannot be snapshotted before it started`);
-    // Not for the final state a job without checkpoints keeps in case of a savepoint (it reads no further).
-    const finalWithoutCheckpoints = checkpointId === FINAL_CHECKPOINT_ID && this.services.checkpointingMode === undefined;
-    if (!this.rewindable && !this.warnedNotRewindable && !finalWithoutCheckpoints && this.subtaskIndex === 0 && this.services.attemptNumber === 0) {
+    if (!this.rewindable && !this.ended && !this.warnedNotRewindable && this.subtaskIndex === 0 && this.services.attemptNumber === 0) {
       this.warnedNotRewindable = true;
       console.warn(
         `${this.label(node)} cannot rewind (its reader has no snapshotState): after a restore from a checkpoint, what it read since that checkpoint is not read again.`,
@@ -195,8 +193,20 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
   /** After a stop-with-savepoint barrier the reader is not polled again: nothing follows the savepoint. */
   private stopped = false;
 
+  /** The stop-with-savepoint whose barrier stopped the reader. */
+  private stoppedBy = 0;
+
   protected override afterBarrier(barrier: CheckpointBarrier): void {
-    if (barrier.stop) this.stopped = true;
+    if (!barrier.stop) return;
+    this.stopped = true;
+    this.stoppedBy = barrier.checkpointId;
+  }
+
+  /** That savepoint failed: the job goes on, and so does the reader (as in Flink). */
+  protected override resumeAfterAbortedStop(checkpointId: number): void {
+    if (!this.stopped || this.stoppedBy !== checkpointId) return;
+    this.stopped = false;
+    this.services.wakeup();
   }
 
   protected override notifyHeadCheckpointComplete(checkpointId: number): void {

@@ -356,6 +356,13 @@ export abstract class StreamTask {
 
   protected notifyHeadCheckpointComplete(_checkpointId: number): void {}
 
+  /** A stop-with-savepoint failed (as a mail, after its trigger): a source it stopped reads on. */
+  notifyCheckpointAborted(checkpointId: number): void {
+    this.mailbox.execute(() => this.resumeAfterAbortedStop(checkpointId), this.vertex.nodes[0]!);
+  }
+
+  protected resumeAfterAbortedStop(_checkpointId: number): void {}
+
   /**
    * At an aligned barrier (or a source's trigger): what must precede the barrier goes out, the
    * barrier goes to every output channel, then the synchronous snapshot of every operator is taken and
