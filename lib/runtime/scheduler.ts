@@ -344,6 +344,8 @@ class JobMaster {
         this.coordinator.shutdown(cause);
         throw new JobExecutionException(jobId, graph.jobName, cause, restarts > 0 ? { count: restarts, strategy: strategy.description } : undefined);
       }
+      // A checkpoint that was completing when the attempt failed completes first: it is the one restored.
+      await this.coordinator.drainCommits();
       const backoff = strategy.getBackoffTime();
       const latest = this.coordinator.latestCompleted();
       console.warn(

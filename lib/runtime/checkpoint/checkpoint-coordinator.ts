@@ -105,6 +105,8 @@ export class CheckpointCoordinator implements CheckpointGateway {
   private lastTriggerTime = 0;
   private lastCompletionTime = 0;
   private consecutiveFailures = 0;
+  /** Checkpoints whose every acknowledgement arrived, while their `_metadata` is written (they complete even when the attempt fails meanwhile). */
+  private readonly completions = new Set<Promise<void>>();
   /** Commits run one after the other, in checkpoint order. */
   private commits: Promise<void> = Promise.resolve();
   private latest: { checkpointId: number; path: string } | undefined;
@@ -178,8 +180,14 @@ export class CheckpointCoordinator implements CheckpointGateway {
     await this.commits;
   }
 
-  /** Resolves when every commit started so far has ended (before a restart restores and commits again). */
+  /**
+   * Resolves when every checkpoint being completed has completed (or failed to) and every commit
+   * started so far has ended: before a restart picks the checkpoint it restores, so that a checkpoint
+   * that completes during a failure is the one restored, and its committables are not committed
+   * behind the back of an attempt restored from an older one.
+   */
   async drainCommits(): Promise<void> {
+    while (this.completions.size > 0) await Promise.all([...this.completions]);
     let before: Promise<void>;
     do {
       before = this.commits;
@@ -195,7 +203,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
     if (p === undefined || !p.notYetAcked.has(k)) return; // aborted meanwhile, or a late duplicate
     p.notYetAcked.delete(k);
     p.acks.set(k, ack);
-    if (p.notYetAcked.size === 0) void this.complete(p);
+    if (p.notYetAcked.size === 0) this.startCompletion(p);
   }
 
   decline(checkpointId: number, vertexId: number, subtaskIndex: number, reason: unknown): void {
@@ -214,7 +222,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
       if (!p.notYetAcked.has(k) || p.checkpointId <= report.lastCheckpointId) continue;
       p.notYetAcked.delete(k);
       p.finished.push(report);
-      if (p.notYetAcked.size === 0) void this.complete(p);
+      if (p.notYetAcked.size === 0) this.startCompletion(p);
     }
   }
 
@@ -285,7 +293,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
     }, timeout);
     p.timer.unref?.();
     if (p.notYetAcked.size === 0) {
-      void this.complete(p);
+      this.startCompletion(p);
       return p;
     }
     const barrier: CheckpointBarrier = { at: 0, kind: 'barrier', checkpointId, timestamp, location, savepoint, stop };
@@ -297,6 +305,12 @@ export class CheckpointCoordinator implements CheckpointGateway {
       if (t.upstream.every((u) => this.finishedTasks.has(u))) attempt.triggerCheckpoint(t.vertexId, t.subtaskIndex, barrier);
     }
     return p;
+  }
+
+  private startCompletion(p: PendingCheckpoint): void {
+    const c = this.complete(p);
+    this.completions.add(c);
+    void c.finally(() => this.completions.delete(c));
   }
 
   private async complete(p: PendingCheckpoint): Promise<void> {
