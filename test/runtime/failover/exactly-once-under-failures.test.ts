@@ -41,7 +41,7 @@ const eventsArb = fc
         disorder: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: LAG }) }, { weight: 1, arbitrary: fc.integer({ min: LAG + 1, max: 3 * LAG }) }),
         kind: fc.constantFrom<Kind>('A', 'A', 'B', 'B', 'C'),
       }),
-      { minLength: 1, maxLength: 120 },
+      { minLength: 1, maxLength: 100, size: 'max' },
     ),
   })
   .map(({ keys, steps }) => {
@@ -67,7 +67,7 @@ function scenarioArb(threads: boolean): fc.Arbitrary<Scenario> {
   return fc.record({
     events: eventsArb,
     parallelism: fc.integer({ min: 1, max: 4 }),
-    interval: fc.integer({ min: 10, max: 50 }), // 10 ms is the smallest interval allowed
+    interval: fc.integer({ min: 10, max: 40 }), // 10 ms is the smallest interval allowed
     // Threads: a worker thread dies first (it is what only this target has), then up to two more failures.
     failures: threads
       ? fc.tuple(inTask('exit'), fc.array(failureArb(true), { maxLength: 2 })).map(([first, more]) => [first, ...more])
@@ -84,12 +84,17 @@ function countFired(spec: JobSpec): void {
   });
 }
 
-/** The job's spec: the source paced so that the job lasts about three checkpoint intervals (or more). */
+/**
+ * The job's spec: the source paced so that reading the input takes about two and a half checkpoint
+ * intervals (pauses of at least 1 ms, so more records per poll when the input is long).
+ */
 function jobSpec(s: Scenario, dir: string): JobSpec {
   const control = join(dir, 'control');
   mkdirSync(control);
-  const polls = Math.ceil(s.events.length / s.perPoll);
-  return { events: s.events, failures: s.failures, control, output: join(dir, 'out'), perPoll: s.perPoll, pauseMs: Math.max(1, Math.round((3 * s.interval) / polls)) };
+  const duration = 2.5 * s.interval;
+  const perPoll = Math.max(s.perPoll, Math.ceil(s.events.length / duration));
+  const polls = Math.ceil(s.events.length / perPoll);
+  return { events: s.events, failures: s.failures, control, output: join(dir, 'out'), perPoll, pauseMs: Math.max(1, Math.round(duration / polls)) };
 }
 
 /** Fails with what was lost and what was duplicated (or unexpected), counts and the first few of each. */
@@ -162,7 +167,7 @@ test('property (inline): the committed output equals the reference model under i
   if (process.env.PROOF_STATS) console.log(JSON.stringify({ restarts, covered: Object.fromEntries(covered), fired: Object.fromEntries(fired) }));
   // Each kind of failure was injected, and fired.
   expect([...fired.keys()].sort(), JSON.stringify(Object.fromEntries(fired))).toEqual(['commit', 'prepare', 'throw']);
-}, 120_000);
+}, 300_000);
 
 test('property (threads, through the CLI): the committed output equals the reference model, also when a worker thread dies', async () => {
   await fc.assert(
@@ -186,4 +191,4 @@ test('property (threads, through the CLI): the committed output equals the refer
     { numRuns: 6 },
   );
   expect(fired.get('exit'), 'a worker thread was terminated').toBeGreaterThan(0);
-}, 120_000);
+}, 300_000);
