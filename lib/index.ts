@@ -56,6 +56,7 @@ export {
   AggregatingStateDescriptor,
 } from './core/state/state-descriptor.ts';
 export type { State, AppendingState, ValueState, ListState, MapState, ReducingState, AggregatingState } from './core/state/state.ts';
+export type { TypeSerializer } from './core/state/type-serializer.ts';
 export type { Source, SourceReader, SourceReaderContext, ReaderOutput, InputStatus, Boundedness } from './core/connector/source.ts';
 export type {
   Sink,

@@ -344,8 +344,8 @@ class JobMaster {
         this.coordinator.shutdown(cause);
         throw new JobExecutionException(jobId, graph.jobName, cause, restarts > 0 ? { count: restarts, strategy: strategy.description } : undefined);
       }
-      // A checkpoint that was completing when the attempt failed completes first: it is the one restored.
-      await this.coordinator.drainCommits();
+      // A checkpoint whose acknowledgements all came in completes (and commits) before the restart picks one.
+      await this.coordinator.settle();
       const backoff = strategy.getBackoffTime();
       const latest = this.coordinator.latestCompleted();
       console.warn(
@@ -358,7 +358,6 @@ class JobMaster {
       });
       this.wakeBackoff = null;
       if (this.cancelRequested) return this.stopped(execution!);
-      await this.coordinator.drainCommits();
       restarts++;
       attemptNumber++;
       try {
@@ -380,6 +379,8 @@ class JobMaster {
       return { jobId: this.jobId, jobName: this.graph.jobName, netRuntime: Math.round(performance.now() - this.start), accumulators: this.accumulators };
     }
     this.status = 'CANCELED';
+    // DELETE_ON_CANCELLATION: a canceled job's checkpoints go (a failed job's always stay, to resume from).
+    if (this.options.checkpointing?.externalizedCheckpointRetention === 'DELETE_ON_CANCELLATION') this.coordinator.discardAllCheckpoints();
     const { waiting, notStopped } = execution.cancelReport();
     throw new JobCancellationException(this.jobId, this.graph.jobName, waiting, notStopped);
   }

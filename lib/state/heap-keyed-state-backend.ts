@@ -12,6 +12,7 @@ import { VOID_NAMESPACE, namespaceId, restoreNamespace, type Namespace, type Nam
 import type { StateTtlConfig } from '../core/state/state-ttl-config.ts';
 import { InvalidFunctionResultError } from '../core/errors.ts';
 import type { AggregatingState, ListState, MapState, ReducingState, State, ValueState } from '../core/state/state.ts';
+import type { TypeSerializer } from '../core/state/type-serializer.ts';
 import type { AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateDescriptor, ValueStateDescriptor } from '../core/state/state-descriptor.ts';
 
 /** The state of one namespace: canonical key -> value (and last access, for TTL). */
@@ -199,11 +200,26 @@ abstract class HeapState<V> implements InternalKvState<V> {
     return v;
   }
 
+  /** The descriptor's serializer (withSerializer), applied to what goes into a snapshot and comes back. */
+  serializer: TypeSerializer<unknown> | undefined;
+
+  /** A value as a snapshot holds it: copied, and written with the serializer when there is one. */
+  protected toSnapshot(v: V): unknown {
+    const s = this.serializer;
+    return s === undefined ? this.copyValue(v) : s.serialize(v);
+  }
+
+  /** A value from a snapshot, read back with the serializer when there is one. */
+  protected fromSnapshot(data: unknown): V {
+    const s = this.serializer;
+    return s === undefined ? this.copyValue(data as V) : (s.deserialize(data) as V);
+  }
+
   /** Every entry as [key, namespace, value, last access (TTL only)]. */
   *snapshotEntries(): IterableIterator<SnapshotEntry> {
     for (const t of this.tables.values()) {
       for (const [ck, v] of t.map) {
-        const entry: SnapshotEntry = [this.backend.originalKey(ck), t.namespace, this.copyValue(v)];
+        const entry: SnapshotEntry = [this.backend.originalKey(ck), t.namespace, this.toSnapshot(v)];
         if (t.touched !== null) entry.push(t.touched.get(ck)!);
         yield entry;
       }
@@ -213,7 +229,7 @@ abstract class HeapState<V> implements InternalKvState<V> {
   /** Puts back one snapshot entry (the current key is set to the entry's key). */
   restoreEntry(namespace: Namespace, value: unknown, lastAccess: number | undefined): void {
     this.setCurrentNamespace(namespace);
-    this.updateInternal(this.copyValue(value as V));
+    this.updateInternal(this.fromSnapshot(value));
     if (lastAccess !== undefined) this.cur.touched?.set(this.backend.currentCanonicalKey, lastAccess);
   }
 }
@@ -271,6 +287,14 @@ class HeapListState<T> extends HeapState<T[]> implements ListState<T>, InternalM
   protected override copyValue(v: T[]): T[] {
     return v.slice();
   }
+  protected override toSnapshot(v: T[]): unknown {
+    const s = this.serializer;
+    return s === undefined ? v.slice() : v.map((e) => s.serialize(e));
+  }
+  protected override fromSnapshot(data: unknown): T[] {
+    const s = this.serializer;
+    return s === undefined ? (data as T[]).slice() : (data as unknown[]).map((e) => s.deserialize(e) as T);
+  }
 }
 
 class HeapMapState<K, V> extends HeapState<Map<K, V>> implements MapState<K, V> {
@@ -310,6 +334,20 @@ class HeapMapState<K, V> extends HeapState<Map<K, V>> implements MapState<K, V> 
   }
   protected override copyValue(v: Map<K, V>): Map<K, V> {
     return new Map(v);
+  }
+  protected override toSnapshot(v: Map<K, V>): unknown {
+    const s = this.serializer;
+    if (s === undefined) return new Map(v);
+    const out = new Map<K, unknown>();
+    for (const [k, x] of v) out.set(k, s.serialize(x));
+    return out;
+  }
+  protected override fromSnapshot(data: unknown): Map<K, V> {
+    const s = this.serializer;
+    if (s === undefined) return new Map(data as Map<K, V>);
+    const out = new Map<K, V>();
+    for (const [k, x] of data as Map<K, unknown>) out.set(k, s.deserialize(x) as V);
+    return out;
   }
 }
 
@@ -520,6 +558,12 @@ export class HeapKeyedStateBackend {
   }
 
   private create(d: StateDescriptor<unknown>): AnyHeapState {
+    const state = this.createOfKind(d);
+    state.serializer = d.serializer;
+    return state;
+  }
+
+  private createOfKind(d: StateDescriptor<unknown>): AnyHeapState {
     switch (d.kind) {
       case 'value':
         return new HeapValueState(this, d as ValueStateDescriptor<unknown>);

@@ -107,7 +107,7 @@ describe('uid warning', () => {
     const input = join(dir, 'in.json');
     writeFileSync(input, JSON.stringify([['a', 1], ['b', 2], ['a', 3]]));
     const r = await runCli([
-      'run', '-t', 'threads', '-p', '2', '-D', 'execution.checkpointing.interval=1s',
+      'run', '-t', 'threads', '-p', '2', '-D', 'execution.checkpointing.interval=1s', '-D', `state.checkpoints.dir=${join(dir, 'cp')}`,
       join(FIXTURES, 'keyed-sum-job.ts'), '--input', input, '--output', join(dir, 'out'),
     ]);
     expect(r.code, r.stderr).toBe(0);

@@ -46,6 +46,8 @@ const INSTANCES: TidemarkError[] = [
   new tidemark.IllegalArgumentException('union(): all streams must come from the same StreamExecutionEnvironment'),
   new tidemark.IllegalStateException('The runtime context has not been initialized'),
   new tidemark.IllegalConfigurationException('bad'),
+  new tidemark.CheckpointException('Checkpoint 3 expired', 'CHECKPOINT_EXPIRED'),
+  new tidemark.CheckpointRestoreException('No complete checkpoint under /tmp/x', '/tmp/x'),
   new tidemark.ParameterToolException('No data for required key', 'input'),
   new InvalidJobGraphError('cycle'),
   new cep.MalformedPatternException('bad pattern'),
@@ -84,7 +86,7 @@ describe('every error of tidemark is a TidemarkError', () => {
 
   test('only what may succeed when tried again is retriable', () => {
     const retriable = INSTANCES.filter((e) => e.retriable).map((e) => e.name);
-    expect(retriable.sort()).toEqual(['SocketSourceError', 'TimeoutException']);
+    expect(retriable.sort()).toEqual(['CheckpointException', 'SocketSourceError', 'TimeoutException']);
     // A wrapper is retriable exactly when what it wraps is.
     const lost = new socket.SocketSourceError('lost', { retriable: true });
     expect(new tidemark.UserCodeError('Socket Stream', 0, 1, lost).retriable).toBe(true);

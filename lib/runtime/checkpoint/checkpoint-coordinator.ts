@@ -9,6 +9,7 @@
  * It lives across restarts of the job: ids keep increasing, and the newest completed checkpoint (or
  * savepoint) is what a restart restores.
  */
+import fs from 'node:fs';
 import { setTimeout, clearTimeout } from 'node:timers';
 import { CheckpointException } from '../../core/errors.ts';
 import type { CheckpointBarrier } from '../elements.ts';
@@ -105,8 +106,6 @@ export class CheckpointCoordinator implements CheckpointGateway {
   private lastTriggerTime = 0;
   private lastCompletionTime = 0;
   private consecutiveFailures = 0;
-  /** Checkpoints whose every acknowledgement arrived, while their `_metadata` is written (they complete even when the attempt fails meanwhile). */
-  private readonly completions = new Set<Promise<void>>();
   /** Commits run one after the other, in checkpoint order. */
   private commits: Promise<void> = Promise.resolve();
   private latest: { checkpointId: number; path: string } | undefined;
@@ -180,19 +179,40 @@ export class CheckpointCoordinator implements CheckpointGateway {
     await this.commits;
   }
 
+  /** Removes this job's checkpoint folder (not its savepoints, which live elsewhere): DELETE_ON_CANCELLATION. */
+  discardAllCheckpoints(): void {
+    try {
+      fs.rmSync(this.jobDir, { recursive: true, force: true });
+    } catch (e) {
+      this.options.log(`Could not remove the checkpoints of job '${this.options.jobName}' under ${this.jobDir}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Checkpoints whose acknowledgements all arrived and whose metadata is being written. */
+  private readonly completing = new Set<Promise<void>>();
+
+  private startCompleting(p: PendingCheckpoint): void {
+    const done = this.complete(p);
+    this.completing.add(done);
+    void done.finally(() => this.completing.delete(done));
+  }
+
   /**
-   * Resolves when every checkpoint being completed has completed (or failed to) and every commit
-   * started so far has ended: before a restart picks the checkpoint it restores, so that a checkpoint
-   * that completes during a failure is the one restored, and its committables are not committed
-   * behind the back of an attempt restored from an older one.
+   * Resolves once every checkpoint that was completing has completed (or failed) and every commit
+   * started so far has ended: only then is `latestCompleted()` what a restart must restore. (A
+   * checkpoint whose metadata lands after the restart chose an older one would have its data
+   * committed and then produced again: duplicates.)
    */
-  async drainCommits(): Promise<void> {
-    while (this.completions.size > 0) await Promise.all([...this.completions]);
-    let before: Promise<void>;
-    do {
-      before = this.commits;
+  async settle(): Promise<void> {
+    for (;;) {
+      if (this.completing.size > 0) {
+        await Promise.all([...this.completing]);
+        continue;
+      }
+      const before = this.commits;
       await before;
-    } while (before !== this.commits);
+      if (before === this.commits && this.completing.size === 0) return;
+    }
   }
 
   // ---- the gateway: what tasks report -------------------------------------------------------------
@@ -203,7 +223,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
     if (p === undefined || !p.notYetAcked.has(k)) return; // aborted meanwhile, or a late duplicate
     p.notYetAcked.delete(k);
     p.acks.set(k, ack);
-    if (p.notYetAcked.size === 0) this.startCompletion(p);
+    if (p.notYetAcked.size === 0) this.startCompleting(p);
   }
 
   decline(checkpointId: number, vertexId: number, subtaskIndex: number, reason: unknown): void {
@@ -222,7 +242,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
       if (!p.notYetAcked.has(k) || p.checkpointId <= report.lastCheckpointId) continue;
       p.notYetAcked.delete(k);
       p.finished.push(report);
-      if (p.notYetAcked.size === 0) this.startCompletion(p);
+      if (p.notYetAcked.size === 0) this.startCompleting(p);
     }
   }
 
@@ -293,7 +313,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
     }, timeout);
     p.timer.unref?.();
     if (p.notYetAcked.size === 0) {
-      this.startCompletion(p);
+      this.startCompleting(p);
       return p;
     }
     const barrier: CheckpointBarrier = { at: 0, kind: 'barrier', checkpointId, timestamp, location, savepoint, stop };
@@ -305,12 +325,6 @@ export class CheckpointCoordinator implements CheckpointGateway {
       if (t.upstream.every((u) => this.finishedTasks.has(u))) attempt.triggerCheckpoint(t.vertexId, t.subtaskIndex, barrier);
     }
     return p;
-  }
-
-  private startCompletion(p: PendingCheckpoint): void {
-    const c = this.complete(p);
-    this.completions.add(c);
-    void c.finally(() => this.completions.delete(c));
   }
 
   private async complete(p: PendingCheckpoint): Promise<void> {

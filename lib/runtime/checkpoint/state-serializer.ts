@@ -193,7 +193,7 @@ function decodeTimers(groups: TimerColumns[]): Record<number, TimerEntry[]> {
 const ADVICE =
   'Checkpoints write state with v8.serialize (the structured clone algorithm): functions, symbols, WeakMaps, Promises and ' +
   'objects holding them cannot be written, and class instances lose their prototype (they are restored as plain objects). ' +
-  'Keep plain data in state.';
+  'Keep plain data in state, or give the state descriptor a serializer that turns its values into plain data (descriptor.withSerializer({ serialize, deserialize })).';
 
 /** Where in a snapshot the value that cannot be serialized is. */
 interface Offender {
