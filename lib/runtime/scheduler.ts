@@ -161,22 +161,6 @@ function restoredStateLookup(graph: JobGraph, checkpoint: CompletedCheckpoint, a
   return (operatorId) => byId.get(operatorId);
 }
 
-/** An attempt that failed before its tasks were deployed (the restored checkpoint's commit failed). */
-class FailedBeforeStart implements JobExecution {
-  readonly outcome: Promise<'finished' | 'canceled'>;
-  constructor(error: unknown) {
-    this.outcome = Promise.reject(error);
-    this.outcome.catch(() => {});
-  }
-  triggerCheckpoint(): void {}
-  notifyCheckpointComplete(): void {}
-  async cancel(): Promise<void> {}
-  fail(): void {}
-  cancelReport(): CancelReport {
-    return { waiting: [], notStopped: [] };
-  }
-}
-
 class JobMaster {
   private status: JobStatus = 'RUNNING';
   private readonly coordinator: CheckpointCoordinator;
@@ -285,80 +269,113 @@ class JobMaster {
     }
     for (;;) {
       let restored: ((operatorId: string) => RestoredOperatorState | undefined) | undefined;
-      let execution: JobExecution;
+      // What failed this attempt (the restart strategy decides), when something did.
+      let failure: { readonly cause: unknown } | undefined;
       try {
         if (restore !== undefined) {
           restored = restoredStateLookup(graph, restore, options.savepointRestore?.allowNonRestoredState ?? false);
           this.coordinator.restoredFrom(restore.checkpointId, restore.path, restore.isSavepoint);
         }
-        this.accumulators = new Map();
-        // What the restored checkpoint's sinks prepared is committed (again: commits are idempotent) before anything runs.
-        // A failed commit fails this attempt (the restart strategy decides; the next attempt commits again), not the job.
-        const commitFailure = restore === undefined ? undefined : await this.commit(restore.committables).then(() => undefined, (e: unknown) => ({ error: e }));
-        const context = { jobId, graph, options, slots: this.slots, attemptNumber, restored, gateway: this.coordinator, accumulators: this.accumulators };
-        if (commitFailure !== undefined) execution = new FailedBeforeStart(commitFailure.error);
-        else execution = options.target === 'threads' ? new ThreadsExecution(context) : new InlineExecution(context);
       } catch (e) {
         this.status = 'FAILED';
         this.coordinator.shutdown(e);
         throw new JobExecutionException(jobId, graph.jobName, e);
       }
-      this.current = execution;
-      if (this.cancelRequested) void execution.cancel();
-      this.coordinator.startAttempt(execution);
-      let outcome: 'finished' | 'canceled';
-      try {
-        outcome = await execution.outcome;
-      } catch (failure) {
-        this.coordinator.stopAttempt(failure);
-        if (this.cancelRequested || this.stopRequested) return this.stopped(execution);
-        strategy.notifyFailure(failure);
-        if (!strategy.canRestart()) {
-          this.status = 'FAILED';
-          this.coordinator.shutdown(failure);
-          throw new JobExecutionException(jobId, graph.jobName, failure, restarts > 0 ? { count: restarts, strategy: strategy.description } : undefined);
-        }
-        // A checkpoint whose acknowledgements all came in completes (and commits) before the restart picks one.
-        await this.coordinator.settle();
-        const backoff = strategy.getBackoffTime();
-        const latest = this.coordinator.latestCompleted();
-        console.warn(
-          `Job '${graph.jobName}' (${jobId}) failed (attempt ${attemptNumber + 1}): ${failure instanceof Error ? failure.message : describeValue(failure)}. ` +
-            `Restarting in ${backoff} ms from ${latest === undefined ? 'the beginning (no completed checkpoint yet)' : `checkpoint ${latest.checkpointId} (${latest.path})`}; restart strategy ${strategy.description}.`,
-        );
-        await new Promise<void>((resolve) => {
-          this.wakeBackoff = resolve;
-          void sleep(backoff).then(resolve);
-        });
-        this.wakeBackoff = null;
-        if (this.cancelRequested) return this.stopped(execution);
-        restarts++;
-        attemptNumber++;
+      if (restore !== undefined) {
+        // What the restored checkpoint's sinks prepared is committed (again: commits are idempotent) before anything
+        // runs. A committer that fails here fails this attempt over, as Flink's committer operator does on restore.
         try {
-          const now = this.coordinator.latestCompleted();
-          restore = now === undefined ? restore : await loadCompletedCheckpoint(now.path, (line) => console.warn(line));
+          await this.commit(restore.committables);
+        } catch (e) {
+          if (this.current === null) {
+            this.status = 'FAILED';
+            this.coordinator.shutdown(e);
+            throw new JobExecutionException(jobId, graph.jobName, e);
+          }
+          failure = { cause: e };
+        }
+      }
+      let execution = this.current;
+      if (failure === undefined) {
+        try {
+          this.accumulators = new Map();
+          const context = { jobId, graph, options, slots: this.slots, attemptNumber, restored, gateway: this.coordinator, accumulators: this.accumulators };
+          execution = options.target === 'threads' ? new ThreadsExecution(context) : new InlineExecution(context);
         } catch (e) {
           this.status = 'FAILED';
           this.coordinator.shutdown(e);
           throw new JobExecutionException(jobId, graph.jobName, e);
         }
-        continue;
+        this.current = execution;
+        if (this.cancelRequested) void execution.cancel();
+        this.coordinator.startAttempt(execution);
+        let outcome: 'finished' | 'canceled' = 'finished';
+        try {
+          outcome = await execution.outcome;
+        } catch (e) {
+          this.coordinator.stopAttempt(e);
+          if (this.cancelRequested || this.stopRequested) return this.stopped(execution);
+          failure = { cause: e };
+        }
+        if (failure === undefined && outcome === 'canceled') {
+          this.coordinator.stopAttempt(new Error('canceled'));
+          return this.stopped(execution);
+        }
+        if (failure === undefined) {
+          try {
+            await this.coordinator.finishJob();
+          } catch (e) {
+            // The final checkpoint failed, or its commit: nothing of the last records is committed yet. As in Flink
+            // (the tasks wait for the final checkpoint's commit), the job fails over: the restore commits again.
+            this.coordinator.stopAttempt(e);
+            if (this.cancelRequested || this.stopRequested) return this.stopped(execution);
+            failure = { cause: e };
+          }
+        }
+        if (failure === undefined) {
+          try {
+            this.coordinator.shutdown(new Error('finished'));
+            finalizeSinks(graph);
+          } catch (e) {
+            this.status = 'FAILED';
+            this.coordinator.shutdown(e);
+            throw new JobExecutionException(jobId, graph.jobName, e);
+          }
+          this.status = 'FINISHED';
+          return { jobId, jobName: graph.jobName, netRuntime: Math.round(performance.now() - this.start), accumulators: this.accumulators };
+        }
       }
-      if (outcome === 'canceled') {
-        this.coordinator.stopAttempt(new Error('canceled'));
-        return this.stopped(execution);
+      const cause = failure.cause;
+      strategy.notifyFailure(cause);
+      if (!strategy.canRestart()) {
+        this.status = 'FAILED';
+        this.coordinator.shutdown(cause);
+        throw new JobExecutionException(jobId, graph.jobName, cause, restarts > 0 ? { count: restarts, strategy: strategy.description } : undefined);
       }
+      // A checkpoint whose acknowledgements all came in completes (and commits) before the restart picks one.
+      await this.coordinator.settle();
+      const backoff = strategy.getBackoffTime();
+      const latest = this.coordinator.latestCompleted();
+      console.warn(
+        `Job '${graph.jobName}' (${jobId}) failed (attempt ${attemptNumber + 1}): ${cause instanceof Error ? cause.message : describeValue(cause)}. ` +
+          `Restarting in ${backoff} ms from ${latest === undefined ? 'the beginning (no completed checkpoint yet)' : `checkpoint ${latest.checkpointId} (${latest.path})`}; restart strategy ${strategy.description}.`,
+      );
+      await new Promise<void>((resolve) => {
+        this.wakeBackoff = resolve;
+        void sleep(backoff).then(resolve);
+      });
+      this.wakeBackoff = null;
+      if (this.cancelRequested) return this.stopped(execution!);
+      restarts++;
+      attemptNumber++;
       try {
-        await this.coordinator.finishJob();
-        this.coordinator.shutdown(new Error('finished'));
-        finalizeSinks(graph);
+        const now = this.coordinator.latestCompleted();
+        restore = now === undefined ? restore : await loadCompletedCheckpoint(now.path, (line) => console.warn(line));
       } catch (e) {
         this.status = 'FAILED';
         this.coordinator.shutdown(e);
         throw new JobExecutionException(jobId, graph.jobName, e);
       }
-      this.status = 'FINISHED';
-      return { jobId, jobName: graph.jobName, netRuntime: Math.round(performance.now() - this.start), accumulators: this.accumulators };
     }
   }
 
