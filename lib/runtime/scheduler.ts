@@ -26,7 +26,6 @@ import { maxParallelismChanged } from '../state/heap-keyed-state-backend.ts';
 import { InlineExecution } from './execution/inline-execution.ts';
 import { ThreadsExecution } from './execution/threads-execution.ts';
 import type { JobExecution } from './execution/job-execution.ts';
-import type { CancelReport } from './executor.ts';
 import { isTwoPhaseCommittingSink, type Committer } from '../core/connector/sink.ts';
 import { CollectSinkCommitter } from './checkpoint/collect-sink-committer.ts';
 
