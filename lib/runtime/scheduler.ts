@@ -286,11 +286,6 @@ class JobMaster {
         try {
           await this.commit(restore.committables);
         } catch (e) {
-          if (this.current === null) {
-            this.status = 'FAILED';
-            this.coordinator.shutdown(e);
-            throw new JobExecutionException(jobId, graph.jobName, e);
-          }
           failure = { cause: e };
         }
       }
@@ -364,7 +359,7 @@ class JobMaster {
         void sleep(backoff).then(resolve);
       });
       this.wakeBackoff = null;
-      if (this.cancelRequested) return this.stopped(execution!);
+      if (this.cancelRequested) return this.stopped(execution);
       restarts++;
       attemptNumber++;
       try {
@@ -379,7 +374,7 @@ class JobMaster {
   }
 
   /** Canceled (a JobCancellationException), or stopped with a savepoint (a result, as Flink's FINISHED). */
-  private stopped(execution: JobExecution): JobRunResult {
+  private stopped(execution: JobExecution | null): JobRunResult {
     this.coordinator.shutdown(new Error('stopped'));
     if (this.stopRequested && !this.cancelRequested) {
       this.status = 'FINISHED';
@@ -388,7 +383,7 @@ class JobMaster {
     this.status = 'CANCELED';
     // DELETE_ON_CANCELLATION: a canceled job's checkpoints go (a failed job's always stay, to resume from).
     if (this.options.checkpointing?.externalizedCheckpointRetention === 'DELETE_ON_CANCELLATION') this.coordinator.discardAllCheckpoints();
-    const { waiting, notStopped } = execution.cancelReport();
+    const { waiting, notStopped } = execution?.cancelReport() ?? { waiting: [], notStopped: [] };
     throw new JobCancellationException(this.jobId, this.graph.jobName, waiting, notStopped);
   }
 }

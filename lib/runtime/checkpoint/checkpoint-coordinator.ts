@@ -156,6 +156,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
   shutdown(reason: unknown): void {
     this.shutDown = true;
     this.stopAttempt(reason);
+    this.finishedTasks.clear(); // their final state is on disk (or not needed): not held while the client is
   }
 
   /** Takes a savepoint into a new folder under `directory`; `stop`: the sources end after its barrier. */
@@ -353,7 +354,9 @@ export class CheckpointCoordinator implements CheckpointGateway {
     } catch (e) {
       this.pending.delete(p.checkpointId);
       p.completing = false;
-      this.fail(p, new CheckpointException(`${kind} ${p.checkpointId} of job '${this.options.jobName}' could not be written to ${p.location}: ${(e as Error).message}`, 'IO_EXCEPTION', { cause: e }), true);
+      // A newer checkpoint completed meanwhile (its retention may have removed this folder): nothing is lost, nothing to count.
+      const subsumed = this.latest !== undefined && this.latest.checkpointId > p.checkpointId;
+      this.fail(p, new CheckpointException(`${kind} ${p.checkpointId} of job '${this.options.jobName}' could not be written to ${p.location}: ${(e as Error).message}`, 'IO_EXCEPTION', { cause: e }), !subsumed);
       return;
     }
     this.pending.delete(p.checkpointId);
