@@ -25,7 +25,7 @@ class HoldsAFunction extends KeyedProcessFunction<number, number, number> {
   override open(): void {
     this.holder = this.getRuntimeContext().getState(new ValueStateDescriptor<{ n: number; f: () => number }>('holder'));
   }
-  processElement(n: number, _ctx: KeyedProcessContext<number, number, number>, out: Collector<number>): void {
+  processElement(n: number, _ctx: KeyedProcessContext<number>, out: Collector<number>): void {
     this.holder.update({ n, f: () => n });
     out.collect(n);
   }
