@@ -351,7 +351,7 @@ class JobMaster {
       const backoff = strategy.getBackoffTime();
       const latest = this.coordinator.latestCompleted();
       console.warn(
-        `Job '${graph.jobName}' (${jobId}) failed (attempt ${attemptNumber + 1}): ${cause instanceof Error ? cause.message : describeValue(cause)}. ` +
+        `Job '${graph.jobName}' (${jobId}) failed (attempt ${attemptNumber + 1}): ${(cause instanceof Error ? cause.message : describeValue(cause)).replace(/\.$/, '')}. ` +
           `Restarting in ${backoff} ms from ${latest === undefined ? 'the beginning (no completed checkpoint yet)' : `checkpoint ${latest.checkpointId} (${latest.path})`}; restart strategy ${strategy.description}.`,
       );
       await new Promise<void>((resolve) => {

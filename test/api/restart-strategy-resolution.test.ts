@@ -45,6 +45,10 @@ describe('defaults', () => {
       attempts: MAX_INT,
       delay: 1000,
     });
+    // As in Flink, the fixed-delay keys apply only with restart-strategy.type: fixed-delay (the README says so).
+    expect(
+      await strategyOf(StreamExecutionEnvironment.create({ 'execution.checkpointing.interval': '10 s', 'restart-strategy.fixed-delay.delay': '0', 'restart-strategy.fixed-delay.attempts': '2' })),
+    ).toEqual({ type: 'fixed-delay', attempts: MAX_INT, delay: 1000 });
   });
 
   test('a strategy that is set is taken, with or without checkpointing', async () => {

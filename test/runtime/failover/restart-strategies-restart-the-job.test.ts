@@ -62,3 +62,23 @@ test('noRestart fails at the first failure, without a restart count', async () =
   const failure = (await env.execute('once').catch((e: unknown) => e)) as Error;
   expect(failure.message).toMatch(/'once' \(\w+\) failed: .*boom at attempt 0/);
 });
+
+class ThrowsSentence extends RichMapFunction<number, number> {
+  map(x: number): number {
+    if (x === 3 && this.getRuntimeContext().getTaskInfo().attemptNumber === 0) throw new Error('The value is wrong.');
+    return x;
+  }
+}
+
+test('a cause that ends with a full stop is not followed by a second one in the restart line', async () => {
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  try {
+    const env = StreamExecutionEnvironment.create({ 'execution.runtime-mode': 'STREAMING' });
+    env.setRestartStrategy(RestartStrategies.fixedDelay(1, 0));
+    await env.fromSequence(1, 5).map(new ThrowsSentence()).executeAndCollect();
+    const restart = warn.mock.calls.map((c) => String(c[0])).find((l) => l.includes('Restarting in'));
+    expect(restart).toContain('The value is wrong. Restarting in');
+  } finally {
+    warn.mockRestore();
+  }
+});
