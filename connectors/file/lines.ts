@@ -100,6 +100,9 @@ export class LineSplitter {
   resumeAt(position: LinePosition): void {
     this.received = this.lineStart = position.byteOffset;
     this.lineCount = position.lineNumber - 1;
+    // A snapshot before the first chunk is read holds the resumed position, not the file's start.
+    this.batchStart = { byteOffset: position.byteOffset, lineNumber: position.lineNumber };
+    this.batchBytes = null;
     if (position.byteOffset > 0) this.atStart = false; // a byte order mark only starts a stream
   }
 
