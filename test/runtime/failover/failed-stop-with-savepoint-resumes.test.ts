@@ -6,38 +6,10 @@
 import { afterAll, expect, test } from 'vitest';
 import { removeTempDirs, tempDir } from '../../helpers.ts';
 import { KeyedProcessFunction, StreamExecutionEnvironment, ValueStateDescriptor, type Sink, type Source, type SourceReader, type ValueState } from '../../../lib/index.ts';
-import { NumberSequenceSource } from '../../../connectors/collection/index.ts';
+import { SlowSequence } from '../../fixtures/slow-sequence-source.ts';
 
 afterAll(removeTempDirs);
 
-/** The sequence, pausing 5 ms after every poll (of up to 256 numbers). */
-class SlowSequence implements Source<number> {
-  readonly boundedness = 'BOUNDED';
-  constructor(private readonly n: number) {}
-  createReader(context: Parameters<Source<number>['createReader']>[0]): SourceReader<number> {
-    const inner = new NumberSequenceSource(1, this.n).createReader(context);
-    let ready = true;
-    return {
-      start: () => inner.start(),
-      pollNext(output) {
-        if (!ready) return 'NOTHING_AVAILABLE';
-        const status = inner.pollNext(output);
-        if (status !== 'MORE_AVAILABLE') return status;
-        ready = false;
-        return 'NOTHING_AVAILABLE';
-      },
-      isAvailable: () =>
-        new Promise<void>((r) =>
-          setTimeout(() => {
-            ready = true;
-            r();
-          }, 5),
-        ),
-      snapshotState: (id) => inner.snapshotState!(id),
-      close: () => inner.close(),
-    };
-  }
-}
 
 /** While set, the state holds a value no checkpoint can write (a function): a savepoint now is declined. */
 let poison = false;
@@ -65,7 +37,7 @@ test('a failed stop-with-savepoint rejects and the job reads on to its end', asy
   const env = StreamExecutionEnvironment.create({ 'execution.runtime-mode': 'STREAMING' });
   env.setParallelism(1);
   env
-    .fromSource(new SlowSequence(n), 'slow')
+    .fromSource(new SlowSequence(1, n, 5), 'slow')
     .uid('slow')
     .keyBy((x) => x % 4)
     .process(new Remember())

@@ -6,41 +6,7 @@
 import { afterAll, expect, test, vi } from 'vitest';
 import { removeTempDirs, tempDir } from '../../helpers.ts';
 import { RestartStrategies, RichMapFunction, StreamExecutionEnvironment } from '../../../lib/index.ts';
-import { NumberSequenceSource } from '../../../connectors/collection/index.ts';
-import type { Source, SourceReader, SourceReaderContext } from '../../../lib/core/connector/source.ts';
-
-/** The sequence, pausing 10 ms after every poll, so checkpoints complete while it runs. */
-class SlowSequence implements Source<number> {
-  readonly boundedness = 'BOUNDED';
-  private readonly inner: NumberSequenceSource;
-  constructor(from: number, to: number) {
-    this.inner = new NumberSequenceSource(from, to);
-  }
-  createReader(context: SourceReaderContext): SourceReader<number> {
-    const inner = this.inner.createReader(context);
-    let ready = true;
-    return {
-      start: () => inner.start(),
-      // One poll of the sequence (up to 256 numbers), then a pause.
-      pollNext(output) {
-        if (!ready) return 'NOTHING_AVAILABLE';
-        const status = inner.pollNext(output);
-        if (status !== 'MORE_AVAILABLE') return status;
-        ready = false;
-        return 'NOTHING_AVAILABLE';
-      },
-      isAvailable: () =>
-        new Promise<void>((r) =>
-          setTimeout(() => {
-            ready = true;
-            r();
-          }, 10),
-        ),
-      snapshotState: (id) => inner.snapshotState!(id),
-      close: () => inner.close(),
-    };
-  }
-}
+import { SlowSequence } from '../../fixtures/slow-sequence-source.ts';
 
 afterAll(removeTempDirs);
 
