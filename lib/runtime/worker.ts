@@ -26,12 +26,6 @@ const post = (m: WorkerMessage): void => port.postMessage(m);
 let executor: TaskExecutor | undefined;
 /** This slot's subtasks by `${vertexId}:${subtaskIndex}`: where checkpoint triggers go. */
 const tasksByKey = new Map<string, StreamTask>();
-/**
- * Checkpoint triggers that came while this slot was still evaluating the job module (the coordinator
- * starts with the attempt): handed to the tasks once deployed, not dropped — a dropped trigger left
- * its checkpoint pending until the job ended, and with one checkpoint at a time, no other was taken.
- */
-let earlyTriggers: Array<Extract<MasterMessage, { type: 'trigger-checkpoint' }>> | null = [];
 let start!: () => void;
 /** Canceled before the start signal: the tasks never open (nothing is truncated or connected). */
 let canceled = false;
@@ -114,9 +108,6 @@ const slotExecutor: PipelineExecutor = {
     );
     ex.setTasks(tasks);
     for (const t of tasks) tasksByKey.set(`${t.vertex.id}:${t.subtaskIndex}`, t);
-    const early = earlyTriggers ?? [];
-    earlyTriggers = null;
-    for (const m of early) tasksByKey.get(`${m.vertexId}:${m.subtaskIndex}`)?.triggerCheckpoint(m.barrier);
     // Deployed: run once every slot is, so no subtask waits for a sibling's start-up.
     post({ type: 'ready' });
     running = startSignal.then(() => (canceled ? 'canceled' : ex.run())).then(
@@ -136,8 +127,8 @@ const slotExecutor: PipelineExecutor = {
 
 port.on('message', (m: MasterMessage) => {
   if (m.type === 'start') start();
-  if (m.type === 'trigger-checkpoint' && earlyTriggers !== null) earlyTriggers.push(m);
-  else if (m.type === 'trigger-checkpoint') tasksByKey.get(`${m.vertexId}:${m.subtaskIndex}`)?.triggerCheckpoint(m.barrier);
+  // The master sends triggers only once every slot reported 'ready' (its tasks deployed): see ThreadsExecution.
+  if (m.type === 'trigger-checkpoint') tasksByKey.get(`${m.vertexId}:${m.subtaskIndex}`)?.triggerCheckpoint(m.barrier);
   if (m.type === 'checkpoint-complete') for (const t of tasksByKey.values()) t.notifyCheckpointComplete(m.checkpointId);
   if (m.type === 'checkpoint-aborted') for (const t of tasksByKey.values()) t.notifyCheckpointAborted(m.checkpointId);
   if (m.type === 'cancel') {

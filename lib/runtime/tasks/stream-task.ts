@@ -8,10 +8,10 @@
  *
  * Checkpoint barriers land here: a barrier arrives as a control element of an input batch
  * (OneInputStreamTask.processControl, beside 'watermark' and 'end-of-input'); once aligned on every
- * input channel the task snapshots its chain (operators head to tail, `snapshotState`) between two
- * records — a mail, like timers — and then broadcasts the barrier to its RecordWriters
- * (`broadcastControl`) before the next record, as watermarks go. A source task would inject
- * barriers as a mail, between two polls.
+ * input channel the task runs `performCheckpoint` between two records: prepareSnapshotPreBarrier,
+ * the barrier to its RecordWriters (`broadcastControl`, as watermarks go), then the synchronous
+ * snapshot of the chain. A source task injects barriers the same way, from a trigger mail between
+ * two polls.
  */
 import type { TaskInfo } from '../../core/functions/runtime-context.ts';
 import type { Accumulator } from '../../core/accumulators/accumulator.ts';
@@ -57,11 +57,6 @@ export type TaskState = 'created' | 'running' | 'finishing' | 'finished' | 'fail
 const BLOCKED_ON_START = 1;
 const BLOCKED_ON_AVAILABILITY = 2;
 const BLOCKED_ON_FINISH = 3;
-
-/** The operators of a serialized task snapshot, read back: a copy of the state at the barrier. */
-function deserializeOperators(bytes: Uint8Array): OperatorSnapshot[] {
-  return [...deserializeSubtaskState(bytes).operators];
-}
 
 /** An operator as users see it named in messages: `Source: x`, `Sink: y`, or its name. */
 function nodeLabel(node: StreamNode): string {
@@ -363,15 +358,15 @@ export abstract class StreamTask {
 
   protected resumeAfterAbortedStop(_checkpointId: number): void {}
 
+  /** The newest checkpoint this task took its snapshot for (see SubtaskFinished.lastCheckpointId). */
+  private lastSnapshotCheckpointId = 0;
+
   /**
    * At an aligned barrier (or a source's trigger): what must precede the barrier goes out, the
    * barrier goes to every output channel, then the synchronous snapshot of every operator is taken and
    * serialized (a copy: the task goes on at once); writing it is asynchronous. An operator whose state
    * cannot be snapshotted declines the checkpoint, it does not fail the task.
    */
-  /** The newest checkpoint this task took its snapshot for (see SubtaskFinished.lastCheckpointId). */
-  private lastSnapshotCheckpointId = 0;
-
   protected performCheckpoint(barrier: CheckpointBarrier): void {
     const id = barrier.checkpointId;
     if (id > this.lastSnapshotCheckpointId) this.lastSnapshotCheckpointId = id;
@@ -419,7 +414,8 @@ export abstract class StreamTask {
     const bytes = serializeSubtaskState({ vertexId, subtaskIndex, finished, operators, committables: [] });
     const syncDurationMs = performance.now() - syncStart;
     return pending.then((committables) => {
-      const copy = deserializeOperators(bytes);
+      // The operators read back from the bytes: the copy taken at the barrier.
+      const copy = deserializeSubtaskState(bytes).operators;
       return { bytes: serializeSubtaskState({ vertexId, subtaskIndex, finished, operators: copy, committables }), committables, syncDurationMs };
     });
   }
