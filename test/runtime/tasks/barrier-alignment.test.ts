@@ -8,9 +8,8 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { LocalChannel } from '../../../lib/runtime/channels.ts';
-import { OneInputStreamTask } from '../../../lib/runtime/tasks/one-input-stream-task.ts';
-import type { TaskServices } from '../../../lib/runtime/tasks/stream-task.ts';
-import type { JobVertex, StreamNode } from '../../../lib/runtime/graph/job-graph.ts';
+import type { OneInputStreamTask } from '../../../lib/runtime/tasks/one-input-stream-task.ts';
+import { singleOperatorTask } from './single-operator-task.ts';
 import { AbstractStreamOperator } from '../../../lib/operators/abstract-stream-operator.ts';
 import type { OperatorSnapshot } from '../../../lib/state/stream-task-state-initializer.ts';
 import type { CheckpointResponder } from '../../../lib/runtime/checkpoint/checkpoint-responder.ts';
@@ -31,19 +30,6 @@ class Probe extends AbstractStreamOperator<never> {
 
 function probeTask(mode: CheckpointingMode, inputs: LocalChannel[], acked: number[]): { task: OneInputStreamTask; probe: Probe } {
   const probe = new Probe();
-  const node = {
-    id: 1,
-    name: 'probe',
-    operatorId: 'probe',
-    parallelism: 1,
-    maxParallelism: 128,
-    autoWatermarkInterval: 0,
-    factory: () => probe,
-    chainingStrategy: 'ALWAYS',
-    inEdges: [],
-    outEdges: [],
-  } as unknown as StreamNode;
-  const vertex: JobVertex = { id: 1, name: 'probe', parallelism: 1, maxParallelism: 128, nodes: [node], chainedOutputs: new Map(), inputs: [], outputs: [] };
   const responder: CheckpointResponder = {
     acknowledge: (barrier) => void acked.push(barrier.checkpointId),
     decline: (id, _v, _s, reason) => {
@@ -51,17 +37,7 @@ function probeTask(mode: CheckpointingMode, inputs: LocalChannel[], acked: numbe
     },
     finished: () => {},
   };
-  const services: TaskServices = {
-    jobName: 'alignment',
-    attemptNumber: 0,
-    runtimeMode: 'STREAMING',
-    wakeup: () => {},
-    collect: () => {},
-    reportAccumulators: () => {},
-    checkpointingMode: mode,
-    checkpointResponder: responder,
-  };
-  return { task: new OneInputStreamTask(vertex, 0, inputs, [], services), probe };
+  return { task: singleOperatorTask(probe, inputs, mode, responder), probe };
 }
 
 /** A channel's input: records `c<ch>-<i>`, cut into batches, with barrier 1 before record `barrierAt`. */

@@ -7,9 +7,7 @@
  */
 import { expect, test } from 'vitest';
 import { LocalChannel } from '../../../lib/runtime/channels.ts';
-import { OneInputStreamTask } from '../../../lib/runtime/tasks/one-input-stream-task.ts';
-import type { TaskServices } from '../../../lib/runtime/tasks/stream-task.ts';
-import type { JobVertex, StreamNode } from '../../../lib/runtime/graph/job-graph.ts';
+import { singleOperatorTask } from './single-operator-task.ts';
 import { AbstractStreamOperator } from '../../../lib/operators/abstract-stream-operator.ts';
 import type { OperatorSnapshot } from '../../../lib/state/stream-task-state-initializer.ts';
 import type { CheckpointResponder, SubtaskFinished } from '../../../lib/runtime/checkpoint/checkpoint-responder.ts';
@@ -29,19 +27,6 @@ class Probe extends AbstractStreamOperator<never> {
 
 test('a task triggered after its producers finished takes the records still in its channels into that checkpoint', async () => {
   const probe = new Probe();
-  const node = {
-    id: 1,
-    name: 'probe',
-    operatorId: 'probe',
-    parallelism: 1,
-    maxParallelism: 128,
-    autoWatermarkInterval: 0,
-    factory: () => probe,
-    chainingStrategy: 'ALWAYS',
-    inEdges: [],
-    outEdges: [],
-  } as unknown as StreamNode;
-  const vertex: JobVertex = { id: 1, name: 'probe', parallelism: 1, maxParallelism: 128, nodes: [node], chainedOutputs: new Map(), inputs: [], outputs: [] };
   const acked: number[] = [];
   const finished: SubtaskFinished[] = [];
   const responder: CheckpointResponder = {
@@ -51,18 +36,8 @@ test('a task triggered after its producers finished takes the records still in i
     },
     finished: (report) => void finished.push(report),
   };
-  const services: TaskServices = {
-    jobName: 'trigger',
-    attemptNumber: 0,
-    runtimeMode: 'STREAMING',
-    wakeup: () => {},
-    collect: () => {},
-    reportAccumulators: () => {},
-    checkpointingMode: 'EXACTLY_ONCE',
-    checkpointResponder: responder,
-  };
   const channels = [new LocalChannel(() => {}), new LocalChannel(() => {})];
-  const task = new OneInputStreamTask(vertex, 0, channels, [], services);
+  const task = singleOperatorTask(probe, channels, 'EXACTLY_ONCE', responder);
   task.start();
   // Both producers sent their last records and their end of input, then finished.
   for (let ch = 0; ch < 2; ch++) {
