@@ -264,10 +264,16 @@ export class Pattern<T, Names extends string = string, C extends T = T> {
     if (previous?.quantifier.greedy) throw new MalformedPatternException('Optional pattern cannot be preceded by greedy pattern');
     return this.edit((st) => (st.quantifier.optional = true));
   }
-  /** A looping stage takes as many events as possible (instead of emitting every admissible length). */
+  /**
+   * A looping stage takes as many events as possible (instead of emitting every admissible length).
+   * Throws after allowCombinations(), as Flink does.
+   */
   greedy(): Pattern<T, Names, C> {
     const s = this.current();
     this.noGroup('greedy()');
+    // Flink's Quantifier.greedy(): not after allowCombinations(). The other order (greedy() then
+    // allowCombinations()) Flink accepts, and so do we.
+    if (s.quantifier.innerConsuming === 'SKIP_TILL_ANY') throw new MalformedPatternException('Option not applicable to FollowedByAny pattern');
     if (s.quantifier.kind === 'single') throw new MalformedPatternException('greedy() is applicable only to looping or times patterns');
     return this.edit((st) => (st.quantifier.greedy = true));
   }
