@@ -279,12 +279,20 @@ export class Pattern<T, Names extends string = string, C extends T = T> {
   }
   /** The events of a looping/times stage must be contiguous (strict inner contiguity). */
   consecutive(): Pattern<T, Names, C> {
-    if (this.current().quantifier.kind === 'single') throw new MalformedPatternException('Combinations applicable only to looping or times patterns');
+    const q = this.current().quantifier;
+    if (q.kind === 'single') throw new MalformedPatternException('Combinations applicable only to looping or times patterns');
+    // Flink's Quantifier.consecutive(): one inner contiguity, set once
+    if (q.innerConsuming === 'SKIP_TILL_ANY') throw new MalformedPatternException('You can apply either combinations or consecutive, not both!');
+    if (q.innerConsuming === 'STRICT') throw new MalformedPatternException('Consecutive already applied!');
     return this.edit((st) => (st.quantifier.innerConsuming = 'STRICT'));
   }
   /** The events of a looping/times stage may be any combination (non-deterministic relaxed inner contiguity). */
   allowCombinations(): Pattern<T, Names, C> {
-    if (this.current().quantifier.kind === 'single') throw new MalformedPatternException('Combinations applicable only to looping or times patterns');
+    const q = this.current().quantifier;
+    if (q.kind === 'single') throw new MalformedPatternException('Combinations applicable only to looping or times patterns');
+    // Flink's Quantifier.combinations(): one inner contiguity, set once
+    if (q.innerConsuming === 'STRICT') throw new MalformedPatternException('You can apply either combinations or consecutive, not both!');
+    if (q.innerConsuming === 'SKIP_TILL_ANY') throw new MalformedPatternException('Combinations already applied!');
     return this.edit((st) => (st.quantifier.innerConsuming = 'SKIP_TILL_ANY'));
   }
 

@@ -1,5 +1,5 @@
 /**
- * Flink's Quantifier.greedy(): greedy() after allowCombinations() (skip-till-any between the loop's
+ * Flink's Quantifier.greedy() (checked on Flink 1.20.0): greedy() after allowCombinations() (skip-till-any between the loop's
  * events) is rejected when the pattern is built, "Option not applicable to FollowedByAny pattern";
  * the other order, greedy() then allowCombinations(), Flink accepts (combinations() checks no greedy
  * flag), and so does tidemark. A JSON spec does not record the order and reads as the rejected one.
@@ -46,6 +46,15 @@ describe('greedy() and allowCombinations()', () => {
     // a spec would read back as greedy() after allowCombinations(): toSpec refuses rather than write one
     const q = Pattern.begin<Event>('s0').where('name == "a"').oneOrMore().greedy().allowCombinations();
     expect(message(() => q.toSpec())).toMatch(/stage 's0': greedy\(\) with allowCombinations\(\) has no spec/);
+  });
+
+  test('consecutive() and allowCombinations() exclude each other and apply once, as in Flink', () => {
+    // Messages as Flink 1.20.0's Quantifier.combinations() / consecutive() throw them (checked on Flink itself).
+    const loop = Pattern.begin<Event>('s0').oneOrMore();
+    expect(message(() => loop.allowCombinations().consecutive())).toBe('You can apply either combinations or consecutive, not both!');
+    expect(message(() => loop.consecutive().allowCombinations())).toBe('You can apply either combinations or consecutive, not both!');
+    expect(message(() => loop.allowCombinations().allowCombinations())).toBe('Combinations already applied!');
+    expect(message(() => loop.consecutive().consecutive())).toBe('Consecutive already applied!');
   });
 
   test('a spec with greedy and SKIP_TILL_ANY inner contiguity is rejected at its greedy field', () => {
