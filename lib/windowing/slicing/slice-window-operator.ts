@@ -171,7 +171,6 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
         if (result !== undefined) this.emit(window, result);
       }
     }
-    this.lastStart = Number.NaN; // the contents state moved to other slices
   }
 
   // ---- time ----------------------------------------------------------------------------------------
@@ -205,7 +204,6 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
         else break;
       }
     }
-    this.lastStart = Number.NaN;
   }
 
   /**
@@ -232,39 +230,36 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
 
   /** Fires the window ending at `end` for every key of its slices; `purge`: then purges it (no allowed lateness). */
   private fireWindow(end: number, purge: boolean): void {
-    const s = this.slicing;
-    const start = s.windowStart(end);
+    const start = this.slicing.windowStart(end);
     const withProcess = this.process !== undefined;
+    const backend = this.keyedBackend!;
     if (end - start === this.sliceSize) {
       // One slice: its values are the window's.
       const slice = this.byStart.get(start);
-      if (slice !== undefined) {
+      const values = slice === undefined ? undefined : this.contents.mapOf(slice);
+      if (values !== undefined) {
         if (!withProcess) {
           const ts = end - 1;
           const agg = this.mode === AGGREGATE ? this.agg! : undefined;
-          for (const v of this.contents.valuesOf(slice)) this.output.collect((agg === undefined ? v : agg.getResult(v as ACC)) as OUT, ts);
+          for (const v of values.values()) this.output.collect((agg === undefined ? v : agg.getResult(v as ACC)) as OUT, ts);
         } else {
-          const window = this.slicing.kind === 'tumbling' ? slice : new TimeWindow(start, end);
-          const backend = this.keyedBackend!;
-          for (const [key, v] of this.contents.entriesOf(slice)) {
-            backend.setCurrentKey(key);
-            this.emit(window, this.singleSliceResult(v, purge));
+          const window = this.slicing.kind === 'tumbling' ? slice! : new TimeWindow(start, end);
+          for (const ck of values.keys()) {
+            backend.setCurrentKey(backend.originalKey(ck));
+            this.emit(window, this.singleSliceResult(values.get(ck), purge));
             if (purge) this.clearWindowFunctionState(window);
           }
         }
       }
     } else {
       const window = new TimeWindow(start, end);
-      const backend = this.keyedBackend!;
-      const seen = new Set<unknown>();
-      for (let at = start; at < end; at += this.sliceSize) {
-        const slice = this.byStart.get(at);
-        if (slice === undefined) continue;
-        for (const [key] of this.contents.entriesOf(slice)) {
-          if (seen.has(key)) continue;
-          seen.add(key);
-          backend.setCurrentKey(key);
-          this.emit(window, this.windowResult(window)!);
+      const maps = this.slicesOf(start, end);
+      for (let i = 0; i < maps.length; i++) {
+        const values = maps[i]!;
+        for (const ck of values.keys()) {
+          if (inAnyBefore(maps, i, ck)) continue; // done with the first slice that holds the key
+          backend.setCurrentKey(backend.originalKey(ck));
+          this.emit(window, this.mergedResult(maps, i, ck));
           if (purge && withProcess) this.clearWindowFunctionState(window);
         }
       }
@@ -277,19 +272,57 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
     if (this.process !== undefined) {
       const window = new TimeWindow(this.slicing.windowStart(end), end);
       const backend = this.keyedBackend!;
-      const seen = new Set<unknown>();
-      for (let at = window.start; at < end; at += this.sliceSize) {
-        const slice = this.byStart.get(at);
-        if (slice === undefined) continue;
-        for (const [key] of this.contents.entriesOf(slice)) {
-          if (seen.has(key)) continue;
-          seen.add(key);
-          backend.setCurrentKey(key);
+      const maps = this.slicesOf(window.start, end);
+      for (let i = 0; i < maps.length; i++) {
+        for (const ck of maps[i]!.keys()) {
+          if (inAnyBefore(maps, i, ck)) continue;
+          backend.setCurrentKey(backend.originalKey(ck));
           this.clearWindowFunctionState(window);
         }
       }
     }
     this.dropSlices(end);
+  }
+
+  /** The contents of the slices of [start, end) that hold any, in time order: canonical key -> value. */
+  private slicesOf(start: number, end: number): ReadonlyMap<unknown, unknown>[] {
+    const maps: ReadonlyMap<unknown, unknown>[] = [];
+    for (let at = start; at < end; at += this.sliceSize) {
+      const slice = this.byStart.get(at);
+      const values = slice === undefined ? undefined : this.contents.mapOf(slice);
+      if (values !== undefined) maps.push(values);
+    }
+    return maps;
+  }
+
+  /** The result of the current key (canonical key `ck`) over the slices `maps`, the first that holds it being maps[first]. */
+  private mergedResult(maps: readonly ReadonlyMap<unknown, unknown>[], first: number, ck: unknown): unknown {
+    const mode = this.mode;
+    if (mode === AGGREGATE) {
+      const agg = this.agg!;
+      // Into a fresh accumulator: merge may change its first argument, and the slices' live on.
+      let acc = this.stored(agg.merge(this.stored(agg.createAccumulator(), 'AggregateFunction.createAccumulator()'), maps[first]!.get(ck) as ACC), 'AggregateFunction.merge()');
+      for (let j = first + 1; j < maps.length; j++) {
+        const v = maps[j]!.get(ck);
+        if (v !== undefined) acc = this.stored(agg.merge(acc, v as ACC), 'AggregateFunction.merge()');
+      }
+      return agg.getResult(acc);
+    }
+    if (mode === REDUCE) {
+      const reduce = this.reduce!;
+      let r = maps[first]!.get(ck) as IN;
+      for (let j = first + 1; j < maps.length; j++) {
+        const v = maps[j]!.get(ck);
+        if (v !== undefined) r = this.stored(reduce(r, v as IN), 'reduce()');
+      }
+      return r;
+    }
+    const lists: unknown[][] = [maps[first]!.get(ck) as unknown[]];
+    for (let j = first + 1; j < maps.length; j++) {
+      const v = maps[j]!.get(ck);
+      if (v !== undefined) lists.push(v as unknown[]);
+    }
+    return mergeBySequence(lists);
   }
 
   /** Drops the slices whose last window ends at or before `end` (it is purged). */
@@ -301,6 +334,7 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
       const slice = p[n++]!;
       this.byStart.delete(slice.start);
       this.contents.clearNamespace(slice);
+      if (slice.start === this.lastStart) this.lastStart = Number.NaN;
     }
     if (n > 0) p.splice(0, n);
   }
@@ -319,36 +353,14 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
 
   /** The current key's result of `window`: the merge of its slices in time order (undefined: no contents). */
   private windowResult(window: TimeWindow): unknown {
-    const contents = this.contents;
-    const size = this.sliceSize;
-    if (window.end - window.start === size) {
-      const slice = this.byStart.get(window.start);
-      if (slice === undefined) return undefined;
-      contents.setCurrentNamespace(slice);
-      const v = contents.getInternal();
-      return v === undefined ? undefined : this.singleSliceResult(v, false);
-    }
-    const mode = this.mode;
-    let merged: unknown;
-    let lists: unknown[][] | undefined;
-    for (let at = window.start; at < window.end; at += size) {
-      const slice = this.byStart.get(at);
-      if (slice === undefined) continue;
-      contents.setCurrentNamespace(slice);
-      const v = contents.getInternal();
+    const ck = this.keyedBackend!.currentCanonicalKey;
+    const maps = this.slicesOf(window.start, window.end);
+    for (let i = 0; i < maps.length; i++) {
+      const v = maps[i]!.get(ck);
       if (v === undefined) continue;
-      if (mode === AGGREGATE) {
-        const agg = this.agg!;
-        // Into a fresh accumulator: merge may change its first argument, and the slice's lives on.
-        const acc = merged === undefined ? this.stored(agg.createAccumulator(), 'AggregateFunction.createAccumulator()') : merged;
-        merged = this.stored(agg.merge(acc as ACC, v as ACC), 'AggregateFunction.merge()');
-      } else if (mode === REDUCE) {
-        merged = merged === undefined ? v : this.stored(this.reduce!(merged as IN, v as IN), 'reduce()');
-      } else (lists ??= []).push(v as unknown[]);
+      return window.end - window.start === this.sliceSize ? this.singleSliceResult(v, false) : this.mergedResult(maps, i, ck);
     }
-    if (mode === AGGREGATE) return merged === undefined ? undefined : this.agg!.getResult(merged as ACC);
-    if (mode === REDUCE) return merged;
-    return lists === undefined ? undefined : mergeBySequence(lists);
+    return undefined;
   }
 
   /** Emits `result` (the window's one value, or its elements) for the current key. */
@@ -364,6 +376,12 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
     for (const slice of this.slices) n += this.contents.size(slice);
     return n;
   }
+}
+
+/** Whether one of maps[0 .. i) holds `ck`. */
+function inAnyBefore(maps: readonly ReadonlyMap<unknown, unknown>[], i: number, ck: unknown): boolean {
+  for (let j = 0; j < i; j++) if (maps[j]!.has(ck)) return true;
+  return false;
 }
 
 /** The elements of a sequenced list [seq, element, seq, element, …]. */
