@@ -31,6 +31,7 @@
  * restore; so is the next arrival sequence (one past the highest restored).
  */
 import type { AggregateFunction } from '../../core/functions/aggregate-function.ts';
+import { InvalidFunctionResultError } from '../../core/errors.ts';
 import { AggregatingStateDescriptor, ListStateDescriptor, ReducingStateDescriptor, type StateDescriptor } from '../../core/state/state-descriptor.ts';
 import type { State } from '../../core/state/state.ts';
 import type { InternalKvState } from '../../state/heap-keyed-state-backend.ts';
@@ -116,19 +117,36 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
     const mode = this.mode;
     if (mode === AGGREGATE) {
       const agg = this.agg!;
-      const acc = current === undefined ? this.stored(agg.createAccumulator(), 'AggregateFunction.createAccumulator()') : (current as ACC);
-      contents.updateInternal(this.stored(agg.add(value as IN, acc), 'AggregateFunction.add()'));
+      let acc = current as ACC | undefined;
+      if (acc === undefined) {
+        acc = agg.createAccumulator();
+        if (acc === undefined) throw this.undefinedResult('AggregateFunction.createAccumulator()');
+      }
+      const next = agg.add(value as IN, acc);
+      if (next === undefined) throw this.undefinedResult('AggregateFunction.add()');
+      contents.updateInternal(next);
     } else if (mode === REDUCE) {
-      contents.updateInternal(current === undefined ? value : this.stored(this.reduce!(current as IN, value as IN), 'reduce()'));
-    } else if (current === undefined) {
-      contents.updateInternal(this.sequenced ? [this.nextSeq++, value] : [value]);
-    } else if (this.sequenced) {
-      (current as unknown[]).push(this.nextSeq++, value);
-    } else {
-      (current as unknown[]).push(value);
-    }
+      if (current === undefined) contents.updateInternal(value);
+      else {
+        const next = this.reduce!(current as IN, value as IN);
+        if (next === undefined) throw this.undefinedResult('reduce()');
+        contents.updateInternal(next);
+      }
+    } else this.addElement(current as unknown[] | undefined, value);
     // Allowed lateness: windows of the slice that fired and are not cleaned up fire again for this key.
-    if (this.lastFirstFire <= this.inputWatermark && this.lateness > 0) this.fireLate(start);
+    if (this.lateness > 0 && this.lastFirstFire <= this.inputWatermark) this.fireLate(start);
+  }
+
+  /** Keeps the element in the slice's list (with its arrival sequence when windows span several slices). */
+  private addElement(list: unknown[] | undefined, value: unknown): void {
+    if (list === undefined) this.contents.updateInternal(this.sequenced ? [this.nextSeq++, value] : [value]);
+    else if (this.sequenced) list.push(this.nextSeq++, value);
+    else list.push(value);
+  }
+
+  /** A user function returned undefined for what becomes a slice's contents (it would read as "empty"). */
+  private undefinedResult(fn: string): InvalidFunctionResultError {
+    return new InvalidFunctionResultError(fn, this.keyedBackend!.currentKey, undefined);
   }
 
   /** Sets the contents to the slice at `start` (created when new); false when its windows are all cleaned up. */
