@@ -216,7 +216,8 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
       const n = ends.length;
       while (i < n && ends[i]! - 1 <= old) i++;
       for (;;) {
-        const cleanable = j < n && ends[j]! - 1 + lateness <= wm;
+        // An infinite lateness never cleans up (as the general operator registers no cleanup timer then).
+        const cleanable = j < n && lateness !== Number.POSITIVE_INFINITY && ends[j]! - 1 + lateness <= wm;
         if (i < n && (!cleanable || ends[i]! - 1 <= ends[j]! - 1 + lateness)) this.fireWindow(ends[i++]!, false);
         else if (cleanable) this.cleanWindow(ends[j++]!);
         else break;
