@@ -101,6 +101,11 @@ export class NFAState<T> {
   private pms: Array<ComputationState<T>>;
   /** numPartialMatches() of `pms`, -1 until counted (the operator asks several times per event). */
   private numOpen = -1;
+  /**
+   * NFA.nextTimeout of `pms`, NaN until computed: advanceTime runs before every event and, while no
+   * partial match is due (the usual case), returns on one comparison instead of a pass over them.
+   */
+  nextTimeoutCache = Number.NaN;
   /** Matches waiting for earlier-started partial matches (skip strategies other than noSkip). */
   completedMatches: Array<ComputationState<T>> = [];
 
@@ -115,6 +120,7 @@ export class NFAState<T> {
   set partialMatches(states: Array<ComputationState<T>>) {
     this.pms = states;
     this.numOpen = -1;
+    this.nextTimeoutCache = Number.NaN;
   }
 
   getPartialMatches(): ReadonlyArray<ComputationState<T>> {
@@ -372,6 +378,8 @@ export class NFA<T, M = PatternMatch<T>> {
     matchTimestamps?: number[],
   ): AdvanceTimeResult<T, M> {
     if (!this.windowed) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
+    // Nothing due and no match waiting for the skip strategy: nothing to do.
+    if (timestamp < this.nextTimeout(nfaState) && nfaState.completedMatches.length === 0) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
     const buffer = nfaState.sharedBuffer;
     let kept: Array<ComputationState<T>> | null = null;
     let potential: Array<ComputationState<T>> | null = null;
@@ -410,12 +418,17 @@ export class NFA<T, M = PatternMatch<T>> {
 
   /** The earliest time a partial match of this state times out (Infinity when none can). */
   nextTimeout(nfaState: NFAState<T>): number {
-    let next = Number.POSITIVE_INFINITY;
-    if (!this.windowed) return next;
-    for (const cs of nfaState.partialMatches) {
-      const t = this.timeoutOf(cs);
-      if (t < next) next = t;
+    let next = nfaState.nextTimeoutCache;
+    if (next === next) return next; // not NaN: computed since the partial matches last changed
+    next = Number.POSITIVE_INFINITY;
+    if (this.windowed) {
+      const pms = nfaState.partialMatches;
+      for (let i = 0; i < pms.length; i++) {
+        const t = this.timeoutOf(pms[i]!);
+        if (t < next) next = t;
+      }
     }
+    nfaState.nextTimeoutCache = next;
     return next;
   }
 
