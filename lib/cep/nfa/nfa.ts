@@ -377,9 +377,7 @@ export class NFA<T, M = PatternMatch<T>> {
      */
     matchTimestamps?: number[],
   ): AdvanceTimeResult<T, M> {
-    if (!this.windowed) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
-    // Nothing due and no match waiting for the skip strategy: nothing to do.
-    if (timestamp < this.nextTimeout(nfaState) && nfaState.completedMatches.length === 0) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
+    if (!this.needsAdvance(nfaState, timestamp)) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
     const buffer = nfaState.sharedBuffer;
     let kept: Array<ComputationState<T>> | null = null;
     let potential: Array<ComputationState<T>> | null = null;
@@ -414,6 +412,11 @@ export class NFA<T, M = PatternMatch<T>> {
     // Nothing timed out or matched (the usual call): one shared, frozen result instead of new arrays.
     if (matches === null && timedOut === null) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
     return { matches: matches ?? [], timedOut: timedOut ?? [] };
+  }
+
+  /** Whether advanceTime(nfaState, timestamp) has anything to do: a partial match is due, or a match waits for the skip strategy. */
+  needsAdvance(nfaState: NFAState<T>, timestamp: number): boolean {
+    return this.windowed && (timestamp >= this.nextTimeout(nfaState) || nfaState.completedMatches.length > 0);
   }
 
   /** The earliest time a partial match of this state times out (Infinity when none can). */
