@@ -83,11 +83,11 @@ export function snapshotNFAState<T>(state: NFAState<T>): NFAStateSnapshot<T> {
 /** Rebuilds a state from `snapshot` over `states` (the compiled NFA's states, found by name). */
 export function restoreNFAState<T>(snapshot: NFAStateSnapshot<T>, states: ReadonlyArray<State<T>>): NFAState<T> {
   const byName = new Map(states.map((s) => [s.name, s]));
-  const events: Array<BufferEvent<T>> = snapshot.events.map((e) => ({ id: e.id, timestamp: e.timestamp, value: e.value, refs: e.refs, nodes: null }));
+  const events: Array<BufferEvent<T>> = snapshot.events.map((e) => ({ id: e.id, timestamp: e.timestamp, value: e.value, refs: e.refs, firstNode: null }));
   const nodes: Array<SharedBufferNode<T>> = snapshot.nodes.map((n) => {
-    const node: SharedBufferNode<T> = { event: events[n.event]!, stage: n.stage, edges: [], refs: n.refs };
     const ev = events[n.event]!;
-    (ev.nodes ??= []).push(node);
+    const node: SharedBufferNode<T> = { event: ev, stage: n.stage, edges: [], refs: n.refs, nextOfEvent: ev.firstNode };
+    ev.firstNode = node;
     return node;
   });
   snapshot.nodes.forEach((n, i) => {

@@ -23,8 +23,11 @@ export interface BufferEvent<T> {
   readonly value: T;
   /** Holders: the nodes that took it, and the NFA while it processes the event. */
   refs: number;
-  /** Nodes of this event, one per stage that took it. */
-  nodes: Array<SharedBufferNode<T>> | null;
+  /**
+   * Nodes of this event, one per stage that took it: the first, the others linked through
+   * `nextOfEvent` (usually one stage takes an event: no list object per event).
+   */
+  firstNode: SharedBufferNode<T> | null;
 }
 
 export interface SharedBufferEdge<T> {
@@ -39,6 +42,8 @@ export interface SharedBufferNode<T> {
   readonly stage: string;
   readonly edges: Array<SharedBufferEdge<T>>;
   refs: number;
+  /** The next node of the same event (another stage that took it), or null. */
+  nextOfEvent: SharedBufferNode<T> | null;
 }
 
 /** Scratch stacks of releaseNode (their length returns to where it was after every call). */
@@ -64,7 +69,7 @@ export class SharedBuffer<T> {
    */
   registerEvent(value: T, timestamp: number): BufferEvent<T> {
     this.events++;
-    return { id: this.nextId++, timestamp, value, refs: 1, nodes: null };
+    return { id: this.nextId++, timestamp, value, refs: 1, firstNode: null };
   }
 
   /** Takes the next event id (arrival order), for an event that may be stored later with storeEvent. */
@@ -78,7 +83,7 @@ export class SharedBuffer<T> {
    */
   storeEvent(id: number, value: T, timestamp: number): BufferEvent<T> {
     this.events++;
-    return { id, timestamp, value, refs: 0, nodes: null };
+    return { id, timestamp, value, refs: 0, firstNode: null };
   }
 
   releaseEvent(event: BufferEvent<T>): void {
@@ -92,17 +97,13 @@ export class SharedBuffer<T> {
    */
   put(stage: string, event: BufferEvent<T>, previous: SharedBufferNode<T> | null, version: DeweyNumber): SharedBufferNode<T> {
     if (previous !== null) this.lockNode(previous, version);
-    let node: SharedBufferNode<T> | undefined;
-    const nodes = event.nodes;
-    if (nodes !== null) {
-      for (let i = 0; i < nodes.length; i++) if (nodes[i]!.stage === stage) node = nodes[i];
-    }
+    let node = event.firstNode;
+    while (node !== null && node.stage !== stage) node = node.nextOfEvent;
     const edge: SharedBufferEdge<T> = { target: previous, version, refs: 0 };
-    if (node === undefined) {
-      // Array literals of the exact size: a push onto [] would reserve room for 17.
-      node = { event, stage, edges: [edge], refs: 0 };
-      if (nodes === null) event.nodes = [node];
-      else nodes.push(node);
+    if (node === null) {
+      // An array literal of the exact size: a push onto [] would reserve room for 17.
+      node = { event, stage, edges: [edge], refs: 0, nextOfEvent: event.firstNode };
+      event.firstNode = node;
       event.refs++;
       this.nodes++;
     } else {
@@ -157,14 +158,14 @@ export class SharedBuffer<T> {
 
   private removeNode(node: SharedBufferNode<T>): void {
     const ev = node.event;
-    const list = ev.nodes!;
-    if (list.length === 1) {
-      ev.nodes = null;
+    if (ev.firstNode === node) {
+      ev.firstNode = node.nextOfEvent;
     } else {
-      const i = list.indexOf(node);
-      for (let j = i + 1; j < list.length; j++) list[j - 1] = list[j]!;
-      list.pop();
+      let prev = ev.firstNode!;
+      while (prev.nextOfEvent !== node) prev = prev.nextOfEvent!;
+      prev.nextOfEvent = node.nextOfEvent;
     }
+    node.nextOfEvent = null;
     this.nodes--;
     this.releaseEvent(ev);
   }
