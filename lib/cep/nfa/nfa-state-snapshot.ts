@@ -6,7 +6,7 @@
  * events) JSON-safe; the NFA it is restored into must be compiled from the same pattern.
  */
 import { DeweyNumber } from './dewey-number.ts';
-import type { BufferEvent, SharedBufferNode } from './sharedbuffer/shared-buffer.ts';
+import { addEdge, edgesOf, type BufferEvent, type SharedBufferNode } from './sharedbuffer/shared-buffer.ts';
 import { ComputationState, NFAState } from './nfa.ts';
 import type { State } from './state.ts';
 
@@ -52,7 +52,7 @@ export function snapshotNFAState<T>(state: NFAState<T>): NFAStateSnapshot<T> {
         eventIndex.set(n.event, events.length);
         events.push(n.event);
       }
-      for (const e of n.edges) if (e.target !== null) stack.push(e.target);
+      for (const e of edgesOf(n)) if (e.target !== null) stack.push(e.target);
     }
   };
   for (const cs of state.partialMatches) visit(cs.previousEntry);
@@ -73,7 +73,7 @@ export function snapshotNFAState<T>(state: NFAState<T>): NFAStateSnapshot<T> {
       event: eventIndex.get(n.event)!,
       stage: n.stage,
       refs: n.refs,
-      edges: n.edges.map((e) => ({ target: e.target === null ? -1 : nodeIndex.get(e.target)!, version: e.version.toString(), refs: e.refs })),
+      edges: edgesOf(n).map((e) => ({ target: e.target === null ? -1 : nodeIndex.get(e.target)!, version: e.version.toString(), refs: e.refs })),
     })),
     partialMatches: state.partialMatches.map(csOf),
     completedMatches: state.completedMatches.map(csOf),
@@ -91,7 +91,7 @@ export function restoreNFAState<T>(snapshot: NFAStateSnapshot<T>, states: Readon
     return node;
   });
   snapshot.nodes.forEach((n, i) => {
-    for (const e of n.edges) nodes[i]!.edges.push({ target: e.target < 0 ? null : nodes[e.target]!, version: DeweyNumber.fromString(e.version), refs: e.refs });
+    for (const e of n.edges) addEdge(nodes[i]!, e.target < 0 ? null : nodes[e.target]!, DeweyNumber.fromString(e.version), e.refs);
   });
   const csOf = (c: ComputationStateSnapshot): ComputationState<T> => {
     const state = byName.get(c.state);

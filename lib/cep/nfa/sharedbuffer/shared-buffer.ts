@@ -30,20 +30,44 @@ export interface BufferEvent<T> {
   firstNode: SharedBufferNode<T> | null;
 }
 
+/** An edge back from a node, as edgesOf lists them (nodes keep their edges flat). */
 export interface SharedBufferEdge<T> {
   readonly target: SharedBufferNode<T> | null;
   readonly version: DeweyNumber;
-  refs: number;
+  readonly refs: number;
 }
 
 /** A node (Flink's NodeId + SharedBufferNode): the stage that took the event, and its edges back. */
 export interface SharedBufferNode<T> {
   readonly event: BufferEvent<T>;
   readonly stage: string;
-  readonly edges: Array<SharedBufferEdge<T>>;
+  /**
+   * The edges back, three slots each: target node (null: the match's first event), version, lock
+   * count. One array and no object per edge: nodes live as long as their partial matches, and the
+   * garbage collector copies and marks every object they hold.
+   */
+  readonly edges: unknown[];
   refs: number;
   /** The next node of the same event (another stage that took it), or null. */
   nextOfEvent: SharedBufferNode<T> | null;
+}
+
+/** An edge's slots in SharedBufferNode.edges: target, version, lock count. */
+const EDGE_SLOTS = 3;
+
+/** The edges of a node as objects (snapshots, tests). */
+export function edgesOf<T>(node: SharedBufferNode<T>): Array<SharedBufferEdge<T>> {
+  const e = node.edges;
+  const out: Array<SharedBufferEdge<T>> = [];
+  for (let i = 0; i < e.length; i += EDGE_SLOTS) {
+    out.push({ target: e[i] as SharedBufferNode<T> | null, version: e[i + 1] as DeweyNumber, refs: e[i + 2] as number });
+  }
+  return out;
+}
+
+/** Adds an edge with its lock count as it is (a node rebuilt from a snapshot). */
+export function addEdge<T>(node: SharedBufferNode<T>, target: SharedBufferNode<T> | null, version: DeweyNumber, refs: number): void {
+  node.edges.push(target, version, refs);
 }
 
 /** Scratch stacks of releaseNode (their length returns to where it was after every call). */
@@ -99,15 +123,14 @@ export class SharedBuffer<T> {
     if (previous !== null) this.lockNode(previous, version);
     let node = event.firstNode;
     while (node !== null && node.stage !== stage) node = node.nextOfEvent;
-    const edge: SharedBufferEdge<T> = { target: previous, version, refs: 0 };
     if (node === null) {
       // An array literal of the exact size: a push onto [] would reserve room for 17.
-      node = { event, stage, edges: [edge], refs: 0, nextOfEvent: event.firstNode };
+      node = { event, stage, edges: [previous, version, 0], refs: 0, nextOfEvent: event.firstNode };
       event.firstNode = node;
       event.refs++;
       this.nodes++;
     } else {
-      node.edges.push(edge);
+      node.edges.push(previous, version, 0);
     }
     return node;
   }
@@ -116,7 +139,9 @@ export class SharedBuffer<T> {
   lockNode(node: SharedBufferNode<T>, version: DeweyNumber): void {
     node.refs++;
     const edges = node.edges;
-    for (let i = 0; i < edges.length; i++) if (version.isCompatibleWith(edges[i]!.version)) edges[i]!.refs++;
+    for (let i = 0; i < edges.length; i += EDGE_SLOTS) {
+      if (version.isCompatibleWith(edges[i + 1] as DeweyNumber)) edges[i + 2] = (edges[i + 2] as number) + 1;
+    }
   }
 
   /**
@@ -139,17 +164,21 @@ export class SharedBuffer<T> {
       // in order) and their targets released in turn.
       let w = 0;
       const n = edges.length;
-      for (let i = 0; i < n; i++) {
-        const edge = edges[i]!;
-        if (version.isCompatibleWith(edge.version) && --edge.refs <= 0) {
-          if (edge.target !== null) {
-            nodes.push(edge.target);
-            versions.push(edge.version);
+      for (let i = 0; i < n; i += EDGE_SLOTS) {
+        const v = edges[i + 1] as DeweyNumber;
+        let refs = edges[i + 2] as number;
+        if (version.isCompatibleWith(v) && --refs <= 0) {
+          const target = edges[i] as SharedBufferNode<T> | null;
+          if (target !== null) {
+            nodes.push(target);
+            versions.push(v);
           }
           continue;
         }
-        if (w !== i) edges[w] = edge;
-        w++;
+        if (w !== i) edges[w] = edges[i];
+        edges[w + 1] = v;
+        edges[w + 2] = refs;
+        w += EDGE_SLOTS;
       }
       for (let k = w; k < n; k++) edges.pop(); // not edges.length = w: setting the length is a runtime call
       if (--node.refs <= 0) this.removeNode(node);
@@ -179,10 +208,13 @@ export class SharedBuffer<T> {
     const path: Array<SharedBufferNode<T>> = [];
     const walk = (n: SharedBufferNode<T>, v: DeweyNumber): void => {
       path.push(n);
-      for (const edge of n.edges) {
-        if (!v.isCompatibleWith(edge.version)) continue;
-        if (edge.target === null) results.push(toPath(path));
-        else walk(edge.target, edge.version);
+      const edges = n.edges;
+      for (let i = 0; i < edges.length; i += EDGE_SLOTS) {
+        const ev = edges[i + 1] as DeweyNumber;
+        if (!v.isCompatibleWith(ev)) continue;
+        const target = edges[i] as SharedBufferNode<T> | null;
+        if (target === null) results.push(toPath(path));
+        else walk(target, ev);
       }
       path.pop();
     };
@@ -224,11 +256,12 @@ export class SharedBuffer<T> {
 function firstPathFrom<T>(n: SharedBufferNode<T>, v: DeweyNumber, out: Array<SharedBufferNode<T> | undefined>, depth: number): number {
   out[depth] = n;
   const edges = n.edges;
-  for (let i = 0; i < edges.length; i++) {
-    const edge = edges[i]!;
-    if (!v.isCompatibleWith(edge.version)) continue;
-    if (edge.target === null) return depth + 1;
-    const found = firstPathFrom(edge.target, edge.version, out, depth + 1);
+  for (let i = 0; i < edges.length; i += EDGE_SLOTS) {
+    const ev = edges[i + 1] as DeweyNumber;
+    if (!v.isCompatibleWith(ev)) continue;
+    const target = edges[i] as SharedBufferNode<T> | null;
+    if (target === null) return depth + 1;
+    const found = firstPathFrom(target, ev, out, depth + 1);
     if (found > 0) return found;
   }
   return 0;
