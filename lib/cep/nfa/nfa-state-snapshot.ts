@@ -6,7 +6,7 @@
  * events) JSON-safe; the NFA it is restored into must be compiled from the same pattern.
  */
 import { DeweyNumber } from './dewey-number.ts';
-import { addEdge, edgesOf, type BufferEvent, type SharedBufferNode } from './sharedbuffer/shared-buffer.ts';
+import { addEdge, edgesOf, newNode, type BufferEvent, type SharedBufferNode } from './sharedbuffer/shared-buffer.ts';
 import { ComputationState, NFAState } from './nfa.ts';
 import type { State } from './state.ts';
 
@@ -86,7 +86,8 @@ export function restoreNFAState<T>(snapshot: NFAStateSnapshot<T>, states: Readon
   const events: Array<BufferEvent<T>> = snapshot.events.map((e) => ({ id: e.id, timestamp: e.timestamp, value: e.value, refs: e.refs, firstNode: null }));
   const nodes: Array<SharedBufferNode<T>> = snapshot.nodes.map((n) => {
     const ev = events[n.event]!;
-    const node: SharedBufferNode<T> = { event: ev, stage: n.stage, edges: [], refs: n.refs, nextOfEvent: ev.firstNode };
+    const node = newNode(ev, n.stage, n.refs);
+    node.nextOfEvent = ev.firstNode;
     ev.firstNode = node;
     return node;
   });

@@ -30,34 +30,41 @@ export interface BufferEvent<T> {
   firstNode: SharedBufferNode<T> | null;
 }
 
-/** An edge back from a node, as edgesOf lists them (nodes keep their edges flat). */
+/** An edge back from a node, as edgesOf lists them. */
 export interface SharedBufferEdge<T> {
   readonly target: SharedBufferNode<T> | null;
   readonly version: DeweyNumber;
   readonly refs: number;
 }
 
-/** A node (Flink's NodeId + SharedBufferNode): the stage that took the event, and its edges back. */
+/**
+ * A node (Flink's NodeId + SharedBufferNode): the stage that took the event, and its edges back.
+ * An edge is a target node (null: the match's first event), a version and a lock count. Most nodes
+ * have one edge: it is held in the node's own fields (`version0` null: none there); from a second
+ * edge on, all of them are in `edges`, three slots each, in order. Nodes live as long as their
+ * partial matches, and the garbage collector copies and marks every object they hold: no edge
+ * objects, and no array for a single edge.
+ */
 export interface SharedBufferNode<T> {
   readonly event: BufferEvent<T>;
   readonly stage: string;
-  /**
-   * The edges back, three slots each: target node (null: the match's first event), version, lock
-   * count. One array and no object per edge: nodes live as long as their partial matches, and the
-   * garbage collector copies and marks every object they hold.
-   */
-  readonly edges: unknown[];
   refs: number;
   /** The next node of the same event (another stage that took it), or null. */
   nextOfEvent: SharedBufferNode<T> | null;
+  target0: SharedBufferNode<T> | null;
+  version0: DeweyNumber | null;
+  refs0: number;
+  /** Every edge, flat (target, version, lock count), once the node had two; null before. */
+  edges: unknown[] | null;
 }
 
 /** An edge's slots in SharedBufferNode.edges: target, version, lock count. */
 const EDGE_SLOTS = 3;
 
-/** The edges of a node as objects (snapshots, tests). */
+/** The edges of a node as objects, in order (snapshots, tests). */
 export function edgesOf<T>(node: SharedBufferNode<T>): Array<SharedBufferEdge<T>> {
   const e = node.edges;
+  if (e === null) return node.version0 === null ? [] : [{ target: node.target0, version: node.version0, refs: node.refs0 }];
   const out: Array<SharedBufferEdge<T>> = [];
   for (let i = 0; i < e.length; i += EDGE_SLOTS) {
     out.push({ target: e[i] as SharedBufferNode<T> | null, version: e[i + 1] as DeweyNumber, refs: e[i + 2] as number });
@@ -65,9 +72,26 @@ export function edgesOf<T>(node: SharedBufferNode<T>): Array<SharedBufferEdge<T>
   return out;
 }
 
-/** Adds an edge with its lock count as it is (a node rebuilt from a snapshot). */
+/** A node with no edges yet. */
+export function newNode<T>(event: BufferEvent<T>, stage: string, refs: number): SharedBufferNode<T> {
+  return { event, stage, refs, nextOfEvent: null, target0: null, version0: null, refs0: 0, edges: null };
+}
+
+/** Appends an edge (with its lock count as given: 0 for a new one, the snapshot's for a restored node). */
 export function addEdge<T>(node: SharedBufferNode<T>, target: SharedBufferNode<T> | null, version: DeweyNumber, refs: number): void {
-  node.edges.push(target, version, refs);
+  const e = node.edges;
+  if (e !== null) {
+    e.push(target, version, refs);
+  } else if (node.version0 === null) {
+    node.target0 = target;
+    node.version0 = version;
+    node.refs0 = refs;
+  } else {
+    node.edges = [node.target0, node.version0, node.refs0, target, version, refs];
+    node.target0 = null;
+    node.version0 = null;
+    node.refs0 = 0;
+  }
 }
 
 /** Scratch stacks of releaseNode (their length returns to where it was after every call). */
@@ -124,13 +148,12 @@ export class SharedBuffer<T> {
     let node = event.firstNode;
     while (node !== null && node.stage !== stage) node = node.nextOfEvent;
     if (node === null) {
-      // An array literal of the exact size: a push onto [] would reserve room for 17.
-      node = { event, stage, edges: [previous, version, 0], refs: 0, nextOfEvent: event.firstNode };
+      node = { event, stage, refs: 0, nextOfEvent: event.firstNode, target0: previous, version0: version, refs0: 0, edges: null };
       event.firstNode = node;
       event.refs++;
       this.nodes++;
     } else {
-      node.edges.push(previous, version, 0);
+      addEdge(node, previous, version, 0);
     }
     return node;
   }
@@ -139,6 +162,11 @@ export class SharedBuffer<T> {
   lockNode(node: SharedBufferNode<T>, version: DeweyNumber): void {
     node.refs++;
     const edges = node.edges;
+    if (edges === null) {
+      const v0 = node.version0;
+      if (v0 !== null && version.isCompatibleWith(v0)) node.refs0++;
+      return;
+    }
     for (let i = 0; i < edges.length; i += EDGE_SLOTS) {
       if (version.isCompatibleWith(edges[i + 1] as DeweyNumber)) edges[i + 2] = (edges[i + 2] as number) + 1;
     }
@@ -160,6 +188,21 @@ export class SharedBuffer<T> {
       const node = nodes.pop()!;
       const version = versions.pop()!;
       const edges = node.edges;
+      if (edges === null) {
+        const v0 = node.version0;
+        if (v0 !== null && version.isCompatibleWith(v0) && --node.refs0 <= 0) {
+          const target = node.target0;
+          if (target !== null) {
+            nodes.push(target);
+            versions.push(v0);
+          }
+          node.target0 = null;
+          node.version0 = null;
+          node.refs0 = 0;
+        }
+        if (--node.refs <= 0) this.removeNode(node);
+        continue;
+      }
       // Compatible edges are released; those that reach zero are dropped (compacting in place,
       // in order) and their targets released in turn.
       let w = 0;
@@ -209,6 +252,15 @@ export class SharedBuffer<T> {
     const walk = (n: SharedBufferNode<T>, v: DeweyNumber): void => {
       path.push(n);
       const edges = n.edges;
+      if (edges === null) {
+        const v0 = n.version0;
+        if (v0 !== null && v.isCompatibleWith(v0)) {
+          if (n.target0 === null) results.push(toPath(path));
+          else walk(n.target0, v0);
+        }
+        path.pop();
+        return;
+      }
       for (let i = 0; i < edges.length; i += EDGE_SLOTS) {
         const ev = edges[i + 1] as DeweyNumber;
         if (!v.isCompatibleWith(ev)) continue;
@@ -256,6 +308,11 @@ export class SharedBuffer<T> {
 function firstPathFrom<T>(n: SharedBufferNode<T>, v: DeweyNumber, out: Array<SharedBufferNode<T> | undefined>, depth: number): number {
   out[depth] = n;
   const edges = n.edges;
+  if (edges === null) {
+    const v0 = n.version0;
+    if (v0 === null || !v.isCompatibleWith(v0)) return 0;
+    return n.target0 === null ? depth + 1 : firstPathFrom(n.target0, v0, out, depth + 1);
+  }
   for (let i = 0; i < edges.length; i += EDGE_SLOTS) {
     const ev = edges[i + 1] as DeweyNumber;
     if (!v.isCompatibleWith(ev)) continue;
