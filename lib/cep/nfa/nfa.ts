@@ -9,7 +9,7 @@ import type { ConditionContext } from '../conditions.ts';
 import type { Pattern } from '../pattern.ts';
 import { AfterMatchSkipStrategy } from '../aftermatch/after-match-skip-strategy.ts';
 import { DeweyNumber } from './dewey-number.ts';
-import { compile } from './compiler/nfa-compiler.ts';
+import { compile, negationOf } from './compiler/nfa-compiler.ts';
 import {
   SharedBuffer,
   compareEvents,
@@ -285,6 +285,17 @@ export class NFA<T, M = PatternMatch<T>> {
     this.states = states;
     this.windowTime = windowTime;
     this.windowed = windowTime > 0 || states.some((s) => s.windowGap > 0);
+    for (const s of states) {
+      const t = s.transitions;
+      const simple =
+        t.length === 2 &&
+        t[0]!.action === 'TAKE' &&
+        t[1]!.action === 'IGNORE' &&
+        t[1]!.target === s &&
+        t[0]!.condition !== TRUE_CONDITION &&
+        negationOf(t[1]!.condition) === t[0]!.condition;
+      s.takeOrIgnore = simple ? t[0]! : null;
+    }
   }
 
   /** Compiles `pattern` (throws MalformedPatternException for patterns that cannot run). */
@@ -690,6 +701,12 @@ export class NFA<T, M = PatternMatch<T>> {
 
   private createDecisionGraph(ctx: NFAConditionContext<T>, state: State<T>, event: T): OutgoingEdges<T> {
     const outgoing = this.outgoing.reset(state);
+    const take = state.takeOrIgnore;
+    if (take !== null) {
+      // TAKE(c) or IGNORE(not c): the same edge the walk below would find, c evaluated once.
+      outgoing.add(check(take.condition, event, ctx) ? take : state.transitions[1]!);
+      return outgoing;
+    }
     const stack = this.stack;
     let depth = 0;
     stack[depth++] = state;
