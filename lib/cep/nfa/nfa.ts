@@ -101,11 +101,6 @@ export class NFAState<T> {
   private pms: Array<ComputationState<T>>;
   /** numPartialMatches() of `pms`, -1 until counted (the operator asks several times per event). */
   private numOpen = -1;
-  /**
-   * NFA.nextTimeout of `pms`, NaN until computed: advanceTime runs before every event and, while no
-   * partial match is due (the usual case), returns on one comparison instead of a pass over them.
-   */
-  nextTimeoutCache = Number.NaN;
   /** Matches waiting for earlier-started partial matches (skip strategies other than noSkip). */
   completedMatches: Array<ComputationState<T>> = [];
 
@@ -120,7 +115,6 @@ export class NFAState<T> {
   set partialMatches(states: Array<ComputationState<T>>) {
     this.pms = states;
     this.numOpen = -1;
-    this.nextTimeoutCache = Number.NaN;
   }
 
   getPartialMatches(): ReadonlyArray<ComputationState<T>> {
@@ -425,24 +419,26 @@ export class NFA<T, M = PatternMatch<T>> {
     return { matches: matches ?? [], timedOut: timedOut ?? [] };
   }
 
-  /** Whether advanceTime(nfaState, timestamp) has anything to do: a partial match is due, or a match waits for the skip strategy. */
+  /**
+   * Whether advanceTime(nfaState, timestamp) has anything to do: a partial match is due, or a match
+   * waits for the skip strategy. Usually not, and asking is cheaper than the call.
+   */
   needsAdvance(nfaState: NFAState<T>, timestamp: number): boolean {
-    return this.windowed && (timestamp >= this.nextTimeout(nfaState) || nfaState.completedMatches.length > 0);
+    if (!this.windowed) return false;
+    if (nfaState.completedMatches.length > 0) return true;
+    const pms = nfaState.partialMatches;
+    for (let i = 0; i < pms.length; i++) if (timestamp >= this.timeoutOf(pms[i]!)) return true;
+    return false;
   }
 
   /** The earliest time a partial match of this state times out (Infinity when none can). */
   nextTimeout(nfaState: NFAState<T>): number {
-    let next = nfaState.nextTimeoutCache;
-    if (next === next) return next; // not NaN: computed since the partial matches last changed
-    next = Number.POSITIVE_INFINITY;
-    if (this.windowed) {
-      const pms = nfaState.partialMatches;
-      for (let i = 0; i < pms.length; i++) {
-        const t = this.timeoutOf(pms[i]!);
-        if (t < next) next = t;
-      }
+    let next = Number.POSITIVE_INFINITY;
+    if (!this.windowed) return next;
+    for (const cs of nfaState.partialMatches) {
+      const t = this.timeoutOf(cs);
+      if (t < next) next = t;
     }
-    nfaState.nextTimeoutCache = next;
     return next;
   }
 
