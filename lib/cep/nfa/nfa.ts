@@ -424,11 +424,7 @@ export class NFA<T, M = PatternMatch<T>> {
    * waits for the skip strategy. Usually not, and asking is cheaper than the call.
    */
   needsAdvance(nfaState: NFAState<T>, timestamp: number): boolean {
-    if (!this.windowed) return false;
-    if (nfaState.completedMatches.length > 0) return true;
-    const pms = nfaState.partialMatches;
-    for (let i = 0; i < pms.length; i++) if (timestamp >= this.timeoutOf(pms[i]!)) return true;
-    return false;
+    return this.windowed && (nfaState.completedMatches.length > 0 || timestamp >= this.nextTimeout(nfaState));
   }
 
   /** The earliest time a partial match of this state times out (Infinity when none can). */
