@@ -22,9 +22,8 @@ import type { Trigger } from '../windowing/triggers/trigger.ts';
 import type { Evictor } from '../windowing/evictors/evictor.ts';
 import type { Window } from '../windowing/windows.ts';
 import { AllWindowFunctionAdapter, type ProcessAllWindowFunction, type ProcessWindowContext, type ProcessWindowFn } from '../windowing/process-window-function.ts';
-import { WindowOperator, type WindowFunctionSpec } from '../windowing/window-operator.ts';
-import { AlignedWindowAggregateOperator, type AlignedFunction } from '../windowing/aligned-window-operator.ts';
-import { TumblingEventTimeWindows } from '../windowing/assigners/tumbling-windows.ts';
+import type { WindowFunctionSpec, WindowOperatorConfig } from '../windowing/abstract-window-operator.ts';
+import { createWindowOperator } from '../windowing/window-operators.ts';
 import { aggregationReducer, type AggregationType, type FieldRef } from '../operators/aggregations.ts';
 import type { Collector } from '../core/functions/collector.ts';
 
@@ -62,38 +61,17 @@ export class WindowedStream<T, K, W extends Window> {
     return this;
   }
 
-  /** Fixed tumbling event-time windows with the default trigger and an incremental function take the fast path. */
-  private aligned<ACC>(fn: WindowFunctionSpec<T, ACC, unknown, K, W>): AlignedFunction<T, ACC> | undefined {
-    const a = this.assigner as unknown;
-    if (!(a instanceof TumblingEventTimeWindows) || !a.isAligned()) return undefined;
-    if (this.windowTrigger !== undefined || this.windowEvictor !== undefined || this.lateness !== 0) return undefined;
-    if (fn.kind === 'reduce' && fn.process === undefined) return { kind: 'reduce', reduce: fn.reduce };
-    if (fn.kind === 'aggregate' && fn.process === undefined) return { kind: 'aggregate', aggregate: fn.aggregate };
-    return undefined;
-  }
-
   private build<OUT, ACC>(name: string, fn: WindowFunctionSpec<T, ACC, OUT, K, W>): SingleOutputStreamOperator<OUT> {
-    const trigger = this.windowTrigger ?? this.assigner.getDefaultTrigger();
-    const fast = this.aligned(fn);
-    if (fast !== undefined) {
-      const tumbling = this.assigner as unknown as TumblingEventTimeWindows<T>;
-      const late = this.lateTag;
-      const op = this.input.keyedOperator<OUT>(name, () => new AlignedWindowAggregateOperator<T, ACC, OUT>(fast, tumbling.size, tumbling.offset, late) as never);
-      if (this.nonParallel) op.setParallelism(1);
-      return op;
-    }
-    const op = this.input.keyedOperator<OUT>(
-      name,
-      () =>
-        new WindowOperator<T, ACC, OUT, K, W>({
-          assigner: this.assigner,
-          trigger,
-          evictor: this.windowEvictor,
-          allowedLateness: this.lateness,
-          lateDataTag: this.lateTag,
-          fn,
-        }),
-    );
+    const config: WindowOperatorConfig<T, ACC, OUT, K, W> = {
+      assigner: this.assigner,
+      trigger: this.windowTrigger ?? this.assigner.getDefaultTrigger(),
+      evictor: this.windowEvictor,
+      allowedLateness: this.lateness,
+      lateDataTag: this.lateTag,
+      fn,
+    };
+    const explicitTrigger = this.windowTrigger !== undefined;
+    const op = this.input.keyedOperator<OUT>(name, () => createWindowOperator(config, explicitTrigger));
     if (this.nonParallel) op.setParallelism(1);
     return op;
   }

@@ -75,8 +75,9 @@ export function snapshotNFAState<T>(state: NFAState<T>): NFAStateSnapshot<T> {
       refs: n.refs,
       edges: edgesOf(n).map((e) => ({ target: e.target === null ? -1 : nodeIndex.get(e.target)!, version: e.version.toString(), refs: e.refs })),
     })),
-    partialMatches: state.partialMatches.map(csOf),
-    completedMatches: state.completedMatches.map(csOf),
+    // in iteration order: offered back in this order they rebuild the same heaps (see NFAState)
+    partialMatches: state.partialMatches.toArray().map(csOf),
+    completedMatches: state.completedMatches.toArray().map(csOf),
   };
 }
 
@@ -99,8 +100,7 @@ export function restoreNFAState<T>(snapshot: NFAStateSnapshot<T>, states: Readon
     if (state === undefined) throw new Error(`The snapshot names NFA state '${c.state}', which this pattern does not have (was it compiled from another pattern?)`);
     return new ComputationState(state, c.entry < 0 ? null : nodes[c.entry]!, DeweyNumber.fromString(c.version), c.startTimestamp, c.previousTimestamp, c.startEventTimestamp, c.startEventId);
   };
-  const restored = new NFAState<T>(snapshot.partialMatches.map(csOf));
-  restored.completedMatches = snapshot.completedMatches.map(csOf);
+  const restored = new NFAState<T>(snapshot.partialMatches.map(csOf), snapshot.completedMatches.map(csOf));
   restored.sharedBuffer.restoreCounters(snapshot.nextEventId, events.length, nodes.length);
   return restored;
 }
