@@ -293,6 +293,7 @@ export class NFA<T, M = PatternMatch<T>> {
         t[0]!.condition !== TRUE_CONDITION &&
         negationOf(t[1]!.condition) === t[0]!.condition;
       s.takeOrIgnore = simple ? t[0]! : null;
+      s.proceeds = t.some((e) => e.action === 'PROCEED');
     }
   }
 
@@ -646,7 +647,7 @@ export class NFA<T, M = PatternMatch<T>> {
         }
         this.addComputationState(buffer, edge.target, newEntry, nextVersion, startTs, event.timestamp, startEvTs, startEvId);
         // A state with a PROCEED path to the final state completes a match right away.
-        const finalState = this.findFinalStateAfterProceed(ctx, edge.target, event.value as T);
+        const finalState = edge.target.proceeds ? this.findFinalStateAfterProceed(ctx, edge.target, event.value as T) : null;
         if (finalState !== null) {
           this.addComputationState(buffer, finalState, newEntry, nextVersion, startTs, event.timestamp, startEvTs, startEvId);
         }

@@ -40,6 +40,8 @@ export class State<T> {
    * the NFA evaluates c once and knows which.
    */
   takeOrIgnore: StateTransition<T> | null = null;
+  /** Set by the NFA: whether the state has PROCEED edges (if not, no final state is reached through them). */
+  proceeds = true;
 
   constructor(
     /** Unique internal name: the stage name, or `name:n` for further states of one stage. */
