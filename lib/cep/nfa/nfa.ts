@@ -10,7 +10,7 @@ import type { Pattern } from '../pattern.ts';
 import { AfterMatchSkipStrategy } from '../aftermatch/after-match-skip-strategy.ts';
 import { DeweyNumber } from './dewey-number.ts';
 import { JavaPriorityQueue } from './java-priority-queue.ts';
-import { compile } from './compiler/nfa-compiler.ts';
+import { compile, negationOf } from './compiler/nfa-compiler.ts';
 import {
   SharedBuffer,
   compareEvents,
@@ -283,6 +283,18 @@ export class NFA<T, M = PatternMatch<T>> {
     this.states = states;
     this.windowTime = windowTime;
     this.windowed = windowTime > 0 || states.some((s) => s.windowGap > 0);
+    for (const s of states) {
+      const t = s.transitions;
+      const simple =
+        t.length === 2 &&
+        t[0]!.action === 'TAKE' &&
+        t[1]!.action === 'IGNORE' &&
+        t[1]!.target === s &&
+        t[0]!.condition !== TRUE_CONDITION &&
+        negationOf(t[1]!.condition) === t[0]!.condition;
+      s.takeOrIgnore = simple ? t[0]! : null;
+      s.proceeds = t.some((e) => e.action === 'PROCEED');
+    }
   }
 
   /** Compiles `pattern` (throws MalformedPatternException for patterns that cannot run). */
@@ -375,7 +387,7 @@ export class NFA<T, M = PatternMatch<T>> {
      */
     matchTimestamps?: number[],
   ): AdvanceTimeResult<T, M> {
-    if (!this.windowed) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
+    if (!this.needsAdvance(nfaState, timestamp)) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
     const buffer = nfaState.sharedBuffer;
     // As Flink: the kept partial matches offered in iteration order to a new queue (null while none
     // was removed: offering a heap's array in order rebuilds the same heap, so the old queue stays).
@@ -415,6 +427,14 @@ export class NFA<T, M = PatternMatch<T>> {
     // Nothing timed out or matched (the usual call): one shared, frozen result instead of new arrays.
     if (matches === null && timedOut === null) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
     return { matches: matches ?? [], timedOut: timedOut ?? [] };
+  }
+
+  /**
+   * Whether advanceTime(nfaState, timestamp) has anything to do: a partial match is due, or a match
+   * waits for the skip strategy. Usually not, and asking is cheaper than the call.
+   */
+  needsAdvance(nfaState: NFAState<T>, timestamp: number): boolean {
+    return this.windowed && (nfaState.completedMatches.size > 0 || timestamp >= this.nextTimeout(nfaState));
   }
 
   /** The earliest time a partial match of this state times out (Infinity when none can). */
@@ -627,7 +647,7 @@ export class NFA<T, M = PatternMatch<T>> {
         }
         this.addComputationState(buffer, edge.target, newEntry, nextVersion, startTs, event.timestamp, startEvTs, startEvId);
         // A state with a PROCEED path to the final state completes a match right away.
-        const finalState = this.findFinalStateAfterProceed(ctx, edge.target, event.value as T);
+        const finalState = edge.target.proceeds ? this.findFinalStateAfterProceed(ctx, edge.target, event.value as T) : null;
         if (finalState !== null) {
           this.addComputationState(buffer, finalState, newEntry, nextVersion, startTs, event.timestamp, startEvTs, startEvId);
         }
@@ -656,6 +676,12 @@ export class NFA<T, M = PatternMatch<T>> {
 
   private createDecisionGraph(ctx: NFAConditionContext<T>, state: State<T>, event: T): OutgoingEdges<T> {
     const outgoing = this.outgoing.reset(state);
+    const take = state.takeOrIgnore;
+    if (take !== null) {
+      // TAKE(c) or IGNORE(not c): the same edge the walk below would find, c evaluated once.
+      outgoing.add(check(take.condition, event, ctx) ? take : state.transitions[1]!);
+      return outgoing;
+    }
     const stack = this.stack;
     let depth = 0;
     stack[depth++] = state;
