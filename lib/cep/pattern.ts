@@ -257,6 +257,8 @@ export class Pattern<T, Names extends string = string, C extends T = T> {
   /** The stage may also match no event at all. */
   optional(): Pattern<T, Names, C> {
     const s = this.current();
+    // Flink's Quantifier.optional(): once (times(0, n) applied it already).
+    if (s.quantifier.optional) throw new MalformedPatternException('Optional already applied!');
     if (isNegation(s.quantifier.consuming)) {
       throw new MalformedPatternException('Option not applicable to NOT pattern');
     }

@@ -71,3 +71,12 @@ describe('greedy() and allowCombinations()', () => {
     expect(() => Pattern.fromSpec({ version: 1, stages: [{ name: 's0', quantifier: { kind: 'LOOPING', times: { from: 1 }, innerContiguity: 'STRICT', greedy: true } }] })).not.toThrow();
   });
 });
+
+describe('optional()', () => {
+  test('applies once, as Flink\'s Quantifier.optional(): a second call (also after times(0, n)) is rejected', () => {
+    const s0 = Pattern.begin<Event>('s0').where(named('a'));
+    expect(message(() => s0.optional().optional())).toBe('Optional already applied!');
+    expect(message(() => s0.followedBy('s1').times(0, 2).optional())).toBe('Optional already applied!');
+    expect(() => s0.followedBy('s1').times(1, 2).optional()).not.toThrow();
+  });
+});
