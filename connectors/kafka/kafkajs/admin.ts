@@ -1,0 +1,173 @@
+import type { Admin } from 'kafkajs';
+import {
+  KafkaClientError,
+  type IsolationLevel,
+  type KafkaAdmin,
+  type NewTopic,
+  type OffsetSpec,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from '../client.ts';
+import { READ_COMMITTED, READ_UNCOMMITTED, type Cluster, type KafkajsError } from './internals.ts';
+
+/** A kafkajs error as a KafkaClientError saying what was being done. */
+export function clientError(what: string, e: unknown): KafkaClientError {
+  if (e instanceof KafkaClientError) return e;
+  const err = e as KafkajsError;
+  const type = typeof err?.type === 'string' ? err.type : undefined;
+  return new KafkaClientError(`${what}: ${err?.message ?? String(e)}`, {
+    cause: e,
+    retriable: err?.retriable === true,
+    ...(type === undefined ? {} : { kafkaErrorType: type }),
+  });
+}
+
+/** ListOffsets' special timestamps. */
+const LATEST_TIMESTAMP = -1;
+const EARLIEST_TIMESTAMP = -2;
+
+/** Groups partitions by topic, keeping first-seen order. */
+export function byTopic<T extends TopicPartition>(partitions: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const tp of partitions) {
+    let list = out.get(tp.topic);
+    if (list === undefined) out.set(tp.topic, (list = []));
+    list.push(tp);
+  }
+  return out;
+}
+
+/** Topic creation and metadata through kafkajs's Admin; offsets by broker-level ListOffsets to each leader. */
+export class KafkajsAdmin implements KafkaAdmin {
+  constructor(
+    private readonly admin: Admin,
+    private readonly cluster: Cluster,
+  ) {}
+
+  async createTopics(topics: readonly NewTopic[]): Promise<boolean> {
+    try {
+      return await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: topics.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.numPartitions,
+          replicationFactor: -1,
+          configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    } catch (e) {
+      throw clientError(`creating topics ${topics.map((t) => t.topic).join(', ')}`, e);
+    }
+  }
+
+  async createPartitions(topic: string, totalCount: number): Promise<void> {
+    try {
+      await this.admin.createPartitions({ validateOnly: false, topicPartitions: [{ topic, count: totalCount }] });
+    } catch (e) {
+      throw clientError(`growing topic ${topic} to ${totalCount} partitions`, e);
+    }
+  }
+
+  async deleteTopics(topics: readonly string[]): Promise<void> {
+    try {
+      await this.admin.deleteTopics({ topics: [...topics] });
+    } catch (e) {
+      throw clientError(`deleting topics ${topics.join(', ')}`, e);
+    }
+  }
+
+  async listTopics(): Promise<string[]> {
+    try {
+      return await this.admin.listTopics();
+    } catch (e) {
+      throw clientError('listing topics', e);
+    }
+  }
+
+  async describeTopicPartitions(topics: readonly string[]): Promise<TopicPartition[]> {
+    try {
+      const { topics: metadata } = await this.admin.fetchTopicMetadata({ topics: [...topics] });
+      const out: TopicPartition[] = [];
+      for (const t of metadata) for (const p of t.partitions) out.push({ topic: t.name, partition: p.partitionId });
+      return out.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+    } catch (e) {
+      throw clientError(`describing topics ${topics.join(', ')}`, e);
+    }
+  }
+
+  async listOffsets(
+    partitions: readonly TopicPartition[],
+    spec: OffsetSpec,
+    isolationLevel: IsolationLevel = 'read_committed',
+  ): Promise<TopicPartitionOffset[]> {
+    const timestamp = spec.kind === 'earliest' ? EARLIEST_TIMESTAMP : spec.kind === 'latest' ? LATEST_TIMESTAMP : spec.timestamp;
+    try {
+      return await listOffsetsOnLeaders(this.cluster, partitions, timestamp, isolationLevel);
+    } catch (e) {
+      throw clientError(`listing ${spec.kind} offsets`, e);
+    }
+  }
+
+  async listConsumerGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<TopicPartitionOffset[]> {
+    try {
+      const wanted = byTopic(partitions);
+      const response = await this.admin.fetchOffsets({ groupId, topics: [...wanted.keys()] });
+      const out: TopicPartitionOffset[] = [];
+      for (const { topic, partitions: ps } of response) {
+        const asked = new Set((wanted.get(topic) ?? []).map((tp) => tp.partition));
+        for (const p of ps) {
+          const offset = Number(p.offset);
+          if (asked.has(p.partition) && offset >= 0) out.push({ topic, partition: p.partition, offset });
+        }
+      }
+      return out;
+    } catch (e) {
+      throw clientError(`reading the committed offsets of group ${groupId}`, e);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.admin.disconnect(), this.cluster.disconnect()]);
+  }
+}
+
+/** ListOffsets sent to each partition's leader; `timestamp` -1 latest, -2 earliest, else the first at/after it. */
+export async function listOffsetsOnLeaders(
+  cluster: Cluster,
+  partitions: readonly TopicPartition[],
+  timestamp: number,
+  isolationLevel: IsolationLevel,
+): Promise<TopicPartitionOffset[]> {
+  if (partitions.length === 0) return [];
+  const topics = byTopic(partitions);
+  await cluster.addMultipleTargetTopics([...topics.keys()]);
+  await cluster.refreshMetadataIfNecessary();
+  const perLeader = new Map<string, Map<string, number[]>>();
+  for (const [topic, tps] of topics) {
+    const leaders = cluster.findLeaderForPartitions(topic, tps.map((tp) => tp.partition));
+    const found = new Set(Object.values(leaders).flat());
+    const missing = tps.filter((tp) => !found.has(tp.partition));
+    if (missing.length > 0) throw new KafkaClientError(`no such partitions: ${missing.map((tp) => `${tp.topic}-${tp.partition}`).join(', ')}`);
+    for (const [nodeId, ps] of Object.entries(leaders)) {
+      let forNode = perLeader.get(nodeId);
+      if (forNode === undefined) perLeader.set(nodeId, (forNode = new Map()));
+      forNode.set(topic, ps);
+    }
+  }
+  const responses = await Promise.all(
+    [...perLeader].map(async ([nodeId, forNode]) => {
+      const broker = await cluster.findBroker({ nodeId });
+      return broker.listOffsets({
+        isolationLevel: isolationLevel === 'read_committed' ? READ_COMMITTED : READ_UNCOMMITTED,
+        topics: [...forNode].map(([topic, ps]) => ({ topic, partitions: ps.map((partition) => ({ partition, timestamp })) })),
+      });
+    }),
+  );
+  const out: TopicPartitionOffset[] = [];
+  for (const { responses: rs } of responses) {
+    for (const r of rs) for (const p of r.partitions) out.push({ topic: r.topic, partition: p.partition, offset: Number(p.offset) });
+  }
+  // In the order asked.
+  const index = new Map(out.map((o) => [`${o.topic}-${o.partition}`, o]));
+  return partitions.map((tp) => index.get(`${tp.topic}-${tp.partition}`)!);
+}
