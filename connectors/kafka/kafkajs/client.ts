@@ -1,4 +1,4 @@
-import { logLevel, Partitioners, type KafkaConfig } from 'kafkajs';
+import { logLevel, Partitioners, type KafkaConfig, type logCreator as LogCreator } from 'kafkajs';
 import {
   bootstrapList,
   type ConsumerOptions,
@@ -21,6 +21,19 @@ export interface KafkajsClientConfig extends KafkaClientConfig {
   readonly kafkajs?: Omit<KafkaConfig, 'brokers' | 'clientId'>;
 }
 
+/**
+ * kafkajs's warnings and errors on stderr, except its connection's "Response <Api>" error lines: every such
+ * error also reaches the caller, which retries it (CONCURRENT_TRANSACTIONS after each commit, a coordinator
+ * loading) or fails with it — logging each would bury real warnings.
+ */
+const quietLogCreator: LogCreator = () => ({ namespace, level, log }) => {
+  const { message, timestamp: _timestamp, logger: _logger, ...fields } = log;
+  if (namespace === 'Connection' && message.startsWith('Response ')) return;
+  const line = `kafkajs ${namespace}: ${message} ${JSON.stringify(fields)}`;
+  if (level <= logLevel.ERROR) console.error(line);
+  else console.warn(line);
+};
+
 /** The KafkaClient on kafkajs 2.2.4 (the project's chosen client). */
 export class KafkajsClient implements KafkaClient {
   private readonly handle: KafkajsHandle;
@@ -28,6 +41,7 @@ export class KafkajsClient implements KafkaClient {
   constructor(config: KafkajsClientConfig) {
     this.handle = new KafkajsHandle({
       logLevel: logLevel.WARN,
+      logCreator: quietLogCreator,
       ...config.kafkajs,
       brokers: bootstrapList(config.bootstrapServers),
       clientId: config.clientId ?? 'tidemark',

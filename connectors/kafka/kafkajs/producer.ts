@@ -57,9 +57,12 @@ export class KafkajsProducer implements KafkaProducer {
   }
 }
 
-/** Coordinator answers after which the same request is sent again (to a coordinator found anew). */
-const RETRY_SAME = new Set(['CONCURRENT_TRANSACTIONS', 'COORDINATOR_LOAD_IN_PROGRESS']);
-const RETRY_NEW_COORDINATOR = new Set(['COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR', 'NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE']);
+/**
+ * Coordinator answers after which the same request is sent again, or to a coordinator found anew (kafkajs's
+ * names: GROUP_* are the protocol's COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR).
+ */
+const RETRY_SAME = new Set(['CONCURRENT_TRANSACTIONS', 'GROUP_LOAD_IN_PROGRESS']);
+const RETRY_NEW_COORDINATOR = new Set(['GROUP_COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR_FOR_GROUP']);
 /** How long coordinator requests keep retrying those answers. */
 const COORDINATOR_RETRY_MS = 30_000;
 

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, inject } from 'vitest';
-import type { KafkaClient } from '../../../connectors/kafka/index.ts';
+import type { ConsumerRecord, IsolationLevel, KafkaClient, KafkaPartitionConsumer } from '../../../connectors/kafka/index.ts';
 import { KafkajsClient } from '../../../connectors/kafka/index.ts';
 
 /** The broker's `host:port`, or null when this machine cannot run one (broker-setup.ts said so, loudly). */
@@ -27,3 +27,44 @@ export const ADAPTERS: ReadonlyArray<{ readonly name: string; readonly create: (
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
+
+/** Polls `consumer` until `done(records so far)` or `timeoutMs` passes; returns everything read. */
+export async function readUntil(
+  consumer: KafkaPartitionConsumer,
+  done: (records: readonly ConsumerRecord[]) => boolean,
+  timeoutMs = 15_000,
+): Promise<ConsumerRecord[]> {
+  const out: ConsumerRecord[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (!done(out) && Date.now() < deadline) out.push(...(await consumer.poll(200)));
+  return out;
+}
+
+/** Reads every partition of `topic` from the start until `quietMs` pass with nothing new (values as strings). */
+export async function readAll(
+  client: KafkaClient,
+  topic: string,
+  isolationLevel: IsolationLevel = 'read_committed',
+  quietMs = 1_000,
+): Promise<ConsumerRecord[]> {
+  const admin = await client.admin();
+  const partitions = await admin.describeTopicPartitions([topic]);
+  await admin.close();
+  const consumer = await client.consumer({ isolationLevel, maxWaitMs: 200 });
+  try {
+    consumer.assign(partitions);
+    for (const tp of partitions) consumer.seek(tp, 0);
+    const out: ConsumerRecord[] = [];
+    let quietSince = Date.now();
+    while (Date.now() - quietSince < quietMs) {
+      const batch = await consumer.poll(200);
+      if (batch.length > 0) quietSince = Date.now();
+      out.push(...batch);
+    }
+    return out;
+  } finally {
+    await consumer.close();
+  }
+}
+
+export const valuesOf = (records: readonly ConsumerRecord[]): string[] => records.map((r) => r.value?.toString() ?? '<null>');
