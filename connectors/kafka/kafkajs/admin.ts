@@ -8,7 +8,8 @@ import {
   type TopicPartition,
   type TopicPartitionOffset,
 } from '../client.ts';
-import { READ_COMMITTED, READ_UNCOMMITTED, type Cluster, type KafkajsError } from './internals.ts';
+import { onCoordinator } from './coordinator.ts';
+import { COORDINATOR_GROUP, READ_COMMITTED, READ_UNCOMMITTED, type Cluster, type KafkajsError } from './internals.ts';
 
 /** A kafkajs error as a KafkaClientError saying what was being done. */
 export function clientError(what: string, e: unknown): KafkaClientError {
@@ -110,14 +111,16 @@ export class KafkajsAdmin implements KafkaAdmin {
 
   async listConsumerGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<TopicPartitionOffset[]> {
     try {
-      const wanted = byTopic(partitions);
-      const response = await this.admin.fetchOffsets({ groupId, topics: [...wanted.keys()] });
+      if (partitions.length === 0) return [];
+      const topics = [...byTopic(partitions)].map(([topic, tps]) => ({ topic, partitions: tps.map((tp) => ({ partition: tp.partition })) }));
+      const { responses } = await onCoordinator(this.cluster, { groupId, coordinatorType: COORDINATOR_GROUP }, (broker) =>
+        broker.offsetFetch({ groupId, topics }),
+      );
       const out: TopicPartitionOffset[] = [];
-      for (const { topic, partitions: ps } of response) {
-        const asked = new Set((wanted.get(topic) ?? []).map((tp) => tp.partition));
+      for (const { topic, partitions: ps } of responses) {
         for (const p of ps) {
           const offset = Number(p.offset);
-          if (asked.has(p.partition) && offset >= 0) out.push({ topic, partition: p.partition, offset });
+          if (offset >= 0) out.push({ topic, partition: p.partition, offset }); // -1: nothing committed
         }
       }
       return out;

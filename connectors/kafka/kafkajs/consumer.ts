@@ -9,6 +9,7 @@ import {
   type TopicPartitionOffset,
 } from '../client.ts';
 import { byTopic, clientError, listOffsetsOnLeaders } from './admin.ts';
+import { onCoordinator } from './coordinator.ts';
 import {
   COORDINATOR_GROUP,
   READ_COMMITTED,
@@ -236,8 +237,7 @@ export class KafkajsPartitionConsumer implements KafkaPartitionConsumer {
     if (groupId === undefined) throw new KafkaClientError('commitOffsets needs the consumer to have a groupId');
     if (offsets.length === 0) return;
     try {
-      const coordinator = await this.cluster.findGroupCoordinator({ groupId, coordinatorType: COORDINATOR_GROUP });
-      await coordinator.offsetCommit({
+      await onCoordinator(this.cluster, { groupId, coordinatorType: COORDINATOR_GROUP }, (broker) => broker.offsetCommit({
         groupId,
         groupGenerationId: -1,
         memberId: '',
@@ -245,7 +245,7 @@ export class KafkajsPartitionConsumer implements KafkaPartitionConsumer {
           topic,
           partitions: tps.map((tp) => ({ partition: tp.partition, offset: String(tp.offset) })),
         })),
-      });
+      }));
     } catch (e) {
       throw clientError(`committing offsets of group ${groupId}`, e);
     }

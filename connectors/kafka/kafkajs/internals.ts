@@ -55,6 +55,10 @@ export interface Broker {
     memberId: string;
     topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
   }): Promise<unknown>;
+  offsetFetch(request: {
+    groupId: string;
+    topics: Array<{ topic: string; partitions: Array<{ partition: number }> }>;
+  }): Promise<{ responses: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }>;
   initProducerId(request: { transactionalId: string; transactionTimeout: number }): Promise<{ producerId: string; producerEpoch: number }>;
   addPartitionsToTxn(request: {
     transactionalId: string;

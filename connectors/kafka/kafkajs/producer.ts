@@ -9,19 +9,17 @@ import {
   type TopicPartitionOffset,
 } from '../client.ts';
 import { byTopic, clientError } from './admin.ts';
+import { onCoordinator } from './coordinator.ts';
 import {
   COORDINATOR_GROUP,
   COORDINATOR_TRANSACTION,
   type Broker,
   type Cluster,
   type EosManager,
-  type KafkajsError,
   type KafkajsHandle,
   type MessageProducer,
   type TopicMessages,
 } from './internals.ts';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Records → kafkajs's per-topic message lists, in the order given. */
 export function topicMessages(records: readonly ProducerRecord[]): TopicMessages[] {
@@ -57,15 +55,6 @@ export class KafkajsProducer implements KafkaProducer {
   }
 }
 
-/**
- * Coordinator answers after which the same request is sent again, or to a coordinator found anew (kafkajs's
- * names: GROUP_* are the protocol's COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR).
- */
-const RETRY_SAME = new Set(['CONCURRENT_TRANSACTIONS', 'GROUP_LOAD_IN_PROGRESS']);
-const RETRY_NEW_COORDINATOR = new Set(['GROUP_COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR_FOR_GROUP']);
-/** How long coordinator requests keep retrying those answers. */
-const COORDINATOR_RETRY_MS = 30_000;
-
 /** A FIFO mutex: kafkajs's sendMessages holds one per broker so sequence numbers go out in order. */
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -94,7 +83,8 @@ class Mutex {
  *
  * AddPartitionsToTxn right after a commit is answered CONCURRENT_TRANSACTIONS while the coordinator still
  * writes the markers; kafkajs retries that after 300 ms+ (kafkajs#1315: ~340 ms per back-to-back
- * transaction). Here it is retried after 5 ms, doubling to 100 ms, as Java's client retries it quickly.
+ * transaction). Here it is retried after 5 ms, doubling to 100 ms (coordinator.ts), as Java's client
+ * retries it quickly: 20 back-to-back transactions take ~0.4 s.
  */
 export class KafkajsTransactionalProducer implements KafkaTransactionalProducer, EosManager {
   private producerId = '-1';
@@ -238,25 +228,15 @@ export class KafkajsTransactionalProducer implements KafkaTransactionalProducer,
     return this.onCoordinator(what, { groupId: this.transactionalId, coordinatorType: COORDINATOR_TRANSACTION }, request);
   }
 
-  /** Sends `request` to the coordinator, retrying the answers that mean "not yet" or "ask another broker". */
   private async onCoordinator<T>(
     what: string,
     coordinator: { groupId: string; coordinatorType: number },
     request: (broker: Broker) => Promise<T>,
   ): Promise<T> {
-    const deadline = Date.now() + COORDINATOR_RETRY_MS;
-    let backoff = 5;
-    for (;;) {
-      try {
-        return await request(await this.cluster.findGroupCoordinator(coordinator));
-      } catch (e) {
-        const type = (e as KafkajsError).type;
-        const again = type !== undefined && (RETRY_SAME.has(type) || RETRY_NEW_COORDINATOR.has(type));
-        if (!again || Date.now() > deadline) throw clientError(`${this.transactionalId}: ${what}`, e);
-        if (RETRY_NEW_COORDINATOR.has(type)) await this.cluster.refreshMetadata().catch(() => undefined);
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, 100);
-      }
+    try {
+      return await onCoordinator(this.cluster, coordinator, request);
+    } catch (e) {
+      throw clientError(`${this.transactionalId}: ${what}`, e);
     }
   }
 
