@@ -19,7 +19,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (!prerequisites.ok) {
     const message = `Kafka tests cannot run: ${prerequisites.missing}`;
     if (process.env.CI === 'true') throw new Error(`${message} (CI=true: they must run)`);
-    console.warn(`\n!!!!! SKIPPING ALL KAFKA TESTS: ${message}. Install Java 17 and Maven, or set CI=true to make this fail. !!!!!\n`);
+    console.warn(`\n!!!!! SKIPPING ALL KAFKA TESTS: ${prerequisites.missing}. Install Java 17 and Maven, or set CI=true to make this fail. !!!!!\n`);
     project.provide('kafkaBootstrapServers', null);
     return undefined;
   }
