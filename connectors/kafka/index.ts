@@ -26,3 +26,12 @@ export {
   type TransactionalProducerOptions,
 } from './client.ts';
 export { KafkajsClient, type KafkajsClientConfig } from './kafkajs/client.ts';
+export { KafkaSource, KafkaSourceBuilder, splitOwner, type KafkaPartitionSplit } from './source/kafka-source.ts';
+export { OffsetsInitializer, type OffsetResetStrategy } from './source/offsets-initializer.ts';
+export {
+  JsonDeserializationSchema,
+  KafkaDeserializationError,
+  SimpleStringSchema,
+  type DeserializationSchema,
+  type KafkaRecordDeserializer,
+} from './source/deserialization.ts';
