@@ -57,6 +57,7 @@ const PROPERTIES = {
   'commit.offsets.on.checkpoint': "'true' (default when a group id is set) or 'false'",
   'fetch.max.wait.ms': 'the longest one fetch waits for data (default 500)',
   'max.partition.fetch.bytes': 'the most bytes one fetch returns per partition (default 1048576)',
+  'max.poll.records': 'the most records emitted before the task handles its mailbox (checkpoints, timers) again (default 500)',
 } as const;
 
 interface SourceConfig<T> {
@@ -72,6 +73,7 @@ interface SourceConfig<T> {
   readonly commitOffsetsOnCheckpoint: boolean;
   readonly fetchMaxWaitMs: number;
   readonly maxPartitionFetchBytes: number;
+  readonly maxPollRecords: number;
   readonly clientFactory: (config: KafkaClientConfig) => KafkaClient;
 }
 
@@ -188,6 +190,7 @@ export class KafkaSourceBuilder<T> {
       commitOffsetsOnCheckpoint: groupId !== undefined && (this.properties.get('commit.offsets.on.checkpoint') ?? 'true') === 'true',
       fetchMaxWaitMs: number('fetch.max.wait.ms', 500),
       maxPartitionFetchBytes: number('max.partition.fetch.bytes', 1 << 20),
+      maxPollRecords: Math.max(1, number('max.poll.records', 500)),
       clientFactory: this.clientFactory,
     });
   }
@@ -221,9 +224,6 @@ interface SplitState<V> {
   output: ReaderOutput<V> | undefined;
   finished: boolean;
 }
-
-/** Records emitted per pollNext before the task gets its mailbox back. */
-const MAX_RECORDS_PER_POLL = 1024;
 
 class KafkaSourceReader<V> implements SourceReader<V> {
   private readonly splits = new Map<string, SplitState<V>>();
@@ -311,7 +311,8 @@ class KafkaSourceReader<V> implements SourceReader<V> {
     if (this.outputsFor !== output) this.createSplitOutputs(output);
     let emitted = 0;
     const buffer = this.buffer;
-    while (this.next < buffer.length && emitted < MAX_RECORDS_PER_POLL) {
+    const max = this.config.maxPollRecords;
+    while (this.next < buffer.length && emitted < max) {
       const record = buffer[this.next++]!;
       const split = this.splits.get(topicPartitionKey(record));
       if (split === undefined || split.finished) continue;

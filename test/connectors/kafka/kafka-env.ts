@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, inject } from 'vitest';
 import type { ConsumerRecord, IsolationLevel, KafkaClient, KafkaPartitionConsumer } from '../../../connectors/kafka/index.ts';
 import { KafkajsClient } from '../../../connectors/kafka/index.ts';
+import type { ReaderOutput, SourceReader, SourceReaderContext, SourceSplit } from '../../../lib/core/connector/source.ts';
 
 /** The broker's `host:port`, or null when this machine cannot run one (broker-setup.ts said so, loudly). */
 export const bootstrapServers: string | null = inject('kafkaBootstrapServers');
@@ -68,3 +69,28 @@ export async function readAll(
 }
 
 export const valuesOf = (records: readonly ConsumerRecord[]): string[] => records.map((r) => r.value?.toString() ?? '<null>');
+
+/** A reader context as the source task gives one. */
+export function readerContext(index: number, parallelism: number, restoredSplits?: readonly SourceSplit[]): SourceReaderContext {
+  return {
+    operatorName: 'Source: kafka',
+    getIndexOfSubtask: () => index,
+    currentParallelism: () => parallelism,
+    ...(restoredSplits === undefined ? {} : { restoredSplits }),
+  };
+}
+
+/**
+ * Polls `reader` (started) until END_OF_INPUT, until `count` records were emitted, or until `timeoutMs`;
+ * returns whether it ended.
+ */
+export async function driveReader<T>(reader: SourceReader<T>, out: T[], count = Number.POSITIVE_INFINITY, timeoutMs = 20_000): Promise<boolean> {
+  const output: ReaderOutput<T> = { collect: (r) => out.push(r) };
+  const deadline = Date.now() + timeoutMs;
+  while (out.length < count && Date.now() < deadline) {
+    const status = reader.pollNext(output);
+    if (status === 'END_OF_INPUT') return true;
+    if (status === 'NOTHING_AVAILABLE') await reader.isAvailable();
+  }
+  return false;
+}

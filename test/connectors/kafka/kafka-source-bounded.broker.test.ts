@@ -8,8 +8,15 @@ import {
   type KafkaAdmin,
   type KafkaClient,
 } from '../../../connectors/kafka/index.ts';
-import { JobExecutionException, StreamExecutionEnvironment, WatermarkStrategy } from '../../../lib/index.ts';
+import { JobExecutionException, ProcessFunction, StreamExecutionEnvironment, WatermarkStrategy, type Collector, type ProcessContext } from '../../../lib/index.ts';
 import { ADAPTERS, broker, describeKafka, uniqueName } from './kafka-env.ts';
+
+/** Each value's `i` with the record's event timestamp. */
+class WithTimestamp extends ProcessFunction<{ i: number }, [number, number | null]> {
+  processElement(value: { i: number }, ctx: ProcessContext, out: Collector<[number, number | null]>): void {
+    out.collect([value.i, ctx.timestamp()]);
+  }
+}
 
 const env = (parallelism: number): StreamExecutionEnvironment =>
   StreamExecutionEnvironment.create({ 'parallelism.default': parallelism, 'taskmanager.numberOfTaskSlots': 4 });
@@ -74,7 +81,7 @@ for (const adapter of ADAPTERS) {
         .build();
       const out = await env(1)
         .fromSource(kafka, WatermarkStrategy.forMonotonousTimestamps<{ i: number }>(), 'kafka')
-        .process({ processElement: (v: { i: number }, ctx, o) => o.collect([v.i, ctx.timestamp()] as const) })
+        .process(new WithTimestamp())
         .executeAndCollect();
       const even = out.filter(([i]) => i % 2 === 0);
       const odd = out.filter(([i]) => i % 2 === 1);
