@@ -87,9 +87,15 @@ export class KafkajsAdmin implements KafkaAdmin {
 
   async describeTopicPartitions(topics: readonly string[]): Promise<TopicPartition[]> {
     try {
-      const { topics: metadata } = await this.admin.fetchTopicMetadata({ topics: [...topics] });
+      // Fresh metadata every time: partitions added since the last call are what discovery looks for.
+      await this.cluster.addMultipleTargetTopics(topics);
+      await this.cluster.refreshMetadata();
       const out: TopicPartition[] = [];
-      for (const t of metadata) for (const p of t.partitions) out.push({ topic: t.name, partition: p.partitionId });
+      for (const topic of topics) {
+        const partitions = this.cluster.findTopicPartitionMetadata(topic);
+        if (partitions.length === 0) throw new KafkaClientError(`no such topic: ${topic}`);
+        for (const p of partitions) out.push({ topic, partition: p.partitionId });
+      }
       return out.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
     } catch (e) {
       throw clientError(`describing topics ${topics.join(', ')}`, e);
@@ -134,8 +140,42 @@ export class KafkajsAdmin implements KafkaAdmin {
   }
 }
 
-/** ListOffsets sent to each partition's leader; `timestamp` -1 latest, -2 earliest, else the first at/after it. */
+/** Answers after which fresh metadata (a partition's new or first leader) lets the same request succeed. */
+export const STALE_METADATA = new Set([
+  'NOT_LEADER_OR_FOLLOWER',
+  'NOT_LEADER_FOR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+  'REPLICA_NOT_AVAILABLE',
+  'KAFKA_STORAGE_ERROR',
+]);
+
+/**
+ * ListOffsets sent to each partition's leader; `timestamp` -1 latest, -2 earliest, else the first at/after it.
+ * A partition created a moment ago may have no leader yet: that is retried with fresh metadata for up to 10 s.
+ */
 export async function listOffsetsOnLeaders(
+  cluster: Cluster,
+  partitions: readonly TopicPartition[],
+  timestamp: number,
+  isolationLevel: IsolationLevel,
+): Promise<TopicPartitionOffset[]> {
+  const deadline = Date.now() + 10_000;
+  for (let backoff = 20; ; backoff = Math.min(backoff * 2, 500)) {
+    try {
+      return await listOffsetsOnce(cluster, partitions, timestamp, isolationLevel);
+    } catch (e) {
+      const type = (e as KafkajsError).type;
+      if (type === undefined || !STALE_METADATA.has(type) || Date.now() > deadline) throw e;
+      await cluster.refreshMetadata().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, backoff));
+    }
+  }
+}
+
+async function listOffsetsOnce(
   cluster: Cluster,
   partitions: readonly TopicPartition[],
   timestamp: number,

@@ -1,4 +1,4 @@
-import { logLevel, Partitioners, type KafkaConfig, type logCreator as LogCreator } from 'kafkajs';
+import { logLevel, type KafkaConfig, type logCreator as LogCreator } from 'kafkajs';
 import {
   bootstrapList,
   type ConsumerOptions,
@@ -73,17 +73,15 @@ export class KafkajsClient implements KafkaClient {
   }
 
   async producer(options: ProducerOptions = {}): Promise<KafkaProducer> {
-    const producer = this.handle.kafka.producer({
-      allowAutoTopicCreation: false,
-      idempotent: options.idempotent === true,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    const cluster = this.handle.cluster();
     try {
-      await producer.connect();
+      await cluster.connect();
     } catch (e) {
       throw clientError('connecting the producer', e);
     }
-    return new KafkajsProducer(producer);
+    const producer = new KafkajsProducer(cluster, this.handle, options.idempotent === true);
+    await producer.init();
+    return producer;
   }
 
   async transactionalProducer(transactionalId: string, options: TransactionalProducerOptions = {}): Promise<KafkaTransactionalProducer> {

@@ -8,7 +8,7 @@ import {
   type TopicPartition,
   type TopicPartitionOffset,
 } from '../client.ts';
-import { byTopic, clientError, listOffsetsOnLeaders } from './admin.ts';
+import { byTopic, clientError, listOffsetsOnLeaders, STALE_METADATA } from './admin.ts';
 import { onCoordinator } from './coordinator.ts';
 import {
   COORDINATOR_GROUP,
@@ -26,18 +26,6 @@ interface PartitionState {
   position: number | undefined;
   paused: boolean;
 }
-
-/** Errors after which fresh metadata (a new leader) lets the next poll go on. */
-const STALE_METADATA = new Set([
-  'NOT_LEADER_OR_FOLLOWER',
-  'NOT_LEADER_FOR_PARTITION',
-  'LEADER_NOT_AVAILABLE',
-  'UNKNOWN_TOPIC_OR_PARTITION',
-  'FENCED_LEADER_EPOCH',
-  'UNKNOWN_LEADER_EPOCH',
-  'REPLICA_NOT_AVAILABLE',
-  'KAFKA_STORAGE_ERROR',
-]);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -158,15 +146,23 @@ export class KafkajsPartitionConsumer implements KafkaPartitionConsumer {
       await this.cluster.addMultipleTargetTopics([...new Set(active.map((s) => s.tp.topic))]);
       await this.cluster.refreshMetadataIfNecessary();
       const perLeader = new Map<string, PartitionState[]>();
+      let unknown = 0;
       for (const [topic, states] of byTopic(active.map((s) => s.tp))) {
         const leaders = this.cluster.findLeaderForPartitions(topic, states.map((tp) => tp.partition));
         for (const [nodeId, ps] of Object.entries(leaders)) {
           let list = perLeader.get(nodeId);
           if (list === undefined) perLeader.set(nodeId, (list = []));
           for (const partition of ps) list.push(this.state({ topic, partition }));
+          unknown -= ps.length;
         }
+        unknown += states.length;
       }
       const maxWaitTime = Math.max(0, Math.min(timeoutMs, this.maxWaitMs));
+      // A partition this client's metadata does not know yet (created since it was read): read it anew.
+      if (unknown > 0) {
+        await this.cluster.refreshMetadata();
+        if (perLeader.size === 0) await sleep(Math.min(maxWaitTime, 100));
+      }
       const results = await Promise.all([...perLeader].map(([nodeId, states]) => this.fetchFrom(nodeId, states, maxWaitTime)));
       return results.flat();
     } catch (e) {

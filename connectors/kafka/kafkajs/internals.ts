@@ -59,7 +59,7 @@ export interface Broker {
     groupId: string;
     topics: Array<{ topic: string; partitions: Array<{ partition: number }> }>;
   }): Promise<{ responses: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }>;
-  initProducerId(request: { transactionalId: string; transactionTimeout: number }): Promise<{ producerId: string; producerEpoch: number }>;
+  initProducerId(request: { transactionalId?: string; transactionTimeout: number }): Promise<{ producerId: string; producerEpoch: number }>;
   addPartitionsToTxn(request: {
     transactionalId: string;
     producerId: string;
@@ -94,6 +94,7 @@ export interface Cluster {
   findLeaderForPartitions(topic: string, partitions: readonly number[]): Record<string, number[]>;
   findBroker(node: { nodeId: string | number }): Promise<Broker>;
   findGroupCoordinator(request: { groupId: string; coordinatorType: number }): Promise<Broker>;
+  findControllerBroker(): Promise<Broker>;
 }
 
 /** The contract kafkajs's sendMessages asks of an "eosManager" (producer/eosManager), as far as it calls it. */
@@ -167,14 +168,14 @@ export class KafkajsHandle {
   }
 
   /** kafkajs's message producer over `cluster`, writing under `eosManager`'s producer id, epoch and transaction. */
-  messageProducer(cluster: Cluster, eosManager: EosManager): MessageProducer {
+  messageProducer(cluster: Cluster, eosManager: EosManager, idempotent: boolean): MessageProducer {
     const logger = (this.loggerValue as { namespace(name: string): unknown }).namespace('TidemarkProducer');
     return createMessageProducer({
       logger,
       cluster,
       partitioner: Partitioners.DefaultPartitioner(),
       eosManager,
-      idempotent: true,
+      idempotent,
       // Bounded: a broker gone for good fails the send (and the job) instead of hanging it.
       retrier: createRetry({ initialRetryTime: 100, maxRetryTime: 1_000, retries: 10, ...this.retryConfig }),
       getConnectionStatus: () => CONNECTION_STATUS.CONNECTED,

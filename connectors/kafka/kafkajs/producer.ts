@@ -1,4 +1,4 @@
-import type { Message, Producer } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import {
   KafkaClientError,
   topicPartitionKey,
@@ -37,21 +37,131 @@ export function topicMessages(records: readonly ProducerRecord[]): TopicMessages
   return [...out].map(([topic, messages]) => ({ topic, messages }));
 }
 
-/** kafkajs's public producer behind KafkaProducer. */
-export class KafkajsProducer implements KafkaProducer {
-  constructor(private readonly producer: Producer) {}
+/**
+ * Fails unless every partition named explicitly in `records` is in `cluster`'s metadata (read anew once if
+ * not). kafkajs's sendMessages silently drops messages for a partition its metadata does not know (a
+ * partition added since it was read): send() resolves and nothing is written. Like Java's producer waiting
+ * for metadata (max.block.ms), a partition still unknown after 2 s fails the send.
+ */
+export async function checkPartitionsKnown(cluster: Cluster, records: readonly ProducerRecord[]): Promise<void> {
+  const topics = [...new Set(records.map((r) => r.topic))];
+  await cluster.addMultipleTargetTopics(topics);
+  const missing = (): string[] => {
+    const out: string[] = [];
+    const known = new Map<string, Set<number>>();
+    for (const r of records) {
+      if (r.partition === undefined) continue;
+      let set = known.get(r.topic);
+      if (set === undefined) known.set(r.topic, (set = new Set(cluster.findTopicPartitionMetadata(r.topic).map((p) => p.partitionId))));
+      if (!set.has(r.partition)) out.push(`${r.topic}-${r.partition}`);
+    }
+    return out;
+  };
+  // A partition created a moment ago reaches the broker's metadata a moment later: look again for 2 s.
+  const deadline = Date.now() + 2_000;
+  for (let backoff = 20; missing().length > 0; backoff = Math.min(backoff * 2, 400)) {
+    if (Date.now() > deadline) throw new KafkaClientError(`cannot write to ${[...new Set(missing())].join(', ')}: no such partition`);
+    await new Promise((resolve) => setTimeout(resolve, backoff));
+    await cluster.refreshMetadata();
+  }
+}
+
+/**
+ * The plain producer, on kafkajs's message producer (as the transactional one) with the partition check
+ * above; idempotent when asked (a producer id from InitProducerId, sequence numbers per partition).
+ */
+export class KafkajsProducer implements KafkaProducer, EosManager {
+  private producerId = '-1';
+  private epoch = 0;
+  private readonly sequences = new Map<string, number>();
+  private readonly brokerLocks = new Map<string, Mutex>();
+  private readonly messages: MessageProducer;
+
+  constructor(
+    private readonly cluster: Cluster,
+    handle: KafkajsHandle,
+    private readonly idempotent: boolean,
+  ) {
+    this.messages = handle.messageProducer(cluster, this, idempotent);
+  }
+
+  /** Gets the producer id an idempotent producer writes under. */
+  async init(): Promise<void> {
+    if (!this.idempotent) return;
+    try {
+      await this.cluster.refreshMetadata();
+      const broker = await this.cluster.findControllerBroker();
+      const result = await broker.initProducerId({ transactionTimeout: 60_000 });
+      this.producerId = String(result.producerId);
+      this.epoch = result.producerEpoch;
+    } catch (e) {
+      throw clientError('getting a producer id', e);
+    }
+  }
 
   async send(records: readonly ProducerRecord[]): Promise<void> {
     if (records.length === 0) return;
     try {
-      await this.producer.sendBatch({ acks: -1, topicMessages: topicMessages(records) });
+      await checkPartitionsKnown(this.cluster, records);
+      await this.messages.sendBatch({ acks: -1, topicMessages: topicMessages(records) });
     } catch (e) {
       throw clientError(`sending ${records.length} records`, e);
     }
   }
 
   async close(): Promise<void> {
-    await this.producer.disconnect();
+    await this.cluster.disconnect();
+  }
+
+  // ---- EosManager (called by kafkajs's sendMessages)
+
+  getProducerId(): string {
+    return this.producerId;
+  }
+
+  getProducerEpoch(): number {
+    return this.epoch;
+  }
+
+  getTransactionalId(): string {
+    return '';
+  }
+
+  isTransactional(): boolean {
+    return false;
+  }
+
+  isInitialized(): boolean {
+    return this.producerId !== '-1';
+  }
+
+  getSequence(topic: string, partition: number): number {
+    return this.sequences.get(topicPartitionKey({ topic, partition })) ?? 0;
+  }
+
+  updateSequence(topic: string, partition: number, increment: number): void {
+    if (!this.isInitialized()) return;
+    const key = topicPartitionKey({ topic, partition });
+    let next = (this.sequences.get(key) ?? 0) + increment;
+    if (next >= 0x7fffffff) next = 0;
+    this.sequences.set(key, next);
+  }
+
+  async addPartitionsToTransaction(): Promise<void> {
+    // not transactional
+  }
+
+  async acquireBrokerLock(broker: unknown): Promise<void> {
+    if (!this.isInitialized()) return;
+    const nodeId = String((broker as { nodeId: number }).nodeId);
+    let lock = this.brokerLocks.get(nodeId);
+    if (lock === undefined) this.brokerLocks.set(nodeId, (lock = new Mutex()));
+    await lock.acquire();
+  }
+
+  releaseBrokerLock(broker: unknown): void {
+    if (!this.isInitialized()) return;
+    this.brokerLocks.get(String((broker as { nodeId: number }).nodeId))?.unlock();
   }
 }
 
@@ -105,7 +215,7 @@ export class KafkajsTransactionalProducer implements KafkaTransactionalProducer,
     handle: KafkajsHandle,
     private readonly transactionTimeoutMs: number,
   ) {
-    this.messages = handle.messageProducer(cluster, this);
+    this.messages = handle.messageProducer(cluster, this, true);
   }
 
   // ---- KafkaTransactionalProducer
@@ -134,6 +244,7 @@ export class KafkajsTransactionalProducer implements KafkaTransactionalProducer,
     if (this.resumed) throw new KafkaClientError(`${this.transactionalId}: a resumed transaction can only be committed or aborted`);
     if (records.length === 0) return;
     try {
+      await checkPartitionsKnown(this.cluster, records);
       await this.messages.sendBatch({ acks: -1, topicMessages: topicMessages(records) });
     } catch (e) {
       throw clientError(`${this.transactionalId}: sending ${records.length} records`, e);

@@ -6,8 +6,11 @@
  * completes is for lag monitoring only. `setBounded(OffsetsInitializer.latest())` stops at the offsets found
  * at start (backfills, batch jobs).
  *
- * Partitions are found when the source starts; partitions added later are not read (no periodic discovery
- * yet).
+ * Unbounded, partitions added to the topics while the job runs are found every
+ * `partition.discovery.interval.ms` (default 5 min, as Flink) and read from their start. The reader holding a
+ * topic's partition 0 discovers for that topic (the split carries how many partitions are known, so after a
+ * restore at another parallelism exactly one reader goes on discovering and no partition is read twice); the
+ * new partitions are read by that reader. Topics created later that match a pattern are not picked up.
  */
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../../../lib/core/connector/source.ts';
 import { IllegalArgumentException } from '../../../lib/core/errors.ts';
@@ -16,6 +19,7 @@ import {
   type ConsumerRecord,
   type IsolationLevel,
   type KafkaClient,
+  type KafkaAdmin,
   type KafkaClientConfig,
   type KafkaPartitionConsumer,
   type TopicPartition,
@@ -33,6 +37,8 @@ export interface KafkaPartitionSplit extends SourceSplit {
   readonly startingOffset: number;
   /** Bounded: the first offset not to read. */
   readonly stoppingOffset?: number;
+  /** On partition 0 of a topic (unbounded): how many partitions of the topic are splits already. */
+  readonly knownPartitions?: number;
 }
 
 /** Java's String#hashCode (UTF-16 code units, int32 arithmetic). */
@@ -58,6 +64,7 @@ const PROPERTIES = {
   'fetch.max.wait.ms': 'the longest one fetch waits for data (default 500)',
   'max.partition.fetch.bytes': 'the most bytes one fetch returns per partition (default 1048576)',
   'max.poll.records': 'the most records emitted before the task handles its mailbox (checkpoints, timers) again (default 500)',
+  'partition.discovery.interval.ms': 'unbounded: how often new partitions are looked for (default 300000; 0 or less: never)',
 } as const;
 
 interface SourceConfig<T> {
@@ -74,6 +81,8 @@ interface SourceConfig<T> {
   readonly fetchMaxWaitMs: number;
   readonly maxPartitionFetchBytes: number;
   readonly maxPollRecords: number;
+  /** 0: no discovery (bounded sources never discover, as Flink). */
+  readonly discoveryIntervalMs: number;
   readonly clientFactory: (config: KafkaClientConfig) => KafkaClient;
 }
 
@@ -191,9 +200,17 @@ export class KafkaSourceBuilder<T> {
       fetchMaxWaitMs: number('fetch.max.wait.ms', 500),
       maxPartitionFetchBytes: number('max.partition.fetch.bytes', 1 << 20),
       maxPollRecords: Math.max(1, number('max.poll.records', 500)),
+      discoveryIntervalMs: this.stoppingOffsets !== undefined ? 0 : discoveryInterval(this.properties.get('partition.discovery.interval.ms')),
       clientFactory: this.clientFactory,
     });
   }
+}
+
+function discoveryInterval(raw: string | undefined): number {
+  if (raw === undefined) return 300_000;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n)) throw new IllegalArgumentException(`partition.discovery.interval.ms must be an integer, not '${raw}'`);
+  return Math.max(0, n);
 }
 
 export class KafkaSource<T> implements Source<T> {
@@ -223,6 +240,8 @@ interface SplitState<V> {
   fetchedUpTo: number;
   output: ReaderOutput<V> | undefined;
   finished: boolean;
+  /** Partition 0 of a topic, unbounded: the partitions of the topic known as splits (this reader discovers more). */
+  knownPartitions: number | undefined;
 }
 
 class KafkaSourceReader<V> implements SourceReader<V> {
@@ -234,6 +253,10 @@ class KafkaSourceReader<V> implements SourceReader<V> {
   private fetching: Promise<void> | null = null;
   private failure: unknown = null;
   private outputsFor: ReaderOutput<V> | undefined;
+  /** Discovery added splits that have no output yet. */
+  private splitsAdded = false;
+  private nextDiscovery = 0;
+  private discoveryAdmin: KafkaAdmin | undefined;
   /** Offsets to commit per checkpoint once it completes (Flink's offsetsToCommit). */
   private readonly pendingCommits = new Map<number, TopicPartitionOffset[]>();
   private committing: Promise<void> = Promise.resolve();
@@ -263,6 +286,7 @@ class KafkaSourceReader<V> implements SourceReader<V> {
         fetchedUpTo: s.startingOffset,
         output: undefined,
         finished,
+        knownPartitions: s.knownPartitions,
       });
     }
     this.consumer = await client.consumer({
@@ -286,12 +310,16 @@ class KafkaSourceReader<V> implements SourceReader<V> {
       const ctx = { admin, groupId: config.groupId, isolationLevel: config.isolationLevel };
       const starts = await config.startingOffsets.getPartitionOffsets(mine, ctx);
       const stops = config.stoppingOffsets === undefined ? undefined : await config.stoppingOffsets.getPartitionOffsets(mine, ctx);
+      const counts = new Map<string, number>();
+      for (const tp of all) counts.set(tp.topic, (counts.get(tp.topic) ?? 0) + 1);
+      const discovering = config.discoveryIntervalMs > 0;
       return mine.map((tp, i) => ({
         splitId: topicPartitionKey(tp),
         topic: tp.topic,
         partition: tp.partition,
         startingOffset: starts[i]!.offset,
         ...(stops === undefined ? {} : { stoppingOffset: stops[i]!.offset }),
+        ...(discovering && tp.partition === 0 ? { knownPartitions: counts.get(tp.topic)! } : {}),
       }));
     } finally {
       await admin.close();
@@ -308,7 +336,7 @@ class KafkaSourceReader<V> implements SourceReader<V> {
 
   pollNext(output: ReaderOutput<V>): InputStatus {
     if (this.failure !== null) throw this.failure;
-    if (this.outputsFor !== output) this.createSplitOutputs(output);
+    if (this.outputsFor !== output || this.splitsAdded) this.createSplitOutputs(output);
     let emitted = 0;
     const buffer = this.buffer;
     const max = this.config.maxPollRecords;
@@ -337,10 +365,12 @@ class KafkaSourceReader<V> implements SourceReader<V> {
 
   /** Every split gets its output (its own watermark) at once, so one without records yet holds the watermark back. */
   private createSplitOutputs(output: ReaderOutput<V>): void {
+    const same = this.outputsFor === output;
     this.outputsFor = output;
+    this.splitsAdded = false;
     for (const s of this.splits.values()) {
       if (s.finished) s.output = undefined;
-      else s.output = output.createOutputForSplit?.(s.splitId) ?? output;
+      else if (!same || s.output === undefined) s.output = output.createOutputForSplit?.(s.splitId) ?? output;
     }
   }
 
@@ -367,7 +397,9 @@ class KafkaSourceReader<V> implements SourceReader<V> {
 
   private fetch(): void {
     const consumer = this.consumer!;
-    this.fetching = consumer.poll(this.config.fetchMaxWaitMs).then(
+    const interval = this.config.discoveryIntervalMs;
+    const discover = interval > 0 && Date.now() >= this.nextDiscovery ? this.discoverPartitions() : Promise.resolve();
+    this.fetching = discover.then(() => consumer.poll(this.config.fetchMaxWaitMs)).then(
       (records) => {
         this.buffer = records;
         this.next = 0;
@@ -383,6 +415,43 @@ class KafkaSourceReader<V> implements SourceReader<V> {
         this.fetching = null;
       },
     );
+  }
+
+  /** Adds the partitions of the topics this reader discovers for (it holds their partition 0) that are new since. */
+  private async discoverPartitions(): Promise<void> {
+    this.nextDiscovery = Date.now() + this.config.discoveryIntervalMs;
+    const leaders = [...this.splits.values()].filter((s) => s.knownPartitions !== undefined);
+    if (leaders.length === 0) return;
+    this.discoveryAdmin ??= await this.client!.admin();
+    const admin = this.discoveryAdmin;
+    const partitions = await admin.describeTopicPartitions(leaders.map((s) => s.tp.topic));
+    const fresh = partitions.filter((tp) => {
+      const leader = leaders.find((s) => s.tp.topic === tp.topic)!;
+      return tp.partition >= leader.knownPartitions!;
+    });
+    if (fresh.length === 0) return;
+    // New partitions are read from their start (Flink's default for discovered partitions).
+    const starts = await OffsetsInitializer.earliest().getPartitionOffsets(fresh, { admin, groupId: this.config.groupId, isolationLevel: this.config.isolationLevel });
+    for (const o of starts) {
+      const splitId = topicPartitionKey(o);
+      if (this.splits.has(splitId)) continue;
+      this.splits.set(splitId, {
+        splitId,
+        tp: { topic: o.topic, partition: o.partition },
+        stoppingOffset: undefined,
+        position: o.offset,
+        fetchedUpTo: o.offset,
+        output: undefined,
+        finished: false,
+        knownPartitions: undefined,
+      });
+    }
+    for (const leader of leaders) {
+      const count = partitions.filter((tp) => tp.topic === leader.tp.topic).length;
+      if (count > leader.knownPartitions!) leader.knownPartitions = count;
+    }
+    this.splitsAdded = true;
+    this.reassign();
   }
 
   isAvailable(): Promise<void> {
@@ -401,6 +470,7 @@ class KafkaSourceReader<V> implements SourceReader<V> {
         partition: s.tp.partition,
         startingOffset: s.position,
         ...(s.stoppingOffset === undefined ? {} : { stoppingOffset: s.stoppingOffset }),
+        ...(s.knownPartitions === undefined ? {} : { knownPartitions: s.knownPartitions }),
       });
     }
     if (this.config.commitOffsetsOnCheckpoint) this.pendingCommits.set(checkpointId, offsets);
@@ -425,6 +495,7 @@ class KafkaSourceReader<V> implements SourceReader<V> {
     await this.fetching;
     await this.committing;
     await this.consumer?.close();
+    await this.discoveryAdmin?.close();
   }
 }
 
