@@ -19,16 +19,25 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * retrying CONCURRENT_TRANSACTIONS, kafkajs#1315: ~340 ms per back-to-back transaction). Other errors, and
  * these once the time is up, are thrown as they came.
  */
-export async function onCoordinator<T>(
+export function onCoordinator<T>(
   cluster: Cluster,
   coordinator: { readonly groupId: string; readonly coordinatorType: number },
+  request: (broker: Broker) => Promise<T>,
+): Promise<T> {
+  return withCoordinatorRetries(cluster, () => cluster.findGroupCoordinator({ ...coordinator }), request);
+}
+
+/** `request` to the broker `find` gives, with the retries of onCoordinator (InitProducerId of an idempotent producer too). */
+export async function withCoordinatorRetries<T>(
+  cluster: Cluster,
+  find: () => Promise<Broker>,
   request: (broker: Broker) => Promise<T>,
 ): Promise<T> {
   const deadline = Date.now() + COORDINATOR_RETRY_MS;
   let backoff = 5;
   for (;;) {
     try {
-      return await request(await cluster.findGroupCoordinator({ ...coordinator }));
+      return await request(await find());
     } catch (e) {
       const type = (e as KafkajsError).type;
       const again = type !== undefined && (RETRY_SAME.has(type) || RETRY_NEW_COORDINATOR.has(type));

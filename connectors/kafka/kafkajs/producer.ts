@@ -9,7 +9,7 @@ import {
   type TopicPartitionOffset,
 } from '../client.ts';
 import { byTopic, clientError } from './admin.ts';
-import { onCoordinator } from './coordinator.ts';
+import { onCoordinator, withCoordinatorRetries } from './coordinator.ts';
 import {
   COORDINATOR_GROUP,
   COORDINATOR_TRANSACTION,
@@ -90,8 +90,9 @@ export class KafkajsProducer implements KafkaProducer, EosManager {
     if (!this.idempotent) return;
     try {
       await this.cluster.refreshMetadata();
-      const broker = await this.cluster.findControllerBroker();
-      const result = await broker.initProducerId({ transactionTimeout: 60_000 });
+      const result = await withCoordinatorRetries(this.cluster, () => this.cluster.findControllerBroker(), (broker) =>
+        broker.initProducerId({ transactionTimeout: 60_000 }),
+      );
       this.producerId = String(result.producerId);
       this.epoch = result.producerEpoch;
     } catch (e) {
