@@ -126,7 +126,10 @@ export interface KafkaPartitionConsumer {
 }
 
 export interface ProducerOptions {
-  /** Idempotent writes (no duplicates from the producer's own retries). Default false. */
+  /**
+   * Idempotent writes: the producer's own retries (after a leader change, say, a request is retried whole)
+   * write nothing twice. Default true, as Java's enable.idempotence since Kafka 3.0.
+   */
   readonly idempotent?: boolean;
 }
 

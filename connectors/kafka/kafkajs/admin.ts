@@ -47,8 +47,10 @@ export class KafkajsAdmin implements KafkaAdmin {
 
   async createTopics(topics: readonly NewTopic[]): Promise<boolean> {
     try {
-      return await this.admin.createTopics({
-        waitForLeaders: true,
+      const created = await this.admin.createTopics({
+        // kafkajs's own wait fails now and then on a fresh broker (UNKNOWN_TOPIC_OR_PARTITION while the
+        // partitions load): waitForLeaders below retries that.
+        waitForLeaders: false,
         topics: topics.map((t) => ({
           topic: t.topic,
           numPartitions: t.numPartitions,
@@ -56,8 +58,31 @@ export class KafkajsAdmin implements KafkaAdmin {
           configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
         })),
       });
+      await this.waitForLeaders(topics);
+      return created;
     } catch (e) {
       throw clientError(`creating topics ${topics.map((t) => t.topic).join(', ')}`, e);
+    }
+  }
+
+  /** Until every partition of `topics` has a leader in fresh metadata (10 s at most). */
+  private async waitForLeaders(topics: readonly NewTopic[]): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (let backoff = 20; ; backoff = Math.min(backoff * 2, 500)) {
+      try {
+        await this.cluster.addMultipleTargetTopics(topics.map((t) => t.topic));
+        await this.cluster.refreshMetadata();
+        const ready = topics.every((t) => {
+          const partitions = this.cluster.findTopicPartitionMetadata(t.topic);
+          return partitions.length >= t.numPartitions && partitions.every((p) => p.leader >= 0);
+        });
+        if (ready) return;
+      } catch (e) {
+        const type = (e as KafkajsError).type;
+        if (type === undefined || !STALE_METADATA.has(type)) throw e;
+      }
+      if (Date.now() > deadline) throw new KafkaClientError(`the partitions of ${topics.map((t) => t.topic).join(', ')} have no leader after 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, backoff));
     }
   }
 
@@ -185,6 +210,9 @@ async function listOffsetsOnce(
   const topics = byTopic(partitions);
   await cluster.addMultipleTargetTopics([...topics.keys()]);
   await cluster.refreshMetadataIfNecessary();
+  const known = (tp: TopicPartition): boolean => cluster.findTopicPartitionMetadata(tp.topic).some((p) => p.partitionId === tp.partition);
+  // A partition added since this client read its metadata: read it anew.
+  if (!partitions.every(known)) await cluster.refreshMetadata();
   const perLeader = new Map<string, Map<string, number[]>>();
   for (const [topic, tps] of topics) {
     const leaders = cluster.findLeaderForPartitions(topic, tps.map((tp) => tp.partition));

@@ -79,7 +79,7 @@ export class KafkajsClient implements KafkaClient {
     } catch (e) {
       throw clientError('connecting the producer', e);
     }
-    const producer = new KafkajsProducer(cluster, this.handle, options.idempotent === true);
+    const producer = new KafkajsProducer(cluster, this.handle, options.idempotent !== false);
     await producer.init();
     return producer;
   }

@@ -21,7 +21,7 @@ for (const adapter of ADAPTERS) {
         const topic = uniqueName(`grow-${kind}`);
         await admin.createTopics([{ topic, numPartitions: 1 }]);
         const tx = kind === 'transactional' ? await client.transactionalProducer(uniqueName('grow-tx')) : undefined;
-        const plain = kind === 'transactional' ? undefined : await client.producer({ idempotent: kind === 'idempotent' });
+        const plain = kind === 'transactional' ? undefined : await client.producer({ idempotent: kind !== 'plain' });
         const send = async (records: Parameters<NonNullable<typeof plain>['send']>[0]): Promise<void> => {
           if (tx === undefined) return plain!.send(records);
           tx.beginTransaction();
