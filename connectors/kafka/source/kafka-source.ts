@@ -1,0 +1,506 @@
+/**
+ * KafkaSource (Flink's, under its builder names): each partition is a split, spread over the source's
+ * subtasks as Flink's KafkaSourceEnumerator spreads them; each split gets its own watermark inside the source
+ * (`fromSource(source, WatermarkStrategy..., name)`) and records carry their Kafka timestamp. A checkpoint holds
+ * each split's next offset (recovery reads on from there); committing offsets to the group when a checkpoint
+ * completes is for lag monitoring only. `setBounded(OffsetsInitializer.latest())` stops at the offsets found
+ * at start (backfills, batch jobs).
+ *
+ * Unbounded, partitions added to the topics while the job runs are found every
+ * `partition.discovery.interval.ms` (default 5 min, as Flink) and read from their start. The reader holding a
+ * topic's partition 0 discovers for that topic (the split carries how many partitions are known, so after a
+ * restore at another parallelism exactly one reader goes on discovering and no partition is read twice); the
+ * new partitions are read by that reader. Topics created later that match a pattern are not picked up.
+ */
+import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../../../lib/core/connector/source.ts';
+import { IllegalArgumentException } from '../../../lib/core/errors.ts';
+import {
+  topicPartitionKey,
+  type ConsumerRecord,
+  type IsolationLevel,
+  type KafkaClient,
+  type KafkaAdmin,
+  type KafkaClientConfig,
+  type KafkaPartitionConsumer,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from '../client.ts';
+import { KafkajsClient } from '../kafkajs/client.ts';
+import { KafkaDeserializationError, valueOnly, type DeserializationSchema, type KafkaRecordDeserializer } from './deserialization.ts';
+import { OffsetsInitializer } from './offsets-initializer.ts';
+
+/** A partition and where reading goes on (Flink's KafkaPartitionSplit): what a checkpoint holds. */
+export interface KafkaPartitionSplit extends SourceSplit {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to read. */
+  readonly startingOffset: number;
+  /** Bounded: the first offset not to read. */
+  readonly stoppingOffset?: number;
+  /** On partition 0 of a topic (unbounded): how many partitions of the topic are splits already. */
+  readonly knownPartitions?: number;
+}
+
+/** Java's String#hashCode (UTF-16 code units, int32 arithmetic). */
+function javaStringHashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** The subtask that reads `tp` (Flink's KafkaSourceEnumerator#getSplitOwner): a topic's partitions round robin from a hashed start. */
+export function splitOwner(tp: TopicPartition, numReaders: number): number {
+  const startIndex = (Math.imul(javaStringHashCode(tp.topic), 31) & 0x7fffffff) % numReaders;
+  return (startIndex + tp.partition) % numReaders;
+}
+
+/** The consumer properties the source understands (setProperty); anything else fails at build(). */
+const PROPERTIES = {
+  'bootstrap.servers': 'host:port[,host:port...]',
+  'group.id': 'the consumer group (committed offsets)',
+  'client.id.prefix': "the client id's prefix (the subtask index is appended)",
+  'isolation.level': "'read_committed' (default) or 'read_uncommitted'",
+  'commit.offsets.on.checkpoint': "'true' (default when a group id is set) or 'false'",
+  'fetch.max.wait.ms': 'the longest one fetch waits for data (default 500)',
+  'max.partition.fetch.bytes': 'the most bytes one fetch returns per partition (default 1048576)',
+  'max.poll.records': 'the most records emitted before the task handles its mailbox (checkpoints, timers) again (default 500)',
+  'partition.discovery.interval.ms': 'unbounded: how often new partitions are looked for (default 300000; 0 or less: never)',
+} as const;
+
+interface SourceConfig<T> {
+  readonly bootstrapServers: string;
+  readonly topics: readonly string[] | undefined;
+  readonly topicPattern: RegExp | undefined;
+  readonly groupId: string | undefined;
+  readonly clientIdPrefix: string;
+  readonly startingOffsets: OffsetsInitializer;
+  readonly stoppingOffsets: OffsetsInitializer | undefined;
+  readonly deserializer: KafkaRecordDeserializer<T>;
+  readonly isolationLevel: IsolationLevel;
+  readonly commitOffsetsOnCheckpoint: boolean;
+  readonly fetchMaxWaitMs: number;
+  readonly maxPartitionFetchBytes: number;
+  readonly maxPollRecords: number;
+  /** 0: no discovery (bounded sources never discover, as Flink). */
+  readonly discoveryIntervalMs: number;
+  readonly clientFactory: (config: KafkaClientConfig) => KafkaClient;
+}
+
+export class KafkaSourceBuilder<T> {
+  private bootstrapServers: string | undefined;
+  private topics: string[] | undefined;
+  private topicPattern: RegExp | undefined;
+  private groupId: string | undefined;
+  private clientIdPrefix: string | undefined;
+  private startingOffsets: OffsetsInitializer = OffsetsInitializer.earliest();
+  private stoppingOffsets: OffsetsInitializer | undefined;
+  private deserializer: KafkaRecordDeserializer<T> | undefined;
+  private readonly properties = new Map<string, string>();
+  private clientFactory: (config: KafkaClientConfig) => KafkaClient = (config) => new KafkajsClient(config);
+
+  setBootstrapServers(servers: string): this {
+    this.bootstrapServers = servers;
+    return this;
+  }
+
+  /** The topics to read (all their partitions). */
+  setTopics(...topics: ReadonlyArray<string | readonly string[]>): this {
+    this.topics = topics.flat();
+    this.topicPattern = undefined;
+    return this;
+  }
+
+  /** Every topic whose whole name matches, as found when the source starts. */
+  setTopicPattern(pattern: RegExp): this {
+    this.topicPattern = pattern;
+    this.topics = undefined;
+    return this;
+  }
+
+  setGroupId(groupId: string): this {
+    this.groupId = groupId;
+    return this;
+  }
+
+  setClientIdPrefix(prefix: string): this {
+    this.clientIdPrefix = prefix;
+    return this;
+  }
+
+  /** Where each partition starts on a fresh start (default earliest; a restore starts from the checkpoint). */
+  setStartingOffsets(initializer: OffsetsInitializer): this {
+    this.startingOffsets = initializer;
+    return this;
+  }
+
+  /** Makes the source bounded: each partition ends at these offsets (e.g. OffsetsInitializer.latest()). */
+  setBounded(stoppingOffsets: OffsetsInitializer): this {
+    this.stoppingOffsets = stoppingOffsets;
+    return this;
+  }
+
+  /** Deserializes each record's value (SimpleStringSchema, JsonDeserializationSchema or your own). */
+  setValueOnlyDeserializer<U>(schema: DeserializationSchema<U>): KafkaSourceBuilder<U> {
+    const self = this as unknown as KafkaSourceBuilder<U>;
+    self.deserializer = valueOnly(schema);
+    return self;
+  }
+
+  /** Deserializes the whole record (key, value, headers, timestamp, topic, partition, offset). */
+  setDeserializer<U>(deserializer: KafkaRecordDeserializer<U>): KafkaSourceBuilder<U> {
+    const self = this as unknown as KafkaSourceBuilder<U>;
+    self.deserializer = deserializer;
+    return self;
+  }
+
+  /** A consumer property (see PROPERTIES for the ones understood). */
+  setProperty(key: string, value: string): this {
+    if (!(key in PROPERTIES)) {
+      throw new IllegalArgumentException(
+        `KafkaSource does not understand the property '${key}'; it understands: ${Object.entries(PROPERTIES).map(([k, v]) => `${k} (${v})`).join(', ')}`,
+      );
+    }
+    this.properties.set(key, value);
+    return this;
+  }
+
+  /** Another KafkaClient implementation than kafkajs's (KafkajsClient). */
+  setClientFactory(factory: (config: KafkaClientConfig) => KafkaClient): this {
+    this.clientFactory = factory;
+    return this;
+  }
+
+  build(): KafkaSource<T> {
+    const bootstrapServers = this.properties.get('bootstrap.servers') ?? this.bootstrapServers;
+    if (bootstrapServers === undefined) throw new IllegalArgumentException('KafkaSource needs setBootstrapServers(...)');
+    if (this.topics === undefined && this.topicPattern === undefined) throw new IllegalArgumentException('KafkaSource needs setTopics(...) or setTopicPattern(...)');
+    if (this.topics !== undefined && this.topics.length === 0) throw new IllegalArgumentException('KafkaSource.setTopics() got no topic');
+    if (this.deserializer === undefined) throw new IllegalArgumentException('KafkaSource needs setValueOnlyDeserializer(...) or setDeserializer(...)');
+    const isolation = this.properties.get('isolation.level') ?? 'read_committed';
+    if (isolation !== 'read_committed' && isolation !== 'read_uncommitted') throw new IllegalArgumentException(`isolation.level must be read_committed or read_uncommitted, not '${isolation}'`);
+    const number = (key: string, fallback: number): number => {
+      const raw = this.properties.get(key);
+      if (raw === undefined) return fallback;
+      const n = Number(raw);
+      if (!Number.isSafeInteger(n) || n < 0) throw new IllegalArgumentException(`${key} must be a non-negative integer, not '${raw}'`);
+      return n;
+    };
+    const groupId = this.properties.get('group.id') ?? this.groupId;
+    return new KafkaSource<T>({
+      bootstrapServers,
+      topics: this.topics,
+      topicPattern: this.topicPattern,
+      groupId,
+      clientIdPrefix: this.properties.get('client.id.prefix') ?? this.clientIdPrefix ?? groupId ?? 'tidemark-kafka-source',
+      startingOffsets: this.startingOffsets,
+      stoppingOffsets: this.stoppingOffsets,
+      deserializer: this.deserializer,
+      isolationLevel: isolation,
+      commitOffsetsOnCheckpoint: groupId !== undefined && (this.properties.get('commit.offsets.on.checkpoint') ?? 'true') === 'true',
+      fetchMaxWaitMs: number('fetch.max.wait.ms', 500),
+      maxPartitionFetchBytes: number('max.partition.fetch.bytes', 1 << 20),
+      maxPollRecords: Math.max(1, number('max.poll.records', 500)),
+      discoveryIntervalMs: this.stoppingOffsets !== undefined ? 0 : discoveryInterval(this.properties.get('partition.discovery.interval.ms')),
+      clientFactory: this.clientFactory,
+    });
+  }
+}
+
+function discoveryInterval(raw: string | undefined): number {
+  if (raw === undefined) return 300_000;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n)) throw new IllegalArgumentException(`partition.discovery.interval.ms must be an integer, not '${raw}'`);
+  return Math.max(0, n);
+}
+
+export class KafkaSource<T> implements Source<T> {
+  readonly boundedness: Boundedness;
+
+  /** @internal use KafkaSource.builder() */
+  constructor(private readonly config: SourceConfig<T>) {
+    this.boundedness = config.stoppingOffsets === undefined ? 'CONTINUOUS_UNBOUNDED' : 'BOUNDED';
+  }
+
+  static builder<T = never>(): KafkaSourceBuilder<T> {
+    return new KafkaSourceBuilder<T>();
+  }
+
+  createReader(context: SourceReaderContext): SourceReader<T> {
+    return new KafkaSourceReader(this.config, context);
+  }
+}
+
+interface SplitState<V> {
+  readonly splitId: string;
+  readonly tp: TopicPartition;
+  readonly stoppingOffset: number | undefined;
+  /** The next offset to emit. */
+  position: number;
+  /** The consumer's position after the last fetch: past markers and aborted records, which never reach us. */
+  fetchedUpTo: number;
+  output: ReaderOutput<V> | undefined;
+  finished: boolean;
+  /** Partition 0 of a topic, unbounded: the partitions of the topic known as splits (this reader discovers more). */
+  knownPartitions: number | undefined;
+}
+
+class KafkaSourceReader<V> implements SourceReader<V> {
+  private readonly splits = new Map<string, SplitState<V>>();
+  private client: KafkaClient | undefined;
+  private consumer: KafkaPartitionConsumer | undefined;
+  private buffer: ConsumerRecord[] = [];
+  private next = 0;
+  private fetching: Promise<void> | null = null;
+  private failure: unknown = null;
+  private outputsFor: ReaderOutput<V> | undefined;
+  /** Discovery added splits that have no output yet. */
+  private splitsAdded = false;
+  private nextDiscovery = 0;
+  private discoveryAdmin: KafkaAdmin | undefined;
+  /** Offsets to commit per checkpoint once it completes (Flink's offsetsToCommit). */
+  private readonly pendingCommits = new Map<number, TopicPartitionOffset[]>();
+  private committing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly config: SourceConfig<V>,
+    private readonly context: SourceReaderContext,
+  ) {}
+
+  async start(): Promise<void> {
+    const config = this.config;
+    const client = config.clientFactory({
+      bootstrapServers: config.bootstrapServers,
+      clientId: `${config.clientIdPrefix}-${this.context.getIndexOfSubtask()}`,
+    });
+    this.client = client;
+    const restored = this.context.restoredSplits as readonly KafkaPartitionSplit[] | undefined;
+    const splits = restored !== undefined ? restored.slice() : await this.initialSplits(client);
+    for (const s of splits) {
+      const finished = s.stoppingOffset !== undefined && s.startingOffset >= s.stoppingOffset;
+      this.splits.set(s.splitId, {
+        splitId: s.splitId,
+        tp: { topic: s.topic, partition: s.partition },
+        stoppingOffset: s.stoppingOffset,
+        position: s.startingOffset,
+        fetchedUpTo: s.startingOffset,
+        output: undefined,
+        finished,
+        knownPartitions: s.knownPartitions,
+      });
+    }
+    this.consumer = await client.consumer({
+      ...(config.groupId === undefined ? {} : { groupId: config.groupId }),
+      isolationLevel: config.isolationLevel,
+      autoOffsetReset: 'earliest',
+      maxWaitMs: config.fetchMaxWaitMs,
+      maxBytesPerPartition: config.maxPartitionFetchBytes,
+    });
+    this.reassign();
+  }
+
+  /** This subtask's partitions with their starting (and stopping) offsets, on a fresh start. */
+  private async initialSplits(client: KafkaClient): Promise<KafkaPartitionSplit[]> {
+    const config = this.config;
+    const admin = await client.admin();
+    try {
+      const topics = config.topics ?? (await admin.listTopics()).filter((t) => matchesWhole(config.topicPattern!, t)).sort();
+      const all = topics.length === 0 ? [] : await admin.describeTopicPartitions(topics);
+      const mine = all.filter((tp) => splitOwner(tp, this.context.currentParallelism()) === this.context.getIndexOfSubtask());
+      const ctx = { admin, groupId: config.groupId, isolationLevel: config.isolationLevel };
+      const starts = await config.startingOffsets.getPartitionOffsets(mine, ctx);
+      const stops = config.stoppingOffsets === undefined ? undefined : await config.stoppingOffsets.getPartitionOffsets(mine, ctx);
+      const counts = new Map<string, number>();
+      for (const tp of all) counts.set(tp.topic, (counts.get(tp.topic) ?? 0) + 1);
+      const discovering = config.discoveryIntervalMs > 0;
+      return mine.map((tp, i) => ({
+        splitId: topicPartitionKey(tp),
+        topic: tp.topic,
+        partition: tp.partition,
+        startingOffset: starts[i]!.offset,
+        ...(stops === undefined ? {} : { stoppingOffset: stops[i]!.offset }),
+        ...(discovering && tp.partition === 0 ? { knownPartitions: counts.get(tp.topic)! } : {}),
+      }));
+    } finally {
+      await admin.close();
+    }
+  }
+
+  /** The consumer reads the unfinished splits, each from its position. */
+  private reassign(): void {
+    const consumer = this.consumer!;
+    const active = [...this.splits.values()].filter((s) => !s.finished);
+    consumer.assign(active.map((s) => s.tp));
+    for (const s of active) if (consumer.position(s.tp) === undefined) consumer.seek(s.tp, s.position);
+  }
+
+  pollNext(output: ReaderOutput<V>): InputStatus {
+    if (this.failure !== null) throw this.failure;
+    if (this.outputsFor !== output || this.splitsAdded) this.createSplitOutputs(output);
+    let emitted = 0;
+    const buffer = this.buffer;
+    const max = this.config.maxPollRecords;
+    while (this.next < buffer.length && emitted < max) {
+      const record = buffer[this.next++]!;
+      const split = this.splits.get(topicPartitionKey(record));
+      if (split === undefined || split.finished) continue;
+      if (split.stoppingOffset !== undefined && record.offset >= split.stoppingOffset) continue;
+      let value: V;
+      try {
+        value = this.config.deserializer(record);
+      } catch (e) {
+        this.next--; // the record was not read: a snapshot taken after this points at it
+        throw new KafkaDeserializationError(record, e);
+      }
+      split.position = record.offset + 1;
+      split.output!.collect(value, record.timestamp);
+      emitted++;
+    }
+    if (this.next < buffer.length || emitted > 0) return 'MORE_AVAILABLE';
+    this.finishSplits(output);
+    if (this.config.stoppingOffsets !== undefined && this.allFinished()) return 'END_OF_INPUT';
+    if (this.fetching === null) this.fetch();
+    return 'NOTHING_AVAILABLE';
+  }
+
+  /** Every split gets its output (its own watermark) at once, so one without records yet holds the watermark back. */
+  private createSplitOutputs(output: ReaderOutput<V>): void {
+    const same = this.outputsFor === output;
+    this.outputsFor = output;
+    this.splitsAdded = false;
+    for (const s of this.splits.values()) {
+      if (s.finished) s.output = undefined;
+      else if (!same || s.output === undefined) s.output = output.createOutputForSplit?.(s.splitId) ?? output;
+    }
+  }
+
+  /** Ends the bounded splits read to their stopping offset: they no longer hold the watermark back. */
+  private finishSplits(output: ReaderOutput<V>): void {
+    let changed = false;
+    for (const s of this.splits.values()) {
+      if (s.finished || s.stoppingOffset === undefined) continue;
+      if (s.position >= s.stoppingOffset || s.fetchedUpTo >= s.stoppingOffset) {
+        s.finished = true;
+        s.position = Math.max(s.position, s.stoppingOffset);
+        output.releaseOutputForSplit?.(s.splitId);
+        s.output = undefined;
+        changed = true;
+      }
+    }
+    if (changed) this.reassign();
+  }
+
+  private allFinished(): boolean {
+    for (const s of this.splits.values()) if (!s.finished) return false;
+    return true;
+  }
+
+  private fetch(): void {
+    const consumer = this.consumer!;
+    const interval = this.config.discoveryIntervalMs;
+    const discover = interval > 0 && Date.now() >= this.nextDiscovery ? this.discoverPartitions() : Promise.resolve();
+    this.fetching = discover.then(() => consumer.poll(this.config.fetchMaxWaitMs)).then(
+      (records) => {
+        this.buffer = records;
+        this.next = 0;
+        for (const s of this.splits.values()) {
+          if (s.finished) continue;
+          const at = consumer.position(s.tp);
+          if (at !== undefined) s.fetchedUpTo = at;
+        }
+        this.fetching = null;
+      },
+      (e: unknown) => {
+        this.failure = e;
+        this.fetching = null;
+      },
+    );
+  }
+
+  /** Adds the partitions of the topics this reader discovers for (it holds their partition 0) that are new since. */
+  private async discoverPartitions(): Promise<void> {
+    this.nextDiscovery = Date.now() + this.config.discoveryIntervalMs;
+    const leaders = [...this.splits.values()].filter((s) => s.knownPartitions !== undefined);
+    if (leaders.length === 0) return;
+    this.discoveryAdmin ??= await this.client!.admin();
+    const admin = this.discoveryAdmin;
+    const partitions = await admin.describeTopicPartitions(leaders.map((s) => s.tp.topic));
+    const fresh = partitions.filter((tp) => {
+      const leader = leaders.find((s) => s.tp.topic === tp.topic)!;
+      return tp.partition >= leader.knownPartitions!;
+    });
+    if (fresh.length === 0) return;
+    // New partitions are read from their start (Flink's default for discovered partitions).
+    const starts = await OffsetsInitializer.earliest().getPartitionOffsets(fresh, { admin, groupId: this.config.groupId, isolationLevel: this.config.isolationLevel });
+    for (const o of starts) {
+      const splitId = topicPartitionKey(o);
+      if (this.splits.has(splitId)) continue;
+      this.splits.set(splitId, {
+        splitId,
+        tp: { topic: o.topic, partition: o.partition },
+        stoppingOffset: undefined,
+        position: o.offset,
+        fetchedUpTo: o.offset,
+        output: undefined,
+        finished: false,
+        knownPartitions: undefined,
+      });
+    }
+    for (const leader of leaders) {
+      const count = partitions.filter((tp) => tp.topic === leader.tp.topic).length;
+      if (count > leader.knownPartitions!) leader.knownPartitions = count;
+    }
+    this.splitsAdded = true;
+    this.reassign();
+  }
+
+  isAvailable(): Promise<void> {
+    return this.fetching ?? Promise.resolve();
+  }
+
+  snapshotState(checkpointId: number): KafkaPartitionSplit[] {
+    const out: KafkaPartitionSplit[] = [];
+    const offsets: TopicPartitionOffset[] = [];
+    for (const s of this.splits.values()) {
+      offsets.push({ ...s.tp, offset: s.position });
+      if (s.finished) continue;
+      out.push({
+        splitId: s.splitId,
+        topic: s.tp.topic,
+        partition: s.tp.partition,
+        startingOffset: s.position,
+        ...(s.stoppingOffset === undefined ? {} : { stoppingOffset: s.stoppingOffset }),
+        ...(s.knownPartitions === undefined ? {} : { knownPartitions: s.knownPartitions }),
+      });
+    }
+    if (this.config.commitOffsetsOnCheckpoint) this.pendingCommits.set(checkpointId, offsets);
+    return out;
+  }
+
+  /** Commits the completed checkpoint's offsets to the group, for lag monitoring; a failure only warns (as Flink). */
+  notifyCheckpointComplete(checkpointId: number): void {
+    const offsets = this.pendingCommits.get(checkpointId);
+    for (const id of [...this.pendingCommits.keys()]) if (id <= checkpointId) this.pendingCommits.delete(id);
+    if (offsets === undefined || offsets.length === 0 || this.consumer === undefined || this.closed) return;
+    const consumer = this.consumer;
+    this.committing = this.committing.then(() =>
+      consumer.commitOffsets(offsets).catch((e: unknown) => {
+        console.warn(`${this.context.operatorName}: committing offsets of checkpoint ${checkpointId} to group ${this.config.groupId} failed: ${e instanceof Error ? e.message : String(e)}`);
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.fetching;
+    await this.committing;
+    await this.consumer?.close();
+    await this.discoveryAdmin?.close();
+  }
+}
+
+/** A whole-name match of `pattern` (Flink's topic pattern), whatever its flags. */
+function matchesWhole(pattern: RegExp, topic: string): boolean {
+  const whole = new RegExp(`^(?:${pattern.source})$`, pattern.flags.replace(/[gy]/g, ''));
+  return whole.test(topic);
+}
