@@ -6,6 +6,9 @@
  * - fixed-size tumbling event-time windows with the default trigger, no evictor, no allowed
  *   lateness and an incremental reduce/aggregate: the aligned fast path (fires every key's window
  *   at once on the watermark, no timer per window);
+ * - event-time session windows with the default trigger and no evictor (any allowed lateness, any
+ *   function): the session strategy (sessions/session-window-operator.ts: a key's sessions sorted in
+ *   state, O(1) per element in the common case, no timer per element);
  * - everything else: the general operator (any assigner, trigger, evictor; a timer per window).
  */
 import type { StreamOperator } from '../runtime/operator.ts';
@@ -13,6 +16,9 @@ import { AlignedWindowAggregateOperator, type AlignedFunction } from './aligned-
 import type { WindowOperatorConfig } from './abstract-window-operator.ts';
 import { WindowOperator } from './window-operator.ts';
 import { TumblingEventTimeWindows } from './assigners/tumbling-windows.ts';
+import { EventTimeSessionWindows } from './assigners/session-windows.ts';
+import { SessionWindowOperator } from './sessions/session-window-operator.ts';
+import type { TimeWindow } from './windows.ts';
 import type { Window } from './windows.ts';
 
 /** Which storage a window operator uses: 'auto' picks the fastest that fits; 'general' is the general operator. */
@@ -37,6 +43,9 @@ export function createWindowOperator<IN, ACC, OUT, K, W extends Window>(config: 
     if (aligned !== undefined) {
       const tumbling = config.assigner as unknown as TumblingEventTimeWindows<IN>;
       return new AlignedWindowAggregateOperator<IN, ACC, OUT>(aligned, tumbling.size, tumbling.offset, config.lateDataTag) as unknown as StreamOperator<OUT>;
+    }
+    if (config.assigner instanceof EventTimeSessionWindows && !explicitTrigger && config.evictor === undefined) {
+      return new SessionWindowOperator<IN, ACC, OUT, K>(config as unknown as WindowOperatorConfig<IN, ACC, OUT, K, TimeWindow>) as unknown as StreamOperator<OUT>;
     }
   }
   return new WindowOperator<IN, ACC, OUT, K, W>(config) as unknown as StreamOperator<OUT>;
