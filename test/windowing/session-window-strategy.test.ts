@@ -29,6 +29,7 @@ import { forceWindowStorageForTesting } from '../../lib/windowing/window-operato
 import { SessionWindowOperator } from '../../lib/windowing/sessions/session-window-operator.ts';
 import { WindowOperator } from '../../lib/windowing/window-operator.ts';
 import type { AbstractWindowOperator } from '../../lib/windowing/abstract-window-operator.ts';
+import { assignKeyToParallelOperator } from '../../lib/state/key-groups.ts';
 
 type Ev = { id: number; key: string; v: number; ts: number };
 type Step = { el: Ev } | { wm: number };
@@ -96,10 +97,10 @@ function windowStream(c: Config): OperatorStream<unknown> {
 
 type Harness = KeyedOneInputStreamOperatorTestHarness<string, Ev, unknown>;
 
-function harness(c: Config, general: boolean): Harness {
+function harness(c: Config, general: boolean, subtask = { parallelism: 1, subtaskIndex: 0 }): Harness {
   forceWindowStorageForTesting(general ? 'general' : undefined);
   try {
-    const h = KeyedOneInputStreamOperatorTestHarness.forStream<string, Ev, unknown>(windowStream(c));
+    const h = KeyedOneInputStreamOperatorTestHarness.forStream<string, Ev, unknown>(windowStream(c), subtask);
     expect(h.getOperator()).toBeInstanceOf(general ? WindowOperator : SessionWindowOperator);
     return h;
   } finally {
@@ -178,6 +179,36 @@ function run(c: Config, steps: readonly Step[], general: boolean, cut?: number):
   return rec.finish(h);
 }
 
+/**
+ * Steps [0, at) on two subtasks (elements to the subtask of their key; the i-th watermark to subtask
+ * wmTo[i], or to both when 2), then both restored into one subtask that takes the rest.
+ */
+function rescaled(c: Config, steps: readonly Step[], wmTo: readonly number[], at: number, general: boolean): Omit<Result, 'windows'> {
+  const all = [...steps, END];
+  const first = [0, 1].map((i) => harness(c, general, { parallelism: 2, subtaskIndex: i }));
+  const recorders = [new Recorder(), new Recorder(), new Recorder()];
+  first.forEach((h) => h.open());
+  for (let i = 0; i < at; i++) {
+    const s = all[i]!;
+    first.forEach((h, sub) => {
+      if ('wm' in s) {
+        if (wmTo[i % wmTo.length] !== 2 && wmTo[i % wmTo.length] !== sub) return;
+        h.processWatermark(s.wm);
+      } else if (assignKeyToParallelOperator(s.el.key, 128, 2) === sub) h.processElement(s.el, s.el.ts);
+      else return;
+      recorders[sub]!.collect(h);
+    });
+  }
+  const second = harness(c, general);
+  second.initializeState(first.map((h) => h.snapshot(1)));
+  second.open();
+  feed(second, recorders[2]!, all, at, all.length);
+  const results = [recorders[0]!.finish(first[0]!), recorders[1]!.finish(first[1]!), recorders[2]!.finish(second)];
+  const byKey: Record<string, string[]> = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.byKey)) (byKey[k] ??= []).push(...v);
+  return { byKey, late: results.flatMap((r) => r.late), dropped: results.reduce((n, r) => n + r.dropped, 0) };
+}
+
 // ---- input ---------------------------------------------------------------------------------------
 
 /** Elements up to 30 ms out of order, watermarks up to 30 ms behind (some elements late, many sessions open at once), after random elements. */
@@ -235,6 +266,38 @@ describe('the session strategy', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  test('restored at parallelism 1 from two subtasks at different watermarks, it gives what the general operator gives', () => {
+    // The restored watermark is the lower one: sessions of the other subtask that fired above it must not fire again at their end (Flink: their timer is gone), but do when an element comes.
+    fc.assert(
+      fc.property(configArb, stepsArb, fc.array(fc.constantFrom(0, 1, 2), { minLength: 70, maxLength: 70 }), fc.nat(), (c, steps, wmTo, cut) => {
+        const at = cut % (steps.length + 1);
+        expect(rescaled(c, steps, wmTo, at, false)).toEqual(rescaled(c, steps, wmTo, at, true));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a session fired above the restored (lower) watermark fires again at its end only when an element comes', () => {
+    const c: Config = { gap: 10, lateness: 200, lateTag: false, fn: 'aggregate' };
+    const keys = ['a', 'b', 'c'];
+    const [k0, k1] = [0, 1].map((i) => keys.find((k) => assignKeyToParallelOperator(k, 128, 2) === i)!);
+    for (const general of [false, true]) {
+      const first = [0, 1].map((i) => harness(c, general, { parallelism: 2, subtaskIndex: i }));
+      first.forEach((h) => h.open());
+      first[0]!.processElement({ id: 0, key: k0!, v: 1, ts: 0 }, 0);
+      first[0]!.processElement({ id: 1, key: k0!, v: 1, ts: 20 }, 20);
+      first[0]!.processWatermark(100); // both sessions of k0 fire; they stay until 209 and 229
+      first[1]!.processElement({ id: 2, key: k1!, v: 1, ts: 0 }, 0);
+      first[1]!.processWatermark(5);
+      expect(first[0]!.extractOutputValues()).toEqual([`${k0}0`, `${k0}1`]);
+      const second = harness(c, general);
+      second.initializeState(first.map((h) => h.snapshot(1)));
+      second.processElement({ id: 3, key: k0!, v: 1, ts: 20 }, 20); // inside [20, 30), above the restored watermark 5: pending again
+      second.processWatermark(50);
+      expect(second.extractOutputValues()).toEqual([`${k1}2`, `${k0}1,${k0}3`]); // [0, 10) of k0 does not fire again
+    }
   });
 
   test('a late element bridging three sessions merges their contents in start order, then the element', () => {

@@ -3,7 +3,8 @@
  * input and restored into a fresh operator (the snapshot through v8.serialize, so nothing is shared
  * by reference) continues exactly as the uninterrupted operator does — tumbling, sliding, session
  * and global windows, incremental and list contents, evictors, count triggers, per-window and
- * global window-function state, allowed lateness and late data, and the aligned fast path.
+ * global window-function state, allowed lateness and late data, the aligned fast path and the
+ * session strategy.
  *
  * The operator's watermark is part of its snapshot (beyond Flink): the restored operator judges
  * lateness as the first one did with no watermark sent again. The driver sends it the first
@@ -14,6 +15,7 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { deserialize, serialize } from 'node:v8';
 import { AlignedWindowAggregateOperator } from '../../lib/windowing/aligned-window-operator.ts';
+import { SessionWindowOperator } from '../../lib/windowing/sessions/session-window-operator.ts';
 import { TumblingEventTimeWindows } from '../../lib/windowing/assigners/tumbling-windows.ts';
 import { SlidingEventTimeWindows } from '../../lib/windowing/assigners/sliding-windows.ts';
 import { EventTimeSessionWindows } from '../../lib/windowing/assigners/session-windows.ts';
@@ -43,6 +45,8 @@ interface Config {
   lateness: number;
   /** Tumbling reduce/aggregate with the default trigger, no evictor and no lateness: the aligned fast path. */
   aligned: boolean;
+  /** Sessions with the default trigger and no evictor: the session strategy. */
+  sessions?: boolean;
 }
 
 const late = new OutputTag<Ev>('late');
@@ -98,7 +102,7 @@ function windowStream(c: Config): OperatorStream<unknown> {
     .sideOutputLateData(late);
   if (c.trigger === 'count') windowed.trigger(CountTrigger.of(2));
   else if (c.trigger === 'purging-count') windowed.trigger(PurgingTrigger.of(CountTrigger.of(2)));
-  else if (!c.aligned) windowed.trigger(assigner.getDefaultTrigger());
+  else if (!c.aligned && c.sessions !== true) windowed.trigger(assigner.getDefaultTrigger());
   if (c.evictor) windowed.evictor(CountEvictor.of(2));
   return c.fn === 'reduce'
     ? windowed.reduce(sumReduce)
@@ -145,6 +149,7 @@ class Run {
     this.h = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c), subtask);
     // The configuration runs on the operator it names: the aligned fast path or the general one.
     expect(this.h.getOperator() instanceof AlignedWindowAggregateOperator).toBe(c.aligned);
+    expect(this.h.getOperator() instanceof SessionWindowOperator).toBe(c.sessions === true);
     // The harness restores through new StreamTaskStateInitializer(pts, () => ({ checkpointId, snapshots: [snapshot] })).
     if (restoreFrom !== undefined) this.h.initializeState(restoreFrom);
     this.h.open();
@@ -277,7 +282,11 @@ const alignedArb: fc.Arbitrary<Config> = fc
   .constantFrom<Config['fn']>('reduce', 'aggregate')
   .map((fn) => ({ assigner: 'tumbling', fn, trigger: 'default', evictor: false, lateness: 0, aligned: true }));
 
-const configArb = fc.oneof({ arbitrary: generalArb, weight: 3 }, { arbitrary: alignedArb, weight: 1 });
+const sessionsArb: fc.Arbitrary<Config> = fc
+  .record({ fn: fc.constantFrom<Config['fn']>('reduce', 'aggregate', 'process', 'reduce+process'), lateness: fc.constantFrom(0, 3) })
+  .map(({ fn, lateness }) => ({ assigner: 'session', fn, trigger: 'default', evictor: false, lateness, aligned: false, sessions: true }));
+
+const configArb = fc.oneof({ arbitrary: generalArb, weight: 3 }, { arbitrary: alignedArb, weight: 1 }, { arbitrary: sessionsArb, weight: 1 });
 
 describe('window operator state restore', () => {
   test('restored from a snapshot taken at any point, a window operator emits exactly what the uninterrupted one emits', () => {
