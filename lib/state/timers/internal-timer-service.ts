@@ -67,6 +67,7 @@ export class InternalTimerServiceImpl<N extends Namespace = Namespace> implement
   private readonly processingTime: ProcessingTimerQueue<InternalTimer<unknown, N>>;
   private watermark = Number.NEGATIVE_INFINITY;
   private readonly fireEventTime = (timer: InternalTimer<unknown, N>): void => {
+    this.lastTime = Number.NaN; // the timer registered last may be this one, or fire later in this pass
     this.keyContext.setCurrentKey(timer.key);
     this.triggerable.onEventTime(timer);
   };
@@ -105,10 +106,27 @@ export class InternalTimerServiceImpl<N extends Namespace = Namespace> implement
   currentWatermark(): number {
     return this.watermark;
   }
+  /**
+   * The event-time timer registered last, while it is certainly still pending (reset by every
+   * delete and firing): a window operator registers the same (key, window, time) twice per element
+   * (the trigger's timer and the cleanup timer), and most elements of a window find theirs set —
+   * the repeat costs a comparison instead of building the timer's id.
+   */
+  private lastKey: unknown = undefined;
+  private lastNamespace: N | undefined = undefined;
+  private lastTime = Number.NaN;
+
   registerEventTimeTimer(namespace: N, time: number): void {
-    this.eventTime.add(this.timerId(namespace), time, this.timer(namespace, time));
+    const ck = this.keyContext.currentCanonicalKey;
+    if (time === this.lastTime && namespace === this.lastNamespace && ck === this.lastKey) return;
+    const id = this.timerId(namespace);
+    if (!this.eventTime.contains(id, time)) this.eventTime.add(id, time, this.timer(namespace, time));
+    this.lastKey = ck;
+    this.lastNamespace = namespace;
+    this.lastTime = time;
   }
   deleteEventTimeTimer(namespace: N, time: number): void {
+    this.lastTime = Number.NaN;
     this.eventTime.delete(this.timerId(namespace), time);
   }
   registerProcessingTimeTimer(namespace: N, time: number): void {
@@ -134,6 +152,7 @@ export class InternalTimerServiceImpl<N extends Namespace = Namespace> implement
   advanceWatermark(watermark: number): void {
     this.watermark = watermark;
     this.eventTime.fireUpTo(watermark, this.fireEventTime);
+    this.lastTime = Number.NaN;
   }
 
   /** A restored operator's watermark: the service is at it, without firing anything (its timers are later ones). */

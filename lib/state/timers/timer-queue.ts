@@ -60,6 +60,13 @@ export class TimerQueue<T> {
   private readonly times = new NumberHeap();
   private count = 0;
 
+  /** Whether a timer with this id is registered for `time` and has not fired. */
+  contains(id: unknown, time: number): boolean {
+    if (time === this.firingTime && this.firing !== null && this.firing.has(id)) return true;
+    const timers = this.byTime.get(time);
+    return timers !== undefined && timers.has(id);
+  }
+
   /** Adds a timer unless one with this id is registered for `time` (returns whether it was added). */
   add(id: unknown, time: number, timer: T): boolean {
     // Still waiting in the timestamp being fired: already registered.
