@@ -12,7 +12,8 @@
  *   consumed), kept in state because a restore at another parallelism starts from the lowest
  *   watermark of the old subtasks. Contents ('window-contents', in the state window's namespace):
  *   the elements as they are (ProcessWindowFunction over all elements), or the reduced value /
- *   accumulator.
+ *   accumulator. A session also caches the element list its contents state holds (not in
+ *   snapshots: the list state of sessions has a serializer), so adding an element is a push.
  * - **Elements.** Sessions of a key never touch (touching windows merge), so their ends are sorted
  *   too: an element whose window [ts, ts + gap) starts at or after the newest session's start and
  *   within it extends it or falls inside it — O(1), no allocation beyond the element in its list.
@@ -41,7 +42,8 @@ import { VOID_NAMESPACE } from '../../state/namespace.ts';
 import { AbstractWindowOperator, MERGING_WINDOW_SET, WINDOW_CONTENTS, type WindowOperatorConfig } from '../abstract-window-operator.ts';
 import type { EventTimeSessionWindows } from '../assigners/session-windows.ts';
 import { requireTimestamp } from '../assigners/window-assigner.ts';
-import { TimeWindow, windowOfNamespace } from '../windows.ts';
+import { TimeWindow } from '../windows.ts';
+import type { TypeSerializer } from '../../core/state/type-serializer.ts';
 
 /** One session of a key (an entry of 'merging-window-set'). */
 export class Session {
@@ -54,7 +56,30 @@ export class Session {
     /** It has fired at its current end (maxTimestamp = end - 1). */
     public fired: boolean,
   ) {}
+  /**
+   * Not state but a cache (not in snapshots, see SESSION_SERIALIZER): the list of elements the
+   * contents state holds for this session (element lists only), so that adding an element is a push.
+   */
+  contents: unknown[] | undefined = undefined;
 }
+
+/**
+ * How a session goes into a snapshot: its bounds, its state window and whether it fired — not the
+ * cached contents (they are in 'window-contents'). A session of another layout (the general
+ * operator keeps plain windows under this name) fails the restore saying so.
+ */
+const SESSION_SERIALIZER: TypeSerializer<Session> = {
+  serialize: (s) => [s.start, s.end, s.window.start, s.window.end, s.fired],
+  deserialize: (data) => {
+    if (!Array.isArray(data) || data.length !== 5) {
+      throw new TypeError(
+        `A restored session window ${JSON.stringify(data)} is not one of the session strategy's sessions: the snapshot was taken by another window operator (an earlier version's general operator?), which keeps its sessions in another layout`,
+      );
+    }
+    const [start, end, windowStart, windowEnd, fired] = data as [number, number, number, number, boolean];
+    return new Session(start, end, new TimeWindow(windowStart, windowEnd), fired);
+  },
+};
 
 /** A queue entry: check `session` of `key` at `time`. */
 interface Due {
@@ -91,16 +116,11 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
     this.claimStateName(WINDOW_CONTENTS, 'operator');
     this.claimStateName(MERGING_WINDOW_SET, 'operator');
     this.contents = this.windowScopedState(VOID_NAMESPACE as unknown as TimeWindow, this.contentsDescriptor());
-    this.sessions = this.getPartitionedState(VOID_NAMESPACE, new ListStateDescriptor<Session>(MERGING_WINDOW_SET) as StateDescriptor<unknown>) as unknown as InternalKvState<Session[]>;
-    // The queue is a cache of the sessions in state: rebuilt after a restore (restored sessions become Sessions again).
+    const descriptor = new ListStateDescriptor<Session>(MERGING_WINDOW_SET).withSerializer(SESSION_SERIALIZER);
+    this.sessions = this.getPartitionedState(VOID_NAMESPACE, descriptor as StateDescriptor<unknown>) as unknown as InternalKvState<Session[]>;
+    // The queue is a cache of the sessions in state: rebuilt after a restore.
     this.queue.length = 0;
-    for (const [key, list] of this.sessions.entriesOf(VOID_NAMESPACE)) {
-      for (let i = 0; i < list.length; i++) {
-        const s = list[i]!;
-        if (!(s instanceof Session)) list[i] = restoredSession(s);
-        this.enqueue(key, list[i]!);
-      }
-    }
+    for (const [key, list] of this.sessions.entriesOf(VOID_NAMESPACE)) for (const s of list) this.enqueue(key, s);
   }
 
   /** The contents' state: the user's functions behind the check that a result kept as contents is not undefined. */
@@ -135,6 +155,12 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
       // watermark, and a longer end too): extend it in place, its queue entry stays valid.
       if (timestamp >= last.start && timestamp <= last.end && !last.fired) {
         if (end > last.end) last.end = end;
+        if (this.kind === 'list') {
+          const elements = last.contents;
+          if (elements !== undefined) elements.push(value);
+          else this.add(last, value);
+          return;
+        }
         const contents = this.contents;
         contents.setCurrentNamespace(last.window);
         (contents as unknown as { add(v: unknown): void }).add(value);
@@ -206,6 +232,8 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
     const contents = this.contents;
     contents.setCurrentNamespace(session.window);
     (contents as unknown as { add(v: unknown): void }).add(value);
+    // The list the state holds (the same array from now on: it is only appended to in place).
+    if (this.kind === 'list') session.contents = contents.getInternal() as unknown[];
   }
 
   /** Appends the contents of sessions (first, last] to those of `first` (a left fold in start order); their namespaces are dropped. */
@@ -243,24 +271,25 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
    * Emits the session's results for the current key. `purging`: its contents go right after (the
    * window function may keep the element list; otherwise it gets a copy, as the general operator gives).
    */
-  private fire(session: Session, purging: boolean): void {
+  private fire(session: Session, purging: boolean): TimeWindow | undefined {
     session.fired = true;
     const contents = this.contents;
     contents.setCurrentNamespace(session.window);
     const stored = contents.getInternal();
-    if (stored === undefined) return;
+    if (stored === undefined) return undefined;
     const window = new TimeWindow(session.start, session.end);
     let elements: unknown[];
     if (this.kind === 'list') elements = purging ? (stored as unknown[]) : (stored as unknown[]).slice();
     else if (this.kind === 'aggregate') elements = [this.aggregate.getResult(stored)];
     else elements = [stored];
     this.emitWindowResults(window, elements);
+    return window;
   }
 
   /** The session's cleanup (Flink's clearAllState): the window function's clear(ctx), its contents, and the session itself. */
-  private purge(list: Session[], index: number): void {
+  private purge(list: Session[], index: number, window: TimeWindow | undefined): void {
     const session = list[index]!;
-    this.clearWindowFunctionState(new TimeWindow(session.start, session.end));
+    this.clearWindowFunctionState(window ?? new TimeWindow(session.start, session.end));
     this.clearWindowScoped(session.window);
     list.splice(index, 1);
     if (list.length === 0) {
@@ -291,11 +320,11 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
         this.requeue(maxTs); // it grew
         continue;
       }
-      if (!session.fired) this.fire(session, this.cleanupTime(maxTs) <= t);
-      const cleanup = this.cleanupTime(session.end - 1);
+      const window = session.fired ? undefined : this.fire(session, this.cleanupTime(maxTs) <= t);
+      const cleanup = this.cleanupTime(maxTs);
       if (cleanup <= t) {
         this.pop();
-        this.purge(list!, index);
+        this.purge(list!, index, window);
       } else if (cleanup === Number.POSITIVE_INFINITY) this.pop();
       else this.requeue(cleanup);
     }
@@ -393,15 +422,4 @@ function indexOf(list: readonly Session[], session: Session): number {
   if (n > 0 && list[n - 1] === session) return n - 1;
   const i = lowerBound(list, session.start, false) - 1;
   return i >= 0 && list[i] === session ? i : -1;
-}
-
-/** A session as a snapshot holds it (own properties only) made a Session again; anything else is not this operator's state. */
-function restoredSession(data: unknown): Session {
-  const d = data as { start?: unknown; end?: unknown; window?: unknown; fired?: unknown };
-  if (typeof d.start !== 'number' || typeof d.end !== 'number' || typeof d.fired !== 'boolean' || d.window === undefined) {
-    throw new TypeError(
-      `A restored session window ${JSON.stringify(data)} is not one of the session strategy's sessions: the snapshot was taken by another window operator (an earlier version's general operator?), which keeps its sessions in another layout`,
-    );
-  }
-  return new Session(d.start, d.end, windowOfNamespace<TimeWindow>(d.window), d.fired);
 }
