@@ -300,6 +300,18 @@ describe('the session strategy', () => {
     }
   });
 
+  test("windowState() is refused, as with the general operator (merging windows have no per-window state)", () => {
+    const stream = StreamExecutionEnvironment.getExecutionEnvironment()
+      .fromElements<Ev>()
+      .keyBy((e) => e.key)
+      .window(EventTimeSessionWindows.withGap<Ev>(5))
+      .process((_k: string, ctx: ProcessWindowContext<TimeWindow>, _els: Ev[], out: Collector<string>) => out.collect(String(ctx.windowState().getState(keyFirings).value())));
+    const h = KeyedOneInputStreamOperatorTestHarness.forStream<string, Ev, string>(stream);
+    expect(h.getOperator()).toBeInstanceOf(SessionWindowOperator);
+    h.processElement({ id: 0, key: 'a', v: 1, ts: 1 }, 1);
+    expect(() => h.processWatermark(100)).toThrow("windowState() is not available with merging windows (session windows): their windows merge, and per-window state ('key-firings') cannot be merged");
+  });
+
   test('a late element bridging three sessions merges their contents in start order, then the element', () => {
     const stream = StreamExecutionEnvironment.getExecutionEnvironment()
       .fromElements<Ev>()
