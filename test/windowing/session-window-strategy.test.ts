@@ -114,12 +114,14 @@ interface Result {
   late: string[];
   dropped: number;
   windows: number[];
+  /** The harness's pending event-time timers after each step (the general operator's; the session strategy's due firings and cleanups). */
+  timers: string[][];
 }
 
 const keyOf = (line: string): string => line.split(' ')[0]!;
 
 class Recorder {
-  readonly result: Result = { byKey: {}, late: [], dropped: 0, windows: [] };
+  readonly result: Result = { byKey: {}, late: [], dropped: 0, windows: [], timers: [] };
   seen = { main: 0, late: 0, cleared: 0 };
   collect(h: Harness): void {
     const main = h.extractOutputStreamRecords();
@@ -133,6 +135,7 @@ class Recorder {
     for (const r of lt.slice(this.seen.late)) this.result.late.push(`${JSON.stringify(r.value)} @${r.timestamp}`);
     this.seen.late = lt.length;
     this.result.windows.push((h.getOperator() as unknown as AbstractWindowOperator<Ev, unknown, unknown, string, TimeWindow>).numWindows());
+    this.result.timers.push(h.eventTimeTimers().map((t) => `${String(t.key)} ${String(t.namespace)} ${t.timestamp}`).sort());
   }
   finish(h: Harness): Result {
     this.result.dropped = (h.getOperator() as unknown as { numLateRecordsDropped: number }).numLateRecordsDropped;
@@ -183,7 +186,7 @@ function run(c: Config, steps: readonly Step[], general: boolean, cut?: number):
  * Steps [0, at) on two subtasks (elements to the subtask of their key; the i-th watermark to subtask
  * wmTo[i], or to both when 2), then both restored into one subtask that takes the rest.
  */
-function rescaled(c: Config, steps: readonly Step[], wmTo: readonly number[], at: number, general: boolean): Omit<Result, 'windows'> {
+function rescaled(c: Config, steps: readonly Step[], wmTo: readonly number[], at: number, general: boolean): Omit<Result, 'windows' | 'timers'> {
   const all = [...steps, END];
   const first = [0, 1].map((i) => harness(c, general, { parallelism: 2, subtaskIndex: i }));
   const recorders = [new Recorder(), new Recorder(), new Recorder()];
@@ -246,7 +249,7 @@ const configArb: fc.Arbitrary<Config> = fc.record({
 afterEach(() => forceWindowStorageForTesting(undefined));
 
 describe('the session strategy', () => {
-  test('gives exactly what the general operator gives: output per key in order, clear() calls, late data, drops, windows held', () => {
+  test('gives exactly what the general operator gives: output per key in order, clear() calls, late data, drops, windows and timers held', () => {
     fc.assert(
       fc.property(configArb, stepsArb, (c, steps) => {
         expect(run(c, steps, false)).toEqual(run(c, steps, true));

@@ -178,8 +178,11 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
     let first = 0;
     let last = -1;
     if (list !== undefined) {
-      first = lowerBound(list, ts, true);
-      last = lowerBound(list, end, false) - 1;
+      if (ts > list[n - 1]!.end) first = n; // after every session: a new newest one (no search)
+      else {
+        first = lowerBound(list, ts, true);
+        last = lowerBound(list, end, false) - 1;
+      }
     }
     let session: Session;
     if (first > last) {
@@ -386,6 +389,26 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
       i = c;
     }
     q[i] = e;
+  }
+
+  /**
+   * @internal The firings and cleanups still due, as the timers the general operator would hold
+   * (the test harness lists them with the timer services' timers): the end of a session that has
+   * not fired, and its cleanup time when that is later.
+   */
+  pendingEventTimeTimers(): Array<{ key: unknown; namespace: TimeWindow; timestamp: number }> {
+    const out: Array<{ key: unknown; namespace: TimeWindow; timestamp: number }> = [];
+    if (this.sessions === undefined) return out;
+    for (const [key, list] of this.sessions.entriesOf(VOID_NAMESPACE)) {
+      for (const s of list) {
+        const window = new TimeWindow(s.start, s.end);
+        const maxTs = s.end - 1;
+        const cleanup = this.cleanupTime(maxTs);
+        if (!s.fired) out.push({ key, namespace: window, timestamp: maxTs });
+        if (cleanup !== maxTs && cleanup !== Number.POSITIVE_INFINITY) out.push({ key, namespace: window, timestamp: cleanup });
+      }
+    }
+    return out;
   }
 
   /** (key, session) pairs held, over all keys (for tests and metrics). */
