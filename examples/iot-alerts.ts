@@ -67,7 +67,7 @@ readings
   .window(TumblingEventTimeWindows.of('1 min'))
   .aggregate(average, (sensor: string, ctx: ProcessWindowContext<TimeWindow>, [acc]: Array<[number, number]>, out: Collector<string>) => {
     const [sum, n] = acc!;
-    out.collect(`avg sensor=${sensor} window=[${time(ctx.window().start)},${time(ctx.window().end)}) avg=${(sum / n).toFixed(2)} n=${n}`);
+    out.collect(`avg sensor=${sensor} window=[${time(ctx.window().getStart())},${time(ctx.window().getEnd())}) avg=${(sum / n).toFixed(2)} n=${n}`);
   })
   .name('1-minute averages')
   .print();

@@ -109,6 +109,7 @@ export { TimeWindow, GlobalWindow, type Window } from './windowing/windows.ts';
 export type { WindowAssigner, WindowAssignerContext } from './windowing/assigners/window-assigner.ts';
 export { TumblingEventTimeWindows, TumblingProcessingTimeWindows, type CalendarOptions } from './windowing/assigners/tumbling-windows.ts';
 export { SlidingEventTimeWindows, SlidingProcessingTimeWindows } from './windowing/assigners/sliding-windows.ts';
+export { CumulativeEventTimeWindows } from './windowing/assigners/cumulative-windows.ts';
 export { EventTimeSessionWindows, ProcessingTimeSessionWindows } from './windowing/assigners/session-windows.ts';
 export { GlobalWindows } from './windowing/assigners/global-windows.ts';
 export type { Trigger, TriggerResult, TriggerContext, OnMergeContext } from './windowing/triggers/trigger.ts';

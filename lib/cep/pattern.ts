@@ -264,21 +264,35 @@ export class Pattern<T, Names extends string = string, C extends T = T> {
     if (previous?.quantifier.greedy) throw new MalformedPatternException('Optional pattern cannot be preceded by greedy pattern');
     return this.edit((st) => (st.quantifier.optional = true));
   }
-  /** A looping stage takes as many events as possible (instead of emitting every admissible length). */
+  /**
+   * A looping stage takes as many events as possible (instead of emitting every admissible length).
+   * Throws after allowCombinations(), as Flink does.
+   */
   greedy(): Pattern<T, Names, C> {
     const s = this.current();
     this.noGroup('greedy()');
+    // Flink's Quantifier.greedy(): not after allowCombinations(). The other order (greedy() then
+    // allowCombinations()) Flink accepts, and so do we.
+    if (s.quantifier.innerConsuming === 'SKIP_TILL_ANY') throw new MalformedPatternException('Option not applicable to FollowedByAny pattern');
     if (s.quantifier.kind === 'single') throw new MalformedPatternException('greedy() is applicable only to looping or times patterns');
     return this.edit((st) => (st.quantifier.greedy = true));
   }
   /** The events of a looping/times stage must be contiguous (strict inner contiguity). */
   consecutive(): Pattern<T, Names, C> {
-    if (this.current().quantifier.kind === 'single') throw new MalformedPatternException('Combinations applicable only to looping or times patterns');
+    const q = this.current().quantifier;
+    if (q.kind === 'single') throw new MalformedPatternException('Combinations applicable only to looping or times patterns');
+    // Flink's Quantifier.consecutive(): one inner contiguity, set once
+    if (q.innerConsuming === 'SKIP_TILL_ANY') throw new MalformedPatternException('You can apply either combinations or consecutive, not both!');
+    if (q.innerConsuming === 'STRICT') throw new MalformedPatternException('Consecutive already applied!');
     return this.edit((st) => (st.quantifier.innerConsuming = 'STRICT'));
   }
   /** The events of a looping/times stage may be any combination (non-deterministic relaxed inner contiguity). */
   allowCombinations(): Pattern<T, Names, C> {
-    if (this.current().quantifier.kind === 'single') throw new MalformedPatternException('Combinations applicable only to looping or times patterns');
+    const q = this.current().quantifier;
+    if (q.kind === 'single') throw new MalformedPatternException('Combinations applicable only to looping or times patterns');
+    // Flink's Quantifier.combinations(): one inner contiguity, set once
+    if (q.innerConsuming === 'STRICT') throw new MalformedPatternException('You can apply either combinations or consecutive, not both!');
+    if (q.innerConsuming === 'SKIP_TILL_ANY') throw new MalformedPatternException('Combinations already applied!');
     return this.edit((st) => (st.quantifier.innerConsuming = 'SKIP_TILL_ANY'));
   }
 

@@ -45,6 +45,12 @@ export interface InternalKvState<V> extends State {
   entriesOf(namespace: Namespace): IterableIterator<[unknown, V]>;
   /** Every value of a namespace, in the order of entriesOf (an operator firing a namespace as a whole reads only these). */
   valuesOf(namespace: Namespace): IterableIterator<V>;
+  /**
+   * The values of a namespace by canonical key (what `currentCanonicalKey` holds; `originalKey` turns it
+   * back into the key), undefined when the namespace holds nothing. Read-only, and without TTL checks:
+   * for operators that read several namespaces of every key at once (window slices).
+   */
+  mapOf(namespace: Namespace): ReadonlyMap<unknown, V> | undefined;
   /** Number of keys with state in a namespace. */
   size(namespace: Namespace): number;
   /** Drops a namespace's state for every key. */
@@ -165,6 +171,10 @@ abstract class HeapState<V> implements InternalKvState<V> {
 
   valuesOf(namespace: Namespace): IterableIterator<V> {
     return (this.table(namespace)?.map ?? EMPTY_MAP).values() as IterableIterator<V>;
+  }
+
+  mapOf(namespace: Namespace): ReadonlyMap<unknown, V> | undefined {
+    return this.table(namespace)?.map;
   }
 
   size(namespace: Namespace): number {

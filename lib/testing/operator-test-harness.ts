@@ -595,7 +595,7 @@ export class KeyedOneInputStreamOperatorTestHarness<K, IN, OUT, OP extends Strea
     const inKeyScope = <R>(use: (state: State & { setCurrentNamespace(ns: Namespace): void }) => R): R => {
       const before = backend.currentKey;
       // The operator's state is left in the namespace it was in: an operator may set it once for many
-      // records (the aligned window operator does, per window), and those that use only the void one never set it.
+      // records (the slice window operator does, per slice), and those that use only the void one never set it.
       const namespaceBefore = backend.stateNames().includes(descriptor.name) ? backend.stateByName(descriptor.name).currentNamespace() : VOID_NAMESPACE;
       backend.setCurrentKey(key);
       const state = backend.getPartitionedState(namespace, descriptor);

@@ -3,23 +3,23 @@
  * trigger, the evictor and the function (DESIGN.md: one window operator; new window behaviour is a
  * new strategy file). Every strategy keeps its contents in the state layer and fires exactly as
  * Flink's WindowOperator does; the fast ones only exist for shapes where they can:
- * - fixed-size tumbling event-time windows with the default trigger, no evictor, no allowed
- *   lateness and an incremental reduce/aggregate: the aligned fast path (fires every key's window
- *   at once on the watermark, no timer per window);
+ * - fixed-size tumbling, sliding and cumulative event-time windows with the default trigger and no
+ *   evictor, any allowed lateness and window function: slices (lib/windowing/slicing; an element
+ *   goes into one slice, a window fires for all keys at once as the merge of its slices, no timer
+ *   per window);
  * - event-time session windows with the default trigger and no evictor (any allowed lateness, any
  *   function): the session strategy (sessions/session-window-operator.ts: a key's sessions sorted in
  *   state, O(1) per element in the common case, no timer per element);
  * - everything else: the general operator (any assigner, trigger, evictor; a timer per window).
  */
 import type { StreamOperator } from '../runtime/operator.ts';
-import { AlignedWindowAggregateOperator, type AlignedFunction } from './aligned-window-operator.ts';
 import type { WindowOperatorConfig } from './abstract-window-operator.ts';
 import { WindowOperator } from './window-operator.ts';
-import { TumblingEventTimeWindows } from './assigners/tumbling-windows.ts';
+import { sliceAssignerFor } from './slicing/slice-assigner.ts';
+import { SliceWindowOperator } from './slicing/slice-window-operator.ts';
+import type { TimeWindow, Window } from './windows.ts';
 import { EventTimeSessionWindows } from './assigners/session-windows.ts';
 import { SessionWindowOperator } from './sessions/session-window-operator.ts';
-import type { TimeWindow } from './windows.ts';
-import type { Window } from './windows.ts';
 
 /** Which storage a window operator uses: 'auto' picks the fastest that fits; 'general' is the general operator. */
 export type WindowStorage = 'auto' | 'general';
@@ -39,25 +39,13 @@ export function forceWindowStorageForTesting(storage: WindowStorage | undefined)
 export function createWindowOperator<IN, ACC, OUT, K, W extends Window>(config: WindowOperatorConfig<IN, ACC, OUT, K, W>, explicitTrigger: boolean): StreamOperator<OUT> {
   const storage = forcedStorage ?? 'auto';
   if (storage === 'auto') {
-    const aligned = alignedFunction(config, explicitTrigger);
-    if (aligned !== undefined) {
-      const tumbling = config.assigner as unknown as TumblingEventTimeWindows<IN>;
-      return new AlignedWindowAggregateOperator<IN, ACC, OUT>(aligned, tumbling.size, tumbling.offset, config.lateDataTag) as unknown as StreamOperator<OUT>;
+    const slices = sliceAssignerFor(config, explicitTrigger);
+    if (slices !== undefined) {
+      return new SliceWindowOperator<IN, ACC, OUT, K>(config as unknown as WindowOperatorConfig<IN, ACC, OUT, K, TimeWindow>, slices) as unknown as StreamOperator<OUT>;
     }
     if (config.assigner instanceof EventTimeSessionWindows && !explicitTrigger && config.evictor === undefined) {
       return new SessionWindowOperator<IN, ACC, OUT, K>(config as unknown as WindowOperatorConfig<IN, ACC, OUT, K, TimeWindow>) as unknown as StreamOperator<OUT>;
     }
   }
   return new WindowOperator<IN, ACC, OUT, K, W>(config) as unknown as StreamOperator<OUT>;
-}
-
-/** Fixed tumbling event-time windows with the default trigger and an incremental function take the aligned fast path. */
-function alignedFunction<IN, ACC, OUT, K, W extends Window>(config: WindowOperatorConfig<IN, ACC, OUT, K, W>, explicitTrigger: boolean): AlignedFunction<IN, ACC> | undefined {
-  const a = config.assigner as unknown;
-  if (!(a instanceof TumblingEventTimeWindows) || !a.isAligned()) return undefined;
-  if (explicitTrigger || config.evictor !== undefined || config.allowedLateness !== 0) return undefined;
-  const fn = config.fn;
-  if (fn.kind === 'reduce' && fn.process === undefined) return { kind: 'reduce', reduce: fn.reduce };
-  if (fn.kind === 'aggregate' && fn.process === undefined) return { kind: 'aggregate', aggregate: fn.aggregate };
-  return undefined;
 }

@@ -7,7 +7,7 @@ export interface Window {
   readonly id: string;
 }
 
-/** [start, end) in epoch ms. */
+/** [start, end) in epoch ms; `getStart()`/`getEnd()` as in Flink, or the `start`/`end` fields. */
 export class TimeWindow implements Window {
   /**
    * An own property, not a getter: a window is the namespace of its state and timers, and a
@@ -19,6 +19,14 @@ export class TimeWindow implements Window {
     readonly end: number,
   ) {
     this.id = `${start}:${end}`;
+  }
+  /** The first timestamp of the window (Flink's TimeWindow.getStart()). */
+  getStart(): number {
+    return this.start;
+  }
+  /** The end of the window, exclusive (Flink's TimeWindow.getEnd()). */
+  getEnd(): number {
+    return this.end;
   }
   maxTimestamp(): number {
     return this.end - 1;
@@ -44,6 +52,10 @@ export class GlobalWindow implements Window {
   static readonly INSTANCE = new GlobalWindow();
   readonly id = 'global';
   private constructor() {}
+  /** The one instance (Flink's GlobalWindow.get()). */
+  static get(): GlobalWindow {
+    return GlobalWindow.INSTANCE;
+  }
   maxTimestamp(): number {
     return Number.POSITIVE_INFINITY;
   }

@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { Pattern } from '../../lib/cep/pattern.ts';
 import { AfterMatchSkipStrategy } from '../../lib/cep/aftermatch/after-match-skip-strategy.ts';
-import { Event, NFATestHarness, comparePatterns } from './harness.ts';
+import { Event, NFATestHarness, asIds, comparePatterns } from './harness.ts';
 import { nameContains, named, untimed } from './itcase-utils.ts';
 
 /** Flink's TwoVariablesFollowedByAny: a followedByAny b. */
@@ -52,6 +52,14 @@ const MissedSkipTo = {
     return NFATestHarness.forPattern(pattern, { skip }).feedRecords(untimed(MissedSkipTo.a, MissedSkipTo.c));
   },
 };
+
+/** Events written as `id:name@timestamp`, space-separated (as the issue writes them). */
+function timedEvents(text: string): Array<[Event, number]> {
+  return text.split(' ').map((s) => {
+    const [, id, name, ts] = /^(\d+):(\w+)@(\d+)$/.exec(s)!;
+    return [new Event(Number(id), name!, 0.0), Number(ts)];
+  });
+}
 
 describe('AfterMatchSkipITCase', () => {
   test('testNoSkip', () => {
@@ -353,6 +361,66 @@ describe('AfterMatchSkipITCase', () => {
     comparePatterns(matches, [
       [a1, c1, b2],
       [a2, c2, b1],
+    ]);
+  });
+
+  // ---- ties: matches with the same first event, in the order of Flink's PriorityQueues (issue 15) ---
+
+  test('skipToNext keeps, of matches that start at the same event, the one Flink\'s completed-matches heap polls first', () => {
+    // Found by the random differential test against Flink 1.20 (issue 15); expected output is Flink's.
+    // Completed matches sit in a java.util.PriorityQueue ordered by first event only; the ties come
+    // out in the binary heap's order, and each emitted match prunes the other matches of its start.
+    const records = timedEvents('1:c@1 2:b@2 3:d@3 4:b@5 5:d@7 6:d@9 7:c@10 8:a@12 9:b@14 10:a@17 11:a@20 12:a@23 13:c@24');
+    const pattern = Pattern.begin<Event>('s0', AfterMatchSkipStrategy.skipToNext())
+      .where(named('d'))
+      .optional()
+      .followedBy('s1')
+      .where(named('d'))
+      .oneOrMore()
+      .followedByAny('s2')
+      .where(named('a'))
+      .times(2, 4)
+      .allowCombinations();
+    const matches = NFATestHarness.forPattern(pattern).feedRecords(records);
+    // in emission order (a stable sort emitted { s0: [5], s1: [6], s2: [8, 10] } second)
+    expect(matches.map(asIds)).toEqual([
+      { s0: [3], s1: [5, 6], s2: [8, 10] },
+      { s1: [5], s2: [8, 10] },
+      { s1: [6], s2: [8, 10] },
+    ]);
+  });
+
+  test('skipToFirst: ties on the first event are emitted, and so prune, in Flink\'s heap order', () => {
+    // d1 d2 d3 a4 against s0 = d? followedBy s1 = d+ followedBy s2 = a, skipToFirst('s1').
+    // Derived from Flink 1.20's NFA (and confirmed by running this job on Flink 1.20.0):
+    // - all nine matches complete at a4; iterating the partial-match heap, doProcess offers them to the
+    //   potential-matches queue, then processMatchesAccordingToSkipStrategy offers them (addAll, in that
+    //   queue's array order) to completedMatches. They come in start order, so each offer stays where it is
+    //   put and the array is: 0 P1 {1|2,3|4}, 1 P2 {1|2|4}, 2 P3 {-|1,2,3|4}, 3 P4 {-|1,2|4}, 4 P5 {-|1|4},
+    //   5 P6 {2|3|4}, 6 P7 {-|2,3|4}, 7 P8 {-|2|4}, 8 P9 {-|3|4}   ({s0|s1|s2}, P1-P5 start at 1, P6-P8 at 2).
+    // - poll() returns P1 and sifts the last element, P9, down from the root along the left-most ties
+    //   (siftDown takes the left child on a tie): 0 -> 1 -> 3 -> 7, so P8 rises to index 3: [P2 P4 P3 P8 P5 P6 P7 P9].
+    //   P1 is emitted; skipToFirst(s1) prunes what starts before its s1 event 2: P2-P5 (removeAll = bulkRemove
+    //   then heapify: [P8 P6 P7 P9], P8 stays on top, ties never swap) and the partial matches of start 1.
+    // - poll() returns P8 {-|2|4}: its s1 event is its own first event, so it prunes nothing (skipToFirst
+    //   keeps what starts at the target). Then P6 {2|3|4}: prunes starts before 3, i.e. P7 and the
+    //   partial matches of start 2. Then P9 {-|3|4}.
+    // A stable sort orders the ties P6, P7, P8: P6 second would have pruned P7 and P8 (3 matches, not 4).
+    const records = timedEvents('1:d@1 2:d@2 3:d@3 4:a@4');
+    const pattern = Pattern.begin<Event>('s0', AfterMatchSkipStrategy.skipToFirst('s1'))
+      .where(named('d'))
+      .optional()
+      .followedBy('s1')
+      .where(named('d'))
+      .oneOrMore()
+      .followedBy('s2')
+      .where(named('a'));
+    const matches = NFATestHarness.forPattern(pattern).feedRecords(records);
+    expect(matches.map(asIds)).toEqual([
+      { s0: [1], s1: [2, 3], s2: [4] },
+      { s1: [2], s2: [4] },
+      { s0: [2], s1: [3], s2: [4] },
+      { s1: [3], s2: [4] },
     ]);
   });
 

@@ -1,7 +1,7 @@
 /** The NFA's building blocks: Dewey numbers (Flink's DeweyNumberTest) and the shared versioned buffer. */
 import { describe, expect, test } from 'vitest';
 import { DeweyNumber } from '../../lib/cep/nfa/dewey-number.ts';
-import { SharedBuffer, materialize } from '../../lib/cep/nfa/sharedbuffer/shared-buffer.ts';
+import { SharedBuffer, edgesOf, materialize } from '../../lib/cep/nfa/sharedbuffer/shared-buffer.ts';
 
 describe('DeweyNumber', () => {
   test('increase, addStage and compatibility, as in Flink', () => {
@@ -95,5 +95,53 @@ describe('SharedBuffer', () => {
     expect(show(buf, buf.extractPatterns(b, v.addStage()))).toEqual(['a=a b=b']);
     buf.releaseNode(b, v.addStage());
     expect(buf.isEmpty()).toBe(true);
+  });
+
+  test('a node keeps its edges in order of arrival, across one edge and several, through releases', () => {
+    const buf = new SharedBuffer<string>();
+    const runs = [1, 2, 3, 4, 5].map((n) => DeweyNumber.of(n));
+    const starts = runs.map((r, i) => {
+      const n = buf.put('s', buf.registerEvent(`p${i + 1}`, i + 1), null, r);
+      buf.lockNode(n, r);
+      return n;
+    });
+    const e = buf.registerEvent('x', 10);
+    const take = (i: number): void => {
+      buf.put('x', e, starts[i]!, runs[i]!.addStage());
+      buf.lockNode(x, runs[i]!.addStage());
+    };
+    const x = buf.put('x', e, starts[0]!, runs[0]!.addStage());
+    buf.lockNode(x, runs[0]!.addStage());
+    const order = (): string[] => edgesOf(x).map((edge) => edge.target!.event.value);
+    const path = (i: number): string[] => buf.extractPatterns(x, runs[i]!.addStage()).map((p) => materialize(p).get('s')![0]!);
+    expect(order()).toEqual(['p1']);
+    buf.lockNode(x, DeweyNumber.of(9)); // a holder compatible with no edge keeps the node
+    buf.releaseNode(x, runs[0]!.addStage()); // its only edge goes
+    expect(order()).toEqual([]);
+    take(1);
+    take(2);
+    take(3);
+    expect(order()).toEqual(['p2', 'p3', 'p4']);
+    buf.releaseNode(x, runs[2]!.addStage()); // the middle one goes
+    expect(order()).toEqual(['p2', 'p4']);
+    take(4);
+    expect(order()).toEqual(['p2', 'p4', 'p5']);
+    expect([path(1), path(2), path(3), path(4)]).toEqual([['p2'], [], ['p4'], ['p5']]);
+  });
+
+  test('paths through several compatible edges come out in edge order', () => {
+    // Branches of one run (1.0, 1.1, 1.2) into the same node: a version compatible with all of them lists every path, in edge order.
+    const buf = new SharedBuffer<string>();
+    const run = DeweyNumber.of(1);
+    const x = buf.registerEvent('x', 10);
+    let node = null as ReturnType<SharedBuffer<string>['put']> | null;
+    for (const [name, digit] of [['q', 0], ['p', 1], ['r', 2]] as const) {
+      const start = buf.put('s', buf.registerEvent(name, digit + 1), null, run);
+      buf.lockNode(start, run);
+      node = buf.put('x', x, start, run.addStage().increase(digit));
+      buf.lockNode(node, run.addStage().increase(digit));
+    }
+    expect(show(buf, buf.extractPatterns(node!, run.addStage().increase(5)))).toEqual(['s=q x=x', 's=p x=x', 's=r x=x']);
+    expect(show(buf, buf.extractPatterns(node!, run.addStage().increase(1)))).toEqual(['s=q x=x', 's=p x=x']);
   });
 });

@@ -588,7 +588,8 @@ function canonical(raw: RawGroup): PatternSpec {
               times: kind === 'LOOPING' ? { from: r.from } : { from: r.from, to: r.from + r.extra },
               innerContiguity: r.inner,
               optional: r.optional,
-              greedy: !isGroup && r.greedy,
+              // Flink rejects greedy() after allowCombinations() (and a spec applies them in that order)
+              greedy: !isGroup && r.greedy && r.inner !== 'SKIP_TILL_ANY',
             };
       if (!isGroup && r.condition !== undefined) out.condition = r.condition;
       if (kind === 'LOOPING' && r.until !== undefined) out.until = r.until;

@@ -2,14 +2,16 @@
  * A user function whose result becomes state (a keyed reduce, a window's reduce or AggregateFunction,
  * ReducingState and AggregatingState) and returns undefined fails the job, naming the operator, the
  * key and what was returned — instead of silently clearing the key's state so that the next record
- * starts a fresh aggregate. Both window operators are covered: the aligned fast path (tumbling
- * event-time, reduce/aggregate) and the general one (sliding, session, allowed lateness, evictor).
+ * starts a fresh aggregate. Every window operator strategy is covered: slices (tumbling, sliding,
+ * allowed lateness; a sliding window's merge of its slices) and the general operator (an explicit
+ * trigger, sessions, an evictor).
  */
 import { describe, expect, test } from 'vitest';
 import {
   AggregatingStateDescriptor,
   CountEvictor,
   EventTimeSessionWindows,
+  EventTimeTrigger,
   InvalidFunctionResultError,
   JobExecutionException,
   KeyedProcessFunction,
@@ -76,37 +78,55 @@ const countingTrigger: Trigger<Ev, TimeWindow> = {
 const CASES: Array<{ what: string; operator: string; fn: string; run: () => Promise<unknown> }> = [
   { what: 'KeyedStream.reduce', operator: 'Keyed Reduce', fn: 'reduce()', run: () => keyed().reduce(badReduce).executeAndCollect() },
   { what: 'KeyedStream.reduce (a ReduceFunction object)', operator: 'Keyed Reduce', fn: 'reduce()', run: () => keyed().reduce({ reduce: badReduce }).executeAndCollect() },
-  { what: 'aligned window reduce', operator: 'Window(Reduce)', fn: 'reduce()', run: () => keyed().window(tumbling).reduce(badReduce).executeAndCollect() },
-  { what: 'aligned window aggregate: add', operator: 'Window(Aggregate)', fn: 'AggregateFunction.add()', run: () => keyed().window(tumbling).aggregate(sumAgg('add')).executeAndCollect() },
+  { what: 'sliced window reduce (tumbling)', operator: 'Window(Reduce)', fn: 'reduce()', run: () => keyed().window(tumbling).reduce(badReduce).executeAndCollect() },
+  { what: 'sliced window aggregate: add (tumbling)', operator: 'Window(Aggregate)', fn: 'AggregateFunction.add()', run: () => keyed().window(tumbling).aggregate(sumAgg('add')).executeAndCollect() },
   {
-    what: 'aligned window aggregate: createAccumulator',
+    what: 'sliced window aggregate: createAccumulator (tumbling)',
     operator: 'Window(Aggregate)',
     fn: 'AggregateFunction.createAccumulator()',
     run: () => keyed().window(tumbling).aggregate(sumAgg('createAccumulator')).executeAndCollect(),
   },
   {
-    what: 'general window reduce (sliding)',
+    what: 'sliced window reduce (sliding)',
     operator: 'Window(Reduce)',
     fn: 'reduce()',
     run: () => keyed().window(SlidingEventTimeWindows.of(60_000, 30_000)).reduce(badReduce).executeAndCollect(),
   },
   {
-    what: 'general window reduce (allowed lateness)',
+    what: 'sliced window reduce (allowed lateness)',
     operator: 'Window(Reduce)',
     fn: 'reduce()',
     run: () => keyed().window(tumbling).allowedLateness(1000).reduce(badReduce).executeAndCollect(),
   },
   {
-    what: 'general window aggregate: add',
+    what: 'sliced window aggregate: add (sliding)',
     operator: 'Window(Aggregate)',
     fn: 'AggregateFunction.add()',
     run: () => keyed().window(SlidingEventTimeWindows.of(60_000, 30_000)).aggregate(sumAgg('add')).executeAndCollect(),
   },
   {
-    what: 'general window aggregate: createAccumulator',
+    what: 'sliced window aggregate: createAccumulator (sliding)',
     operator: 'Window(Aggregate)',
     fn: 'AggregateFunction.createAccumulator()',
     run: () => keyed().window(SlidingEventTimeWindows.of(60_000, 30_000)).aggregate(sumAgg('createAccumulator')).executeAndCollect(),
+  },
+  {
+    what: 'sliced window aggregate: merge of the slices (sliding)',
+    operator: 'Window(Aggregate)',
+    fn: 'AggregateFunction.merge()',
+    run: () => keyed().window(SlidingEventTimeWindows.of(60_000, 30_000)).aggregate(sumAgg('merge')).executeAndCollect(),
+  },
+  {
+    what: 'general window reduce (an explicit trigger)',
+    operator: 'Window(Reduce)',
+    fn: 'reduce()',
+    run: () => keyed().window(SlidingEventTimeWindows.of(60_000, 30_000)).trigger(EventTimeTrigger.create()).reduce(badReduce).executeAndCollect(),
+  },
+  {
+    what: 'general window aggregate: add (an explicit trigger)',
+    operator: 'Window(Aggregate)',
+    fn: 'AggregateFunction.add()',
+    run: () => keyed().window(tumbling).trigger(EventTimeTrigger.create()).allowedLateness(1000).aggregate(sumAgg('add')).executeAndCollect(),
   },
   {
     what: 'session window aggregate: merge',

@@ -2,13 +2,14 @@
  * Late records dropped by a window without a late-data side output leave a trace: they are counted in
  * the accumulator `<operator name>.numLateRecordsDropped` (summed over subtasks, as Flink's
  * numLateRecordsDropped metric), and the first drop of each subtask is logged on stderr with the
- * operator, the subtask, the record's timestamp and the watermark. Both window operators: the
- * aligned fast path and the general one; inline and threads mode.
+ * operator, the subtask, the record's timestamp and the watermark. Both window operator strategies:
+ * slices and the general operator (an explicit trigger); inline and threads mode.
  */
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import fc from 'fast-check';
 import {
   assignKeyToParallelOperator,
+  EventTimeTrigger,
   OutputTag,
   StreamExecutionEnvironment,
   TumblingEventTimeWindows,
@@ -30,8 +31,8 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Which operator a variant takes: the aligned fast path, or the general one (allowed lateness, a process function). */
-const VARIANTS = ['aligned', 'general: allowed lateness', 'general: process function'] as const;
+/** Which strategy a variant takes: slices, or the general operator (an explicit trigger); with allowed lateness, a process function. */
+const VARIANTS = ['slices', 'slices: allowed lateness', 'slices: process function', 'general: allowed lateness', 'general: process function'] as const;
 
 describe('inline', () => {
   test('every record is counted once: in its window result or in numLateRecordsDropped; one warning per dropping subtask', async () => {
@@ -46,14 +47,15 @@ describe('inline', () => {
           const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
           const env = StreamExecutionEnvironment.create({ 'parallelism.default': p, 'taskmanager.numberOfTaskSlots': 4 });
           let windowed = env.fromCollection(evs).assignTimestampsAndWatermarks(punctuated).setParallelism(1).keyBy((e) => e.key).window(TumblingEventTimeWindows.of(100));
-          const lateness = variant === 'general: allowed lateness' ? 30 : 0;
+          const lateness = variant.endsWith('allowed lateness') ? 30 : 0;
           if (lateness > 0) windowed = windowed.allowedLateness(lateness);
+          if (variant.startsWith('general')) windowed = windowed.trigger(EventTimeTrigger.create());
           // Each firing as [window id, count]; with allowed lateness the last firing of a window counts.
           const windowId = (key: string, ctx: ProcessWindowContext<TimeWindow>): string => `${key}@${ctx.window().start}`;
           const results: DataStream<[string, number]> =
-            variant === 'aligned'
+            variant === 'slices'
               ? windowed.aggregate(count).name('Counts').map((n) => [`#${seq++}`, n] as [string, number]) // fires once per window
-              : variant === 'general: process function'
+              : !variant.endsWith('process function')
                 ? windowed.aggregate(count, (key: string, ctx: ProcessWindowContext<TimeWindow>, n: number[], out: Collector<[string, number]>) => out.collect([windowId(key, ctx), n[0]!])).name('Counts')
                 : windowed.process((key: string, ctx: ProcessWindowContext<TimeWindow>, els: Ev[], out: Collector<[string, number]>) => out.collect([windowId(key, ctx), els.length])).name('Counts');
           const final = new Map<string, number>();
@@ -123,7 +125,7 @@ describe('inline', () => {
 
 describe('CLI', () => {
   test.each([
-    { mode: 'threads, aligned', args: ['-t', 'threads'], extra: [] as string[] },
+    { mode: 'threads, slices', args: ['-t', 'threads'], extra: [] as string[] },
     { mode: 'threads, general', args: ['-t', 'threads'], extra: ['--general'] },
     { mode: 'inline, general', args: [], extra: ['--general'] },
   ])('$mode at parallelism 2: the drops of both subtasks are summed and each subtask logs its first', async ({ args, extra }) => {

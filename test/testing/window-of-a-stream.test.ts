@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   EventTimeSessionWindows,
+  EventTimeTrigger,
   ProcessWindowFunction,
   StreamExecutionEnvironment,
   TumblingEventTimeWindows,
@@ -40,15 +41,19 @@ class Sessions extends ProcessWindowFunction<Click, string, string, TimeWindow> 
 
 
 describe('a tumbling event-time window aggregate', () => {
-  // With a ProcessWindowFunction the general window operator runs: one event-time timer per key and window.
+  // Tumbling windows with the default trigger are kept in slices: fired for all keys at once, no timer per key.
   const perMinute = clicks()
     .window(TumblingEventTimeWindows.of('1 min'))
     .aggregate(count, (user: string, ctx: ProcessWindowContext<TimeWindow>, counts: number[], out: Collector<string>) => out.collect(`${user}@${ctx.window().start}: ${counts[0]}`))
     .name('clicks per minute')
     .uid('clicks-per-minute');
 
-  test('fires each key’s window when the watermark reaches its end, with the timers to show', () => {
-    const h = KeyedOneInputStreamOperatorTestHarness.forStream<string, Click, string>(perMinute);
+  test('fires each key’s window when the watermark reaches its end, with the timers to show (an explicit trigger: one timer per key and window)', () => {
+    const withTrigger = clicks()
+      .window(TumblingEventTimeWindows.of('1 min'))
+      .trigger(EventTimeTrigger.create())
+      .aggregate(count, (user: string, ctx: ProcessWindowContext<TimeWindow>, counts: number[], out: Collector<string>) => out.collect(`${user}@${ctx.window().start}: ${counts[0]}`));
+    const h = KeyedOneInputStreamOperatorTestHarness.forStream<string, Click, string>(withTrigger);
     h.processElement({ user: 'ann', page: 'a' }, 10);
     h.processElement({ user: 'bob', page: 'b' }, 20);
     h.processElement({ user: 'ann', page: 'c' }, 60_010);
@@ -62,6 +67,19 @@ describe('a tumbling event-time window aggregate', () => {
     h.processWatermark(59_999);
     expect(h.extractOutputValues()).toEqual(['ann@0: 1', 'bob@0: 1']);
     expect(h.numEventTimeTimers()).toBe(1);
+  });
+
+  test('with the default trigger fires the same without a timer per key and window', () => {
+    const h = KeyedOneInputStreamOperatorTestHarness.forStream<string, Click, string>(perMinute);
+    h.processElement({ user: 'ann', page: 'a' }, 10);
+    h.processElement({ user: 'bob', page: 'b' }, 20);
+    h.processElement({ user: 'ann', page: 'c' }, 60_010);
+    expect(h.numEventTimeTimers()).toBe(0);
+    h.processWatermark(59_998);
+    expect(h.extractOutputValues()).toEqual([]);
+    h.processWatermark(59_999);
+    expect(h.extractOutputValues()).toEqual(['ann@0: 1', 'bob@0: 1']);
+    expect(h.numKeyedStateEntries()).toBe(1);
   });
 
   test('runs under the stream’s name: a failing function names it', () => {

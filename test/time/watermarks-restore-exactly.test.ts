@@ -27,13 +27,13 @@ function assigner(snapshot?: OperatorSnapshot | OperatorSnapshot[], subtask = { 
   return h;
 }
 
-function windows(aligned: boolean, snapshot?: OperatorSnapshot): KeyedOneInputStreamOperatorTestHarness<string, Ev, unknown> {
+function windows(sliced: boolean, snapshot?: OperatorSnapshot): KeyedOneInputStreamOperatorTestHarness<string, Ev, unknown> {
   const windowed = StreamExecutionEnvironment.getExecutionEnvironment()
     .fromElements<Ev>()
     .keyBy((e) => e.key)
     .window(TumblingEventTimeWindows.of(10))
     .sideOutputLateData(late);
-  if (!aligned) windowed.trigger(TumblingEventTimeWindows.of(10).getDefaultTrigger());
+  if (!sliced) windowed.trigger(TumblingEventTimeWindows.of(10).getDefaultTrigger());
   const stream = windowed.reduce((a, b) => ({ key: a.key, ts: Math.max(a.ts, b.ts) }));
   const h = KeyedOneInputStreamOperatorTestHarness.forStream<string, Ev, unknown>(stream);
   if (snapshot !== undefined) h.initializeState(snapshot);
@@ -99,17 +99,17 @@ describe('watermarks come back exactly', () => {
   beforeEach(() => void vi.spyOn(console, 'warn').mockImplementation(() => {}));
   afterEach(() => void vi.restoreAllMocks());
 
-  test.each([true, false])('aligned windows %s: restored at any step, the watermarks, window results and late records are the uninterrupted ones', (aligned) => {
+  test.each([true, false])('sliced windows %s: restored at any step, the watermarks, window results and late records are the uninterrupted ones', (sliced) => {
     fc.assert(
       fc.property(stepsArb, fc.nat(), (steps, at) => {
         const cut = at % (steps.length + 1);
-        const whole = new Pipeline(assigner(), windows(aligned));
+        const whole = new Pipeline(assigner(), windows(sliced));
         for (const s of steps) whole.step(s);
         whole.end();
 
-        const first = new Pipeline(assigner(), windows(aligned));
+        const first = new Pipeline(assigner(), windows(sliced));
         for (const s of steps.slice(0, cut)) first.step(s);
-        const second = new Pipeline(assigner(first.a.snapshot(), undefined, first.clock), windows(aligned, first.w.snapshot()), first.clock);
+        const second = new Pipeline(assigner(first.a.snapshot(), undefined, first.clock), windows(sliced, first.w.snapshot()), first.clock);
         for (const s of steps.slice(cut)) second.step(s);
         second.end();
 

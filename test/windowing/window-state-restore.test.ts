@@ -3,8 +3,9 @@
  * input and restored into a fresh operator (the snapshot through v8.serialize, so nothing is shared
  * by reference) continues exactly as the uninterrupted operator does — tumbling, sliding, session
  * and global windows, incremental and list contents, evictors, count triggers, per-window and
- * global window-function state, allowed lateness and late data, the aligned fast path and the
- * session strategy.
+ * global window-function state, allowed lateness and late data, the slice strategy (tumbling, sliding
+ * and cumulative windows with the default trigger: slices in the state layer, fired for all keys at once)
+ * and the session strategy (event-time sessions with the default trigger).
  *
  * The operator's watermark is part of its snapshot (beyond Flink): the restored operator judges
  * lateness as the first one did with no watermark sent again. The driver sends it the first
@@ -14,7 +15,8 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { deserialize, serialize } from 'node:v8';
-import { AlignedWindowAggregateOperator } from '../../lib/windowing/aligned-window-operator.ts';
+import { SliceWindowOperator } from '../../lib/windowing/slicing/slice-window-operator.ts';
+import { CumulativeEventTimeWindows } from '../../lib/windowing/assigners/cumulative-windows.ts';
 import { SessionWindowOperator } from '../../lib/windowing/sessions/session-window-operator.ts';
 import { TumblingEventTimeWindows } from '../../lib/windowing/assigners/tumbling-windows.ts';
 import { SlidingEventTimeWindows } from '../../lib/windowing/assigners/sliding-windows.ts';
@@ -38,13 +40,13 @@ type Step = { el: Ev } | { wm: number };
 // ---- the operator under test ----------------------------------------------------------------------
 
 interface Config {
-  assigner: 'tumbling' | 'sliding' | 'session' | 'global';
+  assigner: 'tumbling' | 'sliding' | 'cumulative' | 'session' | 'global';
   fn: 'reduce' | 'aggregate' | 'process' | 'reduce+process';
   trigger: 'default' | 'count' | 'purging-count';
   evictor: boolean;
   lateness: number;
-  /** Tumbling reduce/aggregate with the default trigger, no evictor and no lateness: the aligned fast path. */
-  aligned: boolean;
+  /** Tumbling, sliding or cumulative windows with the default trigger and no evictor: the slice strategy. */
+  sliced: boolean;
   /** Sessions with the default trigger and no evictor: the session strategy. */
   sessions?: boolean;
 }
@@ -80,8 +82,8 @@ const describeFiring = (merging: boolean) => (key: Key, ctx: ProcessWindowContex
 };
 
 /**
- * The window stream a job would build for `c` (the API takes the aligned fast path by itself for a
- * tumbling reduce/aggregate with the default trigger, no evictor and no lateness; an explicit
+ * The window stream a job would build for `c` (the API takes the slice strategy by itself for
+ * tumbling, sliding and cumulative windows with the default trigger and no evictor; an explicit
  * default trigger keeps such a window on the general operator).
  */
 function windowStream(c: Config): OperatorStream<unknown> {
@@ -89,8 +91,10 @@ function windowStream(c: Config): OperatorStream<unknown> {
     c.assigner === 'tumbling'
       ? TumblingEventTimeWindows.of(10)
       : c.assigner === 'sliding'
-        ? SlidingEventTimeWindows.of(10, 5)
-        : c.assigner === 'session'
+        ? SlidingEventTimeWindows.of(10, 4)
+        : c.assigner === 'cumulative'
+          ? CumulativeEventTimeWindows.of(15, 5)
+          : c.assigner === 'session'
           ? EventTimeSessionWindows.withGap(4)
           : GlobalWindows.create()
   ) as WindowAssigner<Ev, Window>;
@@ -102,7 +106,7 @@ function windowStream(c: Config): OperatorStream<unknown> {
     .sideOutputLateData(late);
   if (c.trigger === 'count') windowed.trigger(CountTrigger.of(2));
   else if (c.trigger === 'purging-count') windowed.trigger(PurgingTrigger.of(CountTrigger.of(2)));
-  else if (!c.aligned && c.sessions !== true) windowed.trigger(assigner.getDefaultTrigger());
+  else if (!c.sliced && c.sessions !== true) windowed.trigger(assigner.getDefaultTrigger());
   if (c.evictor) windowed.evictor(CountEvictor.of(2));
   return c.fn === 'reduce'
     ? windowed.reduce(sumReduce)
@@ -147,8 +151,8 @@ class Run {
     private readonly subtask: { parallelism: number; subtaskIndex: number } = { parallelism: 1, subtaskIndex: 0 },
   ) {
     this.h = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c), subtask);
-    // The configuration runs on the operator it names: the aligned fast path or the general one.
-    expect(this.h.getOperator() instanceof AlignedWindowAggregateOperator).toBe(c.aligned);
+    // The configuration runs on the operator it names: the slice strategy, the session strategy or the general one.
+    expect(this.h.getOperator() instanceof SliceWindowOperator).toBe(c.sliced);
     expect(this.h.getOperator() instanceof SessionWindowOperator).toBe(c.sessions === true);
     // The harness restores through new StreamTaskStateInitializer(pts, () => ({ checkpointId, snapshots: [snapshot] })).
     if (restoreFrom !== undefined) this.h.initializeState(restoreFrom);
@@ -269,24 +273,29 @@ const stepsArb: fc.Arbitrary<Step[]> = fc
 
 const generalArb: fc.Arbitrary<Config> = fc
   .record({
-    assigner: fc.constantFrom<Config['assigner']>('tumbling', 'sliding', 'session', 'global'),
+    assigner: fc.constantFrom<Config['assigner']>('tumbling', 'sliding', 'cumulative', 'session', 'global'),
     fn: fc.constantFrom<Config['fn']>('reduce', 'aggregate', 'process', 'reduce+process'),
     trigger: fc.constantFrom<Config['trigger']>('default', 'count', 'purging-count'),
     evictor: fc.boolean(),
     lateness: fc.constantFrom(0, 3),
   })
   // GlobalWindows never fire by default: give them a count trigger.
-  .map((c) => ({ ...c, trigger: c.assigner === 'global' && c.trigger === 'default' ? 'purging-count' : c.trigger, aligned: false }));
+  .map((c) => ({ ...c, trigger: c.assigner === 'global' && c.trigger === 'default' ? 'purging-count' : c.trigger, sliced: false }));
 
-const alignedArb: fc.Arbitrary<Config> = fc
-  .constantFrom<Config['fn']>('reduce', 'aggregate')
-  .map((fn) => ({ assigner: 'tumbling', fn, trigger: 'default', evictor: false, lateness: 0, aligned: true }));
+const slicedArb: fc.Arbitrary<Config> = fc.record({
+  assigner: fc.constantFrom<Config['assigner']>('tumbling', 'sliding', 'cumulative'),
+  fn: fc.constantFrom<Config['fn']>('reduce', 'aggregate', 'process', 'reduce+process'),
+  trigger: fc.constant<Config['trigger']>('default'),
+  evictor: fc.constant(false),
+  lateness: fc.constantFrom(0, 3),
+  sliced: fc.constant(true),
+});
 
 const sessionsArb: fc.Arbitrary<Config> = fc
   .record({ fn: fc.constantFrom<Config['fn']>('reduce', 'aggregate', 'process', 'reduce+process'), lateness: fc.constantFrom(0, 3) })
-  .map(({ fn, lateness }) => ({ assigner: 'session', fn, trigger: 'default', evictor: false, lateness, aligned: false, sessions: true }));
+  .map(({ fn, lateness }) => ({ assigner: 'session', fn, trigger: 'default', evictor: false, lateness, sliced: false, sessions: true }));
 
-const configArb = fc.oneof({ arbitrary: generalArb, weight: 3 }, { arbitrary: alignedArb, weight: 1 }, { arbitrary: sessionsArb, weight: 1 });
+const configArb = fc.oneof({ arbitrary: generalArb, weight: 2 }, { arbitrary: slicedArb, weight: 1 }, { arbitrary: sessionsArb, weight: 1 });
 
 describe('window operator state restore', () => {
   test('restored from a snapshot taken at any point, a window operator emits exactly what the uninterrupted one emits', () => {
@@ -309,23 +318,23 @@ describe('window operator state restore', () => {
     );
   });
 
-  test('an example: windows and late data at every snapshot point, aligned fast path and general operator', () => {
-    const c: Config = { assigner: 'tumbling', fn: 'aggregate', trigger: 'default', evictor: false, lateness: 0, aligned: true };
+  test('an example: windows and late data at every snapshot point, slice strategy and general operator', () => {
+    const c: Config = { assigner: 'tumbling', fn: 'aggregate', trigger: 'default', evictor: false, lateness: 0, sliced: true };
     const steps: Step[] = [{ el: { key: 'a', v: 1, ts: 1 } }, { el: { key: 'b', v: 2, ts: 3 } }, { wm: 12 }, { el: { key: 'a', v: 5, ts: 2 } }, { el: { key: 'a', v: 3, ts: 14 } }];
     const expected = [
       [2, ['["out","1/1",9]', '["out","1/2",9]']],
       [3, ['["late",{"key":"a","v":5,"ts":2},2]']],
       [5, ['["out","1/3",19]']],
     ];
-    for (const aligned of [true, false]) {
-      for (let at = 0; at <= steps.length; at++) expect(restoredAt({ ...c, aligned }, steps, at)).toEqual(expected);
+    for (const sliced of [true, false]) {
+      for (let at = 0; at <= steps.length; at++) expect(restoredAt({ ...c, sliced }, steps, at)).toEqual(expected);
     }
   });
 });
 
 describe('per-window state of a restored window operator', () => {
   test("the window function's windowState() of a window fired before the snapshot is dropped with the window, though not asked for since the restore", () => {
-    const c: Config = { assigner: 'tumbling', fn: 'process', trigger: 'default', evictor: false, lateness: 5, aligned: false };
+    const c: Config = { assigner: 'tumbling', fn: 'process', trigger: 'default', evictor: false, lateness: 5, sliced: false };
     const first = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c));
     first.processElement({ key: 'a', v: 1, ts: 1 }, 1);
     first.processWatermark(10); // window [0, 10) of 'a' fires; it stays (contents, 'firings') until 14
@@ -347,9 +356,9 @@ describe('per-window state of a restored window operator', () => {
 });
 
 describe('inspecting a window operator through the harness', () => {
-  test("reading a window's contents with getKeyedState between records leaves the operator's windows as they were (aligned fast path and general operator)", () => {
-    for (const aligned of [true, false]) {
-      const c: Config = { assigner: 'tumbling', fn: 'reduce', trigger: 'default', evictor: false, lateness: 0, aligned };
+  test("reading a window's contents with getKeyedState between records leaves the operator's windows as they were (slice strategy and general operator)", () => {
+    for (const sliced of [true, false]) {
+      const c: Config = { assigner: 'tumbling', fn: 'reduce', trigger: 'default', evictor: false, lateness: 0, sliced };
       const h = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c));
       const contents = new ReducingStateDescriptor<Ev>('window-contents', sumReduce);
       h.processElement({ key: 'a', v: 1, ts: 1 }, 1);

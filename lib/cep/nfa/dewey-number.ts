@@ -4,30 +4,70 @@
  * edge stored under version `v` belongs to a partial match with version `w` when `w` is compatible
  * with `v`: `w` extends `v` (a prefix), or has the same length, the same leading digits and a last
  * digit >= `v`'s.
+ *
+ * One object per version: the first three digits are fields, the rest (deep loops only) an array.
+ * Versions are made for most partial matches and live as long as they do, and compared on every
+ * lock and release in the shared buffer: a digits array per version doubled the objects (and the
+ * garbage collector's work) and added a hop per comparison.
  */
 export class DeweyNumber {
-  private constructor(private readonly digits: readonly number[]) {}
+  private constructor(
+    /** Number of digits (>= 1). */
+    private readonly len: number,
+    private readonly d0: number,
+    private readonly d1: number,
+    private readonly d2: number,
+    /** Digits from the fourth on; null while there are at most three. */
+    private readonly rest: readonly number[] | null,
+  ) {}
 
   static of(start: number): DeweyNumber {
-    return new DeweyNumber([start]);
+    return new DeweyNumber(1, start, 0, 0, null);
   }
 
   /** Parses `1.0.2`. */
   static fromString(text: string): DeweyNumber {
     const parts = text.split('.');
     if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p))) throw new Error(`Invalid Dewey number '${text}'`);
-    return new DeweyNumber(parts.map(Number));
+    return DeweyNumber.fromDigits(parts.map(Number));
+  }
+
+  private static fromDigits(d: readonly number[]): DeweyNumber {
+    return new DeweyNumber(d.length, d[0]!, d.length > 1 ? d[1]! : 0, d.length > 2 ? d[2]! : 0, d.length > 3 ? d.slice(3) : null);
+  }
+
+  private digits(): number[] {
+    const d = [this.d0, this.d1, this.d2].slice(0, Math.min(this.len, 3));
+    if (this.rest !== null) for (const x of this.rest) d.push(x);
+    return d;
   }
 
   isCompatibleWith(other: DeweyNumber): boolean {
-    const a = this.digits;
-    const b = other.digits;
-    if (a.length > b.length) {
-      for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
+    const n = this.len;
+    const m = other.len;
+    if (n > m) {
+      // `other` must be a prefix of this (m >= 1).
+      if (this.d0 !== other.d0) return false;
+      if (m === 1) return true;
+      if (this.d1 !== other.d1) return false;
+      if (m === 2) return true;
+      if (this.d2 !== other.d2) return false;
+      const a = this.rest!;
+      const b = other.rest;
+      for (let i = 0; i < m - 3; i++) if (a[i] !== b![i]) return false;
       return true;
     }
-    if (a.length === b.length) {
-      const last = a.length - 1;
+    if (n === m) {
+      // Same leading digits, last digit >= other's.
+      if (n === 1) return this.d0 >= other.d0;
+      if (this.d0 !== other.d0) return false;
+      if (n === 2) return this.d1 >= other.d1;
+      if (this.d1 !== other.d1) return false;
+      if (n === 3) return this.d2 >= other.d2;
+      if (this.d2 !== other.d2) return false;
+      const a = this.rest!;
+      const b = other.rest!;
+      const last = n - 4;
       for (let i = 0; i < last; i++) if (a[i] !== b[i]) return false;
       return a[last]! >= b[last]!;
     }
@@ -36,36 +76,56 @@ export class DeweyNumber {
 
   /** The run (first digit). */
   getRun(): number {
-    return this.digits[0]!;
+    return this.d0;
   }
 
   length(): number {
-    return this.digits.length;
+    return this.len;
   }
 
   /** The same version with its last digit increased by `times` (this very number when `times` is 0: versions are immutable). */
   increase(times = 1): DeweyNumber {
     if (times === 0) return this;
-    const d = this.digits.slice();
-    d[d.length - 1]! += times;
-    return new DeweyNumber(d);
+    switch (this.len) {
+      case 1:
+        return new DeweyNumber(1, this.d0 + times, 0, 0, null);
+      case 2:
+        return new DeweyNumber(2, this.d0, this.d1 + times, 0, null);
+      case 3:
+        return new DeweyNumber(3, this.d0, this.d1, this.d2 + times, null);
+      default: {
+        const r = this.rest!.slice();
+        r[r.length - 1]! += times;
+        return new DeweyNumber(this.len, this.d0, this.d1, this.d2, r);
+      }
+    }
   }
 
   /** A new stage: the version followed by 0. */
   addStage(): DeweyNumber {
-    const a = this.digits;
-    const n = a.length;
-    const d: number[] = new Array(n + 1);
-    for (let i = 0; i < n; i++) d[i] = a[i]!;
-    d[n] = 0;
-    return new DeweyNumber(d);
+    switch (this.len) {
+      case 1:
+        return new DeweyNumber(2, this.d0, 0, 0, null);
+      case 2:
+        return new DeweyNumber(3, this.d0, this.d1, 0, null);
+      case 3:
+        return new DeweyNumber(4, this.d0, this.d1, this.d2, [0]);
+      default: {
+        const r = this.rest!.slice();
+        r.push(0);
+        return new DeweyNumber(this.len + 1, this.d0, this.d1, this.d2, r);
+      }
+    }
   }
 
   equals(other: DeweyNumber): boolean {
-    return this.digits.length === other.digits.length && this.digits.every((d, i) => d === other.digits[i]);
+    if (this.len !== other.len || this.d0 !== other.d0 || this.d1 !== other.d1 || this.d2 !== other.d2) return false;
+    if (this.rest === null) return true;
+    const b = other.rest!;
+    return this.rest.every((d, i) => d === b[i]);
   }
 
   toString(): string {
-    return this.digits.join('.');
+    return this.digits().join('.');
   }
 }

@@ -6,7 +6,7 @@
  * events) JSON-safe; the NFA it is restored into must be compiled from the same pattern.
  */
 import { DeweyNumber } from './dewey-number.ts';
-import type { BufferEvent, SharedBufferNode } from './sharedbuffer/shared-buffer.ts';
+import { addEdge, edgesOf, newNode, type BufferEvent, type SharedBufferNode } from './sharedbuffer/shared-buffer.ts';
 import { ComputationState, NFAState } from './nfa.ts';
 import type { State } from './state.ts';
 
@@ -52,7 +52,7 @@ export function snapshotNFAState<T>(state: NFAState<T>): NFAStateSnapshot<T> {
         eventIndex.set(n.event, events.length);
         events.push(n.event);
       }
-      for (const e of n.edges) if (e.target !== null) stack.push(e.target);
+      for (const e of edgesOf(n)) if (e.target !== null) stack.push(e.target);
     }
   };
   for (const cs of state.partialMatches) visit(cs.previousEntry);
@@ -73,33 +73,34 @@ export function snapshotNFAState<T>(state: NFAState<T>): NFAStateSnapshot<T> {
       event: eventIndex.get(n.event)!,
       stage: n.stage,
       refs: n.refs,
-      edges: n.edges.map((e) => ({ target: e.target === null ? -1 : nodeIndex.get(e.target)!, version: e.version.toString(), refs: e.refs })),
+      edges: edgesOf(n).map((e) => ({ target: e.target === null ? -1 : nodeIndex.get(e.target)!, version: e.version.toString(), refs: e.refs })),
     })),
-    partialMatches: state.partialMatches.map(csOf),
-    completedMatches: state.completedMatches.map(csOf),
+    // in iteration order: offered back in this order they rebuild the same heaps (see NFAState)
+    partialMatches: state.partialMatches.toArray().map(csOf),
+    completedMatches: state.completedMatches.toArray().map(csOf),
   };
 }
 
 /** Rebuilds a state from `snapshot` over `states` (the compiled NFA's states, found by name). */
 export function restoreNFAState<T>(snapshot: NFAStateSnapshot<T>, states: ReadonlyArray<State<T>>): NFAState<T> {
   const byName = new Map(states.map((s) => [s.name, s]));
-  const events: Array<BufferEvent<T>> = snapshot.events.map((e) => ({ id: e.id, timestamp: e.timestamp, value: e.value, refs: e.refs, nodes: null }));
+  const events: Array<BufferEvent<T>> = snapshot.events.map((e) => ({ id: e.id, timestamp: e.timestamp, value: e.value, refs: e.refs, firstNode: null }));
   const nodes: Array<SharedBufferNode<T>> = snapshot.nodes.map((n) => {
-    const node: SharedBufferNode<T> = { event: events[n.event]!, stage: n.stage, edges: [], refs: n.refs };
     const ev = events[n.event]!;
-    (ev.nodes ??= []).push(node);
+    const node = newNode(ev, n.stage, n.refs);
+    node.nextOfEvent = ev.firstNode;
+    ev.firstNode = node;
     return node;
   });
   snapshot.nodes.forEach((n, i) => {
-    for (const e of n.edges) nodes[i]!.edges.push({ target: e.target < 0 ? null : nodes[e.target]!, version: DeweyNumber.fromString(e.version), refs: e.refs });
+    for (const e of n.edges) addEdge(nodes[i]!, e.target < 0 ? null : nodes[e.target]!, DeweyNumber.fromString(e.version), e.refs);
   });
   const csOf = (c: ComputationStateSnapshot): ComputationState<T> => {
     const state = byName.get(c.state);
     if (state === undefined) throw new Error(`The snapshot names NFA state '${c.state}', which this pattern does not have (was it compiled from another pattern?)`);
     return new ComputationState(state, c.entry < 0 ? null : nodes[c.entry]!, DeweyNumber.fromString(c.version), c.startTimestamp, c.previousTimestamp, c.startEventTimestamp, c.startEventId);
   };
-  const restored = new NFAState<T>(snapshot.partialMatches.map(csOf));
-  restored.completedMatches = snapshot.completedMatches.map(csOf);
+  const restored = new NFAState<T>(snapshot.partialMatches.map(csOf), snapshot.completedMatches.map(csOf));
   restored.sharedBuffer.restoreCounters(snapshot.nextEventId, events.length, nodes.length);
   return restored;
 }

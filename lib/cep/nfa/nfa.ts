@@ -9,7 +9,8 @@ import type { ConditionContext } from '../conditions.ts';
 import type { Pattern } from '../pattern.ts';
 import { AfterMatchSkipStrategy } from '../aftermatch/after-match-skip-strategy.ts';
 import { DeweyNumber } from './dewey-number.ts';
-import { compile } from './compiler/nfa-compiler.ts';
+import { JavaPriorityQueue } from './java-priority-queue.ts';
+import { compile, negationOf } from './compiler/nfa-compiler.ts';
 import {
   SharedBuffer,
   compareEvents,
@@ -78,49 +79,54 @@ export function compareComputationStates<T>(a: ComputationState<T>, b: Computati
   const an = a.startEventId === NO_EVENT;
   const bn = b.startEventId === NO_EVENT;
   if (an || bn) return an === bn ? 0 : an ? 1 : -1;
-  return compareEvents({ id: a.startEventId, timestamp: a.startEventTimestamp }, { id: b.startEventId, timestamp: b.startEventTimestamp });
+  // compareEvents, without allocating (the queues call this on every offer and poll)
+  const at = a.startEventTimestamp;
+  const bt = b.startEventTimestamp;
+  return at !== bt ? (at < bt ? -1 : 1) : a.startEventId - b.startEventId;
+}
+
+/** A queue of computation states as Flink's NFAState keeps them. */
+export type ComputationStateQueue<T> = JavaPriorityQueue<ComputationState<T>>;
+
+export function newComputationStateQueue<T>(): ComputationStateQueue<T> {
+  return new JavaPriorityQueue<ComputationState<T>>(compareComputationStates);
 }
 
 /**
- * Sorts partial matches with compareComputationStates, skipping the sort when they are in order
- * already (the usual case: events come in timestamp order). Array.prototype.sort is stable, so
- * the result is the same either way.
+ * The matching state of one key (Flink's NFAState + its SharedBuffer). Partial and completed
+ * matches are java.util.PriorityQueues in Flink, ordered by COMPUTATION_STATE_COMPARATOR; matches
+ * that tie on it (same first event) are visited, emitted and kept by skip strategies in the heap's
+ * own order, so they are JavaPriorityQueues here too (a stable sort would order ties differently).
  */
-function sortComputationStates<T>(states: Array<ComputationState<T>>): void {
-  for (let i = 1; i < states.length; i++) {
-    if (compareComputationStates(states[i - 1]!, states[i]!) > 0) {
-      states.sort(compareComputationStates);
-      return;
-    }
-  }
-}
-
-/** The matching state of one key (Flink's NFAState + its SharedBuffer). */
 export class NFAState<T> {
   readonly sharedBuffer = new SharedBuffer<T>();
-  private pms: Array<ComputationState<T>>;
+  private pms: ComputationStateQueue<T>;
   /** numPartialMatches() of `pms`, -1 until counted (the operator asks several times per event). */
   private numOpen = -1;
   /** Matches waiting for earlier-started partial matches (skip strategies other than noSkip). */
-  completedMatches: Array<ComputationState<T>> = [];
+  readonly completedMatches: ComputationStateQueue<T> = newComputationStateQueue();
 
-  constructor(startStates: Array<ComputationState<T>>) {
-    this.pms = startStates;
+  /** Flink's NFAState(Iterable): each state offered in turn (restoring a queue's iteration order rebuilds the same heap). */
+  constructor(partialMatches: Iterable<ComputationState<T>>, completedMatches: Iterable<ComputationState<T>> = []) {
+    this.pms = newComputationStateQueue();
+    for (const cs of partialMatches) this.pms.offer(cs);
+    for (const cs of completedMatches) this.completedMatches.offer(cs);
   }
 
-  /** Partial matches, ordered by their first event. Replaced as a whole, never changed in place. */
-  get partialMatches(): Array<ComputationState<T>> {
+  /** Partial matches (a heap: iteration order is Flink's, not sorted). Replaced by the NFA after each step. */
+  get partialMatches(): ComputationStateQueue<T> {
     return this.pms;
   }
-  set partialMatches(states: Array<ComputationState<T>>) {
+  set partialMatches(states: ComputationStateQueue<T>) {
     this.pms = states;
     this.numOpen = -1;
   }
 
-  getPartialMatches(): ReadonlyArray<ComputationState<T>> {
+  /** In Flink's iteration order. */
+  getPartialMatches(): Iterable<ComputationState<T>> {
     return this.pms;
   }
-  getCompletedMatches(): ReadonlyArray<ComputationState<T>> {
+  getCompletedMatches(): Iterable<ComputationState<T>> {
     return this.completedMatches;
   }
   /** Partial matches besides the start states. */
@@ -129,14 +135,14 @@ export class NFAState<T> {
     if (n < 0) {
       n = 0;
       const pms = this.pms;
-      for (let i = 0; i < pms.length; i++) if (!pms[i]!.state.isStart()) n++;
+      for (let i = 0; i < pms.size; i++) if (!pms.elementAt(i).state.isStart()) n++;
       this.numOpen = n;
     }
     return n;
   }
   /** Only the start states remain and the buffer holds nothing: the key needs no state. */
   isEmpty(): boolean {
-    return this.completedMatches.length === 0 && this.sharedBuffer.isEmpty() && this.numPartialMatches() === 0;
+    return this.completedMatches.size === 0 && this.sharedBuffer.isEmpty() && this.numPartialMatches() === 0;
   }
 }
 
@@ -258,8 +264,6 @@ export class NFA<T, M = PatternMatch<T>> {
   /** The states computeNextStates returns: the first `numNextStates` entries. */
   private readonly nextStates: Array<ComputationState<T> | undefined> = [];
   private numNextStates = 0;
-  /** doProcess's new partial matches, before they are copied into an array of their own. */
-  private readonly collected: Array<ComputationState<T> | undefined> = [];
   /** Depth-first walk over PROCEED edges (used from the bottom, its own length left alone). */
   private readonly stack: Array<State<T>> = [];
   // (Scratch arrays are cleared after use: the NFA serves every key of a subtask for the whole job
@@ -279,6 +283,18 @@ export class NFA<T, M = PatternMatch<T>> {
     this.states = states;
     this.windowTime = windowTime;
     this.windowed = windowTime > 0 || states.some((s) => s.windowGap > 0);
+    for (const s of states) {
+      const t = s.transitions;
+      const simple =
+        t.length === 2 &&
+        t[0]!.action === 'TAKE' &&
+        t[1]!.action === 'IGNORE' &&
+        t[1]!.target === s &&
+        t[0]!.condition !== TRUE_CONDITION &&
+        negationOf(t[1]!.condition) === t[0]!.condition;
+      s.takeOrIgnore = simple ? t[0]! : null;
+      s.proceeds = t.some((e) => e.action === 'PROCEED');
+    }
   }
 
   /** Compiles `pattern` (throws MalformedPatternException for patterns that cannot run). */
@@ -371,25 +387,30 @@ export class NFA<T, M = PatternMatch<T>> {
      */
     matchTimestamps?: number[],
   ): AdvanceTimeResult<T, M> {
-    if (!this.windowed) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
+    if (!this.needsAdvance(nfaState, timestamp)) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
     const buffer = nfaState.sharedBuffer;
-    let kept: Array<ComputationState<T>> | null = null;
-    let potential: Array<ComputationState<T>> | null = null;
+    // As Flink: the kept partial matches offered in iteration order to a new queue (null while none
+    // was removed: offering a heap's array in order rebuilds the same heap, so the old queue stays).
+    let kept: ComputationStateQueue<T> | null = null;
+    let potential: ComputationStateQueue<T> | null = null;
     let timedOut: Array<TimedOutMatch<T, M>> | null = null;
     /** Partial matches removed here, with their window ends: what releases matches held behind them. */
     let removed: Array<ComputationState<T>> | null = null;
     const pms = nfaState.partialMatches;
-    for (let i = 0; i < pms.length; i++) {
-      const cs = pms[i]!;
+    for (let i = 0; i < pms.size; i++) {
+      const cs = pms.elementAt(i);
       const deadline = this.timeoutOf(cs);
       if (timestamp < deadline || cs.state.isStart()) {
-        kept?.push(cs);
+        kept?.offer(cs);
         continue;
       }
-      if (kept === null) kept = pms.slice(0, i);
+      if (kept === null) {
+        kept = newComputationStateQueue();
+        for (let j = 0; j < i; j++) kept.offer(pms.elementAt(j));
+      }
       (removed ??= []).push(cs);
       if (cs.state.isPending()) {
-        (potential ??= []).push(cs); // released after the skip strategy had its say
+        (potential ??= newComputationStateQueue()).offer(cs); // released after the skip strategy had its say
         continue;
       }
       if (this.handleTimeout) {
@@ -399,21 +420,30 @@ export class NFA<T, M = PatternMatch<T>> {
     }
     if (kept !== null) nfaState.partialMatches = kept;
     let matches: M[] | null = null;
-    if (potential !== null || nfaState.completedMatches.length > 0) {
+    if (potential !== null || nfaState.completedMatches.size > 0) {
       matches = [];
-      this.processMatchesAccordingToSkipStrategy(nfaState, skip, potential ?? [], matches, matchTimestamps, removed);
+      this.processMatchesAccordingToSkipStrategy(nfaState, skip, potential, matches, matchTimestamps, removed);
     }
     // Nothing timed out or matched (the usual call): one shared, frozen result instead of new arrays.
     if (matches === null && timedOut === null) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
     return { matches: matches ?? [], timedOut: timedOut ?? [] };
   }
 
+  /**
+   * Whether advanceTime(nfaState, timestamp) has anything to do: a partial match is due, or a match
+   * waits for the skip strategy. Usually not, and asking is cheaper than the call.
+   */
+  needsAdvance(nfaState: NFAState<T>, timestamp: number): boolean {
+    return this.windowed && (nfaState.completedMatches.size > 0 || timestamp >= this.nextTimeout(nfaState));
+  }
+
   /** The earliest time a partial match of this state times out (Infinity when none can). */
   nextTimeout(nfaState: NFAState<T>): number {
     let next = Number.POSITIVE_INFINITY;
     if (!this.windowed) return next;
-    for (const cs of nfaState.partialMatches) {
-      const t = this.timeoutOf(cs);
+    const pms = nfaState.partialMatches;
+    for (let i = 0; i < pms.size; i++) {
+      const t = this.timeoutOf(pms.elementAt(i));
       if (t < next) next = t;
     }
     return next;
@@ -421,20 +451,16 @@ export class NFA<T, M = PatternMatch<T>> {
 
   /** Drops the partial matches that started first until `keep` remain; returns how many were dropped. */
   dropOldestPartialMatches(nfaState: NFAState<T>, keep: number): number {
-    let excess = nfaState.numPartialMatches() - keep;
+    const excess = nfaState.numPartialMatches() - keep;
     if (excess <= 0) return 0;
-    const dropped = excess;
-    const kept: Array<ComputationState<T>> = [];
-    for (const cs of nfaState.partialMatches) {
-      if (excess > 0 && !cs.state.isStart()) {
-        nfaState.sharedBuffer.releaseNode(cs.previousEntry!, cs.version);
-        excess--;
-      } else {
-        kept.push(cs);
-      }
+    // Start states order last, so the first `excess` polls are the partial matches that started first.
+    const pms = nfaState.partialMatches;
+    for (let i = 0; i < excess; i++) {
+      const cs = pms.poll()!;
+      nfaState.sharedBuffer.releaseNode(cs.previousEntry!, cs.version);
     }
-    nfaState.partialMatches = kept;
-    return dropped;
+    nfaState.partialMatches = pms; // recounts
+    return excess;
   }
 
   // ---- events ------------------------------------------------------------------------------------
@@ -452,28 +478,28 @@ export class NFA<T, M = PatternMatch<T>> {
   private doProcess(nfaState: NFAState<T>, event: CurrentEvent<T>, skip: AfterMatchSkipStrategy): M[] {
     const buffer = nfaState.sharedBuffer;
     const partialMatches = nfaState.partialMatches;
-    // The new partial matches are collected in `collected` (changed: false while every partial
-    // match so far stayed as it was) and copied into an array of their exact size at the end.
-    const collected = this.collected;
-    let numCollected = 0;
-    let changed = false;
-    let potentialMatches: Array<ComputationState<T>> | null = null;
+    // As Flink: the new partial matches are offered, in iteration order of the old ones, to a new
+    // queue. While every partial match so far stayed as it was there is none (changed: false): offering
+    // a heap's array in order rebuilds the same heap, so then the old queue is the new one.
+    let newPartialMatches: ComputationStateQueue<T> | null = null;
+    let potentialMatches: ComputationStateQueue<T> | null = null;
     const next = this.nextStates;
     let maxNext = 0;
-    for (let i = 0; i < partialMatches.length; i++) {
-      const cs = partialMatches[i]!;
+    const numPartial = partialMatches.size;
+    for (let i = 0; i < numPartial; i++) {
+      const cs = partialMatches.elementAt(i);
       this.numNextStates = 0;
       this.computeNextStates(nfaState, cs, event);
       const numNext = this.numNextStates;
       if (numNext > maxNext) maxNext = numNext;
       if (numNext === 1 && next[0] === cs) {
         // Unchanged (and neither final nor stop: it was a partial match).
-        if (changed) collected[numCollected++] = cs;
+        if (newPartialMatches !== null) newPartialMatches.offer(cs);
         continue;
       }
-      if (!changed) {
-        changed = true;
-        for (let j = 0; j < i; j++) collected[numCollected++] = partialMatches[j]!;
+      if (newPartialMatches === null) {
+        newPartialMatches = newComputationStateQueue();
+        for (let j = 0; j < i; j++) newPartialMatches.offer(partialMatches.elementAt(j));
       }
       // Keep the new states only if no branch of this partial match reached a stop state.
       let discard = false;
@@ -486,74 +512,67 @@ export class NFA<T, M = PatternMatch<T>> {
       }
       for (let j = 0; j < numNext; j++) {
         const n = next[j]!;
-        if (n.state.isFinal()) (potentialMatches ??= []).push(n);
+        if (n.state.isFinal()) (potentialMatches ??= newComputationStateQueue()).offer(n);
         else if (n.state.isStop()) continue;
-        else if (!discard) collected[numCollected++] = n;
+        else if (!discard) newPartialMatches.offer(n);
         else if (n.previousEntry !== null) buffer.releaseNode(n.previousEntry, n.version);
       }
     }
     for (let j = 0; j < maxNext; j++) next[j] = undefined;
-    if (changed) {
-      const newPartialMatches = collected.slice(0, numCollected) as Array<ComputationState<T>>;
-      for (let j = 0; j < numCollected; j++) collected[j] = undefined;
-      sortComputationStates(newPartialMatches);
-      nfaState.partialMatches = newPartialMatches;
-    } // else: the same partial matches, in the same (sorted) order
-    if (potentialMatches === null) {
-      // No match completed: the skip strategy has nothing to do unless earlier matches wait.
-      if (!skip.isSkipStrategy() || nfaState.completedMatches.length === 0) return NO_MATCHES as M[];
-      potentialMatches = [];
-    }
-    sortComputationStates(potentialMatches);
+    if (newPartialMatches !== null) nfaState.partialMatches = newPartialMatches;
+    // No match completed and none waits (with noSkip none ever waits): nothing to emit.
+    if (potentialMatches === null && nfaState.completedMatches.size === 0) return NO_MATCHES as M[];
+    // Flink 1.20 sends every strategy, noSkip too, through the completed-matches queue: matches come
+    // out in its poll order (by first event; ties in the heap's order).
     const result: M[] = [];
-    if (skip.isSkipStrategy()) {
-      this.processMatchesAccordingToSkipStrategy(nfaState, skip, potentialMatches, result);
-    } else {
-      for (const m of potentialMatches) {
-        result.push(this.matchAt(buffer, m.previousEntry!, m.version));
-        buffer.releaseNode(m.previousEntry!, m.version);
-      }
-    }
+    this.processMatchesAccordingToSkipStrategy(nfaState, skip, potentialMatches, result);
     return result;
   }
 
   /**
-   * Emits completed matches in order of their first event, each only once no partial match that
-   * started earlier is still open, and prunes other partial/completed matches per the skip strategy.
+   * Flink's processMatchesAccordingToSkipStrategy: completed matches are offered to the completed
+   * queue and polled from it (so ties come out in the heap's order), each (but with noSkip) only once
+   * no partial match that started earlier is still open, and each prunes partial, then completed
+   * matches per the skip strategy.
    */
   private processMatchesAccordingToSkipStrategy(
     nfaState: NFAState<T>,
     skip: AfterMatchSkipStrategy,
-    potential: Array<ComputationState<T>>,
+    potential: ComputationStateQueue<T> | null,
     result: M[],
     timestamps?: number[],
     removed: ReadonlyArray<ComputationState<T>> | null = null,
   ): void {
     const buffer = nfaState.sharedBuffer;
     const completed = nfaState.completedMatches;
-    if (potential.length > 0) {
-      for (const p of potential) completed.push(p);
-      completed.sort(compareComputationStates);
-    }
-    let partial = nfaState.partialMatches;
-    while (completed.length > 0) {
-      const earliest = completed[0]!;
-      const earliestPartial = partial.length > 0 ? partial[0]! : undefined;
-      if (earliestPartial !== undefined && compareComputationStates(earliest, earliestPartial) > 0) break;
-      completed.shift();
-      const paths = buffer.extractPatterns(earliest.previousEntry!, earliest.version);
-      const pruningId = pruningEvent(skip, paths);
-      if (pruningId !== null) {
-        partial = this.prune(partial, skip, pruningId, buffer);
-        const remaining = this.prune(completed, skip, pruningId, buffer);
-        completed.length = 0;
-        for (const c of remaining) completed.push(c);
+    // addAll: offered in the potential queue's iteration order
+    if (potential !== null) for (let i = 0; i < potential.size; i++) completed.offer(potential.elementAt(i));
+    const partial = nfaState.partialMatches;
+    const waits = skip.isSkipStrategy();
+    let pruned = false;
+    let earliest: ComputationState<T> | undefined;
+    while ((earliest = completed.peek()) !== undefined) {
+      if (waits) {
+        const earliestPartial = partial.peek();
+        if (earliestPartial !== undefined && compareComputationStates(earliest, earliestPartial) > 0) break;
       }
-      result.push(this.matchOf(paths[0]!));
+      completed.poll();
+      if (waits) {
+        const paths = buffer.extractPatterns(earliest.previousEntry!, earliest.version);
+        const pruningId = pruningEvent(skip, paths);
+        if (pruningId !== null) {
+          pruned = prune(partial, skip, pruningId, buffer) || pruned;
+          prune(completed, skip, pruningId, buffer);
+        }
+        result.push(this.matchOf(paths[0]!));
+      } else {
+        // noSkip prunes nothing: only the first path is needed
+        result.push(this.matchAt(buffer, earliest.previousEntry!, earliest.version));
+      }
       timestamps?.push(earliest.state.isPending() ? this.timeoutOf(earliest) : this.releaseTime(earliest, removed));
       buffer.releaseNode(earliest.previousEntry!, earliest.version);
     }
-    nfaState.partialMatches = partial;
+    if (pruned) nfaState.partialMatches = partial; // recounts
   }
 
   /**
@@ -572,23 +591,6 @@ export class NFA<T, M = PatternMatch<T>> {
       }
     }
     return t;
-  }
-
-  private prune(
-    states: Array<ComputationState<T>>,
-    skip: AfterMatchSkipStrategy,
-    pruningId: { id: number; timestamp: number },
-    buffer: SharedBuffer<T>,
-  ): Array<ComputationState<T>> {
-    const kept: Array<ComputationState<T>> = [];
-    for (const cs of states) {
-      if (cs.startEventId !== NO_EVENT && shouldPrune(skip, { id: cs.startEventId, timestamp: cs.startEventTimestamp }, pruningId)) {
-        buffer.releaseNode(cs.previousEntry!, cs.version);
-      } else {
-        kept.push(cs);
-      }
-    }
-    return kept;
   }
 
   /**
@@ -645,7 +647,7 @@ export class NFA<T, M = PatternMatch<T>> {
         }
         this.addComputationState(buffer, edge.target, newEntry, nextVersion, startTs, event.timestamp, startEvTs, startEvId);
         // A state with a PROCEED path to the final state completes a match right away.
-        const finalState = this.findFinalStateAfterProceed(ctx, edge.target, event.value as T);
+        const finalState = edge.target.proceeds ? this.findFinalStateAfterProceed(ctx, edge.target, event.value as T) : null;
         if (finalState !== null) {
           this.addComputationState(buffer, finalState, newEntry, nextVersion, startTs, event.timestamp, startEvTs, startEvId);
         }
@@ -674,6 +676,12 @@ export class NFA<T, M = PatternMatch<T>> {
 
   private createDecisionGraph(ctx: NFAConditionContext<T>, state: State<T>, event: T): OutgoingEdges<T> {
     const outgoing = this.outgoing.reset(state);
+    const take = state.takeOrIgnore;
+    if (take !== null) {
+      // TAKE(c) or IGNORE(not c): the same edge the walk below would find, c evaluated once.
+      outgoing.add(check(take.condition, event, ctx) ? take : state.transitions[1]!);
+      return outgoing;
+    }
     const stack = this.stack;
     let depth = 0;
     stack[depth++] = state;
@@ -762,10 +770,34 @@ function pruningEvent<T>(skip: AfterMatchSkipStrategy, paths: Array<EventPath<T>
   }
 }
 
-function shouldPrune(skip: AfterMatchSkipStrategy, start: EventRef, pruning: EventRef): boolean {
-  const c = compareEvents(start, pruning);
+/** Flink's shouldPrune, given how the state's start event compares to the pruning event. */
+function pruneIf(skip: AfterMatchSkipStrategy, c: number): boolean {
   // skipToFirst/skipToLast keep a partial match that starts at the skip target itself.
   return skip.kind === 'SKIP_TO_FIRST' || skip.kind === 'SKIP_TO_LAST' ? c < 0 : c <= 0;
+}
+
+/**
+ * Flink's AfterMatchSkipStrategy.prune: releases the states that start before the pruning event (in
+ * iteration order), then removes them with removeAll, which on a PriorityQueue is bulkRemove + heapify.
+ */
+function prune<T>(queue: ComputationStateQueue<T>, skip: AfterMatchSkipStrategy, pruningId: EventRef, buffer: SharedBuffer<T>): boolean {
+  let any = false;
+  for (let i = 0; i < queue.size; i++) {
+    const cs = queue.elementAt(i);
+    if (isPruned(cs, skip, pruningId)) {
+      buffer.releaseNode(cs.previousEntry!, cs.version);
+      any = true;
+    }
+  }
+  if (any) queue.removeIf(isPruned, skip, pruningId);
+  return any;
+}
+
+function isPruned<T>(cs: ComputationState<T>, skip: AfterMatchSkipStrategy, pruningId: EventRef): boolean {
+  if (cs.startEventId === NO_EVENT) return false;
+  const ts = cs.startEventTimestamp;
+  const c = ts !== pruningId.timestamp ? (ts < pruningId.timestamp ? -1 : 1) : cs.startEventId - pruningId.id;
+  return pruneIf(skip, c);
 }
 
 function describePath<T>(p: EventPath<T>): string {

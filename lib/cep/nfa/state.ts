@@ -34,6 +34,14 @@ export class State<T> {
   windowGap = 0;
   /** The stage the state belongs to: its name without the `:n` (Flink's getOriginalNameFromInternal). */
   readonly stage: string;
+  /**
+   * Set by the NFA when the state's edges are exactly TAKE(c) and IGNORE-to-itself(not c) (a stage
+   * after followedBy, and the start): the TAKE edge. Exactly one of the two holds for any event, so
+   * the NFA evaluates c once and knows which.
+   */
+  takeOrIgnore: StateTransition<T> | null = null;
+  /** Set by the NFA: whether the state has PROCEED edges (if not, no final state is reached through them). */
+  proceeds = true;
 
   constructor(
     /** Unique internal name: the stage name, or `name:n` for further states of one stage. */

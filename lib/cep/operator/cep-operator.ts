@@ -549,10 +549,12 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
     if (this.rules.length === 1) {
       // One pattern: its state looked up once (made up front: time on a fresh state changes nothing).
       const rule = this.rules[0]!;
+      const nfa = rule.nfa;
       const st = this.nfaStateOf(rule);
       for (let k = 0; k < due; k++) {
         const t = base + (buf[2 * k] as number);
-        if (t !== last) this.advanceRuleTime(rule, st, t);
+        // (Asked first: usually no partial match is due, and the call costs more than the question.)
+        if (t !== last && nfa.needsAdvance(st, t)) this.advanceRuleTime(rule, st, t);
         last = t;
         this.processRuleEvent(rule, st, buf[2 * k + 1] as T, t);
       }

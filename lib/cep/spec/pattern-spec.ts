@@ -32,7 +32,8 @@
  * - `quantifier`: SINGLE (default); LOOPING with `times.from` (oneOrMore is from 1, timesOrMore(n)
  *   is from n; no `to`); TIMES with `times.from..to` (`to` defaults to `from`; from 0 means optional).
  *   `innerContiguity` (LOOPING/TIMES): SKIP_TILL_NEXT (default), STRICT (consecutive), SKIP_TILL_ANY
- *   (allowCombinations). `optional`, `greedy` default to false.
+ *   (allowCombinations). `optional`, `greedy` default to false; `greedy` with SKIP_TILL_ANY is
+ *   rejected, as Flink rejects greedy() after allowCombinations().
  * - `condition` / `until`: expressions (see expression.ts); aggregates may name any stage of the
  *   whole pattern. No condition means every event matches.
  * - `window` of the pattern (or group): `{ "ms": 600000 }` or `{ "duration": "10 min" }`, type
@@ -467,6 +468,13 @@ function stageToSpec<T>(s: Stage<T>, first: boolean): StageSpec {
   const out: StageSpec = s.group ? { group: groupToSpec(s.group) } : { name: s.name };
   if (!first) out.contiguity = s.quantifier.consuming;
   const q = s.quantifier;
+  if (q.greedy && q.innerConsuming === 'SKIP_TILL_ANY') {
+    // Built as greedy().allowCombinations() (Flink accepts that order); a spec does not record the order
+    // and reads allowCombinations() first, then greedy(), which Flink rejects: no spec reads back as this.
+    throw new MalformedPatternException(
+      `stage '${s.name}': greedy() with allowCombinations() has no spec (read back, greedy() after allowCombinations() is rejected: Option not applicable to FollowedByAny pattern)`,
+    );
+  }
   const kind = q.kind === 'single' ? 'SINGLE' : q.kind === 'looping' ? 'LOOPING' : 'TIMES';
   out.quantifier =
     kind === 'SINGLE'

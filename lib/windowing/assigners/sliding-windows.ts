@@ -6,9 +6,12 @@ import type { Trigger } from '../triggers/trigger.ts';
 import { toMillis, type DurationLike } from '../../core/duration.ts';
 
 abstract class SlidingWindows<T> implements WindowAssigner<T, TimeWindow> {
-  protected readonly size: number;
-  protected readonly slide: number;
-  protected readonly offset: number;
+  /** @internal */
+  readonly size: number;
+  /** @internal */
+  readonly slide: number;
+  /** @internal */
+  readonly offset: number;
   protected constructor(size: DurationLike, slide: DurationLike, offset: DurationLike = 0) {
     this.size = toMillis(size, 'window size');
     this.slide = toMillis(slide, 'window slide');

@@ -31,7 +31,7 @@ abstract class TumblingWindows<T> implements WindowAssigner<T, TimeWindow> {
   private readonly zone: string | undefined;
   private readonly unit: CalendarUnit | undefined;
 
-  /** @internal Fixed-size windows (not calendar ones) can take the aligned fast path. */
+  /** @internal Fixed-size windows (not calendar ones) can be kept in slices (lib/windowing/slicing). */
   isAligned(): boolean {
     return this.zone === undefined;
   }

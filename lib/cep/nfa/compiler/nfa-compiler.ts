@@ -34,10 +34,20 @@ const nameOf = <T>(c: Cursor<T>): string => (stageOf(c).group ? GROUP_PATTERN_NA
 
 const FALSE_CONDITION: EdgeCondition<any> = () => false; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** Conditions made by `not`, and what they negate. */
+const negations = new WeakMap<EdgeCondition<any>, EdgeCondition<any>>(); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The condition `c` is the negation of (as the compiler made it), if any. */
+export function negationOf<T>(c: EdgeCondition<T>): EdgeCondition<T> | undefined {
+  return negations.get(c) as EdgeCondition<T> | undefined;
+}
+
 function not<T>(c: EdgeCondition<T>): EdgeCondition<T> {
   if (c === TRUE_CONDITION) return FALSE_CONDITION;
   if (c === FALSE_CONDITION) return TRUE_CONDITION;
-  return (e, ctx) => !c(e, ctx);
+  const n: EdgeCondition<T> = (e, ctx) => !c(e, ctx);
+  negations.set(n, c);
+  return n;
 }
 function and<T>(a: EdgeCondition<T>, b: EdgeCondition<T>): EdgeCondition<T> {
   if (a === TRUE_CONDITION) return b;

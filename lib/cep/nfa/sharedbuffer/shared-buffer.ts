@@ -23,22 +23,75 @@ export interface BufferEvent<T> {
   readonly value: T;
   /** Holders: the nodes that took it, and the NFA while it processes the event. */
   refs: number;
-  /** Nodes of this event, one per stage that took it. */
-  nodes: Array<SharedBufferNode<T>> | null;
+  /**
+   * Nodes of this event, one per stage that took it: the first, the others linked through
+   * `nextOfEvent` (usually one stage takes an event: no list object per event).
+   */
+  firstNode: SharedBufferNode<T> | null;
 }
 
+/** An edge back from a node, as edgesOf lists them. */
 export interface SharedBufferEdge<T> {
   readonly target: SharedBufferNode<T> | null;
   readonly version: DeweyNumber;
-  refs: number;
+  readonly refs: number;
 }
 
-/** A node (Flink's NodeId + SharedBufferNode): the stage that took the event, and its edges back. */
+/**
+ * A node (Flink's NodeId + SharedBufferNode): the stage that took the event, and its edges back.
+ * An edge is a target node (null: the match's first event), a version and a lock count. Most nodes
+ * have one edge: it is held in the node's own fields (`version0` null: none there); from a second
+ * edge on, all of them are in `edges`, three slots each, in order. Nodes live as long as their
+ * partial matches, and the garbage collector copies and marks every object they hold: no edge
+ * objects, and no array for a single edge.
+ */
 export interface SharedBufferNode<T> {
   readonly event: BufferEvent<T>;
   readonly stage: string;
-  readonly edges: Array<SharedBufferEdge<T>>;
   refs: number;
+  /** The next node of the same event (another stage that took it), or null. */
+  nextOfEvent: SharedBufferNode<T> | null;
+  target0: SharedBufferNode<T> | null;
+  version0: DeweyNumber | null;
+  refs0: number;
+  /** Every edge, flat (target, version, lock count), once the node had two; null before. */
+  edges: unknown[] | null;
+}
+
+/** An edge's slots in SharedBufferNode.edges: target, version, lock count. */
+const EDGE_SLOTS = 3;
+
+/** The edges of a node as objects, in order (snapshots, tests). */
+export function edgesOf<T>(node: SharedBufferNode<T>): Array<SharedBufferEdge<T>> {
+  const e = node.edges;
+  if (e === null) return node.version0 === null ? [] : [{ target: node.target0, version: node.version0, refs: node.refs0 }];
+  const out: Array<SharedBufferEdge<T>> = [];
+  for (let i = 0; i < e.length; i += EDGE_SLOTS) {
+    out.push({ target: e[i] as SharedBufferNode<T> | null, version: e[i + 1] as DeweyNumber, refs: e[i + 2] as number });
+  }
+  return out;
+}
+
+/** A node with no edges yet. */
+export function newNode<T>(event: BufferEvent<T>, stage: string, refs: number): SharedBufferNode<T> {
+  return { event, stage, refs, nextOfEvent: null, target0: null, version0: null, refs0: 0, edges: null };
+}
+
+/** Appends an edge (with its lock count as given: 0 for a new one, the snapshot's for a restored node). */
+export function addEdge<T>(node: SharedBufferNode<T>, target: SharedBufferNode<T> | null, version: DeweyNumber, refs: number): void {
+  const e = node.edges;
+  if (e !== null) {
+    e.push(target, version, refs);
+  } else if (node.version0 === null) {
+    node.target0 = target;
+    node.version0 = version;
+    node.refs0 = refs;
+  } else {
+    node.edges = [node.target0, node.version0, node.refs0, target, version, refs];
+    node.target0 = null;
+    node.version0 = null;
+    node.refs0 = 0;
+  }
 }
 
 /** Scratch stacks of releaseNode (their length returns to where it was after every call). */
@@ -64,7 +117,7 @@ export class SharedBuffer<T> {
    */
   registerEvent(value: T, timestamp: number): BufferEvent<T> {
     this.events++;
-    return { id: this.nextId++, timestamp, value, refs: 1, nodes: null };
+    return { id: this.nextId++, timestamp, value, refs: 1, firstNode: null };
   }
 
   /** Takes the next event id (arrival order), for an event that may be stored later with storeEvent. */
@@ -78,7 +131,7 @@ export class SharedBuffer<T> {
    */
   storeEvent(id: number, value: T, timestamp: number): BufferEvent<T> {
     this.events++;
-    return { id, timestamp, value, refs: 0, nodes: null };
+    return { id, timestamp, value, refs: 0, firstNode: null };
   }
 
   releaseEvent(event: BufferEvent<T>): void {
@@ -92,21 +145,15 @@ export class SharedBuffer<T> {
    */
   put(stage: string, event: BufferEvent<T>, previous: SharedBufferNode<T> | null, version: DeweyNumber): SharedBufferNode<T> {
     if (previous !== null) this.lockNode(previous, version);
-    let node: SharedBufferNode<T> | undefined;
-    const nodes = event.nodes;
-    if (nodes !== null) {
-      for (let i = 0; i < nodes.length; i++) if (nodes[i]!.stage === stage) node = nodes[i];
-    }
-    const edge: SharedBufferEdge<T> = { target: previous, version, refs: 0 };
-    if (node === undefined) {
-      // Array literals of the exact size: a push onto [] would reserve room for 17.
-      node = { event, stage, edges: [edge], refs: 0 };
-      if (nodes === null) event.nodes = [node];
-      else nodes.push(node);
+    let node = event.firstNode;
+    while (node !== null && node.stage !== stage) node = node.nextOfEvent;
+    if (node === null) {
+      node = { event, stage, refs: 0, nextOfEvent: event.firstNode, target0: previous, version0: version, refs0: 0, edges: null };
+      event.firstNode = node;
       event.refs++;
       this.nodes++;
     } else {
-      node.edges.push(edge);
+      addEdge(node, previous, version, 0);
     }
     return node;
   }
@@ -115,7 +162,14 @@ export class SharedBuffer<T> {
   lockNode(node: SharedBufferNode<T>, version: DeweyNumber): void {
     node.refs++;
     const edges = node.edges;
-    for (let i = 0; i < edges.length; i++) if (version.isCompatibleWith(edges[i]!.version)) edges[i]!.refs++;
+    if (edges === null) {
+      const v0 = node.version0;
+      if (v0 !== null && version.isCompatibleWith(v0)) node.refs0++;
+      return;
+    }
+    for (let i = 0; i < edges.length; i += EDGE_SLOTS) {
+      if (version.isCompatibleWith(edges[i + 1] as DeweyNumber)) edges[i + 2] = (edges[i + 2] as number) + 1;
+    }
   }
 
   /**
@@ -134,21 +188,40 @@ export class SharedBuffer<T> {
       const node = nodes.pop()!;
       const version = versions.pop()!;
       const edges = node.edges;
+      if (edges === null) {
+        const v0 = node.version0;
+        if (v0 !== null && version.isCompatibleWith(v0) && --node.refs0 <= 0) {
+          const target = node.target0;
+          if (target !== null) {
+            nodes.push(target);
+            versions.push(v0);
+          }
+          node.target0 = null;
+          node.version0 = null;
+          node.refs0 = 0;
+        }
+        if (--node.refs <= 0) this.removeNode(node);
+        continue;
+      }
       // Compatible edges are released; those that reach zero are dropped (compacting in place,
       // in order) and their targets released in turn.
       let w = 0;
       const n = edges.length;
-      for (let i = 0; i < n; i++) {
-        const edge = edges[i]!;
-        if (version.isCompatibleWith(edge.version) && --edge.refs <= 0) {
-          if (edge.target !== null) {
-            nodes.push(edge.target);
-            versions.push(edge.version);
+      for (let i = 0; i < n; i += EDGE_SLOTS) {
+        const v = edges[i + 1] as DeweyNumber;
+        let refs = edges[i + 2] as number;
+        if (version.isCompatibleWith(v) && --refs <= 0) {
+          const target = edges[i] as SharedBufferNode<T> | null;
+          if (target !== null) {
+            nodes.push(target);
+            versions.push(v);
           }
           continue;
         }
-        if (w !== i) edges[w] = edge;
-        w++;
+        if (w !== i) edges[w] = edges[i];
+        edges[w + 1] = v;
+        edges[w + 2] = refs;
+        w += EDGE_SLOTS;
       }
       for (let k = w; k < n; k++) edges.pop(); // not edges.length = w: setting the length is a runtime call
       if (--node.refs <= 0) this.removeNode(node);
@@ -157,14 +230,14 @@ export class SharedBuffer<T> {
 
   private removeNode(node: SharedBufferNode<T>): void {
     const ev = node.event;
-    const list = ev.nodes!;
-    if (list.length === 1) {
-      ev.nodes = null;
+    if (ev.firstNode === node) {
+      ev.firstNode = node.nextOfEvent;
     } else {
-      const i = list.indexOf(node);
-      for (let j = i + 1; j < list.length; j++) list[j - 1] = list[j]!;
-      list.pop();
+      let prev = ev.firstNode!;
+      while (prev.nextOfEvent !== node) prev = prev.nextOfEvent!;
+      prev.nextOfEvent = node.nextOfEvent;
     }
+    node.nextOfEvent = null;
     this.nodes--;
     this.releaseEvent(ev);
   }
@@ -178,10 +251,22 @@ export class SharedBuffer<T> {
     const path: Array<SharedBufferNode<T>> = [];
     const walk = (n: SharedBufferNode<T>, v: DeweyNumber): void => {
       path.push(n);
-      for (const edge of n.edges) {
-        if (!v.isCompatibleWith(edge.version)) continue;
-        if (edge.target === null) results.push(toPath(path));
-        else walk(edge.target, edge.version);
+      const edges = n.edges;
+      if (edges === null) {
+        const v0 = n.version0;
+        if (v0 !== null && v.isCompatibleWith(v0)) {
+          if (n.target0 === null) results.push(toPath(path));
+          else walk(n.target0, v0);
+        }
+        path.pop();
+        return;
+      }
+      for (let i = 0; i < edges.length; i += EDGE_SLOTS) {
+        const ev = edges[i + 1] as DeweyNumber;
+        if (!v.isCompatibleWith(ev)) continue;
+        const target = edges[i] as SharedBufferNode<T> | null;
+        if (target === null) results.push(toPath(path));
+        else walk(target, ev);
       }
       path.pop();
     };
@@ -223,11 +308,17 @@ export class SharedBuffer<T> {
 function firstPathFrom<T>(n: SharedBufferNode<T>, v: DeweyNumber, out: Array<SharedBufferNode<T> | undefined>, depth: number): number {
   out[depth] = n;
   const edges = n.edges;
-  for (let i = 0; i < edges.length; i++) {
-    const edge = edges[i]!;
-    if (!v.isCompatibleWith(edge.version)) continue;
-    if (edge.target === null) return depth + 1;
-    const found = firstPathFrom(edge.target, edge.version, out, depth + 1);
+  if (edges === null) {
+    const v0 = n.version0;
+    if (v0 === null || !v.isCompatibleWith(v0)) return 0;
+    return n.target0 === null ? depth + 1 : firstPathFrom(n.target0, v0, out, depth + 1);
+  }
+  for (let i = 0; i < edges.length; i += EDGE_SLOTS) {
+    const ev = edges[i + 1] as DeweyNumber;
+    if (!v.isCompatibleWith(ev)) continue;
+    const target = edges[i] as SharedBufferNode<T> | null;
+    if (target === null) return depth + 1;
+    const found = firstPathFrom(target, ev, out, depth + 1);
     if (found > 0) return found;
   }
   return 0;
