@@ -346,9 +346,9 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
 
   // ---- timers and state ------------------------------------------------------------------------------
 
-  /** Pending event-time timers over all the operator's timer services. */
+  /** Pending event-time timers over all the operator's timer services (and those an operator keeps its own way). */
   numEventTimeTimers(): number {
-    return countTimers(this.timersSnapshot(), 'eventTime');
+    return countTimers(this.timersSnapshot(), 'eventTime') + this.ownEventTimeTimers().length;
   }
 
   /** Pending processing-time timers over all the operator's timer services. */
@@ -358,7 +358,19 @@ export class AbstractStreamOperatorTestHarness<OUT, OP extends StreamOperator<OU
 
   /** The pending event-time timers (key, namespace, timestamp) of all timer services, in firing order. */
   eventTimeTimers(): Array<{ key: unknown; namespace: Namespace; timestamp: number }> {
-    return listTimers(this.timersSnapshot(), 'eventTime');
+    const own = this.ownEventTimeTimers();
+    const all = listTimers(this.timersSnapshot(), 'eventTime');
+    return own.length === 0 ? all : [...all, ...own].sort((a, b) => a.timestamp - b.timestamp);
+  }
+
+  /**
+   * What an operator that fires from its own state rather than a timer service (the session
+   * strategy of the window operator: a queue of session ends) still has due, as the timers the
+   * general operator would hold for it.
+   */
+  private ownEventTimeTimers(): ReadonlyArray<{ key: unknown; namespace: Namespace; timestamp: number }> {
+    if (this.stateContext() === undefined) return [];
+    return (this.operator as { pendingEventTimeTimers?: () => Array<{ key: unknown; namespace: Namespace; timestamp: number }> }).pendingEventTimeTimers?.() ?? [];
   }
 
   /** The pending processing-time timers of all timer services, in firing order. */

@@ -247,6 +247,8 @@ export abstract class AbstractWindowOperator<IN, ACC, OUT, K, W extends Window> 
    */
   protected clearWindowFunctionState(window: W): void {
     this.currentWindow = window;
+    // What clear(ctx) emits to a side output carries the window's max timestamp, as in Flink (not the last firing's).
+    this.outTimestamp = window.maxTimestamp();
     this.processClear?.(this.processContext);
     this.clearWindowScoped(window);
   }

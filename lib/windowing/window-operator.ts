@@ -156,6 +156,9 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractW
     }
     if (overlapping.length === 1 && overlapping[0]!.id === cover.id) return overlapping[0]!;
     const merged = cover as unknown as W;
+    // Merged contents in the order of the sessions' start (Flink's order depends on a HashMap's; the
+    // session strategy gives this one too): each session's elements in arrival order, then the new one.
+    overlapping.sort((a, b) => (a as unknown as TimeWindow).start - (b as unknown as TimeWindow).start);
     for (const w of overlapping) list.splice(list.indexOf(w), 1);
     list.push(merged);
     this.windowState.mergeNamespaces(merged, overlapping);

@@ -7,6 +7,9 @@
  *   evictor, any allowed lateness and window function: slices (lib/windowing/slicing; an element
  *   goes into one slice, a window fires for all keys at once as the merge of its slices, no timer
  *   per window);
+ * - event-time session windows with the default trigger and no evictor (any allowed lateness, any
+ *   function): the session strategy (sessions/session-window-operator.ts: a key's sessions sorted in
+ *   state, O(1) per element in the common case, no timer per element);
  * - everything else: the general operator (any assigner, trigger, evictor; a timer per window).
  */
 import type { StreamOperator } from '../runtime/operator.ts';
@@ -15,6 +18,8 @@ import { WindowOperator } from './window-operator.ts';
 import { sliceAssignerFor } from './slicing/slice-assigner.ts';
 import { SliceWindowOperator } from './slicing/slice-window-operator.ts';
 import type { TimeWindow, Window } from './windows.ts';
+import { EventTimeSessionWindows } from './assigners/session-windows.ts';
+import { SessionWindowOperator } from './sessions/session-window-operator.ts';
 
 /** Which storage a window operator uses: 'auto' picks the fastest that fits; 'general' is the general operator. */
 export type WindowStorage = 'auto' | 'general';
@@ -37,6 +42,9 @@ export function createWindowOperator<IN, ACC, OUT, K, W extends Window>(config: 
     const slices = sliceAssignerFor(config, explicitTrigger);
     if (slices !== undefined) {
       return new SliceWindowOperator<IN, ACC, OUT, K>(config as unknown as WindowOperatorConfig<IN, ACC, OUT, K, TimeWindow>, slices) as unknown as StreamOperator<OUT>;
+    }
+    if (config.assigner instanceof EventTimeSessionWindows && !explicitTrigger && config.evictor === undefined) {
+      return new SessionWindowOperator<IN, ACC, OUT, K>(config as unknown as WindowOperatorConfig<IN, ACC, OUT, K, TimeWindow>) as unknown as StreamOperator<OUT>;
     }
   }
   return new WindowOperator<IN, ACC, OUT, K, W>(config) as unknown as StreamOperator<OUT>;

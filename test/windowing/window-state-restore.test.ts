@@ -3,8 +3,9 @@
  * input and restored into a fresh operator (the snapshot through v8.serialize, so nothing is shared
  * by reference) continues exactly as the uninterrupted operator does — tumbling, sliding, session
  * and global windows, incremental and list contents, evictors, count triggers, per-window and
- * global window-function state, allowed lateness and late data, and the slice strategy (tumbling, sliding
- * and cumulative windows with the default trigger: slices in the state layer, fired for all keys at once).
+ * global window-function state, allowed lateness and late data, the slice strategy (tumbling, sliding
+ * and cumulative windows with the default trigger: slices in the state layer, fired for all keys at once)
+ * and the session strategy (event-time sessions with the default trigger).
  *
  * The operator's watermark is part of its snapshot (beyond Flink): the restored operator judges
  * lateness as the first one did with no watermark sent again. The driver sends it the first
@@ -16,6 +17,7 @@ import fc from 'fast-check';
 import { deserialize, serialize } from 'node:v8';
 import { SliceWindowOperator } from '../../lib/windowing/slicing/slice-window-operator.ts';
 import { CumulativeEventTimeWindows } from '../../lib/windowing/assigners/cumulative-windows.ts';
+import { SessionWindowOperator } from '../../lib/windowing/sessions/session-window-operator.ts';
 import { TumblingEventTimeWindows } from '../../lib/windowing/assigners/tumbling-windows.ts';
 import { SlidingEventTimeWindows } from '../../lib/windowing/assigners/sliding-windows.ts';
 import { EventTimeSessionWindows } from '../../lib/windowing/assigners/session-windows.ts';
@@ -45,6 +47,8 @@ interface Config {
   lateness: number;
   /** Tumbling, sliding or cumulative windows with the default trigger and no evictor: the slice strategy. */
   sliced: boolean;
+  /** Sessions with the default trigger and no evictor: the session strategy. */
+  sessions?: boolean;
 }
 
 const late = new OutputTag<Ev>('late');
@@ -102,7 +106,7 @@ function windowStream(c: Config): OperatorStream<unknown> {
     .sideOutputLateData(late);
   if (c.trigger === 'count') windowed.trigger(CountTrigger.of(2));
   else if (c.trigger === 'purging-count') windowed.trigger(PurgingTrigger.of(CountTrigger.of(2)));
-  else if (!c.sliced) windowed.trigger(assigner.getDefaultTrigger());
+  else if (!c.sliced && c.sessions !== true) windowed.trigger(assigner.getDefaultTrigger());
   if (c.evictor) windowed.evictor(CountEvictor.of(2));
   return c.fn === 'reduce'
     ? windowed.reduce(sumReduce)
@@ -147,8 +151,9 @@ class Run {
     private readonly subtask: { parallelism: number; subtaskIndex: number } = { parallelism: 1, subtaskIndex: 0 },
   ) {
     this.h = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowStream(c), subtask);
-    // The configuration runs on the operator it names: the slice strategy or the general one.
+    // The configuration runs on the operator it names: the slice strategy, the session strategy or the general one.
     expect(this.h.getOperator() instanceof SliceWindowOperator).toBe(c.sliced);
+    expect(this.h.getOperator() instanceof SessionWindowOperator).toBe(c.sessions === true);
     // The harness restores through new StreamTaskStateInitializer(pts, () => ({ checkpointId, snapshots: [snapshot] })).
     if (restoreFrom !== undefined) this.h.initializeState(restoreFrom);
     this.h.open();
@@ -286,7 +291,11 @@ const slicedArb: fc.Arbitrary<Config> = fc.record({
   sliced: fc.constant(true),
 });
 
-const configArb = fc.oneof({ arbitrary: generalArb, weight: 2 }, { arbitrary: slicedArb, weight: 1 });
+const sessionsArb: fc.Arbitrary<Config> = fc
+  .record({ fn: fc.constantFrom<Config['fn']>('reduce', 'aggregate', 'process', 'reduce+process'), lateness: fc.constantFrom(0, 3) })
+  .map(({ fn, lateness }) => ({ assigner: 'session', fn, trigger: 'default', evictor: false, lateness, sliced: false, sessions: true }));
+
+const configArb = fc.oneof({ arbitrary: generalArb, weight: 2 }, { arbitrary: slicedArb, weight: 1 }, { arbitrary: sessionsArb, weight: 1 });
 
 describe('window operator state restore', () => {
   test('restored from a snapshot taken at any point, a window operator emits exactly what the uninterrupted one emits', () => {

@@ -7,10 +7,22 @@ import { toMillis, type DurationLike } from '../../core/duration.ts';
 
 abstract class SessionWindows<T> implements MergingWindowAssigner<T> {
   readonly merging = true;
-  protected constructor(private readonly gap: (element: T) => number) {}
-  protected windowFor(element: T, timestamp: number): TimeWindow[] {
+  /**
+   * @param gap the session gap of an element
+   * @param fixedGap the gap of every element (withGap), undefined for a dynamic gap
+   */
+  protected constructor(
+    private readonly gap: (element: T) => number,
+    readonly fixedGap?: number,
+  ) {}
+  /** The session gap of `element`, checked (Flink's SessionWindowTimeGapExtractor). */
+  sessionGap(element: T): number {
     const gap = this.gap(element);
     if (!(gap > 0)) throw new RangeError(`A session gap must be greater than zero, got ${gap}`);
+    return gap;
+  }
+  protected windowFor(element: T, timestamp: number): TimeWindow[] {
+    const gap = this.sessionGap(element);
     return [new TimeWindow(timestamp, timestamp + gap)];
   }
   abstract assignWindows(element: T, timestamp: number, ctx: WindowAssignerContext): TimeWindow[];
@@ -30,7 +42,7 @@ export class EventTimeSessionWindows<T = unknown> extends SessionWindows<T> {
   static withGap<T = unknown>(gap: DurationLike): EventTimeSessionWindows<T> {
     const ms = toMillis(gap, 'session gap');
     if (ms <= 0) throw new RangeError('A session gap must be greater than zero');
-    return new EventTimeSessionWindows<T>(() => ms);
+    return new EventTimeSessionWindows<T>(() => ms, ms);
   }
   static withDynamicGap<T>(extractor: (element: T) => number): EventTimeSessionWindows<T> {
     return new EventTimeSessionWindows<T>(extractor);
