@@ -37,7 +37,8 @@ import type { State } from '../../core/state/state.ts';
 import type { InternalKvState } from '../../state/heap-keyed-state-backend.ts';
 import { VOID_NAMESPACE } from '../../state/namespace.ts';
 import { requireTimestamp } from '../assigners/window-assigner.ts';
-import { AbstractWindowOperator, WINDOW_CONTENTS, type WindowOperatorConfig } from '../abstract-window-operator.ts';
+import { AbstractWindowOperator, WINDOW_CONTENTS, WINDOW_TIMERS, type WindowOperatorConfig } from '../abstract-window-operator.ts';
+import type { Triggerable } from '../../state/timers/internal-timer-service.ts';
 import { TimeWindow, windowOfNamespace } from '../windows.ts';
 import type { SliceAssigner } from './slice-assigner.ts';
 
@@ -91,6 +92,7 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
           ? (new ReducingStateDescriptor(WINDOW_CONTENTS, this.reduce!) as StateDescriptor<unknown>)
           : (new ListStateDescriptor<unknown>(WINDOW_CONTENTS) as StateDescriptor<unknown>);
     this.contents = this.getPartitionedState<State>(VOID_NAMESPACE, descriptor, this.windowNamespaceSerializer);
+    if (this.isRestored()) this.adoptPerWindowState();
     this.slices = [];
     this.byStart.clear();
     for (const ns of this.contents.namespaces()) {
@@ -103,6 +105,50 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
       }
     }
     this.lastStart = Number.NaN;
+  }
+
+  /**
+   * A snapshot of the general window operator (contents per window and a timer per window: this
+   * window with an explicit trigger or an evictor when the snapshot was taken, or a tidemark
+   * version before slices) has timers. A tumbling window is its own slice: its contents carry over
+   * (the general operator's list of timestamped elements becomes the elements) and the timers go
+   * (windows fire by the watermark here). Windows of several slices cannot be cut into slices: the
+   * restore fails saying so, rather than losing their contents.
+   */
+  private adoptPerWindowState(): void {
+    const timers = this.getInternalTimerService<TimeWindow>(WINDOW_TIMERS, NO_TIMERS, this.windowNamespaceSerializer);
+    const eventTime = timers.eventTimeTimers();
+    const processingTime = timers.processingTimeTimers();
+    if (eventTime.length + processingTime.length === 0) return;
+    if (this.slicing.kind !== 'tumbling') {
+      throw new Error(
+        `Cannot restore window operator '${this.parameters.operatorName}' from this snapshot: it holds window contents kept per window ` +
+          `(the window had an explicit trigger or an evictor when the snapshot was taken, or the snapshot is from a tidemark version before slices), ` +
+          `and this ${this.slicing.kind} window, with the default trigger and no evictor, keeps slices of ${this.sliceSize} ms, into which per-window contents cannot be cut. ` +
+          `Restore with the window defined as when the snapshot was taken (for the default behaviour per window: .trigger(EventTimeTrigger.create())), or start without the snapshot.`,
+      );
+    }
+    const backend = this.keyedBackend!;
+    const before = backend.currentKey;
+    for (const t of eventTime) {
+      backend.setCurrentKey(t.key);
+      timers.deleteEventTimeTimer(t.namespace, t.timestamp);
+    }
+    for (const t of processingTime) {
+      backend.setCurrentKey(t.key);
+      timers.deleteProcessingTimeTimer(t.namespace, t.timestamp);
+    }
+    if (this.mode === ELEMENTS) {
+      const contents = this.contents;
+      for (const ns of contents.namespaces()) {
+        contents.setCurrentNamespace(ns);
+        for (const [key, list] of [...contents.entriesOf(ns)] as [unknown, { value: unknown }[]][]) {
+          backend.setCurrentKey(key);
+          contents.updateInternal(list.map((t) => t.value));
+        }
+      }
+    }
+    backend.setCurrentKey(before);
   }
 
   // ---- elements ------------------------------------------------------------------------------------
@@ -396,6 +442,9 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
     return n;
   }
 }
+
+/** The general operator's restored timers are deleted unfired (adoptPerWindowState). */
+const NO_TIMERS: Triggerable<unknown, TimeWindow> = { onEventTime: () => {}, onProcessingTime: () => {} };
 
 /** Whether one of maps[0 .. i) holds `ck`. */
 function inAnyBefore(maps: readonly ReadonlyMap<unknown, unknown>[], i: number, ck: unknown): boolean {
