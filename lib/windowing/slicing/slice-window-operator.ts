@@ -31,7 +31,7 @@
  * restore; so is the next arrival sequence (one past the highest restored).
  */
 import type { AggregateFunction } from '../../core/functions/aggregate-function.ts';
-import { InvalidFunctionResultError } from '../../core/errors.ts';
+import { InvalidFunctionResultError, describeValue } from '../../core/errors.ts';
 import { AggregatingStateDescriptor, ListStateDescriptor, ReducingStateDescriptor, type StateDescriptor } from '../../core/state/state-descriptor.ts';
 import type { State } from '../../core/state/state.ts';
 import type { InternalKvState } from '../../state/heap-keyed-state-backend.ts';
@@ -188,6 +188,15 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
     if (list === undefined) this.contents.updateInternal(this.sequenced ? [this.nextSeq++, value] : [value]);
     else if (this.sequenced) list.push(this.nextSeq++, value);
     else list.push(value);
+  }
+
+  /** AggregateFunction.merge(a, b) returned b, a slice's accumulator: windows would share (and change) it. */
+  private mergeReturnedSlice(): TypeError {
+    return new TypeError(
+      `AggregateFunction.merge(a, b) returned its second accumulator b for key ${describeValue(this.keyedBackend!.currentKey, true)}: ` +
+        `a ${this.slicing.kind} window keeps an accumulator per slice and merges a window's slices into a new accumulator a, so b is a slice's accumulator that the slice's other windows merge again. ` +
+        `Merge into a (or a new accumulator) and leave b unchanged, or set a trigger (e.g. .trigger(EventTimeTrigger.create())) to aggregate per window.`,
+    );
   }
 
   /** A user function returned undefined for what becomes a slice's contents (it would read as "empty"). */
@@ -366,10 +375,13 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
     if (mode === AGGREGATE) {
       const agg = this.agg!;
       // Into a fresh accumulator: merge may change its first argument, and the slices' live on.
-      let acc = this.stored(agg.merge(this.stored(agg.createAccumulator(), 'AggregateFunction.createAccumulator()'), maps[first]!.get(ck) as ACC), 'AggregateFunction.merge()');
-      for (let j = first + 1; j < maps.length; j++) {
+      let acc = this.stored(agg.createAccumulator(), 'AggregateFunction.createAccumulator()');
+      for (let j = first; j < maps.length; j++) {
         const v = maps[j]!.get(ck);
-        if (v !== undefined) acc = this.stored(agg.merge(acc, v as ACC), 'AggregateFunction.merge()');
+        if (v === undefined) continue;
+        acc = this.stored(agg.merge(acc, v as ACC), 'AggregateFunction.merge()');
+        // A merge that returns (and so may change) the slice's own accumulator would corrupt it for the slice's other windows.
+        if (acc === v && typeof v === 'object' && v !== null) throw this.mergeReturnedSlice();
       }
       return agg.getResult(acc);
     }
