@@ -255,6 +255,36 @@ describe('the slice strategy', () => {
   });
 });
 
+describe('a window purged when another fires', () => {
+  test("is purged first, as the general operator does for input in time order (its cleanup timer was registered first): the firing sees the window function's clear()", () => {
+    const outputs = (general: boolean, assigner: () => WindowAssigner<Ev, TimeWindow>) => {
+      forceWindowStorageForTesting(general ? 'general' : undefined);
+      const h = KeyedOneInputStreamOperatorTestHarness.forStream<string, Ev, string>(
+        StreamExecutionEnvironment.getExecutionEnvironment()
+          .fromElements<Ev>()
+          .keyBy((e) => e.key)
+          .window(assigner())
+          .allowedLateness(10)
+          .process(new Describe()),
+      );
+      forceWindowStorageForTesting(undefined);
+      expect(h.getOperator() instanceof SliceWindowOperator).toBe(!general);
+      for (const ts of [1, 11, 21, 31]) h.processElement({ id: ts, key: 'a', v: 1, ts, wm: false }, ts);
+      h.processWatermark(Number.POSITIVE_INFINITY);
+      return h.extractOutputValues();
+    };
+    // [0, 10) is purged at 19, when [10, 20) fires; cumulative: [0, 10) is purged when [0, 20) fires.
+    expect(outputs(false, () => TumblingEventTimeWindows.of<Ev>(10))).toEqual([
+      'a [0,10) max=9 wm=Infinity #1/1 cleared=0: 1:1',
+      'a [10,20) max=19 wm=Infinity #1/2 cleared=1: 11:1',
+      'a [20,30) max=29 wm=Infinity #1/3 cleared=2: 21:1',
+      'a [30,40) max=39 wm=Infinity #1/4 cleared=3: 31:1',
+    ]);
+    expect(outputs(false, () => TumblingEventTimeWindows.of<Ev>(10))).toEqual(outputs(true, () => TumblingEventTimeWindows.of<Ev>(10)));
+    expect(outputs(false, () => CumulativeEventTimeWindows.of<Ev>(40, 10))).toEqual(outputs(true, () => CumulativeEventTimeWindows.of<Ev>(40, 10)));
+  });
+});
+
 describe('merging the slices of a window', () => {
   type Count = { n: number };
   const counting = (merge: (a: Count, b: Count) => Count): AggregateFunction<Ev, Count, number> => ({

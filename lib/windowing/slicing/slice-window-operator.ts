@@ -265,7 +265,10 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
       // Each window fires and is purged at once.
       for (const end of ends) this.fireWindow(end, true);
     } else {
-      // Firings (end - 1 in (old, wm]) and cleanups (end - 1 + lateness <= wm) merged by time.
+      // Firings (end - 1 in (old, wm]) and cleanups (end - 1 + lateness <= wm) merged by time. At the
+      // same time a cleanup goes first: the general operator fires its timers of one time in the order
+      // they were registered, and a window's cleanup timer comes with its first element, before the
+      // firing timer of a later window (input in time order; always for the windows of one cumulative period).
       let i = 0;
       let j = 0;
       const n = ends.length;
@@ -273,7 +276,7 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
       for (;;) {
         // An infinite lateness never cleans up (as the general operator registers no cleanup timer then).
         const cleanable = j < n && lateness !== Number.POSITIVE_INFINITY && ends[j]! - 1 + lateness <= wm;
-        if (i < n && (!cleanable || ends[i]! - 1 <= ends[j]! - 1 + lateness)) this.fireWindow(ends[i++]!, false);
+        if (i < n && (!cleanable || ends[i]! - 1 < ends[j]! - 1 + lateness)) this.fireWindow(ends[i++]!, false);
         else if (cleanable) this.cleanWindow(ends[j++]!);
         else break;
       }
