@@ -483,4 +483,21 @@ describe('a snapshot of the other storage strategy of the same window', () => {
       expect(h.snapshot().timers?.['window-timers']?.eventTime ?? {}).toEqual({});
     }
   });
+
+  test("a stateful trigger's per-window state goes with the tumbling windows it was kept for", () => {
+    const windowed = () =>
+      StreamExecutionEnvironment.getExecutionEnvironment()
+        .fromElements<Ev>()
+        .keyBy((e) => e.key)
+        .window(TumblingEventTimeWindows.of(10) as WindowAssigner<Ev, Window>);
+    const first = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowed().trigger(CountTrigger.of(5)).reduce(sumReduce));
+    const snapshot = snapshotOf(first);
+    expect(first.numKeyedStateEntries()).toBe(2); // the contents and the trigger's count
+    const h = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowed().reduce(sumReduce));
+    h.initializeState(snapshot);
+    h.processWatermark(Number.POSITIVE_INFINITY);
+    expect(h.extractOutputValues()).toEqual([{ key: 'a', v: 3, ts: 7 }]);
+    expect(h.numKeyedStateEntries()).toBe(0);
+    expect(h.snapshot().keyed?.keyGroups).toEqual({});
+  });
 });

@@ -112,8 +112,8 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
    * window with an explicit trigger or an evictor when the snapshot was taken, or a tidemark
    * version before slices) has timers. A tumbling window is its own slice: its contents carry over
    * (the general operator's list of timestamped elements becomes the elements) and the timers go
-   * (windows fire by the watermark here). Windows of several slices cannot be cut into slices: the
-   * restore fails saying so, rather than losing their contents.
+   * (windows fire by the watermark here), with the trigger's per-window state. Windows of several
+   * slices cannot be cut into slices: the restore fails saying so, rather than losing their contents.
    */
   private adoptPerWindowState(): void {
     const timers = this.getInternalTimerService<TimeWindow>(WINDOW_TIMERS, NO_TIMERS, this.windowNamespaceSerializer);
@@ -133,6 +133,8 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
     for (const t of eventTime) {
       backend.setCurrentKey(t.key);
       timers.deleteEventTimeTimer(t.namespace, t.timestamp);
+      // Without a window function, what else the window kept is its trigger's state (a count, …): it goes.
+      if (this.process === undefined) backend.clearUnregisteredNamespace(t.namespace);
     }
     for (const t of processingTime) {
       backend.setCurrentKey(t.key);
