@@ -51,6 +51,8 @@ export interface WindowOperatorConfig<IN, ACC, OUT, K, W extends Window> {
 export const WINDOW_CONTENTS = 'window-contents';
 /** The windows of each key of a merging assigner (Flink's MergingWindowSet keeps them under this name). */
 export const MERGING_WINDOW_SET = 'merging-window-set';
+/** The timer service of the general window operator's trigger and cleanup timers (the slice strategy has none). */
+export const WINDOW_TIMERS = 'window-timers';
 
 /** Why a window drops a record (for the first-drop warning). */
 export function lateReason(watermark: number, allowedLateness: number): string {

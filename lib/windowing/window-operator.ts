@@ -24,12 +24,10 @@ import { canonicalKey } from '../state/keys.ts';
 import type { TimestampedValue } from './evictors/evictor.ts';
 import { fires, purges, type OnMergeContext, type TriggerResult } from './triggers/trigger.ts';
 import { TimeWindow, windowOfNamespace, type Window } from './windows.ts';
-import { AbstractWindowOperator, MERGING_WINDOW_SET, WINDOW_CONTENTS, type WindowFunctionSpec, type WindowOperatorConfig } from './abstract-window-operator.ts';
+import { sliceAssignerFor } from './slicing/slice-assigner.ts';
+import { AbstractWindowOperator, MERGING_WINDOW_SET, WINDOW_CONTENTS, WINDOW_TIMERS, type WindowFunctionSpec, type WindowOperatorConfig } from './abstract-window-operator.ts';
 
 export { WINDOW_CONTENTS, lateReason, type WindowFunctionSpec, type WindowOperatorConfig } from './abstract-window-operator.ts';
-
-/** The timer service of trigger and cleanup timers. */
-const WINDOW_TIMERS = 'window-timers';
 
 type ContentsState = InternalMergingState<unknown> & AppendingState<unknown, unknown>;
 
@@ -58,6 +56,24 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractW
     if (this.merging) this.claimStateName(MERGING_WINDOW_SET, 'operator');
     if (this.merging) this.mergingWindows = this.getPartitionedState<ListState<W>>(VOID_NAMESPACE, new ListStateDescriptor<W>(MERGING_WINDOW_SET) as StateDescriptor<unknown>) as ListState<W> & InternalKvState<W[]>;
     this.timers = this.getInternalTimerService<W>(WINDOW_TIMERS, this, this.windowNamespaceSerializer);
+    if (this.isRestored()) this.refuseSlices();
+  }
+
+  /**
+   * Contents without a single timer come from the slice strategy (the same tumbling, sliding or
+   * cumulative window with the default trigger and no evictor fires by the watermark, without a
+   * timer per window): run per window, they would never fire, and slices are not windows. The
+   * restore fails saying so rather than losing them.
+   */
+  private refuseSlices(): void {
+    if (sliceAssignerFor({ ...this.config, evictor: undefined }, false) === undefined) return;
+    if (this.timers.numEventTimeTimers() + this.timers.numProcessingTimeTimers() > 0 || this.windowState.namespaces().length === 0) return;
+    throw new Error(
+      `Cannot restore window operator '${this.parameters.operatorName}' from this snapshot: it holds window contents kept in slices ` +
+        `(a tumbling, sliding or cumulative event-time window with the default trigger and no evictor when the snapshot was taken), ` +
+        `and this window, with an explicit trigger or an evictor, keeps its contents per window with timers. ` +
+        `Restore with the window defined as when the snapshot was taken, or start without the snapshot.`,
+    );
   }
 
   /**

@@ -16,6 +16,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import fc from 'fast-check';
 import {
   CumulativeEventTimeWindows,
+  EventTimeTrigger,
   OutputTag,
   ProcessWindowFunction,
   SlidingEventTimeWindows,
@@ -251,6 +252,105 @@ describe('the slice strategy', () => {
     expect(h.numKeyedStateEntries()).toBe(3);
     h.processWatermark(1_999);
     expect(h.extractOutputValues()).toEqual(['a n=10 sum=10 max=1', 'a n=20 sum=20 max=1']);
+  });
+});
+
+describe('a window purged when another fires', () => {
+  test("is purged first, as the general operator does for input in time order (its cleanup timer was registered first): the firing sees the window function's clear()", () => {
+    const outputs = (general: boolean, assigner: () => WindowAssigner<Ev, TimeWindow>) => {
+      forceWindowStorageForTesting(general ? 'general' : undefined);
+      const h = KeyedOneInputStreamOperatorTestHarness.forStream<string, Ev, string>(
+        StreamExecutionEnvironment.getExecutionEnvironment()
+          .fromElements<Ev>()
+          .keyBy((e) => e.key)
+          .window(assigner())
+          .allowedLateness(10)
+          .process(new Describe()),
+      );
+      forceWindowStorageForTesting(undefined);
+      expect(h.getOperator() instanceof SliceWindowOperator).toBe(!general);
+      for (const ts of [1, 11, 21, 31]) h.processElement({ id: ts, key: 'a', v: 1, ts, wm: false }, ts);
+      h.processWatermark(Number.POSITIVE_INFINITY);
+      return h.extractOutputValues();
+    };
+    // [0, 10) is purged at 19, when [10, 20) fires; cumulative: [0, 10) is purged when [0, 20) fires.
+    expect(outputs(false, () => TumblingEventTimeWindows.of<Ev>(10))).toEqual([
+      'a [0,10) max=9 wm=Infinity #1/1 cleared=0: 1:1',
+      'a [10,20) max=19 wm=Infinity #1/2 cleared=1: 11:1',
+      'a [20,30) max=29 wm=Infinity #1/3 cleared=2: 21:1',
+      'a [30,40) max=39 wm=Infinity #1/4 cleared=3: 31:1',
+    ]);
+    expect(outputs(false, () => TumblingEventTimeWindows.of<Ev>(10))).toEqual(outputs(true, () => TumblingEventTimeWindows.of<Ev>(10)));
+    expect(outputs(false, () => CumulativeEventTimeWindows.of<Ev>(40, 10))).toEqual(outputs(true, () => CumulativeEventTimeWindows.of<Ev>(40, 10)));
+  });
+});
+
+describe('merging the slices of a window', () => {
+  type Count = { n: number };
+  const counting = (merge: (a: Count, b: Count) => Count): AggregateFunction<Ev, Count, number> => ({
+    createAccumulator: () => ({ n: 0 }),
+    add: (_e, acc) => {
+      acc.n++;
+      return acc;
+    },
+    getResult: (acc) => acc.n,
+    merge,
+  });
+  const run = (assigner: WindowAssigner<Ev, TimeWindow>, fn: AggregateFunction<Ev, Count, number>) => {
+    const h = KeyedOneInputStreamOperatorTestHarness.forStream<string, Ev, number>(
+      StreamExecutionEnvironment.getExecutionEnvironment()
+        .fromElements<Ev>()
+        .keyBy((e) => e.key)
+        .window(assigner)
+        .aggregate(fn),
+    );
+    for (const ts of [1, 11, 21]) h.processElement({ id: ts, key: 'a', v: 1, ts, wm: false }, ts);
+    h.processWatermark(Number.POSITIVE_INFINITY);
+    return h.extractOutputValues();
+  };
+
+  test('a merge into its first accumulator gives every window its count (the slices keep theirs)', () => {
+    const intoA = counting((a, b) => {
+      a.n += b.n;
+      return a;
+    });
+    expect(run(SlidingEventTimeWindows.of<Ev>(30, 10), intoA)).toEqual([1, 2, 3, 2, 1]);
+    expect(run(CumulativeEventTimeWindows.of<Ev>(30, 10), intoA)).toEqual([1, 2, 3]);
+  });
+
+  test('a merge that returns its second accumulator (a slice\'s, which other windows merge again) fails the job saying so, instead of counting wrong', () => {
+    // Both are fine per window (Flink lets merge reuse either accumulator); over slices they would count [1, 2, 4, 7, 7] and [1, 2, 4, 2, 1].
+    const intoB = counting((a, b) => {
+      b.n += a.n;
+      return b;
+    });
+    const bWhenAEmpty = counting((a, b) => {
+      if (a.n === 0) return b;
+      a.n += b.n;
+      return a;
+    });
+    for (const fn of [intoB, bWhenAEmpty]) {
+      for (const [assigner, kind] of [
+        [SlidingEventTimeWindows.of<Ev>(30, 10), 'sliding'],
+        [CumulativeEventTimeWindows.of<Ev>(30, 10), 'cumulative'],
+      ] as const) {
+        expect(() => run(assigner, fn)).toThrow(
+          `AggregateFunction.merge(a, b) returned its second accumulator b for key "a": a ${kind} window keeps an accumulator per slice and merges a window's slices into a new accumulator a, so b is a slice's accumulator that the slice's other windows merge again. Merge into a (or a new accumulator) and leave b unchanged, or set a trigger (e.g. .trigger(EventTimeTrigger.create())) to aggregate per window.`,
+        );
+      }
+    }
+    // Per window (an explicit trigger: the general operator), merge is not called for these windows.
+    const perWindow = KeyedOneInputStreamOperatorTestHarness.forStream<string, Ev, number>(
+      StreamExecutionEnvironment.getExecutionEnvironment()
+        .fromElements<Ev>()
+        .keyBy((e) => e.key)
+        .window(SlidingEventTimeWindows.of<Ev>(30, 10))
+        .trigger(EventTimeTrigger.create())
+        .aggregate(intoB),
+    );
+    for (const ts of [1, 11, 21]) perWindow.processElement({ id: ts, key: 'a', v: 1, ts, wm: false }, ts);
+    perWindow.processWatermark(Number.POSITIVE_INFINITY);
+    expect(perWindow.extractOutputValues()).toEqual([1, 2, 3, 2, 1]);
   });
 });
 

@@ -23,6 +23,7 @@ import { SlidingEventTimeWindows } from '../../lib/windowing/assigners/sliding-w
 import { EventTimeSessionWindows } from '../../lib/windowing/assigners/session-windows.ts';
 import { GlobalWindows } from '../../lib/windowing/assigners/global-windows.ts';
 import { CountTrigger } from '../../lib/windowing/triggers/count-trigger.ts';
+import { EventTimeTrigger } from '../../lib/windowing/triggers/event-time-trigger.ts';
 import { PurgingTrigger } from '../../lib/windowing/triggers/purging-trigger.ts';
 import { CountEvictor } from '../../lib/windowing/evictors/evictor.ts';
 import type { WindowAssigner } from '../../lib/windowing/assigners/window-assigner.ts';
@@ -427,5 +428,85 @@ describe('windows of a custom assigner', () => {
     expect(() => run(false)).toThrow(
       'A restored window {"hour":7,"end":10,"id":"hour-7@10"} is not a TimeWindow or GlobalWindow, and the window assigner (Object) has no restoreWindow(data) to rebuild its windows from a snapshot',
     );
+  });
+});
+
+describe('a snapshot of the other storage strategy of the same window', () => {
+  // The same window with an explicit trigger keeps its contents per window with a timer each (the
+  // general operator); without one, in slices fired by the watermark (as from a tidemark version
+  // before slices, where sliding windows and tumbling ProcessWindowFunctions were per window).
+  const make = (assigner: 'tumbling' | 'sliding', explicitTrigger: boolean, fn: 'reduce' | 'process') => {
+    const windowed = StreamExecutionEnvironment.getExecutionEnvironment()
+      .fromElements<Ev>()
+      .keyBy((e) => e.key)
+      .window((assigner === 'tumbling' ? TumblingEventTimeWindows.of(10) : SlidingEventTimeWindows.of(10, 5)) as WindowAssigner<Ev, Window>);
+    if (explicitTrigger) windowed.trigger(EventTimeTrigger.create());
+    const stream =
+      fn === 'reduce'
+        ? windowed.reduce(sumReduce)
+        : windowed.process((key: Key, ctx: ProcessWindowContext<Window>, els: Ev[], out: Collector<string>) => out.collect(`${String(key)} ${String(ctx.window())}: ${JSON.stringify(els)}`));
+    const h = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(stream);
+    expect(h.getOperator() instanceof SliceWindowOperator).toBe(!explicitTrigger);
+    return h;
+  };
+  const snapshotOf = (h: KeyedOneInputStreamOperatorTestHarness<Key, Ev, unknown>): OperatorSnapshot => {
+    h.processElement({ key: 'a', v: 1, ts: 3 }, 3);
+    h.processElement({ key: 'a', v: 2, ts: 7 }, 7);
+    return deserialize(serialize(h.snapshot())) as OperatorSnapshot;
+  };
+
+  test('per-window contents restored into sliding slices fail the restore saying why, instead of never firing', () => {
+    const snapshot = snapshotOf(make('sliding', true, 'reduce'));
+    const h = make('sliding', false, 'reduce');
+    h.initializeState(snapshot);
+    expect(() => h.open()).toThrow(
+      "Cannot restore window operator 'Window(Reduce)' from this snapshot: it holds window contents kept per window (the window had an explicit trigger or an evictor when the snapshot was taken, or the snapshot is from a tidemark version before slices), and this sliding window, with the default trigger and no evictor, keeps slices of 5 ms, into which per-window contents cannot be cut. Restore with the window defined as when the snapshot was taken (for the default behaviour per window: .trigger(EventTimeTrigger.create())), or start without the snapshot.",
+    );
+  });
+
+  test('slices restored into a window with an explicit trigger fail the restore saying why, instead of never firing', () => {
+    for (const assigner of ['tumbling', 'sliding'] as const) {
+      const snapshot = snapshotOf(make(assigner, false, 'reduce'));
+      const h = make(assigner, true, 'reduce');
+      h.initializeState(snapshot);
+      expect(() => h.open()).toThrow(
+        "Cannot restore window operator 'Window(Reduce)' from this snapshot: it holds window contents kept in slices (a tumbling, sliding or cumulative event-time window with the default trigger and no evictor when the snapshot was taken), and this window, with an explicit trigger or an evictor, keeps its contents per window with timers. Restore with the window defined as when the snapshot was taken, or start without the snapshot.",
+      );
+    }
+  });
+
+  test('tumbling windows kept per window carry over into slices: the window function gets the elements, and no timer or state is left', () => {
+    for (const fn of ['reduce', 'process'] as const) {
+      const snapshot = snapshotOf(make('tumbling', true, fn));
+      const h = make('tumbling', false, fn);
+      h.initializeState(snapshot);
+      h.processElement({ key: 'a', v: 4, ts: 8 }, 8);
+      h.processWatermark(Number.POSITIVE_INFINITY);
+      expect(h.extractOutputValues()).toEqual(
+        fn === 'reduce'
+          ? [{ key: 'a', v: 7, ts: 8 }]
+          : ['a TimeWindow{start=0, end=10}: [{"key":"a","v":1,"ts":3},{"key":"a","v":2,"ts":7},{"key":"a","v":4,"ts":8}]'],
+      );
+      expect(h.numEventTimeTimers()).toBe(0);
+      expect(h.numKeyedStateEntries()).toBe(0);
+      expect(h.snapshot().timers?.['window-timers']?.eventTime ?? {}).toEqual({});
+    }
+  });
+
+  test("a stateful trigger's per-window state goes with the tumbling windows it was kept for", () => {
+    const windowed = () =>
+      StreamExecutionEnvironment.getExecutionEnvironment()
+        .fromElements<Ev>()
+        .keyBy((e) => e.key)
+        .window(TumblingEventTimeWindows.of(10) as WindowAssigner<Ev, Window>);
+    const first = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowed().trigger(CountTrigger.of(5)).reduce(sumReduce));
+    const snapshot = snapshotOf(first);
+    expect(first.numKeyedStateEntries()).toBe(2); // the contents and the trigger's count
+    const h = KeyedOneInputStreamOperatorTestHarness.forStream<Key, Ev, unknown>(windowed().reduce(sumReduce));
+    h.initializeState(snapshot);
+    h.processWatermark(Number.POSITIVE_INFINITY);
+    expect(h.extractOutputValues()).toEqual([{ key: 'a', v: 3, ts: 7 }]);
+    expect(h.numKeyedStateEntries()).toBe(0);
+    expect(h.snapshot().keyed?.keyGroups).toEqual({});
   });
 });

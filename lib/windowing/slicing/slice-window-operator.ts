@@ -31,13 +31,14 @@
  * restore; so is the next arrival sequence (one past the highest restored).
  */
 import type { AggregateFunction } from '../../core/functions/aggregate-function.ts';
-import { InvalidFunctionResultError } from '../../core/errors.ts';
+import { InvalidFunctionResultError, describeValue } from '../../core/errors.ts';
 import { AggregatingStateDescriptor, ListStateDescriptor, ReducingStateDescriptor, type StateDescriptor } from '../../core/state/state-descriptor.ts';
 import type { State } from '../../core/state/state.ts';
 import type { InternalKvState } from '../../state/heap-keyed-state-backend.ts';
 import { VOID_NAMESPACE } from '../../state/namespace.ts';
 import { requireTimestamp } from '../assigners/window-assigner.ts';
-import { AbstractWindowOperator, WINDOW_CONTENTS, type WindowOperatorConfig } from '../abstract-window-operator.ts';
+import { AbstractWindowOperator, WINDOW_CONTENTS, WINDOW_TIMERS, type WindowOperatorConfig } from '../abstract-window-operator.ts';
+import type { Triggerable } from '../../state/timers/internal-timer-service.ts';
 import { TimeWindow, windowOfNamespace } from '../windows.ts';
 import type { SliceAssigner } from './slice-assigner.ts';
 
@@ -91,6 +92,7 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
           ? (new ReducingStateDescriptor(WINDOW_CONTENTS, this.reduce!) as StateDescriptor<unknown>)
           : (new ListStateDescriptor<unknown>(WINDOW_CONTENTS) as StateDescriptor<unknown>);
     this.contents = this.getPartitionedState<State>(VOID_NAMESPACE, descriptor, this.windowNamespaceSerializer);
+    if (this.isRestored()) this.adoptPerWindowState();
     this.slices = [];
     this.byStart.clear();
     for (const ns of this.contents.namespaces()) {
@@ -103,6 +105,52 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
       }
     }
     this.lastStart = Number.NaN;
+  }
+
+  /**
+   * A snapshot of the general window operator (contents per window and a timer per window: this
+   * window with an explicit trigger or an evictor when the snapshot was taken, or a tidemark
+   * version before slices) has timers. A tumbling window is its own slice: its contents carry over
+   * (the general operator's list of timestamped elements becomes the elements) and the timers go
+   * (windows fire by the watermark here), with the trigger's per-window state. Windows of several
+   * slices cannot be cut into slices: the restore fails saying so, rather than losing their contents.
+   */
+  private adoptPerWindowState(): void {
+    const timers = this.getInternalTimerService<TimeWindow>(WINDOW_TIMERS, NO_TIMERS, this.windowNamespaceSerializer);
+    const eventTime = timers.eventTimeTimers();
+    const processingTime = timers.processingTimeTimers();
+    if (eventTime.length + processingTime.length === 0) return;
+    if (this.slicing.kind !== 'tumbling') {
+      throw new Error(
+        `Cannot restore window operator '${this.parameters.operatorName}' from this snapshot: it holds window contents kept per window ` +
+          `(the window had an explicit trigger or an evictor when the snapshot was taken, or the snapshot is from a tidemark version before slices), ` +
+          `and this ${this.slicing.kind} window, with the default trigger and no evictor, keeps slices of ${this.sliceSize} ms, into which per-window contents cannot be cut. ` +
+          `Restore with the window defined as when the snapshot was taken (for the default behaviour per window: .trigger(EventTimeTrigger.create())), or start without the snapshot.`,
+      );
+    }
+    const backend = this.keyedBackend!;
+    const before = backend.currentKey;
+    for (const t of eventTime) {
+      backend.setCurrentKey(t.key);
+      timers.deleteEventTimeTimer(t.namespace, t.timestamp);
+      // Without a window function, what else the window kept is its trigger's state (a count, …): it goes.
+      if (this.process === undefined) backend.clearUnregisteredNamespace(t.namespace);
+    }
+    for (const t of processingTime) {
+      backend.setCurrentKey(t.key);
+      timers.deleteProcessingTimeTimer(t.namespace, t.timestamp);
+    }
+    if (this.mode === ELEMENTS) {
+      const contents = this.contents;
+      for (const ns of contents.namespaces()) {
+        contents.setCurrentNamespace(ns);
+        for (const [key, list] of [...contents.entriesOf(ns)] as [unknown, { value: unknown }[]][]) {
+          backend.setCurrentKey(key);
+          contents.updateInternal(list.map((t) => t.value));
+        }
+      }
+    }
+    backend.setCurrentKey(before);
   }
 
   // ---- elements ------------------------------------------------------------------------------------
@@ -142,6 +190,15 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
     if (list === undefined) this.contents.updateInternal(this.sequenced ? [this.nextSeq++, value] : [value]);
     else if (this.sequenced) list.push(this.nextSeq++, value);
     else list.push(value);
+  }
+
+  /** AggregateFunction.merge(a, b) returned b, a slice's accumulator: windows would share (and change) it. */
+  private mergeReturnedSlice(): TypeError {
+    return new TypeError(
+      `AggregateFunction.merge(a, b) returned its second accumulator b for key ${describeValue(this.keyedBackend!.currentKey, true)}: ` +
+        `a ${this.slicing.kind} window keeps an accumulator per slice and merges a window's slices into a new accumulator a, so b is a slice's accumulator that the slice's other windows merge again. ` +
+        `Merge into a (or a new accumulator) and leave b unchanged, or set a trigger (e.g. .trigger(EventTimeTrigger.create())) to aggregate per window.`,
+    );
   }
 
   /** A user function returned undefined for what becomes a slice's contents (it would read as "empty"). */
@@ -210,7 +267,10 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
       // Each window fires and is purged at once.
       for (const end of ends) this.fireWindow(end, true);
     } else {
-      // Firings (end - 1 in (old, wm]) and cleanups (end - 1 + lateness <= wm) merged by time.
+      // Firings (end - 1 in (old, wm]) and cleanups (end - 1 + lateness <= wm) merged by time. At the
+      // same time a cleanup goes first: the general operator fires its timers of one time in the order
+      // they were registered, and a window's cleanup timer comes with its first element, before the
+      // firing timer of a later window (input in time order; always for the windows of one cumulative period).
       let i = 0;
       let j = 0;
       const n = ends.length;
@@ -218,7 +278,7 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
       for (;;) {
         // An infinite lateness never cleans up (as the general operator registers no cleanup timer then).
         const cleanable = j < n && lateness !== Number.POSITIVE_INFINITY && ends[j]! - 1 + lateness <= wm;
-        if (i < n && (!cleanable || ends[i]! - 1 <= ends[j]! - 1 + lateness)) this.fireWindow(ends[i++]!, false);
+        if (i < n && (!cleanable || ends[i]! - 1 < ends[j]! - 1 + lateness)) this.fireWindow(ends[i++]!, false);
         else if (cleanable) this.cleanWindow(ends[j++]!);
         else break;
       }
@@ -320,10 +380,13 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
     if (mode === AGGREGATE) {
       const agg = this.agg!;
       // Into a fresh accumulator: merge may change its first argument, and the slices' live on.
-      let acc = this.stored(agg.merge(this.stored(agg.createAccumulator(), 'AggregateFunction.createAccumulator()'), maps[first]!.get(ck) as ACC), 'AggregateFunction.merge()');
-      for (let j = first + 1; j < maps.length; j++) {
+      let acc = this.stored(agg.createAccumulator(), 'AggregateFunction.createAccumulator()');
+      for (let j = first; j < maps.length; j++) {
         const v = maps[j]!.get(ck);
-        if (v !== undefined) acc = this.stored(agg.merge(acc, v as ACC), 'AggregateFunction.merge()');
+        if (v === undefined) continue;
+        acc = this.stored(agg.merge(acc, v as ACC), 'AggregateFunction.merge()');
+        // A merge that returns (and so may change) the slice's own accumulator would corrupt it for the slice's other windows.
+        if (acc === v && typeof v === 'object' && v !== null) throw this.mergeReturnedSlice();
       }
       return agg.getResult(acc);
     }
@@ -396,6 +459,9 @@ export class SliceWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator
     return n;
   }
 }
+
+/** The general operator's restored timers are deleted unfired (adoptPerWindowState). */
+const NO_TIMERS: Triggerable<unknown, TimeWindow> = { onEventTime: () => {}, onProcessingTime: () => {} };
 
 /** Whether one of maps[0 .. i) holds `ck`. */
 function inAnyBefore(maps: readonly ReadonlyMap<unknown, unknown>[], i: number, ck: unknown): boolean {
