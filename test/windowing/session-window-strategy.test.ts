@@ -373,6 +373,27 @@ describe('the session strategy', () => {
     expect((merged.getOperator() as unknown as AbstractWindowOperator<Ev, unknown, unknown, string, TimeWindow>).numWindows()).toBe(1000);
     expect(queued(merged)).toBe(1000);
   });
+
+  test('an element with timestamp +Infinity fires at the end of input, as with the general operator; NaN fails naming it', () => {
+    for (const lateness of [0, 3]) {
+      const c: Config = { gap: 10, lateness, lateTag: false, fn: 'aggregate' };
+      const outputs = [false, true].map((general) => {
+        const h = harness(c, general);
+        h.open();
+        for (const [key, ts] of [['a', 1], ['a', Number.POSITIVE_INFINITY], ['b', Number.MAX_VALUE], ['a', Number.POSITIVE_INFINITY]] as const) h.processElement({ id: 0, key, v: 1, ts }, ts);
+        h.processWatermark(100);
+        h.processWatermark(Number.POSITIVE_INFINITY);
+        expect(h.numKeyedStateEntries()).toBe(0);
+        return h.extractOutputStreamRecords().map((r) => `${String(r.value)} @${r.timestamp}`);
+      });
+      expect(outputs[0]).toEqual(['a0 @10', `b0 @${Number.MAX_VALUE}`, 'a0,a0 @Infinity']);
+      expect(outputs[0]).toEqual(outputs[1]);
+    }
+    const h = harness({ gap: 10, lateness: 0, lateTag: false, fn: 'aggregate' }, false);
+    h.open();
+    h.processElement({ id: 0, key: 'a', v: 1, ts: 1 }, 1);
+    expect(() => h.processElement({ id: 1, key: 'a', v: 1, ts: Number.NaN }, Number.NaN)).toThrow('A record of a session window has the timestamp NaN: a timestamp must be epoch milliseconds');
+  });
 });
 
 // ---- whole jobs ------------------------------------------------------------------------------------

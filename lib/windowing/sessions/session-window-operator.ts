@@ -178,6 +178,8 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
 
   /** Every other case (Flink's MergingWindowSet.addWindow, then the trigger's onElement). */
   private addElement(list: Session[] | undefined, value: unknown, ts: number, end: number): void {
+    // (Only here: NaN never takes the common case.) It would break the order of sessions and queue.
+    if (ts !== ts) throw new TypeError('A record of a session window has the timestamp NaN: a timestamp must be epoch milliseconds');
     const key = this.keyedBackend!.currentKey;
     const n = list === undefined ? 0 : list.length;
     // The sessions [first, last] overlap [ts, end] (inclusive, as TimeWindow.intersects): ends and starts are both sorted.
@@ -348,13 +350,15 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
 
   /**
    * Queues `session` of `key` at its next due time: its end while not fired, else its cleanup time
-   * (a session already queued has its entry moved there).
+   * (a session already queued has its entry moved there). A fired session that is never cleaned up
+   * has nothing due; one that has not fired always has (its end may be +Infinity — an element with
+   * timestamp +Infinity — it fires at the watermark +Infinity, as the general operator's timer does).
    */
   private enqueue(key: unknown, session: Session): void {
     const maxTs = session.end - 1;
     const time = session.fired ? this.cleanupTime(maxTs) : maxTs;
     const due = session.due;
-    if (time === Number.POSITIVE_INFINITY) {
+    if (session.fired && time === Number.POSITIVE_INFINITY) {
       if (due !== undefined) this.remove(due);
       return;
     }
