@@ -348,6 +348,52 @@ describe('the session strategy', () => {
     expect(h.extractOutputStreamRecords().map((r) => [String(r.value).split(',').length, r.timestamp])).toEqual([[50, 156]]);
     expect(h.numKeyedStateEntries()).toBe(0);
   });
+
+  test('late re-firings and merges of fired sessions keep one firing-queue entry per live session (memory stays bounded with a large allowed lateness)', () => {
+    const c: Config = { gap: 10, lateness: 1e12, lateTag: false, fn: 'aggregate' };
+    const queued = (h: Harness): number => (h.getOperator() as unknown as { queue: unknown[] }).queue.length;
+    // A key whose every element comes after its session fired and re-opens it: one session all along.
+    const reopened = harness(c, false);
+    reopened.open();
+    for (let i = 0; i < 2000; i++) {
+      reopened.processElement({ id: i, key: 'k', v: 1, ts: i * 10 }, i * 10);
+      reopened.processWatermark(i * 10 + 12);
+    }
+    expect(reopened.extractOutputValues()).toHaveLength(2000);
+    expect(queued(reopened)).toBe(1);
+    // Two fired sessions bridged by a late element, again and again: one merged session per round.
+    const merged = harness(c, false);
+    merged.open();
+    for (let i = 0; i < 1000; i++) {
+      const b = i * 100;
+      for (const ts of [b, b + 20]) merged.processElement({ id: i, key: 'k', v: 1, ts }, ts);
+      merged.processWatermark(b + 40);
+      merged.processElement({ id: i, key: 'k', v: 1, ts: b + 10 }, b + 10);
+    }
+    expect((merged.getOperator() as unknown as AbstractWindowOperator<Ev, unknown, unknown, string, TimeWindow>).numWindows()).toBe(1000);
+    expect(queued(merged)).toBe(1000);
+  });
+
+  test('an element with timestamp +Infinity fires at the end of input, as with the general operator; NaN fails naming it', () => {
+    for (const lateness of [0, 3]) {
+      const c: Config = { gap: 10, lateness, lateTag: false, fn: 'aggregate' };
+      const outputs = [false, true].map((general) => {
+        const h = harness(c, general);
+        h.open();
+        for (const [key, ts] of [['a', 1], ['a', Number.POSITIVE_INFINITY], ['b', Number.MAX_VALUE], ['a', Number.POSITIVE_INFINITY]] as const) h.processElement({ id: 0, key, v: 1, ts }, ts);
+        h.processWatermark(100);
+        h.processWatermark(Number.POSITIVE_INFINITY);
+        expect(h.numKeyedStateEntries()).toBe(0);
+        return h.extractOutputStreamRecords().map((r) => `${String(r.value)} @${r.timestamp}`);
+      });
+      expect(outputs[0]).toEqual(['a0 @10', `b0 @${Number.MAX_VALUE}`, 'a0,a0 @Infinity']);
+      expect(outputs[0]).toEqual(outputs[1]);
+    }
+    const h = harness({ gap: 10, lateness: 0, lateTag: false, fn: 'aggregate' }, false);
+    h.open();
+    h.processElement({ id: 0, key: 'a', v: 1, ts: 1 }, 1);
+    expect(() => h.processElement({ id: 1, key: 'a', v: 1, ts: Number.NaN }, Number.NaN)).toThrow('A record of a session window has the timestamp NaN: a timestamp must be epoch milliseconds');
+  });
 });
 
 // ---- whole jobs ------------------------------------------------------------------------------------

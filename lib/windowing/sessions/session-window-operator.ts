@@ -24,9 +24,11 @@
  *   one entry per live session, at the session's next due time (its maxTimestamp while it has not
  *   fired, then its cleanup time maxTimestamp + allowedLateness). Growing a pending session leaves
  *   its entry where it is: when the watermark reaches it, the entry is re-checked and re-queued at
- *   the session's current due time. A session that must move its entry earlier (a merge, or a fired
- *   session that becomes pending again) becomes a new Session object with a new entry; entries of
- *   session objects no longer in their key's list are dropped when they come up. The queue is a
+ *   the session's current due time. A fired session that becomes pending again has its entry moved
+ *   earlier in place (each session knows its entry and each entry its heap index); a merge takes the
+ *   merged sessions' entries out and queues the merged session — so the queue never holds more than
+ *   one entry per live session, however many late re-firings and merges a long run has (with a
+ *   large allowed lateness, entries left behind would stay until their cleanup time). The queue is a
  *   cache: openStorage() rebuilds it from the sessions in state after a restore.
  *
  * Order of the elements of a merged session: the merged sessions' contents in the order of their
@@ -61,6 +63,8 @@ export class Session {
    * contents state holds for this session (element lists only), so that adding an element is a push.
    */
   contents: unknown[] | undefined = undefined;
+  /** Not state either: the session's entry in the firing queue (none: nothing due, e.g. an endless cleanup time). */
+  due: Due | undefined = undefined;
 }
 
 /**
@@ -87,6 +91,8 @@ interface Due {
   seq: number;
   key: unknown;
   session: Session;
+  /** Where it is in the heap (so that a session's entry moves, or goes with the session, in place). */
+  index: number;
 }
 
 export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperator<IN, ACC, OUT, K, TimeWindow> {
@@ -172,6 +178,8 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
 
   /** Every other case (Flink's MergingWindowSet.addWindow, then the trigger's onElement). */
   private addElement(list: Session[] | undefined, value: unknown, ts: number, end: number): void {
+    // (Only here: NaN never takes the common case.) It would break the order of sessions and queue.
+    if (ts !== ts) throw new TypeError('A record of a session window has the timestamp NaN: a timestamp must be epoch milliseconds');
     const key = this.keyedBackend!.currentKey;
     const n = list === undefined ? 0 : list.length;
     // The sessions [first, last] overlap [ts, end] (inclusive, as TimeWindow.intersects): ends and starts are both sorted.
@@ -207,14 +215,13 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
       const newEnd = end > session.end ? end : session.end;
       if (start !== session.start || newEnd !== session.end || session.fired) {
         // It grows (or, fired, it may be pending again): its due time moves earlier only when it
-        // fired and is now after the watermark — then it is a new Session with its own queue entry.
+        // fired and is now after the watermark — then its queue entry moves to its new end.
         const pending = newEnd - 1 > this.inputWatermark;
+        session.start = start;
+        session.end = newEnd;
         if (session.fired && pending) {
-          session = sessions[first] = new Session(start, newEnd, session.window, false);
+          session.fired = false;
           this.enqueue(key, session);
-        } else {
-          session.start = start;
-          session.end = newEnd;
         }
       }
     } else {
@@ -223,6 +230,11 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
       const newEnd = end > sessions[last]!.end ? end : sessions[last]!.end;
       session = new Session(ts < target.start ? ts : target.start, newEnd, target.window, false);
       this.mergeContents(sessions, first, last);
+      // The merged sessions' queue entries go with them (the queue holds one entry per live session).
+      for (let i = first; i <= last; i++) {
+        const due = sessions[i]!.due;
+        if (due !== undefined) this.remove(due);
+      }
       sessions.splice(first, last - first + 1, session);
       if (newEnd - 1 <= this.inputWatermark) session.fired = true; // fires below, with the element
       this.enqueue(key, session);
@@ -336,13 +348,31 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
 
   // ---- the queue (a binary min-heap by (time, seq)) ------------------------------------------------
 
-  /** Queues `session` of `key` at its next due time: its end while not fired, else its cleanup time. */
+  /**
+   * Queues `session` of `key` at its next due time: its end while not fired, else its cleanup time
+   * (a session already queued has its entry moved there). A fired session that is never cleaned up
+   * has nothing due; one that has not fired always has (its end may be +Infinity — an element with
+   * timestamp +Infinity — it fires at the watermark +Infinity, as the general operator's timer does).
+   */
   private enqueue(key: unknown, session: Session): void {
     const maxTs = session.end - 1;
     const time = session.fired ? this.cleanupTime(maxTs) : maxTs;
-    if (time === Number.POSITIVE_INFINITY) return;
+    const due = session.due;
+    if (session.fired && time === Number.POSITIVE_INFINITY) {
+      if (due !== undefined) this.remove(due);
+      return;
+    }
+    if (due !== undefined) {
+      due.time = time;
+      due.seq = this.seq++;
+      this.siftUp(due.index);
+      this.siftDown(due.index);
+      return;
+    }
     const q = this.queue;
-    q.push({ time, seq: this.seq++, key, session });
+    const entry: Due = { time, seq: this.seq++, key, session, index: q.length };
+    session.due = entry;
+    q.push(entry);
     this.siftUp(q.length - 1);
   }
 
@@ -355,12 +385,20 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
   }
 
   private pop(): void {
+    this.remove(this.queue[0]!);
+  }
+
+  /** Takes `due` out of the queue. */
+  private remove(due: Due): void {
     const q = this.queue;
     const lastEntry = q.pop()!;
-    if (q.length > 0) {
-      q[0] = lastEntry;
-      this.siftDown(0);
-    }
+    if (due.session.due === due) due.session.due = undefined;
+    if (lastEntry === due) return;
+    const i = due.index;
+    q[i] = lastEntry;
+    lastEntry.index = i;
+    this.siftUp(i);
+    this.siftDown(lastEntry.index);
   }
 
   private siftUp(i: number): void {
@@ -370,9 +408,11 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
       const p = (i - 1) >> 1;
       if (!before(e, q[p]!)) break;
       q[i] = q[p]!;
+      q[i]!.index = i;
       i = p;
     }
     q[i] = e;
+    e.index = i;
   }
 
   private siftDown(i: number): void {
@@ -386,9 +426,11 @@ export class SessionWindowOperator<IN, ACC, OUT, K> extends AbstractWindowOperat
       const c = r < n && before(q[r]!, q[l]!) ? r : l;
       if (!before(q[c]!, e)) break;
       q[i] = q[c]!;
+      q[i]!.index = i;
       i = c;
     }
     q[i] = e;
+    e.index = i;
   }
 
   /**
