@@ -18,6 +18,8 @@ export const KAFKA_DIR = path.join(REPO_ROOT, '.kafka');
 const LIB_DIR = path.join(KAFKA_DIR, 'lib');
 const DATA_DIR = path.join(KAFKA_DIR, 'data');
 const PID_FILE = path.join(KAFKA_DIR, 'broker.pid');
+/** Written by the Kafka tests' setup when a test run owns the broker; a broker started or stopped here has no such owner. */
+const TEST_OWNER_FILE = path.join(KAFKA_DIR, 'test-owner');
 const LOCK_FILE = path.join(KAFKA_DIR, 'start.lock');
 export const LOG_FILE = path.join(KAFKA_DIR, 'broker.log');
 const CONFIG_FILE = path.join(KAFKA_DIR, 'server.properties');
@@ -202,6 +204,7 @@ export async function startBroker(options: StartOptions = {}): Promise<StartResu
     );
     fs.closeSync(log);
     if (child.pid === undefined) throw new Error('could not spawn java');
+    fs.rmSync(TEST_OWNER_FILE, { force: true });
     child.unref();
     fs.writeFileSync(PID_FILE, String(child.pid));
     await waitUntilAnswering(child.pid);
@@ -222,6 +225,7 @@ async function waitUntilAnswering(pid: number): Promise<void> {
 /** Stops the broker this repository started: SIGTERM (a clean shutdown), SIGKILL after 30 s. */
 export async function stopBroker(): Promise<{ readonly stopped: boolean; readonly pid?: number }> {
   const pid = runningPid();
+  fs.rmSync(TEST_OWNER_FILE, { force: true });
   if (pid === undefined) {
     fs.rmSync(PID_FILE, { force: true });
     return { stopped: false };

@@ -163,24 +163,39 @@ export class KafkajsPartitionConsumer implements KafkaPartitionConsumer {
         await this.cluster.refreshMetadata();
         if (perLeader.size === 0) await sleep(Math.min(maxWaitTime, 100));
       }
-      const results = await Promise.all([...perLeader].map(([nodeId, states]) => this.fetchFrom(nodeId, states, maxWaitTime)));
-      return results.flat();
+      // Every leader's answer is taken: a fetch that succeeded already moved its partitions' positions past the
+      // records it returned, so those are returned even when another leader's fetch failed recoverably.
+      const settled = await Promise.allSettled([...perLeader].map(([nodeId, states]) => this.fetchFrom(nodeId, states, maxWaitTime)));
+      const records: ConsumerRecord[] = [];
+      const failures: unknown[] = [];
+      for (const r of settled) {
+        if (r.status === 'fulfilled') records.push(...r.value);
+        else failures.push(r.reason);
+      }
+      for (const e of failures) await this.recover(e);
+      return records;
     } catch (e) {
-      const err = e as KafkajsError;
-      if (err.name === 'KafkaJSOffsetOutOfRange' && err.topic !== undefined && err.partition !== undefined) {
-        const s = this.partitions.get(topicPartitionKey({ topic: err.topic, partition: err.partition }));
-        if (s !== undefined) {
-          s.position = undefined; // the next poll resets it per autoOffsetReset
-          if (this.reset === 'none') throw clientError(`fetching ${err.topic}-${err.partition}`, e);
-          return [];
-        }
-      }
-      if ((err.type !== undefined && STALE_METADATA.has(err.type)) || err.name === 'KafkaJSTopicMetadataNotLoaded' || err.name === 'KafkaJSBrokerNotFound') {
-        await this.cluster.refreshMetadata().catch(() => undefined);
-        return [];
-      }
-      throw clientError('fetching records', e);
+      await this.recover(e);
+      return [];
     }
+  }
+
+  /** Recovers from a fetch error that fresh metadata or a position reset cures; throws any other. */
+  private async recover(e: unknown): Promise<void> {
+    const err = e as KafkajsError;
+    if (err.name === 'KafkaJSOffsetOutOfRange' && err.topic !== undefined && err.partition !== undefined) {
+      const s = this.partitions.get(topicPartitionKey({ topic: err.topic, partition: err.partition }));
+      if (s !== undefined) {
+        s.position = undefined; // the next poll resets it per autoOffsetReset
+        if (this.reset === 'none') throw clientError(`fetching ${err.topic}-${err.partition}`, e);
+        return;
+      }
+    }
+    if ((err.type !== undefined && STALE_METADATA.has(err.type)) || err.name === 'KafkaJSTopicMetadataNotLoaded' || err.name === 'KafkaJSBrokerNotFound') {
+      await this.cluster.refreshMetadata().catch(() => undefined);
+      return;
+    }
+    throw clientError('fetching records', e);
   }
 
   private async fetchFrom(nodeId: string, states: readonly PartitionState[], maxWaitTime: number): Promise<ConsumerRecord[]> {

@@ -261,6 +261,11 @@ class KafkaSourceReader<V> implements SourceReader<V> {
   private readonly pendingCommits = new Map<number, TopicPartitionOffset[]>();
   private committing: Promise<void> = Promise.resolve();
   private closed = false;
+  /**
+   * Restored splits already at their stopping offset: their watermark channels came back with the checkpoint,
+   * so they are released on the first poll (else a finished partition holds the watermark back to the end).
+   */
+  private finishedOnRestore: string[] = [];
 
   constructor(
     private readonly config: SourceConfig<V>,
@@ -288,6 +293,7 @@ class KafkaSourceReader<V> implements SourceReader<V> {
         finished,
         knownPartitions: s.knownPartitions,
       });
+      if (finished && restored !== undefined) this.finishedOnRestore.push(s.splitId);
     }
     this.consumer = await client.consumer({
       ...(config.groupId === undefined ? {} : { groupId: config.groupId }),
@@ -368,6 +374,10 @@ class KafkaSourceReader<V> implements SourceReader<V> {
     const same = this.outputsFor === output;
     this.outputsFor = output;
     this.splitsAdded = false;
+    if (this.finishedOnRestore.length > 0) {
+      for (const id of this.finishedOnRestore) output.releaseOutputForSplit?.(id);
+      this.finishedOnRestore = [];
+    }
     for (const s of this.splits.values()) {
       if (s.finished) s.output = undefined;
       else if (!same || s.output === undefined) s.output = output.createOutputForSplit?.(s.splitId) ?? output;
