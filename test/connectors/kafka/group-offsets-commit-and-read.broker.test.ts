@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { KafkaAdmin, KafkaClient } from '../../../connectors/kafka/index.ts';
-import { ADAPTERS, broker, describeKafka, uniqueName } from './kafka-env.ts';
+import { ADAPTERS, describeKafka, uniqueName, useClientAndAdmin } from './kafka-env.ts';
 
 for (const adapter of ADAPTERS) {
   describeKafka(`group offsets (${adapter.name})`, () => {
     let client: KafkaClient;
     let admin: KafkaAdmin;
-    beforeAll(async () => {
-      client = adapter.create(broker());
-      admin = await client.admin();
-    });
-    afterAll(async () => {
-      await admin?.close();
-    });
+    useClientAndAdmin(adapter, (c, a) => ((client = c), (admin = a)));
 
     it('a consumer commits offsets without joining the group; the admin reads them back, none before', async () => {
       const topic = uniqueName('group');

@@ -3,8 +3,8 @@
  * test runs against, and unique topic names (the broker outlives one test file, and may outlive a run).
  */
 import { randomBytes } from 'node:crypto';
-import { describe, inject } from 'vitest';
-import type { ConsumerRecord, IsolationLevel, KafkaClient, KafkaPartitionConsumer } from '../../../connectors/kafka/index.ts';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
+import type { ConsumerRecord, IsolationLevel, KafkaAdmin, KafkaClient, KafkaPartitionConsumer } from '../../../connectors/kafka/index.ts';
 import { KafkajsClient } from '../../../connectors/kafka/index.ts';
 import type { ReaderOutput, SourceReader, SourceReaderContext, SourceSplit } from '../../../lib/core/connector/source.ts';
 
@@ -23,6 +23,22 @@ export function broker(): string {
 export const ADAPTERS: ReadonlyArray<{ readonly name: string; readonly create: (bootstrap: string) => KafkaClient }> = [
   { name: 'kafkajs', create: (bootstrap) => new KafkajsClient({ bootstrapServers: bootstrap, clientId: 'tidemark-test' }) },
 ];
+
+/**
+ * Opens a client of `adapter` and its admin before the tests of the enclosing describe block (handing both to
+ * `opened`), and closes the admin after them.
+ */
+export function useClientAndAdmin(adapter: (typeof ADAPTERS)[number], opened: (client: KafkaClient, admin: KafkaAdmin) => void): void {
+  let admin: KafkaAdmin | undefined;
+  beforeAll(async () => {
+    const client = adapter.create(broker());
+    admin = await client.admin();
+    opened(client, admin);
+  });
+  afterAll(async () => {
+    await admin?.close();
+  });
+}
 
 /** A topic or id name no other test (or earlier run against the same broker) uses. */
 export function uniqueName(prefix: string): string {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   JsonDeserializationSchema,
   KafkaDeserializationError,
@@ -9,7 +9,7 @@ import {
   type KafkaClient,
 } from '../../../connectors/kafka/index.ts';
 import { JobExecutionException, ProcessFunction, StreamExecutionEnvironment, WatermarkStrategy, type Collector, type ProcessContext } from '../../../lib/index.ts';
-import { ADAPTERS, broker, describeKafka, uniqueName } from './kafka-env.ts';
+import { ADAPTERS, broker, describeKafka, uniqueName, useClientAndAdmin } from './kafka-env.ts';
 
 /** Each value's `i` with the record's event timestamp. */
 class WithTimestamp extends ProcessFunction<{ i: number }, [number, number | null]> {
@@ -25,13 +25,7 @@ for (const adapter of ADAPTERS) {
   describeKafka(`KafkaSource, bounded (${adapter.name})`, () => {
     let client: KafkaClient;
     let admin: KafkaAdmin;
-    beforeAll(async () => {
-      client = adapter.create(broker());
-      admin = await client.admin();
-    });
-    afterAll(async () => {
-      await admin?.close();
-    });
+    useClientAndAdmin(adapter, (c, a) => ((client = c), (admin = a)));
 
     const source = (topic: string) =>
       KafkaSource.builder<string>()

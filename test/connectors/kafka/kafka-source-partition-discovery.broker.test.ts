@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { KafkaSource, SimpleStringSchema, type KafkaAdmin, type KafkaClient, type KafkaPartitionSplit } from '../../../connectors/kafka/index.ts';
 import type { SourceReader } from '../../../lib/core/connector/source.ts';
-import { ADAPTERS, broker, describeKafka, driveReader, readerContext, uniqueName } from './kafka-env.ts';
+import { ADAPTERS, broker, describeKafka, driveReader, readerContext, uniqueName, useClientAndAdmin } from './kafka-env.ts';
 
 for (const adapter of ADAPTERS) {
   describeKafka(`KafkaSource partition discovery (${adapter.name})`, () => {
     let client: KafkaClient;
     let admin: KafkaAdmin;
-    beforeAll(async () => {
-      client = adapter.create(broker());
-      admin = await client.admin();
-    });
-    afterAll(async () => {
-      await admin?.close();
-    });
+    useClientAndAdmin(adapter, (c, a) => ((client = c), (admin = a)));
 
     /** Drives all readers at once until `out` holds `count` records (or `timeoutMs` pass). */
     const driveAll = (readers: ReadonlyArray<SourceReader<string>>, out: string[], count: number, timeoutMs = 20_000) =>

@@ -5,22 +5,16 @@
  * finished partition's old watermark holds the source's watermark back until the end of the input, and every
  * window of the other partitions fires only then.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { KafkaSource, OffsetsInitializer, SimpleStringSchema, type KafkaAdmin, type KafkaClient, type KafkaPartitionSplit } from '../../../connectors/kafka/index.ts';
 import type { ReaderOutput } from '../../../lib/core/connector/source.ts';
-import { ADAPTERS, broker, describeKafka, readerContext, uniqueName } from './kafka-env.ts';
+import { ADAPTERS, broker, describeKafka, readerContext, uniqueName, useClientAndAdmin } from './kafka-env.ts';
 
 for (const adapter of ADAPTERS) {
   describeKafka(`KafkaSource restored finished splits (${adapter.name})`, () => {
     let client: KafkaClient;
     let admin: KafkaAdmin;
-    beforeAll(async () => {
-      client = adapter.create(broker());
-      admin = await client.admin();
-    });
-    afterAll(async () => {
-      await admin?.close();
-    });
+    useClientAndAdmin(adapter, (c, a) => ((client = c), (admin = a)));
 
     it('a split restored at its stopping offset is released at once: it no longer holds the watermark back', async () => {
       const topic = uniqueName('restored-finished');

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { KafkaSource, OffsetsInitializer, SimpleStringSchema, type KafkaAdmin, type KafkaClient } from '../../../connectors/kafka/index.ts';
 import type { ReaderOutput } from '../../../lib/core/connector/source.ts';
-import { ADAPTERS, broker, describeKafka, readerContext, uniqueName } from './kafka-env.ts';
+import { ADAPTERS, broker, describeKafka, readerContext, uniqueName, useClientAndAdmin } from './kafka-env.ts';
 
 // Each partition is a split with its own output, so the source's watermark strategy runs one generator per
 // partition (Flink's per-partition watermarks): a partition that has nothing yet holds the watermark back
@@ -10,13 +10,7 @@ for (const adapter of ADAPTERS) {
   describeKafka(`KafkaSource split outputs (${adapter.name})`, () => {
     let client: KafkaClient;
     let admin: KafkaAdmin;
-    beforeAll(async () => {
-      client = adapter.create(broker());
-      admin = await client.admin();
-    });
-    afterAll(async () => {
-      await admin?.close();
-    });
+    useClientAndAdmin(adapter, (c, a) => ((client = c), (admin = a)));
 
     it('records go to their partition\'s output with their timestamps; an empty partition (bounded) is finished at once; finished ones are released', async () => {
       const topic = uniqueName('splits');

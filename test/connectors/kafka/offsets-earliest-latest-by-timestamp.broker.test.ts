@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { OffsetSpec, type KafkaAdmin, type KafkaClient } from '../../../connectors/kafka/index.ts';
-import { ADAPTERS, broker, describeKafka, uniqueName } from './kafka-env.ts';
+import { ADAPTERS, describeKafka, uniqueName, useClientAndAdmin } from './kafka-env.ts';
 
 for (const adapter of ADAPTERS) {
   describeKafka(`admin offsets (${adapter.name})`, () => {
     let client: KafkaClient;
     let admin: KafkaAdmin;
-    beforeAll(async () => {
-      client = adapter.create(broker());
-      admin = await client.admin();
-    });
-    afterAll(async () => {
-      await admin?.close();
-    });
+    useClientAndAdmin(adapter, (c, a) => ((client = c), (admin = a)));
 
     it('earliest, latest and the first offset at or after a timestamp, per partition; -1 past the last', async () => {
       const topic = uniqueName('offsets');

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { KafkaClientError, OffsetSpec, type KafkaAdmin, type KafkaClient } from '../../../connectors/kafka/index.ts';
-import { ADAPTERS, broker, describeKafka, readAll, uniqueName, valuesOf } from './kafka-env.ts';
+import { ADAPTERS, describeKafka, readAll, uniqueName, useClientAndAdmin, valuesOf } from './kafka-env.ts';
 
 // kafkajs's own producer resolves send() for a partition its metadata does not know (one added since it
 // read it) and writes nothing. Ours reads the metadata anew, and fails when the partition does not exist.
@@ -8,13 +8,7 @@ for (const adapter of ADAPTERS) {
   describeKafka(`producers never drop records silently (${adapter.name})`, () => {
     let client: KafkaClient;
     let admin: KafkaAdmin;
-    beforeAll(async () => {
-      client = adapter.create(broker());
-      admin = await client.admin();
-    });
-    afterAll(async () => {
-      await admin?.close();
-    });
+    useClientAndAdmin(adapter, (c, a) => ((client = c), (admin = a)));
 
     for (const kind of ['plain', 'idempotent', 'transactional'] as const) {
       it(`${kind}: writes to a partition added after it started; a partition that does not exist fails the send`, async () => {

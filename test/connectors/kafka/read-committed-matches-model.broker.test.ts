@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { KafkaAdmin, KafkaClient, KafkaTransactionalProducer } from '../../../connectors/kafka/index.ts';
-import { ADAPTERS, broker, describeKafka, readAll, uniqueName } from './kafka-env.ts';
+import { ADAPTERS, describeKafka, readAll, uniqueName, useClientAndAdmin } from './kafka-env.ts';
 
 // Random interleavings of two transactional producers and a plain one over two partitions; a read_committed
 // consumer must then see, per partition, exactly what a model says: plain records and committed transactions'
@@ -24,13 +24,7 @@ for (const adapter of ADAPTERS) {
   describeKafka(`read_committed against a model (${adapter.name})`, () => {
     let client: KafkaClient;
     let admin: KafkaAdmin;
-    beforeAll(async () => {
-      client = adapter.create(broker());
-      admin = await client.admin();
-    });
-    afterAll(async () => {
-      await admin?.close();
-    });
+    useClientAndAdmin(adapter, (c, a) => ((client = c), (admin = a)));
 
     it('sees exactly the plain and committed records, per partition in write order (fast-check)', async () => {
       await fc.assert(

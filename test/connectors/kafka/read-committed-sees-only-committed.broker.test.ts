@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { KafkaAdmin, KafkaClient } from '../../../connectors/kafka/index.ts';
-import { ADAPTERS, broker, describeKafka, readAll, uniqueName, valuesOf } from './kafka-env.ts';
+import { ADAPTERS, describeKafka, readAll, uniqueName, useClientAndAdmin, valuesOf } from './kafka-env.ts';
 
 for (const adapter of ADAPTERS) {
   describeKafka(`transactional producer and read_committed consumer (${adapter.name})`, () => {
     let client: KafkaClient;
     let admin: KafkaAdmin;
-    beforeAll(async () => {
-      client = adapter.create(broker());
-      admin = await client.admin();
-    });
-    afterAll(async () => {
-      await admin?.close();
-    });
+    useClientAndAdmin(adapter, (c, a) => ((client = c), (admin = a)));
 
     it('a read_committed consumer sees plain and committed records, never aborted or open ones; read_uncommitted sees all', async () => {
       const topic = uniqueName('txn');
