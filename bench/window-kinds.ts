@@ -39,7 +39,7 @@
  */
 import type { AggregateFunction, Collector, DataStreamSink, ProcessWindowContext, Sink, SinkWriter, StreamExecutionEnvironment, WindowedStream } from '../lib/index.ts';
 import { EventTimeSessionWindows, SlidingEventTimeWindows, TimeWindow, TumblingEventTimeWindows, WatermarkStrategy } from '../lib/index.ts';
-import type { SquaresChecksum } from './workload.ts';
+import { SummingSink, type SquaresChecksum } from './workload.ts';
 
 export interface ValueEvent {
   readonly key: number;
@@ -163,7 +163,7 @@ export const statsChecksum: ResultChecksum<WindowStats> = {
 };
 
 /** Adds up results as a row's sink and hand loop do. */
-export class ChecksumAdder<R> implements Collector<R> {
+export class ChecksumAdder<R> implements Collector<R>, SinkWriter<R> {
   count = 0;
   sum = 0;
   sumSq = 0;
@@ -173,6 +173,11 @@ export class ChecksumAdder<R> implements Collector<R> {
     this.sum += this.fields.summand(r);
     this.sumSq += this.fields.squares(r);
   }
+  write(r: R): void {
+    this.collect(r);
+  }
+  flush(): void {}
+  close(): void {}
   /** The totals; throws when they may have lost precision (--window-n too large). */
   total(): SquaresChecksum {
     if (!Number.isSafeInteger(this.sumSq)) throw new RangeError(`bench/window-kinds.ts: checksum ${this.sumSq} is beyond 2^53, not exact: use a smaller --window-n`);
@@ -180,30 +185,10 @@ export class ChecksumAdder<R> implements Collector<R> {
   }
 }
 
-/**
- * The sink of a window row: each writer adds up what it receives with a ChecksumAdder. The writer list
- * lives in a closure (as in ChecksumSink), so it is still shared if the runtime copies the sink object.
- */
-export class WindowKindSink<R> implements Sink<R> {
-  private readonly register: (w: ChecksumAdder<R>) => void;
-  readonly total: () => SquaresChecksum;
-  constructor(private readonly fields: ResultChecksum<R>) {
-    const writers: Array<ChecksumAdder<R>> = [];
-    this.register = (w) => void writers.push(w);
-    this.total = () => {
-      const c: SquaresChecksum = { count: 0, sum: 0, sumSq: 0 };
-      for (const w of writers) {
-        c.count += w.count;
-        c.sum += w.sum;
-        c.sumSq += w.sumSq;
-      }
-      return c;
-    };
-  }
-  createWriter(): SinkWriter<R> {
-    const adder = new ChecksumAdder<R>(this.fields);
-    this.register(adder);
-    return { write: (r: R) => adder.collect(r), flush: () => {}, close: () => {} };
+/** The sink of a window row: each writer adds up what it receives with a ChecksumAdder. */
+export class WindowKindSink<R> extends SummingSink<R> {
+  constructor(fields: ResultChecksum<R>) {
+    super(() => new ChecksumAdder<R>(fields));
   }
 }
 

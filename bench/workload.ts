@@ -285,18 +285,15 @@ export interface SquaresChecksum extends Checksum {
 }
 
 /**
- * Adds up, per result, 1 (count), `summand(v)` (sum) and `root(v)` squared (sumSq), as a hand loop does
- * for each result it emits (rows (c) and (d)). The writer list lives in a closure (as in ChecksumSink),
- * so it is still shared if the runtime copies the sink object per subtask.
+ * A sink whose writers each add up what they receive (count, sum, sumSq); total() adds up the writers. The
+ * writer list lives in a closure (as in ChecksumSink), so it is still shared if the runtime copies the sink
+ * object per subtask.
  */
-export class SquaresChecksumSink<T> implements Sink<T> {
-  private readonly register: (w: SquaresChecksumWriter<T>) => void;
+export class SummingSink<T> implements Sink<T> {
+  private readonly register: (w: SquaresChecksum) => void;
   readonly total: () => SquaresChecksum;
-  constructor(
-    private readonly summand: (v: T) => number,
-    private readonly root: (v: T) => number,
-  ) {
-    const writers: Array<SquaresChecksumWriter<T>> = [];
+  constructor(private readonly newWriter: () => SinkWriter<T> & SquaresChecksum) {
+    const writers: SquaresChecksum[] = [];
     this.register = (w) => void writers.push(w);
     this.total = () => {
       const c: SquaresChecksum = { count: 0, sum: 0, sumSq: 0 };
@@ -309,9 +306,19 @@ export class SquaresChecksumSink<T> implements Sink<T> {
     };
   }
   createWriter(): SinkWriter<T> {
-    const w = new SquaresChecksumWriter<T>(this.summand, this.root);
+    const w = this.newWriter();
     this.register(w);
     return w;
+  }
+}
+
+/**
+ * Adds up, per result, 1 (count), `summand(v)` (sum) and `root(v)` squared (sumSq), as a hand loop does
+ * for each result it emits (rows (c) and (d)).
+ */
+export class SquaresChecksumSink<T> extends SummingSink<T> {
+  constructor(summand: (v: T) => number, root: (v: T) => number) {
+    super(() => new SquaresChecksumWriter<T>(summand, root));
   }
 }
 
