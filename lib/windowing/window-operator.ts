@@ -14,7 +14,7 @@
  * of the operator's state therefore holds everything a restored operator needs.
  */
 import type { ListState, State } from '../core/state/state.ts';
-import { ListStateDescriptor, ReducingStateDescriptor, AggregatingStateDescriptor, type StateDescriptor } from '../core/state/state-descriptor.ts';
+import { AggregatingStateDescriptor, ListStateDescriptor, ReducingStateDescriptor, type StateDescriptor } from '../core/state/state-descriptor.ts';
 import type { AggregateFunction } from '../core/functions/aggregate-function.ts';
 import type { AppendingState } from '../core/state/state.ts';
 import type { InternalKvState, InternalMergingState } from '../state/heap-keyed-state-backend.ts';
@@ -25,9 +25,7 @@ import type { TimestampedValue } from './evictors/evictor.ts';
 import { fires, purges, type OnMergeContext, type TriggerResult } from './triggers/trigger.ts';
 import { TimeWindow, windowOfNamespace, type Window } from './windows.ts';
 import { sliceAssignerFor } from './slicing/slice-assigner.ts';
-import { AbstractWindowOperator, MERGING_WINDOW_SET, WINDOW_CONTENTS, WINDOW_TIMERS, type WindowFunctionSpec, type WindowOperatorConfig } from './abstract-window-operator.ts';
-
-export { WINDOW_CONTENTS, lateReason, type WindowFunctionSpec, type WindowOperatorConfig } from './abstract-window-operator.ts';
+import { AbstractWindowOperator, MERGING_WINDOW_SET, WINDOW_CONTENTS, WINDOW_TIMERS, type WindowOperatorConfig } from './abstract-window-operator.ts';
 
 type ContentsState = InternalMergingState<unknown> & AppendingState<unknown, unknown>;
 

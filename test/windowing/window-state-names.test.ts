@@ -5,7 +5,8 @@
  * set): the operator refuses it at first use, with an error naming both.
  */
 import { describe, expect, test } from 'vitest';
-import { WindowOperator, type WindowFunctionSpec } from '../../lib/windowing/window-operator.ts';
+import { WindowOperator } from '../../lib/windowing/window-operator.ts';
+import type { WindowFunctionSpec } from '../../lib/windowing/abstract-window-operator.ts';
 import { TumblingEventTimeWindows } from '../../lib/windowing/assigners/tumbling-windows.ts';
 import { EventTimeSessionWindows } from '../../lib/windowing/assigners/session-windows.ts';
 import { CountTrigger } from '../../lib/windowing/triggers/count-trigger.ts';
