@@ -26,8 +26,22 @@ const CONFIG_FILE = path.join(KAFKA_DIR, 'server.properties');
 const POM = path.join(HERE, 'pom.xml');
 const MARKER_JAR = path.join(LIB_DIR, 'kafka_2.13-3.9.1.jar');
 
+/**
+ * The broker's client port (its controller listens on the next one). TIDEMARK_KAFKA_PORT moves both, so two
+ * checkouts (or a CI clone beside a developer's broker) can each run their own broker at once.
+ */
+export const BROKER_PORT = brokerPort(process.env.TIDEMARK_KAFKA_PORT);
 /** The address clients connect to (server.properties' PLAINTEXT listener). */
-export const BOOTSTRAP_SERVERS = '127.0.0.1:39092';
+export const BOOTSTRAP_SERVERS = `127.0.0.1:${BROKER_PORT}`;
+
+function brokerPort(value: string | undefined): number {
+  if (value === undefined || value === '') return 39092;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1024 || port > 65534) {
+    throw new Error(`TIDEMARK_KAFKA_PORT must be a port number from 1024 to 65534 (the controller takes the next one), not '${value}'`);
+  }
+  return port;
+}
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 30_000;
 // Small heap: the machine has 2 cores and the test suite runs beside the broker.
@@ -124,7 +138,11 @@ function randomClusterId(): string {
 }
 
 function writeConfig(): void {
-  const base = fs.readFileSync(path.join(HERE, 'server.properties'), 'utf8');
+  // The committed file names the default ports; TIDEMARK_KAFKA_PORT moves them.
+  const base = fs
+    .readFileSync(path.join(HERE, 'server.properties'), 'utf8')
+    .replaceAll('127.0.0.1:39092', BOOTSTRAP_SERVERS)
+    .replaceAll('127.0.0.1:39093', `127.0.0.1:${BROKER_PORT + 1}`);
   fs.writeFileSync(CONFIG_FILE, `${base}\n# added by broker.ts\nlog.dirs=${DATA_DIR}\n`);
 }
 

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { brokerAnswers, runningPid, startBroker } from '../../../connectors/kafka/broker/broker.ts';
+import { BOOTSTRAP_SERVERS, brokerAnswers, runningPid, startBroker } from '../../../connectors/kafka/broker/broker.ts';
 import type { KafkaAdmin } from '../../../connectors/kafka/index.ts';
 import { ADAPTERS, broker, describeKafka, uniqueName } from './kafka-env.ts';
 
 describeKafka('the local broker (npm run kafka:start)', () => {
   it('answers a metadata request at the bootstrap address the setup provided', async () => {
-    expect(broker()).toBe('127.0.0.1:39092');
+    expect(broker()).toBe(BOOTSTRAP_SERVERS);
+    expect(BOOTSTRAP_SERVERS).toBe(`127.0.0.1:${process.env.TIDEMARK_KAFKA_PORT || 39092}`);
     expect(await brokerAnswers(broker())).toBe(true);
   });
 
