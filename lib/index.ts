@@ -33,6 +33,7 @@ export { formatRecord } from './core/format.ts';
 export { AbstractRichFunction, type OpenContext, type RichFunction } from './core/functions/rich-function.ts';
 export { RichMapFunction, type MapFunction } from './core/functions/map-function.ts';
 export { RichFlatMapFunction, type FlatMapFunction } from './core/functions/flat-map-function.ts';
+export { RichSinkFunction, type SinkFunction, type SinkFunctionContext, type SinkFn } from './core/functions/sink-function.ts';
 export { RichFilterFunction, type FilterFunction } from './core/functions/filter-function.ts';
 export { RichReduceFunction, type ReduceFunction } from './core/functions/reduce-function.ts';
 export type { Collector } from './core/functions/collector.ts';

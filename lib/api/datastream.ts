@@ -24,6 +24,7 @@ import type { FilterFn } from '../core/functions/filter-function.ts';
 import type { FlatMapFn } from '../core/functions/flat-map-function.ts';
 import type { KeySelectorFn } from '../core/functions/key-selector.ts';
 import type { MapFn } from '../core/functions/map-function.ts';
+import type { SinkFn } from '../core/functions/sink-function.ts';
 import type { ReduceFn } from '../core/functions/reduce-function.ts';
 import type { ChainingStrategy, OneInputTransformation, OperatorFactory, PartitionerSpec, Transformation } from '../runtime/graph/transformation.ts';
 import { StreamMap } from '../operators/map.ts';
@@ -34,6 +35,7 @@ import { KeyedProcessOperator, type KeyedProcessFn } from '../operators/keyed-pr
 import { StreamGroupedReduceOperator } from '../operators/keyed-reduce.ts';
 import { aggregationReducer, type AggregationType, type FieldRef } from '../operators/aggregations.ts';
 import { SinkWriterOperator } from '../operators/sink-writer.ts';
+import { StreamSink } from '../operators/stream-sink.ts';
 import { CollectSinkOperator } from '../operators/collect-sink.ts';
 import { TimestampsAndWatermarksOperator } from '../operators/timestamps-and-watermarks.ts';
 import type { WatermarkStrategy } from '../time/watermark-strategy.ts';
@@ -265,16 +267,26 @@ export class DataStream<T> {
     return false;
   }
 
-  /** @internal */
-  addSink(name: string, factory: OperatorFactory, nonParallel = false, sink?: Sink<T>): DataStreamSink<T> {
+  /** @internal A sink operator from `factory`. */
+  addSinkOperator(name: string, factory: OperatorFactory, nonParallel = false, sink?: Sink<T>): DataStreamSink<T> {
     const op = this.transform<never>(name, factory, true, sink as Sink<unknown> | undefined);
     this.environment.addSinkTransformation(op.transformation);
     return new DataStreamSink<T>(op.transformation, nonParallel);
   }
 
+  /**
+   * Calls `sinkFunction` for each record (Flink's addSink(SinkFunction)): a plain function or an object with
+   * `invoke(value, context)`, optionally `finish()` at the end of input; extend RichSinkFunction for open/close
+   * and the runtime context. `invoke` is synchronous: for writes that wait on I/O or must be exactly-once, use
+   * `sinkTo` with a Sink.
+   */
+  addSink(sinkFunction: SinkFn<T>, name = 'Unnamed'): DataStreamSink<T> {
+    return this.addSinkOperator(name, () => new StreamSink<T>(sinkFunction) as never);
+  }
+
   /** Writes records to a Sink (Flink's sinkTo). */
   sinkTo(sink: Sink<T>, name = 'Sink'): DataStreamSink<T> {
-    const s = this.addSink(name, () => new SinkWriterOperator(sink) as never, sink.nonParallel === true, sink);
+    const s = this.addSinkOperator(name, () => new SinkWriterOperator(sink) as never, sink.nonParallel === true, sink);
     if (sink.nonParallel) s.transformation.parallelism = 1;
     return s;
   }
@@ -332,7 +344,7 @@ export class DataStream<T> {
         }
       }
     });
-    this.addSink('Collect Sink', () => new CollectSinkOperator(sinkId) as never);
+    this.addSinkOperator('Collect Sink', () => new CollectSinkOperator(sinkId) as never);
     client = await this.environment.executeAsync(jobName);
     if (reached) void client.cancel();
     try {
@@ -359,7 +371,7 @@ export class DataStream<T> {
         },
         (error) => (error === undefined ? subscriber.complete() : subscriber.error(error)),
       );
-      this.addSink('Observable Sink', () => new CollectSinkOperator(sinkId) as never);
+      this.addSinkOperator('Observable Sink', () => new CollectSinkOperator(sinkId) as never);
     });
   }
 }
