@@ -1,5 +1,6 @@
 // Entry of the job thread of the `tidemark` command (see supervisor.mjs): makes TypeScript
-// importable (tsx), then runs the command here.
+// importable (tsx: the user's .ts job, and tidemark's own sources when it runs from them), then
+// runs the command here. The build writes './main.js' for './main.ts' in dist/.
 import { workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve, extname, relative, isAbsolute } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import {
   ConfigOptions,
   Configuration,
@@ -79,7 +80,8 @@ interface RunArgs {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
+  // By the package's own name: the same from the sources (lib/cli) and from the build (dist/lib/cli).
+  const pkg = createRequire(import.meta.url)('tidemark/package.json') as { version: string };
   return pkg.version;
 }
 
@@ -188,6 +190,7 @@ function warnAboutKeys(configuration: Configuration, origin: string): void {
   }
 }
 
+/** The folder holding lib/ and connectors/: the repository, or dist/ of the installed package. */
 const FRAMEWORK_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The stack down to the first frame inside tidemark itself: the user's own code. */
