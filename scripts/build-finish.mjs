@@ -1,8 +1,10 @@
 // Second half of `npm run build` (after tsc -p tsconfig.build.json): the plain-JavaScript modules of
 // lib/ and connectors/ (thread entries, which must load before TypeScript support can) and their
 // hand-written .d.mts go to dist/ as they are, except that their imports of `./x.ts` name the
-// compiled `./x.js`. Files in dist/ whose source is gone are removed (tsc builds incrementally and
-// never deletes), so the package holds no module that the sources no longer have.
+// compiled `./x.js`. tsc leaves `./x.ts` in the .d.ts files it writes (rewriteRelativeImportExtensions
+// rewrites JavaScript only): they name `./x.js` too, which every TypeScript version resolves to x.d.ts.
+// Files in dist/ whose source is gone are removed (tsc builds incrementally and never deletes), so the
+// package holds no module that the sources no longer have.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,9 +30,20 @@ for (const dir of SOURCE_DIRS) {
       copyFileSync(file, target);
       continue;
     }
-    const text = readFileSync(file, 'utf8').replace(/(import\s*\(\s*|from\s+)(['"])(\.\.?\/[^'"]+)\.ts\2/g, '$1$2$3.js$2');
-    writeFileSync(target, text);
+    writeFileSync(target, jsSpecifiers(readFileSync(file, 'utf8')));
   }
+}
+
+/** `from './x.ts'` and `import('./x.ts')` (relative only) as `./x.js`. */
+function jsSpecifiers(text) {
+  return text.replace(/(import\s*\(\s*|from\s+)(['"])(\.\.?\/[^'"]+)\.ts\2/g, '$1$2$3.js$2');
+}
+
+for (const file of walk(DIST)) {
+  if (!file.endsWith('.d.ts')) continue;
+  const text = readFileSync(file, 'utf8');
+  const rewritten = jsSpecifiers(text);
+  if (rewritten !== text) writeFileSync(file, rewritten);
 }
 
 /** The source a file in dist/ was made from (undefined for the build's own files). */
