@@ -5,19 +5,8 @@
 // cost of the extra thread small.
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
 
 const JOB_THREAD_ENTRY = fileURLToPath(new URL('./job-thread-entry.mjs', import.meta.url));
-/**
- * Run from the TypeScript sources (this repository, where main.ts is next to this file) rather
- * than from the build (dist/): a job's `import 'tidemark'` must then reach the same sources, which
- * the package's exports name under the `tidemark-source` condition. Threads started from the job
- * thread (slot workers) inherit its execArgv.
- */
-const JOB_THREAD_EXEC_ARGV =
-  existsSync(fileURLToPath(new URL('./main.ts', import.meta.url))) && !process.execArgv.includes('--conditions=tidemark-source')
-    ? [...process.execArgv, '--conditions=tidemark-source']
-    : undefined;
 /**
  * Exit codes after a signal, as a shell reports a process killed by it (128 + signal number).
  * SIGPIPE: the reader of stdout went away (EPIPE).
@@ -55,7 +44,7 @@ export const OUTPUT_GRACE_MS = 2000;
  * @returns {Promise<number>}
  */
 export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
-  const worker = new Worker(JOB_THREAD_ENTRY, { workerData: { argv, cwd, stdin }, stdin, execArgv: JOB_THREAD_EXEC_ARGV });
+  const worker = new Worker(JOB_THREAD_ENTRY, { workerData: { argv, cwd, stdin }, stdin });
   let readingStdin = false;
   /** @type {'SIGINT' | 'SIGTERM' | 'SIGPIPE' | undefined} */
   let signal;

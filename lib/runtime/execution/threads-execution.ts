@@ -16,15 +16,6 @@ import { mergeInto, type JobExecution, type JobExecutionContext } from './job-ex
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker-entry.mjs', import.meta.url));
 const CANCEL_GRACE_MS = 3000;
-/**
- * Run from the TypeScript sources (this repository) rather than from the build (dist/): the worker
- * re-evaluates the job module, whose `import 'tidemark'` must reach the same sources (the package
- * exports them under the `tidemark-source` condition). Undefined: the worker inherits this thread's.
- */
-function workerExecArgv(): string[] | undefined {
-  const condition = '--conditions=tidemark-source';
-  return import.meta.url.endsWith('.ts') && !process.execArgv.includes(condition) ? [...process.execArgv, condition] : undefined;
-}
 
 export class ThreadsExecution implements JobExecution {
   readonly outcome: Promise<'finished' | 'canceled'>;
@@ -101,7 +92,7 @@ export class ThreadsExecution implements JobExecution {
         checkpointingMode: options.checkpointing?.mode,
         restored,
       };
-      const worker = new Worker(WORKER_ENTRY, { workerData: init, transferList: Object.values(ports), execArgv: workerExecArgv() });
+      const worker = new Worker(WORKER_ENTRY, { workerData: init, transferList: Object.values(ports) });
       this.workers.push(worker);
       worker.on('message', (m: WorkerMessage) => {
         switch (m.type) {
