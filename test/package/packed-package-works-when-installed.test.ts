@@ -129,6 +129,18 @@ const matches = await CEP.pattern(events.keyBy((e) => e.user), loginThenBuy)
 console.log(JSON.stringify(matches));
 `;
 
+/** A test for Node's own test runner, on the \`tidemark/testing\` harness. */
+const NODE_TEST = `import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ProcessFunctionTestHarnesses } from 'tidemark/testing';
+
+test('a process function, driven by the harness', () => {
+  const h = ProcessFunctionTestHarnesses.forProcessFunction((n, _ctx, out) => out.collect(n * 2));
+  h.processElement(21, 1000);
+  assert.deepEqual(h.extractOutputValues(), [42]);
+});
+`;
+
 /** A TypeScript job naming every entry point; the @ts-expect-error fails the check if the types were \`any\`. */
 const TS_JOB = `import { StreamExecutionEnvironment, type DataStream } from 'tidemark';
 import { Pattern } from 'tidemark/cep';
@@ -213,6 +225,13 @@ describe('the packed package, installed', () => {
       expect(r.code, target).toBe(0);
       expect(r.stdout, target).toBe('["a bought after login"]\n');
     }
+  });
+
+  test("Node's test runner runs a test that imports tidemark/testing", async () => {
+    writeFileSync(join(app, 'harness.test.mjs'), NODE_TEST);
+    const r = await run(process.execPath, ['--test', 'harness.test.mjs'], app);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^# pass 1$/m);
   });
 
   test('an esbuild bundle of a job that imports tidemark runs on its own (no node_modules beside it)', async () => {
