@@ -4,6 +4,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const KAFKA_TESTS = 'test/connectors/kafka/**/*.broker.test.ts';
 
 export default defineConfig({
+  // `import 'tidemark'` in tests reaches the TypeScript sources (the package's exports name them under
+  // this condition; users get dist/). Tests run in Vite's ssr environment; Vitest adds its Node defaults.
+  ssr: { resolve: { conditions: ['tidemark-source'] } },
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,

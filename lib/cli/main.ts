@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve, extname, relative, isAbsolute } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import {
   ConfigOptions,
   Configuration,
@@ -19,12 +20,15 @@ import { SIGNAL_EXIT_CODES, STOP_GRACE_MS, superviseJobThread } from './supervis
 import { setExecutionContext, type ExecutionContext } from '../runtime/context.ts';
 import type { JobHandle } from '../runtime/scheduler.ts';
 import { importJobModule } from '../runtime/job-module.mjs';
+import { initProject } from './init.ts';
 import { describeValue, isInstance, JobCancellationException, JobExecutionException, TidemarkError, UserCodeError } from '../core/errors.ts';
 
 const USAGE = `Usage: tidemark <command> [options]
 
 Commands:
   run [options] <job file> [job arguments]   Run a job (TypeScript or JavaScript) on a local runtime
+  init <directory>                           Write a new project: a job, its test, tidemark.yaml
+                                             (Flink's quickstart); the directory must be new or empty
   help                                       Show this help
 
 Options of 'run' (before the job file):
@@ -79,7 +83,8 @@ interface RunArgs {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
+  // By the package's own name: the same from the sources (lib/cli) and from the build (dist/lib/cli).
+  const pkg = createRequire(import.meta.url)('tidemark/package.json') as { version: string };
   return pkg.version;
 }
 
@@ -188,6 +193,7 @@ function warnAboutKeys(configuration: Configuration, origin: string): void {
   }
 }
 
+/** The folder holding lib/ and connectors/: the repository, or dist/ of the installed package. */
 const FRAMEWORK_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The stack down to the first frame inside tidemark itself: the user's own code. */
@@ -569,6 +575,21 @@ export async function runInJobThread(argv: string[], cwd: string): Promise<void>
   if (code !== 0) process.exitCode = code;
 }
 
+/** `tidemark init <directory>` (see init.ts). */
+function init(args: string[], cwd: string): number {
+  if (args.length !== 1 || args[0]!.startsWith('-')) {
+    if (args.length === 1 && (args[0] === '-h' || args[0] === '--help')) return printUsage();
+    throw new UsageError(`Usage: tidemark init <directory>: it writes a new project there. See 'tidemark --help'.`);
+  }
+  const dir = args[0]!;
+  const files = initProject(resolve(cwd, dir), version());
+  const cd = /[^\w./-]/.test(dir) ? JSON.stringify(dir) : dir;
+  process.stdout.write(
+    `Created ${dir}: ${files.join(', ')}.\n\n  cd ${cd}\n  npm install\n  npm test\n  npx tidemark run src/job.ts --input data/readings.jsonl\n`,
+  );
+  return 0;
+}
+
 function firstPositional(args: string[]): number {
   const i = args.findIndex((a) => !a.startsWith('-'));
   return i < 0 ? args.length : i;
@@ -595,8 +616,10 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         return 0;
       case 'run':
         return await run(rest, cwd);
+      case 'init':
+        return init(rest, cwd);
       default:
-        throw new UsageError(`Unknown command '${command}'. Commands: run, help. See 'tidemark --help'.`);
+        throw new UsageError(`Unknown command '${command}'. Commands: run, init, help. See 'tidemark --help'.`);
     }
   } catch (e) {
     printError(e);

@@ -8,7 +8,17 @@
  */
 import { Duration } from 'luxon';
 
-export type DurationLike = number | string | Duration;
+/**
+ * A luxon Duration, by the part of its shape tidemark uses: the published types do not make users
+ * install luxon's types (@types/luxon). At run time only a real luxon Duration is taken.
+ */
+export interface LuxonDuration {
+  toMillis(): number;
+  readonly isValid: boolean;
+  readonly invalidExplanation: string | null;
+}
+
+export type DurationLike = number | string | LuxonDuration;
 
 const UNITS: Array<[RegExp, number]> = [
   [/^(ms|milli|millis|millisecond|milliseconds)$/, 1],

@@ -38,10 +38,11 @@ abstract class TumblingWindows<T> implements WindowAssigner<T, TimeWindow> {
 
   protected constructor(size: DurationLike, offset: DurationLike | CalendarOptions | undefined) {
     if (offset !== undefined && typeof offset === 'object' && !Duration.isDuration(offset)) {
+      const { timeZone } = offset as CalendarOptions; // an object that is no luxon Duration
       this.unit = calendarUnit(size);
       if (this.unit === undefined) throw new RangeError(`A time zone needs a calendar size: '1 day', '1 week' or '1 month', got ${JSON.stringify(size)}`);
-      if (!DateTime.now().setZone(offset.timeZone).isValid) throw new RangeError(`Unknown time zone '${offset.timeZone}'`);
-      this.zone = offset.timeZone;
+      if (!DateTime.now().setZone(timeZone).isValid) throw new RangeError(`Unknown time zone '${timeZone}'`);
+      this.zone = timeZone;
       this.size = 0;
       this.offset = 0;
       return;

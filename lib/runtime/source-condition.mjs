@@ -1,0 +1,19 @@
+// tidemark running from its TypeScript sources (this repository) rather than from its build (dist/):
+// a job's `import 'tidemark'` must then reach the same sources, which the package's exports name under
+// the condition `tidemark-source`. The entries of the job thread and of slot workers register this
+// module's resolve hook when they are sources themselves. (Not execArgv's --conditions: a worker given
+// execArgv refuses process-wide flags such as --max-old-space-size, which it would otherwise inherit.)
+import { register } from 'node:module';
+
+const SOURCE_CONDITION = 'tidemark-source';
+
+/** Resolve hook (runs on the loader thread): resolves with the condition added. */
+export async function resolve(specifier, context, nextResolve) {
+  const conditions = context.conditions ?? [];
+  return nextResolve(specifier, conditions.includes(SOURCE_CONDITION) ? context : { ...context, conditions: [...conditions, SOURCE_CONDITION] });
+}
+
+/** Adds the condition to module resolution in this thread (after tsx's register(): this hook runs first). */
+export function registerSourceCondition() {
+  register(import.meta.url);
+}
