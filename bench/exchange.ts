@@ -1,0 +1,88 @@
+/**
+ * `npx tsx bench/exchange.ts` — rows (b), (c), (d) of bench/run.ts at parallelism 1, 2 and 4, inline
+ * and threads, each run in its own child process (bench/jobs/exchange-job.ts) with a parallel source
+ * and a real keyBy exchange. Best of --reps, configurations alternating within each rep so that load
+ * from other processes spreads over all of them. Rates count the wall time of `env.execute()`
+ * (threads: worker start-up included). Every run must give the checksum of the p=1 inline run.
+ *
+ *   options: --rows b,c,d  --p 1,2,4  --targets inline,threads  --reps 3
+ *            --n N (rows b, c; default 4 000 000)  --cep-n N (row d; default 1 000 000)
+ *            --root DIR (run the job of another checkout, e.g. to alternate old and new code)
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ParameterTool } from '../lib/index.ts';
+import { RESULT_PREFIX } from './jobs/result.ts';
+
+const params = ParameterTool.fromArgs(process.argv);
+const ROOT = params.get('root', fileURLToPath(new URL('..', import.meta.url)));
+const rowsWanted = params.get('rows', 'b,c,d').split(',');
+const ps = params.get('p', '1,2,4').split(',').map(Number);
+const targets = params.get('targets', 'inline,threads').split(',');
+const reps = params.getInt('reps', 3);
+const N = params.getInt('n', 4_000_000);
+const CEP_N = params.getInt('cep-n', 1_000_000);
+
+interface Result {
+  ms: number;
+  count: number;
+  sum: number;
+  sumSq: number;
+  peakRssMb: number;
+}
+
+function run(job: string, n: number, p: number, t: string): Result | string {
+  const out = spawnSync(`${ROOT}/node_modules/.bin/tsx`, [`${ROOT}/bench/jobs/exchange-job.ts`, '--job', job, '--n', String(n), '-p', String(p), '-t', t], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  const line = out.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+  if (out.status !== 0 || line === undefined) return `exit ${out.status}: ${out.stderr.split('\n').slice(-4).join(' | ')}`;
+  return JSON.parse(line.slice(RESULT_PREFIX.length)) as Result;
+}
+
+const best = new Map<string, Result>();
+const errors = new Map<string, string>();
+const checksums = new Map<string, string>();
+for (let rep = 0; rep < reps; rep++) {
+  for (const job of rowsWanted) {
+    const n = job === 'd' ? CEP_N : N;
+    for (const t of targets) {
+      for (const p of ps) {
+        const id = `${job}|${t}|${p}`;
+        const r = run(job, n, p, t);
+        if (typeof r === 'string') {
+          errors.set(id, r);
+          process.stderr.write(`  ${id}: FAILED ${r}\n`);
+          continue;
+        }
+        const cs = `${r.count}/${r.sum}/${r.sumSq}`;
+        const expected = checksums.get(job);
+        if (expected === undefined) checksums.set(job, cs);
+        else if (expected !== cs) errors.set(id, `MISMATCH ${cs} vs ${expected}`);
+        process.stderr.write(`  ${id}: ${r.ms.toFixed(0)} ms, ${((n / r.ms) * 1000 / 1e6).toFixed(2)} M/s, peak RSS ${r.peakRssMb} MB, ${cs}\n`);
+        const prev = best.get(id);
+        if (prev === undefined || r.ms < prev.ms) best.set(id, r);
+      }
+    }
+  }
+}
+console.log(`| row | ${targets.flatMap((t) => ps.map((p) => `${t} p=${p}`)).join(' | ')} |`);
+console.log(`|---|${targets.flatMap(() => ps.map(() => '---')).join('|')}|`);
+for (const job of rowsWanted) {
+  const n = job === 'd' ? CEP_N : N;
+  const cells = targets.flatMap((t) =>
+    ps.map((p) => {
+      const id = `${job}|${t}|${p}`;
+      if (errors.has(id)) return `ERR ${errors.get(id)}`;
+      const r = best.get(id);
+      if (!r) return '-';
+      const p1 = best.get(`${job}|${t}|1`);
+      const ratio = p1 && p !== 1 ? ` (${(p1.ms / r.ms).toFixed(2)}×)` : '';
+      return `${((n / r.ms) * 1000 / 1e6).toFixed(2)} M/s${ratio}`;
+    }),
+  );
+  console.log(`| ${job} (n=${n}) | ${cells.join(' | ')} |`);
+}
+if (errors.size > 0) process.exitCode = 1;
