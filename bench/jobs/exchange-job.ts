@@ -96,9 +96,12 @@ const allReported = new Promise<void>((resolve) => {
 const rss0 = process.memoryUsage().rss;
 let peakRss = rss0;
 const sampler = isMainThread ? setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20) : undefined;
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 await env.execute(`bench exchange ${job} p=${parallelism} ${target}`);
 const ms = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+const cpuMs = (cpu.user + cpu.system) / 1000;
 if (sampler) clearInterval(sampler);
 if (target === 'threads') {
   await Promise.race([allReported, new Promise((_, rej) => setTimeout(() => rej(new Error('writers did not report')), 10_000))]);
@@ -111,4 +114,4 @@ if (target === 'threads') {
     total.sumSq += w.sumSq;
   }
 }
-console.log(RESULT_PREFIX + JSON.stringify({ job, n, parallelism, target, ms, peakRssMb: Math.round(peakRss / 1048576), ...total }));
+console.log(RESULT_PREFIX + JSON.stringify({ job, n, parallelism, target, ms, cpuMs, peakRssMb: Math.round(peakRss / 1048576), ...total }));
