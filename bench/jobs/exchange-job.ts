@@ -10,7 +10,7 @@
  */
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import { ParameterTool, StreamExecutionEnvironment, type Sink, type SinkWriter } from '../../lib/index.ts';
-import { buildKeyedSumJob, readingValue, type Reading, type SquaresChecksum } from '../workload.ts';
+import { buildChainJob, buildKeyedSumJob, readingValue, type Reading, type SquaresChecksum } from '../workload.ts';
 import { buildWindowCountJob } from '../windows.ts';
 import { buildCepJob, type MatchSummary } from '../cep.ts';
 import { RESULT_PREFIX } from './result.ts';
@@ -20,6 +20,8 @@ const job = params.get('job', 'b');
 const n = params.getInt('n', 2_000_000);
 const parallelism = params.getInt('p', 1);
 const target = params.get('t', 'threads') as 'inline' | 'threads';
+/** --slow-sink-us U: every sink writer busy-waits U µs per 1 000 records (a slow sink, for peak RSS under backpressure). */
+const slowSinkUs = params.getInt('slow-sink-us', 0);
 const channelName = `tidemark-bench-exchange-${params.get('run-id', String(process.pid))}`;
 
 /** Adds up count, sum and sum of squares per writer; a writer in a worker posts its totals when it closes. */
@@ -45,6 +47,12 @@ class ReportingWriter<T> implements SinkWriter<T> {
     private readonly root: (v: T) => number,
   ) {}
   write(v: T): void {
+    if (slowSinkUs > 0 && this.count % 1000 === 0) {
+      const until = performance.now() + slowSinkUs / 1000;
+      while (performance.now() < until) {
+        // busy: a sink that keeps its thread
+      }
+    }
     const r = this.root(v);
     this.count++;
     this.sum += this.summand(v);
@@ -66,7 +74,11 @@ const env = StreamExecutionEnvironment.getExecutionEnvironment({
 });
 env.getConfig().setAutoWatermarkInterval(200);
 let sink: ReportingSink<never>;
-if (job === 'b') {
+if (job === 'a') {
+  const s = new ReportingSink<number>((x) => x, () => 0);
+  buildChainJob(env, n, s);
+  sink = s as unknown as ReportingSink<never>;
+} else if (job === 'b') {
   const s = new ReportingSink<Reading>(readingValue, () => 0);
   buildKeyedSumJob(env, n, s);
   sink = s as unknown as ReportingSink<never>;
@@ -78,7 +90,7 @@ if (job === 'b') {
   const s = new ReportingSink<MatchSummary>((m) => m.ids, (m) => m.span);
   buildCepJob(env, n, s);
   sink = s as unknown as ReportingSink<never>;
-} else throw new Error(`--job ${job}: b, c or d`);
+} else throw new Error(`--job ${job}: a, b, c or d`);
 
 const total: SquaresChecksum = { count: 0, sum: 0, sumSq: 0 };
 let reports = 0;
