@@ -166,14 +166,21 @@ function decoderFor(key: string): Decoder {
 /** One-character strings (a record's type tag, say) are interned: no allocation per record. */
 const CHARS = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c));
 
+/** A Buffer over the frame being decoded (made once per frame), for longer strings. */
+let framed: { u8: Uint8Array; buf: Buffer & { latin1Slice(start: number, end: number): string } } | null = null;
+
 function asciiString(u8: Uint8Array, pos: number, len: number): string {
   if (len === 1) return CHARS[u8[pos]!]!;
-  if (len <= 24) {
+  // Up to 12 characters V8 makes a concatenation a flat string; longer ones are sliced from the bytes.
+  if (len <= 12) {
     let s = '';
     for (let i = 0; i < len; i++) s += CHARS[u8[pos + i]!]!;
     return s;
   }
-  return Buffer.from(u8.buffer, u8.byteOffset + pos, len).toString('latin1');
+  if (framed === null || framed.u8 !== u8) {
+    framed = { u8, buf: Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength) as Buffer & { latin1Slice(start: number, end: number): string } };
+  }
+  return framed.buf.latin1Slice(pos, pos + len);
 }
 
 /** Writes batches as frames into one growing buffer it reuses (one serializer per output channel). */
@@ -295,6 +302,7 @@ export function deserializeBatch(body: Uint8Array): StreamBatch {
   } else {
     v = new Array<unknown>(n);
     if (n > 0) pos = decoderFor(shapeKey)(v, n, dv, body, pos, asciiString);
+    framed = null; // the frame's buffer is reused for the next one
   }
   const clen = dv.getUint32(pos, true);
   const c = clen === 0 ? null : (deserialize(body.subarray(pos + 4, pos + 4 + clen)) as ControlElement[]);
