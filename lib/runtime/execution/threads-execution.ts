@@ -8,7 +8,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { accumulatorFromValue } from '../../core/accumulators/accumulator-helper.ts';
 import { channelPairs } from '../deploy.ts';
-import { createRingBuffer } from '../io/byte-ring.ts';
+import { createRingBuffer, RING_BYTES } from '../io/byte-ring.ts';
 import type { CancelReport } from '../executor.ts';
 import type { CheckpointBarrier } from '../elements.ts';
 import { deserializeError, type WorkerInit, type WorkerMessage } from '../worker-protocol.ts';
@@ -25,6 +25,12 @@ export function exchangeKind(): 'binary' | 'port' {
   if (v === undefined || v === '' || v === 'binary') return 'binary';
   if (v === 'port') return 'port';
   throw new Error(`TIDEMARK_EXCHANGE=${v}: 'binary' or 'port'`);
+}
+
+/** Bytes of each channel's ring: TIDEMARK_RING_BYTES (a power of two; tests make it tiny so frames pass in pieces). */
+function ringBytes(): number {
+  const v = process.env.TIDEMARK_RING_BYTES;
+  return v === undefined || v === '' ? RING_BYTES : Number(v);
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker-entry.mjs', import.meta.url));
@@ -66,7 +72,7 @@ export class ThreadsExecution implements JobExecution {
         const key = `${edge.id}:${p}:${c}`;
         portsBySlot[p]![key] = port1;
         portsBySlot[c]![key] = port2;
-        if (exchange === 'binary') ringsBySlot[p]![key] = ringsBySlot[c]![key] = createRingBuffer();
+        if (exchange === 'binary') ringsBySlot[p]![key] = ringsBySlot[c]![key] = createRingBuffer(ringBytes());
       }
     }
     // The restored state every worker needs: the operators of the job, each with all old subtasks' parts.

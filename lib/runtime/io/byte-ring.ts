@@ -23,7 +23,7 @@ export const RING_BYTES = 1 << 20;
 
 /** The shared memory of one ring: create it on one thread, hand it to both ends. */
 export function createRingBuffer(bytes = RING_BYTES): SharedArrayBuffer {
-  if ((bytes & (bytes - 1)) !== 0) throw new RangeError(`ring size ${bytes} is not a power of two`);
+  if (!Number.isInteger(bytes) || bytes < 16 || (bytes & (bytes - 1)) !== 0) throw new RangeError(`ring size ${bytes} is not a power of two`);
   return new SharedArrayBuffer(HEADER_BYTES + bytes);
 }
 
