@@ -14,7 +14,11 @@ import { assignKeyToParallelOperator } from '../state/key-groups.ts';
 
 /** Batches a consumer accepts before returning credit. */
 export const CHANNEL_CREDITS = 4;
-/** Across threads a credit comes back later (another thread's turn), so more batches are in flight. */
+/**
+ * Across threads over MessagePorts (TIDEMARK_EXCHANGE=port) a credit comes back later (another
+ * thread's turn), so more batches are in flight. The default binary exchange (io/ring-channels.ts)
+ * has its ring as credit instead.
+ */
 export const REMOTE_CHANNEL_CREDITS = 32;
 
 export interface OutputChannel {

@@ -18,6 +18,8 @@ export interface WorkerInit {
   collected: Array<Record<string, unknown[][]>>;
   /** Cross-slot channel ends, keyed `${edgeId}:${producer}:${consumer}`. */
   ports: Record<string, MessagePort>;
+  /** The shared ring of each cross-slot channel (same keys) when batches go by the binary exchange; its port is then the doorbell. */
+  rings: Record<string, SharedArrayBuffer>;
   /** 0 for the job's first run, +1 for each restart. */
   attemptNumber: number;
   checkpointingMode: CheckpointingMode | undefined;

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { Readable } from 'node:stream';
 import { LocalChannel, RemoteInputChannel, RemoteOutputChannel } from './channels.ts';
 import { deployTasks } from './deploy.ts';
+import { RingInputChannel, RingOutputChannel } from './io/ring-channels.ts';
 import { TaskExecutor } from './executor.ts';
 import type { JobGraph } from './graph/job-graph.ts';
 import { serializeError, type WorkerInit, type WorkerMessage, type MasterMessage } from './worker-protocol.ts';
@@ -83,8 +84,18 @@ const slotExecutor: PipelineExecutor = {
       graph,
       (_vertex, subtask) => subtask === init.slot,
       {
-        output: (e, p, c) => (p === c ? localChannel(key(e.id, p, c)) : new RemoteOutputChannel(init.ports[key(e.id, p, c)]!, ex.wakeup)),
-        input: (e, p, c) => (p === c ? localChannel(key(e.id, p, c)) : new RemoteInputChannel(init.ports[key(e.id, p, c)]!, ex.wakeup)),
+        output: (e, p, c) => {
+          const k = key(e.id, p, c);
+          if (p === c) return localChannel(k);
+          const ring = init.rings[k];
+          return ring === undefined ? new RemoteOutputChannel(init.ports[k]!, ex.wakeup) : new RingOutputChannel(ring, init.ports[k]!, ex.wakeup);
+        },
+        input: (e, p, c) => {
+          const k = key(e.id, p, c);
+          if (p === c) return localChannel(k);
+          const ring = init.rings[k];
+          return ring === undefined ? new RemoteInputChannel(init.ports[k]!, ex.wakeup) : new RingInputChannel(ring, init.ports[k]!, ex.wakeup);
+        },
       },
       {
         jobName: graph.jobName,

@@ -8,11 +8,30 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { accumulatorFromValue } from '../../core/accumulators/accumulator-helper.ts';
 import { channelPairs } from '../deploy.ts';
+import { createRingBuffer, RING_BYTES } from '../io/byte-ring.ts';
 import type { CancelReport } from '../executor.ts';
 import type { CheckpointBarrier } from '../elements.ts';
 import { deserializeError, type WorkerInit, type WorkerMessage } from '../worker-protocol.ts';
 import type { RestoredOperatorState } from '../../state/stream-task-state-initializer.ts';
 import { mergeInto, type JobExecution, type JobExecutionContext } from './job-execution.ts';
+
+/**
+ * How batches cross threads: 'binary' (default; framed bytes in a SharedArrayBuffer ring per channel)
+ * or 'port' (structured clone / columns over a MessagePort, the earlier exchange), from
+ * TIDEMARK_EXCHANGE. Kept for comparison (bench) and as a way back.
+ */
+export function exchangeKind(): 'binary' | 'port' {
+  const v = process.env.TIDEMARK_EXCHANGE;
+  if (v === undefined || v === '' || v === 'binary') return 'binary';
+  if (v === 'port') return 'port';
+  throw new Error(`TIDEMARK_EXCHANGE=${v}: 'binary' or 'port'`);
+}
+
+/** Bytes of each channel's ring: TIDEMARK_RING_BYTES (a power of two; tests make it tiny so frames pass in pieces). */
+function ringBytes(): number {
+  const v = process.env.TIDEMARK_RING_BYTES;
+  return v === undefined || v === '' ? RING_BYTES : Number(v);
+}
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker-entry.mjs', import.meta.url));
 const CANCEL_GRACE_MS = 3000;
@@ -42,7 +61,10 @@ export class ThreadsExecution implements JobExecution {
     this.outcome = new Promise((resolve, reject) => (settle = { resolve, reject }));
     this.settle = settle;
     // One port pair per channel that crosses slots; producer and consumer subtask i share slot i.
+    // With the binary exchange the port is only the channel's doorbell; the batches go through a ring in shared memory.
     const portsBySlot: Array<Record<string, MessagePort>> = Array.from({ length: slots }, () => ({}));
+    const ringsBySlot: Array<Record<string, SharedArrayBuffer>> = Array.from({ length: slots }, () => ({}));
+    const exchange = exchangeKind();
     for (const edge of graph.edges) {
       for (const [p, c] of channelPairs(edge)) {
         if (p === c) continue;
@@ -50,6 +72,7 @@ export class ThreadsExecution implements JobExecution {
         const key = `${edge.id}:${p}:${c}`;
         portsBySlot[p]![key] = port1;
         portsBySlot[c]![key] = port2;
+        if (exchange === 'binary') ringsBySlot[p]![key] = ringsBySlot[c]![key] = createRingBuffer(ringBytes());
       }
     }
     // The restored state every worker needs: the operators of the job, each with all old subtasks' parts.
@@ -88,6 +111,7 @@ export class ThreadsExecution implements JobExecution {
         fingerprint: graph.fingerprint,
         collected: options.collected ?? [],
         ports,
+        rings: ringsBySlot[slot]!,
         attemptNumber: context.attemptNumber,
         checkpointingMode: options.checkpointing?.mode,
         restored,

@@ -1,0 +1,101 @@
+/**
+ * `npx tsx bench/exchange.ts` — rows (a), (b), (c), (d) of bench/run.ts at parallelism 1, 2 and 4, inline
+ * and threads, each run in its own child process (bench/jobs/exchange-job.ts) with a parallel source
+ * and a real keyBy exchange. Best of --reps, configurations alternating within each rep so that load
+ * from other processes spreads over all of them. Rates count the wall time of `env.execute()`
+ * (threads: worker start-up included). Every target must give the same checksum at each parallelism.
+ *
+ * CPU time (user + system, all threads of the child) is reported beside wall time: on a loaded machine it
+ * shows the work done, wall time what a user waits. Peak RSS is the child's, sampled every 20 ms.
+ *
+ *   options: --rows a,b,c,d  --p 1,2,4  --targets inline,threads  --reps 3
+ *            --n N (rows b, c; default 4 000 000)  --cep-n N (row d; default 1 000 000)
+ *            --slow-sink-us U (every sink writer busy-waits U µs per 1 000 records: backpressure, peak RSS)
+ *            --root DIR (run the job of another checkout, e.g. to alternate old and new code)
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ParameterTool } from '../lib/index.ts';
+import { RESULT_PREFIX } from './jobs/result.ts';
+
+const params = ParameterTool.fromArgs(process.argv);
+const ROOT = params.get('root', fileURLToPath(new URL('..', import.meta.url)));
+const rowsWanted = params.get('rows', 'a,b,c,d').split(',');
+const slowSinkUs = params.get('slow-sink-us', '0');
+const ps = params.get('p', '1,2,4').split(',').map(Number);
+const targets = params.get('targets', 'inline,threads').split(',');
+const reps = params.getInt('reps', 3);
+const N = params.getInt('n', 4_000_000);
+const CEP_N = params.getInt('cep-n', 1_000_000);
+
+interface Result {
+  ms: number;
+  /** CPU time of the whole process (all threads), steadier than wall time on a shared machine. */
+  cpuMs: number;
+  count: number;
+  sum: number;
+  sumSq: number;
+  peakRssMb: number;
+}
+
+function run(job: string, n: number, p: number, t: string): Result | string {
+  const out = spawnSync(`${ROOT}/node_modules/.bin/tsx`, [`${ROOT}/bench/jobs/exchange-job.ts`, '--job', job, '--n', String(n), '-p', String(p), '-t', t, '--slow-sink-us', slowSinkUs], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  const line = out.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+  if (out.status !== 0 || line === undefined) return `exit ${out.status}: ${out.stderr.split('\n').slice(-4).join(' | ')}`;
+  return JSON.parse(line.slice(RESULT_PREFIX.length)) as Result;
+}
+
+const best = new Map<string, Result>();
+const errors = new Map<string, string>();
+const checksums = new Map<string, string>();
+for (let rep = 0; rep < reps; rep++) {
+  for (const job of rowsWanted) {
+    const n = job === 'd' ? CEP_N : N;
+    for (const t of targets) {
+      for (const p of ps) {
+        const id = `${job}|${t}|${p}`;
+        const r = run(job, n, p, t);
+        if (typeof r === 'string') {
+          errors.set(id, r);
+          process.stderr.write(`  ${id}: FAILED ${r}\n`);
+          continue;
+        }
+        const cs = `${r.count}/${r.sum}/${r.sumSq}`;
+        // Row (d) at p > 1 may match differently from p = 1: two source subtasks interleave events of
+        // equal timestamps of a key differently (CEP orders ties by arrival). Every target at one p must agree.
+        const expected = checksums.get(`${job}|${p}`);
+        if (expected === undefined) checksums.set(`${job}|${p}`, cs);
+        else if (expected !== cs) errors.set(id, `MISMATCH ${cs} vs ${expected}`);
+        process.stderr.write(`  ${id}: ${r.ms.toFixed(0)} ms (CPU ${r.cpuMs.toFixed(0)} ms), ${((n / r.ms) * 1000 / 1e6).toFixed(2)} M/s, peak RSS ${r.peakRssMb} MB, ${cs}\n`);
+        const prev = best.get(id);
+        if (prev === undefined || r.ms < prev.ms) best.set(id, r);
+      }
+    }
+  }
+}
+console.log(`| row | ${targets.flatMap((t) => ps.map((p) => `${t} p=${p}`)).join(' | ')} |`);
+console.log(`|---|${targets.flatMap(() => ps.map(() => '---')).join('|')}|`);
+for (const job of rowsWanted) {
+  const n = job === 'd' ? CEP_N : N;
+  const cells = targets.flatMap((t) =>
+    ps.map((p) => {
+      const id = `${job}|${t}|${p}`;
+      if (errors.has(id)) return `ERR ${errors.get(id)}`;
+      const r = best.get(id);
+      if (!r) return '-';
+      const p1 = best.get(`${job}|${t}|1`);
+      const ratio = p1 && p !== 1 ? ` (${(p1.ms / r.ms).toFixed(2)}×)` : '';
+      return `${((n / r.ms) * 1000 / 1e6).toFixed(2)} M/s${ratio}, CPU ${r.cpuMs.toFixed(0)} ms, RSS ${r.peakRssMb} MB`;
+    }),
+  );
+  console.log(`| ${job} (n=${n}) | ${cells.join(' | ')} |`);
+}
+for (const job of rowsWanted) {
+  const differ = ps.filter((p) => checksums.has(`${job}|${p}`) && checksums.get(`${job}|${p}`) !== checksums.get(`${job}|${ps[0]}`));
+  if (differ.length > 0) console.log(`note: row ${job} checksum at p=${differ.join(',')} differs from p=${ps[0]} (same in every target at each p)`);
+}
+if (errors.size > 0) process.exitCode = 1;
