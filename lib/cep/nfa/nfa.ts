@@ -101,6 +101,8 @@ export function newComputationStateQueue<T>(): ComputationStateQueue<T> {
 export class NFAState<T> {
   readonly sharedBuffer = new SharedBuffer<T>();
   private pms: ComputationStateQueue<T>;
+  /** An empty queue that was partialMatches before (see newQueue). */
+  private spare: ComputationStateQueue<T> | null = null;
   /** numPartialMatches() of `pms`, -1 until counted (the operator asks several times per event). */
   private numOpen = -1;
   /** Matches waiting for earlier-started partial matches (skip strategies other than noSkip). */
@@ -118,8 +120,27 @@ export class NFAState<T> {
     return this.pms;
   }
   set partialMatches(states: ComputationStateQueue<T>) {
+    const old = this.pms;
     this.pms = states;
     this.numOpen = -1;
+    if (old !== states) {
+      // The replaced queue is this state's spare: the next replacement is built in it (a queue
+      // object and its array per changed event otherwise, most of the NFA's garbage).
+      old.clear();
+      this.spare = old;
+    }
+  }
+  /** An empty queue (the spare one if there is one) to build the next partialMatches in. */
+  newQueue(): ComputationStateQueue<T> {
+    const q = this.spare;
+    if (q === null) return newComputationStateQueue();
+    this.spare = null;
+    return q;
+  }
+  /** Gives back a queue from newQueue() that did not become partialMatches. */
+  recycleQueue(q: ComputationStateQueue<T>): void {
+    q.clear();
+    this.spare = q;
   }
 
   /** In Flink's iteration order. */
@@ -272,6 +293,8 @@ export class NFA<T, M = PatternMatch<T>> {
   private readonly pathNodes: Array<SharedBufferNode<T> | undefined> = [];
   private readonly pathStages: string[] = [];
   private readonly pathValues: Array<T | undefined> = [];
+  /** See potentialQueue (one per NFA: a call completes its use of it before returning). */
+  private readonly potential: ComputationStateQueue<T> = newComputationStateQueue();
 
   constructor(
     states: ReadonlyArray<State<T>>,
@@ -304,6 +327,13 @@ export class NFA<T, M = PatternMatch<T>> {
   static compile<T, M>(pattern: Pattern<T, string>, handleTimeout = false, factory?: MatchFactory<T, M>): NFA<T, M> {
     const c = compile(pattern);
     return new NFA(c.states, c.windowTime, handleTimeout, factory ?? (patternMatchOf as MatchFactory<T, M>));
+  }
+
+  /** The scratch queue of the matches one process/advanceTime call completed (emptied). */
+  private potentialQueue(): ComputationStateQueue<T> {
+    const q = this.potential;
+    q.clear(); // not empty only if a call threw halfway
+    return q;
   }
 
   /** The match of the first path (as extractPatterns lists them) ending at `node` for `version`. */
@@ -405,12 +435,12 @@ export class NFA<T, M = PatternMatch<T>> {
         continue;
       }
       if (kept === null) {
-        kept = newComputationStateQueue();
+        kept = nfaState.newQueue();
         for (let j = 0; j < i; j++) kept.offer(pms.elementAt(j));
       }
       (removed ??= []).push(cs);
       if (cs.state.isPending()) {
-        (potential ??= newComputationStateQueue()).offer(cs); // released after the skip strategy had its say
+        (potential ??= this.potentialQueue()).offer(cs); // released after the skip strategy had its say
         continue;
       }
       if (this.handleTimeout) {
@@ -498,7 +528,7 @@ export class NFA<T, M = PatternMatch<T>> {
         continue;
       }
       if (newPartialMatches === null) {
-        newPartialMatches = newComputationStateQueue();
+        newPartialMatches = nfaState.newQueue();
         for (let j = 0; j < i; j++) newPartialMatches.offer(partialMatches.elementAt(j));
       }
       // Keep the new states only if no branch of this partial match reached a stop state.
@@ -512,7 +542,7 @@ export class NFA<T, M = PatternMatch<T>> {
       }
       for (let j = 0; j < numNext; j++) {
         const n = next[j]!;
-        if (n.state.isFinal()) (potentialMatches ??= newComputationStateQueue()).offer(n);
+        if (n.state.isFinal()) (potentialMatches ??= this.potentialQueue()).offer(n);
         else if (n.state.isStop()) continue;
         else if (!discard) newPartialMatches.offer(n);
         else if (n.previousEntry !== null) buffer.releaseNode(n.previousEntry, n.version);
@@ -546,7 +576,10 @@ export class NFA<T, M = PatternMatch<T>> {
     const buffer = nfaState.sharedBuffer;
     const completed = nfaState.completedMatches;
     // addAll: offered in the potential queue's iteration order
-    if (potential !== null) for (let i = 0; i < potential.size; i++) completed.offer(potential.elementAt(i));
+    if (potential !== null) {
+      for (let i = 0; i < potential.size; i++) completed.offer(potential.elementAt(i));
+      potential.clear();
+    }
     const partial = nfaState.partialMatches;
     const waits = skip.isSkipStrategy();
     let pruned = false;
