@@ -51,38 +51,68 @@ export interface TimedOutMatch<T, M = PatternMatch<T>> {
 
 const NO_EVENT = -1;
 
-/** One partial match (Flink's ComputationState): where it is, what it holds, and since when. */
+/** An event as partial matches refer to it: its id (arrival order) and timestamp (a BufferEvent is one). */
+export interface EventId {
+  readonly id: number;
+  readonly timestamp: number;
+}
+
+/**
+ * One partial match (Flink's ComputationState): where it is, what it holds, and since when.
+ *
+ * Flink's timestamps (start, previous, start event id) are read from the events themselves: the
+ * first event of the match, and the event of `previousEntry` (the last taken). Partial matches live
+ * from one watermark to a later one, so the garbage collector copies each of them twice; a timestamp
+ * field costs a boxed number each (epoch ms are not small integers), three of them more than the
+ * rest of the object.
+ */
 export class ComputationState<T> {
   constructor(
     readonly state: State<T>,
     /** The node of the last taken event (null for the start state). */
     readonly previousEntry: SharedBufferNode<T> | null,
     readonly version: DeweyNumber,
-    readonly startTimestamp: number,
-    readonly previousTimestamp: number,
-    /** The first event of the match: (timestamp, id), NO_EVENT for the start state. */
-    readonly startEventTimestamp: number,
-    readonly startEventId: number,
+    /** The first event of the match, null for the start state. */
+    readonly startEvent: EventId | null,
   ) {}
+
+  /** The first event's timestamp (NO_EVENT for the start state). */
+  get startTimestamp(): number {
+    const e = this.startEvent;
+    return e === null ? NO_EVENT : e.timestamp;
+  }
+  /** Flink's startEventID: (timestamp, id) of the first event. */
+  get startEventTimestamp(): number {
+    return this.startTimestamp;
+  }
+  get startEventId(): number {
+    const e = this.startEvent;
+    return e === null ? NO_EVENT : e.id;
+  }
+  /** The last taken event's timestamp (NO_EVENT when none). */
+  get previousTimestamp(): number {
+    const p = this.previousEntry;
+    return p === null ? NO_EVENT : p.event.timestamp;
+  }
 
   getCurrentStateName(): string {
     return this.state.name;
   }
 
   static createStartState<T>(state: State<T>, version: DeweyNumber): ComputationState<T> {
-    return new ComputationState(state, null, version, NO_EVENT, NO_EVENT, NO_EVENT, NO_EVENT);
+    return new ComputationState(state, null, version, null);
   }
 }
 
 /** Flink's COMPUTATION_STATE_COMPARATOR: by first event (timestamp, then arrival); start states last. */
 export function compareComputationStates<T>(a: ComputationState<T>, b: ComputationState<T>): number {
-  const an = a.startEventId === NO_EVENT;
-  const bn = b.startEventId === NO_EVENT;
-  if (an || bn) return an === bn ? 0 : an ? 1 : -1;
+  const ae = a.startEvent;
+  const be = b.startEvent;
+  if (ae === null || be === null) return ae === be ? 0 : ae === null ? 1 : -1;
   // compareEvents, without allocating (the queues call this on every offer and poll)
-  const at = a.startEventTimestamp;
-  const bt = b.startEventTimestamp;
-  return at !== bt ? (at < bt ? -1 : 1) : a.startEventId - b.startEventId;
+  const at = ae.timestamp;
+  const bt = be.timestamp;
+  return at !== bt ? (at < bt ? -1 : 1) : ae.id - be.id;
 }
 
 /** A queue of computation states as Flink's NFAState keeps them. */
@@ -664,25 +694,19 @@ export class NFA<T, M = PatternMatch<T>> {
           version = cs.version.increase(totalTakeToSkip + ignoreBranchesToVisit).addStage();
           ignoreBranchesToVisit--;
         }
-        this.addComputationState(buffer, edge.target, cs.previousEntry, version, cs.startTimestamp, cs.previousTimestamp, cs.startEventTimestamp, cs.startEventId);
+        this.addComputationState(buffer, edge.target, cs.previousEntry, version, cs.startEvent);
       } else if (edge.action === 'TAKE') {
         const currentVersion = cs.version.increase(takeBranchesToVisit);
         const nextVersion = currentVersion.addStage();
         takeBranchesToVisit--;
-        const newEntry = buffer.put(edge.source.stage, event.stored(), cs.previousEntry, currentVersion);
-        let startTs = cs.startTimestamp;
-        let startEvTs = cs.startEventTimestamp;
-        let startEvId = cs.startEventId;
-        if (isStart) {
-          startTs = event.timestamp;
-          startEvTs = event.timestamp;
-          startEvId = event.id;
-        }
-        this.addComputationState(buffer, edge.target, newEntry, nextVersion, startTs, event.timestamp, startEvTs, startEvId);
+        const stored = event.stored();
+        const newEntry = buffer.put(edge.source.stage, stored, cs.previousEntry, currentVersion);
+        const startEvent = isStart ? stored : cs.startEvent;
+        this.addComputationState(buffer, edge.target, newEntry, nextVersion, startEvent);
         // A state with a PROCEED path to the final state completes a match right away.
         const finalState = edge.target.proceeds ? this.findFinalStateAfterProceed(ctx, edge.target, event.value as T) : null;
         if (finalState !== null) {
-          this.addComputationState(buffer, finalState, newEntry, nextVersion, startTs, event.timestamp, startEvTs, startEvId);
+          this.addComputationState(buffer, finalState, newEntry, nextVersion, startEvent);
         }
       }
     }
@@ -698,12 +722,9 @@ export class NFA<T, M = PatternMatch<T>> {
     state: State<T>,
     previousEntry: SharedBufferNode<T> | null,
     version: DeweyNumber,
-    startTimestamp: number,
-    previousTimestamp: number,
-    startEventTimestamp: number,
-    startEventId: number,
+    startEvent: EventId | null,
   ): void {
-    this.nextStates[this.numNextStates++] = new ComputationState(state, previousEntry, version, startTimestamp, previousTimestamp, startEventTimestamp, startEventId);
+    this.nextStates[this.numNextStates++] = new ComputationState(state, previousEntry, version, startEvent);
     if (previousEntry !== null) buffer.lockNode(previousEntry, version);
   }
 
@@ -827,9 +848,10 @@ function prune<T>(queue: ComputationStateQueue<T>, skip: AfterMatchSkipStrategy,
 }
 
 function isPruned<T>(cs: ComputationState<T>, skip: AfterMatchSkipStrategy, pruningId: EventRef): boolean {
-  if (cs.startEventId === NO_EVENT) return false;
-  const ts = cs.startEventTimestamp;
-  const c = ts !== pruningId.timestamp ? (ts < pruningId.timestamp ? -1 : 1) : cs.startEventId - pruningId.id;
+  const start = cs.startEvent;
+  if (start === null) return false;
+  const ts = start.timestamp;
+  const c = ts !== pruningId.timestamp ? (ts < pruningId.timestamp ? -1 : 1) : start.id - pruningId.id;
   return pruneIf(skip, c);
 }
 
