@@ -50,6 +50,8 @@ export interface TimedOutMatch<T, M = PatternMatch<T>> {
 }
 
 const NO_EVENT = -1;
+/** How many emptied states an NFA keeps for reuse (see NFA.recycle). */
+const MAX_FREE_STATES = 4096;
 
 /** An event as partial matches refer to it: its id (arrival order) and timestamp (a BufferEvent is one). */
 export interface EventId {
@@ -135,6 +137,8 @@ export class NFAState<T> {
   private spare: ComputationStateQueue<T> | null = null;
   /** numPartialMatches() of `pms`, -1 until counted (the operator asks several times per event). */
   private numOpen = -1;
+  /** NFA.nextTimeout of `pms`, NaN until computed (asked before every event; pms rarely change). */
+  nextTimeoutCache = Number.NaN;
   /** Matches waiting for earlier-started partial matches (skip strategies other than noSkip). */
   readonly completedMatches: ComputationStateQueue<T> = newComputationStateQueue();
 
@@ -153,6 +157,7 @@ export class NFAState<T> {
     const old = this.pms;
     this.pms = states;
     this.numOpen = -1;
+    this.nextTimeoutCache = Number.NaN;
     if (old !== states) {
       // The replaced queue is this state's spare: the next replacement is built in it (a queue
       // object and its array per changed event otherwise, most of the NFA's garbage).
@@ -191,6 +196,19 @@ export class NFAState<T> {
     }
     return n;
   }
+  /**
+   * Back to a new state's contents (NFA.createInitialNFAState): `startStates` the only partial
+   * matches, event ids from 0. Only for a state that isEmpty().
+   */
+  resetTo(startStates: ReadonlyArray<ComputationState<T>>): void {
+    const pms = this.pms;
+    pms.clear();
+    for (const cs of startStates) pms.offer(cs);
+    this.numOpen = 0;
+    this.nextTimeoutCache = Number.NaN;
+    this.sharedBuffer.restoreCounters(0, 0, 0);
+  }
+
   /** Only the start states remain and the buffer holds nothing: the key needs no state. */
   isEmpty(): boolean {
     return this.completedMatches.size === 0 && this.sharedBuffer.isEmpty() && this.numPartialMatches() === 0;
@@ -323,6 +341,10 @@ export class NFA<T, M = PatternMatch<T>> {
   private readonly pathNodes: Array<SharedBufferNode<T> | undefined> = [];
   private readonly pathStages: string[] = [];
   private readonly pathValues: Array<T | undefined> = [];
+  /** The start states of a new NFAState (immutable: shared by all of them). */
+  private readonly initialStartStates: ReadonlyArray<ComputationState<T>>;
+  /** States given back by recycle(), reset (at most MAX_FREE_STATES). */
+  private readonly freeStates: Array<NFAState<T>> = [];
   /** See potentialQueue (one per NFA: a call completes its use of it before returning). */
   private readonly potential: ComputationStateQueue<T> = newComputationStateQueue();
 
@@ -336,6 +358,7 @@ export class NFA<T, M = PatternMatch<T>> {
     this.states = states;
     this.windowTime = windowTime;
     this.windowed = windowTime > 0 || states.some((s) => s.windowGap > 0);
+    this.initialStartStates = states.filter((s) => s.isStart()).map((s) => ComputationState.createStartState(s, DeweyNumber.of(1)));
     for (const s of states) {
       const t = s.transitions;
       const simple =
@@ -414,9 +437,21 @@ export class NFA<T, M = PatternMatch<T>> {
   }
 
   createInitialNFAState(): NFAState<T> {
-    const start: Array<ComputationState<T>> = [];
-    for (const s of this.states) if (s.isStart()) start.push(ComputationState.createStartState(s, DeweyNumber.of(1)));
-    return new NFAState(start);
+    const free = this.freeStates.pop();
+    if (free !== undefined) return free;
+    return new NFAState(this.initialStartStates);
+  }
+
+  /**
+   * Takes back a state that isEmpty() and that its owner drops (a key left with no partial matches):
+   * the next createInitialNFAState returns it, reset. Keys empty out and start again all the time; a
+   * new state is a dozen objects that live until the key's next timer, long enough to be copied
+   * twice by the garbage collector.
+   */
+  recycle(nfaState: NFAState<T>): void {
+    if (!nfaState.isEmpty() || this.freeStates.length >= MAX_FREE_STATES) return;
+    nfaState.resetTo(this.initialStartStates);
+    this.freeStates.push(nfaState);
   }
 
   // ---- time --------------------------------------------------------------------------------------
@@ -494,19 +529,28 @@ export class NFA<T, M = PatternMatch<T>> {
    * waits for the skip strategy. Usually not, and asking is cheaper than the call.
    */
   needsAdvance(nfaState: NFAState<T>, timestamp: number): boolean {
-    return this.windowed && (nfaState.completedMatches.size > 0 || timestamp >= this.nextTimeout(nfaState));
+    if (!this.windowed) return false;
+    if (nfaState.completedMatches.size > 0) return true;
+    // (NaN: not known. Computed into the field, not returned: a returned fraction or epoch ms is a new heap number.)
+    if (Number.isNaN(nfaState.nextTimeoutCache)) this.computeNextTimeout(nfaState);
+    return timestamp >= nfaState.nextTimeoutCache;
   }
 
   /** The earliest time a partial match of this state times out (Infinity when none can). */
   nextTimeout(nfaState: NFAState<T>): number {
+    if (!this.windowed) return Number.POSITIVE_INFINITY;
+    if (Number.isNaN(nfaState.nextTimeoutCache)) this.computeNextTimeout(nfaState);
+    return nfaState.nextTimeoutCache;
+  }
+
+  private computeNextTimeout(nfaState: NFAState<T>): void {
     let next = Number.POSITIVE_INFINITY;
-    if (!this.windowed) return next;
     const pms = nfaState.partialMatches;
     for (let i = 0; i < pms.size; i++) {
       const t = this.timeoutOf(pms.elementAt(i));
       if (t < next) next = t;
     }
-    return next;
+    nfaState.nextTimeoutCache = next;
   }
 
   /** Drops the partial matches that started first until `keep` remain; returns how many were dropped. */

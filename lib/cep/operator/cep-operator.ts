@@ -717,6 +717,7 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
       if (st === undefined) continue;
       if (st.isEmpty()) {
         nfa.clear(); // the namespace is still the rule's
+        rule.nfa.recycle(st);
         continue;
       }
       anyNFAState = true;
