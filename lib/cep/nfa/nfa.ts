@@ -544,11 +544,22 @@ export class NFA<T, M = PatternMatch<T>> {
   }
 
   private computeNextTimeout(nfaState: NFAState<T>): void {
+    // timeoutOf, written out: a call returning a number that is not a small integer returns a new heap number.
     let next = Number.POSITIVE_INFINITY;
     const pms = nfaState.partialMatches;
+    const window = this.windowTime;
     for (let i = 0; i < pms.size; i++) {
-      const t = this.timeoutOf(pms.elementAt(i));
-      if (t < next) next = t;
+      const cs = pms.elementAt(i);
+      if (cs.state.isStart()) continue;
+      const gap = cs.state.windowGap;
+      if (gap > 0) {
+        const t = cs.previousTimestamp + gap;
+        if (t < next) next = t;
+      }
+      if (window > 0) {
+        const t = cs.startTimestamp + window;
+        if (t < next) next = t;
+      }
     }
     nfaState.nextTimeoutCache = next;
   }
