@@ -781,7 +781,7 @@ function copyQueue(q: EventQueue): EventQueue {
 function touchAll(buf: unknown[], due: number): void {
   let objects = 0;
   for (let k = 0; k < due; k++) if (typeof buf[2 * k + 1] === 'object') objects++;
-  touched += objects;
+  touched = (touched + objects) | 0; // stays a small integer
 }
 /** What touchAll read, kept where the compiler cannot drop the reads. */
 let touched = 0;
