@@ -1,3 +1,8 @@
+/** Interned versions (see DeweyNumber.short): first digit below D0, the others below D12. */
+const D0 = 512;
+const D12 = 8;
+const INTERNED = D0 + D0 * D12 + D0 * D12 * D12;
+
 /**
  * Versions of partial matches in the shared buffer (Flink's DeweyNumber). A run starts as `n`; each
  * branching adds a stage (`1.0`), each further branch of a stage increases the last digit (`1.1`). An
@@ -21,8 +26,25 @@ export class DeweyNumber {
     private readonly rest: readonly number[] | null,
   ) {}
 
+  /**
+   * Versions are immutable and compared by value, and most are short with small digits (run numbers
+   * restart with each key's NFA state): those are made once, in a table, and shared. A partial match
+   * made a version or two per taken event, each living as long as the partial match.
+   */
+  private static readonly interned: Array<DeweyNumber | undefined> = new Array<DeweyNumber | undefined>(INTERNED).fill(undefined);
+
+  /** The version with `len` (1..3) digits d0[.d1[.d2]] (unused digits 0). */
+  private static short(len: number, d0: number, d1: number, d2: number): DeweyNumber {
+    if (d0 >= 0 && d0 < D0 && d1 >= 0 && d1 < D12 && d2 >= 0 && d2 < D12) {
+      // Slots: len 1 at [0, D0), len 2 after them, len 3 after those.
+      const i = len === 1 ? d0 : len === 2 ? D0 + d0 * D12 + d1 : D0 + D0 * D12 + (d0 * D12 + d1) * D12 + d2;
+      return (DeweyNumber.interned[i] ??= new DeweyNumber(len, d0, d1, d2, null));
+    }
+    return new DeweyNumber(len, d0, d1, d2, null);
+  }
+
   static of(start: number): DeweyNumber {
-    return new DeweyNumber(1, start, 0, 0, null);
+    return DeweyNumber.short(1, start, 0, 0);
   }
 
   /** Parses `1.0.2`. */
@@ -33,7 +55,8 @@ export class DeweyNumber {
   }
 
   private static fromDigits(d: readonly number[]): DeweyNumber {
-    return new DeweyNumber(d.length, d[0]!, d.length > 1 ? d[1]! : 0, d.length > 2 ? d[2]! : 0, d.length > 3 ? d.slice(3) : null);
+    if (d.length <= 3) return DeweyNumber.short(d.length, d[0]!, d.length > 1 ? d[1]! : 0, d.length > 2 ? d[2]! : 0);
+    return new DeweyNumber(d.length, d[0]!, d[1]!, d[2]!, d.slice(3));
   }
 
   private digits(): number[] {
@@ -88,11 +111,11 @@ export class DeweyNumber {
     if (times === 0) return this;
     switch (this.len) {
       case 1:
-        return new DeweyNumber(1, this.d0 + times, 0, 0, null);
+        return DeweyNumber.short(1, this.d0 + times, 0, 0);
       case 2:
-        return new DeweyNumber(2, this.d0, this.d1 + times, 0, null);
+        return DeweyNumber.short(2, this.d0, this.d1 + times, 0);
       case 3:
-        return new DeweyNumber(3, this.d0, this.d1, this.d2 + times, null);
+        return DeweyNumber.short(3, this.d0, this.d1, this.d2 + times);
       default: {
         const r = this.rest!.slice();
         r[r.length - 1]! += times;
@@ -105,9 +128,9 @@ export class DeweyNumber {
   addStage(): DeweyNumber {
     switch (this.len) {
       case 1:
-        return new DeweyNumber(2, this.d0, 0, 0, null);
+        return DeweyNumber.short(2, this.d0, 0, 0);
       case 2:
-        return new DeweyNumber(3, this.d0, this.d1, 0, null);
+        return DeweyNumber.short(3, this.d0, this.d1, 0);
       case 3:
         return new DeweyNumber(4, this.d0, this.d1, this.d2, [0]);
       default: {
@@ -129,3 +152,4 @@ export class DeweyNumber {
     return this.digits().join('.');
   }
 }
+

@@ -95,10 +95,22 @@ export function restoreNFAState<T>(snapshot: NFAStateSnapshot<T>, states: Readon
   snapshot.nodes.forEach((n, i) => {
     for (const e of n.edges) addEdge(nodes[i]!, e.target < 0 ? null : nodes[e.target]!, DeweyNumber.fromString(e.version), e.refs);
   });
+  const eventsById = new Map(events.map((e) => [e.id, e]));
   const csOf = (c: ComputationStateSnapshot): ComputationState<T> => {
     const state = byName.get(c.state);
     if (state === undefined) throw new Error(`The snapshot names NFA state '${c.state}', which this pattern does not have (was it compiled from another pattern?)`);
-    return new ComputationState(state, c.entry < 0 ? null : nodes[c.entry]!, DeweyNumber.fromString(c.version), c.startTimestamp, c.previousTimestamp, c.startEventTimestamp, c.startEventId);
+    const entry = c.entry < 0 ? null : nodes[c.entry]!;
+    // The timestamps are the events' own (see ComputationState): a snapshot where they are not cannot be this pattern's.
+    const previous = entry === null ? -1 : entry.event.timestamp;
+    const start = c.startEventId < 0 ? -1 : c.startEventTimestamp;
+    if (c.previousTimestamp !== previous || c.startTimestamp !== start) {
+      throw new Error(
+        `The snapshot's partial match in NFA state '${c.state}' has timestamps (start ${c.startTimestamp}, previous ${c.previousTimestamp}) ` +
+          `other than its events' (${start}, ${previous}); it was not written by a tidemark CEP operator`,
+      );
+    }
+    const startEvent = c.startEventId < 0 ? null : (eventsById.get(c.startEventId) ?? { id: c.startEventId, timestamp: c.startEventTimestamp });
+    return new ComputationState(state, entry, DeweyNumber.fromString(c.version), startEvent);
   };
   const restored = new NFAState<T>(snapshot.partialMatches.map(csOf), snapshot.completedMatches.map(csOf));
   restored.sharedBuffer.restoreCounters(snapshot.nextEventId, events.length, nodes.length);

@@ -50,39 +50,71 @@ export interface TimedOutMatch<T, M = PatternMatch<T>> {
 }
 
 const NO_EVENT = -1;
+/** How many emptied states an NFA keeps for reuse (see NFA.recycle). */
+const MAX_FREE_STATES = 4096;
 
-/** One partial match (Flink's ComputationState): where it is, what it holds, and since when. */
+/** An event as partial matches refer to it: its id (arrival order) and timestamp (a BufferEvent is one). */
+export interface EventId {
+  readonly id: number;
+  readonly timestamp: number;
+}
+
+/**
+ * One partial match (Flink's ComputationState): where it is, what it holds, and since when.
+ *
+ * Flink's timestamps (start, previous, start event id) are read from the events themselves: the
+ * first event of the match, and the event of `previousEntry` (the last taken). Partial matches live
+ * from one watermark to a later one, so the garbage collector copies each of them twice; a timestamp
+ * field costs a boxed number each (epoch ms are not small integers), three of them more than the
+ * rest of the object.
+ */
 export class ComputationState<T> {
   constructor(
     readonly state: State<T>,
     /** The node of the last taken event (null for the start state). */
     readonly previousEntry: SharedBufferNode<T> | null,
     readonly version: DeweyNumber,
-    readonly startTimestamp: number,
-    readonly previousTimestamp: number,
-    /** The first event of the match: (timestamp, id), NO_EVENT for the start state. */
-    readonly startEventTimestamp: number,
-    readonly startEventId: number,
+    /** The first event of the match, null for the start state. */
+    readonly startEvent: EventId | null,
   ) {}
+
+  /** The first event's timestamp (NO_EVENT for the start state). */
+  get startTimestamp(): number {
+    const e = this.startEvent;
+    return e === null ? NO_EVENT : e.timestamp;
+  }
+  /** Flink's startEventID: (timestamp, id) of the first event. */
+  get startEventTimestamp(): number {
+    return this.startTimestamp;
+  }
+  get startEventId(): number {
+    const e = this.startEvent;
+    return e === null ? NO_EVENT : e.id;
+  }
+  /** The last taken event's timestamp (NO_EVENT when none). */
+  get previousTimestamp(): number {
+    const p = this.previousEntry;
+    return p === null ? NO_EVENT : p.event.timestamp;
+  }
 
   getCurrentStateName(): string {
     return this.state.name;
   }
 
   static createStartState<T>(state: State<T>, version: DeweyNumber): ComputationState<T> {
-    return new ComputationState(state, null, version, NO_EVENT, NO_EVENT, NO_EVENT, NO_EVENT);
+    return new ComputationState(state, null, version, null);
   }
 }
 
 /** Flink's COMPUTATION_STATE_COMPARATOR: by first event (timestamp, then arrival); start states last. */
 export function compareComputationStates<T>(a: ComputationState<T>, b: ComputationState<T>): number {
-  const an = a.startEventId === NO_EVENT;
-  const bn = b.startEventId === NO_EVENT;
-  if (an || bn) return an === bn ? 0 : an ? 1 : -1;
+  const ae = a.startEvent;
+  const be = b.startEvent;
+  if (ae === null || be === null) return ae === be ? 0 : ae === null ? 1 : -1;
   // compareEvents, without allocating (the queues call this on every offer and poll)
-  const at = a.startEventTimestamp;
-  const bt = b.startEventTimestamp;
-  return at !== bt ? (at < bt ? -1 : 1) : a.startEventId - b.startEventId;
+  const at = ae.timestamp;
+  const bt = be.timestamp;
+  return at !== bt ? (at < bt ? -1 : 1) : ae.id - be.id;
 }
 
 /** A queue of computation states as Flink's NFAState keeps them. */
@@ -101,8 +133,12 @@ export function newComputationStateQueue<T>(): ComputationStateQueue<T> {
 export class NFAState<T> {
   readonly sharedBuffer = new SharedBuffer<T>();
   private pms: ComputationStateQueue<T>;
+  /** An empty queue that was partialMatches before (see newQueue). */
+  private spare: ComputationStateQueue<T> | null = null;
   /** numPartialMatches() of `pms`, -1 until counted (the operator asks several times per event). */
   private numOpen = -1;
+  /** NFA.nextTimeout of `pms`, NaN until computed (asked before every event; pms rarely change). */
+  nextTimeoutCache = Number.NaN;
   /** Matches waiting for earlier-started partial matches (skip strategies other than noSkip). */
   readonly completedMatches: ComputationStateQueue<T> = newComputationStateQueue();
 
@@ -118,8 +154,28 @@ export class NFAState<T> {
     return this.pms;
   }
   set partialMatches(states: ComputationStateQueue<T>) {
+    const old = this.pms;
     this.pms = states;
     this.numOpen = -1;
+    this.nextTimeoutCache = Number.NaN;
+    if (old !== states) {
+      // The replaced queue is this state's spare: the next replacement is built in it (a queue
+      // object and its array per changed event otherwise, most of the NFA's garbage).
+      old.clear();
+      this.spare = old;
+    }
+  }
+  /** An empty queue (the spare one if there is one) to build the next partialMatches in. */
+  newQueue(): ComputationStateQueue<T> {
+    const q = this.spare;
+    if (q === null) return newComputationStateQueue();
+    this.spare = null;
+    return q;
+  }
+  /** Gives back a queue from newQueue() that did not become partialMatches. */
+  recycleQueue(q: ComputationStateQueue<T>): void {
+    q.clear();
+    this.spare = q;
   }
 
   /** In Flink's iteration order. */
@@ -140,6 +196,19 @@ export class NFAState<T> {
     }
     return n;
   }
+  /**
+   * Back to a new state's contents (NFA.createInitialNFAState): `startStates` the only partial
+   * matches, event ids from 0. Only for a state that isEmpty().
+   */
+  resetTo(startStates: ReadonlyArray<ComputationState<T>>): void {
+    const pms = this.pms;
+    pms.clear();
+    for (const cs of startStates) pms.offer(cs);
+    this.numOpen = 0;
+    this.nextTimeoutCache = Number.NaN;
+    this.sharedBuffer.restoreCounters(0, 0, 0);
+  }
+
   /** Only the start states remain and the buffer holds nothing: the key needs no state. */
   isEmpty(): boolean {
     return this.completedMatches.size === 0 && this.sharedBuffer.isEmpty() && this.numPartialMatches() === 0;
@@ -272,6 +341,12 @@ export class NFA<T, M = PatternMatch<T>> {
   private readonly pathNodes: Array<SharedBufferNode<T> | undefined> = [];
   private readonly pathStages: string[] = [];
   private readonly pathValues: Array<T | undefined> = [];
+  /** The start states of a new NFAState (immutable: shared by all of them). */
+  private readonly initialStartStates: ReadonlyArray<ComputationState<T>>;
+  /** States given back by recycle(), reset (at most MAX_FREE_STATES). */
+  private readonly freeStates: Array<NFAState<T>> = [];
+  /** See potentialQueue (one per NFA: a call completes its use of it before returning). */
+  private readonly potential: ComputationStateQueue<T> = newComputationStateQueue();
 
   constructor(
     states: ReadonlyArray<State<T>>,
@@ -283,6 +358,7 @@ export class NFA<T, M = PatternMatch<T>> {
     this.states = states;
     this.windowTime = windowTime;
     this.windowed = windowTime > 0 || states.some((s) => s.windowGap > 0);
+    this.initialStartStates = states.filter((s) => s.isStart()).map((s) => ComputationState.createStartState(s, DeweyNumber.of(1)));
     for (const s of states) {
       const t = s.transitions;
       const simple =
@@ -304,6 +380,13 @@ export class NFA<T, M = PatternMatch<T>> {
   static compile<T, M>(pattern: Pattern<T, string>, handleTimeout = false, factory?: MatchFactory<T, M>): NFA<T, M> {
     const c = compile(pattern);
     return new NFA(c.states, c.windowTime, handleTimeout, factory ?? (patternMatchOf as MatchFactory<T, M>));
+  }
+
+  /** The scratch queue of the matches one process/advanceTime call completed (emptied). */
+  private potentialQueue(): ComputationStateQueue<T> {
+    const q = this.potential;
+    q.clear(); // not empty only if a call threw halfway
+    return q;
   }
 
   /** The match of the first path (as extractPatterns lists them) ending at `node` for `version`. */
@@ -354,9 +437,21 @@ export class NFA<T, M = PatternMatch<T>> {
   }
 
   createInitialNFAState(): NFAState<T> {
-    const start: Array<ComputationState<T>> = [];
-    for (const s of this.states) if (s.isStart()) start.push(ComputationState.createStartState(s, DeweyNumber.of(1)));
-    return new NFAState(start);
+    const free = this.freeStates.pop();
+    if (free !== undefined) return free;
+    return new NFAState(this.initialStartStates);
+  }
+
+  /**
+   * Takes back a state that isEmpty() and that its owner drops (a key left with no partial matches):
+   * the next createInitialNFAState returns it, reset. Keys empty out and start again all the time; a
+   * new state is a dozen objects that live until the key's next timer, long enough to be copied
+   * twice by the garbage collector.
+   */
+  recycle(nfaState: NFAState<T>): void {
+    if (!nfaState.isEmpty() || this.freeStates.length >= MAX_FREE_STATES) return;
+    nfaState.resetTo(this.initialStartStates);
+    this.freeStates.push(nfaState);
   }
 
   // ---- time --------------------------------------------------------------------------------------
@@ -405,12 +500,12 @@ export class NFA<T, M = PatternMatch<T>> {
         continue;
       }
       if (kept === null) {
-        kept = newComputationStateQueue();
+        kept = nfaState.newQueue();
         for (let j = 0; j < i; j++) kept.offer(pms.elementAt(j));
       }
       (removed ??= []).push(cs);
       if (cs.state.isPending()) {
-        (potential ??= newComputationStateQueue()).offer(cs); // released after the skip strategy had its say
+        (potential ??= this.potentialQueue()).offer(cs); // released after the skip strategy had its say
         continue;
       }
       if (this.handleTimeout) {
@@ -434,19 +529,39 @@ export class NFA<T, M = PatternMatch<T>> {
    * waits for the skip strategy. Usually not, and asking is cheaper than the call.
    */
   needsAdvance(nfaState: NFAState<T>, timestamp: number): boolean {
-    return this.windowed && (nfaState.completedMatches.size > 0 || timestamp >= this.nextTimeout(nfaState));
+    if (!this.windowed) return false;
+    if (nfaState.completedMatches.size > 0) return true;
+    // (NaN: not known. Computed into the field, not returned: a returned fraction or epoch ms is a new heap number.)
+    if (Number.isNaN(nfaState.nextTimeoutCache)) this.computeNextTimeout(nfaState);
+    return timestamp >= nfaState.nextTimeoutCache;
   }
 
   /** The earliest time a partial match of this state times out (Infinity when none can). */
   nextTimeout(nfaState: NFAState<T>): number {
+    if (!this.windowed) return Number.POSITIVE_INFINITY;
+    if (Number.isNaN(nfaState.nextTimeoutCache)) this.computeNextTimeout(nfaState);
+    return nfaState.nextTimeoutCache;
+  }
+
+  private computeNextTimeout(nfaState: NFAState<T>): void {
+    // timeoutOf, written out: a call returning a number that is not a small integer returns a new heap number.
     let next = Number.POSITIVE_INFINITY;
-    if (!this.windowed) return next;
     const pms = nfaState.partialMatches;
+    const window = this.windowTime;
     for (let i = 0; i < pms.size; i++) {
-      const t = this.timeoutOf(pms.elementAt(i));
-      if (t < next) next = t;
+      const cs = pms.elementAt(i);
+      if (cs.state.isStart()) continue;
+      const gap = cs.state.windowGap;
+      if (gap > 0) {
+        const t = cs.previousTimestamp + gap;
+        if (t < next) next = t;
+      }
+      if (window > 0) {
+        const t = cs.startTimestamp + window;
+        if (t < next) next = t;
+      }
     }
-    return next;
+    nfaState.nextTimeoutCache = next;
   }
 
   /** Drops the partial matches that started first until `keep` remain; returns how many were dropped. */
@@ -498,7 +613,7 @@ export class NFA<T, M = PatternMatch<T>> {
         continue;
       }
       if (newPartialMatches === null) {
-        newPartialMatches = newComputationStateQueue();
+        newPartialMatches = nfaState.newQueue();
         for (let j = 0; j < i; j++) newPartialMatches.offer(partialMatches.elementAt(j));
       }
       // Keep the new states only if no branch of this partial match reached a stop state.
@@ -512,7 +627,7 @@ export class NFA<T, M = PatternMatch<T>> {
       }
       for (let j = 0; j < numNext; j++) {
         const n = next[j]!;
-        if (n.state.isFinal()) (potentialMatches ??= newComputationStateQueue()).offer(n);
+        if (n.state.isFinal()) (potentialMatches ??= this.potentialQueue()).offer(n);
         else if (n.state.isStop()) continue;
         else if (!discard) newPartialMatches.offer(n);
         else if (n.previousEntry !== null) buffer.releaseNode(n.previousEntry, n.version);
@@ -546,7 +661,10 @@ export class NFA<T, M = PatternMatch<T>> {
     const buffer = nfaState.sharedBuffer;
     const completed = nfaState.completedMatches;
     // addAll: offered in the potential queue's iteration order
-    if (potential !== null) for (let i = 0; i < potential.size; i++) completed.offer(potential.elementAt(i));
+    if (potential !== null) {
+      for (let i = 0; i < potential.size; i++) completed.offer(potential.elementAt(i));
+      potential.clear();
+    }
     const partial = nfaState.partialMatches;
     const waits = skip.isSkipStrategy();
     let pruned = false;
@@ -631,25 +749,19 @@ export class NFA<T, M = PatternMatch<T>> {
           version = cs.version.increase(totalTakeToSkip + ignoreBranchesToVisit).addStage();
           ignoreBranchesToVisit--;
         }
-        this.addComputationState(buffer, edge.target, cs.previousEntry, version, cs.startTimestamp, cs.previousTimestamp, cs.startEventTimestamp, cs.startEventId);
+        this.addComputationState(buffer, edge.target, cs.previousEntry, version, cs.startEvent);
       } else if (edge.action === 'TAKE') {
         const currentVersion = cs.version.increase(takeBranchesToVisit);
         const nextVersion = currentVersion.addStage();
         takeBranchesToVisit--;
-        const newEntry = buffer.put(edge.source.stage, event.stored(), cs.previousEntry, currentVersion);
-        let startTs = cs.startTimestamp;
-        let startEvTs = cs.startEventTimestamp;
-        let startEvId = cs.startEventId;
-        if (isStart) {
-          startTs = event.timestamp;
-          startEvTs = event.timestamp;
-          startEvId = event.id;
-        }
-        this.addComputationState(buffer, edge.target, newEntry, nextVersion, startTs, event.timestamp, startEvTs, startEvId);
+        const stored = event.stored();
+        const newEntry = buffer.put(edge.source.stage, stored, cs.previousEntry, currentVersion);
+        const startEvent = isStart ? stored : cs.startEvent;
+        this.addComputationState(buffer, edge.target, newEntry, nextVersion, startEvent);
         // A state with a PROCEED path to the final state completes a match right away.
         const finalState = edge.target.proceeds ? this.findFinalStateAfterProceed(ctx, edge.target, event.value as T) : null;
         if (finalState !== null) {
-          this.addComputationState(buffer, finalState, newEntry, nextVersion, startTs, event.timestamp, startEvTs, startEvId);
+          this.addComputationState(buffer, finalState, newEntry, nextVersion, startEvent);
         }
       }
     }
@@ -665,12 +777,9 @@ export class NFA<T, M = PatternMatch<T>> {
     state: State<T>,
     previousEntry: SharedBufferNode<T> | null,
     version: DeweyNumber,
-    startTimestamp: number,
-    previousTimestamp: number,
-    startEventTimestamp: number,
-    startEventId: number,
+    startEvent: EventId | null,
   ): void {
-    this.nextStates[this.numNextStates++] = new ComputationState(state, previousEntry, version, startTimestamp, previousTimestamp, startEventTimestamp, startEventId);
+    this.nextStates[this.numNextStates++] = new ComputationState(state, previousEntry, version, startEvent);
     if (previousEntry !== null) buffer.lockNode(previousEntry, version);
   }
 
@@ -794,9 +903,10 @@ function prune<T>(queue: ComputationStateQueue<T>, skip: AfterMatchSkipStrategy,
 }
 
 function isPruned<T>(cs: ComputationState<T>, skip: AfterMatchSkipStrategy, pruningId: EventRef): boolean {
-  if (cs.startEventId === NO_EVENT) return false;
-  const ts = cs.startEventTimestamp;
-  const c = ts !== pruningId.timestamp ? (ts < pruningId.timestamp ? -1 : 1) : cs.startEventId - pruningId.id;
+  const start = cs.startEvent;
+  if (start === null) return false;
+  const ts = start.timestamp;
+  const c = ts !== pruningId.timestamp ? (ts < pruningId.timestamp ? -1 : 1) : start.id - pruningId.id;
   return pruneIf(skip, c);
 }
 

@@ -54,11 +54,28 @@ class NumberHeap {
   }
 }
 
+/** How many emptied timestamp groups a queue keeps for reuse. */
+const MAX_SPARE_GROUPS = 1024;
+
 /** Timers of one time domain: timestamp -> (id -> timer), in registration order. */
 export class TimerQueue<T> {
   private readonly byTime = new Map<number, Map<unknown, T>>();
   private readonly times = new NumberHeap();
   private count = 0;
+  /**
+   * Emptied timestamp groups, reused for new timestamps (at most MAX_SPARE_GROUPS). Operators that
+   * keep one timer per key at its next due time (CEP) make a timestamp group per key and watermark,
+   * each living until that watermark: long enough for the garbage collector to copy it twice.
+   */
+  private readonly spareGroups: Array<Map<unknown, T>> = [];
+
+  private newGroup(): Map<unknown, T> {
+    return this.spareGroups.pop() ?? new Map();
+  }
+  /** Keeps an empty group that nothing refers to any more. */
+  private spare(group: Map<unknown, T>): void {
+    if (this.spareGroups.length < MAX_SPARE_GROUPS) this.spareGroups.push(group);
+  }
 
   /** Whether a timer with this id is registered for `time` and has not fired. */
   contains(id: unknown, time: number): boolean {
@@ -73,7 +90,7 @@ export class TimerQueue<T> {
     if (time === this.firingTime && this.firing !== null && this.firing.has(id)) return false;
     let timers = this.byTime.get(time);
     if (timers === undefined) {
-      timers = new Map();
+      timers = this.newGroup();
       this.byTime.set(time, timers);
       this.times.push(time);
     }
@@ -94,6 +111,7 @@ export class TimerQueue<T> {
     if (timers.delete(id)) this.count--;
     if (timers.size === 0) {
       this.byTime.delete(time); // its heap entry is skipped when reached
+      this.spare(timers);
       // Timeouts moved on by every record leave a stale entry per delete: rebuild once they dominate.
       if (this.times.size > 64 && this.times.size > 2 * this.byTime.size) this.times.reset(this.byTime.keys());
     }
@@ -153,6 +171,7 @@ export class TimerQueue<T> {
         this.firing = outer;
         this.firingTime = outerTime;
         if (timers.size > 0) this.putBack(t, timers); // `fire` threw: the timers not fired yet stay pending
+        else this.spare(timers);
       }
     }
   }
