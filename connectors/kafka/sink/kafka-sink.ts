@@ -257,6 +257,7 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
   private readonly exactlyOnce: boolean;
   private readonly subtask: number;
   private readonly parallelism: number;
+  private readonly serializer: KafkaRecordSerializationSchema<T>;
   private readonly partitioner: FlinkKafkaPartitioner<T> | undefined;
   /** Where write() puts records; null between the last prepareCommit and the end (EXACTLY_ONCE). */
   private current: Channel<T> | null;
@@ -281,9 +282,11 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
     this.parallelism = context.currentParallelism();
     this.client = config.clientFactory({ bootstrapServers: config.bootstrapServers, clientId: `${config.clientId}-${this.subtask}` });
     this.exactlyOnce = config.deliveryGuarantee === DeliveryGuarantee.EXACTLY_ONCE;
-    this.partitioner = config.serializer.partitioner;
+    // Each writer opens its own copies (Flink deserializes one per subtask): inline, subtasks share the sink object.
+    this.serializer = ownCopy(config.serializer);
+    this.partitioner = config.serializer.partitioner === undefined ? undefined : ownCopy(config.serializer.partitioner);
     this.partitioner?.open?.(this.subtask, this.parallelism);
-    config.serializer.open?.(this);
+    this.serializer.open?.(this);
     if (this.exactlyOnce) {
       // Transactions after the restored checkpoint belong to a dead attempt: numbered from restored + 1 on.
       const first = (context.getRestoredCheckpointId?.() ?? 0) + 1;
@@ -314,7 +317,7 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
 
   write(element: T, context: SinkRecordContext): void {
     if (this.error !== undefined) throw this.error;
-    const record = this.config.serializer.serialize(element, this, context.timestamp());
+    const record = this.serializer.serialize(element, this, context.timestamp());
     if (record === null) return;
     const channel = this.current ?? (this.current = this.openTransaction(this.lastNumber + 1));
     channel.buffer.push(record);
@@ -633,6 +636,11 @@ export class KafkaCommitter implements Committer<KafkaCommittable> {
       await producer.close().catch(() => undefined);
     }
   }
+}
+
+/** A shallow copy with the same prototype: per-writer state (a partitioner's subtask index) is not shared. */
+function ownCopy<O extends object>(o: O): O {
+  return Object.assign(Object.create(Object.getPrototypeOf(o) as object | null) as O, o);
 }
 
 const key = (c: KafkaCommittable): string => `${c.transactionalId}/${c.producerId}/${c.epoch}`;
