@@ -2,6 +2,9 @@
  * What a read_committed consumer of a topic sees, read up to the last stable offset (no waiting for quiet),
  * with the offsets that show whether transactions are still open: the last stable offset (LSO) of each
  * partition stays at the first open transaction's first record; with none open it equals the high watermark.
+ *
+ * A committed transaction's markers are written by the coordinator after EndTxn was answered, so right after
+ * a commit the LSO may lag for a moment: `settleMs` waits up to that long for LSO = high watermark first.
  */
 import type { KafkaClient } from '../../../connectors/kafka/index.ts';
 import { OffsetSpec } from '../../../connectors/kafka/index.ts';
@@ -13,15 +16,20 @@ export interface CommittedOutput {
   readonly highWatermark: number[];
 }
 
-export async function committedOutput(client: KafkaClient, topic: string): Promise<CommittedOutput> {
+export async function committedOutput(client: KafkaClient, topic: string, settleMs = 0): Promise<CommittedOutput> {
   const admin = await client.admin();
   let lastStable: number[];
   let highWatermark: number[];
   let partitions;
   try {
     partitions = await admin.describeTopicPartitions([topic]);
-    lastStable = (await admin.listOffsets(partitions, OffsetSpec.latest(), 'read_committed')).map((o) => o.offset);
-    highWatermark = (await admin.listOffsets(partitions, OffsetSpec.latest(), 'read_uncommitted')).map((o) => o.offset);
+    const deadline = Date.now() + settleMs;
+    for (;;) {
+      lastStable = (await admin.listOffsets(partitions, OffsetSpec.latest(), 'read_committed')).map((o) => o.offset);
+      highWatermark = (await admin.listOffsets(partitions, OffsetSpec.latest(), 'read_uncommitted')).map((o) => o.offset);
+      if (Date.now() >= deadline || lastStable.every((o, i) => o === highWatermark[i])) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   } finally {
     await admin.close();
   }

@@ -69,7 +69,7 @@ for (const adapter of ADAPTERS.slice(0, 1)) {
       // fewer: subtask 2's lingering transactions are found only by probing the old subtask indices (0 + 2).
       const resumed = await runCli(['run', '-p', '2', ...common, '-s', checkpoints, join(FIXTURES, 'kafka-sink-job.ts'), '--spec', spec('resume', [])]);
       expect(resumed.code, resumed.stderr).toBe(0);
-      const after = await committedOutput(client, topic);
+      const after = await committedOutput(client, topic, 5_000);
       // No transaction left open: lingering ones were aborted, the restored checkpoint's committed.
       expect(after.lastStable).toEqual(after.highWatermark);
       const { lost, duplicated } = compareMultisets(expected, after.values);
