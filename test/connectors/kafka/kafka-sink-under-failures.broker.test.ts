@@ -23,7 +23,7 @@ import { ADAPTERS, broker, describeKafka, uniqueName, useClientAndAdmin } from '
 
 afterAll(removeTempDirs);
 
-const seed = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : Date.now() % 2 ** 31;
+const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : Date.now() % 2 ** 31;
 console.log(`kafka-sink-under-failures: fast-check seed ${seed} (FC_SEED=${seed} replays it)`);
 
 interface Scenario {
