@@ -76,6 +76,10 @@ const PROPERTIES: Readonly<Record<string, string>> = {
 /** 15 min: the broker's default transaction.max.timeout.ms (Flink's 1 h default is refused by a default broker). */
 const DEFAULT_TRANSACTION_TIMEOUT_MS = 900_000;
 const DEFAULT_MAX_BUFFERED_RECORDS = 10_000;
+/** Producers the committer keeps for its next commits (one per writer subtask covers a checkpoint's). */
+const MAX_IDLE_COMMITTER_PRODUCERS = 8;
+/** Idle transactional producers a writer keeps for reuse (the one pre-committing and the next one suffice). */
+const MAX_IDLE_PRODUCERS = 2;
 /** A batch this large is sent without waiting for the end of the input batch. */
 const SEND_BATCH_RECORDS = 1_000;
 
@@ -266,6 +270,11 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
   /** Transactional producers are initialized one after another, in number order (see openTransaction). */
   private initChain: Promise<void> = Promise.resolve();
   private readonly producers = new Set<KafkaProducer | KafkaTransactionalProducer>();
+  /**
+   * Transactional producers whose transaction was pre-committed (or that only probed an id), kept to be reused
+   * for the next transactional id (Flink's KafkaWriter producer pool): their connections stay open.
+   */
+  private readonly idle: KafkaTransactionalProducer[] = [];
   /** Records written and not yet acknowledged, in every channel. */
   private unacknowledged = 0;
   private waiter: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | null = null;
@@ -396,6 +405,7 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
       if (producer?.inTransaction()) await producer.abortTransaction().catch(() => undefined);
     }
     await this.initChain;
+    this.idle.length = 0;
     const admin = this.admin;
     this.admin = undefined;
     await Promise.allSettled([...[...this.producers].map((p) => p.close()), ...(admin === undefined ? [] : [admin.then((a) => a.close())])]);
@@ -490,12 +500,23 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
 
   private async newTransactionalProducer(transactionalId: string): Promise<KafkaTransactionalProducer> {
     if (this.closed) throw new IllegalStateException('the KafkaSink writer is closed');
+    const pooled = this.idle.pop();
+    if (pooled !== undefined) {
+      pooled.setTransactionalId!(transactionalId);
+      return pooled;
+    }
     const producer = await this.track(this.client.transactionalProducer(transactionalId, { transactionTimeoutMs: this.config.transactionTimeoutMs }));
     if (this.closed) {
       await this.untrack(producer);
       throw new IllegalStateException('the KafkaSink writer is closed');
     }
     return producer;
+  }
+
+  /** Done with `producer` (its transaction pre-committed, or its id probed): pooled when it can take another id. */
+  private async release(producer: KafkaTransactionalProducer): Promise<void> {
+    if (!this.closed && producer.setTransactionalId !== undefined && this.idle.length < MAX_IDLE_PRODUCERS) this.idle.push(producer);
+    else await this.untrack(producer);
   }
 
   /**
@@ -514,9 +535,11 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
         const filler = await this.newTransactionalProducer(this.transactionalId(this.subtask, n));
         try {
           await filler.initTransactions();
-        } finally {
+        } catch (e) {
           await this.untrack(filler);
+          throw e;
         }
+        await this.release(filler);
       }
       const producer = await this.newTransactionalProducer(transactionalId);
       await producer.initTransactions();
@@ -535,8 +558,9 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
     await this.drain(channel);
     const producer = (await channel.ready) as KafkaTransactionalProducer;
     const out: KafkaCommittable[] = channel.records === 0 ? [] : [{ transactionalId: producer.transactionalId, ...producer.producerIdAndEpoch() }];
-    // The committer resumes it by producer id and epoch: this producer only disconnects (nothing is aborted).
-    await this.untrack(producer);
+    // The committer resumes it by producer id and epoch: this producer is done with it (nothing is aborted) and
+    // serves a later transaction.
+    await this.release(producer);
     return out;
   }
 
@@ -557,10 +581,15 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
         let aborted = 0;
         for (let n = first; ; n++) {
           const producer = await this.newTransactionalProducer(this.transactionalId(s, n));
-          await producer.initTransactions();
+          try {
+            await producer.initTransactions();
+          } catch (e) {
+            await this.untrack(producer);
+            throw e;
+          }
           const neverUsed = producer.producerIdAndEpoch().epoch === 0;
           if (s === this.subtask && n === first) own = producer;
-          else await this.untrack(producer);
+          else await this.release(producer);
           if (neverUsed) break;
           aborted++;
         }
@@ -607,6 +636,9 @@ export class KafkaCommitter implements Committer<KafkaCommittable> {
   /** What the previous commit() calls committed (a restore re-commits the latest checkpoint's: bounded). */
   private committed = new Set<string>();
   private previous = new Set<string>();
+  /** Producers kept for the next commits (their connections open), up to MAX_IDLE_COMMITTER_PRODUCERS. */
+  private readonly idle: KafkaTransactionalProducer[] = [];
+  private closed = false;
 
   constructor(
     private readonly client: KafkaClient,
@@ -626,15 +658,32 @@ export class KafkaCommitter implements Committer<KafkaCommittable> {
   private async commitOne(c: KafkaCommittable): Promise<void> {
     const k = key(c);
     if (this.committed.has(k) || this.previous.has(k)) return;
-    const producer = await this.client.transactionalProducer(c.transactionalId, { transactionTimeoutMs: this.transactionTimeoutMs });
+    // A pooled producer (its connections) is reused for the next transactional id when the client allows it.
+    const pooled = this.idle.pop();
+    let producer: KafkaTransactionalProducer;
+    if (pooled !== undefined) {
+      pooled.setTransactionalId!(c.transactionalId);
+      producer = pooled;
+    } else {
+      producer = await this.client.transactionalProducer(c.transactionalId, { transactionTimeoutMs: this.transactionTimeoutMs });
+    }
+    let reusable = false;
     try {
       producer.resumeTransaction({ producerId: c.producerId, epoch: c.epoch });
       await producer.commitTransaction();
+      reusable = true;
     } catch (e) {
       throw commitError(c, e);
     } finally {
-      await producer.close().catch(() => undefined);
+      if (reusable && !this.closed && producer.setTransactionalId !== undefined && this.idle.length < MAX_IDLE_COMMITTER_PRODUCERS) this.idle.push(producer);
+      else await producer.close().catch(() => undefined);
     }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const idle = this.idle.splice(0);
+    await Promise.allSettled(idle.map((p) => p.close()));
   }
 }
 
