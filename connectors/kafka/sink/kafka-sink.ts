@@ -10,7 +10,9 @@
  *   `prefix-subtask-n` (TransactionalIdFactory): flushed at the barrier (pre-commit), named by a committable
  *   {transactionalId, producerId, epoch}, committed by the KafkaCommitter in the JobMaster once the checkpoint
  *   is durable (FlinkKafkaInternalProducer.resumeTransaction). On start the writer aborts the transactions a
- *   dead attempt left open after the restored checkpoint (Flink's TransactionAborter probing).
+ *   dead attempt left open after the restored checkpoint (Flink's TransactionAborter probing). A fresh id per
+ *   checkpoint means a transaction never waits for the previous one's markers (CONCURRENT_TRANSACTIONS,
+ *   kafkajs#1315); the producers are pooled and take the next id (setTransactionalId), keeping their connections.
  *
  * Every guarantee: a send that fails fails the job; the end of input waits for every acknowledgement (a job
  * never ends 0 with records unsent); `max.buffered.records` bounds what is written but not acknowledged
