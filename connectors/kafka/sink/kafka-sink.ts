@@ -82,6 +82,8 @@ const DEFAULT_MAX_BUFFERED_RECORDS = 10_000;
 const MAX_IDLE_COMMITTER_PRODUCERS = 8;
 /** Idle transactional producers a writer keeps for reuse (the one pre-committing and the next one suffice). */
 const MAX_IDLE_PRODUCERS = 2;
+/** How long close() of a NONE / AT_LEAST_ONCE writer waits for its last sends. */
+const CLOSE_DRAIN_TIMEOUT_MS = 5_000;
 /** A batch this large is sent without waiting for the end of the input batch. */
 const SEND_BATCH_RECORDS = 1_000;
 
@@ -394,6 +396,16 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // NONE / AT_LEAST_ONCE hand over what they accepted also when the job is canceled or failing (the sink
+    // contract), within a bound: a broker that does not answer must not hold the failover up.
+    if (!this.exactlyOnce && this.error === undefined && this.current !== null) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.drain(this.current).catch(() => undefined),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_DRAIN_TIMEOUT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
     this.closed = true;
     this.error ??= new IllegalStateException('the KafkaSink writer is closed');
     this.waiter?.reject(this.error);

@@ -2,7 +2,8 @@
  * KafkaWriter without a broker (a fake client): records written but not acknowledged are bounded
  * (`max.buffered.records`: isAvailable pushes back until acknowledgements come); AT_LEAST_ONCE's barrier
  * (prepareCommit) and every guarantee's end of input wait for the acknowledgements; a failed send fails the
- * writer at its next call, and the end of input rejects — never a silent success with records unsent.
+ * writer at its next call, and the end of input rejects — never a silent success with records unsent; a
+ * NONE / AT_LEAST_ONCE writer closed without its end of input (a canceled job) still sends what it accepted.
  */
 import { expect, it } from 'vitest';
 import type { CommittingSinkWriterContext, SinkRecordContext } from '../../../lib/index.ts';
@@ -101,4 +102,15 @@ it('a failed send fails the writer: the next write or flush throws, the end of i
   w.write('a', record);
   await expect(Promise.resolve(w.flush(true))).rejects.toThrow(/could not write to Kafka: broken/);
   await w.close();
+});
+
+it('NONE / AT_LEAST_ONCE: close() without the end of input (a canceled job) still sends the buffered records', async () => {
+  for (const guarantee of [DeliveryGuarantee.NONE, DeliveryGuarantee.AT_LEAST_ONCE]) {
+    const client = new FakeKafkaClient();
+    const w = writer(client, guarantee);
+    w.write('a', record);
+    w.write('b', record); // never flushed: still in the writer's buffer
+    await w.close();
+    expect(client.sent.map((r) => r.value), guarantee).toEqual(['a', 'b']);
+  }
 });
