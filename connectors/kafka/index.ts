@@ -33,5 +33,6 @@ export {
   KafkaDeserializationError,
   SimpleStringSchema,
   type DeserializationSchema,
+  type KafkaDeserializationFailure,
   type KafkaRecordDeserializer,
 } from './source/deserialization.ts';
