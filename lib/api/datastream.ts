@@ -260,6 +260,15 @@ export class DataStream<T> {
     return new KeyedStream<T, K>(this.environment, this.transformation, selector);
   }
 
+  /**
+   * @internal This stream as keyed by `selector`, forward (chained, no exchange), its operators checking
+   * that each record's key group is their subtask's: DataStreamUtils.reinterpretAsKeyedStream.
+   */
+  reinterpretAsKeyed<K>(selector: KeySelectorFn<T, K>): KeyedStream<T, K> {
+    const fn = toCallable<(value: T) => K>(selector, 'getKey', 'reinterpretAsKeyedStream()');
+    return new KeyedStream<T, K>(this.environment, this.partitionTransformation({ kind: 'forward' }), fn, true);
+  }
+
   /** @internal Whether this is a KeyedStream (an instanceof check without importing the class). */
   isKeyedStream(): this is KeyedStream<T, unknown> {
     return false;
@@ -439,6 +448,8 @@ export class KeyedStream<T, K> extends DataStream<T> {
     environment: StreamExecutionEnvironment,
     transformation: Transformation,
     private readonly keySelector: (value: T) => K,
+    /** Keyed without a keyBy exchange (reinterpretAsKeyedStream): its operators check each record's key group. */
+    private readonly reinterpreted = false,
   ) {
     super(environment, transformation);
   }
@@ -458,6 +469,7 @@ export class KeyedStream<T, K> extends DataStream<T> {
     const result = super.transform<R>(name, factory, isSink, sink);
     // The node carries the key selector; the task sets each record's key before the operator sees it.
     (result.transformation as OneInputTransformation).stateKeySelector = this.keySelector as (value: unknown) => unknown;
+    if (this.reinterpreted) (result.transformation as OneInputTransformation).verifyKeyGroups = true;
     return result;
   }
 
