@@ -39,6 +39,7 @@ import { TimestampsAndWatermarksOperator } from '../operators/timestamps-and-wat
 import type { WatermarkStrategy } from '../time/watermark-strategy.ts';
 import { PrintSink } from '../../connectors/print/index.ts';
 import { TextFileSink, type WriteMode } from '../../connectors/file/index.ts';
+import { SocketClientSink, type SocketSerializer } from '../../connectors/socket/index.ts';
 
 export class DataStream<T> {
   constructor(
@@ -304,6 +305,16 @@ export class DataStream<T> {
    */
   writeAsText(path: string, writeMode: WriteMode = 'NO_OVERWRITE'): DataStreamSink<T> {
     return this.sinkTo(new TextFileSink<T>(path, { writeMode }), `Text File Sink: ${path}`);
+  }
+
+  /**
+   * Writes each record's bytes to a TCP server, one connection per subtask (Flink's writeToSocket /
+   * SocketClientSink): at least once — each checkpoint waits until the socket took what came before it — and
+   * a connection that cannot be made or fails fails the job. The serializer adds any delimiter:
+   * `writeToSocket('127.0.0.1', 9999, (line) => line + '\n')`.
+   */
+  writeToSocket(host: string, port: number, serializer: SocketSerializer<T>): DataStreamSink<T> {
+    return this.sinkTo(new SocketClientSink<T>(host, port, serializer), `Socket Sink: ${host}:${port}`);
   }
 
   /** Writes tuples as CSV rows (`flink,2`); like writeAsText, not exactly-once across failures. */
