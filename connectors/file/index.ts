@@ -119,7 +119,6 @@ class TextLineReader<T = string> implements SourceReader<T> {
   /** Monitoring: when the folders are listed next (epoch ms), and the timer that waits for it. */
   private nextDiscovery = 0;
   private discoveryTimer: NodeJS.Timeout | null = null;
-  private closed = false;
 
   constructor(
     /** The splits not started yet, in order. */
@@ -256,7 +255,6 @@ class TextLineReader<T = string> implements SourceReader<T> {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     if (this.discoveryTimer !== null) {
       clearTimeout(this.discoveryTimer);
       this.discoveryTimer = null;

@@ -215,22 +215,23 @@ export class KafkajsPartitionConsumer implements KafkaPartitionConsumer {
       return; // no answer: the metadata refresh below retries, and the next failed fetch looks again
     }
     const now = Date.now();
+    let missing = false;
     for (const topic of assigned) {
       if (listed.has(topic)) {
         this.missingSince.delete(topic);
         continue;
       }
+      missing = true;
       const since = this.missingSince.get(topic);
       if (since === undefined) this.missingSince.set(topic, now);
-      if (since === undefined || now - since < 1_000) {
-        await sleep(100); // Java's retry.backoff.ms: the next poll does not spin on metadata requests
-        continue;
+      else if (now - since >= 1_000) {
+        throw new KafkaClientError(`topic ${topic} no longer exists (deleted while it was being read); its partitions cannot be read on`, {
+          cause,
+          kafkaErrorType: 'UNKNOWN_TOPIC_OR_PARTITION',
+        });
       }
-      throw new KafkaClientError(`topic ${topic} no longer exists (deleted while it was being read); its partitions cannot be read on`, {
-        cause,
-        kafkaErrorType: 'UNKNOWN_TOPIC_OR_PARTITION',
-      });
     }
+    if (missing) await sleep(100); // Java's retry.backoff.ms: the next poll does not spin on metadata requests
   }
 
   private async fetchFrom(nodeId: string, states: readonly PartitionState[], maxWaitTime: number): Promise<ConsumerRecord[]> {
