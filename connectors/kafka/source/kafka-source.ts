@@ -387,10 +387,16 @@ class KafkaSourceReader<V> implements SourceReader<V> {
       try {
         value = deserializer(record);
       } catch (e) {
-        const failure = new KafkaDeserializationError(record, e);
-        if (!this.toFailureOutput(output, record, failure)) {
+        let sent: boolean;
+        try {
+          sent = this.toFailureOutput(output, record, new KafkaDeserializationError(record, e));
+        } catch (unread) {
+          sent = false;
+          e = unread;
+        }
+        if (!sent) {
           this.next--; // the record was not read: a snapshot taken after this points at it
-          throw failure;
+          throw e instanceof KafkaDeserializationError ? e : new KafkaDeserializationError(record, e);
         }
         split.position = record.offset + 1;
         emitted++;
