@@ -4,7 +4,9 @@
 import type { KeySelectorFn } from '../core/functions/key-selector.ts';
 import type { DataStream, KeyedStream } from './datastream.ts';
 
-export const DataStreamUtils = {
+export class DataStreamUtils {
+  private constructor() {}
+
   /**
    * `stream` as a KeyedStream by `keySelector` WITHOUT a keyBy exchange: forward and chained, with keyed state
    * and timers per key — e.g. a Kafka topic already partitioned by the key (the fastest Kafka-to-Kafka path).
@@ -19,7 +21,7 @@ export const DataStreamUtils = {
    * const sums = DataStreamUtils.reinterpretAsKeyedStream(partitioned, (e) => e.user).sum('amount');
    * ```
    */
-  reinterpretAsKeyedStream<T, K>(stream: DataStream<T>, keySelector: KeySelectorFn<T, K>): KeyedStream<T, K> {
+  static reinterpretAsKeyedStream<T, K>(stream: DataStream<T>, keySelector: KeySelectorFn<T, K>): KeyedStream<T, K> {
     return stream.reinterpretAsKeyed(keySelector);
-  },
-} as const;
+  }
+}
