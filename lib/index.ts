@@ -70,6 +70,7 @@ export type {
   SupportsCommitter,
   TwoPhaseCommittingSink,
   SinkProcessingTimeService,
+  SinkJobInfo,
 } from './core/connector/sink.ts';
 export { isTwoPhaseCommittingSink } from './core/connector/sink.ts';
 export {

@@ -180,6 +180,14 @@ export interface KafkaTransactionalProducer {
    * transaction is not aborted by fencing. Fails on commit if a newer producer of the id fenced that epoch.
    */
   resumeTransaction(producerIdAndEpoch: ProducerIdAndEpoch): void;
+  /**
+   * Reuses this producer (its connections) for another transactional id (Flink's
+   * FlinkKafkaInternalProducer.setTransactionalId, with which its KafkaSink recycles pooled producers): the
+   * producer forgets its transaction — which stays as it is on the broker, e.g. prepared for a committer —
+   * and its producer id; call initTransactions or resumeTransaction next. Optional: without it, a connector
+   * opens a new producer per transactional id.
+   */
+  setTransactionalId?(transactionalId: string): void;
   close(): Promise<void>;
 }
 

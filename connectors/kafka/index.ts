@@ -36,3 +36,24 @@ export {
   type KafkaDeserializationFailure,
   type KafkaRecordDeserializer,
 } from './source/deserialization.ts';
+export {
+  DeliveryGuarantee,
+  KafkaCommitError,
+  KafkaCommitter,
+  KafkaSink,
+  KafkaSinkBuilder,
+  KafkaWriter,
+  TransactionalIdFactory,
+  type KafkaCommittable,
+} from './sink/kafka-sink.ts';
+export {
+  FlinkFixedPartitioner,
+  JsonSerializationSchema,
+  KafkaRecordSerializationSchema,
+  KafkaRecordSerializationSchemaBuilder,
+  type ElementSerializer,
+  type FlinkKafkaPartitioner,
+  type HeaderProvider,
+  type KafkaSinkContext,
+  type SerializationSchema,
+} from './sink/serialization.ts';

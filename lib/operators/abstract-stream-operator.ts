@@ -102,6 +102,11 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
     return this.stateContext?.isRestored ?? false;
   }
 
+  /** The checkpoint initializeState restored this operator from, undefined on a fresh start. */
+  protected getRestoredCheckpointId(): number | undefined {
+    return this.stateContext?.restoredCheckpointId;
+  }
+
   /** Operator (non-keyed) state: list, union list and broadcast state. */
   protected getOperatorStateBackend(): DefaultOperatorStateBackend {
     if (this.stateContext === undefined) throw new TypeError(`Operator '${this.parameters.operatorName}' has no state before initializeState()`);

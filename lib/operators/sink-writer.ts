@@ -71,6 +71,7 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<never> impleme
       getIndexOfSubtask: () => p.taskInfo.indexOfThisSubtask,
       currentParallelism: () => p.taskInfo.numberOfParallelSubtasks,
       processingTimeService: p.processingTimeService,
+      getRestoredCheckpointId: () => this.getRestoredCheckpointId(),
     };
     this.writer = this.sink.createWriter(context);
   }
@@ -132,7 +133,9 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<never> impleme
       return;
     }
     this.endOfBatch();
-    this.addPending(checkpointId, (this.writer as CommittingSinkWriter<T, unknown>).prepareCommit());
+    const writer = this.writer as CommittingSinkWriter<T, unknown>;
+    this.addPending(checkpointId, writer.prepareCommit());
+    writer.snapshotState?.(checkpointId);
   }
 
   override snapshotState(checkpointId: number): OperatorSnapshot {

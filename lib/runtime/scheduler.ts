@@ -26,7 +26,7 @@ import { maxParallelismChanged } from '../state/heap-keyed-state-backend.ts';
 import { InlineExecution } from './execution/inline-execution.ts';
 import { ThreadsExecution } from './execution/threads-execution.ts';
 import type { JobExecution } from './execution/job-execution.ts';
-import { isTwoPhaseCommittingSink, type Committer } from '../core/connector/sink.ts';
+import { isTwoPhaseCommittingSink, type Committer, type SinkJobInfo } from '../core/connector/sink.ts';
 import { CollectSinkCommitter } from './checkpoint/collect-sink-committer.ts';
 
 export type ExecutionTarget = 'inline' | 'threads';
@@ -89,10 +89,14 @@ export function submitJob(graph: JobGraph, options: JobRunOptions): JobHandle {
   if (needed > options.numberOfTaskSlots) throw new NoResourceAvailableException(needed, options.numberOfTaskSlots);
   const jobId = randomUUID().replace(/-/g, '');
   // Once per job, in the client, before any writer exists (Flink's OutputFormat.initializeGlobal).
+  const job: SinkJobInfo = {
+    checkpointInterval: options.checkpointing?.interval,
+    bounded: graph.vertices.every((v) => v.nodes[0]!.source === undefined || v.nodes[0]!.source.boundedness === 'BOUNDED'),
+  };
   for (const v of graph.vertices) {
     for (const n of v.nodes) {
       try {
-        n.sink?.initializeGlobal?.(n.parallelism);
+        n.sink?.initializeGlobal?.(n.parallelism, job);
       } catch (e) {
         throw new JobExecutionException(jobId, graph.jobName, e);
       }

@@ -210,13 +210,29 @@ export class KafkajsTransactionalProducer implements KafkaTransactionalProducer,
   private readonly messages: MessageProducer;
   private closed = false;
 
+  private id: string;
+
   constructor(
-    readonly transactionalId: string,
+    transactionalId: string,
     private readonly cluster: Cluster,
     handle: KafkajsHandle,
     private readonly transactionTimeoutMs: number,
   ) {
+    this.id = transactionalId;
     this.messages = handle.messageProducer(cluster, this, true);
+  }
+
+  get transactionalId(): string {
+    return this.id;
+  }
+
+  setTransactionalId(transactionalId: string): void {
+    this.checkOpenForUse();
+    this.id = transactionalId;
+    this.producerId = '-1';
+    this.epoch = 0;
+    this.sequences.clear();
+    this.endTransactionState();
   }
 
   // ---- KafkaTransactionalProducer

@@ -6,10 +6,14 @@ export interface DeserializationSchema<T> {
   deserialize(bytes: Buffer): T;
 }
 
-/** UTF-8 text (Flink's SimpleStringSchema). */
+/** UTF-8 text (Flink's SimpleStringSchema): a deserializer for KafkaSource and a serializer for KafkaSink. */
 export class SimpleStringSchema implements DeserializationSchema<string> {
   deserialize(bytes: Buffer): string {
     return bytes.toString('utf8');
+  }
+  serialize(element: string): string {
+    if (typeof element !== 'string') throw new TypeError(`SimpleStringSchema serializes strings, not ${typeof element}`);
+    return element;
   }
 }
 

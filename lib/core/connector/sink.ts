@@ -45,13 +45,22 @@ export interface SinkWriter<T> {
   close(): void | Promise<void>;
 }
 
+/** What a sink may check about the job it is part of, at submission (`Sink.initializeGlobal`). */
+export interface SinkJobInfo {
+  /** ms between checkpoints; undefined when checkpointing is off (or the job runs in BATCH mode). */
+  readonly checkpointInterval: number | undefined;
+  /** Whether every source of the job is bounded (the job ends by itself). */
+  readonly bounded: boolean;
+}
+
 export interface Sink<T> {
   createWriter(context: SinkWriterContext): SinkWriter<T>;
   /**
    * Called once per job, by the client, before any writer exists (Flink's
-   * OutputFormat.initializeGlobal): prepare or clean the destination for `parallelism` writers.
+   * OutputFormat.initializeGlobal): prepare or clean the destination for `parallelism` writers,
+   * and refuse a job the sink cannot serve (a throw fails the submission) — `job` says how it runs.
    */
-  initializeGlobal?(parallelism: number): void;
+  initializeGlobal?(parallelism: number, job: SinkJobInfo): void;
   /**
    * Called once per job, by the client, only after the whole job succeeded (every writer's
    * `flush(true)` and `close()` did), never after a cancel or failure (Flink's
@@ -80,6 +89,12 @@ export interface SinkProcessingTimeService {
 export interface CommittingSinkWriterContext extends SinkWriterContext {
   /** The job's processing time; the sink writer operator always provides it. */
   readonly processingTimeService?: SinkProcessingTimeService;
+  /**
+   * The id of the checkpoint this writer's subtask was restored from, undefined on a fresh start (Flink's
+   * WriterInitContext.getRestoredCheckpointId). The JobMaster has committed that checkpoint's committables
+   * before the writer exists; what a writer began after it (a Kafka transaction) belongs to a dead attempt.
+   */
+  getRestoredCheckpointId?(): number | undefined;
 }
 
 /**
@@ -96,6 +111,12 @@ export interface CommittingSinkWriterContext extends SinkWriterContext {
  */
 export interface CommittingSinkWriter<T, CommT> extends SinkWriter<T> {
   prepareCommit(): CommT[] | Promise<CommT[]>;
+  /**
+   * Called at each checkpoint barrier right after `prepareCommit()`, with the checkpoint's id (Flink's
+   * StatefulSinkWriter.snapshotState, without writer state here): a writer that names what it writes next
+   * after the checkpoint (Kafka's transactional ids) learns it. Not called after the end of input.
+   */
+  snapshotState?(checkpointId: number): void;
 }
 
 /**
