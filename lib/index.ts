@@ -1,6 +1,7 @@
 /** tidemark: stream processing for Node.js in TypeScript, in the spirit of Apache Flink. */
 export { StreamExecutionEnvironment, type JobClient } from './api/environment.ts';
 export { DataStream, KeyedStream, SingleOutputStreamOperator, DataStreamSink } from './api/datastream.ts';
+export { DataStreamUtils } from './api/datastream-utils.ts';
 export {
   Configuration,
   CoreOptions,

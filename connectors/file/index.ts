@@ -18,7 +18,8 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
-import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../../lib/core/connector/source.ts';
+import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../../lib/core/connector/source.ts';
+import { toMillis, type DurationLike } from '../../lib/core/duration.ts';
 import type { Sink, SinkWriter, SinkWriterContext } from '../../lib/core/connector/sink.ts';
 import { formatCsvRow, formatRecord } from '../../lib/core/format.ts';
 import { checkLineLengthLimit, LineSplitter, LineTooLongError, type LineSourceOptions } from './lines.ts';
@@ -81,7 +82,25 @@ export interface FileSourceSplit extends SourceSplit {
   readonly lineNumber: number;
 }
 
-class TextLineReader implements SourceReader<string> {
+/**
+ * What a monitoring FileSource's checkpoint holds besides its file splits: every path it has made a split of
+ * (Flink's ContinuousFileSplitEnumerator's alreadyProcessedPaths), so a restore neither reads them again nor
+ * skips a file that appeared since.
+ */
+export interface MonitoredPathsSplit extends SourceSplit {
+  readonly splitId: typeof MONITORED_PATHS_SPLIT;
+  readonly processedPaths: readonly string[];
+}
+const MONITORED_PATHS_SPLIT = '__monitored-paths__';
+
+/** A monitoring reader's folders, how often they are listed, and the paths already made splits of. */
+interface Monitoring {
+  readonly paths: readonly string[];
+  readonly intervalMs: number;
+  readonly processed: Set<string>;
+}
+
+class TextLineReader<T = string> implements SourceReader<T> {
   private lines: string[] = [];
   private next = 0;
   /** The split being read (null before the first and after the last). */
@@ -97,14 +116,34 @@ class TextLineReader implements SourceReader<string> {
   private failure: unknown = null;
   private readonly buf = Buffer.allocUnsafe(CHUNK);
 
+  /** Monitoring: when the folders are listed next (epoch ms), and the timer that waits for it. */
+  private nextDiscovery = 0;
+  private discoveryTimer: NodeJS.Timeout | null = null;
+
   constructor(
     /** The splits not started yet, in order. */
     private readonly queue: FileSourceSplit[],
     private readonly lineLengthLimit: number,
+    private readonly fromLine: ((line: string) => T) | null = null,
+    private readonly monitoring: Monitoring | null = null,
   ) {}
 
   async start(): Promise<void> {
+    if (this.monitoring !== null) this.discover();
     await this.openNext();
+  }
+
+  /** Adds the files of the monitored folders not made splits of yet, in name order (Flink's continuous enumerator). */
+  private discover(): void {
+    const m = this.monitoring!;
+    this.nextDiscovery = Date.now() + m.intervalMs;
+    for (const root of m.paths) {
+      for (const path of listFiles(root)) {
+        if (m.processed.has(path)) continue;
+        m.processed.add(path);
+        this.queue.push({ splitId: path, path, offset: 0, lineNumber: 1 });
+      }
+    }
   }
 
   private async openNext(): Promise<void> {
@@ -117,7 +156,8 @@ class TextLineReader implements SourceReader<string> {
     this.eof = false;
     if (split === undefined) {
       this.current = null;
-      this.done = true;
+      // Monitoring never ends: the next listing may bring files.
+      if (this.monitoring === null) this.done = true;
       return;
     }
     // Set before the open completes, so a snapshot meanwhile holds this split's position.
@@ -154,13 +194,35 @@ class TextLineReader implements SourceReader<string> {
     }
   }
 
-  pollNext(output: ReaderOutput<string>): InputStatus {
+  pollNext(output: ReaderOutput<T>): InputStatus {
     if (this.next < this.lines.length) {
-      output.collect(this.lines[this.next++]!);
+      const line = this.lines[this.next++]!;
+      output.collect(this.fromLine === null ? (line as T) : this.fromLine(line));
       return 'MORE_AVAILABLE';
     }
     if (this.failure !== null) throw this.failure;
     if (this.done) return 'END_OF_INPUT';
+    if (this.current === null && this.monitoring !== null && this.reading === null) {
+      // Between files: wait for the next listing (a timer), then take what it found.
+      if (this.queue.length === 0) {
+        const wait = this.nextDiscovery - Date.now();
+        if (wait > 0) {
+          this.reading = new Promise<void>((resolve) => (this.discoveryTimer = setTimeout(resolve, wait))).then(() => {
+            this.discoveryTimer = null;
+            this.reading = null;
+          });
+          return 'NOTHING_AVAILABLE';
+        }
+        try {
+          this.discover();
+        } catch (e) {
+          this.failure = e;
+          throw e;
+        }
+        if (this.queue.length === 0) return this.pollNext(output); // schedules the wait for the next listing
+      }
+      this.eof = true; // makes the step below open the next file
+    }
     if (this.reading === null) {
       this.reading = (this.eof ? this.openNext() : this.readChunk()).then(
         () => {
@@ -179,19 +241,25 @@ class TextLineReader implements SourceReader<string> {
     return this.reading ?? Promise.resolve();
   }
 
-  /** The current file from its next line on, then the files not started. */
-  snapshotState(): FileSourceSplit[] {
-    const out: FileSourceSplit[] = [];
+  /** The current file from its next line on, then the files not started (and, monitoring, the paths seen). */
+  snapshotState(): Array<FileSourceSplit | MonitoredPathsSplit> {
+    const out: Array<FileSourceSplit | MonitoredPathsSplit> = [];
     const split = this.current;
     if (split !== null && !(this.eof && this.next >= this.lines.length)) {
       const at = this.splitter!.positionOf(this.next);
       out.push({ splitId: split.splitId, path: split.path, offset: at.byteOffset, lineNumber: at.lineNumber });
     }
     for (const s of this.queue) out.push(s);
+    if (this.monitoring !== null) out.push({ splitId: MONITORED_PATHS_SPLIT, processedPaths: [...this.monitoring.processed] });
     return out;
   }
 
   async close(): Promise<void> {
+    if (this.discoveryTimer !== null) {
+      clearTimeout(this.discoveryTimer);
+      this.discoveryTimer = null;
+      this.reading = null;
+    }
     await this.reading;
     await this.handle?.close();
     this.handle = null;
@@ -221,6 +289,111 @@ export class TextLineSource implements Source<string> {
             .filter((_f, i) => i % context.currentParallelism() === context.getIndexOfSubtask())
             .map((path): FileSourceSplit => ({ splitId: path, path, offset: 0, lineNumber: 1 }));
     return new TextLineReader(splits, this.lineLengthLimit);
+  }
+}
+
+/**
+ * How a file's bytes become records (Flink's StreamFormat). The formats here are line formats: each
+ * '\n'-terminated line (a `\r` before it dropped) becomes one record through `fromLine`, and a file's position
+ * in a checkpoint is the byte offset and line number of its next line.
+ */
+export interface StreamFormat<T> {
+  /** The longest line in bytes; a longer one fails the job naming file, offset and line. */
+  readonly lineLengthLimit: number;
+  fromLine(line: string): T;
+}
+
+/** Each line as a string (Flink's TextLineInputFormat). */
+export class TextLineInputFormat implements StreamFormat<string> {
+  readonly lineLengthLimit: number;
+  constructor(options: LineSourceOptions = {}) {
+    this.lineLengthLimit = checkLineLengthLimit(options.lineLengthLimit);
+  }
+  fromLine(line: string): string {
+    return line;
+  }
+}
+
+/** Builds a FileSource (Flink's FileSource.FileSourceBuilder). */
+export class FileSourceBuilder<T> {
+  private monitorIntervalMs: number | undefined;
+  constructor(
+    private readonly format: StreamFormat<T>,
+    private readonly paths: readonly string[],
+  ) {
+    if (paths.length === 0) throw new RangeError('FileSource needs at least one path');
+  }
+
+  /**
+   * Keeps watching the paths (Flink's monitorContinuously): every `interval` the folders are listed again and
+   * files not seen before are read, each once, in name order; the source never ends. A file is read as far as
+   * it is when its turn comes (later appends are not read: move finished files into the folder). Hidden
+   * files (`.name`, `_name`) are skipped, so in-progress files written beside their final name are not read.
+   */
+  monitorContinuously(interval: DurationLike): this {
+    const ms = toMillis(interval, 'monitoring interval');
+    if (!(ms >= 1)) throw new RangeError(`The monitoring interval must be at least 1 ms, got ${ms}`);
+    this.monitorIntervalMs = ms;
+    return this;
+  }
+
+  /** Reads the files there at the start, then ends (the default; Flink's processStaticFileSet). */
+  processStaticFileSet(): this {
+    this.monitorIntervalMs = undefined;
+    return this;
+  }
+
+  build(): FileSource<T> {
+    return new FileSource<T>(this.format, this.paths, this.monitorIntervalMs);
+  }
+}
+
+/**
+ * Records of files (Flink's FileSource): `FileSource.forRecordStreamFormat(new TextLineInputFormat(), dir)`.
+ * Each file is a split. Bounded (the default) it reads the files there at the start, spread over the
+ * subtasks. With `monitorContinuously(interval)` it watches the folders for new files: one subtask (as
+ * Flink's one enumerator) lists them and reads them; its checkpoint holds the paths already taken, the file
+ * being read at its position, and the files queued, so a restored job neither reads a file again nor skips one.
+ */
+export class FileSource<T> implements Source<T> {
+  readonly boundedness: Boundedness;
+  readonly nonParallel: boolean;
+
+  /** @internal use FileSource.forRecordStreamFormat */
+  constructor(
+    private readonly format: StreamFormat<T>,
+    readonly paths: readonly string[],
+    readonly monitorIntervalMs: number | undefined,
+  ) {
+    this.boundedness = monitorIntervalMs === undefined ? 'BOUNDED' : 'CONTINUOUS_UNBOUNDED';
+    this.nonParallel = monitorIntervalMs !== undefined;
+  }
+
+  static forRecordStreamFormat<T>(format: StreamFormat<T>, ...paths: string[]): FileSourceBuilder<T> {
+    return new FileSourceBuilder<T>(format, paths);
+  }
+
+  createReader(context: SourceReaderContext): SourceReader<T> {
+    const restored = context.restoredSplits as ReadonlyArray<FileSourceSplit | MonitoredPathsSplit> | undefined;
+    const format = this.format;
+    const fromLine = (line: string): T => format.fromLine(line);
+    if (this.monitorIntervalMs === undefined) {
+      const splits =
+        restored !== undefined
+          ? (restored.filter((s) => s.splitId !== MONITORED_PATHS_SPLIT) as FileSourceSplit[])
+          : this.paths
+              .flatMap((p) => listFiles(p))
+              .filter((_f, i) => i % context.currentParallelism() === context.getIndexOfSubtask())
+              .map((path): FileSourceSplit => ({ splitId: path, path, offset: 0, lineNumber: 1 }));
+      return new TextLineReader<T>(splits, format.lineLengthLimit, fromLine);
+    }
+    const processed = new Set<string>();
+    const splits: FileSourceSplit[] = [];
+    for (const s of restored ?? []) {
+      if (s.splitId === MONITORED_PATHS_SPLIT) for (const p of (s as MonitoredPathsSplit).processedPaths) processed.add(p);
+      else splits.push(s as FileSourceSplit);
+    }
+    return new TextLineReader<T>(splits, format.lineLengthLimit, fromLine, { paths: this.paths, intervalMs: this.monitorIntervalMs, processed });
   }
 }
 

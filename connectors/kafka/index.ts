@@ -33,6 +33,7 @@ export {
   KafkaDeserializationError,
   SimpleStringSchema,
   type DeserializationSchema,
+  type KafkaDeserializationFailure,
   type KafkaRecordDeserializer,
 } from './source/deserialization.ts';
 export {

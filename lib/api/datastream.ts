@@ -41,6 +41,7 @@ import { TimestampsAndWatermarksOperator } from '../operators/timestamps-and-wat
 import type { WatermarkStrategy } from '../time/watermark-strategy.ts';
 import { PrintSink } from '../../connectors/print/index.ts';
 import { TextFileSink, type WriteMode } from '../../connectors/file/index.ts';
+import { SocketClientSink, type SocketSerializer } from '../../connectors/socket/index.ts';
 
 export class DataStream<T> {
   constructor(
@@ -262,6 +263,15 @@ export class DataStream<T> {
     return new KeyedStream<T, K>(this.environment, this.transformation, selector);
   }
 
+  /**
+   * @internal This stream as keyed by `selector`, forward (chained, no exchange), its operators checking
+   * that each record's key group is their subtask's: DataStreamUtils.reinterpretAsKeyedStream.
+   */
+  reinterpretAsKeyed<K>(selector: KeySelectorFn<T, K>): KeyedStream<T, K> {
+    const fn = toCallable<(value: T) => K>(selector, 'getKey', 'reinterpretAsKeyedStream()');
+    return new KeyedStream<T, K>(this.environment, this.partitionTransformation({ kind: 'forward' }), fn, true);
+  }
+
   /** @internal Whether this is a KeyedStream (an instanceof check without importing the class). */
   isKeyedStream(): this is KeyedStream<T, unknown> {
     return false;
@@ -307,6 +317,16 @@ export class DataStream<T> {
    */
   writeAsText(path: string, writeMode: WriteMode = 'NO_OVERWRITE'): DataStreamSink<T> {
     return this.sinkTo(new TextFileSink<T>(path, { writeMode }), `Text File Sink: ${path}`);
+  }
+
+  /**
+   * Writes each record's bytes to a TCP server, one connection per subtask (Flink's writeToSocket /
+   * SocketClientSink): at least once — each checkpoint waits until the socket took what came before it — and
+   * a connection that cannot be made or fails fails the job. The serializer adds any delimiter:
+   * `writeToSocket('127.0.0.1', 9999, (line) => line + '\n')`.
+   */
+  writeToSocket(host: string, port: number, serializer: SocketSerializer<T>): DataStreamSink<T> {
+    return this.sinkTo(new SocketClientSink<T>(host, port, serializer), `Socket Sink: ${host}:${port}`);
   }
 
   /** Writes tuples as CSV rows (`flink,2`); like writeAsText, not exactly-once across failures. */
@@ -451,6 +471,8 @@ export class KeyedStream<T, K> extends DataStream<T> {
     environment: StreamExecutionEnvironment,
     transformation: Transformation,
     private readonly keySelector: (value: T) => K,
+    /** Keyed without a keyBy exchange (reinterpretAsKeyedStream): its operators check each record's key group. */
+    private readonly reinterpreted = false,
   ) {
     super(environment, transformation);
   }
@@ -470,6 +492,7 @@ export class KeyedStream<T, K> extends DataStream<T> {
     const result = super.transform<R>(name, factory, isSink, sink);
     // The node carries the key selector; the task sets each record's key before the operator sees it.
     (result.transformation as OneInputTransformation).stateKeySelector = this.keySelector as (value: unknown) => unknown;
+    if (this.reinterpreted) (result.transformation as OneInputTransformation).verifyKeyGroups = true;
     return result;
   }
 

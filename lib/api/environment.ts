@@ -32,7 +32,7 @@ import type { CompletedCheckpointStats } from '../runtime/checkpoint/checkpoint-
 import { IllegalStateException, JobCancellationException } from '../core/errors.ts';
 import { CollectionSource, NumberSequenceSource } from '../../connectors/collection/index.ts';
 import { TextLineSource, type LineSourceOptions } from '../../connectors/file/index.ts';
-import { SocketTextSource } from '../../connectors/socket/index.ts';
+import { SocketTextSource, type SocketTextSourceOptions } from '../../connectors/socket/index.ts';
 import { ObservableSource } from '../../connectors/rx/index.ts';
 
 /** A submitted job (Flink's JobClient). */
@@ -229,11 +229,15 @@ export class StreamExecutionEnvironment {
   }
 
   /**
-   * Lines read from a TCP server; ends when the server closes the connection. Non-parallel. A record
-   * longer than `options.lineLengthLimit` bytes (default 1 MiB) fails the job, naming host:port and position.
+   * Lines read from a TCP server (Flink's socketTextStream); non-parallel. `maxRetry` (Flink's): how often it
+   * reconnects, 500 ms apart, after the server closed, reset or refused the connection — 0 (default) never,
+   * -1 forever; with none left a closed connection ends the stream and a failed one fails the job. A record
+   * longer than `lineLengthLimit` bytes (default 1 MiB) fails the job, naming host:port and position.
+   * `maxRetry` may also be given as an options object: `{ maxRetry, lineLengthLimit }`.
    */
-  socketTextStream(hostname: string, port: number, delimiter = '\n', options: LineSourceOptions = {}): SingleOutputStreamOperator<string> {
-    return this.fromSource(new SocketTextSource(hostname, port, delimiter, options), 'Socket Stream');
+  socketTextStream(hostname: string, port: number, delimiter = '\n', maxRetry: number | SocketTextSourceOptions = 0, options: LineSourceOptions = {}): SingleOutputStreamOperator<string> {
+    const all: SocketTextSourceOptions = typeof maxRetry === 'number' ? { ...options, maxRetry } : { ...options, ...maxRetry };
+    return this.fromSource(new SocketTextSource(hostname, port, delimiter, all), 'Socket Stream');
   }
 
   /** The values of an RxJS Observable; the stream ends when it completes. */

@@ -230,13 +230,17 @@ export const CONNECTOR_EXPORTS: Readonly<Record<string, readonly string[]>> = {
   file: [
     'FileSourceError', 'FileSinkError', 'TextFileSink', 'TextLineSource', 'WriteMode', 'TextFileSinkOptions', 'inProgressPath',
     'DEFAULT_LINE_LENGTH_LIMIT', 'LineTooLongError', 'LineSourceOptions',
+    'FileSource', 'FileSourceBuilder', 'TextLineInputFormat', 'StreamFormat', 'FileSourceSplit', 'MonitoredPathsSplit',
     'FileSink', 'RowFormatBuilder', 'FileWriter', 'FileCommitter', 'SimpleStringEncoder', 'BasePathBucketAssigner',
     'DateTimeBucketAssigner', 'DefaultRollingPolicy', 'DefaultRollingPolicyBuilder', 'OnCheckpointRollingPolicy', 'OutputFileConfig',
     'OutputFileConfigBuilder', 'Encoder', 'BucketAssigner', 'BucketAssignerContext', 'RollingPolicy', 'PartFileInfo', 'FileSinkCommittable',
   ],
   print: ['PrintSink'],
   rx: ['ObservableSource'],
-  socket: ['SocketSourceError', 'SocketTextSource', 'DEFAULT_LINE_LENGTH_LIMIT', 'LineTooLongError', 'LineSourceOptions'],
+  socket: [
+    'SocketSourceError', 'SocketTextSource', 'DEFAULT_LINE_LENGTH_LIMIT', 'LineTooLongError', 'LineSourceOptions', 'SocketTextSourceOptions',
+    'SOCKET_RETRY_DELAY_MS', 'SocketClientSink', 'SocketSinkError', 'SocketSerializationSchema', 'SocketSerializer',
+  ],
 };
 
 /** Where a syntax error is, when Node does not say (see locateSyntaxError). */

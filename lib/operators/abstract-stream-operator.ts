@@ -2,7 +2,7 @@ import type { Output, StreamOperator, StreamOperatorParameters } from '../runtim
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { asRichFunction, copyForSubtask } from '../core/functions/function-utils.ts';
 import type { RuntimeContext } from '../core/functions/runtime-context.ts';
-import { attribute, keyExtractionError, type UserCodeError } from '../core/errors.ts';
+import { attribute, describeValue, IllegalStateException, keyExtractionError, type UserCodeError } from '../core/errors.ts';
 import type { HeapKeyedStateBackend, InternalKvState } from '../state/heap-keyed-state-backend.ts';
 import type { DefaultOperatorStateBackend } from '../state/operator-state-backend.ts';
 import type { InternalTimeServiceManager, InternalTimerService, Triggerable } from '../state/timers/internal-timer-service.ts';
@@ -10,7 +10,7 @@ import { snapshotOperatorState, type OperatorSnapshot, type StreamOperatorStateC
 import type { Namespace, NamespaceSerializer } from '../state/namespace.ts';
 import type { State } from '../core/state/state.ts';
 import type { StateDescriptor } from '../core/state/state-descriptor.ts';
-import { missingKeyError } from '../state/key-groups.ts';
+import { assignToKeyGroup, computeOperatorIndexForKeyGroup, keyGroupRangeForSubtask, missingKeyError } from '../state/key-groups.ts';
 import { OutputTag } from '../core/output-tag.ts';
 import { LongCounter } from '../core/accumulators/counters.ts';
 
@@ -60,6 +60,12 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
     this.parameters = parameters;
     this.output = output;
     this.stateKeySelector = parameters.stateKeySelector;
+    if (parameters.verifyKeyGroups === true) {
+      const info = parameters.taskInfo;
+      const range = keyGroupRangeForSubtask(parameters.maxParallelism, info.numberOfParallelSubtasks, info.indexOfThisSubtask);
+      this.ownKeyGroupStart = range.start;
+      this.ownKeyGroupEnd = range.end;
+    }
   }
 
   // ---- state: owned by the task's state layer, handed over in initializeState ----------------------
@@ -131,6 +137,9 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
 
   /** On a keyed stream (set in setup from the parameters): each record's key scopes keyed state and timers. */
   private stateKeySelector: ((value: unknown) => unknown) | undefined;
+  /** Set on a stream reinterpreted as keyed: the key groups this subtask owns (-1: no check). */
+  private ownKeyGroupStart = -1;
+  private ownKeyGroupEnd = -1;
 
   /** The chain calls this before processElement on a keyed stream (Flink's setKeyContextElement1). */
   setKeyContextElement(value: unknown): void {
@@ -143,8 +152,25 @@ export abstract class AbstractStreamOperator<OUT> implements StreamOperator<OUT>
     } catch (e) {
       throw this.userError(keyExtractionError(value, e)); // the same error as a keyBy partitioner's
     }
+    if (this.ownKeyGroupStart >= 0) this.checkKeyGroup(key);
     this.keyedBackend!.setCurrentKey(key);
   }
+  /** reinterpretAsKeyedStream's promise, kept per record: the key belongs to this subtask's key groups. */
+  private checkKeyGroup(key: unknown): void {
+    const maxParallelism = this.parameters.maxParallelism;
+    const kg = assignToKeyGroup(key, maxParallelism);
+    if (kg >= this.ownKeyGroupStart && kg <= this.ownKeyGroupEnd) return;
+    const info = this.parameters.taskInfo;
+    const owner = computeOperatorIndexForKeyGroup(maxParallelism, info.numberOfParallelSubtasks, kg);
+    throw this.userError(
+      new IllegalStateException(
+        `reinterpretAsKeyedStream: key ${describeValue(key, true)} (key group ${kg} of ${maxParallelism}) arrived at subtask ${info.indexOfThisSubtask} of ${info.numberOfParallelSubtasks}, ` +
+          `but keyBy would send it to subtask ${owner}: the input is not partitioned as keyBy partitions it (same key selector, parallelism and max parallelism). ` +
+          'Its keyed state would be lost on a restore; use keyBy instead.',
+      ),
+    );
+  }
+
   open(): void {}
   abstract processElement(value: unknown, timestamp: number): void;
   /** Due event-time timers of every timer service fire before the watermark moves on downstream. */

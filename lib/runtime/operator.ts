@@ -42,6 +42,11 @@ export interface StreamOperatorParameters {
    * chain calls the operator's setKeyContextElement with each record before processElement.
    */
   readonly stateKeySelector?: (value: unknown) => unknown;
+  /**
+   * The keyed input was not repartitioned by this job (reinterpretAsKeyedStream): setKeyContextElement fails
+   * on a key whose key group belongs to another subtask, instead of keeping its state where no restore finds it.
+   */
+  readonly verifyKeyGroups?: boolean;
   /** Key groups of keyed state (the node's max parallelism). */
   readonly maxParallelism: number;
   readonly processingTimeService: ProcessingTimeService;

@@ -57,6 +57,7 @@ const INSTANCES: TidemarkError[] = [
   new file.FileSinkError('Cannot write', '/tmp/x', 'ENOSPC'),
   new file.LineTooLongError('/tmp/x', 0, 1, 10, 'Line', 'Raise the limit.'),
   new socket.SocketSourceError('refused', { retriable: true }),
+  new socket.SocketSinkError('closed', { retriable: true }),
 ];
 
 describe('every error of tidemark is a TidemarkError', () => {
@@ -86,7 +87,7 @@ describe('every error of tidemark is a TidemarkError', () => {
 
   test('only what may succeed when tried again is retriable', () => {
     const retriable = INSTANCES.filter((e) => e.retriable).map((e) => e.name);
-    expect(retriable.sort()).toEqual(['CheckpointException', 'SocketSourceError', 'TimeoutException']);
+    expect(retriable.sort()).toEqual(['CheckpointException', 'SocketSinkError', 'SocketSourceError', 'TimeoutException']);
     // A wrapper is retriable exactly when what it wraps is.
     const lost = new socket.SocketSourceError('lost', { retriable: true });
     expect(new tidemark.UserCodeError('Socket Stream', 0, 1, lost).retriable).toBe(true);

@@ -73,6 +73,8 @@ export class KafkajsPartitionConsumer implements KafkaPartitionConsumer {
   private readonly maxWaitMs: number;
   private readonly maxBytesPerPartition: number;
   private closed = false;
+  /** Assigned topics the cluster did not list, since when (a deleted topic fails poll instead of hanging it). */
+  private readonly missingSince = new Map<string, number>();
 
   constructor(
     private readonly cluster: Cluster,
@@ -191,11 +193,45 @@ export class KafkajsPartitionConsumer implements KafkaPartitionConsumer {
         return;
       }
     }
+    if (err.type === 'UNKNOWN_TOPIC_OR_PARTITION') await this.failIfTopicDeleted(e);
     if ((err.type !== undefined && STALE_METADATA.has(err.type)) || err.name === 'KafkaJSTopicMetadataNotLoaded' || err.name === 'KafkaJSBrokerNotFound') {
       await this.cluster.refreshMetadata().catch(() => undefined);
       return;
     }
     throw clientError('fetching records', e);
+  }
+
+  /**
+   * A fetch said a partition is unknown: transient after a topic was created, for good after it was deleted.
+   * An assigned topic the cluster no longer lists, in two looks at least a second apart, fails the poll
+   * (a Java consumer, and so Flink's KafkaSource, would go on fetching nothing forever).
+   */
+  private async failIfTopicDeleted(cause: unknown): Promise<void> {
+    const assigned = new Set([...this.partitions.values()].map((s) => s.tp.topic));
+    let listed: Set<string>;
+    try {
+      listed = new Set((await this.cluster.metadata({ topics: [] })).topicMetadata.map((t) => t.topic));
+    } catch {
+      return; // no answer: the metadata refresh below retries, and the next failed fetch looks again
+    }
+    const now = Date.now();
+    let missing = false;
+    for (const topic of assigned) {
+      if (listed.has(topic)) {
+        this.missingSince.delete(topic);
+        continue;
+      }
+      missing = true;
+      const since = this.missingSince.get(topic);
+      if (since === undefined) this.missingSince.set(topic, now);
+      else if (now - since >= 1_000) {
+        throw new KafkaClientError(`topic ${topic} no longer exists (deleted while it was being read); its partitions cannot be read on`, {
+          cause,
+          kafkaErrorType: 'UNKNOWN_TOPIC_OR_PARTITION',
+        });
+      }
+    }
+    if (missing) await sleep(100); // Java's retry.backoff.ms: the next poll does not spin on metadata requests
   }
 
   private async fetchFrom(nodeId: string, states: readonly PartitionState[], maxWaitTime: number): Promise<ConsumerRecord[]> {

@@ -95,6 +95,8 @@ export interface Cluster {
   findBroker(node: { nodeId: string | number }): Promise<Broker>;
   findGroupCoordinator(request: { groupId: string; coordinatorType: number }): Promise<Broker>;
   findControllerBroker(): Promise<Broker>;
+  /** A Metadata request; no topics: every topic of the cluster. */
+  metadata(request?: { topics?: readonly string[] }): Promise<{ topicMetadata: ReadonlyArray<{ readonly topic: string }> }>;
 }
 
 /** The contract kafkajs's sendMessages asks of an "eosManager" (producer/eosManager), as far as it calls it. */

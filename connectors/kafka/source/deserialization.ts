@@ -51,6 +51,22 @@ export class KafkaDeserializationError extends TidemarkError {
 }
 registerErrorClass(KafkaDeserializationError);
 
+/**
+ * A record that did not deserialize, as it goes to the side output of
+ * `KafkaSourceBuilder.setDeserializationFailureOutput(tag)`. Key and value are the raw bytes (a Buffer, or a
+ * Uint8Array once the record crossed to another worker thread).
+ */
+export interface KafkaDeserializationFailure {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  /** The KafkaDeserializationError's message: where, and what the deserializer threw. */
+  readonly error: string;
+}
+
 /** A value-only schema as a record deserializer. */
 export function valueOnly<T>(schema: DeserializationSchema<T>): KafkaRecordDeserializer<T> {
   return (record) => {

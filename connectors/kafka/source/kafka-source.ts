@@ -13,7 +13,8 @@
  * new partitions are read by that reader. Topics created later that match a pattern are not picked up.
  */
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../../../lib/core/connector/source.ts';
-import { IllegalArgumentException } from '../../../lib/core/errors.ts';
+import { IllegalArgumentException, IllegalStateException } from '../../../lib/core/errors.ts';
+import type { OutputTag } from '../../../lib/core/output-tag.ts';
 import {
   topicPartitionKey,
   type ConsumerRecord,
@@ -26,8 +27,14 @@ import {
   type TopicPartitionOffset,
 } from '../client.ts';
 import { KafkajsClient } from '../kafkajs/client.ts';
-import { KafkaDeserializationError, valueOnly, type DeserializationSchema, type KafkaRecordDeserializer } from './deserialization.ts';
-import { OffsetsInitializer } from './offsets-initializer.ts';
+import {
+  KafkaDeserializationError,
+  valueOnly,
+  type DeserializationSchema,
+  type KafkaDeserializationFailure,
+  type KafkaRecordDeserializer,
+} from './deserialization.ts';
+import { OffsetsInitializer, type OffsetResetStrategy } from './offsets-initializer.ts';
 
 /** A partition and where reading goes on (Flink's KafkaPartitionSplit): what a checkpoint holds. */
 export interface KafkaPartitionSplit extends SourceSplit {
@@ -76,6 +83,8 @@ interface SourceConfig<T> {
   readonly startingOffsets: OffsetsInitializer;
   readonly stoppingOffsets: OffsetsInitializer | undefined;
   readonly deserializer: KafkaRecordDeserializer<T>;
+  /** Where records that do not deserialize go (setDeserializationFailureOutput); undefined: they fail the job. */
+  readonly failureOutput: OutputTag<KafkaDeserializationFailure> | undefined;
   readonly isolationLevel: IsolationLevel;
   readonly commitOffsetsOnCheckpoint: boolean;
   readonly fetchMaxWaitMs: number;
@@ -95,6 +104,7 @@ export class KafkaSourceBuilder<T> {
   private startingOffsets: OffsetsInitializer = OffsetsInitializer.earliest();
   private stoppingOffsets: OffsetsInitializer | undefined;
   private deserializer: KafkaRecordDeserializer<T> | undefined;
+  private failureOutput: OutputTag<KafkaDeserializationFailure> | undefined;
   private readonly properties = new Map<string, string>();
   private clientFactory: (config: KafkaClientConfig) => KafkaClient = (config) => new KafkajsClient(config);
 
@@ -153,6 +163,18 @@ export class KafkaSourceBuilder<T> {
     return self;
   }
 
+  /**
+   * Records that do not deserialize (the deserializer threw: bad JSON, a tombstone for a value-only schema) go
+   * to the side output `tag` instead of failing the job: read them with
+   * `env.fromSource(source, ...).getSideOutput(tag)`, as a ProcessFunction's `ctx.output(tag, ...)`. Each
+   * carries topic, partition, offset, timestamp, key, value and the error's message. If nothing reads that
+   * side output, such a record still fails the job (it would be lost).
+   */
+  setDeserializationFailureOutput(tag: OutputTag<KafkaDeserializationFailure>): this {
+    this.failureOutput = tag;
+    return this;
+  }
+
   /** A consumer property (see PROPERTIES for the ones understood). */
   setProperty(key: string, value: string): this {
     if (!(key in PROPERTIES)) {
@@ -195,6 +217,7 @@ export class KafkaSourceBuilder<T> {
       startingOffsets: this.startingOffsets,
       stoppingOffsets: this.stoppingOffsets,
       deserializer: this.deserializer,
+      failureOutput: this.failureOutput,
       isolationLevel: isolation,
       commitOffsetsOnCheckpoint: groupId !== undefined && (this.properties.get('commit.offsets.on.checkpoint') ?? 'true') === 'true',
       fetchMaxWaitMs: number('fetch.max.wait.ms', 500),
@@ -266,6 +289,8 @@ class KafkaSourceReader<V> implements SourceReader<V> {
    * so they are released on the first poll (else a finished partition holds the watermark back to the end).
    */
   private finishedOnRestore: string[] = [];
+  /** The split of the record polled last (pollNext looks a split up once per run of a partition's records). */
+  private lastSplit: SplitState<V> | undefined;
 
   constructor(
     private readonly config: SourceConfig<V>,
@@ -298,7 +323,8 @@ class KafkaSourceReader<V> implements SourceReader<V> {
     this.consumer = await client.consumer({
       ...(config.groupId === undefined ? {} : { groupId: config.groupId }),
       isolationLevel: config.isolationLevel,
-      autoOffsetReset: 'earliest',
+      // Out of range (records deleted, a restored offset past the end) goes where the starting offsets say, as Flink.
+      autoOffsetReset: autoOffsetReset(config.startingOffsets.getAutoOffsetResetStrategy()),
       maxWaitMs: config.fetchMaxWaitMs,
       maxBytesPerPartition: config.maxPartitionFetchBytes,
     });
@@ -346,17 +372,35 @@ class KafkaSourceReader<V> implements SourceReader<V> {
     let emitted = 0;
     const buffer = this.buffer;
     const max = this.config.maxPollRecords;
+    const deserializer = this.config.deserializer;
+    // A fetch returns each partition's records in a run: the split is looked up once per run, not per record.
+    let split = this.lastSplit;
     while (this.next < buffer.length && emitted < max) {
       const record = buffer[this.next++]!;
-      const split = this.splits.get(topicPartitionKey(record));
+      if (split === undefined || record.partition !== split.tp.partition || record.topic !== split.tp.topic) {
+        split = this.splits.get(topicPartitionKey(record));
+        this.lastSplit = split;
+      }
       if (split === undefined || split.finished) continue;
       if (split.stoppingOffset !== undefined && record.offset >= split.stoppingOffset) continue;
       let value: V;
       try {
-        value = this.config.deserializer(record);
+        value = deserializer(record);
       } catch (e) {
-        this.next--; // the record was not read: a snapshot taken after this points at it
-        throw new KafkaDeserializationError(record, e);
+        let sent: boolean;
+        try {
+          sent = this.toFailureOutput(output, record, new KafkaDeserializationError(record, e));
+        } catch (unread) {
+          sent = false;
+          e = unread;
+        }
+        if (!sent) {
+          this.next--; // the record was not read: a snapshot taken after this points at it
+          throw e instanceof KafkaDeserializationError ? e : new KafkaDeserializationError(record, e);
+        }
+        split.position = record.offset + 1;
+        emitted++;
+        continue;
       }
       split.position = record.offset + 1;
       split.output!.collect(value, record.timestamp);
@@ -367,6 +411,29 @@ class KafkaSourceReader<V> implements SourceReader<V> {
     if (this.config.stoppingOffsets !== undefined && this.allFinished()) return 'END_OF_INPUT';
     if (this.fetching === null) this.fetch();
     return 'NOTHING_AVAILABLE';
+  }
+
+  /**
+   * Sends a record that did not deserialize to the side output set with setDeserializationFailureOutput;
+   * false when there is none. A side output nobody reads fails the job: the record would be lost.
+   */
+  private toFailureOutput(output: ReaderOutput<V>, record: ConsumerRecord, failure: KafkaDeserializationError): boolean {
+    const tag = this.config.failureOutput;
+    if (tag === undefined) return false;
+    const side: KafkaDeserializationFailure = {
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      timestamp: record.timestamp,
+      key: record.key,
+      value: record.value,
+      error: failure.message,
+    };
+    if (output.collectSide?.(tag.id, side, record.timestamp) === true) return true;
+    throw new KafkaDeserializationError(
+      record,
+      new IllegalStateException(`${failure.cause instanceof Error ? failure.cause.message : String(failure.cause)}; and nothing reads the side output '${tag.id}' it was to go to (call getSideOutput on the stream fromSource returned)`),
+    );
   }
 
   /** Every split gets its output (its own watermark) at once, so one without records yet holds the watermark back. */
@@ -507,6 +574,10 @@ class KafkaSourceReader<V> implements SourceReader<V> {
     await this.consumer?.close();
     await this.discoveryAdmin?.close();
   }
+}
+
+function autoOffsetReset(strategy: OffsetResetStrategy): 'earliest' | 'latest' | 'none' {
+  return strategy === 'EARLIEST' ? 'earliest' : strategy === 'LATEST' ? 'latest' : 'none';
 }
 
 /** A whole-name match of `pattern` (Flink's topic pattern), whatever its flags. */

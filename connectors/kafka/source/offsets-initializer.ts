@@ -69,6 +69,16 @@ export class OffsetsInitializer {
     return new OffsetsInitializer('offsets', fallback, undefined, map);
   }
 
+  /**
+   * Where a partition goes when its position is out of range (its records were deleted by retention, or a
+   * checkpointed offset is past the end): the consumer's auto.offset.reset, as Flink's KafkaSource sets it
+   * from the starting OffsetsInitializer. earliest() and offsets(): EARLIEST (offsets' fallback if given);
+   * latest() and timestamp(): LATEST; committedOffsets(fallback): the fallback (NONE fails the job).
+   */
+  getAutoOffsetResetStrategy(): OffsetResetStrategy {
+    return this.resetStrategy;
+  }
+
   /** The offset of every partition, in the order given. */
   async getPartitionOffsets(partitions: readonly TopicPartition[], context: OffsetsInitializerContext): Promise<TopicPartitionOffset[]> {
     if (partitions.length === 0) return [];

@@ -18,6 +18,11 @@ export interface ReaderOutput<T> {
    * gets its own watermark generator and the source's watermark is the minimum over non-idle splits.
    */
   createOutputForSplit?(splitId: string): ReaderOutput<T>;
+  /**
+   * Emit a record to the side output with this OutputTag id (read with `getSideOutput(tag)` on the stream
+   * `fromSource` returned). Returns false, dropping nothing, when no one reads that side output.
+   */
+  collectSide?(tag: string, record: unknown, timestamp?: number): boolean;
   /** The split is finished: it no longer holds the watermark back. */
   releaseOutputForSplit?(splitId: string): void;
 }

@@ -24,6 +24,8 @@ export interface StreamNode {
   readonly sink?: Sink<unknown>;
   /** Set for an operator on a keyed stream: the task sets each record's key before processElement. */
   readonly stateKeySelector?: (value: unknown) => unknown;
+  /** Keyed without a keyBy exchange (reinterpretAsKeyedStream): the operator checks each record's key group. */
+  readonly verifyKeyGroups?: boolean;
   readonly chainingStrategy: ChainingStrategy;
   readonly inEdges: StreamEdge[];
   readonly outEdges: StreamEdge[];
@@ -134,6 +136,7 @@ export function buildJobGraph(jobName: string, sinks: Transformation[], options:
       factory: t.kind === 'operator' ? t.factory : undefined,
       sink: t.kind === 'operator' ? t.sink : undefined,
       stateKeySelector: t.kind === 'operator' ? t.stateKeySelector : undefined,
+      verifyKeyGroups: t.kind === 'operator' && t.verifyKeyGroups === true,
       chainingStrategy: t.chainingStrategy,
       inEdges: [],
       outEdges: [],

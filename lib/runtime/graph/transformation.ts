@@ -55,6 +55,11 @@ export interface OneInputTransformation extends TransformationBase {
    */
   stateKeySelector?: (value: unknown) => unknown;
   /**
+   * On a stream reinterpreted as keyed (DataStreamUtils.reinterpretAsKeyedStream): each record's key group is
+   * checked against the subtask's range, since nothing repartitioned it (a wrong promise fails the job).
+   */
+  verifyKeyGroups?: boolean;
+  /**
    * Set on the map that tags the records of input `i` of a two-input operation (connect, joins,
    * broadcast), which runs as one operator over a union of tagged records (Flink's TaggedUnion):
    * what reads that union is a two-input operator, which the one-input test harness refuses.

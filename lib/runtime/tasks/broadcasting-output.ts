@@ -32,6 +32,10 @@ export class SideRoutingOutput implements Output<unknown> {
   collect(value: unknown, timestamp: number): void {
     this.main.collect(value, timestamp);
   }
+  /** Whether someone reads the side output `tag`. */
+  hasSide(tag: string): boolean {
+    return this.sides.has(tag);
+  }
   collectSide(tag: string, value: unknown, timestamp: number): void {
     this.sides.get(tag)?.collect(value, timestamp);
   }

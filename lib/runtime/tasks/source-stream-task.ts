@@ -18,6 +18,7 @@ import type { Output } from '../operator.ts';
 import type { JobVertex, StreamNode } from '../graph/job-graph.ts';
 import { SourceWatermarks, type SplitWatermarkState } from '../source-watermarks.ts';
 import { BATCH_SIZE } from '../io/record-writer.ts';
+import { SideRoutingOutput } from './broadcasting-output.ts';
 import { FINAL_CHECKPOINT_ID, StreamTask, type TaskServices, type WiredOutput } from './stream-task.ts';
 
 /** The name of the source's operator list state (Flink's SourceOperator uses the same). */
@@ -79,6 +80,13 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
     }
     this.emitted++;
     this.headOutput.collect(record, timestamp === undefined ? NO_TIMESTAMP : timestamp);
+  }
+
+  collectSide(tag: string, record: unknown, timestamp?: number): boolean {
+    const head = this.headOutput;
+    if (!(head instanceof SideRoutingOutput) || !head.hasSide(tag)) return false;
+    head.collectSide(tag, record, timestamp === undefined ? NO_TIMESTAMP : timestamp);
+    return true;
   }
 
   createOutputForSplit(splitId: string): ReaderOutput<unknown> {

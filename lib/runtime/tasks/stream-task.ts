@@ -122,6 +122,7 @@ export abstract class StreamTask {
       runtimeContext: context,
       runtimeMode: this.services.runtimeMode,
       stateKeySelector: node.stateKeySelector,
+      verifyKeyGroups: node.verifyKeyGroups,
       maxParallelism: node.maxParallelism,
       processingTimeService: this.processingTimeService.forOwner(node),
       mailbox: this.mailbox.forOwner(node),

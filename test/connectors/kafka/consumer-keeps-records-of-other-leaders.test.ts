@@ -55,6 +55,7 @@ function twoLeaders(failing: Error): Cluster {
     findBroker: async ({ nodeId }: { nodeId: string | number }) => (String(nodeId) === '1' ? good : bad),
     findGroupCoordinator: async () => good,
     findControllerBroker: async () => good,
+    metadata: async () => ({ topicMetadata: [{ topic: 't' }] }),
   };
 }
 

@@ -1,0 +1,157 @@
+/**
+ * DataStream.writeToSocket (Flink's SocketClientSink) against real TCP servers on 127.0.0.1: every record's
+ * bytes arrive (one connection per subtask, half-closed at the end); a refused connection, or a server that
+ * closes the connection, fails the job — it never ends as if it had delivered.
+ */
+import type { Socket } from 'node:net';
+import { afterAll, describe, expect, test, vi } from 'vitest';
+import { JobExecutionException, RestartStrategies, StreamExecutionEnvironment } from '../../lib/index.ts';
+import { SocketSinkError } from '../../connectors/socket/index.ts';
+import { causeChain, closedPort, rejection, removeTempDirs, startServer, tempDir } from '../helpers.ts';
+import { NumberSequenceSource } from '../../connectors/collection/index.ts';
+import type { Source, SourceReader, SourceReaderContext } from '../../lib/core/connector/source.ts';
+
+afterAll(removeTempDirs);
+
+const env = (p: number): StreamExecutionEnvironment => StreamExecutionEnvironment.create({ 'parallelism.default': p, 'taskmanager.numberOfTaskSlots': 4 });
+
+/** A server that keeps what each connection sent, and whether that connection ended cleanly. */
+async function collectingServer() {
+  const received: Array<{ data: string; ended: boolean }> = [];
+  const server = await startServer((s: Socket) => {
+    const entry = { data: '', ended: false };
+    received.push(entry);
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => (entry.data += d));
+    s.on('end', () => {
+      entry.ended = true;
+      s.end();
+    });
+  });
+  return { ...server, received };
+}
+
+/** The sequence, pausing 10 ms after each poll (256 numbers). */
+class SlowSequence implements Source<number> {
+  readonly boundedness = 'BOUNDED';
+  private readonly inner: NumberSequenceSource;
+  constructor(from: number, to: number) {
+    this.inner = new NumberSequenceSource(from, to);
+  }
+  createReader(context: SourceReaderContext): SourceReader<number> {
+    const inner = this.inner.createReader(context);
+    let ready = true;
+    return {
+      start: () => inner.start(),
+      pollNext(output) {
+        if (!ready) return 'NOTHING_AVAILABLE';
+        const status = inner.pollNext(output);
+        if (status !== 'MORE_AVAILABLE') return status;
+        ready = false;
+        return 'NOTHING_AVAILABLE';
+      },
+      isAvailable: () => new Promise<void>((r) => setTimeout(() => ((ready = true), r()), 10)),
+      snapshotState: (id) => inner.snapshotState!(id),
+      close: () => inner.close(),
+    };
+  }
+}
+
+const sinkError = (error: unknown): Error | undefined => causeChain(error).find((c) => c instanceof SocketSinkError) as Error | undefined;
+
+describe('writeToSocket', () => {
+  for (const p of [1, 3]) {
+    test(`every record arrives, one connection per subtask, closed cleanly at the end (p=${p})`, async () => {
+      const server = await collectingServer();
+      try {
+        const n = 20_000;
+        const e = env(p);
+        e.fromSequence(1, n).writeToSocket('127.0.0.1', server.port, (x: number) => `${x}\n`);
+        await e.execute('to socket');
+        expect(server.received).toHaveLength(p);
+        for (const r of server.received) expect(r.ended).toBe(true);
+        const lines = server.received.flatMap((r) => r.data.split('\n').filter((l) => l !== '')).map(Number);
+        expect(lines.sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  test('at least once across a failure and restore from a checkpoint: every record arrives, none lost', async () => {
+    const server = await collectingServer();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const n = 20_000;
+      const e = StreamExecutionEnvironment.create({ 'parallelism.default': 2, 'taskmanager.numberOfTaskSlots': 4, 'state.checkpoints.dir': tempDir() });
+      e.enableCheckpointing(10);
+      e.setRestartStrategy(RestartStrategies.fixedDelay(1, 0));
+      let failOnce = true;
+      e.fromSource(new SlowSequence(1, n), 'slow')
+        .uid('slow')
+        .map((x: number) => {
+          if (x === 15_000 && failOnce) {
+            failOnce = false;
+            throw new Error('injected failure');
+          }
+          return x;
+        })
+        .writeToSocket('127.0.0.1', server.port, (x: number) => `${x}\n`);
+      await e.execute('to socket across a failure');
+      expect(failOnce).toBe(false);
+      expect(warn.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('Restarting'))[0]).toMatch(/from checkpoint \d+/);
+      const lines = server.received.flatMap((r) => r.data.split('\n').filter((l) => l !== '')).map(Number);
+      expect(new Set(lines)).toEqual(new Set(Array.from({ length: n }, (_, i) => i + 1)));
+      expect(server.received.length).toBe(4); // two attempts of two subtasks
+    } finally {
+      warn.mockRestore();
+      await server.close();
+    }
+  });
+
+  test('a SerializationSchema object and Uint8Array bytes work too', async () => {
+    const server = await collectingServer();
+    try {
+      const e = env(1);
+      e.fromElements('x', 'y').writeToSocket('127.0.0.1', server.port, { serialize: (s: string) => new TextEncoder().encode(`<${s}>`) });
+      await e.execute();
+      expect(server.received.map((r) => r.data)).toEqual(['<x><y>']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a refused connection fails the job with a SocketSinkError', async () => {
+    const port = await closedPort();
+    const e = env(1);
+    e.fromElements('a').writeToSocket('127.0.0.1', port, (s: string) => s);
+    const error = await rejection(e.execute());
+    expect(error).toBeInstanceOf(JobExecutionException);
+    expect(sinkError(error)?.message).toMatch(new RegExp(`socket 127\\.0\\.0\\.1:${port}\\): could not connect: connection refused`));
+  });
+
+  test('a server that closes the connection fails the job, also when it closes before anything is written', async () => {
+    for (const closeAfterBytes of [0, 1_000]) {
+      let got = 0;
+      const server = await startServer((s: Socket) => {
+        if (closeAfterBytes === 0) s.destroy();
+        else
+          s.on('data', (d: Buffer) => {
+            got += d.length;
+            if (got >= closeAfterBytes) s.destroy();
+          });
+      });
+      try {
+        const e = env(1);
+        // Slow enough that the close is seen while the job runs: 256 records per 10 ms.
+        e.fromSource(new SlowSequence(1, 20_000), 'slow')
+          .writeToSocket('127.0.0.1', server.port, (x: number) => `${x}\n`);
+        const error = await rejection(e.execute());
+        expect(error).toBeInstanceOf(JobExecutionException);
+        expect(sinkError(error)?.message).toMatch(/the other side closed the connection|the connection (failed|closed)|writing failed/);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+});
