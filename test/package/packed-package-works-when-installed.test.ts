@@ -129,6 +129,20 @@ const matches = await CEP.pattern(events.keyBy((e) => e.user), loginThenBuy)
 console.log(JSON.stringify(matches));
 `;
 
+/** A job whose map throws on its second record. */
+const FAILING_JOB = `import { StreamExecutionEnvironment } from 'tidemark';
+
+const env = StreamExecutionEnvironment.getExecutionEnvironment();
+env
+  .fromElements(1, 2, 3)
+  .map((x) => {
+    if (x === 2) throw new Error('bad record 2');
+    return x;
+  })
+  .print();
+await env.execute('failing job');
+`;
+
 /** A test for Node's own test runner, on the \`tidemark/testing\` harness. */
 const NODE_TEST = `import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -224,6 +238,19 @@ describe('the packed package, installed', () => {
       expect(r.stderr, target).toBe('');
       expect(r.code, target).toBe(0);
       expect(r.stdout, target).toBe('["a bought after login"]\n');
+    }
+  });
+
+  test("a failing job's error shows the user's frames and none of tidemark's (inline and threads)", async () => {
+    writeFileSync(join(app, 'failing-job.ts'), FAILING_JOB);
+    for (const target of ['inline', 'threads']) {
+      const r = await run('npx', ['--offline', 'tidemark', 'run', '-t', target, 'failing-job.ts'], app);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr, target).toContain('Caused by: Error: bad record 2\n');
+      const frames = r.stderr.split('\n').filter((l) => /^\s+at /.test(l));
+      expect(frames.length, r.stderr).toBeGreaterThan(0);
+      // tidemark's own frames (dist/, or the sources its source maps name) are cut off
+      expect(frames.filter((l) => !l.includes(join(app, 'failing-job.ts:'))), target).toEqual([]);
     }
   });
 
