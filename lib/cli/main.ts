@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve, extname, relative, isAbsolute } from 'node:path';
+import { basename, resolve, extname, relative, isAbsolute, sep } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import {
@@ -195,12 +195,20 @@ function warnAboutKeys(configuration: Configuration, origin: string): void {
 
 /** The folder holding lib/ and connectors/: the repository, or dist/ of the installed package. */
 const FRAMEWORK_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * Where tidemark's frames are: under FRAMEWORK_ROOT, and, installed, also under the package's folder
+ * (the parent of dist/): with source maps on (tsx turns them on in the job thread) a frame of
+ * dist/lib/x.js names the source its map gives, <package>/lib/x.ts.
+ */
+const FRAMEWORK_DIRS = (basename(FRAMEWORK_ROOT) === 'dist' ? [FRAMEWORK_ROOT, resolve(FRAMEWORK_ROOT, '..') + sep] : [FRAMEWORK_ROOT])
+  .flatMap((root) => [`${root}lib${sep}`, `${root}connectors${sep}`])
+  .flatMap((dir) => [dir, pathToFileURL(dir).href]); // ESM frames without a source map name file: URLs
 
 /** The stack down to the first frame inside tidemark itself: the user's own code. */
 function userFrames(stack: string): string {
   if (process.env.TIDEMARK_DEBUG) return stack;
   const lines = stack.split('\n');
-  const firstFramework = lines.findIndex((l) => /^\s+at /.test(l) && (l.includes(`${FRAMEWORK_ROOT}lib`) || l.includes(`${FRAMEWORK_ROOT}connectors`)));
+  const firstFramework = lines.findIndex((l) => /^\s+at /.test(l) && FRAMEWORK_DIRS.some((dir) => l.includes(dir)));
   return (firstFramework < 0 ? lines : lines.slice(0, firstFramework)).join('\n');
 }
 

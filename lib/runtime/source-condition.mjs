@@ -7,10 +7,20 @@ import { register } from 'node:module';
 
 const SOURCE_CONDITION = 'tidemark-source';
 
-/** Resolve hook (runs on the loader thread): resolves with the condition added. */
+/**
+ * Resolve hook (runs on the loader thread): resolves with the condition added. A job may import an
+ * installed tidemark, not this repository (this command run on a project that has tidemark from npm):
+ * that package ships no sources, so its `tidemark-source` files are missing; it resolves as Node would.
+ */
 export async function resolve(specifier, context, nextResolve) {
   const conditions = context.conditions ?? [];
-  return nextResolve(specifier, conditions.includes(SOURCE_CONDITION) ? context : { ...context, conditions: [...conditions, SOURCE_CONDITION] });
+  if (conditions.includes(SOURCE_CONDITION)) return nextResolve(specifier, context);
+  try {
+    return await nextResolve(specifier, { ...context, conditions: [...conditions, SOURCE_CONDITION] });
+  } catch (e) {
+    if (e?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    return nextResolve(specifier, { ...context, conditions }); // (Node merges what a hook passes into `context`)
+  }
 }
 
 /** Adds the condition to module resolution in this thread (after tsx's register(): this hook runs first). */

@@ -129,6 +129,20 @@ const matches = await CEP.pattern(events.keyBy((e) => e.user), loginThenBuy)
 console.log(JSON.stringify(matches));
 `;
 
+/** A job whose map throws on its second record. */
+const FAILING_JOB = `import { StreamExecutionEnvironment } from 'tidemark';
+
+const env = StreamExecutionEnvironment.getExecutionEnvironment();
+env
+  .fromElements(1, 2, 3)
+  .map((x) => {
+    if (x === 2) throw new Error('bad record 2');
+    return x;
+  })
+  .print();
+await env.execute('failing job');
+`;
+
 /** A test for Node's own test runner, on the \`tidemark/testing\` harness. */
 const NODE_TEST = `import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -170,6 +184,12 @@ await build({
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
 `;
+
+/**
+ * Each test runs commands (tsc, npm, tidemark jobs) of up to 180 s each (run()'s timeout): under the
+ * load of the whole suite on 2 cores a test takes several times as long as alone.
+ */
+const COMMANDS_TIMEOUT = 300_000;
 
 let root: string;
 let tarball: string;
@@ -225,14 +245,27 @@ describe('the packed package, installed', () => {
       expect(r.code, target).toBe(0);
       expect(r.stdout, target).toBe('["a bought after login"]\n');
     }
-  });
+  }, COMMANDS_TIMEOUT);
+
+  test("a failing job's error shows the user's frames and none of tidemark's (inline and threads)", async () => {
+    writeFileSync(join(app, 'failing-job.ts'), FAILING_JOB);
+    for (const target of ['inline', 'threads']) {
+      const r = await run('npx', ['--offline', 'tidemark', 'run', '-t', target, 'failing-job.ts'], app);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr, target).toContain('Caused by: Error: bad record 2\n');
+      const frames = r.stderr.split('\n').filter((l) => /^\s+at /.test(l));
+      expect(frames.length, r.stderr).toBeGreaterThan(0);
+      // tidemark's own frames (dist/, or the sources its source maps name) are cut off
+      expect(frames.filter((l) => !l.includes(join(app, 'failing-job.ts:'))), target).toEqual([]);
+    }
+  }, COMMANDS_TIMEOUT);
 
   test("Node's test runner runs a test that imports tidemark/testing", async () => {
     writeFileSync(join(app, 'harness.test.mjs'), NODE_TEST);
     const r = await run(process.execPath, ['--test', 'harness.test.mjs'], app);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^# pass 1$/m);
-  });
+  }, COMMANDS_TIMEOUT);
 
   test('an esbuild bundle of a job that imports tidemark runs on its own (no node_modules beside it)', async () => {
     writeFileSync(join(app, 'job.mjs'), JS_JOB);
@@ -244,7 +277,7 @@ describe('the packed package, installed', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('["a bought after login"]\n');
-  });
+  }, COMMANDS_TIMEOUT);
 
   test('tsc type-checks a TypeScript job against the installed types of every entry point (their own .d.ts checked too)', async () => {
     writeFileSync(join(myJob, 'typed-job.ts'), TS_JOB);
@@ -252,13 +285,13 @@ describe('the packed package, installed', () => {
     const r = await run('npx', ['--offline', 'tsc', '--noEmit', '-p', 'tsconfig.typed.json'], myJob);
     expect(r.stdout + r.stderr).toBe('');
     expect(r.code).toBe(0);
-  });
+  }, COMMANDS_TIMEOUT);
 
   test('the tidemark init project passes its own npm test (tsc and the tidemark/testing harness)', async () => {
     const r = await run('npm', ['test'], myJob);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/Tests\s+3 passed \(3\)/); // without colours
-  });
+  }, COMMANDS_TIMEOUT);
 
   test('its job runs with npx tidemark run (inline and threads) and with tsx', async () => {
     const alert = 's1 above 90 since 2023-11-14T22:13:25.000Z';
@@ -274,5 +307,5 @@ describe('the packed package, installed', () => {
     expect(tsx.stderr).toBe('');
     expect(tsx.code).toBe(0);
     expect(tsx.stdout).toBe(`${alert}\n`);
-  });
+  }, COMMANDS_TIMEOUT);
 });

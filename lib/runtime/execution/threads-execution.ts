@@ -5,6 +5,7 @@
  * triggers and completions go to the workers as messages; acknowledgements come back the same way.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { accumulatorFromValue } from '../../core/accumulators/accumulator-helper.ts';
 import { channelPairs } from '../deploy.ts';
@@ -55,6 +56,12 @@ export class ThreadsExecution implements JobExecution {
     if (!options.jobModule) {
       throw new Error(
         "execution.target 'threads' needs the job's module, which every worker re-evaluates: run the job with `tidemark run -t threads job.ts` (or set pipeline.job-module).",
+      );
+    }
+    if (!existsSync(WORKER_ENTRY)) {
+      // tidemark bundled into the job's own file (esbuild, ...): the worker entry is a file of its own
+      throw new Error(
+        `execution.target 'threads' needs tidemark's worker entry ${WORKER_ENTRY}, which is not there: a bundle of a job runs the inline target; the threads target runs tidemark from its installed package.`,
       );
     }
     let settle!: ThreadsExecution['settle'];
