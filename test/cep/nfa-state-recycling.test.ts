@@ -80,4 +80,26 @@ describe('NFA state recycling', () => {
     nfa.recycle(st);
     expect(nfa.createInitialNFAState()).not.toBe(st);
   });
+
+  test('a recycled state does not keep the room its former key needed for many partial matches', () => {
+    // A key with thousands of open partial matches, then all timed out: the state goes to the NFA's
+    // pool (up to thousands of states, for as long as the job runs), and must not hold arrays sized
+    // for its burst there.
+    const p = Pattern.begin<Ev>('a').where((e) => e.name === 'a').followedByAny('b').where((e) => e.name === 'b').within(1000);
+    const nfa = NFA.compile(p, false);
+    const st = nfa.createInitialNFAState();
+    for (let i = 0; i < 3000; i++) nfa.process(st, { id: i, name: 'a' }, i % 100);
+    expect(st.numPartialMatches()).toBe(3000);
+    nfa.advanceTime(st, 5000);
+    expect(st.isEmpty()).toBe(true);
+    nfa.recycle(st);
+    const reused = nfa.createInitialNFAState();
+    expect(reused).toBe(st);
+    type Queue = { queue: unknown[] } | null;
+    const inner = reused as unknown as { pms: Queue; spare: Queue; completedMatches: Queue };
+    for (const q of [inner.pms, inner.spare, inner.completedMatches]) expect(q?.queue.length ?? 0).toBeLessThanOrEqual(16);
+    // And it still works as a new state.
+    nfa.process(reused, { id: 0, name: 'a' }, 1);
+    expect(nfa.process(reused, { id: 1, name: 'b' }, 2)).toHaveLength(1);
+  });
 });

@@ -101,6 +101,13 @@ export class JavaPriorityQueue<E> implements Iterable<E> {
     return true;
   }
 
+  /** Gives up array slots beyond max(size, capacity): a queue kept for reuse keeps no burst's room. */
+  trimTo(capacity: number): void {
+    const es = this.queue;
+    const keep = Math.max(this.n, capacity);
+    if (es.length > keep) es.length = keep;
+  }
+
   clear(): void {
     const es = this.queue;
     for (let i = 0; i < this.n; i++) es[i] = undefined;

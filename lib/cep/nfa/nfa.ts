@@ -52,6 +52,8 @@ export interface TimedOutMatch<T, M = PatternMatch<T>> {
 const NO_EVENT = -1;
 /** How many emptied states an NFA keeps for reuse (see NFA.recycle). */
 const MAX_FREE_STATES = 4096;
+/** Array slots a recycled state's queues keep (a key's burst of partial matches would stay in the pool). */
+const RECYCLED_QUEUE_CAPACITY = 16;
 
 /** An event as partial matches refer to it: its id (arrival order) and timestamp (a BufferEvent is one). */
 export interface EventId {
@@ -203,6 +205,9 @@ export class NFAState<T> {
   resetTo(startStates: ReadonlyArray<ComputationState<T>>): void {
     const pms = this.pms;
     pms.clear();
+    pms.trimTo(RECYCLED_QUEUE_CAPACITY);
+    this.spare?.trimTo(RECYCLED_QUEUE_CAPACITY);
+    this.completedMatches.trimTo(RECYCLED_QUEUE_CAPACITY);
     for (const cs of startStates) pms.offer(cs);
     this.numOpen = 0;
     this.nextTimeoutCache = Number.NaN;
