@@ -8,9 +8,9 @@
  * SHAPED records are written field by field by an encoder generated once per record shape (numbers as
  * f64, so -0, NaN and ±Infinity survive; booleans; ASCII strings; tuples and plain objects of those,
  * nested); the decoder builds them as literals in the same key order. A batch whose records do not
- * all fit the first record's shape is SERIALIZED: its values go by v8.serialize (structured clone).
+ * all fit the first record's shape is SERIALIZED: its values go by a v8 Serializer (structured clone).
  */
-import { deserialize, serialize } from 'node:v8';
+import { Deserializer, deserialize, serialize, Serializer } from 'node:v8';
 import type { ControlElement, StreamBatch } from '../elements.ts';
 
 const SHAPED = 0;
@@ -39,6 +39,8 @@ function shapeOf(v: unknown, depth: number): Shape | undefined {
       if (v === null || depth >= MAX_SHAPE_DEPTH) return undefined;
       if (Array.isArray(v)) {
         if (v.length === 0 || v.length > MAX_SHAPE_WIDTH) return undefined;
+        // Structured clone keeps an array's other properties (`a.extra = 1`): such arrays go by the fallback.
+        if (Object.keys(v).length !== v.length) return undefined;
         const t: Shape[] = [];
         for (let i = 0; i < v.length; i++) {
           if (!(i in v)) return undefined; // a hole
@@ -92,6 +94,9 @@ function encodeCode(s: Shape, x: string, id: { n: number }, out: string[]): void
   } else if ('t' in s) {
     const r = `t${k}`;
     out.push(`{ const ${r} = ${x}; if (!Array.isArray(${r}) || ${r}.length !== ${s.t.length}) return -1;`);
+    // No holes and no other properties (structured clone keeps them): exactly the indexes 0..length-1.
+    // (Object.keys is the cheapest check V8 offers, ~100 ns a tuple; objects records do not pay it.)
+    out.push(`if (Object.keys(${r}).length !== ${s.t.length}) return -1;`);
     s.t.forEach((fs, j) => {
       const e = `e${k}_${j}`;
       out.push(`{ const ${e} = ${r}[${j}];`);
@@ -163,6 +168,38 @@ function decoderFor(key: string): Decoder {
   return fn;
 }
 
+/**
+ * The fallback: the values as structured clone (postMessage, the port exchange) delivers them. A plain
+ * v8 Serializer, not v8.serialize: that one sends typed arrays as host objects, so a Buffer came back a
+ * Buffer and a view lost its byteOffset, where structured clone gives a Uint8Array over a copy of the
+ * whole ArrayBuffer. A SharedArrayBuffer, which postMessage shares, cannot go through bytes: the job
+ * fails saying so rather than deliver a copy that is no longer shared.
+ */
+class CloneSerializer extends Serializer {
+  _getSharedArrayBufferId(): number {
+    throw new DataCloneError(
+      'A record holds a SharedArrayBuffer (or a view of one), which the binary exchange between worker threads cannot share. Set TIDEMARK_EXCHANGE=port (structured clone over MessagePorts shares it), or run with -t inline.',
+    );
+  }
+}
+
+class DataCloneError extends Error {
+  override name = 'DataCloneError';
+}
+
+function cloneBytes(v: unknown): Buffer {
+  const s = new CloneSerializer();
+  s.writeHeader();
+  s.writeValue(v);
+  return s.releaseBuffer();
+}
+
+function uncloneBytes(bytes: Uint8Array): unknown {
+  const d = new Deserializer(bytes);
+  d.readHeader();
+  return d.readValue();
+}
+
 /** One-character strings (a record's type tag, say) are interned: no allocation per record. */
 const CHARS = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c));
 
@@ -212,7 +249,7 @@ export class BatchSerializer {
       this.grow(this.buf.byteLength * 2);
     }
     // Records of mixed or unsupported shapes: the values by structured clone.
-    const values = serialize(v);
+    const values = cloneBytes(v);
     let pos = this.header(n, SERIALIZED, null);
     pos = this.timestamps(batch, n, pos);
     if (pos + 4 + values.length > this.buf.byteLength) this.grow(pos + 4 + values.length);
@@ -297,7 +334,7 @@ export function deserializeBatch(body: Uint8Array): StreamBatch {
   let v: unknown[];
   if (kind === SERIALIZED) {
     const len = dv.getUint32(pos, true);
-    v = deserialize(body.subarray(pos + 4, pos + 4 + len)) as unknown[];
+    v = uncloneBytes(body.subarray(pos + 4, pos + 4 + len)) as unknown[];
     pos += 4 + len;
   } else {
     v = new Array<unknown>(n);
