@@ -8,7 +8,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { accumulatorFromValue } from '../../core/accumulators/accumulator-helper.ts';
 import { channelPairs } from '../deploy.ts';
-import { createRingBuffer, RING_BYTES } from '../io/byte-ring.ts';
+import { createRingBuffer, MAX_RING_BYTES, MIN_RING_BYTES, RING_BYTES } from '../io/byte-ring.ts';
 import type { CancelReport } from '../executor.ts';
 import type { CheckpointBarrier } from '../elements.ts';
 import { deserializeError, type WorkerInit, type WorkerMessage } from '../worker-protocol.ts';
@@ -30,7 +30,12 @@ export function exchangeKind(): 'binary' | 'port' {
 /** Bytes of each channel's ring: TIDEMARK_RING_BYTES (a power of two; tests make it tiny so frames pass in pieces). */
 function ringBytes(): number {
   const v = process.env.TIDEMARK_RING_BYTES;
-  return v === undefined || v === '' ? RING_BYTES : Number(v);
+  if (v === undefined || v === '') return RING_BYTES;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < MIN_RING_BYTES || n > MAX_RING_BYTES || (n & (n - 1)) !== 0) {
+    throw new Error(`TIDEMARK_RING_BYTES=${v}: the bytes of each channel's ring, a power of two from ${MIN_RING_BYTES} to ${MAX_RING_BYTES} (2^30); unset for ${RING_BYTES}`);
+  }
+  return n;
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker-entry.mjs', import.meta.url));
