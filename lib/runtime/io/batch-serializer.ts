@@ -17,6 +17,7 @@ const SHAPED = 0;
 const SERIALIZED = 1;
 const MAX_SHAPE_DEPTH = 4;
 const MAX_SHAPE_WIDTH = 32;
+const MAX_SHAPE_BYTES = 0xffff;
 
 /** A record shape: a number, a boolean, a string, or a tuple / plain object of shapes. */
 type Shape = 'n' | 'b' | 's' | { t: Shape[] } | { o: string[]; f: Shape[] };
@@ -274,6 +275,8 @@ export class BatchSerializer {
       if (s === undefined) return -1;
       const key = JSON.stringify(s);
       if (shape !== null && key === shape.key) return -1;
+      // The frame gives the shape a u16 length: a longer one (long or many field names) goes by the fallback.
+      if (key.length > MAX_SHAPE_BYTES) return -1;
       shape = { key, bytes: Buffer.from(key, 'latin1'), encoder: encoderFor(s, key) };
       this.lastShape = shape;
       const pos = this.timestamps(batch, n, this.header(n, SHAPED, shape.bytes));

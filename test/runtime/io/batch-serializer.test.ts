@@ -201,4 +201,13 @@ describe('batch serializer (binary exchange framing)', () => {
     expect(() => s.serialize(batchOf([{ shared: new SharedArrayBuffer(8) }], [], null, []))).toThrow(/SharedArrayBuffer.*TIDEMARK_EXCHANGE=port/);
     expect(() => s.serialize(batchOf([new Int32Array(new SharedArrayBuffer(8))], [], null, []))).toThrow(/SharedArrayBuffer/);
   });
+
+  test('records whose shape is longer than a frame header holds (a 70 000-character field name, 30 × 30 × 30 fields) round-trip', () => {
+    const s = new BatchSerializer();
+    const wide = (d: number): unknown => (d === 0 ? 1 : Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`field_name_${i}`, wide(d - 1)])));
+    for (const values of [[{ ['k'.repeat(70_000)]: 1 }, { ['k'.repeat(70_000)]: 2 }], [wide(3), wide(3)]]) {
+      const { out } = roundTrip(s, batchOf(values, [], null, []));
+      expect(seen(out.v)).toBe(seen(structuredClone(values)));
+    }
+  });
 });
