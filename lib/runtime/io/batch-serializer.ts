@@ -146,9 +146,18 @@ function decodeCode(s: Shape, id: { n: number }, out: string[]): string {
   return `{ ${fields.join(', ')} }`;
 }
 
-function encoderFor(shape: Shape, key: string): Encoder {
+/**
+ * Generated code per thread is bounded: records whose field names vary (`{ [user]: n }`) would otherwise
+ * compile and keep an encoder per batch, without end. Past MAX_ENCODERS shapes, new ones go by the
+ * fallback; the decoders (shapes from several producers) are dropped and rebuilt past MAX_DECODERS.
+ */
+const MAX_ENCODERS = 256;
+const MAX_DECODERS = 4096;
+
+function encoderFor(shape: Shape, key: string): Encoder | undefined {
   let fn = encoders.get(key);
   if (fn !== undefined) return fn;
+  if (encoders.size >= MAX_ENCODERS) return undefined;
   const out: string[] = ['for (let i = 0; i < n; i++) {', 'const r = v[i];'];
   encodeCode(shape, 'r', { n: 0 }, out);
   out.push('}', 'return pos;');
@@ -160,6 +169,7 @@ function encoderFor(shape: Shape, key: string): Encoder {
 function decoderFor(key: string): Decoder {
   let fn = decoders.get(key);
   if (fn !== undefined) return fn;
+  if (decoders.size >= MAX_DECODERS) decoders.clear();
   const shape = JSON.parse(key) as Shape;
   const body: string[] = [];
   const expr = decodeCode(shape, { n: 0 }, body);
@@ -277,7 +287,9 @@ export class BatchSerializer {
       if (shape !== null && key === shape.key) return -1;
       // The frame gives the shape a u16 length: a longer one (long or many field names) goes by the fallback.
       if (key.length > MAX_SHAPE_BYTES) return -1;
-      shape = { key, bytes: Buffer.from(key, 'latin1'), encoder: encoderFor(s, key) };
+      const encoder = encoderFor(s, key);
+      if (encoder === undefined) return -1;
+      shape = { key, bytes: Buffer.from(key, 'latin1'), encoder };
       this.lastShape = shape;
       const pos = this.timestamps(batch, n, this.header(n, SHAPED, shape.bytes));
       if (pos < 0) return -2;
