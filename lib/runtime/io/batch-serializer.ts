@@ -11,6 +11,7 @@
  * all fit the first record's shape is SERIALIZED: its values go by a v8 Serializer (structured clone).
  */
 import { Deserializer, deserialize, serialize, Serializer } from 'node:v8';
+import { TidemarkError } from '../../core/errors.ts';
 import type { ControlElement, StreamBatch } from '../elements.ts';
 
 const SHAPED = 0;
@@ -188,14 +189,10 @@ function decoderFor(key: string): Decoder {
  */
 class CloneSerializer extends Serializer {
   _getSharedArrayBufferId(): number {
-    throw new DataCloneError(
+    throw new TidemarkError(
       'A record holds a SharedArrayBuffer (or a view of one), which the binary exchange between worker threads cannot share. Set TIDEMARK_EXCHANGE=port (structured clone over MessagePorts shares it), or run with -t inline.',
     );
   }
-}
-
-class DataCloneError extends Error {
-  override name = 'DataCloneError';
 }
 
 function cloneBytes(v: unknown): Buffer {
