@@ -8,7 +8,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { accumulatorFromValue } from '../../core/accumulators/accumulator-helper.ts';
 import { channelPairs } from '../deploy.ts';
-import { createRingBuffer, MAX_RING_BYTES, MIN_RING_BYTES, RING_BYTES } from '../io/byte-ring.ts';
+import { createRingBuffer, defaultRingBytes, MAX_RING_BYTES, MIN_RING_BYTES, RING_BYTES } from '../io/byte-ring.ts';
 import type { CancelReport } from '../executor.ts';
 import type { CheckpointBarrier } from '../elements.ts';
 import { deserializeError, type WorkerInit, type WorkerMessage } from '../worker-protocol.ts';
@@ -28,12 +28,12 @@ export function exchangeKind(): 'binary' | 'port' {
 }
 
 /** Bytes of each channel's ring: TIDEMARK_RING_BYTES (a power of two; tests make it tiny so frames pass in pieces). */
-function ringBytes(): number {
+function ringBytes(): number | undefined {
   const v = process.env.TIDEMARK_RING_BYTES;
-  if (v === undefined || v === '') return RING_BYTES;
+  if (v === undefined || v === '') return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < MIN_RING_BYTES || n > MAX_RING_BYTES || (n & (n - 1)) !== 0) {
-    throw new Error(`TIDEMARK_RING_BYTES=${v}: the bytes of each channel's ring, a power of two from ${MIN_RING_BYTES} to ${MAX_RING_BYTES} (2^30); unset for ${RING_BYTES}`);
+    throw new Error(`TIDEMARK_RING_BYTES=${v}: the bytes of each channel's ring, a power of two from ${MIN_RING_BYTES} to ${MAX_RING_BYTES} (2^30); unset for ${RING_BYTES} (less per channel when an exchange has many)`);
   }
   return n;
 }
@@ -70,14 +70,16 @@ export class ThreadsExecution implements JobExecution {
     const portsBySlot: Array<Record<string, MessagePort>> = Array.from({ length: slots }, () => ({}));
     const ringsBySlot: Array<Record<string, SharedArrayBuffer>> = Array.from({ length: slots }, () => ({}));
     const exchange = exchangeKind();
+    const ringSetting = exchange === 'binary' ? ringBytes() : undefined;
     for (const edge of graph.edges) {
-      for (const [p, c] of channelPairs(edge)) {
-        if (p === c) continue;
+      const pairs = channelPairs(edge).filter(([p, c]) => p !== c);
+      const edgeRingBytes = ringSetting ?? defaultRingBytes(pairs.length);
+      for (const [p, c] of pairs) {
         const { port1, port2 } = new MessageChannel();
         const key = `${edge.id}:${p}:${c}`;
         portsBySlot[p]![key] = port1;
         portsBySlot[c]![key] = port2;
-        if (exchange === 'binary') ringsBySlot[p]![key] = ringsBySlot[c]![key] = createRingBuffer(ringBytes());
+        if (exchange === 'binary') ringsBySlot[p]![key] = ringsBySlot[c]![key] = createRingBuffer(edgeRingBytes);
       }
     }
     // The restored state every worker needs: the operators of the job, each with all old subtasks' parts.
