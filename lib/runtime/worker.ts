@@ -88,7 +88,9 @@ const slotExecutor: PipelineExecutor = {
           const k = key(e.id, p, c);
           if (p === c) return localChannel(k);
           const ring = init.rings[k];
-          return ring === undefined ? new RemoteOutputChannel(init.ports[k]!, ex.wakeup) : new RingOutputChannel(ring, init.ports[k]!, ex.wakeup);
+          if (ring === undefined) return new RemoteOutputChannel(init.ports[k]!, ex.wakeup);
+          const route = `from '${e.source.name}' (subtask ${p + 1}/${e.source.parallelism}) to '${e.target.name}' (subtask ${c + 1}/${e.target.parallelism})`;
+          return new RingOutputChannel(ring, init.ports[k]!, ex.wakeup, route);
         },
         input: (e, p, c) => {
           const k = key(e.id, p, c);

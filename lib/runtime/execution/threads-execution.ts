@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { accumulatorFromValue } from '../../core/accumulators/accumulator-helper.ts';
 import { channelPairs } from '../deploy.ts';
-import { createRingBuffer, RING_BYTES } from '../io/byte-ring.ts';
+import { createRingBuffer, defaultRingBytes, MAX_RING_BYTES, MIN_RING_BYTES, RING_BYTES } from '../io/byte-ring.ts';
 import type { CancelReport } from '../executor.ts';
 import type { CheckpointBarrier } from '../elements.ts';
 import { deserializeError, type WorkerInit, type WorkerMessage } from '../worker-protocol.ts';
@@ -29,9 +29,14 @@ export function exchangeKind(): 'binary' | 'port' {
 }
 
 /** Bytes of each channel's ring: TIDEMARK_RING_BYTES (a power of two; tests make it tiny so frames pass in pieces). */
-function ringBytes(): number {
+function ringBytes(): number | undefined {
   const v = process.env.TIDEMARK_RING_BYTES;
-  return v === undefined || v === '' ? RING_BYTES : Number(v);
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < MIN_RING_BYTES || n > MAX_RING_BYTES || (n & (n - 1)) !== 0) {
+    throw new Error(`TIDEMARK_RING_BYTES=${v}: the bytes of each channel's ring, a power of two from ${MIN_RING_BYTES} to ${MAX_RING_BYTES} (2^30); unset for ${RING_BYTES} (less per channel when an exchange has many)`);
+  }
+  return n;
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker-entry.mjs', import.meta.url));
@@ -72,14 +77,16 @@ export class ThreadsExecution implements JobExecution {
     const portsBySlot: Array<Record<string, MessagePort>> = Array.from({ length: slots }, () => ({}));
     const ringsBySlot: Array<Record<string, SharedArrayBuffer>> = Array.from({ length: slots }, () => ({}));
     const exchange = exchangeKind();
+    const ringSetting = exchange === 'binary' ? ringBytes() : undefined;
     for (const edge of graph.edges) {
-      for (const [p, c] of channelPairs(edge)) {
-        if (p === c) continue;
+      const pairs = channelPairs(edge).filter(([p, c]) => p !== c);
+      const edgeRingBytes = ringSetting ?? defaultRingBytes(pairs.length);
+      for (const [p, c] of pairs) {
         const { port1, port2 } = new MessageChannel();
         const key = `${edge.id}:${p}:${c}`;
         portsBySlot[p]![key] = port1;
         portsBySlot[c]![key] = port2;
-        if (exchange === 'binary') ringsBySlot[p]![key] = ringsBySlot[c]![key] = createRingBuffer(ringBytes());
+        if (exchange === 'binary') ringsBySlot[p]![key] = ringsBySlot[c]![key] = createRingBuffer(edgeRingBytes);
       }
     }
     // The restored state every worker needs: the operators of the job, each with all old subtasks' parts.

@@ -8,15 +8,17 @@
  * SHAPED records are written field by field by an encoder generated once per record shape (numbers as
  * f64, so -0, NaN and ±Infinity survive; booleans; ASCII strings; tuples and plain objects of those,
  * nested); the decoder builds them as literals in the same key order. A batch whose records do not
- * all fit the first record's shape is SERIALIZED: its values go by v8.serialize (structured clone).
+ * all fit the first record's shape is SERIALIZED: its values go by a v8 Serializer (structured clone).
  */
-import { deserialize, serialize } from 'node:v8';
+import { Deserializer, deserialize, serialize, Serializer } from 'node:v8';
+import { TidemarkError } from '../../core/errors.ts';
 import type { ControlElement, StreamBatch } from '../elements.ts';
 
 const SHAPED = 0;
 const SERIALIZED = 1;
 const MAX_SHAPE_DEPTH = 4;
 const MAX_SHAPE_WIDTH = 32;
+const MAX_SHAPE_BYTES = 0xffff;
 
 /** A record shape: a number, a boolean, a string, or a tuple / plain object of shapes. */
 type Shape = 'n' | 'b' | 's' | { t: Shape[] } | { o: string[]; f: Shape[] };
@@ -39,6 +41,8 @@ function shapeOf(v: unknown, depth: number): Shape | undefined {
       if (v === null || depth >= MAX_SHAPE_DEPTH) return undefined;
       if (Array.isArray(v)) {
         if (v.length === 0 || v.length > MAX_SHAPE_WIDTH) return undefined;
+        // Structured clone keeps an array's other properties (`a.extra = 1`): such arrays go by the fallback.
+        if (Object.keys(v).length !== v.length) return undefined;
         const t: Shape[] = [];
         for (let i = 0; i < v.length; i++) {
           if (!(i in v)) return undefined; // a hole
@@ -92,6 +96,9 @@ function encodeCode(s: Shape, x: string, id: { n: number }, out: string[]): void
   } else if ('t' in s) {
     const r = `t${k}`;
     out.push(`{ const ${r} = ${x}; if (!Array.isArray(${r}) || ${r}.length !== ${s.t.length}) return -1;`);
+    // No holes and no other properties (structured clone keeps them): exactly the indexes 0..length-1.
+    // (Object.keys is the cheapest check V8 offers, ~100 ns a tuple; objects records do not pay it.)
+    out.push(`if (Object.keys(${r}).length !== ${s.t.length}) return -1;`);
     s.t.forEach((fs, j) => {
       const e = `e${k}_${j}`;
       out.push(`{ const ${e} = ${r}[${j}];`);
@@ -140,9 +147,18 @@ function decodeCode(s: Shape, id: { n: number }, out: string[]): string {
   return `{ ${fields.join(', ')} }`;
 }
 
-function encoderFor(shape: Shape, key: string): Encoder {
+/**
+ * Generated code per thread is bounded: records whose field names vary (`{ [user]: n }`) would otherwise
+ * compile and keep an encoder per batch, without end. Past MAX_ENCODERS shapes, new ones go by the
+ * fallback; the decoders (shapes from several producers) are dropped and rebuilt past MAX_DECODERS.
+ */
+const MAX_ENCODERS = 256;
+const MAX_DECODERS = 4096;
+
+function encoderFor(shape: Shape, key: string): Encoder | undefined {
   let fn = encoders.get(key);
   if (fn !== undefined) return fn;
+  if (encoders.size >= MAX_ENCODERS) return undefined;
   const out: string[] = ['for (let i = 0; i < n; i++) {', 'const r = v[i];'];
   encodeCode(shape, 'r', { n: 0 }, out);
   out.push('}', 'return pos;');
@@ -154,6 +170,7 @@ function encoderFor(shape: Shape, key: string): Encoder {
 function decoderFor(key: string): Decoder {
   let fn = decoders.get(key);
   if (fn !== undefined) return fn;
+  if (decoders.size >= MAX_DECODERS) decoders.clear();
   const shape = JSON.parse(key) as Shape;
   const body: string[] = [];
   const expr = decodeCode(shape, { n: 0 }, body);
@@ -161,6 +178,34 @@ function decoderFor(key: string): Decoder {
   fn = new Function('v', 'n', 'dv', 'u8', 'pos', 'str', code) as Decoder;
   decoders.set(key, fn);
   return fn;
+}
+
+/**
+ * The fallback: the values as structured clone (postMessage, the port exchange) delivers them. A plain
+ * v8 Serializer, not v8.serialize: that one sends typed arrays as host objects, so a Buffer came back a
+ * Buffer and a view lost its byteOffset, where structured clone gives a Uint8Array over a copy of the
+ * whole ArrayBuffer. A SharedArrayBuffer, which postMessage shares, cannot go through bytes: the job
+ * fails saying so rather than deliver a copy that is no longer shared.
+ */
+class CloneSerializer extends Serializer {
+  _getSharedArrayBufferId(): number {
+    throw new TidemarkError(
+      'A record holds a SharedArrayBuffer (or a view of one), which the binary exchange between worker threads cannot share. Set TIDEMARK_EXCHANGE=port (structured clone over MessagePorts shares it), or run with -t inline.',
+    );
+  }
+}
+
+function cloneBytes(v: unknown): Buffer {
+  const s = new CloneSerializer();
+  s.writeHeader();
+  s.writeValue(v);
+  return s.releaseBuffer();
+}
+
+function uncloneBytes(bytes: Uint8Array): unknown {
+  const d = new Deserializer(bytes);
+  d.readHeader();
+  return d.readValue();
 }
 
 /** One-character strings (a record's type tag, say) are interned: no allocation per record. */
@@ -212,7 +257,7 @@ export class BatchSerializer {
       this.grow(this.buf.byteLength * 2);
     }
     // Records of mixed or unsupported shapes: the values by structured clone.
-    const values = serialize(v);
+    const values = cloneBytes(v);
     let pos = this.header(n, SERIALIZED, null);
     pos = this.timestamps(batch, n, pos);
     if (pos + 4 + values.length > this.buf.byteLength) this.grow(pos + 4 + values.length);
@@ -237,7 +282,11 @@ export class BatchSerializer {
       if (s === undefined) return -1;
       const key = JSON.stringify(s);
       if (shape !== null && key === shape.key) return -1;
-      shape = { key, bytes: Buffer.from(key, 'latin1'), encoder: encoderFor(s, key) };
+      // The frame gives the shape a u16 length: a longer one (long or many field names) goes by the fallback.
+      if (key.length > MAX_SHAPE_BYTES) return -1;
+      const encoder = encoderFor(s, key);
+      if (encoder === undefined) return -1;
+      shape = { key, bytes: Buffer.from(key, 'latin1'), encoder };
       this.lastShape = shape;
       const pos = this.timestamps(batch, n, this.header(n, SHAPED, shape.bytes));
       if (pos < 0) return -2;
@@ -297,7 +346,7 @@ export function deserializeBatch(body: Uint8Array): StreamBatch {
   let v: unknown[];
   if (kind === SERIALIZED) {
     const len = dv.getUint32(pos, true);
-    v = deserialize(body.subarray(pos + 4, pos + 4 + len)) as unknown[];
+    v = uncloneBytes(body.subarray(pos + 4, pos + 4 + len)) as unknown[];
     pos += 4 + len;
   } else {
     v = new Array<unknown>(n);

@@ -21,9 +21,30 @@ const HEADER_BYTES = 16;
 /** Default ring size per channel (a power of two): about 30 batches of 1 024 small records. */
 export const RING_BYTES = 1 << 20;
 
+/**
+ * Shared memory of all the rings of one exchange (an edge between two operators), by default: a ring
+ * per producer-consumer pair is p·(p-1) rings, so 1 MiB each would be 4 GiB for one keyBy at p = 64
+ * (Flink bounds its network buffers per channel likewise). Rings shrink, down to MIN_DEFAULT_RING_BYTES.
+ */
+export const EXCHANGE_RING_BUDGET_BYTES = 64 << 20;
+export const MIN_DEFAULT_RING_BYTES = 64 << 10;
+
+/** The default ring size of each of an exchange's `channels` cross-thread channels. */
+export function defaultRingBytes(channels: number): number {
+  let bytes = RING_BYTES;
+  while (bytes > MIN_DEFAULT_RING_BYTES && bytes * channels > EXCHANGE_RING_BUDGET_BYTES) bytes >>>= 1;
+  return bytes;
+}
+
+/** Positions are uint32 counters masked with `& (size - 1)` (an int32 operation): at most 2^30 bytes. */
+export const MAX_RING_BYTES = 1 << 30;
+export const MIN_RING_BYTES = 16;
+
 /** The shared memory of one ring: create it on one thread, hand it to both ends. */
 export function createRingBuffer(bytes = RING_BYTES): SharedArrayBuffer {
-  if (!Number.isInteger(bytes) || bytes < 16 || (bytes & (bytes - 1)) !== 0) throw new RangeError(`ring size ${bytes} is not a power of two`);
+  if (!Number.isInteger(bytes) || bytes < MIN_RING_BYTES || bytes > MAX_RING_BYTES || (bytes & (bytes - 1)) !== 0) {
+    throw new RangeError(`ring size ${bytes}: a power of two from ${MIN_RING_BYTES} to ${MAX_RING_BYTES} (2^30) bytes`);
+  }
   return new SharedArrayBuffer(HEADER_BYTES + bytes);
 }
 

@@ -9,6 +9,7 @@
  * when the consumer rings (a producer that has finished still delivers what it sent last).
  */
 import type { MessagePort } from 'node:worker_threads';
+import { TidemarkError } from '../../core/errors.ts';
 import type { InputChannel, OutputChannel, Wakeup } from '../channels.ts';
 import type { StreamBatch } from '../elements.ts';
 import { BatchSerializer, deserializeBatch } from './batch-serializer.ts';
@@ -22,7 +23,13 @@ export class RingOutputChannel implements OutputChannel {
   private start = 0;
   private end = 0;
 
-  constructor(sab: SharedArrayBuffer, doorbell: MessagePort, wakeup: Wakeup) {
+  /** `route` names the channel in errors: `from 'Source: numbers -> Map' (subtask 1/2) to 'Sum' (subtask 2/2)`. */
+  constructor(
+    sab: SharedArrayBuffer,
+    doorbell: MessagePort,
+    wakeup: Wakeup,
+    private readonly route = '',
+  ) {
     this.ring = new RingWriter(sab, doorbell, () => {
       this.drain();
       wakeup();
@@ -30,7 +37,20 @@ export class RingOutputChannel implements OutputChannel {
   }
 
   push(batch: StreamBatch): void {
-    const frame = this.serializer.serialize(batch);
+    let frame: Uint8Array;
+    try {
+      frame = this.serializer.serialize(batch);
+    } catch (e) {
+      // Structured clone refused a record (a function, a SharedArrayBuffer, ...) or a getter threw: say where.
+      const route = this.route === '' ? '' : ` ${this.route}`;
+      let why = e instanceof Error ? e.message : String(e);
+      if (!/[.!?]$/.test(why)) why += '.';
+      const advice =
+        e instanceof TidemarkError
+          ? ''
+          : ' Records between worker threads go by structured clone: no functions or symbols in them, and class instances arrive as plain objects. Run with -t inline to keep them as they are.';
+      throw new TidemarkError(`A record sent${route} cannot cross to another worker thread (-t threads): ${why}${advice}`, { cause: e });
+    }
     const written = this.start === this.end ? this.ring.write(frame, 0, frame.length) : 0;
     if (written < frame.length) this.keep(frame, written);
   }

@@ -6,6 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
+import { inspect } from 'node:util';
 import { BatchSerializer, deserializeBatch } from '../../../lib/runtime/io/batch-serializer.ts';
 import type { ControlElement, StreamBatch } from '../../../lib/runtime/elements.ts';
 
@@ -120,5 +121,93 @@ describe('batch serializer (binary exchange framing)', () => {
     expect(roundTrip(s, batchOf(big, [1], null, [])).out.v).toEqual(big);
     const onlyControl: StreamBatch = { v: [], t: [], c: [{ at: 0, kind: 'end-of-input' }] };
     expect(roundTrip(s, onlyControl).out).toEqual(onlyControl);
+  });
+
+  /** What structured clone gives, down to constructors, byteOffsets, array properties and holes. */
+  const seen = (v: unknown): string => inspect(v, { showHidden: true, depth: null, maxArrayLength: null, maxStringLength: null });
+  const withExtra = (a: unknown[], extra: Record<string, unknown>): unknown[] => Object.assign(a, extra);
+
+  test('an array (tuple) record with other properties keeps them, as structured clone does', () => {
+    const s = new BatchSerializer();
+    // The first record, a later record, a nested tuple: each must not be squeezed into the tuple shape.
+    const batches: unknown[][] = [
+      [withExtra([1, 2], { extra: 'x' }), [3, 4]],
+      [[1, 2], [3, 4], withExtra([5, 6], { extra: 'x' })],
+      [{ a: [1, 'b'] }, { a: withExtra([2, 'c'], { note: true }) }],
+    ];
+    for (const values of batches) {
+      const { out } = roundTrip(s, batchOf(values, [], null, []));
+      expect(seen(out.v)).toBe(seen(structuredClone(values)));
+    }
+  });
+
+  test('random tuple records, one of them with an extra property, arrive as structured clone delivers them', () => {
+    const s = new BatchSerializer();
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer(), fc.string({ unit: fc.constantFrom('a', 'b', 'c') })), { minLength: 1, maxLength: 40 }),
+        fc.nat(),
+        fc.constantFrom('extra', 'k', '-1', 'length2'),
+        fc.oneof(fc.integer(), fc.string()),
+        fc.boolean(),
+        (tuples, at, key, value, nested) => {
+          const values: unknown[] = tuples.map((t) => (nested ? { t } : t));
+          const target = tuples[at % tuples.length]!;
+          (target as unknown as Record<string, unknown>)[key] = value;
+          const { out } = roundTrip(s, batchOf(values, [], null, []));
+          expect(seen(out.v)).toBe(seen(structuredClone(values)));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test('typed arrays, Buffers and views arrive as structured clone delivers them (a Buffer becomes a Uint8Array over the whole buffer)', () => {
+    const s = new BatchSerializer();
+    const view = new Uint8Array(new ArrayBuffer(64), 8, 4);
+    const values: unknown[] = [Buffer.from('hi'), view, new Float64Array([1.5, -0]), new DataView(new ArrayBuffer(4), 1), { b: Buffer.from([1, 2, 3]) }];
+    const { out } = roundTrip(s, batchOf(values, [], null, []));
+    const expected = structuredClone(values);
+    expect(seen(out.v)).toBe(seen(expected));
+    expect((out.v[0] as Uint8Array).constructor).toBe(Uint8Array);
+    expect((out.v[1] as Uint8Array).byteOffset).toBe(8);
+    expect((out.v[1] as Uint8Array).buffer.byteLength).toBe(64);
+  });
+
+  test('sparse arrays, null prototypes, getters, -0, undefined vs missing fields, bigint, symbol keys, long strings: as structured clone delivers them', () => {
+    const s = new BatchSerializer();
+    const cases: unknown[][] = [
+      [[1, , 3], [1, 2, 3]], // eslint-disable-line no-sparse-arrays
+      [[1, 2, 3], [1, , 3]], // eslint-disable-line no-sparse-arrays
+      [Object.assign(Object.create(null) as object, { a: 1 }), { a: 2 }],
+      [{ a: 1 }, Object.assign(Object.create(null) as object, { a: 2 })],
+      [{ get a() { return 1; } }, { a: 2 }],
+      [{ a: -0 }, { a: 0 }],
+      [{ a: 1, b: undefined }, { a: 1 }],
+      [{ a: 1 }, { a: 1, b: undefined }],
+      [{ a: 1n }, 2n],
+      [{ a: 1, [Symbol('s')]: 2 }, { a: 3 }],
+      ['x'.repeat(300_000), 'y'.repeat(70_000)],
+      [new (class Point { constructor(public x = 1) {} })(), { x: 2 }],
+    ];
+    for (const values of cases) {
+      const { out } = roundTrip(s, batchOf(values, [], null, []));
+      expect(seen(out.v)).toBe(seen(structuredClone(values)));
+    }
+  });
+
+  test('a record holding a SharedArrayBuffer fails clearly (structured clone would share it; bytes cannot)', () => {
+    const s = new BatchSerializer();
+    expect(() => s.serialize(batchOf([{ shared: new SharedArrayBuffer(8) }], [], null, []))).toThrow(/SharedArrayBuffer.*TIDEMARK_EXCHANGE=port/);
+    expect(() => s.serialize(batchOf([new Int32Array(new SharedArrayBuffer(8))], [], null, []))).toThrow(/SharedArrayBuffer/);
+  });
+
+  test('records whose shape is longer than a frame header holds (a 70 000-character field name, 30 × 30 × 30 fields) round-trip', () => {
+    const s = new BatchSerializer();
+    const wide = (d: number): unknown => (d === 0 ? 1 : Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`field_name_${i}`, wide(d - 1)])));
+    for (const values of [[{ ['k'.repeat(70_000)]: 1 }, { ['k'.repeat(70_000)]: 2 }], [wide(3), wide(3)]]) {
+      const { out } = roundTrip(s, batchOf(values, [], null, []));
+      expect(seen(out.v)).toBe(seen(structuredClone(values)));
+    }
   });
 });
