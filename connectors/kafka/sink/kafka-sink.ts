@@ -57,10 +57,16 @@ export const TransactionalIdFactory = {
 /**
  * A committable can no longer be committed: its transaction was aborted (the broker's transaction timeout ran
  * out, or another producer of the same transactional id fenced it). Its records are gone: the job fails
- * rather than go on as if they had been written.
+ * rather than go on as if they had been written, without restarts (they would restore the same checkpoint and fail
+ * the same way, forever).
  */
 export class KafkaCommitError extends TidemarkError {
   override name = 'KafkaCommitError';
+  /**
+   * No restart can bring the records back, and every restore of the checkpoint holding this committable
+   * would fail the same way: the job fails instead of restarting (Flink's SuppressRestartsException).
+   */
+  readonly suppressRestarts = true;
   constructor(message: string, options: TidemarkErrorOptions = {}) {
     super(message, options);
   }
