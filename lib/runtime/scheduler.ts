@@ -109,6 +109,18 @@ export function submitJob(graph: JobGraph, options: JobRunOptions): JobHandle {
  * Once per job, in the client, after every task finished successfully (Flink's
  * FinalizeOnMaster.finalizeGlobal): sinks publish what their writers prepared. Throws the first error.
  */
+/**
+ * Whether `cause` (or an error in its cause chain) says no restart can help (Flink's SuppressRestartsException),
+ * e.g. a committable whose transaction the broker aborted: every restore of that checkpoint would fail the same way,
+ * so restarting would loop forever instead of failing the job.
+ */
+function suppressesRestarts(cause: unknown): boolean {
+  for (let e = cause, depth = 0; e !== null && typeof e === 'object' && depth < 16; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { suppressRestarts?: unknown }).suppressRestarts === true) return true;
+  }
+  return false;
+}
+
 function finalizeSinks(graph: JobGraph): void {
   for (const v of graph.vertices) for (const n of v.nodes) n.sink?.finalizeGlobal?.(n.parallelism);
 }
@@ -345,7 +357,7 @@ class JobMaster {
       }
       const cause = failure.cause;
       strategy.notifyFailure(cause);
-      if (!strategy.canRestart()) {
+      if (!strategy.canRestart() || suppressesRestarts(cause)) {
         this.status = 'FAILED';
         this.coordinator.shutdown(cause);
         throw new JobExecutionException(jobId, graph.jobName, cause, restarts > 0 ? { count: restarts, strategy: strategy.description } : undefined);

@@ -37,6 +37,12 @@ export function topicMessages(records: readonly ProducerRecord[]): TopicMessages
   return [...out].map(([topic, messages]) => ({ topic, messages }));
 }
 
+/** The topics of `records`, for an error message: 'topic a' or 'topics a, b'. */
+function topicsOf(records: readonly ProducerRecord[]): string {
+  const topics = [...new Set(records.map((r) => r.topic))];
+  return `${topics.length === 1 ? 'topic' : 'topics'} ${topics.join(', ')}`;
+}
+
 /**
  * Fails unless every partition named explicitly in `records` is in `cluster`'s metadata (read anew once if
  * not). kafkajs's sendMessages silently drops messages for a partition its metadata does not know (a
@@ -106,7 +112,7 @@ export class KafkajsProducer implements KafkaProducer, EosManager {
       await checkPartitionsKnown(this.cluster, records);
       await this.messages.sendBatch({ acks: -1, topicMessages: topicMessages(records) });
     } catch (e) {
-      throw clientError(`sending ${records.length} records`, e);
+      throw clientError(`sending ${records.length} records to ${topicsOf(records)}`, e);
     }
   }
 
@@ -264,7 +270,7 @@ export class KafkajsTransactionalProducer implements KafkaTransactionalProducer,
       await checkPartitionsKnown(this.cluster, records);
       await this.messages.sendBatch({ acks: -1, topicMessages: topicMessages(records) });
     } catch (e) {
-      throw clientError(`${this.transactionalId}: sending ${records.length} records`, e);
+      throw clientError(`${this.transactionalId}: sending ${records.length} records to ${topicsOf(records)}`, e);
     }
   }
 

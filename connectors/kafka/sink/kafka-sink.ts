@@ -57,10 +57,16 @@ export const TransactionalIdFactory = {
 /**
  * A committable can no longer be committed: its transaction was aborted (the broker's transaction timeout ran
  * out, or another producer of the same transactional id fenced it). Its records are gone: the job fails
- * rather than go on as if they had been written.
+ * rather than go on as if they had been written, without restarts (they would restore the same checkpoint and fail
+ * the same way, forever).
  */
 export class KafkaCommitError extends TidemarkError {
   override name = 'KafkaCommitError';
+  /**
+   * No restart can bring the records back, and every restore of the checkpoint holding this committable
+   * would fail the same way: the job fails instead of restarting (Flink's SuppressRestartsException).
+   */
+  readonly suppressRestarts = true;
   constructor(message: string, options: TidemarkErrorOptions = {}) {
     super(message, options);
   }
@@ -279,6 +285,11 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
    * for the next transactional id (Flink's KafkaWriter producer pool): their connections stay open.
    */
   private readonly idle: KafkaTransactionalProducer[] = [];
+  /**
+   * EXACTLY_ONCE: the transactions opened and not (yet) handed over as a committable — the open one, and one
+   * whose pre-commit is still flushing. close() aborts them: nobody else knows them.
+   */
+  private readonly unhanded = new Set<Channel<T>>();
   /** Records written and not yet acknowledged, in every channel. */
   private unacknowledged = 0;
   private waiter: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | null = null;
@@ -313,6 +324,7 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
         () => undefined,
       );
       this.current = new Channel<T>(ready, first, this.transactionalId(this.subtask, first));
+      this.unhanded.add(this.current);
     } else {
       this.current = new Channel<T>(this.track(this.client.producer({ idempotent: true })), -1, undefined);
     }
@@ -410,14 +422,23 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
     this.error ??= new IllegalStateException('the KafkaSink writer is closed');
     this.waiter?.reject(this.error);
     this.waiter?.promise.catch(() => undefined);
-    // The open transaction, never pre-committed, is aborted so read_committed readers do not wait for its
-    // timeout (Flink's KafkaWriter.close). Pre-committed ones are the committer's: their producers only disconnect.
-    const current = this.current;
+    // The transactions never handed over (the open one, and one whose pre-commit was still flushing) are
+    // aborted so read_committed readers do not wait for their timeout (Flink's KafkaWriter.close), once the
+    // batch on its way settled (an abort before it would find no partition in the transaction yet, and the
+    // records landing after it would open it again). Pre-committed ones are the committer's: their producers
+    // only disconnect.
     this.current = null;
-    if (this.exactlyOnce && current !== null && current.records > 0) {
-      const producer = (await current.ready.catch(() => undefined)) as KafkaTransactionalProducer | undefined;
-      if (producer?.inTransaction()) await producer.abortTransaction().catch(() => undefined);
-    }
+    const unhanded = [...this.unhanded].filter((c) => c.records > 0);
+    this.unhanded.clear();
+    await Promise.all(
+      unhanded.map(async (channel) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([channel.sending, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_DRAIN_TIMEOUT_MS)))]);
+        clearTimeout(timer);
+        const producer = (await channel.ready.catch(() => undefined)) as KafkaTransactionalProducer | undefined;
+        if (producer?.inTransaction()) await producer.abortTransaction().catch(() => undefined);
+      }),
+    );
     await this.initChain;
     this.idle.length = 0;
     const admin = this.admin;
@@ -564,13 +585,17 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
       () => undefined,
       () => undefined,
     );
-    return new Channel<T>(ready, number, transactionalId);
+    const channel = new Channel<T>(ready, number, transactionalId);
+    this.unhanded.add(channel);
+    return channel;
   }
 
   /** Flushes the transaction; its committable once every record is acknowledged (none for an empty one). */
   private async preCommit(channel: Channel<T>): Promise<KafkaCommittable[]> {
     await this.drain(channel);
     const producer = (await channel.ready) as KafkaTransactionalProducer;
+    // close() came first and aborts it: not a committable.
+    if (!this.unhanded.delete(channel)) throw this.error ?? new IllegalStateException('the KafkaSink writer is closed');
     const out: KafkaCommittable[] = channel.records === 0 ? [] : [{ transactionalId: producer.transactionalId, ...producer.producerIdAndEpoch() }];
     // The committer resumes it by producer id and epoch: this producer is done with it (nothing is aborted) and
     // serves a later transaction.

@@ -129,8 +129,8 @@ export class KafkaRecordSerializationSchemaBuilder<T> {
       serialize(element: T, _context: KafkaSinkContext, timestamp: number | null): ProducerRecord {
         const target = topic ?? topicSelector!(element);
         if (typeof target !== 'string' || target.length === 0) throw new IllegalArgumentException(`The topic selector returned no topic for ${String(element)}`);
-        const record: { -readonly [K in keyof ProducerRecord]: ProducerRecord[K] } = { topic: target, value: valueSerializer(element) };
-        if (keySerializer !== undefined) record.key = keySerializer(element);
+        const record: { -readonly [K in keyof ProducerRecord]: ProducerRecord[K] } = { topic: target, value: bytesOrNull('value', valueSerializer(element), element) };
+        if (keySerializer !== undefined) record.key = bytesOrNull('key', keySerializer(element), element);
         if (headerProvider !== undefined) record.headers = headerProvider(element);
         // The element's event time becomes the record's timestamp (Flink's builder does the same).
         if (timestamp !== null && Number.isFinite(timestamp) && timestamp >= 0) record.timestamp = timestamp;
@@ -138,6 +138,23 @@ export class KafkaRecordSerializationSchemaBuilder<T> {
       },
     };
   }
+}
+
+/** A serializer's result, checked here: anything but a string, a Buffer or null failed only inside the client, naming neither. */
+function bytesOrNull<T>(what: 'key' | 'value', out: unknown, element: T): Buffer | string | null {
+  if (typeof out === 'string' || out === null || Buffer.isBuffer(out)) return out;
+  const got = out === undefined ? 'undefined' : typeof out === 'object' ? `an object (${describe(out)})` : `a ${typeof out} (${String(out)})`;
+  throw new IllegalArgumentException(`The ${what} serializer of KafkaSink returned ${got} for the element ${describe(element)}; it must return a string, a Buffer or null`);
+}
+
+function describe(v: unknown): string {
+  let text: string;
+  try {
+    text = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  } catch {
+    text = String(v);
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 export const KafkaRecordSerializationSchema = {

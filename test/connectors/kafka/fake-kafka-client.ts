@@ -67,6 +67,7 @@ export class FakeKafkaClient implements KafkaClient {
       },
       async send(records) {
         await client.send(records);
+        client.log.push(`sent ${transactionalId} ${records.length}`);
       },
       async sendOffsetsToTransaction() {},
       async commitTransaction() {

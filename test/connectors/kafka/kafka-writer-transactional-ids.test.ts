@@ -82,3 +82,38 @@ it('close() aborts the open transaction (never pre-committed), not the pre-commi
   await w.close();
   expect(client.log.filter((l) => l.startsWith('abort'))).toEqual(['abort p-0-2']);
 });
+
+it('close() waits for the batch on its way before it aborts the open transaction (an abort first would leave it open)', async () => {
+  const client = new FakeKafkaClient();
+  const w = writer(client, 0, 1, undefined);
+  w.write('a', record);
+  await w.prepareCommit();
+  w.snapshotState(1);
+  client.holdSends = true;
+  w.write('b', record);
+  w.flush(false);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(client.heldSends).toBe(1);
+  const closed = w.close();
+  setTimeout(() => client.release(), 20);
+  await closed;
+  const tail = client.log.filter((l) => l.includes('p-0-2') && !l.startsWith('init'));
+  expect(tail).toEqual(['sent p-0-2 1', 'abort p-0-2']);
+});
+
+it('close() during a pre-commit that is still flushing aborts that transaction (it was never handed over)', async () => {
+  const client = new FakeKafkaClient();
+  const w = writer(client, 0, 1, undefined);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  client.holdSends = true;
+  w.write('a', record);
+  const preCommitted = Promise.resolve(w.prepareCommit());
+  preCommitted.catch(() => undefined);
+  w.snapshotState(1);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const closed = w.close();
+  setTimeout(() => client.release(), 20);
+  await closed;
+  await expect(preCommitted).rejects.toThrow(/closed/);
+  expect(client.log.filter((l) => l.includes('p-0-1') && !l.startsWith('init'))).toEqual(['sent p-0-1 1', 'abort p-0-1']);
+});
