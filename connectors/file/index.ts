@@ -20,7 +20,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../../lib/core/connector/source.ts';
 import { toMillis, type DurationLike } from '../../lib/core/duration.ts';
-import type { Sink, SinkWriter, SinkWriterContext } from '../../lib/core/connector/sink.ts';
+import type { CommittingSinkWriterContext, Sink, SinkJobInfo, SinkWriter, SinkWriterContext } from '../../lib/core/connector/sink.ts';
 import { formatCsvRow, formatRecord } from '../../lib/core/format.ts';
 import { checkLineLengthLimit, LineSplitter, LineTooLongError, type LineSourceOptions } from './lines.ts';
 import { registerErrorClass, TidemarkError } from '../../lib/core/errors.ts';
@@ -436,7 +436,13 @@ export class TextFileSink<T> implements Sink<T> {
   }
 
   /** Once per job, before the writers: refuse or remove what is at the path; a directory for p > 1. */
-  initializeGlobal(parallelism: number): void {
+  initializeGlobal(parallelism: number, job?: SinkJobInfo): void {
+    // A job restored from a checkpoint (`tidemark run -s`) appends to what its earlier run's writers left
+    // in their in-progress files (at least once): neither the output nor those files are cleaned away.
+    if (job?.restoring === true) {
+      if (parallelism > 1) mkdirSync(this.path, { recursive: true });
+      return;
+    }
     if (parallelism === 1 && (this.path.endsWith('/') || this.path.endsWith(sep))) {
       throw new FileSinkError(
         `Output path ${this.path} ends with '/', but at parallelism 1 the output is one file: drop the '/' (with parallelism > 1 the path is a directory of one file per subtask).`,
@@ -512,7 +518,13 @@ export class TextFileSink<T> implements Sink<T> {
     const target = this.target(context.getIndexOfSubtask(), context.currentParallelism());
     if (parallel) mkdirSync(this.path, { recursive: true }); // a sink used without initializeGlobal
     const format = this.format === 'csv' ? formatCsv(this.fieldDelimiter) : formatRecord;
-    return new TextFileWriter<T>(target, format, this.rowDelimiter);
+    // A restarted attempt or a restored job takes over the in-progress file its earlier attempt or run left:
+    // from a checkpoint it appends (records after the checkpoint come again: at least once); a restart from
+    // the beginning (no checkpoint to restore) writes it anew, as the source replays everything.
+    const attempt = context.getAttemptNumber?.() ?? 0;
+    const restoredCheckpoint = (context as Partial<CommittingSinkWriterContext>).getRestoredCheckpointId?.();
+    const takeOver: TakeOver = restoredCheckpoint !== undefined ? 'append' : attempt > 0 ? 'rewrite' : 'create';
+    return new TextFileWriter<T>(target, format, this.rowDelimiter, takeOver);
   }
 }
 
@@ -556,6 +568,9 @@ function formatCsv(fieldDelimiter: string): (element: unknown) => string {
  * whole job succeeded. A canceled or failed job leaves the in-progress file, with what the writer
  * had accepted.
  */
+/** How a writer opens its in-progress file: new, or taken over from an earlier attempt of the job. */
+type TakeOver = 'create' | 'rewrite' | 'append';
+
 class TextFileWriter<T> implements SinkWriter<T> {
   private readonly inProgress: string;
   private fd: number;
@@ -571,11 +586,14 @@ class TextFileWriter<T> implements SinkWriter<T> {
     private readonly target: string,
     private readonly format: (element: unknown) => string,
     private readonly rowDelimiter: string,
+    takeOver: TakeOver = 'create',
   ) {
     this.inProgress = inProgressPath(target);
     try {
-      // Created, never shared: two jobs on the same path must not write one file ('wx': O_EXCL).
-      this.fd = openSync(this.inProgress, 'wx');
+      // Created, never shared: two jobs on the same path must not write one file ('wx': O_EXCL). A later
+      // attempt of the same job takes over its own earlier attempt's file.
+      this.fd = openSync(this.inProgress, takeOver === 'create' ? 'wx' : takeOver === 'rewrite' ? 'w' : 'a');
+      if (takeOver === 'append') this.written = fstatSync(this.fd).size;
     } catch (e) {
       const hint = (e as NodeJS.ErrnoException).code === 'EEXIST' ? '; is another job, or another sink of this job, writing the same path?' : '';
       throw this.error(`Cannot write output file ${target} (in-progress file ${this.inProgress}): ${explain(e)}${hint}`, e);

@@ -70,6 +70,7 @@ export class SinkWriterOperator<T> extends AbstractStreamOperator<never> impleme
       operatorName: p.operatorName,
       getIndexOfSubtask: () => p.taskInfo.indexOfThisSubtask,
       currentParallelism: () => p.taskInfo.numberOfParallelSubtasks,
+      getAttemptNumber: () => p.taskInfo.attemptNumber,
       processingTimeService: p.processingTimeService,
       getRestoredCheckpointId: () => this.getRestoredCheckpointId(),
     };

@@ -92,6 +92,7 @@ export function submitJob(graph: JobGraph, options: JobRunOptions): JobHandle {
   const job: SinkJobInfo = {
     checkpointInterval: options.checkpointing?.interval,
     bounded: graph.vertices.every((v) => v.nodes[0]!.source === undefined || v.nodes[0]!.source.boundedness === 'BOUNDED'),
+    restoring: options.savepointRestore !== undefined,
   };
   for (const v of graph.vertices) {
     for (const n of v.nodes) {

@@ -7,6 +7,8 @@
 export interface SinkWriterContext {
   getIndexOfSubtask(): number;
   currentParallelism(): number;
+  /** 0 on the job's first run; grows with each restart after a failure (Flink's InitContext.getAttemptNumber). */
+  getAttemptNumber?(): number;
   readonly operatorName: string;
 }
 
@@ -51,6 +53,8 @@ export interface SinkJobInfo {
   readonly checkpointInterval: number | undefined;
   /** Whether every source of the job is bounded (the job ends by itself). */
   readonly bounded: boolean;
+  /** Whether the job starts from a checkpoint or savepoint (`tidemark run -s`): what its writers left must stay. */
+  readonly restoring: boolean;
 }
 
 export interface Sink<T> {

@@ -31,9 +31,9 @@ it('EXACTLY_ONCE: a transaction timeout at or below the checkpoint interval is r
 });
 
 it('EXACTLY_ONCE: a timeout above the interval is accepted (the bounded job runs: here it fails connecting, later)', () => {
-  expect(() => sink(DeliveryGuarantee.EXACTLY_ONCE, 5_001).initializeGlobal(1, { checkpointInterval: 5_000, bounded: false })).not.toThrow();
+  expect(() => sink(DeliveryGuarantee.EXACTLY_ONCE, 5_001).initializeGlobal(1, { checkpointInterval: 5_000, bounded: false, restoring: false })).not.toThrow();
   // The default (15 min) is above any sane interval.
-  expect(() => sink(DeliveryGuarantee.EXACTLY_ONCE).initializeGlobal(1, { checkpointInterval: 60_000, bounded: false })).not.toThrow();
+  expect(() => sink(DeliveryGuarantee.EXACTLY_ONCE).initializeGlobal(1, { checkpointInterval: 60_000, bounded: false, restoring: false })).not.toThrow();
 });
 
 it('EXACTLY_ONCE in an unbounded job without checkpointing is refused: it would never commit', async () => {
@@ -43,9 +43,9 @@ it('EXACTLY_ONCE in an unbounded job without checkpointing is refused: it would 
 });
 
 it('EXACTLY_ONCE in a bounded job without checkpointing is accepted (committed at the end), AT_LEAST_ONCE and NONE always', () => {
-  expect(() => sink(DeliveryGuarantee.EXACTLY_ONCE).initializeGlobal(1, { checkpointInterval: undefined, bounded: true })).not.toThrow();
-  expect(() => sink(DeliveryGuarantee.AT_LEAST_ONCE, 10).initializeGlobal(1, { checkpointInterval: 1_000, bounded: false })).not.toThrow();
-  expect(() => sink(DeliveryGuarantee.NONE).initializeGlobal(1, { checkpointInterval: undefined, bounded: false })).not.toThrow();
+  expect(() => sink(DeliveryGuarantee.EXACTLY_ONCE).initializeGlobal(1, { checkpointInterval: undefined, bounded: true, restoring: false })).not.toThrow();
+  expect(() => sink(DeliveryGuarantee.AT_LEAST_ONCE, 10).initializeGlobal(1, { checkpointInterval: 1_000, bounded: false, restoring: false })).not.toThrow();
+  expect(() => sink(DeliveryGuarantee.NONE).initializeGlobal(1, { checkpointInterval: undefined, bounded: false, restoring: false })).not.toThrow();
 });
 
 it('build() needs a transactional id prefix for EXACTLY_ONCE, a serializer, and known properties', () => {
