@@ -69,7 +69,20 @@ function listFiles(path: string): string[] {
     .filter((f) => !f.startsWith('.') && !f.startsWith('_'))
     .sort()
     .map((f) => join(path, f))
-    .filter((f) => statSync(f).isFile());
+    .filter((f) => isFileStill(f));
+}
+
+/**
+ * Whether `path` is a file. One that vanished since the folder was listed (deleted or renamed meanwhile, or a
+ * dangling link) is not: it is skipped, as a listing taken a moment later would not show it.
+ */
+function isFileStill(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new FileSourceError(`Cannot read input ${path}: ${explain(e)}`);
+  }
 }
 
 /**

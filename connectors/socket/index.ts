@@ -74,7 +74,8 @@ class SocketTextReader implements SourceReader<string> {
         await this.connect();
         return;
       } catch (e) {
-        if (this.closed || !this.mayRetry()) throw e;
+        if (this.closed) throw e;
+        if (!this.mayRetry()) throw this.givenUp(e as Error);
         this.warnRetry((e as Error).message);
         await new Promise<void>((resolve) => (this.retryTimer = sleepTimer(SOCKET_RETRY_DELAY_MS, resolve)));
         if (this.closed) throw e;
@@ -87,6 +88,12 @@ class SocketTextReader implements SourceReader<string> {
     if (this.maxRetry !== -1 && this.retries >= this.maxRetry) return false;
     this.retries++;
     return true;
+  }
+
+  /** A failure once the reconnects are used up: says so, so the job's error does not read as a first attempt. */
+  private givenUp(e: Error): Error {
+    if (this.maxRetry <= 0 || !(e instanceof SocketSourceError)) return e;
+    return new SocketSourceError(`${e.message}; gave up after ${this.retries} reconnect${this.retries === 1 ? '' : 's'} ${SOCKET_RETRY_DELAY_MS} ms apart (maxRetry ${this.maxRetry})`, { cause: e.cause, retriable: true });
   }
 
   private warnRetry(why: string): void {
@@ -139,7 +146,7 @@ class SocketTextReader implements SourceReader<string> {
       this.retryTimer = sleepTimer(SOCKET_RETRY_DELAY_MS, () => this.reconnect());
       return;
     }
-    if (error !== null) this.failure ??= error;
+    if (error !== null) this.failure ??= this.givenUp(error);
     else {
       this.append(this.splitter.finish());
       this.checkLength();

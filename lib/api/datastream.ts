@@ -269,7 +269,10 @@ export class DataStream<T> {
    */
   reinterpretAsKeyed<K>(selector: KeySelectorFn<T, K>): KeyedStream<T, K> {
     const fn = toCallable<(value: T) => K>(selector, 'getKey', 'reinterpretAsKeyedStream()');
-    return new KeyedStream<T, K>(this.environment, this.partitionTransformation({ kind: 'forward' }), fn, true);
+    // Right after a partitioning (a keyBy, say), that partitioning stays: a forward around it would replace it
+    // (the outer partitioner wins), undoing the keyBy's exchange. The key-group check still verifies it.
+    const transformation = this.transformation.kind === 'partition' ? this.transformation : this.partitionTransformation({ kind: 'forward' });
+    return new KeyedStream<T, K>(this.environment, transformation, fn, true);
   }
 
   /** @internal Whether this is a KeyedStream (an instanceof check without importing the class). */

@@ -92,6 +92,17 @@ describe('reinterpretAsKeyedStream', () => {
     expect(r.stderr).toMatch(/reinterpretAsKeyedStream: key \d+ \(key group \d+ of 128\) arrived at subtask \d of 3, but keyBy would send it to subtask \d/);
   });
 
+  test('directly on a keyBy (no operator between): the keyBy’s exchange is kept, sums equal keyBy’s', async () => {
+    for (const p of [2, 3]) {
+      const e = StreamExecutionEnvironment.create({ 'parallelism.default': p, 'taskmanager.numberOfTaskSlots': 4 });
+      const input = Array.from({ length: 500 }, (_, i): Rec => [`k${i % 11}`, i]);
+      const out = await DataStreamUtils.reinterpretAsKeyedStream(e.fromCollection(input).keyBy((r) => r[0]), (r) => r[0])
+        .sum(1)
+        .executeAndCollect();
+      expect(out.map((r) => JSON.stringify(r)).sort()).toEqual(prefixSums(input).map((r) => JSON.stringify(r)).sort());
+    }
+  });
+
   test('inline: a stream not partitioned by the key fails the job', async () => {
     const e = env(2);
     const input = Array.from({ length: 40 }, (_, i): Rec => [i, 1]);

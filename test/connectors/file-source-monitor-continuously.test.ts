@@ -4,7 +4,7 @@
  * paths taken, the current file's position and the queued files: a reader restored from any snapshot reads
  * neither a line twice nor skips one, also of files that appeared after the snapshot (fast-check).
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -111,6 +111,23 @@ describe('FileSource.monitorContinuously', () => {
     expect(source.boundedness).toBe('BOUNDED');
     const out = await StreamExecutionEnvironment.create({ 'parallelism.default': 3 }).fromSource(source, 'files').executeAndCollect();
     expect(out.sort()).toEqual(Array.from({ length: 5 }, (_, f) => [`x${f}`, `y${f}`]).flat().sort());
+  });
+
+  test('a file that vanishes between the listing and its stat (a dangling link stands for it) is skipped, not a failure', async () => {
+    const dir = tempDir();
+    drop(dir, 'a.txt', ['a1']);
+    symlinkSync(join(dir, 'gone.txt'), join(dir, 'b-vanished.txt'));
+    const env = StreamExecutionEnvironment.create({ 'parallelism.default': 1 });
+    const source = FileSource.forRecordStreamFormat(new TextLineInputFormat(), dir).monitorContinuously('20 ms').build();
+    const later = setTimeout(() => drop(dir, 'c.txt', ['c1']), 100);
+    try {
+      expect((await env.fromSource(source, 'files').executeAndCollect(2)).sort()).toEqual(['a1', 'c1']);
+      // Bounded too: the listing at the start skips it.
+      const bounded = FileSource.forRecordStreamFormat(new TextLineInputFormat(), dir).build();
+      expect((await StreamExecutionEnvironment.create({ 'parallelism.default': 1 }).fromSource(bounded, 'files').executeAndCollect()).sort()).toEqual(['a1', 'c1']);
+    } finally {
+      clearTimeout(later);
+    }
   });
 
   test('the interval is checked', () => {

@@ -91,7 +91,20 @@ describe('socketTextStream maxRetry', () => {
     expect(error).toBeInstanceOf(JobExecutionException);
     const cause = causeChain(error).find((c) => c instanceof SocketSourceError) as Error | undefined;
     expect(cause?.message).toContain(`Could not connect to socket 127.0.0.1:${port}: connection refused`);
+    expect(cause?.message).toContain('gave up after 2 reconnects 500 ms apart (maxRetry 2)');
     expect(retryWarnings()).toHaveLength(2);
+  });
+
+  test('retries used up after the server went away for good: the job fails saying the reconnects were used up', async () => {
+    // The first connection gets a line, then the server closes it and stops listening: the reconnect is refused.
+    let stop = (): void => {};
+    const server = await scriptedServer([(s) => s.end('a\n', () => stop())]);
+    stop = () => void server.close();
+    const port = server.port;
+    const error = await rejection(env().socketTextStream('127.0.0.1', port, '\n', 1).executeAndCollect());
+    expect(server.connections()).toBe(1);
+    const cause = causeChain(error).find((c) => c instanceof SocketSourceError) as Error | undefined;
+    expect(cause?.message).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}.*connection refused.*gave up after 1 reconnect 500 ms apart \\(maxRetry 1\\)`));
   });
 
   test('maxRetry must be an integer >= -1', () => {

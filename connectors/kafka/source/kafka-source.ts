@@ -387,16 +387,11 @@ class KafkaSourceReader<V> implements SourceReader<V> {
       try {
         value = deserializer(record);
       } catch (e) {
-        let sent: boolean;
-        try {
-          sent = this.toFailureOutput(output, record, new KafkaDeserializationError(record, e));
-        } catch (unread) {
-          sent = false;
-          e = unread;
-        }
-        if (!sent) {
+        // An error of an operator reading the side output propagates as it is (it is not this record's).
+        const unsent = this.toFailureOutput(output, record, new KafkaDeserializationError(record, e));
+        if (unsent !== null) {
           this.next--; // the record was not read: a snapshot taken after this points at it
-          throw e instanceof KafkaDeserializationError ? e : new KafkaDeserializationError(record, e);
+          throw unsent;
         }
         split.position = record.offset + 1;
         emitted++;
@@ -414,12 +409,13 @@ class KafkaSourceReader<V> implements SourceReader<V> {
   }
 
   /**
-   * Sends a record that did not deserialize to the side output set with setDeserializationFailureOutput;
-   * false when there is none. A side output nobody reads fails the job: the record would be lost.
+   * Sends a record that did not deserialize to the side output set with setDeserializationFailureOutput (null);
+   * else returns the error that fails the job: `failure` when there is no such output, and when nobody reads
+   * it, `failure` saying so (the record would be lost).
    */
-  private toFailureOutput(output: ReaderOutput<V>, record: ConsumerRecord, failure: KafkaDeserializationError): boolean {
+  private toFailureOutput(output: ReaderOutput<V>, record: ConsumerRecord, failure: KafkaDeserializationError): KafkaDeserializationError | null {
     const tag = this.config.failureOutput;
-    if (tag === undefined) return false;
+    if (tag === undefined) return failure;
     const side: KafkaDeserializationFailure = {
       topic: record.topic,
       partition: record.partition,
@@ -429,8 +425,8 @@ class KafkaSourceReader<V> implements SourceReader<V> {
       value: record.value,
       error: failure.message,
     };
-    if (output.collectSide?.(tag.id, side, record.timestamp) === true) return true;
-    throw new KafkaDeserializationError(
+    if (output.collectSide?.(tag.id, side, record.timestamp) === true) return null;
+    return new KafkaDeserializationError(
       record,
       new IllegalStateException(`${failure.cause instanceof Error ? failure.cause.message : String(failure.cause)}; and nothing reads the side output '${tag.id}' it was to go to (call getSideOutput on the stream fromSource returned)`),
     );

@@ -73,6 +73,33 @@ for (const adapter of ADAPTERS) {
       });
     }
 
+    it('an operator reading the side output that throws fails the job with its own error, not as a record that did not deserialize', async () => {
+      const topic = uniqueName('malformed-reader-throws');
+      await writeMixed(topic, 1);
+      const tag = new OutputTag<KafkaDeserializationFailure>('malformed');
+      const parsed = env(1).fromSource(source(topic, tag), WatermarkStrategy.noWatermarks(), 'kafka');
+      const failures = parsed
+        .getSideOutput(tag)
+        .map((): string => {
+          throw new Error('the side output reader failed');
+        })
+        .name('Side Reader');
+      const error = await parsed
+        .map((v) => `ok:${v.n}`)
+        .union(failures)
+        .executeAndCollect()
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error).toBeInstanceOf(JobExecutionException);
+      const chain: unknown[] = [];
+      for (let c: unknown = error; c instanceof Error; c = c.cause) chain.push(c);
+      expect(chain.some((c) => c instanceof KafkaDeserializationError)).toBe(false);
+      expect((error as Error).message).toContain("Operator 'Side Reader'");
+      expect((error as Error).message).toContain('the side output reader failed');
+    });
+
     it('still fail the job when nothing reads that side output (the record would be lost)', async () => {
       const topic = uniqueName('malformed-unread');
       await writeMixed(topic, 1);
