@@ -10,10 +10,9 @@ import fc from 'fast-check';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataStreamUtils, KeyedProcessFunction, RestartStrategies, StreamExecutionEnvironment, ValueStateDescriptor, type Collector, type KeyedProcessContext } from '../../lib/index.ts';
-import { NumberSequenceSource } from '../../connectors/collection/index.ts';
-import type { Source, SourceReader, SourceReaderContext } from '../../lib/core/connector/source.ts';
 import { buildJobGraph } from '../../lib/runtime/graph/job-graph.ts';
 import { causeChain, lines, rejection, removeTempDirs, runCli, tempDir } from '../helpers.ts';
+import { SlowSequence } from '../fixtures/slow-sequence-source.ts';
 
 afterAll(removeTempDirs);
 
@@ -158,31 +157,6 @@ describe('reinterpretAsKeyedStream', () => {
 
 let failOnce = true;
 
-/** The sequence, pausing 10 ms after each poll (256 numbers), so checkpoints complete while it runs. */
-class SlowSequence implements Source<number> {
-  readonly boundedness = 'BOUNDED';
-  private readonly inner: NumberSequenceSource;
-  constructor(from: number, to: number) {
-    this.inner = new NumberSequenceSource(from, to);
-  }
-  createReader(context: SourceReaderContext): SourceReader<number> {
-    const inner = this.inner.createReader(context);
-    let ready = true;
-    return {
-      start: () => inner.start(),
-      pollNext(output) {
-        if (!ready) return 'NOTHING_AVAILABLE';
-        const status = inner.pollNext(output);
-        if (status !== 'MORE_AVAILABLE') return status;
-        ready = false;
-        return 'NOTHING_AVAILABLE';
-      },
-      isAvailable: () => new Promise<void>((r) => setTimeout(() => ((ready = true), r()), 10)),
-      snapshotState: (id) => inner.snapshotState!(id),
-      close: () => inner.close(),
-    };
-  }
-}
 
 function prefixSums(input: readonly Rec[]): Rec[] {
   const sums = new Map<string, number>();

@@ -8,8 +8,7 @@ import { afterAll, describe, expect, test, vi } from 'vitest';
 import { JobExecutionException, RestartStrategies, StreamExecutionEnvironment } from '../../lib/index.ts';
 import { SocketSinkError } from '../../connectors/socket/index.ts';
 import { causeChain, closedPort, rejection, removeTempDirs, startServer, tempDir } from '../helpers.ts';
-import { NumberSequenceSource } from '../../connectors/collection/index.ts';
-import type { Source, SourceReader, SourceReaderContext } from '../../lib/core/connector/source.ts';
+import { SlowSequence } from '../fixtures/slow-sequence-source.ts';
 
 afterAll(removeTempDirs);
 
@@ -31,31 +30,6 @@ async function collectingServer() {
   return { ...server, received };
 }
 
-/** The sequence, pausing 10 ms after each poll (256 numbers). */
-class SlowSequence implements Source<number> {
-  readonly boundedness = 'BOUNDED';
-  private readonly inner: NumberSequenceSource;
-  constructor(from: number, to: number) {
-    this.inner = new NumberSequenceSource(from, to);
-  }
-  createReader(context: SourceReaderContext): SourceReader<number> {
-    const inner = this.inner.createReader(context);
-    let ready = true;
-    return {
-      start: () => inner.start(),
-      pollNext(output) {
-        if (!ready) return 'NOTHING_AVAILABLE';
-        const status = inner.pollNext(output);
-        if (status !== 'MORE_AVAILABLE') return status;
-        ready = false;
-        return 'NOTHING_AVAILABLE';
-      },
-      isAvailable: () => new Promise<void>((r) => setTimeout(() => ((ready = true), r()), 10)),
-      snapshotState: (id) => inner.snapshotState!(id),
-      close: () => inner.close(),
-    };
-  }
-}
 
 const sinkError = (error: unknown): Error | undefined => causeChain(error).find((c) => c instanceof SocketSinkError) as Error | undefined;
 
