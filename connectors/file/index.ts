@@ -20,7 +20,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../../lib/core/connector/source.ts';
 import { toMillis, type DurationLike } from '../../lib/core/duration.ts';
-import type { CommittingSinkWriterContext, Sink, SinkJobInfo, SinkWriter, SinkWriterContext } from '../../lib/core/connector/sink.ts';
+import type { Sink, SinkJobInfo, SinkWriter, SinkWriterContext } from '../../lib/core/connector/sink.ts';
 import { formatCsvRow, formatRecord } from '../../lib/core/format.ts';
 import { checkLineLengthLimit, LineSplitter, LineTooLongError, type LineSourceOptions } from './lines.ts';
 import { registerErrorClass, TidemarkError } from '../../lib/core/errors.ts';
@@ -535,7 +535,7 @@ export class TextFileSink<T> implements Sink<T> {
     // from a checkpoint it appends (records after the checkpoint come again: at least once); a restart from
     // the beginning (no checkpoint to restore) writes it anew, as the source replays everything.
     const attempt = context.getAttemptNumber?.() ?? 0;
-    const restoredCheckpoint = (context as Partial<CommittingSinkWriterContext>).getRestoredCheckpointId?.();
+    const restoredCheckpoint = context.getRestoredCheckpointId?.();
     const takeOver: TakeOver = restoredCheckpoint !== undefined ? 'append' : attempt > 0 ? 'rewrite' : 'create';
     return new TextFileWriter<T>(target, format, this.rowDelimiter, takeOver);
   }

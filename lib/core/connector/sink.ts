@@ -9,6 +9,12 @@ export interface SinkWriterContext {
   currentParallelism(): number;
   /** 0 on the job's first run; grows with each restart after a failure (Flink's InitContext.getAttemptNumber). */
   getAttemptNumber?(): number;
+  /**
+   * The id of the checkpoint this writer's subtask was restored from, undefined on a fresh start (Flink's
+   * WriterInitContext.getRestoredCheckpointId). The JobMaster has committed that checkpoint's committables
+   * before the writer exists; what a writer began after it (a Kafka transaction) belongs to a dead attempt.
+   */
+  getRestoredCheckpointId?(): number | undefined;
   readonly operatorName: string;
 }
 
@@ -93,12 +99,6 @@ export interface SinkProcessingTimeService {
 export interface CommittingSinkWriterContext extends SinkWriterContext {
   /** The job's processing time; the sink writer operator always provides it. */
   readonly processingTimeService?: SinkProcessingTimeService;
-  /**
-   * The id of the checkpoint this writer's subtask was restored from, undefined on a fresh start (Flink's
-   * WriterInitContext.getRestoredCheckpointId). The JobMaster has committed that checkpoint's committables
-   * before the writer exists; what a writer began after it (a Kafka transaction) belongs to a dead attempt.
-   */
-  getRestoredCheckpointId?(): number | undefined;
 }
 
 /**
