@@ -1,6 +1,6 @@
 import { AsyncFunctionResultError, isAsyncFunction, isThenable } from '../core/errors.ts';
 import { toCallable } from '../core/functions/function-utils.ts';
-import type { SinkFn, SinkFunction, SinkFunctionContext } from '../core/functions/sink-function.ts';
+import type { SinkFn, SinkFunctionContext } from '../core/functions/sink-function.ts';
 import { NO_TIMESTAMP } from '../runtime/elements.ts';
 import { AbstractUdfStreamOperator } from './abstract-stream-operator.ts';
 
@@ -32,7 +32,7 @@ export class StreamSink<T> extends AbstractUdfStreamOperator<never, SinkFn<T>> i
   }
 
   override endInput(): void {
-    const fn = this.userFunction as SinkFunction<T> | ((...args: never[]) => unknown);
+    const fn = this.userFunction;
     if (typeof fn === 'object') fn.finish?.();
   }
 
