@@ -13,7 +13,7 @@ import {
 } from '../client.ts';
 import { clientError, KafkajsAdmin } from './admin.ts';
 import { KafkajsPartitionConsumer } from './consumer.ts';
-import { KafkajsHandle, READ_COMMITTED, READ_UNCOMMITTED } from './internals.ts';
+import { KafkajsHandle, READ_COMMITTED, READ_UNCOMMITTED, type Cluster } from './internals.ts';
 import { KafkajsProducer, KafkajsTransactionalProducer } from './producer.ts';
 
 export interface KafkajsClientConfig extends KafkaClientConfig {
@@ -34,6 +34,16 @@ const quietLogCreator: LogCreator = () => ({ namespace, level, log }) => {
   else console.warn(line);
 };
 
+/**
+ * Connects `cluster` and reads the metadata: kafkajs's connect() leaves its broker pool empty, so the first
+ * coordinator lookup (FindCoordinator: transactions, group offsets) failed with "No brokers in the broker pool"
+ * and waited for kafkajs's retry (~300 ms per new transactional producer) before reading it.
+ */
+async function connectCluster(cluster: Cluster): Promise<void> {
+  await cluster.connect();
+  await cluster.refreshMetadata();
+}
+
 /** The KafkaClient on kafkajs 2.2.4 (the project's chosen client). */
 export class KafkajsClient implements KafkaClient {
   private readonly handle: KafkajsHandle;
@@ -52,7 +62,7 @@ export class KafkajsClient implements KafkaClient {
     const admin = this.handle.kafka.admin();
     const cluster = this.handle.cluster();
     try {
-      await Promise.all([admin.connect(), cluster.connect()]);
+      await Promise.all([admin.connect(), connectCluster(cluster)]);
     } catch (e) {
       await Promise.allSettled([admin.disconnect(), cluster.disconnect()]);
       throw clientError('connecting the admin', e);
@@ -65,7 +75,7 @@ export class KafkajsClient implements KafkaClient {
       isolationLevel: (options.isolationLevel ?? 'read_committed') === 'read_committed' ? READ_COMMITTED : READ_UNCOMMITTED,
     });
     try {
-      await cluster.connect();
+      await connectCluster(cluster);
     } catch (e) {
       throw clientError('connecting the consumer', e);
     }
@@ -75,7 +85,7 @@ export class KafkajsClient implements KafkaClient {
   async producer(options: ProducerOptions = {}): Promise<KafkaProducer> {
     const cluster = this.handle.cluster();
     try {
-      await cluster.connect();
+      await connectCluster(cluster);
     } catch (e) {
       throw clientError('connecting the producer', e);
     }
@@ -87,7 +97,7 @@ export class KafkajsClient implements KafkaClient {
   async transactionalProducer(transactionalId: string, options: TransactionalProducerOptions = {}): Promise<KafkaTransactionalProducer> {
     const cluster = this.handle.cluster();
     try {
-      await cluster.connect();
+      await connectCluster(cluster);
     } catch (e) {
       throw clientError(`connecting transactional producer ${transactionalId}`, e);
     }
