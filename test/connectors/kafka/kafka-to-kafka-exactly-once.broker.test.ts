@@ -6,23 +6,12 @@
  */
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, expect, it, vi } from 'vitest';
-import { RestartStrategies, StreamExecutionEnvironment, WatermarkStrategy, type CommittingSinkWriterContext } from '../../../lib/index.ts';
-import {
-  DeliveryGuarantee,
-  JsonDeserializationSchema,
-  KafkaRecordSerializationSchema,
-  KafkaSink,
-  KafkaSource,
-  OffsetsInitializer,
-  SimpleStringSchema,
-  type KafkaAdmin,
-  type KafkaClient,
-} from '../../../connectors/kafka/index.ts';
+import { afterAll, expect, it } from 'vitest';
+import { RestartStrategies, StreamExecutionEnvironment, WatermarkStrategy } from '../../../lib/index.ts';
+import { JsonDeserializationSchema, KafkaSource, OffsetsInitializer, type KafkaAdmin, type KafkaClient } from '../../../connectors/kafka/index.ts';
 import { removeTempDirs, tempDir } from '../../helpers.ts';
-import { compareMultisets } from '../../runtime/failover/exactly-once-model.ts';
-import { committedOutput } from './committed-output.ts';
 import { ADAPTERS, broker, describeKafka, uniqueName, useClientAndAdmin } from './kafka-env.ts';
+import { FailOnceKafkaSink, executeQuietly, expectExactlyOnce, inputAndOutputTopics } from './kafka-to-kafka-fixture.ts';
 
 afterAll(removeTempDirs);
 
@@ -53,11 +42,8 @@ for (const adapter of ADAPTERS) {
         fc.asyncProperty(fc.integer({ min: 1, max: 250 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 8 }), async (failAt, parallelism, keys) => {
           const input = uniqueName('k2k-in');
           const output = uniqueName('k2k-out');
-          await admin.createTopics([{ topic: input, numPartitions: 3 }, { topic: output, numPartitions: 3 }]);
           const records: In[] = Array.from({ length: 300 }, (_, n) => ({ key: `k${n % keys}`, n }));
-          const producer = await client.producer();
-          await producer.send(records.map((r) => ({ topic: input, key: r.key, value: JSON.stringify(r) })));
-          await producer.close();
+          await inputAndOutputTopics(client, admin, input, output, records, (r) => r.key);
           // A key's records are in one partition, in order: its running totals are deterministic.
           const expected: string[] = [];
           const totals = new Map<string, Total>();
@@ -68,40 +54,7 @@ for (const adapter of ADAPTERS) {
             expected.push(`${next.key} ${next.count} ${next.sum}`);
           }
 
-          const sink = KafkaSink.builder<string>()
-            .setBootstrapServers(broker())
-            .setRecordSerializer(
-              KafkaRecordSerializationSchema.builder<string>()
-                .setTopic(output)
-                .setKeySerializationSchema((line: string) => line.split(' ')[0]!)
-                .setValueSerializationSchema(new SimpleStringSchema())
-                .build(),
-            )
-            .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-            .setTransactionalIdPrefix(`${output}-tx`)
-            .build();
-          let written = 0;
-          let failed = false;
-          const failingSink = {
-            createCommitter: () => sink.createCommitter(),
-            createWriter(context: CommittingSinkWriterContext) {
-              const w = sink.createWriter(context);
-              return {
-                write(line: string, c: Parameters<typeof w.write>[1]) {
-                  if (!failed && ++written >= failAt) {
-                    failed = true;
-                    throw new Error(`injected: sink record ${written}`);
-                  }
-                  w.write(line, c);
-                },
-                flush: (end: boolean) => w.flush(end),
-                isAvailable: () => w.isAvailable(),
-                prepareCommit: () => w.prepareCommit(),
-                snapshotState: (checkpointId: number) => w.snapshotState(checkpointId),
-                close: () => w.close(),
-              };
-            },
-          };
+          const sink = new FailOnceKafkaSink(output, { failAt, armed: true });
 
           const dir = tempDir();
           const env = StreamExecutionEnvironment.create({ 'state.checkpoints.dir': join(dir, 'checkpoints') });
@@ -124,21 +77,11 @@ for (const adapter of ADAPTERS) {
             .reduce((a: Total, b: Total) => ({ key: a.key, count: a.count + b.count, sum: a.sum + b.sum }))
             .uid('totals')
             .map((t: Total) => `${t.key} ${t.count} ${t.sum}`)
-            .sinkTo(failingSink)
+            .sinkTo(sink)
             .uid('output');
-          const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-          try {
-            await env.execute('kafka to kafka');
-          } finally {
-            warn.mockRestore();
-          }
-          expect(failed, 'the failure fired').toBe(true);
-          const out = await committedOutput(client, output, 5_000);
-          const { lost, duplicated } = compareMultisets(expected, out.values);
-          if (lost.length > 0 || duplicated.length > 0) {
-            throw new Error(`${lost.length} lost ${JSON.stringify(lost.slice(0, 5))}, ${duplicated.length} duplicated ${JSON.stringify(duplicated.slice(0, 5))}`);
-          }
-          expect(out.lastStable).toEqual(out.highWatermark);
+          await executeQuietly(env, 'kafka to kafka');
+          expect(sink.failed, 'the failure fired').toBe(true);
+          await expectExactlyOnce(client, output, expected);
         }),
         { numRuns: 3, seed },
       );
