@@ -5,7 +5,7 @@
  *
  *   Pattern.begin('a').where(isA).followedBy('b').where(isB).followedBy('c').where(isC).within('10 s')
  *
- * Events: the source yields i in 0..n-1 (bench/keyed-sequence.ts: each key's events from one source subtask, in
+ * Events: the source yields i in 0..n-1 (bench/sliced-sequence.ts: each key's events from one source subtask, in
  * order, so the matches are the same at every parallelism); `toCepEvent(i)` turns it into an event of one of
  * CEP_KEYS keys and one of four types (a, b, c and x, a quarter each, x matching no stage) whose
  * timestamp is T0 + floor(i / CEP_EVENTS_PER_MS) ms (10 events per ms, so about one event per key
@@ -30,7 +30,7 @@ import type { DataStreamSink, Sink, StreamExecutionEnvironment } from '../lib/in
 import { WatermarkStrategy } from '../lib/index.ts';
 import { CEP, Pattern, type Match } from '../lib/api/cep/index.ts';
 import { SquaresChecksumSink, type SquaresChecksum } from './workload.ts';
-import { KeyPartitionedSequenceSource } from './keyed-sequence.ts';
+import { SlicedSequenceSource } from './sliced-sequence.ts';
 
 export type CepEventType = 'a' | 'b' | 'c' | 'x';
 
@@ -163,7 +163,7 @@ function matchSpan(m: MatchSummary): number {
  */
 export function buildCepJob(env: StreamExecutionEnvironment, n: number, sink: Sink<MatchSummary>): DataStreamSink<MatchSummary> {
   const events = env
-    .fromSource(new KeyPartitionedSequenceSource(0, n - 1, cepKeyOf), 'Sequence Source')
+    .fromSource(new SlicedSequenceSource(0, n - 1, cepKeyOf), 'Sequence Source')
     .map(toCepEvent)
     .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness<CepEvent>(CEP_OUT_OF_ORDERNESS_MS).withTimestampAssigner(cepEventTime));
   return CEP.pattern(events.keyBy(cepEventKey), cepPattern()).select(selectSummary).name(CEP_OPERATOR_NAME).sinkTo(sink, 'Checksum Sink');

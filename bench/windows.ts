@@ -3,8 +3,8 @@
  * job and the hand-written loop so that both call the SAME generator and user functions on the SAME
  * events and consume results the same way.
  *
- * Events: the source yields i in 0..n-1 (bench/keyed-sequence.ts: at p > 1 each source subtask a time-ordered
- * slice of the keys); `toWindowEvent(i)` turns it into an event of one of
+ * Events: the source yields i in 0..n-1 (bench/sliced-sequence.ts: at p > 1 source subtask s the i that are s
+ * modulo p, a time-ordered slice); `toWindowEvent(i)` turns it into an event of one of
  * WINDOW_KEYS keys whose timestamp is T0 + i ms (event time advances 1 ms per event, so a 1-minute
  * window holds 60 000 events, about 6 per key), except for OUT_OF_ORDER_PERCENT % of the events,
  * which are 1..OUT_OF_ORDERNESS_MS ms older than that.
@@ -18,7 +18,7 @@
 import type { AggregateFunction, DataStreamSink, Sink, StreamExecutionEnvironment } from '../lib/index.ts';
 import { TumblingEventTimeWindows, WatermarkStrategy } from '../lib/index.ts';
 import { SquaresChecksumSink, type SquaresChecksum } from './workload.ts';
-import { KeyPartitionedSequenceSource } from './keyed-sequence.ts';
+import { SlicedSequenceSource } from './sliced-sequence.ts';
 
 export interface WindowEvent {
   readonly key: number;
@@ -39,14 +39,9 @@ export const T0 = Date.UTC(2024, 0, 1);
 
 // ---- user functions ---------------------------------------------------------------------------------
 
-/** The key of the i-th event (Fibonacci hashing); the parallel source gives each key to one subtask by it. */
-export function windowKeyOf(i: number): number {
-  return (Math.imul(i, 0x9e3779b1) >>> 0) % WINDOW_KEYS;
-}
-
 /** Generator: the i-th event. Two independent multiplicative hashes pick the key and the disorder. */
 export function toWindowEvent(i: number): WindowEvent {
-  const key = windowKeyOf(i);
+  const key = (Math.imul(i, 0x9e3779b1) >>> 0) % WINDOW_KEYS;
   const h = Math.imul(i ^ (i >>> 16), 0x85ebca6b) >>> 0;
   let ts = T0 + i;
   // h % 100 < 5 picks 5 % of the events; the higher bits give the delay 1..OUT_OF_ORDERNESS_MS.
@@ -95,12 +90,12 @@ function identityCount(windowCount: number): number {
 // ---- the framework job ------------------------------------------------------------------------------
 
 /**
- * (c) Source(0..n-1, sliced by key) -> Map(toWindowEvent) -> Timestamps/Watermarks(bounded out-of-orderness) -> keyBy(key)
+ * (c) Source(0..n-1, every p-th to each subtask) -> Map(toWindowEvent) -> Timestamps/Watermarks(bounded out-of-orderness) -> keyBy(key)
  *     -> Window(tumbling event time, 1 min).aggregate(count) -> Sink.
  */
 export function buildWindowCountJob(env: StreamExecutionEnvironment, n: number, sink: Sink<number>): DataStreamSink<number> {
   return env
-    .fromSource(new KeyPartitionedSequenceSource(0, n - 1, windowKeyOf), 'Sequence Source')
+    .fromSource(new SlicedSequenceSource(0, n - 1), 'Sequence Source')
     .uid('events')
     .map(toWindowEvent)
     .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness<WindowEvent>(OUT_OF_ORDERNESS_MS).withTimestampAssigner(eventTime))

@@ -2,7 +2,9 @@
  * The parallel source of the keyed event-time rows (c) and (d): the numbers 0..n-1, where source subtask s
  * of p emits, in increasing order, the numbers whose key (a function of the number given by the workload)
  * is s modulo p. Like a Kafka topic partitioned by key, each subtask reads an interleaved, time-ordered
- * slice of the whole stream and each key's events come from one subtask, in order.
+ * slice of the whole stream and each key's events come from one subtask, in order. Without a key function
+ * subtask s emits the numbers that are s modulo p (each subtask still a time-ordered slice, and no subtask
+ * looks at the others' numbers: for a job whose result does not depend on the order of a key's events).
  *
  * Why not fromSequence's contiguous ranges: at p = 2 subtask 1 would emit the second half of event time
  * while the watermark (the minimum over the subtasks) stays with subtask 0, so the keyed operator buffers
@@ -28,13 +30,13 @@ export interface KeyedSequenceSplit extends SourceSplit {
   readonly parts: number;
 }
 
-export class KeyPartitionedSequenceSource implements Source<number> {
+export class SlicedSequenceSource implements Source<number> {
   readonly boundedness = 'BOUNDED';
   constructor(
     private readonly from: number,
     private readonly to: number,
-    /** The key of the event the number becomes (a non-negative integer). */
-    private readonly keyOf: (i: number) => number,
+    /** The key of the event the number becomes (a non-negative integer); undefined: slices by the number itself. */
+    private readonly keyOf?: (i: number) => number,
   ) {}
   createReader(context: SourceReaderContext): SourceReader<number> {
     const keyOf = this.keyOf;
@@ -52,6 +54,10 @@ export class KeyPartitionedSequenceSource implements Source<number> {
         const stop = Math.min(s.to + 1, next + SCAN_PER_POLL);
         if (s.parts === 1) {
           while (next < stop) output.collect(next++);
+        } else if (keyOf === undefined) {
+          // The first number of the slice at or after next, then every parts-th.
+          next += (((s.part - next) % s.parts) + s.parts) % s.parts;
+          for (; next < stop; next += s.parts) output.collect(next);
         } else {
           const { part, parts } = s;
           for (; next < stop; next++) if (keyOf(next) % parts === part) output.collect(next);
