@@ -11,6 +11,8 @@
  *   options: --rows a,b,c,d  --p 1,2,4  --targets inline,threads  --reps 3
  *            --n N (rows b, c; default 4 000 000)  --cep-n N (row d; default 1 000 000)
  *            --slow-sink-us U (every sink writer busy-waits U µs per 1 000 records: backpressure, peak RSS)
+ *            --wm-interval MS (auto-watermark interval, default 200: row d's cost grows with the watermark steps
+ *            its CEP operator sees, and p sources advance the minimum watermark up to p times per interval)
  *            --root DIR (run the job of another checkout, e.g. to alternate old and new code)
  */
 import { spawnSync } from 'node:child_process';
@@ -22,6 +24,7 @@ const params = ParameterTool.fromArgs(process.argv);
 const ROOT = params.get('root', fileURLToPath(new URL('..', import.meta.url)));
 const rowsWanted = params.get('rows', 'a,b,c,d').split(',');
 const slowSinkUs = params.get('slow-sink-us', '0');
+const wmInterval = params.get('wm-interval', '200');
 const ps = params.get('p', '1,2,4').split(',').map(Number);
 const targets = params.get('targets', 'inline,threads').split(',');
 const reps = params.getInt('reps', 3);
@@ -39,7 +42,7 @@ interface Result {
 }
 
 function run(job: string, n: number, p: number, t: string): Result | string {
-  const out = spawnSync(`${ROOT}/node_modules/.bin/tsx`, [`${ROOT}/bench/jobs/exchange-job.ts`, '--job', job, '--n', String(n), '-p', String(p), '-t', t, '--slow-sink-us', slowSinkUs], {
+  const out = spawnSync(`${ROOT}/node_modules/.bin/tsx`, [`${ROOT}/bench/jobs/exchange-job.ts`, '--job', job, '--n', String(n), '-p', String(p), '-t', t, '--slow-sink-us', slowSinkUs, '--wm-interval', wmInterval], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 180_000,
