@@ -20,7 +20,7 @@ function read(source: SlicedSequenceSource, i: number, p: number, restoredSplits
   const out: number[] = [];
   let status: InputStatus = 'MORE_AVAILABLE';
   for (let polls = 0; status === 'MORE_AVAILABLE' && polls < stopAfter; polls++) status = reader.pollNext(collector(out));
-  return { out, status, snapshot: reader.snapshotState!() as KeyedSequenceSplit[] };
+  return { out, status, snapshot: reader.snapshotState!(1) as KeyedSequenceSplit[] };
 }
 
 describe('SlicedSequenceSource (bench rows c and d)', () => {
