@@ -5,7 +5,8 @@
  *
  *   Pattern.begin('a').where(isA).followedBy('b').where(isB).followedBy('c').where(isC).within('10 s')
  *
- * Events: `fromSequence(0, n - 1)` yields i; `toCepEvent(i)` turns it into an event of one of
+ * Events: the source yields i in 0..n-1 (bench/sliced-sequence.ts: each key's events from one source subtask, in
+ * order, so the matches are the same at every parallelism); `toCepEvent(i)` turns it into an event of one of
  * CEP_KEYS keys and one of four types (a, b, c and x, a quarter each, x matching no stage) whose
  * timestamp is T0 + floor(i / CEP_EVENTS_PER_MS) ms (10 events per ms, so about one event per key
  * and second: a 10-second window sees about 10 events of a key, and timestamps tie often), except
@@ -29,6 +30,7 @@ import type { DataStreamSink, Sink, StreamExecutionEnvironment } from '../lib/in
 import { WatermarkStrategy } from '../lib/index.ts';
 import { CEP, Pattern, type Match } from '../lib/api/cep/index.ts';
 import { SquaresChecksumSink, type SquaresChecksum } from './workload.ts';
+import { SlicedSequenceSource } from './sliced-sequence.ts';
 
 export type CepEventType = 'a' | 'b' | 'c' | 'x';
 
@@ -68,9 +70,14 @@ function mix(x: number): number {
   return x >>> 0;
 }
 
+/** The key of the i-th event (Fibonacci hashing); the parallel source gives each key to one subtask by it. */
+export function cepKeyOf(i: number): number {
+  return (Math.imul(i, 0x9e3779b1) >>> 0) % CEP_KEYS;
+}
+
 /** Generator: the i-th event. Fibonacci hashing picks the key; independent hash bits the type and the disorder. */
 export function toCepEvent(i: number): CepEvent {
-  const key = (Math.imul(i, 0x9e3779b1) >>> 0) % CEP_KEYS;
+  const key = cepKeyOf(i);
   const h = mix(i);
   let ts = T0 + Math.floor(i / CEP_EVENTS_PER_MS);
   // Low bits: h % 100 < 5 picks 5 % of the events, bits 8.. the delay 1..B; the top two bits the type.
@@ -151,12 +158,12 @@ function matchSpan(m: MatchSummary): number {
 // ---- the framework job ------------------------------------------------------------------------------
 
 /**
- * (d) Source -> Map(toCepEvent) -> Timestamps/Watermarks(bounded out-of-orderness) -> keyBy(key)
+ * (d) Source(0..n-1, sliced by key) -> Map(toCepEvent) -> Timestamps/Watermarks(bounded out-of-orderness) -> keyBy(key)
  *     -> CepOperator(a -> b -> c within 10 s).select(summary) -> Sink.
  */
 export function buildCepJob(env: StreamExecutionEnvironment, n: number, sink: Sink<MatchSummary>): DataStreamSink<MatchSummary> {
   const events = env
-    .fromSequence(0, n - 1)
+    .fromSource(new SlicedSequenceSource(0, n - 1, cepKeyOf), 'Sequence Source')
     .map(toCepEvent)
     .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness<CepEvent>(CEP_OUT_OF_ORDERNESS_MS).withTimestampAssigner(cepEventTime));
   return CEP.pattern(events.keyBy(cepEventKey), cepPattern()).select(selectSummary).name(CEP_OPERATOR_NAME).sinkTo(sink, 'Checksum Sink');

@@ -3,7 +3,8 @@
  * job and the hand-written loop so that both call the SAME generator and user functions on the SAME
  * events and consume results the same way.
  *
- * Events: `fromSequence(0, n - 1)` yields i; `toWindowEvent(i)` turns it into an event of one of
+ * Events: the source yields i in 0..n-1 (bench/sliced-sequence.ts: at p > 1 source subtask s the i that are s
+ * modulo p, a time-ordered slice); `toWindowEvent(i)` turns it into an event of one of
  * WINDOW_KEYS keys whose timestamp is T0 + i ms (event time advances 1 ms per event, so a 1-minute
  * window holds 60 000 events, about 6 per key), except for OUT_OF_ORDER_PERCENT % of the events,
  * which are 1..OUT_OF_ORDERNESS_MS ms older than that.
@@ -17,6 +18,7 @@
 import type { AggregateFunction, DataStreamSink, Sink, StreamExecutionEnvironment } from '../lib/index.ts';
 import { TumblingEventTimeWindows, WatermarkStrategy } from '../lib/index.ts';
 import { SquaresChecksumSink, type SquaresChecksum } from './workload.ts';
+import { SlicedSequenceSource } from './sliced-sequence.ts';
 
 export interface WindowEvent {
   readonly key: number;
@@ -88,12 +90,12 @@ function identityCount(windowCount: number): number {
 // ---- the framework job ------------------------------------------------------------------------------
 
 /**
- * (c) Source -> Map(toWindowEvent) -> Timestamps/Watermarks(bounded out-of-orderness) -> keyBy(key)
+ * (c) Source(0..n-1, every p-th to each subtask) -> Map(toWindowEvent) -> Timestamps/Watermarks(bounded out-of-orderness) -> keyBy(key)
  *     -> Window(tumbling event time, 1 min).aggregate(count) -> Sink.
  */
 export function buildWindowCountJob(env: StreamExecutionEnvironment, n: number, sink: Sink<number>): DataStreamSink<number> {
   return env
-    .fromSequence(0, n - 1)
+    .fromSource(new SlicedSequenceSource(0, n - 1), 'Sequence Source')
     .uid('events')
     .map(toWindowEvent)
     .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness<WindowEvent>(OUT_OF_ORDERNESS_MS).withTimestampAssigner(eventTime))

@@ -24,6 +24,8 @@ const parallelism = params.getInt('p', 1);
 const target = params.get('t', 'threads') as 'inline' | 'threads';
 /** --slow-sink-us U: every sink writer busy-waits U µs per 1 000 records (a slow sink, for peak RSS under backpressure). */
 const slowSinkUs = params.getInt('slow-sink-us', 0);
+/** --wm-interval MS: the auto-watermark interval (how often each source subtask emits a periodic watermark). */
+const watermarkInterval = params.getInt('wm-interval', 200);
 const channelName = `tidemark-bench-exchange-${params.get('run-id', String(process.pid))}`;
 
 /** Adds up count, sum and sum of squares per writer; a writer in a worker posts its totals when it closes. */
@@ -74,7 +76,7 @@ const env = StreamExecutionEnvironment.getExecutionEnvironment({
   'parallelism.default': parallelism,
   'taskmanager.numberOfTaskSlots': parallelism,
 });
-env.getConfig().setAutoWatermarkInterval(200);
+env.getConfig().setAutoWatermarkInterval(watermarkInterval);
 let sink: ReportingSink<never>;
 if (job === 'a') {
   const s = new ReportingSink<number>((x) => x, () => 0);

@@ -28,7 +28,8 @@ export function hashCode(key: unknown): number {
     case 'string':
       return stringHashCode(key);
     case 'number':
-      if ((key | 0) === key && !Object.is(key, -0)) return key; // Integer.hashCode
+      // Integer.hashCode (-0 is a Double: 1 / -0 is -Infinity)
+      if ((key | 0) === key && (key !== 0 || 1 / key > 0)) return key;
       f64[0] = key; // Double.hashCode: bits ^ (bits >>> 32)
       return (i32[0]! ^ i32[1]!) | 0;
     case 'boolean':
@@ -81,6 +82,8 @@ export function missingKeyError(key: null | undefined): TypeError {
 }
 
 export function assignToKeyGroup(key: unknown, maxParallelism: number): number {
+  // An int key (the common case) without the call into hashCode, whose size keeps it from being inlined.
+  if (typeof key === 'number' && (key | 0) === key && (key !== 0 || 1 / key > 0)) return murmurHash(key) % maxParallelism;
   // Flink's checkNotNull: a selector that finds no key (a missing field, say) would otherwise put
   // every such record under one key and silently merge their aggregates.
   if (key === undefined || key === null) throw missingKeyError(key);

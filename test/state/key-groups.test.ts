@@ -101,6 +101,9 @@ describe('key group assignment', () => {
     expect(murmurHash(2)).toBe(1085422463);
     expect(assignKeyToParallelOperator('hello', 128, 4)).toBe(1);
     expect(assignKeyToParallelOperator('flink', 128, 4)).toBe(3);
+    // The int fast path: -0 is a Double (not Integer 0), the int32 bounds are Integers, 2^31 a Double.
+    for (const k of [0, -0, 1, -1, 2147483647, -2147483648, 2147483648, 0.5]) expect(assignToKeyGroup(k, 128)).toBe(javaMurmurHash(javaHash(k)) % 128);
+    expect(assignToKeyGroup(-0, 128)).not.toBe(assignToKeyGroup(0, 128));
     expect(computeDefaultMaxParallelism(4)).toBe(128);
     expect(computeDefaultMaxParallelism(100)).toBe(256);
     expect(computeDefaultMaxParallelism(30000)).toBe(32768);

@@ -3,19 +3,34 @@
  * batches records per channel; control elements (watermarks, end of input) go into every channel's
  * batch at their position.
  */
-import { newBatch, addControl, type StreamBatch, type ControlElement } from '../elements.ts';
+import { NO_TIMESTAMP, addControl, type StreamBatch, type ControlElement } from '../elements.ts';
 import type { ChannelSelector, OutputChannel } from '../channels.ts';
 
 /** Records per batch between tasks and per source poll. */
 export const BATCH_SIZE = 1024;
 
+/** A batch's timestamps start as a copy of this (a packed array of doubles: no growth, no elements-kind change). */
+const TIMESTAMPS = new Array<number>(BATCH_SIZE).fill(NO_TIMESTAMP);
+
+/**
+ * A batch being filled: both arrays are allocated at their full size once and written by index (growing
+ * them by push reallocates and copies each about ten times per batch); the writer keeps the count and
+ * cuts them to it when the batch leaves, so a batch on a channel is exactly as before.
+ */
+function emptyBatch(): StreamBatch {
+  return { v: new Array<unknown>(BATCH_SIZE), t: TIMESTAMPS.slice(), c: null };
+}
+
 export class RecordWriter {
-  private buffers: StreamBatch[];
+  private readonly buffers: StreamBatch[];
+  /** Records in each channel's batch. */
+  private readonly counts: number[];
   constructor(
     private readonly channels: OutputChannel[],
     private readonly selector: ChannelSelector | 'broadcast',
   ) {
-    this.buffers = channels.map(() => newBatch());
+    this.buffers = channels.map(() => emptyBatch());
+    this.counts = channels.map(() => 0);
   }
   emit(value: unknown, timestamp: number): void {
     if (this.selector === 'broadcast') {
@@ -26,22 +41,30 @@ export class RecordWriter {
   }
   private append(channel: number, value: unknown, timestamp: number): void {
     const b = this.buffers[channel]!;
-    b.v.push(value);
-    b.t.push(timestamp);
-    if (b.v.length >= BATCH_SIZE) {
-      this.channels[channel]!.push(b);
-      this.buffers[channel] = newBatch();
+    const n = this.counts[channel]!;
+    b.v[n] = value;
+    b.t[n] = timestamp;
+    if (n + 1 < BATCH_SIZE) {
+      this.counts[channel] = n + 1;
+      return;
     }
+    this.counts[channel] = 0;
+    this.buffers[channel] = emptyBatch();
+    this.channels[channel]!.push(b);
   }
   broadcastControl(make: (at: number) => ControlElement): void {
-    for (const b of this.buffers) addControl(b, make(b.v.length));
+    for (let c = 0; c < this.buffers.length; c++) addControl(this.buffers[c]!, make(this.counts[c]!));
   }
   flush(): void {
     for (let c = 0; c < this.buffers.length; c++) {
       const b = this.buffers[c]!;
-      if (b.v.length > 0 || b.c !== null) {
+      const n = this.counts[c]!;
+      if (n > 0 || b.c !== null) {
+        b.v.length = n;
+        b.t.length = n;
+        this.counts[c] = 0;
+        this.buffers[c] = emptyBatch();
         this.channels[c]!.push(b);
-        this.buffers[c] = newBatch();
       }
     }
   }
