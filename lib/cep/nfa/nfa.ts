@@ -239,6 +239,13 @@ class OutgoingEdges<T> {
     this.totalIgnoreBranches = 0;
     return this;
   }
+  /** The one edge of a TAKE(c)/IGNORE(not c) state whose c holds. */
+  addTake(edge: StateTransition<T>): this {
+    this.totalTakeBranches = 1;
+    this.edges[0] = edge;
+    this.size = 1;
+    return this;
+  }
   add(edge: StateTransition<T>): void {
     const selfIgnore = edge.action === 'IGNORE' && edge.target.name === this.current!.name;
     if (!selfIgnore) {
@@ -608,8 +615,15 @@ export class NFA<T, M = PatternMatch<T>> {
     const numPartial = partialMatches.size;
     for (let i = 0; i < numPartial; i++) {
       const cs = partialMatches.elementAt(i);
+      const take = cs.state.takeOrIgnore;
+      if (take !== null && !check(take.condition, event.value as T, this.ctx.reset(buffer, cs, event.timestamp))) {
+        // IGNORE to itself, counted as no branch: computeNextStates would return cs itself (the
+        // usual case: most events leave most partial matches as they are).
+        if (newPartialMatches !== null) newPartialMatches.offer(cs);
+        continue;
+      }
       this.numNextStates = 0;
-      this.computeNextStates(nfaState, cs, event);
+      this.computeNextStates(nfaState, cs, event, take !== null);
       const numNext = this.numNextStates;
       if (numNext > maxNext) maxNext = numNext;
       if (numNext === 1 && next[0] === cs) {
@@ -722,10 +736,11 @@ export class NFA<T, M = PatternMatch<T>> {
    * start state when the event starts nothing) is `cs` itself, and keeps cs's lock on the buffer
    * instead of taking a new one and releasing the old: the same counts, without allocating.
    */
-  private computeNextStates(nfaState: NFAState<T>, cs: ComputationState<T>, event: CurrentEvent<T>): void {
+  private computeNextStates(nfaState: NFAState<T>, cs: ComputationState<T>, event: CurrentEvent<T>, taken: boolean): void {
     const buffer = nfaState.sharedBuffer;
-    const ctx = this.ctx.reset(buffer, cs, event.timestamp);
-    const outgoing = this.createDecisionGraph(ctx, cs.state, event.value as T);
+    // taken: cs's state is TAKE(c)/IGNORE(not c) and the caller found c true (ctx already at cs).
+    const ctx = taken ? this.ctx : this.ctx.reset(buffer, cs, event.timestamp);
+    const outgoing = taken ? this.outgoing.reset(cs.state).addTake(cs.state.takeOrIgnore!) : this.createDecisionGraph(ctx, cs.state, event.value as T);
     // Versions are assigned once all edges are known, so each branch gets its own.
     const edges = outgoing.edges;
     const numEdges = outgoing.size;
@@ -789,13 +804,8 @@ export class NFA<T, M = PatternMatch<T>> {
   }
 
   private createDecisionGraph(ctx: NFAConditionContext<T>, state: State<T>, event: T): OutgoingEdges<T> {
+    // (Not for TAKE(c)/IGNORE(not c) states: doProcess evaluates c once and knows the edge.)
     const outgoing = this.outgoing.reset(state);
-    const take = state.takeOrIgnore;
-    if (take !== null) {
-      // TAKE(c) or IGNORE(not c): the same edge the walk below would find, c evaluated once.
-      outgoing.add(check(take.condition, event, ctx) ? take : state.transitions[1]!);
-      return outgoing;
-    }
     const stack = this.stack;
     let depth = 0;
     stack[depth++] = state;
