@@ -143,12 +143,19 @@ export class NFAState<T> {
   nextTimeoutCache = Number.NaN;
   /** Matches waiting for earlier-started partial matches (skip strategies other than noSkip). */
   readonly completedMatches: ComputationStateQueue<T> = newComputationStateQueue();
+  /**
+   * completedMatches.size > 0, kept here (the NFA updates it whenever it changes that queue): asked
+   * before every event and at every timer of the key, and the queue is one more object to reach
+   * (a cache miss at a key's timer: its state was last touched a watermark ago).
+   */
+  matchesWaiting = false;
 
   /** Flink's NFAState(Iterable): each state offered in turn (restoring a queue's iteration order rebuilds the same heap). */
   constructor(partialMatches: Iterable<ComputationState<T>>, completedMatches: Iterable<ComputationState<T>> = []) {
     this.pms = newComputationStateQueue();
     for (const cs of partialMatches) this.pms.offer(cs);
     for (const cs of completedMatches) this.completedMatches.offer(cs);
+    this.matchesWaiting = this.completedMatches.size > 0;
   }
 
   /** Partial matches (a heap: iteration order is Flink's, not sorted). Replaced by the NFA after each step. */
@@ -209,6 +216,7 @@ export class NFAState<T> {
     this.spare?.trimTo(RECYCLED_QUEUE_CAPACITY);
     this.completedMatches.trimTo(RECYCLED_QUEUE_CAPACITY);
     for (const cs of startStates) pms.offer(cs);
+    this.matchesWaiting = false;
     this.numOpen = 0;
     this.nextTimeoutCache = Number.NaN;
     this.sharedBuffer.restoreCounters(0, 0, 0);
@@ -216,7 +224,8 @@ export class NFAState<T> {
 
   /** Only the start states remain and the buffer holds nothing: the key needs no state. */
   isEmpty(): boolean {
-    return this.completedMatches.size === 0 && this.sharedBuffer.isEmpty() && this.numPartialMatches() === 0;
+    // (Cheapest first: the count is usually cached, the buffer is another object to reach.)
+    return this.numPartialMatches() === 0 && !this.matchesWaiting && this.sharedBuffer.isEmpty();
   }
 }
 
@@ -527,7 +536,7 @@ export class NFA<T, M = PatternMatch<T>> {
     }
     if (kept !== null) nfaState.partialMatches = kept;
     let matches: M[] | null = null;
-    if (potential !== null || nfaState.completedMatches.size > 0) {
+    if (potential !== null || nfaState.matchesWaiting) {
       matches = [];
       this.processMatchesAccordingToSkipStrategy(nfaState, skip, potential, matches, matchTimestamps, removed);
     }
@@ -542,7 +551,7 @@ export class NFA<T, M = PatternMatch<T>> {
    */
   needsAdvance(nfaState: NFAState<T>, timestamp: number): boolean {
     if (!this.windowed) return false;
-    if (nfaState.completedMatches.size > 0) return true;
+    if (nfaState.matchesWaiting) return true;
     // (NaN: not known. Computed into the field, not returned: a returned fraction or epoch ms is a new heap number.)
     if (Number.isNaN(nfaState.nextTimeoutCache)) this.computeNextTimeout(nfaState);
     return timestamp >= nfaState.nextTimeoutCache;
@@ -655,7 +664,7 @@ export class NFA<T, M = PatternMatch<T>> {
     for (let j = 0; j < maxNext; j++) next[j] = undefined;
     if (newPartialMatches !== null) nfaState.partialMatches = newPartialMatches;
     // No match completed and none waits (with noSkip none ever waits): nothing to emit.
-    if (potentialMatches === null && nfaState.completedMatches.size === 0) return NO_MATCHES as M[];
+    if (potentialMatches === null && !nfaState.matchesWaiting) return NO_MATCHES as M[];
     // Flink 1.20 sends every strategy, noSkip too, through the completed-matches queue: matches come
     // out in its poll order (by first event; ties in the heap's order).
     const result: M[] = [];
@@ -683,6 +692,7 @@ export class NFA<T, M = PatternMatch<T>> {
     if (potential !== null) {
       for (let i = 0; i < potential.size; i++) completed.offer(potential.elementAt(i));
       potential.clear();
+      nfaState.matchesWaiting = true; // (stays so if what follows throws: a needless check, never a lost match)
     }
     const partial = nfaState.partialMatches;
     const waits = skip.isSkipStrategy();
@@ -710,6 +720,7 @@ export class NFA<T, M = PatternMatch<T>> {
       buffer.releaseNode(earliest.previousEntry!, earliest.version);
     }
     if (pruned) nfaState.partialMatches = partial; // recounts
+    nfaState.matchesWaiting = completed.size > 0;
   }
 
   /**
