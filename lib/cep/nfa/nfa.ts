@@ -347,6 +347,8 @@ export class NFA<T, M = PatternMatch<T>> {
   private readonly windowTime: number;
   /** Any window at all (FIRST_AND_LAST, or PREVIOUS_AND_CURRENT on some state). */
   private readonly windowed: boolean;
+  /** Only FIRST_AND_LAST: a partial match times out at start + window, whatever it takes later. */
+  private readonly startWindowOnly: boolean;
   private readonly ctx = new NFAConditionContext<T>();
   // Scratch space of process(), reused for every partial match and event (see OutgoingEdges).
   private readonly outgoing = new OutgoingEdges<T>();
@@ -379,6 +381,7 @@ export class NFA<T, M = PatternMatch<T>> {
     this.states = states;
     this.windowTime = windowTime;
     this.windowed = windowTime > 0 || states.some((s) => s.windowGap > 0);
+    this.startWindowOnly = windowTime > 0 && states.every((s) => s.windowGap === 0);
     this.initialStartStates = states.filter((s) => s.isStart()).map((s) => ComputationState.createStartState(s, DeweyNumber.of(1)));
     for (const s of states) {
       const t = s.transitions;
@@ -622,6 +625,13 @@ export class NFA<T, M = PatternMatch<T>> {
     const next = this.nextStates;
     let maxNext = 0;
     const numPartial = partialMatches.size;
+    // The next timeout, kept up to date instead of recomputed from every partial match's first event
+    // (objects last touched at the key's previous timer): with FIRST_AND_LAST windows only, a
+    // successor that keeps its partial match's first event keeps its timeout, so the minimum changes
+    // only by partial matches started here (their first event is this one) or by one that is gone.
+    const window = this.windowTime;
+    let timeoutKept = this.startWindowOnly;
+    let startedTimeout = Number.POSITIVE_INFINITY;
     for (let i = 0; i < numPartial; i++) {
       const cs = partialMatches.elementAt(i);
       const take = cs.state.takeOrIgnore;
@@ -653,16 +663,30 @@ export class NFA<T, M = PatternMatch<T>> {
           buffer.releaseNode(n.previousEntry!, n.version);
         }
       }
+      const start = cs.startEvent;
+      let startKept = cs.state.isStart(); // (a start state has no timeout to lose)
       for (let j = 0; j < numNext; j++) {
         const n = next[j]!;
         if (n.state.isFinal()) (potentialMatches ??= this.potentialQueue()).offer(n);
         else if (n.state.isStop()) continue;
-        else if (!discard) newPartialMatches.offer(n);
-        else if (n.previousEntry !== null) buffer.releaseNode(n.previousEntry, n.version);
+        else if (!discard) {
+          newPartialMatches.offer(n);
+          if (timeoutKept && !n.state.isStart()) {
+            const e = n.startEvent;
+            if (e === start) startKept = true;
+            else if (e === null) timeoutKept = false; // (cannot happen: computed as computeNextTimeout would)
+            else if (e.timestamp + window < startedTimeout) startedTimeout = e.timestamp + window;
+          }
+        } else if (n.previousEntry !== null) buffer.releaseNode(n.previousEntry, n.version);
       }
+      if (!startKept) timeoutKept = false;
     }
     for (let j = 0; j < maxNext; j++) next[j] = undefined;
-    if (newPartialMatches !== null) nfaState.partialMatches = newPartialMatches;
+    if (newPartialMatches !== null) {
+      const before = nfaState.nextTimeoutCache;
+      nfaState.partialMatches = newPartialMatches; // (forgets the next timeout)
+      if (timeoutKept && !Number.isNaN(before)) nfaState.nextTimeoutCache = startedTimeout < before ? startedTimeout : before;
+    }
     // No match completed and none waits (with noSkip none ever waits): nothing to emit.
     if (potentialMatches === null && !nfaState.matchesWaiting) return NO_MATCHES as M[];
     // Flink 1.20 sends every strategy, noSkip too, through the completed-matches queue: matches come
