@@ -67,6 +67,24 @@ describe('TAKE-or-IGNORE states: c evaluated once, the NFA unchanged', () => {
     expect(nfa.getStates().filter((s) => s.takeOrIgnore !== null).map((s) => s.name).sort()).toEqual(['a', 'b', 'c']);
   });
 
+  test('each partial match calls its condition once per event, whether the event is taken or ignored', () => {
+    const calls = { a: 0, b: 0, c: 0 };
+    const cond = (letter: 'a' | 'b' | 'c') => (e: Ev) => {
+      calls[letter]++;
+      return e.letter === letter;
+    };
+    const p = Pattern.begin<Ev>('a').where(cond('a')).followedBy('b').where(cond('b')).followedBy('c').where(cond('c'));
+    const nfa = NFA.compile(p);
+    const st = nfa.createInitialNFAState();
+    const matches: string[] = [];
+    ['a', 'x', 'b', 'x', 'c'].forEach((letter, id) => {
+      for (const m of nfa.process(st, { id, letter }, id)) matches.push([...m.values()].map((es) => es[0]!.id).join(','));
+    });
+    // a: start (takes). x: start, [a] (both ignore). b: start, [a] (takes). x: start, [a,b]. c: start, [a,b] (takes: match).
+    expect(matches).toEqual(['0,2,4']);
+    expect(calls).toEqual({ a: 5, b: 2, c: 2 });
+  });
+
   test('same matches, timeouts and state as the general walk, for random patterns and events', () => {
     const stageArb = fc.record({
       letter: fc.constantFrom('a', 'b', 'c'),

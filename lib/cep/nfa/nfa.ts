@@ -143,12 +143,19 @@ export class NFAState<T> {
   nextTimeoutCache = Number.NaN;
   /** Matches waiting for earlier-started partial matches (skip strategies other than noSkip). */
   readonly completedMatches: ComputationStateQueue<T> = newComputationStateQueue();
+  /**
+   * completedMatches.size > 0, kept here (the NFA updates it whenever it changes that queue): asked
+   * before every event and at every timer of the key, and the queue is one more object to reach
+   * (a cache miss at a key's timer: its state was last touched a watermark ago).
+   */
+  matchesWaiting = false;
 
   /** Flink's NFAState(Iterable): each state offered in turn (restoring a queue's iteration order rebuilds the same heap). */
   constructor(partialMatches: Iterable<ComputationState<T>>, completedMatches: Iterable<ComputationState<T>> = []) {
     this.pms = newComputationStateQueue();
     for (const cs of partialMatches) this.pms.offer(cs);
     for (const cs of completedMatches) this.completedMatches.offer(cs);
+    this.matchesWaiting = this.completedMatches.size > 0;
   }
 
   /** Partial matches (a heap: iteration order is Flink's, not sorted). Replaced by the NFA after each step. */
@@ -209,6 +216,7 @@ export class NFAState<T> {
     this.spare?.trimTo(RECYCLED_QUEUE_CAPACITY);
     this.completedMatches.trimTo(RECYCLED_QUEUE_CAPACITY);
     for (const cs of startStates) pms.offer(cs);
+    this.matchesWaiting = false;
     this.numOpen = 0;
     this.nextTimeoutCache = Number.NaN;
     this.sharedBuffer.restoreCounters(0, 0, 0);
@@ -216,7 +224,8 @@ export class NFAState<T> {
 
   /** Only the start states remain and the buffer holds nothing: the key needs no state. */
   isEmpty(): boolean {
-    return this.completedMatches.size === 0 && this.sharedBuffer.isEmpty() && this.numPartialMatches() === 0;
+    // (Cheapest first: the count is usually cached, the buffer is another object to reach.)
+    return this.numPartialMatches() === 0 && !this.matchesWaiting && this.sharedBuffer.isEmpty();
   }
 }
 
@@ -237,6 +246,13 @@ class OutgoingEdges<T> {
     this.size = 0; // not edges.length = 0: setting an array's length is a runtime call
     this.totalTakeBranches = 0;
     this.totalIgnoreBranches = 0;
+    return this;
+  }
+  /** The one edge of a TAKE(c)/IGNORE(not c) state whose c holds. */
+  addTake(edge: StateTransition<T>): this {
+    this.totalTakeBranches = 1;
+    this.edges[0] = edge;
+    this.size = 1;
     return this;
   }
   add(edge: StateTransition<T>): void {
@@ -331,6 +347,8 @@ export class NFA<T, M = PatternMatch<T>> {
   private readonly windowTime: number;
   /** Any window at all (FIRST_AND_LAST, or PREVIOUS_AND_CURRENT on some state). */
   private readonly windowed: boolean;
+  /** Only FIRST_AND_LAST: a partial match times out at start + window, whatever it takes later. */
+  private readonly startWindowOnly: boolean;
   private readonly ctx = new NFAConditionContext<T>();
   // Scratch space of process(), reused for every partial match and event (see OutgoingEdges).
   private readonly outgoing = new OutgoingEdges<T>();
@@ -363,6 +381,7 @@ export class NFA<T, M = PatternMatch<T>> {
     this.states = states;
     this.windowTime = windowTime;
     this.windowed = windowTime > 0 || states.some((s) => s.windowGap > 0);
+    this.startWindowOnly = windowTime > 0 && states.every((s) => s.windowGap === 0);
     this.initialStartStates = states.filter((s) => s.isStart()).map((s) => ComputationState.createStartState(s, DeweyNumber.of(1)));
     for (const s of states) {
       const t = s.transitions;
@@ -520,7 +539,7 @@ export class NFA<T, M = PatternMatch<T>> {
     }
     if (kept !== null) nfaState.partialMatches = kept;
     let matches: M[] | null = null;
-    if (potential !== null || nfaState.completedMatches.size > 0) {
+    if (potential !== null || nfaState.matchesWaiting) {
       matches = [];
       this.processMatchesAccordingToSkipStrategy(nfaState, skip, potential, matches, matchTimestamps, removed);
     }
@@ -535,7 +554,7 @@ export class NFA<T, M = PatternMatch<T>> {
    */
   needsAdvance(nfaState: NFAState<T>, timestamp: number): boolean {
     if (!this.windowed) return false;
-    if (nfaState.completedMatches.size > 0) return true;
+    if (nfaState.matchesWaiting) return true;
     // (NaN: not known. Computed into the field, not returned: a returned fraction or epoch ms is a new heap number.)
     if (Number.isNaN(nfaState.nextTimeoutCache)) this.computeNextTimeout(nfaState);
     return timestamp >= nfaState.nextTimeoutCache;
@@ -606,10 +625,24 @@ export class NFA<T, M = PatternMatch<T>> {
     const next = this.nextStates;
     let maxNext = 0;
     const numPartial = partialMatches.size;
+    // The next timeout, kept up to date instead of recomputed from every partial match's first event
+    // (objects last touched at the key's previous timer): with FIRST_AND_LAST windows only, a
+    // successor that keeps its partial match's first event keeps its timeout, so the minimum changes
+    // only by partial matches started here (their first event is this one) or by one that is gone.
+    const window = this.windowTime;
+    let timeoutKept = this.startWindowOnly;
+    let startedTimeout = Number.POSITIVE_INFINITY;
     for (let i = 0; i < numPartial; i++) {
       const cs = partialMatches.elementAt(i);
+      const take = cs.state.takeOrIgnore;
+      if (take !== null && !check(take.condition, event.value as T, this.ctx.reset(buffer, cs, event.timestamp))) {
+        // IGNORE to itself, counted as no branch: computeNextStates would return cs itself (the
+        // usual case: most events leave most partial matches as they are).
+        if (newPartialMatches !== null) newPartialMatches.offer(cs);
+        continue;
+      }
       this.numNextStates = 0;
-      this.computeNextStates(nfaState, cs, event);
+      this.computeNextStates(nfaState, cs, event, take !== null);
       const numNext = this.numNextStates;
       if (numNext > maxNext) maxNext = numNext;
       if (numNext === 1 && next[0] === cs) {
@@ -630,18 +663,32 @@ export class NFA<T, M = PatternMatch<T>> {
           buffer.releaseNode(n.previousEntry!, n.version);
         }
       }
+      const start = cs.startEvent;
+      let startKept = cs.state.isStart(); // (a start state has no timeout to lose)
       for (let j = 0; j < numNext; j++) {
         const n = next[j]!;
         if (n.state.isFinal()) (potentialMatches ??= this.potentialQueue()).offer(n);
         else if (n.state.isStop()) continue;
-        else if (!discard) newPartialMatches.offer(n);
-        else if (n.previousEntry !== null) buffer.releaseNode(n.previousEntry, n.version);
+        else if (!discard) {
+          newPartialMatches.offer(n);
+          if (timeoutKept && !n.state.isStart()) {
+            const e = n.startEvent;
+            if (e === start) startKept = true;
+            else if (e === null) timeoutKept = false; // (cannot happen: computed as computeNextTimeout would)
+            else if (e.timestamp + window < startedTimeout) startedTimeout = e.timestamp + window;
+          }
+        } else if (n.previousEntry !== null) buffer.releaseNode(n.previousEntry, n.version);
       }
+      if (!startKept) timeoutKept = false;
     }
     for (let j = 0; j < maxNext; j++) next[j] = undefined;
-    if (newPartialMatches !== null) nfaState.partialMatches = newPartialMatches;
+    if (newPartialMatches !== null) {
+      const before = nfaState.nextTimeoutCache;
+      nfaState.partialMatches = newPartialMatches; // (forgets the next timeout)
+      if (timeoutKept && !Number.isNaN(before)) nfaState.nextTimeoutCache = startedTimeout < before ? startedTimeout : before;
+    }
     // No match completed and none waits (with noSkip none ever waits): nothing to emit.
-    if (potentialMatches === null && nfaState.completedMatches.size === 0) return NO_MATCHES as M[];
+    if (potentialMatches === null && !nfaState.matchesWaiting) return NO_MATCHES as M[];
     // Flink 1.20 sends every strategy, noSkip too, through the completed-matches queue: matches come
     // out in its poll order (by first event; ties in the heap's order).
     const result: M[] = [];
@@ -669,6 +716,7 @@ export class NFA<T, M = PatternMatch<T>> {
     if (potential !== null) {
       for (let i = 0; i < potential.size; i++) completed.offer(potential.elementAt(i));
       potential.clear();
+      nfaState.matchesWaiting = true; // (stays so if what follows throws: a needless check, never a lost match)
     }
     const partial = nfaState.partialMatches;
     const waits = skip.isSkipStrategy();
@@ -696,6 +744,7 @@ export class NFA<T, M = PatternMatch<T>> {
       buffer.releaseNode(earliest.previousEntry!, earliest.version);
     }
     if (pruned) nfaState.partialMatches = partial; // recounts
+    nfaState.matchesWaiting = completed.size > 0;
   }
 
   /**
@@ -722,10 +771,11 @@ export class NFA<T, M = PatternMatch<T>> {
    * start state when the event starts nothing) is `cs` itself, and keeps cs's lock on the buffer
    * instead of taking a new one and releasing the old: the same counts, without allocating.
    */
-  private computeNextStates(nfaState: NFAState<T>, cs: ComputationState<T>, event: CurrentEvent<T>): void {
+  private computeNextStates(nfaState: NFAState<T>, cs: ComputationState<T>, event: CurrentEvent<T>, taken: boolean): void {
     const buffer = nfaState.sharedBuffer;
-    const ctx = this.ctx.reset(buffer, cs, event.timestamp);
-    const outgoing = this.createDecisionGraph(ctx, cs.state, event.value as T);
+    // taken: cs's state is TAKE(c)/IGNORE(not c) and the caller found c true (ctx already at cs).
+    const ctx = taken ? this.ctx : this.ctx.reset(buffer, cs, event.timestamp);
+    const outgoing = taken ? this.outgoing.reset(cs.state).addTake(cs.state.takeOrIgnore!) : this.createDecisionGraph(ctx, cs.state, event.value as T);
     // Versions are assigned once all edges are known, so each branch gets its own.
     const edges = outgoing.edges;
     const numEdges = outgoing.size;
@@ -789,13 +839,8 @@ export class NFA<T, M = PatternMatch<T>> {
   }
 
   private createDecisionGraph(ctx: NFAConditionContext<T>, state: State<T>, event: T): OutgoingEdges<T> {
+    // (Not for TAKE(c)/IGNORE(not c) states: doProcess evaluates c once and knows the edge.)
     const outgoing = this.outgoing.reset(state);
-    const take = state.takeOrIgnore;
-    if (take !== null) {
-      // TAKE(c) or IGNORE(not c): the same edge the walk below would find, c evaluated once.
-      outgoing.add(check(take.condition, event, ctx) ? take : state.transitions[1]!);
-      return outgoing;
-    }
     const stack = this.stack;
     let depth = 0;
     stack[depth++] = state;

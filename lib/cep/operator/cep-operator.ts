@@ -803,6 +803,7 @@ function userMatchFactory<T>(stageNames: readonly string[]): MatchFactory<T, Use
   const index = new Map<string, number>();
   stageNames.forEach((name, i) => index.set(name, i));
   const k = stageNames.length;
+  const build = matchBuilder<T>(stageNames);
   return (stages, values, count) => {
     const lists: Array<T[] | undefined> = new Array(k);
     for (let i = 0; i < count; i++) {
@@ -812,10 +813,21 @@ function userMatchFactory<T>(stageNames: readonly string[]): MatchFactory<T, Use
       if (list === undefined) lists[j] = [values[i]!];
       else list.push(values[i]!);
     }
-    const out: UserMatch<T> = {};
-    for (let j = 0; j < k; j++) out[stageNames[j]!] = lists[j] ?? [];
-    return out;
+    return build(lists);
   };
+}
+
+/**
+ * The user match from its stages' lists (by stage index): an object literal with the stage names as
+ * keys, compiled once per pattern, so every match is made in one step with one shape (stores under
+ * ever-changing names, one per stage, are a generic keyed store each). No stage is named
+ * '__proto__' (Pattern rejects it), which a literal would take for the prototype.
+ */
+function matchBuilder<T>(stageNames: readonly string[]): (lists: ReadonlyArray<T[] | undefined>) => UserMatch<T> {
+  if (stageNames.includes('__proto__')) throw new Error("Internal error: a stage named '__proto__'");
+  // JSON.stringify makes each name a string literal (quotes and escapes included); the names are not code.
+  const body = `return { ${stageNames.map((name, j) => `${JSON.stringify(name)}: l[${j}] ?? []`).join(', ')} };`;
+  return new Function('l', body) as (lists: ReadonlyArray<T[] | undefined>) => UserMatch<T>;
 }
 
 /** A running dynamic rule as the upsert that would recreate it. */
