@@ -235,6 +235,7 @@ export class JobWorkerBundle {
           return undefined;
         }
         LIVE.add(b.dir);
+        if (process.env.TIDEMARK_DEBUG) console.warn(`tidemark: worker bundle of job '${this.jobName}' built in ${b.buildMs.toFixed(1)} ms: ${b.dir}`);
         if (!exitHook) {
           exitHook = true;
           process.once('exit', () => LIVE.forEach(removeWorkerBundle));
@@ -248,11 +249,6 @@ export class JobWorkerBundle {
       },
     );
     return (await this.built)?.entry;
-  }
-
-  /** Milliseconds the build took, once built. */
-  async buildMs(): Promise<number | undefined> {
-    return (await this.built)?.buildMs;
   }
 
   dispose(): void {
