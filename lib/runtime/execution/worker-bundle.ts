@@ -12,8 +12,8 @@
  * - Every other package stays external, resolved here to its absolute file, so that the folder of the
  *   bundle does not matter and a package is one instance in the worker. Packages shipping TypeScript
  *   (which Node cannot import without tsx) are bundled.
- * - `import.meta.url` (dirname, filename) of every bundled file is its own file's, as it was: code
- *   reads files next to itself.
+ * - `import.meta.url` (dirname, filename) of every bundled file is its own file's, as it was (code
+ *   reads files next to itself); so are `__dirname` and `__filename` of a CommonJS file.
  * - Source maps name the original files and lines in stack traces (the worker turns them on).
  *
  * The caller falls back to the tsx path when bundling fails (bundleFailure says why).
@@ -63,22 +63,36 @@ function loaderOf(path: string): Esbuild.Loader {
 }
 
 /**
- * `import.meta.url` of a bundled file is the bundle's chunk: each occurrence becomes a call of a
- * function (hoisted: usable anywhere in the module) returning the file's own URL. The call has the
- * same length as what it replaces, so columns (and the source map) stay right.
+ * `import.meta.url` of a bundled file would be the bundle's chunk, and CommonJS's `__dirname` and
+ * `__filename` are not defined in an ES module: each occurrence becomes a call of a function (hoisted:
+ * usable anywhere in the module) returning the file's own. The call has the same length as what it
+ * replaces, so columns (and the source map) stay right.
  */
 const META = /\bimport\.meta\.(url|dirname|filename)\b/g;
-const META_CALL: Record<string, string> = { url: '__tm_meta_url()', dirname: '__tm_meta_dirname()', filename: '__tm_meta_filename()' };
+const CJS_LOCALS = /(?<![.\w$])(__dirname|__filename)(?![\w$])/g;
+/** What makes a file an ES module (then `__dirname` is the module's own variable, or an error as it was). */
+const ESM_SYNTAX = /^\s*(?:import\s*[\w{*'"]|export\s)|\bimport\.meta\b/m;
+const CALL: Record<string, string> = {
+  url: '__tm_meta_url()',
+  dirname: '__tm_meta_dirname()',
+  filename: '__tm_meta_filename()',
+  __dirname: '__tmdir()',
+  __filename: '__tmfile()',
+};
 
-function rewriteImportMeta(text: string, path: string): string | undefined {
+function rewriteFileLocals(text: string, path: string): string | undefined {
   const used = new Set<string>();
-  const out = text.replace(META, (_m, prop: string) => {
-    used.add(prop);
-    return META_CALL[prop]!;
-  });
+  const use = (name: string): string => {
+    used.add(name);
+    return CALL[name]!;
+  };
+  let out = text.replace(META, (_m, prop: string) => use(prop));
+  if (!ESM_SYNTAX.test(text) && !/\b(?:const|let|var|function|class)\s+(?:__dirname|__filename)\b/.test(text)) {
+    out = out.replace(CJS_LOCALS, (name: string) => use(name));
+  }
   if (used.size === 0) return undefined;
-  const value: Record<string, string> = { url: pathToFileURL(path).href, dirname: dirname(path), filename: path };
-  const helpers = [...used].map((p) => `function ${META_CALL[p]!.slice(0, -2)}() { return ${JSON.stringify(value[p])}; }`);
+  const value: Record<string, string> = { url: pathToFileURL(path).href, dirname: dirname(path), filename: path, __dirname: dirname(path), __filename: path };
+  const helpers = [...used].map((p) => `function ${CALL[p]!.slice(0, -2)}() { return ${JSON.stringify(value[p])}; }`);
   return `${out}\n${helpers.join('\n')}\n`;
 }
 
@@ -144,7 +158,7 @@ function plugin(entry: string): Esbuild.Plugin {
       build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
         if (args.namespace !== 'file') return undefined;
         const text = await readFile(args.path, 'utf8');
-        const contents = rewriteImportMeta(text, args.path);
+        const contents = rewriteFileLocals(text, args.path);
         return contents === undefined ? undefined : { contents, loader: loaderOf(args.path), resolveDir: dirname(args.path) };
       });
     },
@@ -181,8 +195,9 @@ export async function buildWorkerBundle(jobModule: string): Promise<WorkerBundle
     const { writeFileSync } = await import('node:fs');
     for (const file of result.outputFiles) {
       let text = file.text;
-      // esbuild's `__require` shim calls `require` when there is one: give the chunks that use it Node's.
-      if (file.path.endsWith('.mjs') && text.includes('__require(')) text = REQUIRE_SHIM + text;
+      // esbuild's `__require` (CommonJS code requiring a package or a builtin) calls the `require` of
+      // the chunk defining it when there is one: give that chunk Node's.
+      if (file.path.endsWith('.mjs') && /\bvar __require\b/.test(text)) text = REQUIRE_SHIM + text;
       writeFileSync(file.path, text);
     }
     return { entry: pathToFileURL(join(dir, 'slot-worker.mjs')).href, dir, buildMs: performance.now() - started };

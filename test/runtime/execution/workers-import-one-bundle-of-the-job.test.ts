@@ -53,3 +53,10 @@ test('a job module that cannot be bundled runs through tsx in the workers; the c
   expect(err).toHaveLength(1);
   expect(err[0]).toMatch(/^tidemark: the workers of job 'unbundlable job' import .*unbundlable-job\.ts through tsx \(slower start\): it could not be bundled: .*Could not resolve "\.\/not-there\.ts"$/);
 });
+
+test('a CommonJS job module in the bundle: require of builtins and packages, its own __dirname and __filename', async () => {
+  const r = await runCli(['run', ...threads, 'test/fixtures/worker-bundle/commonjs-job.cjs'], { env: { TIDEMARK_DEBUG: '1' } });
+  expect(r.code).toBe(0);
+  expect(lines(r.stdout).map((l) => l.replace(/^\d> /, '')).sort()).toEqual(['a 2s true', 'b 2s true', 'c 2s true']);
+  expect(lines(r.stderr).filter((l) => l.includes('worker ready') && l.endsWith('(bundle)'))).toHaveLength(2);
+});
