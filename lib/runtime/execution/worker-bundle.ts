@@ -16,13 +16,14 @@
  *   reads files next to itself); so are `__dirname` and `__filename` of a CommonJS file.
  * - Source maps name the original files and lines in stack traces (the worker turns them on).
  *
- * The caller falls back to the tsx path when bundling fails (bundleFailure says why).
+ * The caller falls back to the tsx path when bundling fails (bundleFailure says why), and so when a
+ * file of the job imports a module it names at run time (`import(name)`): the bundle would not hold it.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as Esbuild from 'esbuild';
 
@@ -123,7 +124,22 @@ function sourceTarget(pkgDir: string, specifier: string): string | undefined {
   return undefined;
 }
 
-function plugin(entry: string): Esbuild.Plugin {
+/** tidemark's own code (whichever copy): checked by its own tests, never a dynamic import of user files. */
+const OWN_CODE = /[\\/]node_modules[\\/]tidemark[\\/]/;
+const OWN_ROOT = fileURLToPath(new URL(FROM_SOURCES ? '../../../' : '../../../../', import.meta.url));
+const OWN_DIRS = ['lib', 'connectors', 'dist'].map((d) => join(OWN_ROOT, d) + sep);
+/** import(<not a string literal>) or require(<not a string literal>): a module the bundler cannot see. */
+const DYNAMIC_IMPORT = /(?<![.\w$])(?:import|require)\s*\(\s*(?![\s'"`)])/;
+
+/** Where `text` (the file `path`) imports a module named at run time, as `path:line`; comments ignored. */
+function dynamicImportIn(text: string, path: string): string | undefined {
+  if (OWN_CODE.test(path) || OWN_DIRS.some((d) => path.startsWith(d))) return undefined;
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/(^|[^:\\])\/\/.*$/gm, '$1');
+  const m = DYNAMIC_IMPORT.exec(code);
+  return m === null ? undefined : `${path}:${code.slice(0, m.index).split('\n').length}`;
+}
+
+function plugin(entry: string, dynamic: string[]): Esbuild.Plugin {
   return {
     name: 'tidemark-worker-bundle',
     setup(build) {
@@ -158,6 +174,8 @@ function plugin(entry: string): Esbuild.Plugin {
       build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
         if (args.namespace !== 'file') return undefined;
         const text = await readFile(args.path, 'utf8');
+        const where = dynamicImportIn(text, args.path);
+        if (where !== undefined) dynamic.push(where);
         const contents = rewriteFileLocals(text, args.path);
         return contents === undefined ? undefined : { contents, loader: loaderOf(args.path), resolveDir: dirname(args.path) };
       });
@@ -175,6 +193,7 @@ export async function buildWorkerBundle(jobModule: string): Promise<WorkerBundle
   const dir = mkdtempSync(join(tmpdir(), 'tidemark-worker-'));
   try {
     const job = resolve(jobModule);
+    const dynamic: string[] = [];
     const entry = `import { runSlotWorker } from ${JSON.stringify(WORKER_FILE)};\nawait runSlotWorker(() => import(${JSON.stringify(job)}));\n`;
     const result = await esbuild.build({
       entryPoints: { 'slot-worker': 'tidemark:slot-worker' },
@@ -190,8 +209,11 @@ export async function buildWorkerBundle(jobModule: string): Promise<WorkerBundle
       keepNames: true,
       logLevel: 'silent',
       write: false,
-      plugins: [plugin(entry)],
+      plugins: [plugin(entry, dynamic)],
     });
+    if (dynamic.length > 0) {
+      throw new Error(`${dynamic[0]} imports a module it names at run time (import() or require() of an expression), which a bundle cannot hold`);
+    }
     const { writeFileSync } = await import('node:fs');
     for (const file of result.outputFiles) {
       let text = file.text;

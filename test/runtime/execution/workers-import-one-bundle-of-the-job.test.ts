@@ -5,7 +5,8 @@
  * TypeScript helper, JSON, a package (kafkajs), files read next to the module by import.meta.url,
  * top-level await with two execute() calls (the second replayed in the workers), and a failing user
  * function names the job's own file and line. The bundle's folder is gone when the command ends. A
- * module that cannot be bundled still runs (the workers use tsx), and the command says why, once.
+ * module that cannot be bundled (or imports a module it names at run time, which a bundle would not
+ * hold) still runs (the workers use tsx), and the command says why, once.
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,4 +60,13 @@ test('a CommonJS job module in the bundle: require of builtins and packages, its
   expect(r.code).toBe(0);
   expect(lines(r.stdout).map((l) => l.replace(/^\d> /, '')).sort()).toEqual(['a 2s true', 'b 2s true', 'c 2s true']);
   expect(lines(r.stderr).filter((l) => l.includes('worker ready') && l.endsWith('(bundle)'))).toHaveLength(2);
+});
+
+test('a job module importing a module it names at run time runs through tsx in the workers, which the command says', async () => {
+  const r = await runCli(['run', ...threads, 'test/fixtures/worker-bundle/dynamic-import-job.ts', '--helper', './helper.ts']);
+  expect(r.code).toBe(0);
+  expect(lines(r.stdout).map((l) => l.replace(/^\d> /, '')).sort()).toEqual(['<x>', '<y>']);
+  const err = lines(r.stderr);
+  expect(err).toHaveLength(1);
+  expect(err[0]).toMatch(/through tsx \(slower start\): it could not be bundled: .*dynamic-import-job\.ts:7 imports a module it names at run time/);
 });
