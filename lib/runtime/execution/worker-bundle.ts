@@ -201,6 +201,9 @@ export async function buildWorkerBundle(jobModule: string): Promise<WorkerBundle
       splitting: true,
       format: 'esm',
       platform: 'node',
+      // Node's conditions only: unset, esbuild adds `module`, and a package would resolve here to another
+      // file than in Node (two instances in a worker once an external package imports it too).
+      conditions: [],
       target: 'node20',
       outdir: dir,
       outExtension: { '.js': '.mjs' },
