@@ -1,8 +1,9 @@
 /**
  * An attempt with one worker_thread per slot. A slot hosts subtask i of every vertex (Flink's slot
- * sharing). Each worker re-evaluates the job module, rebuilds the same graph (checked by its
- * fingerprint) and runs its subtasks; batches cross threads on MessagePorts with credits. Checkpoint
- * triggers and completions go to the workers as messages; acknowledgements come back the same way.
+ * sharing). Each worker re-evaluates the job module (from the job's worker bundle: worker-bundle.ts),
+ * rebuilds the same graph (checked by its fingerprint) and runs its subtasks; batches cross threads
+ * on MessagePorts with credits. Checkpoint triggers and completions go to the workers as messages;
+ * acknowledgements come back the same way.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
@@ -112,7 +113,10 @@ export class ThreadsExecution implements JobExecution {
         ),
       );
     }, timeout);
-    void (context.workerBundle?.entry() ?? Promise.resolve(undefined)).then((bundle) => this.startWorkers(context, portsBySlot, ringsBySlot, restored, bundle));
+    // The workers start once the job's bundle is built (the first attempt builds it; entry() never rejects).
+    void (context.workerBundle?.entry() ?? Promise.resolve(undefined))
+      .then((bundle) => this.startWorkers(context, portsBySlot, ringsBySlot, restored, bundle))
+      .catch((e: unknown) => this.fail(e));
   }
 
   /** One worker per slot, importing the bundle when there is one (see worker-entry.mjs). */
