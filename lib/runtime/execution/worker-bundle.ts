@@ -11,7 +11,7 @@
  *   applies as in source-condition.mjs (and falls back when a copy has no sources).
  * - Every other package stays external, resolved here to its absolute file, so that the folder of the
  *   bundle does not matter and a package is one instance in the worker. Packages shipping TypeScript
- *   (which Node cannot import without tsx) are bundled.
+ *   (which Node cannot import without tsx) and packages that depend on tidemark are bundled.
  * - `import.meta.url` (dirname, filename) of every bundled file is its own file's, as it was (code
  *   reads files next to itself); so are `__dirname` and `__filename` of a CommonJS file.
  * - Source maps name the original files and lines in stack traces (the worker turns them on).
@@ -139,6 +139,33 @@ function dynamicImportIn(text: string, path: string): string | undefined {
   return m === null ? undefined : `${path}:${code.slice(0, m.index).split('\n').length}`;
 }
 
+/** Whether a package's manifest names tidemark as a dependency, by the package's folder. */
+const USES_TIDEMARK = new Map<string, boolean>();
+
+/**
+ * Whether the package holding `file` imports tidemark itself: it is bundled then, so that its tidemark
+ * is the worker's (left external, it would load a copy of its own, and from sources none at all).
+ */
+function dependsOnTidemark(file: string): boolean {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const known = USES_TIDEMARK.get(dir);
+    if (known !== undefined) return known;
+    let manifest: { name?: unknown; dependencies?: object; peerDependencies?: object; optionalDependencies?: object } | undefined;
+    try {
+      manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as typeof manifest;
+    } catch {
+      manifest = undefined; // none here (or unreadable): the package's own is further up
+    }
+    // A package.json without a name only marks its folder's module type (dist/esm/package.json).
+    if (manifest !== undefined && typeof manifest.name === 'string') {
+      const uses = [manifest.dependencies, manifest.peerDependencies, manifest.optionalDependencies].some((d) => d !== undefined && OWN_PACKAGE in d);
+      USES_TIDEMARK.set(dir, uses);
+      return uses;
+    }
+    if (dirname(dir) === dir) return false;
+  }
+}
+
 function plugin(entry: string, dynamic: string[]): Esbuild.Plugin {
   return {
     name: 'tidemark-worker-bundle',
@@ -167,7 +194,7 @@ function plugin(entry: string, dynamic: string[]): Esbuild.Plugin {
         const r = await inner(args.path);
         if (r.errors.length > 0) return { errors: r.errors };
         if (r.external) return { path: r.path, external: true };
-        if (own || TYPESCRIPT.test(r.path)) return { path: r.path };
+        if (own || TYPESCRIPT.test(r.path) || dependsOnTidemark(r.path)) return { path: r.path };
         const requireCall = args.kind === 'require-call' || args.kind === 'require-resolve';
         return { path: requireCall ? r.path : pathToFileURL(r.path).href, external: true };
       });
