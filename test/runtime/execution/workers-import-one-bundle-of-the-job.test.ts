@@ -4,11 +4,13 @@
  * module and tidemark again each with tsx. What the job module does keeps working as it did: a local
  * TypeScript helper, JSON, a package (kafkajs), files read next to the module by import.meta.url,
  * top-level await with two execute() calls (the second replayed in the workers), and a failing user
- * function names the job's own file and line. The bundle's folder is gone when the command ends. A
- * module that cannot be bundled (or imports a module it names at run time, which a bundle would not
- * hold) still runs (the workers use tsx), and the command says why, once.
+ * function names the job's own file and line. The bundle's folder is gone when the command ends (a
+ * killed process's when the next job builds one). A module that cannot be bundled (or imports a module
+ * it names at run time, which a bundle would not hold) still runs (the workers use tsx), and the
+ * command says why, once.
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { FIXTURES, lines, removeTempDirs, runCli, tempDir } from '../../helpers.ts';
@@ -69,4 +71,20 @@ test('a job module importing a module it names at run time runs through tsx in t
   const err = lines(r.stderr);
   expect(err).toHaveLength(1);
   expect(err[0]).toMatch(/through tsx \(slower start\): it could not be bundled: .*dynamic-import-job\.ts:7 imports a module it names at run time/);
+});
+
+test('a bundle left by a process that was killed is removed by the next job that builds one', async () => {
+  const tmp = join(tempDir(), 'tmp');
+  mkdirSync(tmp);
+  // the id of a process that has exited
+  const child = spawn(process.execPath, ['-e', '0']);
+  await new Promise((r) => child.once('exit', r));
+  const stale = join(tmp, `tidemark-worker-${child.pid}-AbC123`);
+  mkdirSync(stale);
+  writeFileSync(join(stale, 'slot-worker.mjs'), '');
+  const live = join(tmp, `tidemark-worker-${process.pid}-XyZ789`); // this test's process is alive
+  mkdirSync(live);
+  const r = await runCli(['run', ...threads, JOB], { env: { TMPDIR: tmp } });
+  expect(r.code).toBe(0);
+  expect(readdirSync(tmp).filter((f) => f.startsWith('tidemark-worker-'))).toEqual([`tidemark-worker-${process.pid}-XyZ789`]);
 });
