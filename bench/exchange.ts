@@ -7,6 +7,7 @@
  *
  * CPU time (user + system, all threads of the child) is reported beside wall time: on a loaded machine it
  * shows the work done, wall time what a user waits. Peak RSS is the child's, sampled every 20 ms.
+ * Threads: the slowest worker's start-up (ms from `new Worker` to its subtasks deployed, 'ready') too.
  *
  *   options: --rows a,b,c,d  --p 1,2,4  --targets inline,threads  --reps 3
  *            --n N (rows b, c; default 4 000 000)  --cep-n N (row d; default 1 000 000)
@@ -39,17 +40,23 @@ interface Result {
   sum: number;
   sumSq: number;
   peakRssMb: number;
+  /** ms from the child's start until the job module's body ran: the client's own evaluation of the module (tsx, tidemark). */
+  moduleEvaluatedMs: number;
+  /** threads: ms from `new Worker` to 'ready' of the slowest worker (TIDEMARK_DEBUG's report). */
+  readyMs?: number;
 }
 
 function run(job: string, n: number, p: number, t: string): Result | string {
   const out = spawnSync(`${ROOT}/node_modules/.bin/tsx`, [`${ROOT}/bench/jobs/exchange-job.ts`, '--job', job, '--n', String(n), '-p', String(p), '-t', t, '--slow-sink-us', slowSinkUs, '--wm-interval', wmInterval], {
     cwd: ROOT,
+    env: { ...process.env, TIDEMARK_DEBUG: '1' },
     encoding: 'utf8',
     timeout: 180_000,
   });
   const line = out.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
   if (out.status !== 0 || line === undefined) return `exit ${out.status}: ${out.stderr.split('\n').slice(-4).join(' | ')}`;
-  return JSON.parse(line.slice(RESULT_PREFIX.length)) as Result;
+  const ready = [...out.stderr.matchAll(/worker ready ([\d.]+) ms after new Worker/g)].map((m) => Number(m[1]));
+  return { ...(JSON.parse(line.slice(RESULT_PREFIX.length)) as Result), readyMs: ready.length > 0 ? Math.max(...ready) : undefined };
 }
 
 const best = new Map<string, Result>();
@@ -73,7 +80,7 @@ for (let rep = 0; rep < reps; rep++) {
         const expected = checksums.get(job);
         if (expected === undefined) checksums.set(job, cs);
         else if (expected !== cs) errors.set(id, `MISMATCH ${cs} vs ${expected}`);
-        process.stderr.write(`  ${id}: ${r.ms.toFixed(0)} ms (CPU ${r.cpuMs.toFixed(0)} ms), ${((n / r.ms) * 1000 / 1e6).toFixed(2)} M/s, peak RSS ${r.peakRssMb} MB, ${cs}\n`);
+        process.stderr.write(`  ${id}: ${r.ms.toFixed(0)} ms (CPU ${r.cpuMs.toFixed(0)} ms), ${((n / r.ms) * 1000 / 1e6).toFixed(2)} M/s, peak RSS ${r.peakRssMb} MB, module evaluated in ${r.moduleEvaluatedMs.toFixed(0)} ms${r.readyMs === undefined ? '' : `, workers ready in ${r.readyMs.toFixed(0)} ms`}, ${cs}\n`);
         const prev = best.get(id);
         if (prev === undefined || r.ms < prev.ms) best.set(id, r);
       }
@@ -92,7 +99,8 @@ for (const job of rowsWanted) {
       if (!r) return '-';
       const p1 = best.get(`${job}|${t}|1`);
       const ratio = p1 && p !== 1 ? ` (${(p1.ms / r.ms).toFixed(2)}×)` : '';
-      return `${((n / r.ms) * 1000 / 1e6).toFixed(2)} M/s${ratio}, CPU ${r.cpuMs.toFixed(0)} ms, RSS ${r.peakRssMb} MB`;
+      const ready = r.readyMs === undefined ? '' : `, ready ${r.readyMs.toFixed(0)} ms`;
+      return `${((n / r.ms) * 1000 / 1e6).toFixed(2)} M/s${ratio}, CPU ${r.cpuMs.toFixed(0)} ms, RSS ${r.peakRssMb} MB${ready}`;
     }),
   );
   console.log(`| ${job} (n=${n}) | ${cells.join(' | ')} |`);

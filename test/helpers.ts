@@ -18,12 +18,12 @@ export interface CliResult {
 }
 
 /** Runs `bin/tidemark.mjs <args>` with the current node; resolves (never rejects) with exit code and output. */
-export function runCli(args: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd: options.cwd ?? REPO_ROOT, timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
+      { cwd: options.cwd ?? REPO_ROOT, env: options.env === undefined ? undefined : { ...process.env, ...options.env }, timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });

@@ -25,6 +25,7 @@ import type { RestoredOperatorState } from '../state/stream-task-state-initializ
 import { maxParallelismChanged } from '../state/heap-keyed-state-backend.ts';
 import { InlineExecution } from './execution/inline-execution.ts';
 import { ThreadsExecution } from './execution/threads-execution.ts';
+import { JobWorkerBundle } from './execution/worker-bundle.ts';
 import type { JobExecution } from './execution/job-execution.ts';
 import { isTwoPhaseCommittingSink, type Committer, type SinkJobInfo } from '../core/connector/sink.ts';
 import { CollectSinkCommitter } from './checkpoint/collect-sink-committer.ts';
@@ -189,6 +190,8 @@ class JobMaster {
   private readonly start = performance.now();
   /** Accumulators of the attempt that ran last (a restarted attempt starts from nothing, as its tasks do). */
   private accumulators = new Map<string, Accumulator<unknown, unknown>>();
+  /** threads: the workers' code, compiled once for all attempts of this job; removed when it ends. */
+  private readonly workerBundle: JobWorkerBundle | undefined;
 
   constructor(
     private readonly jobId: string,
@@ -206,7 +209,11 @@ class JobMaster {
       failJob: (e) => this.current?.fail(e),
       log: (line) => console.warn(line),
     });
-    this.result = this.run().finally(() => this.closeCommitters().catch(() => {}));
+    this.workerBundle = options.target === 'threads' && options.jobModule ? new JobWorkerBundle(options.jobModule, graph.jobName) : undefined;
+    this.result = this.run().finally(() => {
+      this.workerBundle?.dispose();
+      return this.closeCommitters().catch(() => {});
+    });
     this.result.catch(() => {});
   }
 
@@ -310,7 +317,7 @@ class JobMaster {
       if (failure === undefined) {
         try {
           this.accumulators = new Map();
-          const context = { jobId, graph, options, slots: this.slots, attemptNumber, restored, gateway: this.coordinator, accumulators: this.accumulators };
+          const context = { jobId, graph, options, slots: this.slots, attemptNumber, restored, gateway: this.coordinator, accumulators: this.accumulators, workerBundle: this.workerBundle };
           execution = options.target === 'threads' ? new ThreadsExecution(context) : new InlineExecution(context);
         } catch (e) {
           this.status = 'FAILED';

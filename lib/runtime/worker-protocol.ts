@@ -25,6 +25,8 @@ export interface WorkerInit {
   checkpointingMode: CheckpointingMode | undefined;
   /** The restored state of the job's operators (all old subtasks' parts), when the attempt starts from a checkpoint. */
   restored: Record<string, RestoredOperatorState> | undefined;
+  /** File URL of the worker bundle (execution/worker-bundle.ts) to import; unset: the job module is imported with tsx. */
+  bundle?: string;
 }
 
 /**

@@ -6,7 +6,6 @@
  * the master stops the worker.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
 import { Readable } from 'node:stream';
 import { LocalChannel, RemoteInputChannel, RemoteOutputChannel } from './channels.ts';
 import { deployTasks } from './deploy.ts';
@@ -14,7 +13,6 @@ import { RingInputChannel, RingOutputChannel } from './io/ring-channels.ts';
 import { TaskExecutor } from './executor.ts';
 import type { JobGraph } from './graph/job-graph.ts';
 import { serializeError, type WorkerInit, type WorkerMessage, type MasterMessage } from './worker-protocol.ts';
-import { importJobModule } from './job-module.mjs';
 import { WritingCheckpointResponder } from './checkpoint/checkpoint-responder.ts';
 import type { StreamTask } from './tasks/stream-task.ts';
 import { setContextExecutor, setExecutionContext } from './context.ts';
@@ -157,27 +155,33 @@ port.on('message', (m: MasterMessage) => {
   }
 });
 
-setExecutionContext({ configuration: init.configuration, jobModule: init.jobModule, jobArgs: init.jobArgs, configurationReported: true });
-setContextExecutor(slotExecutor);
-process.argv = [process.execPath, init.jobModule, ...init.jobArgs];
-// The command's stdin was read by the client's evaluation and cannot be read again here: a worker
-// that read an empty stdin would build its sources from nothing and the job would silently lose it.
-const noStdin = new Readable({
-  read() {
-    const e = new Error(
-      `The job module ${init.jobModule} reads process.stdin, which -t threads cannot give it: each worker thread evaluates the job module again, and the command's stdin can be read only once. Run it with -t inline, or read the input from a file (readTextFile).`,
-    );
-    e.name = 'JobDefinitionError'; // the CLI prints the message alone
-    this.destroy(e);
-  },
-});
-Object.defineProperty(process, 'stdin', { configurable: true, get: () => noStdin });
+/**
+ * Evaluates the job module (`importJob` imports it: from the worker bundle, or with tsx) under this
+ * worker's context; its execute() call for this worker's job deploys the slot's subtasks.
+ */
+export async function runSlotWorker(importJob: () => Promise<unknown>): Promise<void> {
+  setExecutionContext({ configuration: init.configuration, jobModule: init.jobModule, jobArgs: init.jobArgs, configurationReported: true });
+  setContextExecutor(slotExecutor);
+  process.argv = [process.execPath, init.jobModule, ...init.jobArgs];
+  // The command's stdin was read by the client's evaluation and cannot be read again here: a worker
+  // that read an empty stdin would build its sources from nothing and the job would silently lose it.
+  const noStdin = new Readable({
+    read() {
+      const e = new Error(
+        `The job module ${init.jobModule} reads process.stdin, which -t threads cannot give it: each worker thread evaluates the job module again, and the command's stdin can be read only once. Run it with -t inline, or read the input from a file (readTextFile).`,
+      );
+      e.name = 'JobDefinitionError'; // the CLI prints the message alone
+      this.destroy(e);
+    },
+  });
+  Object.defineProperty(process, 'stdin', { configurable: true, get: () => noStdin });
 
-try {
-  await importJobModule(pathToFileURL(init.jobModule).href);
-  // A CommonJS job file may start its job after its evaluation (it imports tidemark with import()).
-  if (!ran) await new Promise<void>((resolve) => process.once('beforeExit', () => resolve()));
-  if (!ran) throw new Error(`The job module ${init.jobModule} did not call execute() for job #${init.jobIndex + 1} when evaluated in a worker.`);
-} catch (e) {
-  post({ type: 'failed', error: serializeError(e) });
+  try {
+    await importJob();
+    // A CommonJS job file may start its job after its evaluation (it imports tidemark with import()).
+    if (!ran) await new Promise<void>((resolve) => process.once('beforeExit', () => resolve()));
+    if (!ran) throw new Error(`The job module ${init.jobModule} did not call execute() for job #${init.jobIndex + 1} when evaluated in a worker.`);
+  } catch (e) {
+    post({ type: 'failed', error: serializeError(e) });
+  }
 }

@@ -9,6 +9,7 @@ import type { JobGraph } from '../graph/job-graph.ts';
 import type { JobRunOptions } from '../scheduler.ts';
 import type { CancelReport } from '../executor.ts';
 import type { RestoredOperatorState } from '../../state/stream-task-state-initializer.ts';
+import type { JobWorkerBundle } from './worker-bundle.ts';
 
 export interface JobExecutionContext {
   readonly jobId: string;
@@ -23,6 +24,8 @@ export interface JobExecutionContext {
   readonly gateway: CheckpointGateway;
   /** This attempt's accumulators, filled as its tasks finish. */
   readonly accumulators: Map<string, Accumulator<unknown, unknown>>;
+  /** threads: what the job's workers import (compiled once per job submission; unset: tsx). */
+  readonly workerBundle?: JobWorkerBundle;
 }
 
 export interface JobExecution extends ExecutionAttempt {

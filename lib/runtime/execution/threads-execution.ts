@@ -1,8 +1,9 @@
 /**
  * An attempt with one worker_thread per slot. A slot hosts subtask i of every vertex (Flink's slot
- * sharing). Each worker re-evaluates the job module, rebuilds the same graph (checked by its
- * fingerprint) and runs its subtasks; batches cross threads on MessagePorts with credits. Checkpoint
- * triggers and completions go to the workers as messages; acknowledgements come back the same way.
+ * sharing). Each worker re-evaluates the job module (from the job's worker bundle: worker-bundle.ts),
+ * rebuilds the same graph (checked by its fingerprint) and runs its subtasks; batches cross threads
+ * on MessagePorts with credits. Checkpoint triggers and completions go to the workers as messages;
+ * acknowledgements come back the same way.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
@@ -50,6 +51,8 @@ export class ThreadsExecution implements JobExecution {
   private canceled = false;
   private readonly settle: { resolve: (o: 'finished' | 'canceled') => void; reject: (e: unknown) => void };
   private readyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Slots whose worker deployed its subtasks. */
+  private readonly readySlots = new Set<number>();
   /**
    * Checkpoint triggers that came before every worker had deployed its subtasks (a worker evaluates
    * the job module first, which takes a while): posted with the start signal, not dropped.
@@ -100,9 +103,7 @@ export class ThreadsExecution implements JobExecution {
         }
       }
     }
-    let finished = 0;
-    let ready = 0;
-    const readySlots = new Set<number>();
+    const readySlots = this.readySlots;
     const timeout = options.registrationTimeout ?? 60_000;
     this.readyTimer = setTimeout(() => {
       const missing = Array.from({ length: slots }, (_, s) => s).filter((s) => !readySlots.has(s));
@@ -112,13 +113,32 @@ export class ThreadsExecution implements JobExecution {
         ),
       );
     }, timeout);
+    // The workers start once the job's bundle is built (the first attempt builds it; entry() never rejects).
+    void (context.workerBundle?.entry() ?? Promise.resolve(undefined))
+      .then((bundle) => this.startWorkers(context, portsBySlot, ringsBySlot, restored, bundle))
+      .catch((e: unknown) => this.fail(e));
+  }
+
+  /** One worker per slot, importing the bundle when there is one (see worker-entry.mjs). */
+  private startWorkers(
+    context: JobExecutionContext,
+    portsBySlot: Array<Record<string, MessagePort>>,
+    ringsBySlot: Array<Record<string, SharedArrayBuffer>>,
+    restored: Record<string, RestoredOperatorState> | undefined,
+    bundle: string | undefined,
+  ): void {
+    if (!this.running) return; // failed or canceled while the bundle was built
+    const { graph, options, slots, jobId } = context;
+    let finished = 0;
+    let ready = 0;
+    const readySlots = this.readySlots;
     const gateway = context.gateway;
     for (let slot = 0; slot < slots; slot++) {
       const ports = portsBySlot[slot]!;
       const init: WorkerInit = {
         slot,
         jobId,
-        jobModule: options.jobModule,
+        jobModule: options.jobModule!,
         jobArgs: [...(options.jobArgs ?? [])],
         jobIndex: options.jobIndex ?? 0,
         configuration: options.configuration ?? {},
@@ -129,7 +149,9 @@ export class ThreadsExecution implements JobExecution {
         attemptNumber: context.attemptNumber,
         checkpointingMode: options.checkpointing?.mode,
         restored,
+        bundle,
       };
+      const spawned = performance.now();
       const worker = new Worker(WORKER_ENTRY, { workerData: init, transferList: Object.values(ports) });
       this.workers.push(worker);
       worker.on('message', (m: WorkerMessage) => {
@@ -142,6 +164,8 @@ export class ThreadsExecution implements JobExecution {
             break;
           case 'ready':
             readySlots.add(slot);
+            // How long a worker took to start and deploy (TIDEMARK_DEBUG; bench/exchange.ts reports it).
+            if (process.env.TIDEMARK_DEBUG) console.warn(`tidemark: slot ${slot} worker ready ${(performance.now() - spawned).toFixed(1)} ms after new Worker (${bundle === undefined ? 'tsx' : 'bundle'})`);
             if (++ready === slots) {
               clearTimeout(this.readyTimer);
               for (const w of this.workers) w.postMessage({ type: 'start' });
