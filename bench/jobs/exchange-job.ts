@@ -139,12 +139,15 @@ const rss0 = process.memoryUsage().rss;
 let peakRss = rss0;
 const sampler = isMainThread ? setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20) : undefined;
 const cpu0 = process.cpuUsage();
+const mainThreadCpu0 = threadCpuMs();
 const t0 = performance.now();
 await env.execute(`bench exchange ${job} p=${parallelism} ${target}`);
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const cpuMs = (cpu.user + cpu.system) / 1000;
 const endThreadCpuMs = threadCpuMs();
+/** CPU of this (the client's) thread during execute(): in threads mode it should idle while the workers run. */
+const mainThreadMs = endThreadCpuMs - mainThreadCpu0;
 const endProcessCpuUs = process.cpuUsage().user + process.cpuUsage().system;
 if (sampler) clearInterval(sampler);
 if (target === 'threads') {
@@ -163,4 +166,4 @@ if (target === 'threads') {
     total.sumSq += w.sumSq;
   }
 }
-console.log(RESULT_PREFIX + JSON.stringify({ job, n, parallelism, target, ms, cpuMs, moduleEvaluatedMs, peakRssMb: Math.round(peakRss / 1048576), steadyThreadMs, steadyCpuMs: (endProcessCpuUs - firstProcessCpuUs) / 1000, ...total }));
+console.log(RESULT_PREFIX + JSON.stringify({ job, n, parallelism, target, ms, cpuMs, moduleEvaluatedMs, peakRssMb: Math.round(peakRss / 1048576), steadyThreadMs, mainThreadMs, steadyCpuMs: (endProcessCpuUs - firstProcessCpuUs) / 1000, ...total }));
