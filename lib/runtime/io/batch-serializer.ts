@@ -21,7 +21,7 @@ export const FRAME_ALIGN = 8;
 
 /** The length of a frame whose body is `bodyLength` bytes (prefix and padding included). */
 export function frameLength(bodyLength: number): number {
-  return (4 + bodyLength + FRAME_ALIGN - 1) & -FRAME_ALIGN;
+  return Math.ceil((4 + bodyLength) / FRAME_ALIGN) * FRAME_ALIGN; // not `& -8`: a body may pass 2^31 bytes
 }
 
 const SHAPED = 0;
