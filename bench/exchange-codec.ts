@@ -3,8 +3,12 @@
  * exchange's framing (BatchSerializer / deserializeBatch) and of the earlier MessagePort codec (columns
  * or structured clone, encodeBatch / decodeBatch; postMessage itself not included), for the record
  * shapes of bench rows (b)-(d) and a few others. Batches of 1 024 records, best of --reps passes over
- * 200 batches.
+ * 200 batches. "through a ring" is the whole binary channel in one thread: encode, copy into a
+ * SharedArrayBuffer ring, copy out, decode (RingOutputChannel.push + RingInputChannel.poll).
  */
+import { MessageChannel } from 'node:worker_threads';
+import { createRingBuffer } from '../lib/runtime/io/byte-ring.ts';
+import { RingInputChannel, RingOutputChannel } from '../lib/runtime/io/ring-channels.ts';
 import { ParameterTool } from '../lib/index.ts';
 import { BatchSerializer, deserializeBatch } from '../lib/runtime/io/batch-serializer.ts';
 import { decodeBatch, encodeBatch, type WireBatch } from '../lib/runtime/codec.ts';
@@ -38,8 +42,8 @@ function time(fn: () => void): number {
   return (best * 1e6) / (BATCHES * SIZE);
 }
 
-console.log('| record shape | binary encode ns | binary decode ns | bytes/record | port codec encode ns | port codec decode ns |');
-console.log('|---|---|---|---|---|---|');
+console.log('| record shape | binary encode ns | binary decode ns | through a ring ns | bytes/record | port codec encode ns | port codec decode ns |');
+console.log('|---|---|---|---|---|---|---|');
 for (const [name, gen] of shapes) {
   const batches: StreamBatch[] = Array.from({ length: BATCHES }, (_, b) => ({
     v: Array.from({ length: SIZE }, (_, i) => gen(b * SIZE + i)),
@@ -56,6 +60,18 @@ for (const [name, gen] of shapes) {
   const dec = time(() => {
     for (const f of frames) deserializeBatch(f.subarray(4));
   });
+  const ports = new MessageChannel();
+  const sab = createRingBuffer(1 << 20);
+  const out = new RingOutputChannel(sab, ports.port1, () => {});
+  const input = new RingInputChannel(sab, ports.port2, () => {});
+  const ring = time(() => {
+    for (const b of batches) {
+      out.push(b);
+      if (input.poll() === undefined) throw new Error('a frame smaller than the ring did not arrive whole');
+    }
+  });
+  out.close();
+  input.close();
   const wires: WireBatch[] = batches.map((b) => encodeBatch(b).message);
   const penc = time(() => {
     for (const b of batches) encodeBatch(b);
@@ -66,5 +82,5 @@ for (const [name, gen] of shapes) {
   // A batch the columns cannot carry goes by structured clone inside postMessage: not timed here.
   const columnar = 'columnar' in wires[0]!;
   const port = columnar ? `${penc.toFixed(1)} | ${pdec.toFixed(1)}` : 'structured clone (in postMessage) | -';
-  console.log(`| ${name} | ${enc.toFixed(1)} | ${dec.toFixed(1)} | ${(bytes / (BATCHES * SIZE)).toFixed(1)} | ${port} |`);
+  console.log(`| ${name} | ${enc.toFixed(1)} | ${dec.toFixed(1)} | ${ring.toFixed(1)} | ${(bytes / (BATCHES * SIZE)).toFixed(1)} | ${port} |`);
 }

@@ -8,6 +8,7 @@
  * threads mode) and the checksum the sink writers added up (in threads mode they post it to the main
  * thread on a BroadcastChannel when they close).
  */
+import { readFileSync } from 'node:fs';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import { ParameterTool, StreamExecutionEnvironment, type Sink, type SinkWriter } from '../../lib/index.ts';
 import { buildChainJob, buildKeyedSumJob, readingValue, type Reading, type SquaresChecksum } from '../workload.ts';
@@ -26,6 +27,18 @@ const target = params.get('t', 'threads') as 'inline' | 'threads';
 const slowSinkUs = params.getInt('slow-sink-us', 0);
 /** --wm-interval MS: the auto-watermark interval (how often each source subtask emits a periodic watermark). */
 const watermarkInterval = params.getInt('wm-interval', 200);
+/** CPU ms of the calling thread (Linux: /proc/thread-self/stat, 10 ms ticks), 0 where that is not readable. */
+function threadCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+/** This thread's CPU (ms) and the process's CPU (µs, all threads) when its first record reached a sink writer. */
+let firstWrite: { thread: number; process: number } | null = null;
 const channelName = `tidemark-bench-exchange-${params.get('run-id', String(process.pid))}`;
 
 /** Adds up count, sum and sum of squares per writer; a writer in a worker posts its totals when it closes. */
@@ -57,6 +70,10 @@ class ReportingWriter<T> implements SinkWriter<T> {
         // busy: a sink that keeps its thread
       }
     }
+    if (firstWrite === null) {
+      const c = process.cpuUsage();
+      firstWrite = { thread: threadCpuMs(), process: c.user + c.system };
+    }
     const r = this.root(v);
     this.count++;
     this.sum += this.summand(v);
@@ -66,7 +83,8 @@ class ReportingWriter<T> implements SinkWriter<T> {
   close(): void {
     if (isMainThread) return;
     const c = new BroadcastChannel(channelName);
-    c.postMessage({ count: this.count, sum: this.sum, sumSq: this.sumSq });
+    const steady = firstWrite === null ? { thread: 0, process: Infinity } : { thread: threadCpuMs() - firstWrite.thread, process: firstWrite.process };
+    c.postMessage({ count: this.count, sum: this.sum, sumSq: this.sumSq, steady });
     c.close();
   }
 }
@@ -98,6 +116,13 @@ if (job === 'a') {
 
 const total: SquaresChecksum = { count: 0, sum: 0, sumSq: 0 };
 let reports = 0;
+/**
+ * Steady state (start-up left out): CPU of the threads that ran tasks, from their first record at a sink
+ * to their last writer's close (a worker counted once per writer: each worker of the bench has one), and
+ * CPU of the whole process (every thread: main, workers, GC) from the first record anywhere to the end.
+ */
+let steadyThreadMs = 0;
+let firstProcessCpuUs = Infinity;
 const listener = isMainThread && target === 'threads' ? new BroadcastChannel(channelName) : undefined;
 const allReported = new Promise<void>((resolve) => {
   if (listener === undefined) return resolve();
@@ -106,6 +131,9 @@ const allReported = new Promise<void>((resolve) => {
     total.count += d.count;
     total.sum += d.sum;
     total.sumSq += d.sumSq;
+    const s = (e as { data: { steady: { thread: number; process: number } } }).data.steady;
+    steadyThreadMs += s.thread;
+    firstProcessCpuUs = Math.min(firstProcessCpuUs, s.process);
     if (++reports === parallelism) resolve();
   };
 });
@@ -113,21 +141,31 @@ const rss0 = process.memoryUsage().rss;
 let peakRss = rss0;
 const sampler = isMainThread ? setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20) : undefined;
 const cpu0 = process.cpuUsage();
+const mainThreadCpu0 = threadCpuMs();
 const t0 = performance.now();
 await env.execute(`bench exchange ${job} p=${parallelism} ${target}`);
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const cpuMs = (cpu.user + cpu.system) / 1000;
+const endThreadCpuMs = threadCpuMs();
+/** CPU of this (the client's) thread during execute(): in threads mode it should idle while the workers run. */
+const mainThreadMs = endThreadCpuMs - mainThreadCpu0;
+const endProcessCpuUs = process.cpuUsage().user + process.cpuUsage().system;
 if (sampler) clearInterval(sampler);
 if (target === 'threads') {
   await Promise.race([allReported, new Promise((_, rej) => setTimeout(() => rej(new Error('writers did not report')), 10_000))]);
   listener!.close();
 } else {
   // Inline: every writer is in this thread.
+  const first = firstWrite as { thread: number; process: number } | null; // set by the writers
+  if (first !== null) {
+    steadyThreadMs = endThreadCpuMs - first.thread;
+    firstProcessCpuUs = first.process;
+  }
   for (const w of sink.writers) {
     total.count += w.count;
     total.sum += w.sum;
     total.sumSq += w.sumSq;
   }
 }
-console.log(RESULT_PREFIX + JSON.stringify({ job, n, parallelism, target, ms, cpuMs, moduleEvaluatedMs, peakRssMb: Math.round(peakRss / 1048576), ...total }));
+console.log(RESULT_PREFIX + JSON.stringify({ job, n, parallelism, target, ms, cpuMs, moduleEvaluatedMs, peakRssMb: Math.round(peakRss / 1048576), steadyThreadMs, mainThreadMs, steadyCpuMs: (endProcessCpuUs - firstProcessCpuUs) / 1000, ...total }));

@@ -12,7 +12,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { TidemarkError } from '../../core/errors.ts';
 import type { InputChannel, OutputChannel, Wakeup } from '../channels.ts';
 import type { StreamBatch } from '../elements.ts';
-import { BatchSerializer, deserializeBatch } from './batch-serializer.ts';
+import { BatchSerializer, deserializeBatch, FRAME_ALIGN, frameLength } from './batch-serializer.ts';
 import { RingReader, RingWriter } from './byte-ring.ts';
 
 export class RingOutputChannel implements OutputChannel {
@@ -97,10 +97,14 @@ export class RingOutputChannel implements OutputChannel {
 
 export class RingInputChannel implements InputChannel {
   private readonly ring: RingReader;
-  /** The frame being read: its length prefix, then its body. */
+  /**
+   * The frame being read: its first FRAME_ALIGN bytes (the length prefix and the body's start), then
+   * the rest. Frames are whole multiples of FRAME_ALIGN, so every read keeps the ring's positions aligned.
+   */
   private frame = new Uint8Array(64 * 1024);
   private have = 0;
-  private need = 4;
+  private need = FRAME_ALIGN;
+  private bodyLength = -1;
   private ready: StreamBatch | undefined = undefined;
 
   constructor(sab: SharedArrayBuffer, doorbell: MessagePort, wakeup: Wakeup) {
@@ -127,19 +131,20 @@ export class RingInputChannel implements InputChannel {
       this.ring.read(this.frame, this.have, n);
       this.have += n;
       if (this.have < this.need) continue;
-      if (this.need === 4) {
-        const len = (this.frame[0]! | (this.frame[1]! << 8) | (this.frame[2]! << 16) | (this.frame[3]! << 24)) >>> 0;
-        this.need = 4 + len;
+      if (this.bodyLength < 0) {
+        this.bodyLength = (this.frame[0]! | (this.frame[1]! << 8) | (this.frame[2]! << 16) | (this.frame[3]! << 24)) >>> 0;
+        this.need = frameLength(this.bodyLength);
         if (this.need > this.frame.length) {
           const next = new Uint8Array(Math.max(this.need, 2 * this.frame.length));
-          next.set(this.frame.subarray(0, 4));
+          next.set(this.frame.subarray(0, this.have));
           this.frame = next;
         }
-        continue;
+        if (this.have < this.need) continue;
       }
-      this.ready = deserializeBatch(this.frame.subarray(4, this.need));
+      this.ready = deserializeBatch(this.frame.subarray(4, 4 + this.bodyLength));
       this.have = 0;
-      this.need = 4;
+      this.need = FRAME_ALIGN;
+      this.bodyLength = -1;
       if (this.frame.length > 1 << 22) this.frame = new Uint8Array(64 * 1024);
       return true;
     }
