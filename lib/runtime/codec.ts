@@ -44,6 +44,8 @@ function fieldExpr(shape: Shape, keys: string[] | null, j: number): string {
   return shape === 'tuple' ? `r[${j}]` : `r[${JSON.stringify(keys![j])}]`;
 }
 
+const NO_SPLIT: Splitter = () => false;
+
 function splitter(shape: Shape, keys: string[] | null, width: number, strings: boolean[]): Splitter {
   const id = `${shape}|${JSON.stringify(keys)}|${width}|${strings.map(Number).join('')}`;
   let fn = splitters.get(id);
@@ -70,7 +72,13 @@ function splitter(shape: Shape, keys: string[] | null, width: number, strings: b
   lines.push('}');
   for (let j = 0; j < width; j++) lines.push(`ints[${j}] = i${j};`);
   lines.push('return true;');
-  fn = new Function('v', 'n', 'cols', 'ints', 'isPlain', lines.join('\n')) as Splitter;
+  try {
+    fn = new Function('v', 'n', 'cols', 'ints', 'isPlain', lines.join('\n')) as Splitter;
+  } catch {
+    // Code generation from strings is disallowed (node --disallow-code-generation-from-strings):
+    // no batch splits, every one goes by the fallback (and no joiner is ever needed).
+    fn = NO_SPLIT;
+  }
   splitters.set(id, fn);
   return fn;
 }

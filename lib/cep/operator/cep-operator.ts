@@ -827,7 +827,17 @@ function matchBuilder<T>(stageNames: readonly string[]): (lists: ReadonlyArray<T
   if (stageNames.includes('__proto__')) throw new Error("Internal error: a stage named '__proto__'");
   // JSON.stringify makes each name a string literal (quotes and escapes included); the names are not code.
   const body = `return { ${stageNames.map((name, j) => `${JSON.stringify(name)}: l[${j}] ?? []`).join(', ')} };`;
-  return new Function('l', body) as (lists: ReadonlyArray<T[] | undefined>) => UserMatch<T>;
+  try {
+    return new Function('l', body) as (lists: ReadonlyArray<T[] | undefined>) => UserMatch<T>;
+  } catch {
+    // Code generation from strings is disallowed (node --disallow-code-generation-from-strings, a
+    // locked-down host): the same object, made property by property.
+    return (lists) => {
+      const out: UserMatch<T> = {};
+      for (let j = 0; j < stageNames.length; j++) out[stageNames[j]!] = lists[j] ?? [];
+      return out;
+    };
+  }
 }
 
 /** A running dynamic rule as the upsert that would recreate it. */

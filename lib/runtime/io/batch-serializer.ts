@@ -165,14 +165,24 @@ function decodeCode(s: Shape, id: { n: number }, out: string[]): string {
 const MAX_ENCODERS = 256;
 const MAX_DECODERS = 4096;
 
+/** Set when new Function threw (code generation from strings disallowed): not tried again. */
+let noCodeGeneration = false;
+
 function encoderFor(shape: Shape, key: string): Encoder | undefined {
   let fn = encoders.get(key);
   if (fn !== undefined) return fn;
-  if (encoders.size >= MAX_ENCODERS) return undefined;
+  if (encoders.size >= MAX_ENCODERS || noCodeGeneration) return undefined;
   const out: string[] = ['for (let i = 0; i < n; i++) {', 'const r = v[i];'];
   encodeCode(shape, 'r', { n: 0 }, out);
   out.push('}', 'return pos;');
-  fn = new Function('v', 'n', 'dv', 'u8', 'pos', 'cap', 'isPlain', out.join('\n')) as Encoder;
+  try {
+    fn = new Function('v', 'n', 'dv', 'u8', 'pos', 'cap', 'isPlain', out.join('\n')) as Encoder;
+  } catch {
+    // Code generation from strings is disallowed (node --disallow-code-generation-from-strings): the
+    // fallback for every shape (so no decoder is ever needed either).
+    noCodeGeneration = true;
+    return undefined;
+  }
   encoders.set(key, fn);
   return fn;
 }
