@@ -9,7 +9,7 @@
  * - tidemark is bundled, whatever copy the job imports, so the worker's runtime and the job's
  *   `tidemark` are one copy (instanceof holds). From the sources, the `tidemark-source` condition
  *   applies as in source-condition.mjs (and falls back when a copy has no sources).
- * - Every other package stays external, resolved here to its absolute file, so that the folder of the
+ * - Every other package (a file under node_modules) stays external, resolved here to its absolute file, so that the folder of the
  *   bundle does not matter and a package is one instance in the worker. Packages shipping TypeScript
  *   (which Node cannot import without tsx) and packages that depend on tidemark are bundled.
  * - `import.meta.url` (dirname, filename) of every bundled file is its own file's, as it was (code
@@ -44,6 +44,7 @@ const OWN_PACKAGE = 'tidemark';
 /** Marks a resolve the plugin asks esbuild for itself (no recursion into the plugin). */
 const INNER = Symbol('tidemark-inner-resolve');
 const TYPESCRIPT = /\.(ts|tsx|mts|cts)$/;
+const IN_NODE_MODULES = /[\\/]node_modules[\\/]/;
 
 /** esbuild: tidemark's own dependency when it has one, else the one tsx (a dependency) brings. */
 function loadEsbuild(): typeof Esbuild {
@@ -128,15 +129,37 @@ function sourceTarget(pkgDir: string, specifier: string): string | undefined {
 const OWN_CODE = /[\\/]node_modules[\\/]tidemark[\\/]/;
 const OWN_ROOT = fileURLToPath(new URL(FROM_SOURCES ? '../../../' : '../../../../', import.meta.url));
 const OWN_DIRS = ['lib', 'connectors', 'dist'].map((d) => join(OWN_ROOT, d) + sep);
-/** import(<not a string literal>) or require(<not a string literal>): a module the bundler cannot see. */
-const DYNAMIC_IMPORT = /(?<![.\w$])(?:import|require)\s*\(\s*(?![\s'"`)])/;
+/** The start of an import(...) or require(...) call: its argument follows. */
+const IMPORT_CALL = /(?<![.\w$])(?:import|require)\s*\(\s*/g;
+
+/**
+ * Whether the argument of an import() / require() starting at `at` names a module the bundle cannot
+ * hold: anything but a string literal, except a template literal or a concatenation starting with a
+ * relative path ('./' or '../'), of which esbuild bundles every file that matches (`./lang/${name}.ts`).
+ * A template starting with an expression (`${dir}/helper.ts`) is left to run time: it would import the
+ * file from the bundle's folder, without tsx.
+ */
+function namedAtRunTime(code: string, at: number): boolean {
+  const quote = code[at];
+  if (quote === ')') return false;
+  if (quote !== "'" && quote !== '"' && quote !== '`') return true;
+  let i = at + 1;
+  for (; i < code.length && code[i] !== quote; i++) {
+    if (code[i] === '\\') i++;
+    else if (quote === '`' && code[i] === '$' && code[i + 1] === '{') break;
+  }
+  if (code[i] === quote && /^\s*[),]/.test(code.slice(i + 1, i + 64))) return false; // a string literal
+  return !/^\.\.?\//.test(code.slice(at + 1, i));
+}
 
 /** Where `text` (the file `path`) imports a module named at run time, as `path:line`; comments ignored. */
 function dynamicImportIn(text: string, path: string): string | undefined {
   if (OWN_CODE.test(path) || OWN_DIRS.some((d) => path.startsWith(d))) return undefined;
   const code = text.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/(^|[^:\\])\/\/.*$/gm, '$1');
-  const m = DYNAMIC_IMPORT.exec(code);
-  return m === null ? undefined : `${path}:${code.slice(0, m.index).split('\n').length}`;
+  for (const m of code.matchAll(IMPORT_CALL)) {
+    if (namedAtRunTime(code, m.index + m[0].length)) return `${path}:${code.slice(0, m.index).split('\n').length}`;
+  }
+  return undefined;
 }
 
 /** Whether a package's manifest names tidemark as a dependency, by the package's folder. */
@@ -194,7 +217,10 @@ function plugin(entry: string, dynamic: string[]): Esbuild.Plugin {
         const r = await inner(args.path);
         if (r.errors.length > 0) return { errors: r.errors };
         if (r.external) return { path: r.path, external: true };
-        if (own || TYPESCRIPT.test(r.path) || dependsOnTidemark(r.path)) return { path: r.path };
+        // The job's own files reached by a name (package.json `imports`, tsconfig `paths`) are bundled as
+        // the ones it imports by a relative path: left external, a file importing tidemark would load a copy
+        // of its own (from the sources none at all), and one imported both ways would be two instances.
+        if (own || TYPESCRIPT.test(r.path) || !IN_NODE_MODULES.test(r.path) || dependsOnTidemark(r.path)) return { path: r.path };
         const requireCall = args.kind === 'require-call' || args.kind === 'require-resolve';
         return { path: requireCall ? r.path : pathToFileURL(r.path).href, external: true };
       });
