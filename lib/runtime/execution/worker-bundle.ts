@@ -68,9 +68,12 @@ function loaderOf(path: string): Esbuild.Loader {
  * `import.meta.url` of a bundled file would be the bundle's chunk, and CommonJS's `__dirname` and
  * `__filename` are not defined in an ES module: each occurrence becomes a call of a function (hoisted:
  * usable anywhere in the module) returning the file's own. The call has the same length as what it
- * replaces, so columns (and the source map) stay right.
+ * replaces, so columns (and the source map) stay right. `import.meta.resolve` becomes a function of the
+ * same length resolving from the file's own URL: a relative path or a URL as Node does; a package by
+ * Node's resolution from the file's folder (with the `require` conditions: Node 20 cannot resolve from
+ * another parent with the `import` ones).
  */
-const META = /\bimport\.meta\.(url|dirname|filename)\b/g;
+const META = /\bimport\.meta\.(url|dirname|filename|resolve)\b/g;
 const CJS_LOCALS = /(?<![.\w$])(__dirname|__filename)(?![\w$])/g;
 /** What makes a file an ES module (then `__dirname` is the module's own variable, or an error as it was). */
 const ESM_SYNTAX = /^\s*(?:import\s*[\w{*'"]|export\s)|\bimport\.meta\b/m;
@@ -78,6 +81,7 @@ const CALL: Record<string, string> = {
   url: '__tm_meta_url()',
   dirname: '__tm_meta_dirname()',
   filename: '__tm_meta_filename()',
+  resolve: '__tm_meta_resolve__', // called by the code as it is
   __dirname: '__tmdir()',
   __filename: '__tmfile()',
 };
@@ -94,8 +98,24 @@ function rewriteFileLocals(text: string, path: string): string | undefined {
   }
   if (used.size === 0) return undefined;
   const value: Record<string, string> = { url: pathToFileURL(path).href, dirname: dirname(path), filename: path, __dirname: dirname(path), __filename: path };
-  const helpers = [...used].map((p) => `function ${CALL[p]!.slice(0, -2)}() { return ${JSON.stringify(value[p])}; }`);
+  const helpers = [...used].map((p) => (p === 'resolve' ? resolveHelper(path) : `function ${CALL[p]!.slice(0, -2)}() { return ${JSON.stringify(value[p])}; }`));
   return `${out}\n${helpers.join('\n')}\n`;
+}
+
+/** `import.meta.resolve` of the file `path` (imports at the end of a module are hoisted as any). */
+function resolveHelper(path: string): string {
+  const url = JSON.stringify(pathToFileURL(path).href);
+  return [
+    `import { createRequire as __tm_createRequire, isBuiltin as __tm_isBuiltin } from 'node:module';`,
+    `import { pathToFileURL as __tm_pathToFileURL } from 'node:url';`,
+    `function __tm_meta_resolve__(specifier) {`,
+    `  const s = String(specifier);`,
+    `  if (/^\\.{0,2}\\//.test(s)) return new URL(s, ${url}).href;`,
+    `  if (__tm_isBuiltin(s)) return s.startsWith('node:') ? s : 'node:' + s;`,
+    `  if (/^[a-zA-Z][a-zA-Z\\d+.-]*:/.test(s)) return s;`,
+    `  return __tm_pathToFileURL(__tm_createRequire(${url}).resolve(s)).href;`,
+    `}`,
+  ].join('\n');
 }
 
 /** The `tidemark-source` target of `specifier` in the tidemark package at `pkgDir`, when that file exists. */

@@ -3,7 +3,8 @@
  * does inline: a template literal import() starting with an expression is a module named at run time
  * (the workers fall back to tsx, and the command says why), and the job's own files reached by a name
  * (package.json `imports`) are bundled with the job: left to Node, such a file importing tidemark would
- * load another tidemark than the worker's (here, from the sources, none at all).
+ * load another tidemark than the worker's (here, from the sources, none at all); import.meta.resolve
+ * resolves from the job's own file, not from the bundle's folder.
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,4 +47,11 @@ test("a file of the job imported by its package.json `imports` name shares the w
     expect(lines(r.stdout).map((l) => l.replace(/^\d> /, '')).sort()).toEqual(['x true', 'y true']);
     if (target === threads) expect(lines(r.stderr).filter((l) => l.endsWith('(bundle)'))).toHaveLength(2);
   }
+});
+
+test('import.meta.resolve in the workers resolves from the job file: a file next to it, a package, a builtin', async () => {
+  const r = await runCli(['run', ...threads, 'test/fixtures/worker-bundle/meta-resolve-job.ts'], { env: { TIDEMARK_DEBUG: '1' } });
+  expect(r.code, r.stderr).toBe(0);
+  expect(lines(r.stdout).map((l) => l.replace(/^\d> /, '')).sort()).toEqual(['a true node:fs', 'b true node:fs', 'c true node:fs']);
+  expect(lines(r.stderr).filter((l) => l.endsWith('(bundle)'))).toHaveLength(2);
 });
