@@ -5,6 +5,9 @@
 // cost of the extra thread small.
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const JOB_THREAD_ENTRY = fileURLToPath(new URL('./job-thread-entry.mjs', import.meta.url));
 /**
@@ -139,6 +142,9 @@ export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
     });
     worker.on('exit', (code) => {
       ended = true;
+      // A job thread stopped at once (a second Ctrl-C, a job that did not stop) removed none of its
+      // jobs' worker bundles (execution/worker-bundle.ts): this command's, by the process id, are dead now.
+      if (exit) removeWorkerBundlesOf(process.pid);
       clearTimeout(graceTimer);
       clearTimeout(answerTimer);
       if (!exit) {
@@ -167,4 +173,14 @@ export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
       resolve(code);
     });
   });
+}
+
+/** Removes the worker bundle folders of the process `pid` (named `tidemark-worker-<pid>-…` in the temp dir). */
+function removeWorkerBundlesOf(/** @type {number} */ pid) {
+  const prefix = `tidemark-worker-${pid}-`;
+  try {
+    for (const name of readdirSync(tmpdir())) if (name.startsWith(prefix)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  } catch {
+    // the temp dir cannot be read: the next job's build removes them (a process that is gone)
+  }
 }

@@ -9,7 +9,7 @@
  * - tidemark is bundled, whatever copy the job imports, so the worker's runtime and the job's
  *   `tidemark` are one copy (instanceof holds). From the sources, the `tidemark-source` condition
  *   applies as in source-condition.mjs (and falls back when a copy has no sources).
- * - Every other package stays external, resolved here to its absolute file, so that the folder of the
+ * - Every other package (a file under node_modules) stays external, resolved here to its absolute file, so that the folder of the
  *   bundle does not matter and a package is one instance in the worker. Packages shipping TypeScript
  *   (which Node cannot import without tsx) and packages that depend on tidemark are bundled.
  * - `import.meta.url` (dirname, filename) of every bundled file is its own file's, as it was (code
@@ -44,6 +44,7 @@ const OWN_PACKAGE = 'tidemark';
 /** Marks a resolve the plugin asks esbuild for itself (no recursion into the plugin). */
 const INNER = Symbol('tidemark-inner-resolve');
 const TYPESCRIPT = /\.(ts|tsx|mts|cts)$/;
+const IN_NODE_MODULES = /[\\/]node_modules[\\/]/;
 
 /** esbuild: tidemark's own dependency when it has one, else the one tsx (a dependency) brings. */
 function loadEsbuild(): typeof Esbuild {
@@ -67,9 +68,12 @@ function loaderOf(path: string): Esbuild.Loader {
  * `import.meta.url` of a bundled file would be the bundle's chunk, and CommonJS's `__dirname` and
  * `__filename` are not defined in an ES module: each occurrence becomes a call of a function (hoisted:
  * usable anywhere in the module) returning the file's own. The call has the same length as what it
- * replaces, so columns (and the source map) stay right.
+ * replaces, so columns (and the source map) stay right. `import.meta.resolve` becomes a function of the
+ * same length resolving from the file's own URL: a relative path or a URL as Node does; a package by
+ * Node's resolution from the file's folder (with the `require` conditions: Node 20 cannot resolve from
+ * another parent with the `import` ones).
  */
-const META = /\bimport\.meta\.(url|dirname|filename)\b/g;
+const META = /\bimport\.meta\.(url|dirname|filename|resolve)\b/g;
 const CJS_LOCALS = /(?<![.\w$])(__dirname|__filename)(?![\w$])/g;
 /** What makes a file an ES module (then `__dirname` is the module's own variable, or an error as it was). */
 const ESM_SYNTAX = /^\s*(?:import\s*[\w{*'"]|export\s)|\bimport\.meta\b/m;
@@ -77,6 +81,7 @@ const CALL: Record<string, string> = {
   url: '__tm_meta_url()',
   dirname: '__tm_meta_dirname()',
   filename: '__tm_meta_filename()',
+  resolve: '__tm_meta_resolve__', // called by the code as it is
   __dirname: '__tmdir()',
   __filename: '__tmfile()',
 };
@@ -93,8 +98,24 @@ function rewriteFileLocals(text: string, path: string): string | undefined {
   }
   if (used.size === 0) return undefined;
   const value: Record<string, string> = { url: pathToFileURL(path).href, dirname: dirname(path), filename: path, __dirname: dirname(path), __filename: path };
-  const helpers = [...used].map((p) => `function ${CALL[p]!.slice(0, -2)}() { return ${JSON.stringify(value[p])}; }`);
+  const helpers = [...used].map((p) => (p === 'resolve' ? resolveHelper(path) : `function ${CALL[p]!.slice(0, -2)}() { return ${JSON.stringify(value[p])}; }`));
   return `${out}\n${helpers.join('\n')}\n`;
+}
+
+/** `import.meta.resolve` of the file `path` (imports at the end of a module are hoisted as any). */
+function resolveHelper(path: string): string {
+  const url = JSON.stringify(pathToFileURL(path).href);
+  return [
+    `import { createRequire as __tm_createRequire, isBuiltin as __tm_isBuiltin } from 'node:module';`,
+    `import { pathToFileURL as __tm_pathToFileURL } from 'node:url';`,
+    `function __tm_meta_resolve__(specifier) {`,
+    `  const s = String(specifier);`,
+    `  if (/^\\.{0,2}\\//.test(s)) return new URL(s, ${url}).href;`,
+    `  if (__tm_isBuiltin(s)) return s.startsWith('node:') ? s : 'node:' + s;`,
+    `  if (/^[a-zA-Z][a-zA-Z\\d+.-]*:/.test(s)) return s;`,
+    `  return __tm_pathToFileURL(__tm_createRequire(${url}).resolve(s)).href;`,
+    `}`,
+  ].join('\n');
 }
 
 /** The `tidemark-source` target of `specifier` in the tidemark package at `pkgDir`, when that file exists. */
@@ -128,15 +149,37 @@ function sourceTarget(pkgDir: string, specifier: string): string | undefined {
 const OWN_CODE = /[\\/]node_modules[\\/]tidemark[\\/]/;
 const OWN_ROOT = fileURLToPath(new URL(FROM_SOURCES ? '../../../' : '../../../../', import.meta.url));
 const OWN_DIRS = ['lib', 'connectors', 'dist'].map((d) => join(OWN_ROOT, d) + sep);
-/** import(<not a string literal>) or require(<not a string literal>): a module the bundler cannot see. */
-const DYNAMIC_IMPORT = /(?<![.\w$])(?:import|require)\s*\(\s*(?![\s'"`)])/;
+/** The start of an import(...) or require(...) call: its argument follows. */
+const IMPORT_CALL = /(?<![.\w$])(?:import|require)\s*\(\s*/g;
+
+/**
+ * Whether the argument of an import() / require() starting at `at` names a module the bundle cannot
+ * hold: anything but a string literal, except a template literal or a concatenation starting with a
+ * relative path ('./' or '../'), of which esbuild bundles every file that matches (`./lang/${name}.ts`).
+ * A template starting with an expression (`${dir}/helper.ts`) is left to run time: it would import the
+ * file from the bundle's folder, without tsx.
+ */
+function namedAtRunTime(code: string, at: number): boolean {
+  const quote = code[at];
+  if (quote === ')') return false;
+  if (quote !== "'" && quote !== '"' && quote !== '`') return true;
+  let i = at + 1;
+  for (; i < code.length && code[i] !== quote; i++) {
+    if (code[i] === '\\') i++;
+    else if (quote === '`' && code[i] === '$' && code[i + 1] === '{') break;
+  }
+  if (code[i] === quote && /^\s*[),]/.test(code.slice(i + 1, i + 64))) return false; // a string literal
+  return !/^\.\.?\//.test(code.slice(at + 1, i));
+}
 
 /** Where `text` (the file `path`) imports a module named at run time, as `path:line`; comments ignored. */
 function dynamicImportIn(text: string, path: string): string | undefined {
   if (OWN_CODE.test(path) || OWN_DIRS.some((d) => path.startsWith(d))) return undefined;
   const code = text.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/(^|[^:\\])\/\/.*$/gm, '$1');
-  const m = DYNAMIC_IMPORT.exec(code);
-  return m === null ? undefined : `${path}:${code.slice(0, m.index).split('\n').length}`;
+  for (const m of code.matchAll(IMPORT_CALL)) {
+    if (namedAtRunTime(code, m.index + m[0].length)) return `${path}:${code.slice(0, m.index).split('\n').length}`;
+  }
+  return undefined;
 }
 
 /** Whether a package's manifest names tidemark as a dependency, by the package's folder. */
@@ -194,7 +237,10 @@ function plugin(entry: string, dynamic: string[]): Esbuild.Plugin {
         const r = await inner(args.path);
         if (r.errors.length > 0) return { errors: r.errors };
         if (r.external) return { path: r.path, external: true };
-        if (own || TYPESCRIPT.test(r.path) || dependsOnTidemark(r.path)) return { path: r.path };
+        // The job's own files reached by a name (package.json `imports`, tsconfig `paths`) are bundled as
+        // the ones it imports by a relative path: left external, a file importing tidemark would load a copy
+        // of its own (from the sources none at all), and one imported both ways would be two instances.
+        if (own || TYPESCRIPT.test(r.path) || !IN_NODE_MODULES.test(r.path) || dependsOnTidemark(r.path)) return { path: r.path };
         const requireCall = args.kind === 'require-call' || args.kind === 'require-resolve';
         return { path: requireCall ? r.path : pathToFileURL(r.path).href, external: true };
       });
