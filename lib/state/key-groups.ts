@@ -22,14 +22,18 @@ export function stringHashCode(s: string): number {
   return h;
 }
 
+/** A number Java would box as an Integer: a 32-bit int, not -0 (a Double: 1 / -0 is -Infinity). */
+function isJavaInt(n: number): boolean {
+  return (n | 0) === n && (n !== 0 || 1 / n > 0);
+}
+
 /** Java-style hashCode of a key value. */
 export function hashCode(key: unknown): number {
   switch (typeof key) {
     case 'string':
       return stringHashCode(key);
     case 'number':
-      // Integer.hashCode (-0 is a Double: 1 / -0 is -Infinity)
-      if ((key | 0) === key && (key !== 0 || 1 / key > 0)) return key;
+      if (isJavaInt(key)) return key; // Integer.hashCode
       f64[0] = key; // Double.hashCode: bits ^ (bits >>> 32)
       return (i32[0]! ^ i32[1]!) | 0;
     case 'boolean':
@@ -83,7 +87,7 @@ export function missingKeyError(key: null | undefined): TypeError {
 
 export function assignToKeyGroup(key: unknown, maxParallelism: number): number {
   // An int key (the common case) without the call into hashCode, whose size keeps it from being inlined.
-  if (typeof key === 'number' && (key | 0) === key && (key !== 0 || 1 / key > 0)) return murmurHash(key) % maxParallelism;
+  if (typeof key === 'number' && isJavaInt(key)) return murmurHash(key) % maxParallelism;
   // Flink's checkNotNull: a selector that finds no key (a missing field, say) would otherwise put
   // every such record under one key and silently merge their aggregates.
   if (key === undefined || key === null) throw missingKeyError(key);
