@@ -19,7 +19,7 @@
  * The caller falls back to the tsx path when bundling fails (bundleFailure says why), and so when a
  * file of the job imports a module it names at run time (`import(name)`): the bundle would not hold it.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -315,7 +315,6 @@ export async function buildWorkerBundle(jobModule: string): Promise<WorkerBundle
     if (dynamic.length > 0) {
       throw new Error(`${dynamic[0]} imports a module it names at run time (import() or require() of an expression), which a bundle cannot hold`);
     }
-    const { writeFileSync } = await import('node:fs');
     for (const file of result.outputFiles) {
       let text = file.text;
       // esbuild's `__require` (CommonJS code requiring a package or a builtin) calls the `require` of
