@@ -127,7 +127,12 @@ class TextLineReader<T = string> implements SourceReader<T> {
   private reading: Promise<void> | null = null;
   private done = false;
   private failure: unknown = null;
-  private readonly buf = Buffer.allocUnsafe(CHUNK);
+  /**
+   * Two read buffers, used in turn: the splitter's last batch may be a view of the one read before,
+   * and a checkpoint taken while the next read is in flight reads positions from it.
+   */
+  private readonly bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)] as const;
+  private bufTurn = 0;
 
   /** Monitoring: when the folders are listed next (epoch ms), and the timer that waits for it. */
   private nextDiscovery = 0;
@@ -188,10 +193,11 @@ class TextLineReader<T = string> implements SourceReader<T> {
   private async readChunk(): Promise<void> {
     const h = this.handle!;
     const splitter = this.splitter!;
-    const { bytesRead } = await h.read(this.buf, 0, CHUNK, this.filePos);
+    const buf = this.bufs[(this.bufTurn ^= 1)];
+    const { bytesRead } = await h.read(buf, 0, CHUNK, this.filePos);
     this.filePos += bytesRead;
     this.next = 0;
-    this.lines = bytesRead === 0 ? splitter.finish() : splitter.push(this.buf.subarray(0, bytesRead));
+    this.lines = bytesRead === 0 ? splitter.finish() : splitter.push(buf.subarray(0, bytesRead));
     this.eof = bytesRead === 0;
     const at = splitter.tooLong;
     if (at !== null) {

@@ -99,6 +99,7 @@ export class LineSplitter {
    */
   resumeAt(position: LinePosition): void {
     this.received = this.lineStart = position.byteOffset;
+    this.batchLines = 0;
     this.lineCount = position.lineNumber - 1;
     // A snapshot before the first chunk is read holds the resumed position, not the file's start.
     this.batchStart = { byteOffset: position.byteOffset, lineNumber: position.lineNumber };
@@ -109,6 +110,8 @@ export class LineSplitter {
   /** The last batch of lines returned: where its first line starts, and its bytes (each line ends with a delimiter). */
   private batchStart: LinePosition = { byteOffset: 0, lineNumber: 1 };
   private batchBytes: Buffer | null = null;
+  /** How many lines the last batch held. */
+  private batchLines = 0;
 
   /**
    * Where line `k` (0-based) of the lines the last `push`/`finish` returned starts, or, for k equal
@@ -118,7 +121,9 @@ export class LineSplitter {
   positionOf(k: number): LinePosition {
     const bytes = this.batchBytes;
     if (k === 0) return this.batchStart;
-    if (bytes === null) return { byteOffset: this.lineStart, lineNumber: this.lineCount + 1 };
+    // After the whole batch: the unfinished line, known without the batch's bytes — a reader that
+    // emitted every line may already be reading its next chunk into the buffer they were in.
+    if (bytes === null || (k >= this.batchLines && this.tooLong === null)) return { byteOffset: this.lineStart, lineNumber: this.lineCount + 1 };
     let at = 0;
     const dl = this.delimiter.length;
     for (let i = 0; i < k; i++) {
@@ -133,6 +138,7 @@ export class LineSplitter {
   push(chunk: Buffer): string[] {
     this.batchStart = { byteOffset: this.lineStart, lineNumber: this.lineCount + 1 };
     this.batchBytes = null;
+    this.batchLines = 0;
     const n = chunk.length;
     if (n === 0 || this.tooLong !== null) return EMPTY;
     const base = this.received;
@@ -163,6 +169,7 @@ export class LineSplitter {
     this.pieces = [];
     this.pendingBytes = 0;
     const lines = this.split(bytes, segmentStart);
+    this.batchLines = lines.length;
     if (this.tooLong !== null) return lines;
     // With overlapping delimiters ('aa' in 'aaa') the split may leave a rest: it starts the next line.
     const rest = this.rest;
@@ -177,6 +184,7 @@ export class LineSplitter {
   finish(): string[] {
     this.batchStart = { byteOffset: this.lineStart, lineNumber: this.lineCount + 1 };
     this.batchBytes = null;
+    this.batchLines = 0;
     if (this.tooLong !== null || this.pendingBytes === 0) return EMPTY;
     const bytes = Buffer.concat(this.pieces, this.pendingBytes);
     this.pieces = [];

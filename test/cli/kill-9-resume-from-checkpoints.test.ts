@@ -8,10 +8,10 @@
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, FIXTURES, REPO_ROOT, removeTempDirs, tempDir } from '../helpers.ts';
-import { committedLines } from '../connectors/committed-files.ts';
+import { allFiles, committedLines } from '../connectors/committed-files.ts';
 
 afterAll(removeTempDirs);
 
@@ -61,6 +61,25 @@ function completeCheckpoints(dir: string): string[] {
     for (const chk of chks) if (existsSync(join(dir, job, chk, '_metadata'))) out.push(`${job}/${chk}`);
   }
   return out;
+}
+
+/** Lines committed twice or not at all, with the part files holding each extra line: what a failure needs to be understood. */
+function differences(committed: readonly string[], reference: readonly string[], output: string): string {
+  const counts = new Map<string, number>();
+  for (const line of committed) counts.set(line, (counts.get(line) ?? 0) + 1);
+  const extra: string[] = [];
+  const missing: string[] = [];
+  for (const line of reference) {
+    const n = counts.get(line) ?? 0;
+    if (n === 0) missing.push(line);
+    else counts.set(line, n - 1);
+  }
+  for (const [line, n] of counts) if (n > 0) extra.push(`${line} ×${n} in ${filesHolding(output, line).join(', ')}`);
+  return `extra (${extra.length}): ${extra.slice(0, 20).join('; ')}\nmissing (${missing.length}): ${missing.slice(0, 20).join('; ')}`;
+}
+
+function filesHolding(dir: string, line: string): string[] {
+  return allFiles(dir).filter((f) => readFileSync(join(dir, f), 'utf8').split('\n').includes(line));
 }
 
 interface Run {
@@ -139,7 +158,7 @@ describe('kill -9, then tidemark run -s <checkpoints> until it finishes', () => 
       }
       console.log(`kill -9 (${target.name}): ${history.join('; ')}`);
       const committed = committedLines(output).sort();
-      expect(committed.length, history.join('; ')).toBe(reference.length);
+      expect(committed.length, `${history.join('; ')}\n${differences(committed, reference, output)}`).toBe(reference.length);
       expect(committed, history.join('; ')).toEqual(reference);
       // The test proves something only if some run carried on from a checkpoint.
       expect(restored, history.join('; ')).toBeGreaterThan(0);
