@@ -175,6 +175,7 @@ for (const adapter of ADAPTERS) {
         { numRuns: 2, seed },
       );
       expect(fired.get('exit') ?? 0, 'a worker thread was terminated').toBeGreaterThan(0);
-    }, 120_000);
+      // Two CLI jobs with worker start-ups and restarts: a hang guard, generous for a loaded 2-core machine.
+    }, 240_000);
   });
 }
