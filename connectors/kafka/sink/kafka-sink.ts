@@ -265,6 +265,25 @@ class Channel<T> {
   }
 }
 
+/** `record` with copies of its Buffers (key, value, headers), or itself when it has none. */
+function ownBytes(record: ProducerRecord): ProducerRecord {
+  const { key, value, headers } = record;
+  let copiedHeaders: Record<string, Buffer | string> | undefined;
+  if (headers !== undefined) {
+    for (const name in headers) {
+      const h = headers[name]!;
+      if (Buffer.isBuffer(h)) (copiedHeaders ??= { ...headers })[name] = Buffer.from(h);
+    }
+  }
+  if (!Buffer.isBuffer(key) && !Buffer.isBuffer(value) && copiedHeaders === undefined) return record;
+  return {
+    ...record,
+    ...(Buffer.isBuffer(key) ? { key: Buffer.from(key) } : {}),
+    ...(Buffer.isBuffer(value) ? { value: Buffer.from(value) } : {}),
+    ...(copiedHeaders === undefined ? {} : { headers: copiedHeaders }),
+  };
+}
+
 /** Flink's KafkaWriter. */
 export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>, KafkaSinkContext {
   private readonly client: KafkaClient;
@@ -342,8 +361,10 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
 
   write(element: T, context: SinkRecordContext): void {
     if (this.error !== undefined) throw this.error;
-    const record = this.serializer.serialize(element, this, context.timestamp());
-    if (record === null) return;
+    const serialized = this.serializer.serialize(element, this, context.timestamp());
+    if (serialized === null) return;
+    // Buffers are copied: the record waits to be sent, and a serializer may reuse the buffer they are a view of.
+    const record = ownBytes(serialized);
     const channel = this.current ?? (this.current = this.openTransaction(this.lastNumber + 1));
     channel.buffer.push(record);
     if (this.partitioner !== undefined) channel.elements.push(element);
