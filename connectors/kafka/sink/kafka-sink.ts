@@ -255,6 +255,8 @@ class Channel<T> {
   sending: Promise<void> | null = null;
   /** Records written into this channel in all (a transaction with none is not committed). */
   records = 0;
+  /** Records of this channel acknowledged (they are sent and acknowledged in the order written). */
+  acknowledged = 0;
   constructor(
     readonly ready: Promise<Sender>,
     /** The transaction's number (EXACTLY_ONCE), -1 otherwise. */
@@ -414,7 +416,8 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
       case DeliveryGuarantee.NONE:
         return [];
       case DeliveryGuarantee.AT_LEAST_ONCE:
-        return this.drain(channel).then(() => []);
+        // The records written before the barrier: those written after it (while these are on their way) are the next checkpoint's.
+        return this.drain(channel, channel.records).then(() => []);
       default:
         this.current = null;
         return this.preCommit(channel);
@@ -480,6 +483,7 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
     channel.sending = this.send(channel, batch, elements).then(
       () => {
         channel.sending = null;
+        channel.acknowledged += batch.length;
         this.unacknowledged -= batch.length;
         if (this.waiter !== null && this.unacknowledged < this.config.maxBufferedRecords) {
           this.waiter.resolve();
@@ -500,10 +504,13 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
     await sender.send(records);
   }
 
-  /** Resolves once everything written into `channel` was acknowledged; rejects with the first send error. */
-  private async drain(channel: Channel<T>): Promise<void> {
+  /**
+   * Resolves once everything written into `channel` was acknowledged — or, with `upTo`, its first `upTo`
+   * records; rejects with the first send error.
+   */
+  private async drain(channel: Channel<T>, upTo = Number.POSITIVE_INFINITY): Promise<void> {
     this.pump(channel);
-    while (channel.sending !== null) {
+    while (channel.sending !== null && channel.acknowledged < upTo) {
       await channel.sending;
       if (this.error !== undefined) throw this.error;
     }
