@@ -27,7 +27,10 @@ import { explain, fileSinkError, FileSinkError, syncDirectory } from './fs-util.
 
 // ---- encoders ------------------------------------------------------------------------------------
 
-/** Turns one record into the bytes of a row format part file (Flink's Encoder). */
+/**
+ * Turns one record into the bytes of a row format part file (Flink's Encoder). Returned bytes are copied
+ * at once: they may be a view of a buffer the encoder reuses for the next record.
+ */
 export interface Encoder<T> {
   encode(element: T): string | Uint8Array;
 }
@@ -345,7 +348,9 @@ export class FileWriter<T> implements CommittingSinkWriter<T, FileSinkCommittabl
     this.recordContext = context;
     const bucketId = this.sink.bucketAssigner.getBucketId(element, this);
     if (typeof bucketId !== 'string') throw new TypeError(`The FileSink's bucket assigner returned ${String(bucketId)}: a bucket id is a string ('' for the base path)`);
-    const data = this.sink.encoder.encode(element);
+    // Bytes are copied: they wait for the batch's end, and an encoder may reuse the buffer they are a view of.
+    const encoded = this.sink.encoder.encode(element);
+    const data = typeof encoded === 'string' ? encoded : Buffer.from(encoded);
     const now = this.timeBased ? this.currentProcessingTime() : 0;
     let part = this.buckets.get(bucketId);
     if (part !== undefined && this.sink.rollingPolicy.shouldRollOnEvent(part)) {

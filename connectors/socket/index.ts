@@ -257,7 +257,10 @@ export class SocketTextSource implements Source<string> {
 
 // ---- writeToSocket: Flink's SocketClientSink ----------------------------------------------------------------
 
-/** An element → the bytes written for it (Flink's SerializationSchema); add the delimiter yourself, e.g. `\n`. */
+/**
+ * An element → the bytes written for it (Flink's SerializationSchema); add the delimiter yourself, e.g. `\n`.
+ * Returned bytes are copied at once: they may be a view of a buffer the serializer reuses.
+ */
 export interface SocketSerializationSchema<T> {
   serialize(element: T): Uint8Array | string;
 }
@@ -344,7 +347,9 @@ class SocketClientWriter<T> implements CommittingSinkWriter<T, never> {
   }
 
   write(element: T): void {
-    const bytes = this.serialize(element);
+    // Bytes are copied: they wait for the batch's end, and a serializer may reuse the buffer they are a view of.
+    const serialized = this.serialize(element);
+    const bytes = typeof serialized === 'string' ? serialized : Buffer.from(serialized);
     this.chunks.push(bytes);
     this.buffered += typeof bytes === 'string' ? bytes.length : bytes.byteLength;
   }

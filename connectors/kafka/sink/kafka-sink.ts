@@ -255,6 +255,8 @@ class Channel<T> {
   sending: Promise<void> | null = null;
   /** Records written into this channel in all (a transaction with none is not committed). */
   records = 0;
+  /** Records of this channel acknowledged (they are sent and acknowledged in the order written). */
+  acknowledged = 0;
   constructor(
     readonly ready: Promise<Sender>,
     /** The transaction's number (EXACTLY_ONCE), -1 otherwise. */
@@ -263,6 +265,25 @@ class Channel<T> {
   ) {
     ready.catch(() => undefined); // its error reaches the writer when a batch is sent
   }
+}
+
+/** `record` with copies of its Buffers (key, value, headers), or itself when it has none. */
+function ownBytes(record: ProducerRecord): ProducerRecord {
+  const { key, value, headers } = record;
+  let copiedHeaders: Record<string, Buffer | string> | undefined;
+  if (headers !== undefined) {
+    for (const name in headers) {
+      const h = headers[name]!;
+      if (Buffer.isBuffer(h)) (copiedHeaders ??= { ...headers })[name] = Buffer.from(h);
+    }
+  }
+  if (!Buffer.isBuffer(key) && !Buffer.isBuffer(value) && copiedHeaders === undefined) return record;
+  return {
+    ...record,
+    ...(Buffer.isBuffer(key) ? { key: Buffer.from(key) } : {}),
+    ...(Buffer.isBuffer(value) ? { value: Buffer.from(value) } : {}),
+    ...(copiedHeaders === undefined ? {} : { headers: copiedHeaders }),
+  };
 }
 
 /** Flink's KafkaWriter. */
@@ -342,8 +363,10 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
 
   write(element: T, context: SinkRecordContext): void {
     if (this.error !== undefined) throw this.error;
-    const record = this.serializer.serialize(element, this, context.timestamp());
-    if (record === null) return;
+    const serialized = this.serializer.serialize(element, this, context.timestamp());
+    if (serialized === null) return;
+    // Buffers are copied: the record waits to be sent, and a serializer may reuse the buffer they are a view of.
+    const record = ownBytes(serialized);
     const channel = this.current ?? (this.current = this.openTransaction(this.lastNumber + 1));
     channel.buffer.push(record);
     if (this.partitioner !== undefined) channel.elements.push(element);
@@ -393,7 +416,8 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
       case DeliveryGuarantee.NONE:
         return [];
       case DeliveryGuarantee.AT_LEAST_ONCE:
-        return this.drain(channel).then(() => []);
+        // The records written before the barrier: those written after it (while these are on their way) are the next checkpoint's.
+        return this.drain(channel, channel.records).then(() => []);
       default:
         this.current = null;
         return this.preCommit(channel);
@@ -459,6 +483,7 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
     channel.sending = this.send(channel, batch, elements).then(
       () => {
         channel.sending = null;
+        channel.acknowledged += batch.length;
         this.unacknowledged -= batch.length;
         if (this.waiter !== null && this.unacknowledged < this.config.maxBufferedRecords) {
           this.waiter.resolve();
@@ -479,10 +504,13 @@ export class KafkaWriter<T> implements CommittingSinkWriter<T, KafkaCommittable>
     await sender.send(records);
   }
 
-  /** Resolves once everything written into `channel` was acknowledged; rejects with the first send error. */
-  private async drain(channel: Channel<T>): Promise<void> {
+  /**
+   * Resolves once everything written into `channel` was acknowledged — or, with `upTo`, its first `upTo`
+   * records; rejects with the first send error.
+   */
+  private async drain(channel: Channel<T>, upTo = Number.POSITIVE_INFINITY): Promise<void> {
     this.pump(channel);
-    while (channel.sending !== null) {
+    while (channel.sending !== null && channel.acknowledged < upTo) {
       await channel.sending;
       if (this.error !== undefined) throw this.error;
     }
