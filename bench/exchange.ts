@@ -18,8 +18,8 @@
  *            --gc (run each child under --trace-gc-nvp and report, summed over the threads that ran tasks — the
  *            main thread inline, the workers in threads mode —, young-generation GCs (scavenges), the MB they
  *            copied (survived in new space + promoted), their pause and the time GC helper threads spent in
- *            them: the MB copied depend far less on the machine's load than times do. Row (d) also reports the
- *            CEP operator's peak events held for the watermark, summed over its subtasks.)
+ *            them: the MB copied depend far less on the machine's load than times do)
+ *   Row (d) also reports its CEP operator's peak events held for the watermark, summed over its subtasks.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
