@@ -13,7 +13,7 @@ import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import { ParameterTool, StreamExecutionEnvironment, type Sink, type SinkWriter } from '../../lib/index.ts';
 import { buildChainJob, buildKeyedSumJob, readingValue, type Reading, type SquaresChecksum } from '../workload.ts';
 import { buildWindowCountJob } from '../windows.ts';
-import { buildCepJob, type MatchSummary } from '../cep.ts';
+import { buildCepJob, CEP_OPERATOR_NAME, type MatchSummary } from '../cep.ts';
 import { RESULT_PREFIX } from './result.ts';
 
 /** ms from process start until the job module's body runs: what evaluating the module (and tidemark) costs. */
@@ -143,7 +143,7 @@ const sampler = isMainThread ? setInterval(() => (peakRss = Math.max(peakRss, pr
 const cpu0 = process.cpuUsage();
 const mainThreadCpu0 = threadCpuMs();
 const t0 = performance.now();
-await env.execute(`bench exchange ${job} p=${parallelism} ${target}`);
+const jobResult = await env.execute(`bench exchange ${job} p=${parallelism} ${target}`);
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -168,4 +168,6 @@ if (target === 'threads') {
     total.sumSq += w.sumSq;
   }
 }
-console.log(RESULT_PREFIX + JSON.stringify({ job, n, parallelism, target, ms, cpuMs, moduleEvaluatedMs, peakRssMb: Math.round(peakRss / 1048576), steadyThreadMs, mainThreadMs, steadyCpuMs: (endProcessCpuUs - firstProcessCpuUs) / 1000, ...total }));
+/** Row (d): events the CEP subtasks held for the watermark at their peak (summed over subtasks). */
+const peakBuffered = jobResult.getAccumulatorResult<number>(`${CEP_OPERATOR_NAME}.peakBufferedEvents`);
+console.log(RESULT_PREFIX + JSON.stringify({ job, n, parallelism, target, ms, cpuMs, moduleEvaluatedMs, peakRssMb: Math.round(peakRss / 1048576), steadyThreadMs, mainThreadMs, steadyCpuMs: (endProcessCpuUs - firstProcessCpuUs) / 1000, peakBuffered, ...total }));
