@@ -15,7 +15,7 @@
  *   failed job never leaves some of them looking complete); every write is complete or fails the
  *   job (ENOSPC and the path named).
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../../lib/core/connector/source.ts';
@@ -611,12 +611,39 @@ class TextFileWriter<T> implements SinkWriter<T> {
     try {
       // Created, never shared: two jobs on the same path must not write one file ('wx': O_EXCL). A later
       // attempt of the same job takes over its own earlier attempt's file.
-      this.fd = openSync(this.inProgress, takeOver === 'create' ? 'wx' : takeOver === 'rewrite' ? 'w' : 'a');
-      if (takeOver === 'append') this.written = fstatSync(this.fd).size;
+      this.fd = openSync(this.inProgress, takeOver === 'create' ? 'wx' : takeOver === 'rewrite' ? 'w' : 'a+');
+      if (takeOver === 'append') this.written = this.cutPartialRecord(fstatSync(this.fd).size);
     } catch (e) {
       const hint = (e as NodeJS.ErrnoException).code === 'EEXIST' ? '; is another job, or another sink of this job, writing the same path?' : '';
       throw this.error(`Cannot write output file ${target} (in-progress file ${this.inProgress}): ${explain(e)}${hint}`, e);
     }
+  }
+
+  /**
+   * A run killed in the middle of a write (kill -9, power loss) may have left part of a record at the end
+   * of the file it takes over: that part goes (its record comes again from the checkpoint), so the next
+   * record does not run into it. Returns the file's size after the last whole record.
+   */
+  private cutPartialRecord(size: number): number {
+    const delimiter = Buffer.from(this.rowDelimiter, 'utf8');
+    const step = 64 * 1024;
+    const chunk = Buffer.allocUnsafe(step + delimiter.length - 1);
+    // Backwards in chunks that overlap by delimiter.length - 1 bytes, so a delimiter across two chunks is found.
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - step);
+      const length = Math.min(end + delimiter.length - 1, size) - start;
+      const n = readSync(this.fd, chunk, 0, length, start);
+      const at = chunk.subarray(0, n).lastIndexOf(delimiter);
+      if (at >= 0) {
+        const whole = start + at + delimiter.length;
+        if (whole < size) ftruncateSync(this.fd, whole);
+        return whole;
+      }
+      end = start;
+    }
+    if (size > 0) ftruncateSync(this.fd, 0);
+    return 0;
   }
 
   write(element: T): void {
