@@ -349,6 +349,8 @@ export class NFA<T, M = PatternMatch<T>> {
   private readonly windowed: boolean;
   /** Only FIRST_AND_LAST: a partial match times out at start + window, whatever it takes later. */
   private readonly startWindowOnly: boolean;
+  /** Some state is Pending (a pattern ending in notFollowedBy): advanceTime can complete matches. */
+  private readonly hasPendingStates: boolean;
   private readonly ctx = new NFAConditionContext<T>();
   // Scratch space of process(), reused for every partial match and event (see OutgoingEdges).
   private readonly outgoing = new OutgoingEdges<T>();
@@ -382,6 +384,7 @@ export class NFA<T, M = PatternMatch<T>> {
     this.windowTime = windowTime;
     this.windowed = windowTime > 0 || states.some((s) => s.windowGap > 0);
     this.startWindowOnly = windowTime > 0 && states.every((s) => s.windowGap === 0);
+    this.hasPendingStates = states.some((s) => s.isPending());
     this.initialStartStates = states.filter((s) => s.isStart()).map((s) => ComputationState.createStartState(s, DeweyNumber.of(1)));
     for (const s of states) {
       const t = s.transitions;
@@ -515,6 +518,8 @@ export class NFA<T, M = PatternMatch<T>> {
     let timedOut: Array<TimedOutMatch<T, M>> | null = null;
     /** Partial matches removed here, with their window ends: what releases matches held behind them. */
     let removed: Array<ComputationState<T>> | null = null;
+    // (Only read when a match is released here: one waits already, or a pending state can complete one.)
+    const releases = nfaState.matchesWaiting || this.hasPendingStates;
     const pms = nfaState.partialMatches;
     for (let i = 0; i < pms.size; i++) {
       const cs = pms.elementAt(i);
@@ -527,7 +532,7 @@ export class NFA<T, M = PatternMatch<T>> {
         kept = nfaState.newQueue();
         for (let j = 0; j < i; j++) kept.offer(pms.elementAt(j));
       }
-      (removed ??= []).push(cs);
+      if (releases) (removed ??= []).push(cs);
       if (cs.state.isPending()) {
         (potential ??= this.potentialQueue()).offer(cs); // released after the skip strategy had its say
         continue;
