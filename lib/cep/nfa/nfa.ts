@@ -521,10 +521,21 @@ export class NFA<T, M = PatternMatch<T>> {
     // (Only read when a match is released here: one waits already, or a pending state can complete one.)
     const releases = nfaState.matchesWaiting || this.hasPendingStates;
     const pms = nfaState.partialMatches;
+    const window = this.windowTime;
     for (let i = 0; i < pms.size; i++) {
       const cs = pms.elementAt(i);
-      const deadline = this.timeoutOf(cs);
-      if (timestamp < deadline || cs.state.isStart()) {
+      // timeoutOf(cs), written out: a call returning epoch ms returns a new heap number (one per partial match and advance).
+      const state = cs.state;
+      let deadline = Number.POSITIVE_INFINITY;
+      if (!state.isStart()) {
+        const gap = state.windowGap;
+        if (gap > 0) deadline = cs.previousTimestamp + gap;
+        if (window > 0) {
+          const byWindow = cs.startTimestamp + window;
+          if (byWindow < deadline) deadline = byWindow;
+        }
+      }
+      if (timestamp < deadline || state.isStart()) {
         kept?.offer(cs);
         continue;
       }
