@@ -556,8 +556,7 @@ export class NFA<T, M = PatternMatch<T>> {
     if (kept !== null) nfaState.partialMatches = kept;
     let matches: M[] | null = null;
     if (potential !== null || nfaState.matchesWaiting) {
-      matches = [];
-      this.processMatchesAccordingToSkipStrategy(nfaState, skip, potential, matches, matchTimestamps, removed);
+      matches = this.processMatchesAccordingToSkipStrategy(nfaState, skip, potential, matchTimestamps, removed);
     }
     // Nothing timed out or matched (the usual call): one shared, frozen result instead of new arrays.
     if (matches === null && timedOut === null) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
@@ -707,25 +706,24 @@ export class NFA<T, M = PatternMatch<T>> {
     if (potentialMatches === null && !nfaState.matchesWaiting) return NO_MATCHES as M[];
     // Flink 1.20 sends every strategy, noSkip too, through the completed-matches queue: matches come
     // out in its poll order (by first event; ties in the heap's order).
-    const result: M[] = [];
-    this.processMatchesAccordingToSkipStrategy(nfaState, skip, potentialMatches, result);
-    return result;
+    return this.processMatchesAccordingToSkipStrategy(nfaState, skip, potentialMatches) ?? (NO_MATCHES as M[]);
   }
 
   /**
    * Flink's processMatchesAccordingToSkipStrategy: completed matches are offered to the completed
    * queue and polled from it (so ties come out in the heap's order), each (but with noSkip) only once
    * no partial match that started earlier is still open, and each prunes partial, then completed
-   * matches per the skip strategy.
+   * matches per the skip strategy. Returns the matches in order (null: none).
    */
   private processMatchesAccordingToSkipStrategy(
     nfaState: NFAState<T>,
     skip: AfterMatchSkipStrategy,
     potential: ComputationStateQueue<T> | null,
-    result: M[],
     timestamps?: number[],
     removed: ReadonlyArray<ComputationState<T>> | null = null,
-  ): void {
+  ): M[] | null {
+    // Made with its first match (usually the only one): an empty array's first push reserves 16 slots.
+    let result: M[] | null = null;
     const buffer = nfaState.sharedBuffer;
     const completed = nfaState.completedMatches;
     // addAll: offered in the potential queue's iteration order
@@ -751,16 +749,21 @@ export class NFA<T, M = PatternMatch<T>> {
           pruned = prune(partial, skip, pruningId, buffer) || pruned;
           prune(completed, skip, pruningId, buffer);
         }
-        result.push(this.matchOf(paths[0]!));
+        const m = this.matchOf(paths[0]!);
+        if (result === null) result = [m];
+        else result.push(m);
       } else {
         // noSkip prunes nothing: only the first path is needed
-        result.push(this.matchAt(buffer, earliest.previousEntry!, earliest.version));
+        const m = this.matchAt(buffer, earliest.previousEntry!, earliest.version);
+        if (result === null) result = [m];
+        else result.push(m);
       }
       timestamps?.push(earliest.state.isPending() ? this.timeoutOf(earliest) : this.releaseTime(earliest, removed));
       buffer.releaseNode(earliest.previousEntry!, earliest.version);
     }
     if (pruned) nfaState.partialMatches = partial; // recounts
     nfaState.matchesWaiting = completed.size > 0;
+    return result;
   }
 
   /**
