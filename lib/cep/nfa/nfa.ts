@@ -52,6 +52,8 @@ export interface TimedOutMatch<T, M = PatternMatch<T>> {
 const NO_EVENT = -1;
 /** How many emptied states an NFA keeps for reuse (see NFA.recycle). */
 const MAX_FREE_STATES = 4096;
+/** Runs whose start-state partial matches are shared (NFA.startStateAt; runs are per key, from 1). */
+const START_CACHE_RUNS = 512;
 /** Array slots a recycled state's queues keep (a key's burst of partial matches would stay in the pool). */
 const RECYCLED_QUEUE_CAPACITY = 16;
 
@@ -368,6 +370,12 @@ export class NFA<T, M = PatternMatch<T>> {
   private readonly pathValues: Array<T | undefined> = [];
   /** The start states of a new NFAState (immutable: shared by all of them). */
   private readonly initialStartStates: ReadonlyArray<ComputationState<T>>;
+  /**
+   * Start-state partial matches by start state and run (see startStateAt), shared by every key:
+   * `startCacheStates[i]`'s, by run, in `startCacheRuns[i]`.
+   */
+  private readonly startCacheStates: Array<State<T>> = [];
+  private readonly startCacheRuns: Array<Array<ComputationState<T> | undefined>> = [];
   /** States given back by recycle(), reset (at most MAX_FREE_STATES). */
   private readonly freeStates: Array<NFAState<T>> = [];
   /** See potentialQueue (one per NFA: a call completes its use of it before returning). */
@@ -841,9 +849,30 @@ export class NFA<T, M = PatternMatch<T>> {
     }
     if (isStart) {
       // The start state always stays; unchanged (cs itself) unless the event branched from it.
-      this.nextStates[this.numNextStates++] = selfIncrease === 0 ? cs : ComputationState.createStartState(cs.state, cs.version.increase(selfIncrease));
+      this.nextStates[this.numNextStates++] = selfIncrease === 0 ? cs : this.startStateAt(cs.state, cs.version.increase(selfIncrease));
     }
     if (cs.previousEntry !== null && !keptAsIs) buffer.releaseNode(cs.previousEntry, cs.version);
+  }
+
+  /**
+   * The start state with `version`. A start-state partial match holds nothing but its state and
+   * version, and is immutable: one object per (start state, run) serves every key (each event that
+   * starts a partial match made a new one, kept until the key's next such event: long enough to be
+   * copied by the garbage collector, and one per key).
+   */
+  private startStateAt(state: State<T>, version: DeweyNumber): ComputationState<T> {
+    const run = version.getRun();
+    if (version.length() !== 1 || run < 0 || run >= START_CACHE_RUNS) return ComputationState.createStartState(state, version);
+    const states = this.startCacheStates;
+    let i = 0;
+    while (i < states.length && states[i] !== state) i++;
+    if (i === states.length) {
+      states.push(state);
+      this.startCacheRuns.push([]);
+    }
+    const runs = this.startCacheRuns[i]!;
+    while (runs.length <= run) runs.push(undefined); // (in order: no holes)
+    return (runs[run] ??= ComputationState.createStartState(state, DeweyNumber.of(run)));
   }
 
   private addComputationState(
