@@ -1,5 +1,5 @@
 /**
- * Versions of up to three digits with small digits are made once and shared (partial matches make
+ * Versions of up to three digits with small digits (and those with a fourth digit 0) are made once and shared (partial matches make
  * one or two per taken event and keep them as long as they live); any other version is its own
  * object. Either way versions compare by value (dewey-number.test.ts checks them against a model).
  */
@@ -11,6 +11,22 @@ describe('DeweyNumber interning', () => {
     expect(DeweyNumber.of(3).addStage()).toBe(DeweyNumber.fromString('3.0'));
     expect(DeweyNumber.of(3).addStage().increase(2).addStage()).toBe(DeweyNumber.fromString('3.2.0'));
     expect(DeweyNumber.of(1).increase(510)).toBe(DeweyNumber.of(511));
+  });
+
+  test('a three-digit version with a stage added (d0.d1.d2.0) is one object; what is made from it leaves it as it was', () => {
+    const v = DeweyNumber.fromString('1.2.3').addStage();
+    expect(v).toBe(DeweyNumber.of(1).addStage().increase(2).addStage().increase(3).addStage());
+    expect(v.toString()).toBe('1.2.3.0');
+    expect(v.increase(2).toString()).toBe('1.2.3.2');
+    expect(v.addStage().toString()).toBe('1.2.3.0.0');
+    expect(v.increase(2).addStage().increase(1).toString()).toBe('1.2.3.2.1');
+    expect(v.toString()).toBe('1.2.3.0');
+    expect(v.equals(DeweyNumber.fromString('1.2.3.0'))).toBe(true);
+    expect(v.increase(1).isCompatibleWith(v)).toBe(true);
+    expect(v.isCompatibleWith(v.increase(1))).toBe(false);
+    expect(v.addStage().isCompatibleWith(v)).toBe(true);
+    // Outside the bounds: made each time.
+    expect(DeweyNumber.fromString('1.8.0').addStage()).not.toBe(DeweyNumber.fromString('1.8.0').addStage());
   });
 
   test('long versions and large digits are made each time, and still equal by value', () => {

@@ -71,3 +71,29 @@ describe('the match object', () => {
     );
   });
 });
+
+describe('the match objects of one pattern', () => {
+  test('are each their own: a select function that changes one (stage lists included) changes no other, and stages without events get their own []', async () => {
+    const env = StreamExecutionEnvironment.create({ 'parallelism.default': 1 });
+    const events: Ev[] = [
+      { stage: 0, ts: 1 },
+      { stage: 0, ts: 2 },
+      { stage: 2, ts: 3 },
+      { stage: 1, ts: 4 },
+      { stage: 2, ts: 5 },
+    ];
+    const stream = env.fromSource(new CollectionSource([...events]), WatermarkStrategy.forMonotonousTimestamps<Ev>().withTimestampAssigner((e) => e.ts), 'events');
+    const seen: Array<Record<string, Ev[]>> = [];
+    const out = await CEP.pattern(stream.keyBy(() => 'k'), pattern(['a', 'b', 'c']))
+      .select((m) => {
+        const match = m as Record<string, Ev[]>;
+        for (const earlier of seen) for (const name of ['a', 'b', 'c']) expect(match[name]).not.toBe(earlier[name]);
+        seen.push(match);
+        const shown = ['a', 'b', 'c'].map((name) => match[name]!.map((e) => e.ts));
+        for (const name of ['a', 'b', 'c']) match[name]!.push({ stage: -1, ts: -1 }); // the user's to change
+        return JSON.stringify(shown);
+      })
+      .executeAndCollect();
+    expect(out.sort()).toEqual(['[[1],[],[3]]', '[[1],[4],[5]]', '[[2],[],[3]]', '[[2],[4],[5]]'].sort());
+  });
+});

@@ -2,6 +2,8 @@
 const D0 = 512;
 const D12 = 8;
 const INTERNED = D0 + D0 * D12 + D0 * D12 * D12;
+/** The digits after the third of a four-digit version ending in 0 (shared: `rest` is never changed in place). */
+const REST_ZERO: readonly number[] = [0];
 
 /**
  * Versions of partial matches in the shared buffer (Flink's DeweyNumber). A run starts as `n`; each
@@ -32,6 +34,11 @@ export class DeweyNumber {
    * made a version or two per taken event, each living as long as the partial match.
    */
   private static readonly interned: Array<DeweyNumber | undefined> = new Array<DeweyNumber | undefined>(INTERNED).fill(undefined);
+  /**
+   * Four-digit versions d0.d1.d2.0, what addStage makes of a three-digit one (the partial match that
+   * takes a pattern's fourth stage, or completes a three-stage pattern): same digit bounds.
+   */
+  private static readonly interned4: Array<DeweyNumber | undefined> = new Array<DeweyNumber | undefined>(D0 * D12 * D12).fill(undefined);
 
   /** The version with `len` (1..3) digits d0[.d1[.d2]] (unused digits 0). */
   private static short(len: number, d0: number, d1: number, d2: number): DeweyNumber {
@@ -131,8 +138,13 @@ export class DeweyNumber {
         return DeweyNumber.short(2, this.d0, 0, 0);
       case 2:
         return DeweyNumber.short(3, this.d0, this.d1, 0);
-      case 3:
-        return new DeweyNumber(4, this.d0, this.d1, this.d2, [0]);
+      case 3: {
+        const { d0, d1, d2 } = this;
+        if (d0 >= 0 && d0 < D0 && d1 >= 0 && d1 < D12 && d2 >= 0 && d2 < D12) {
+          return (DeweyNumber.interned4[(d0 * D12 + d1) * D12 + d2] ??= new DeweyNumber(4, d0, d1, d2, REST_ZERO));
+        }
+        return new DeweyNumber(4, d0, d1, d2, [0]);
+      }
       default: {
         const r = this.rest!.slice();
         r.push(0);

@@ -52,6 +52,8 @@ export interface TimedOutMatch<T, M = PatternMatch<T>> {
 const NO_EVENT = -1;
 /** How many emptied states an NFA keeps for reuse (see NFA.recycle). */
 const MAX_FREE_STATES = 4096;
+/** Runs whose start-state partial matches are shared (NFA.startStateAt; runs are per key, from 1). */
+const START_CACHE_RUNS = 512;
 /** Array slots a recycled state's queues keep (a key's burst of partial matches would stay in the pool). */
 const RECYCLED_QUEUE_CAPACITY = 16;
 
@@ -349,6 +351,8 @@ export class NFA<T, M = PatternMatch<T>> {
   private readonly windowed: boolean;
   /** Only FIRST_AND_LAST: a partial match times out at start + window, whatever it takes later. */
   private readonly startWindowOnly: boolean;
+  /** Some state is Pending (a pattern ending in notFollowedBy): advanceTime can complete matches. */
+  private readonly hasPendingStates: boolean;
   private readonly ctx = new NFAConditionContext<T>();
   // Scratch space of process(), reused for every partial match and event (see OutgoingEdges).
   private readonly outgoing = new OutgoingEdges<T>();
@@ -366,6 +370,12 @@ export class NFA<T, M = PatternMatch<T>> {
   private readonly pathValues: Array<T | undefined> = [];
   /** The start states of a new NFAState (immutable: shared by all of them). */
   private readonly initialStartStates: ReadonlyArray<ComputationState<T>>;
+  /**
+   * Start-state partial matches by start state and run (see startStateAt), shared by every key:
+   * `startCacheStates[i]`'s, by run, in `startCacheRuns[i]`.
+   */
+  private readonly startCacheStates: Array<State<T>> = [];
+  private readonly startCacheRuns: Array<Array<ComputationState<T> | undefined>> = [];
   /** States given back by recycle(), reset (at most MAX_FREE_STATES). */
   private readonly freeStates: Array<NFAState<T>> = [];
   /** See potentialQueue (one per NFA: a call completes its use of it before returning). */
@@ -382,6 +392,7 @@ export class NFA<T, M = PatternMatch<T>> {
     this.windowTime = windowTime;
     this.windowed = windowTime > 0 || states.some((s) => s.windowGap > 0);
     this.startWindowOnly = windowTime > 0 && states.every((s) => s.windowGap === 0);
+    this.hasPendingStates = states.some((s) => s.isPending());
     this.initialStartStates = states.filter((s) => s.isStart()).map((s) => ComputationState.createStartState(s, DeweyNumber.of(1)));
     for (const s of states) {
       const t = s.transitions;
@@ -515,11 +526,24 @@ export class NFA<T, M = PatternMatch<T>> {
     let timedOut: Array<TimedOutMatch<T, M>> | null = null;
     /** Partial matches removed here, with their window ends: what releases matches held behind them. */
     let removed: Array<ComputationState<T>> | null = null;
+    // (Only read when a match is released here: one waits already, or a pending state can complete one.)
+    const releases = nfaState.matchesWaiting || this.hasPendingStates;
     const pms = nfaState.partialMatches;
+    const window = this.windowTime;
     for (let i = 0; i < pms.size; i++) {
       const cs = pms.elementAt(i);
-      const deadline = this.timeoutOf(cs);
-      if (timestamp < deadline || cs.state.isStart()) {
+      // timeoutOf(cs), written out: a call returning epoch ms returns a new heap number (one per partial match and advance).
+      const state = cs.state;
+      let deadline = Number.POSITIVE_INFINITY;
+      if (!state.isStart()) {
+        const gap = state.windowGap;
+        if (gap > 0) deadline = cs.previousTimestamp + gap;
+        if (window > 0) {
+          const byWindow = cs.startTimestamp + window;
+          if (byWindow < deadline) deadline = byWindow;
+        }
+      }
+      if (timestamp < deadline || state.isStart()) {
         kept?.offer(cs);
         continue;
       }
@@ -527,7 +551,7 @@ export class NFA<T, M = PatternMatch<T>> {
         kept = nfaState.newQueue();
         for (let j = 0; j < i; j++) kept.offer(pms.elementAt(j));
       }
-      (removed ??= []).push(cs);
+      if (releases) (removed ??= []).push(cs);
       if (cs.state.isPending()) {
         (potential ??= this.potentialQueue()).offer(cs); // released after the skip strategy had its say
         continue;
@@ -540,8 +564,7 @@ export class NFA<T, M = PatternMatch<T>> {
     if (kept !== null) nfaState.partialMatches = kept;
     let matches: M[] | null = null;
     if (potential !== null || nfaState.matchesWaiting) {
-      matches = [];
-      this.processMatchesAccordingToSkipStrategy(nfaState, skip, potential, matches, matchTimestamps, removed);
+      matches = this.processMatchesAccordingToSkipStrategy(nfaState, skip, potential, matchTimestamps, removed);
     }
     // Nothing timed out or matched (the usual call): one shared, frozen result instead of new arrays.
     if (matches === null && timedOut === null) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
@@ -691,25 +714,24 @@ export class NFA<T, M = PatternMatch<T>> {
     if (potentialMatches === null && !nfaState.matchesWaiting) return NO_MATCHES as M[];
     // Flink 1.20 sends every strategy, noSkip too, through the completed-matches queue: matches come
     // out in its poll order (by first event; ties in the heap's order).
-    const result: M[] = [];
-    this.processMatchesAccordingToSkipStrategy(nfaState, skip, potentialMatches, result);
-    return result;
+    return this.processMatchesAccordingToSkipStrategy(nfaState, skip, potentialMatches) ?? (NO_MATCHES as M[]);
   }
 
   /**
    * Flink's processMatchesAccordingToSkipStrategy: completed matches are offered to the completed
    * queue and polled from it (so ties come out in the heap's order), each (but with noSkip) only once
    * no partial match that started earlier is still open, and each prunes partial, then completed
-   * matches per the skip strategy.
+   * matches per the skip strategy. Returns the matches in order (null: none).
    */
   private processMatchesAccordingToSkipStrategy(
     nfaState: NFAState<T>,
     skip: AfterMatchSkipStrategy,
     potential: ComputationStateQueue<T> | null,
-    result: M[],
     timestamps?: number[],
     removed: ReadonlyArray<ComputationState<T>> | null = null,
-  ): void {
+  ): M[] | null {
+    // Made with its first match (usually the only one): an empty array's first push reserves 16 slots.
+    let result: M[] | null = null;
     const buffer = nfaState.sharedBuffer;
     const completed = nfaState.completedMatches;
     // addAll: offered in the potential queue's iteration order
@@ -735,16 +757,21 @@ export class NFA<T, M = PatternMatch<T>> {
           pruned = prune(partial, skip, pruningId, buffer) || pruned;
           prune(completed, skip, pruningId, buffer);
         }
-        result.push(this.matchOf(paths[0]!));
+        const m = this.matchOf(paths[0]!);
+        if (result === null) result = [m];
+        else result.push(m);
       } else {
         // noSkip prunes nothing: only the first path is needed
-        result.push(this.matchAt(buffer, earliest.previousEntry!, earliest.version));
+        const m = this.matchAt(buffer, earliest.previousEntry!, earliest.version);
+        if (result === null) result = [m];
+        else result.push(m);
       }
       timestamps?.push(earliest.state.isPending() ? this.timeoutOf(earliest) : this.releaseTime(earliest, removed));
       buffer.releaseNode(earliest.previousEntry!, earliest.version);
     }
     if (pruned) nfaState.partialMatches = partial; // recounts
     nfaState.matchesWaiting = completed.size > 0;
+    return result;
   }
 
   /**
@@ -822,9 +849,30 @@ export class NFA<T, M = PatternMatch<T>> {
     }
     if (isStart) {
       // The start state always stays; unchanged (cs itself) unless the event branched from it.
-      this.nextStates[this.numNextStates++] = selfIncrease === 0 ? cs : ComputationState.createStartState(cs.state, cs.version.increase(selfIncrease));
+      this.nextStates[this.numNextStates++] = selfIncrease === 0 ? cs : this.startStateAt(cs.state, cs.version.increase(selfIncrease));
     }
     if (cs.previousEntry !== null && !keptAsIs) buffer.releaseNode(cs.previousEntry, cs.version);
+  }
+
+  /**
+   * The start state with `version`. A start-state partial match holds nothing but its state and
+   * version, and is immutable: one object per (start state, run) serves every key (each event that
+   * starts a partial match made a new one, kept until the key's next such event: long enough to be
+   * copied by the garbage collector, and one per key).
+   */
+  private startStateAt(state: State<T>, version: DeweyNumber): ComputationState<T> {
+    const run = version.getRun();
+    if (version.length() !== 1 || run < 0 || run >= START_CACHE_RUNS) return ComputationState.createStartState(state, version);
+    const states = this.startCacheStates;
+    let i = 0;
+    while (i < states.length && states[i] !== state) i++;
+    if (i === states.length) {
+      states.push(state);
+      this.startCacheRuns.push([]);
+    }
+    const runs = this.startCacheRuns[i]!;
+    while (runs.length <= run) runs.push(undefined); // (in order: no holes)
+    return (runs[run] ??= ComputationState.createStartState(state, DeweyNumber.of(run)));
   }
 
   private addComputationState(

@@ -804,8 +804,9 @@ function userMatchFactory<T>(stageNames: readonly string[]): MatchFactory<T, Use
   stageNames.forEach((name, i) => index.set(name, i));
   const k = stageNames.length;
   const build = matchBuilder<T>(stageNames);
+  // One scratch array per pattern, emptied after each match (nothing runs between filling and building it).
+  const lists: Array<T[] | undefined> = new Array<T[] | undefined>(k).fill(undefined);
   return (stages, values, count) => {
-    const lists: Array<T[] | undefined> = new Array(k);
     for (let i = 0; i < count; i++) {
       const j = index.get(stages[i]!);
       if (j === undefined) continue; // not a stage of the pattern (cannot happen): not shown, as before
@@ -813,7 +814,11 @@ function userMatchFactory<T>(stageNames: readonly string[]): MatchFactory<T, Use
       if (list === undefined) lists[j] = [values[i]!];
       else list.push(values[i]!);
     }
-    return build(lists);
+    try {
+      return build(lists);
+    } finally {
+      lists.fill(undefined);
+    }
   };
 }
 
