@@ -54,12 +54,12 @@ describe('NFA state names', () => {
   });
 
   type Link = 'next' | 'followedBy' | 'followedByAny' | 'notNext' | 'notFollowedBy';
-  type Quant = 'one' | 'optional' | 'oneOrMore' | 'times13' | 'optionalLoop';
+  type Quant = 'one' | 'optional' | 'oneOrMore' | 'times13' | 'optionalLoop' | 'group';
   test('property: names are unique and a restore after every event changes nothing', () => {
     const stageArb = fc.record({
       letter: fc.constantFrom('a', 'b', 'c'),
       link: fc.constantFrom<Link>('next', 'followedBy', 'followedByAny', 'notNext', 'notFollowedBy'),
-      quant: fc.constantFrom<Quant>('one', 'optional', 'oneOrMore', 'times13', 'optionalLoop'),
+      quant: fc.constantFrom<Quant>('one', 'optional', 'oneOrMore', 'times13', 'optionalLoop', 'group'),
       greedy: fc.boolean(),
     });
     const skips = [AfterMatchSkipStrategy.noSkip(), AfterMatchSkipStrategy.skipToNext(), AfterMatchSkipStrategy.skipPastLastEvent()];
@@ -74,6 +74,12 @@ describe('NFA state names', () => {
             let p = Pattern.begin<Ev>('s0', skips[skipIndex]!).where(is(stages[0]!.letter));
             for (let i = 1; i < stages.length; i++) {
               const s = stages[i]!;
+              if (s.quant === 'group' && s.link !== 'notNext' && s.link !== 'notFollowedBy') {
+                // A repeated group (a group's states are copies too).
+                const g = Pattern.begin<Ev>(`g${i}`).where(is(s.letter)).followedBy(`h${i}`).where((e) => e.letter !== s.letter);
+                p = p[s.link](g).oneOrMore();
+                continue;
+              }
               p = p[s.link](`s${i}`).where(is(s.letter));
               if (s.link === 'notNext' || s.link === 'notFollowedBy') continue;
               if (s.quant === 'optional') p = p.optional();
