@@ -67,7 +67,13 @@ export function compile<T>(pattern: Pattern<T, string>): CompiledNFA<T> {
 
 class NFAFactoryCompiler<T> {
   private readonly states: Array<State<T>> = [];
-  /** Next `:n` suffix per base name (Flink's NFAStateNameHandler, without its quadratic search). */
+  /**
+   * Flink's NFAStateNameHandler: every name given (a snapshot names a partial match's state, restore
+   * finds it by that name), and per base name the first `:n` suffix not tried yet (its search from 0
+   * finds the same name: names are only ever added). A copy is named after the state it copies, so
+   * `base:n` can be taken already.
+   */
+  private readonly usedNames = new Set<string>();
   private readonly nameCounters = new Map<string, number>();
   private readonly stopStates = new Map<string, State<T>>();
   private readonly originalStateMap = new Map<string, State<T>>();
@@ -147,9 +153,15 @@ class NFAFactoryCompiler<T> {
   // ---- states ------------------------------------------------------------------------------------
 
   private createState(baseName: string, type: StateType): State<T> {
-    const n = this.nameCounters.get(baseName);
-    this.nameCounters.set(baseName, n === undefined ? 0 : n + 1);
-    const candidate = n === undefined ? baseName : `${baseName}:${n}`;
+    const used = this.usedNames;
+    let candidate = baseName;
+    if (used.has(candidate)) {
+      let n = this.nameCounters.get(baseName) ?? 0;
+      do candidate = `${baseName}:${n++}`;
+      while (used.has(candidate));
+      this.nameCounters.set(baseName, n);
+    }
+    used.add(candidate);
     const state = new State<T>(candidate, type);
     this.states.push(state);
     return state;
