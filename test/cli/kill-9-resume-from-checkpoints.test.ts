@@ -10,7 +10,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, FIXTURES, REPO_ROOT, removeTempDirs, tempDir } from '../helpers.ts';
+import { BIN, FIXTURES, REPO_ROOT, removeTempDirs, seededRandom, tempDir } from '../helpers.ts';
 import { allFiles, committedLines } from '../connectors/committed-files.ts';
 
 afterAll(removeTempDirs);
@@ -19,18 +19,6 @@ const JOB = join(FIXTURES, 'running-sums-file-sink-job.ts');
 const KEYS = 13;
 const RECORDS = 80_000;
 const KILLS = 4;
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The input lines `k<i % KEYS>,<i>` and what the job writes for them: one `key,count,sum` line per input line. */
 function inputAndReference(): { input: string; reference: string[] } {
@@ -128,7 +116,7 @@ describe('kill -9, then tidemark run -s <checkpoints> until it finishes', () => 
     test(`${target.name}: the committed output is the uninterrupted job's, each line once`, async () => {
       const seed = Number(process.env.TIDEMARK_CRASH_SEED ?? Date.now() % 1_000_000);
       console.log(`kill -9 (${target.name}): seed ${seed} (TIDEMARK_CRASH_SEED=${seed} replays it)`);
-      const next = random(seed);
+      const next = seededRandom(seed);
       const dir = tempDir();
       const checkpoints = join(dir, 'checkpoints');
       const output = join(dir, 'out');

@@ -7,27 +7,10 @@ import { afterAll, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TextLineSource } from '../../connectors/file/index.ts';
-import type { ReaderOutput, SourceReader, SourceSplit } from '../../lib/core/connector/source.ts';
+import { readLines, textLineReader } from './text-line-reader.ts';
 import { removeTempDirs, tempDir } from '../helpers.ts';
 
 afterAll(removeTempDirs);
-
-function reader(path: string, restoredSplits?: readonly SourceSplit[]): SourceReader<string> {
-  return new TextLineSource(path).createReader({ operatorName: 'lines', getIndexOfSubtask: () => 0, currentParallelism: () => 1, restoredSplits });
-}
-
-/** Reads `n` lines (or all), then returns them. */
-async function read(r: SourceReader<string>, n = Number.POSITIVE_INFINITY): Promise<string[]> {
-  const out: string[] = [];
-  const output: ReaderOutput<string> = { collect: (l) => void out.push(l) };
-  while (out.length < n) {
-    const s = r.pollNext(output);
-    if (s === 'END_OF_INPUT') break;
-    if (s === 'NOTHING_AVAILABLE') await r.isAvailable();
-  }
-  return out;
-}
 
 test('restore, snapshot at once, restore again: every line once, in order', async () => {
   const lines = Array.from({ length: 500 }, (_, i) => `line ${i} ${'x'.repeat(i % 17)}`);
@@ -35,20 +18,20 @@ test('restore, snapshot at once, restore again: every line once, in order', asyn
   writeFileSync(path, `${lines.join('\n')}\n`);
   await fc.assert(
     fc.asyncProperty(fc.integer({ min: 0, max: 500 }), async (cut) => {
-      const first = reader(path);
+      const first = textLineReader(path);
       await first.start();
-      const before = await read(first, cut);
+      const before = await readLines(first, cut);
       const at = first.snapshotState!(1);
       await first.close();
       // Restored, and checkpointed again before its first poll.
-      const second = reader(path, at);
+      const second = textLineReader(path, at);
       await second.start();
       const again = second.snapshotState!(2);
       await second.close();
       expect(again).toEqual(at);
-      const third = reader(path, again);
+      const third = textLineReader(path, again);
       await third.start();
-      const rest = await read(third);
+      const rest = await readLines(third);
       await third.close();
       expect([...before, ...rest]).toEqual(lines);
     }),

@@ -9,28 +9,12 @@
 import { afterAll, expect, test } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TextLineSource } from '../../connectors/file/index.ts';
-import type { ReaderOutput, SourceReader, SourceSplit } from '../../lib/core/connector/source.ts';
+import { readLines, textLineReader } from './text-line-reader.ts';
 import { removeTempDirs, tempDir } from '../helpers.ts';
 
 afterAll(removeTempDirs);
 
 const CHUNK = 64 * 1024; // the reader's read size
-
-function reader(path: string, restoredSplits?: readonly SourceSplit[]): SourceReader<string> {
-  return new TextLineSource(path).createReader({ operatorName: 'lines', getIndexOfSubtask: () => 0, currentParallelism: () => 1, restoredSplits });
-}
-
-async function read(r: SourceReader<string>, n = Number.POSITIVE_INFINITY): Promise<string[]> {
-  const out: string[] = [];
-  const output: ReaderOutput<string> = { collect: (l) => void out.push(l) };
-  while (out.length < n) {
-    const s = r.pollNext(output);
-    if (s === 'END_OF_INPUT') break;
-    if (s === 'NOTHING_AVAILABLE') await r.isAvailable();
-  }
-  return out;
-}
 
 /** Blocks the event loop so that a read the thread pool is doing lands in its buffer meanwhile. */
 function spin(ms: number): void {
@@ -52,9 +36,9 @@ test.each([
   writeFileSync(path, `${lines.join('\n')}\n`);
   expect(Buffer.byteLength(`${first.join('\n')}\n`)).toBe(CHUNK);
 
-  const r = reader(path);
+  const r = textLineReader(path);
   await r.start();
-  const before = await read(r, first.length);
+  const before = await readLines(r, first.length);
   expect(before).toEqual(first);
   // Every line of the first chunk emitted: this poll starts the read of the second.
   expect(r.pollNext({ collect: () => {} })).toBe('NOTHING_AVAILABLE');
@@ -63,9 +47,9 @@ test.each([
   await r.close();
   expect(at).toEqual([{ splitId: path, path, offset: CHUNK, lineNumber: first.length + 1 }]);
 
-  const restored = reader(path, at);
+  const restored = textLineReader(path, at);
   await restored.start();
-  const rest = await read(restored);
+  const rest = await readLines(restored);
   await restored.close();
   expect([...before, ...rest]).toEqual(lines);
 });

@@ -88,3 +88,17 @@ export class FakeKafkaClient implements KafkaClient {
     };
   }
 }
+
+/** A few ms of real time: long enough for the fake client's settled sends to be seen. */
+export const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
+
+/** Whether `p` settled within a few ms. */
+export async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await tick();
+  return done;
+}

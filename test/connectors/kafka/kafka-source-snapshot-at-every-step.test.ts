@@ -22,6 +22,7 @@ import {
   type TopicPartitionOffset,
 } from '../../../connectors/kafka/index.ts';
 import type { ReaderOutput, SourceReader, SourceSplit } from '../../../lib/core/connector/source.ts';
+import { seededRandom } from '../../helpers.ts';
 
 const TOPIC = 't';
 
@@ -162,17 +163,6 @@ function expected(partitions: readonly Partition[]): Map<number, number[]> {
   return out;
 }
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Runs `readers` round robin, one poll each per step, until `stop` says so (or they all ended); at step
  * `snapshotAt` (and, when `inFlight`, while a reader's fetch is in flight) snapshots them all, and at step
@@ -235,7 +225,7 @@ test.each([
         const added = bounded ? [] : build(addedSpecs);
         const all = expected([...partitions, ...added]);
         const total = [...all.values()].reduce((n, l) => n + l.length, 0);
-        const cluster = new Cluster([...partitions], random(seed));
+        const cluster = new Cluster([...partitions], seededRandom(seed));
         const readers: SourceReader<string>[] = [];
         for (let i = 0; i < p; i++) readers.push(reader(cluster, bounded, i, p));
         for (const r of readers) await r.start();

@@ -8,11 +8,10 @@
 import { expect, it } from 'vitest';
 import type { CommittingSinkWriterContext, SinkRecordContext } from '../../../lib/index.ts';
 import { DeliveryGuarantee, KafkaRecordSerializationSchema, KafkaSink, SimpleStringSchema } from '../../../connectors/kafka/index.ts';
-import { FakeKafkaClient } from './fake-kafka-client.ts';
+import { FakeKafkaClient, settled, tick } from './fake-kafka-client.ts';
 
 const record: SinkRecordContext = { timestamp: () => null, currentWatermark: () => 0 };
 const context: CommittingSinkWriterContext = { operatorName: 'sink', getIndexOfSubtask: () => 0, currentParallelism: () => 1 };
-const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
 
 function writer(client: FakeKafkaClient, guarantee: DeliveryGuarantee, maxBuffered = 10_000) {
   return KafkaSink.builder<string>()
@@ -24,17 +23,6 @@ function writer(client: FakeKafkaClient, guarantee: DeliveryGuarantee, maxBuffer
     .setClientFactory(() => client)
     .build()
     .createWriter(context);
-}
-
-/** Whether `p` settled within a few ms. */
-async function settled(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await tick();
-  return done;
 }
 
 it('isAvailable pushes back once max.buffered.records are unacknowledged, and lets go when they are', async () => {

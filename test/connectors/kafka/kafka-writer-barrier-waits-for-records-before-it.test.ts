@@ -7,21 +7,10 @@
 import { expect, it } from 'vitest';
 import type { CommittingSinkWriterContext, SinkRecordContext } from '../../../lib/index.ts';
 import { DeliveryGuarantee, KafkaRecordSerializationSchema, KafkaSink, SimpleStringSchema } from '../../../connectors/kafka/index.ts';
-import { FakeKafkaClient } from './fake-kafka-client.ts';
+import { FakeKafkaClient, settled, tick } from './fake-kafka-client.ts';
 
 const record: SinkRecordContext = { timestamp: () => null, currentWatermark: () => 0 };
 const context: CommittingSinkWriterContext = { operatorName: 'sink', getIndexOfSubtask: () => 0, currentParallelism: () => 1 };
-const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
-
-async function settled(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await tick();
-  return done;
-}
 
 it('AT_LEAST_ONCE: the barrier resolves once the records before it are acknowledged, while later ones are still on their way', async () => {
   const client = new FakeKafkaClient();
