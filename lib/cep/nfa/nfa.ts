@@ -750,6 +750,7 @@ export class NFA<T, M = PatternMatch<T>> {
         if (earliestPartial !== undefined && compareComputationStates(earliest, earliestPartial) > 0) break;
       }
       completed.poll();
+      let m: M;
       if (waits) {
         const paths = buffer.extractPatterns(earliest.previousEntry!, earliest.version);
         const pruningId = pruningEvent(skip, paths);
@@ -757,15 +758,13 @@ export class NFA<T, M = PatternMatch<T>> {
           pruned = prune(partial, skip, pruningId, buffer) || pruned;
           prune(completed, skip, pruningId, buffer);
         }
-        const m = this.matchOf(paths[0]!);
-        if (result === null) result = [m];
-        else result.push(m);
+        m = this.matchOf(paths[0]!);
       } else {
         // noSkip prunes nothing: only the first path is needed
-        const m = this.matchAt(buffer, earliest.previousEntry!, earliest.version);
-        if (result === null) result = [m];
-        else result.push(m);
+        m = this.matchAt(buffer, earliest.previousEntry!, earliest.version);
       }
+      if (result === null) result = [m];
+      else result.push(m);
       timestamps?.push(earliest.state.isPending() ? this.timeoutOf(earliest) : this.releaseTime(earliest, removed));
       buffer.releaseNode(earliest.previousEntry!, earliest.version);
     }
