@@ -5,9 +5,8 @@
 // cost of the extra thread small.
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { workerBundleFolders } from '../runtime/execution/worker-bundle-folders.mjs';
 
 const JOB_THREAD_ENTRY = fileURLToPath(new URL('./job-thread-entry.mjs', import.meta.url));
 /**
@@ -175,12 +174,11 @@ export function superviseJobThread({ argv, cwd, stdin = false, exit = false }) {
   });
 }
 
-/** Removes the worker bundle folders of the process `pid` (named `tidemark-worker-<pid>-…` in the temp dir). */
+/** Removes the worker bundle folders of the process `pid`. */
 function removeWorkerBundlesOf(/** @type {number} */ pid) {
-  const prefix = `tidemark-worker-${pid}-`;
   try {
-    for (const name of readdirSync(tmpdir())) if (name.startsWith(prefix)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    for (const folder of workerBundleFolders()) if (folder.pid === pid) rmSync(folder.path, { recursive: true, force: true });
   } catch {
-    // the temp dir cannot be read: the next job's build removes them (a process that is gone)
+    // one cannot be removed: the next job's build removes it (a process that is gone)
   }
 }

@@ -19,13 +19,14 @@
  * The caller falls back to the tsx path when bundling fails (bundleFailure says why), and so when a
  * file of the job imports a module it names at run time (`import(name)`): the bundle would not hold it.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as Esbuild from 'esbuild';
+import { WORKER_BUNDLE_PREFIX, workerBundleFolders } from './worker-bundle-folders.mjs';
 
 /** A built bundle: the worker's entry and the folder to remove when the job ends. */
 export interface WorkerBundle {
@@ -259,26 +260,17 @@ function plugin(entry: string, dynamic: string[]): Esbuild.Plugin {
 /** The code of `require` for chunks that call it (CommonJS code in the bundle, requiring a package or a builtin). */
 const REQUIRE_SHIM = 'import { createRequire as __tmCreateRequire } from "node:module"; var require = __tmCreateRequire(import.meta.url);';
 
-const BUNDLE_PREFIX = 'tidemark-worker-';
-
 /**
  * Bundles left by processes that are gone (killed: a process that exits removes its own), by the
  * process id in their names; a live process's (or a reused id's) are left alone.
  */
 function removeStaleBundles(): void {
-  let names: string[];
-  try {
-    names = readdirSync(tmpdir());
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const pid = name.startsWith(BUNDLE_PREFIX) ? Number(name.slice(BUNDLE_PREFIX.length).split('-')[0]) : NaN;
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
+  for (const { pid, path } of workerBundleFolders()) {
+    if (pid === process.pid) continue;
     try {
       process.kill(pid, 0);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(tmpdir(), name), { recursive: true, force: true });
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(path, { recursive: true, force: true });
     }
   }
 }
@@ -288,7 +280,7 @@ export async function buildWorkerBundle(jobModule: string): Promise<WorkerBundle
   const started = performance.now();
   const esbuild = loadEsbuild();
   removeStaleBundles();
-  const dir = mkdtempSync(join(tmpdir(), `${BUNDLE_PREFIX}${process.pid}-`));
+  const dir = mkdtempSync(join(tmpdir(), `${WORKER_BUNDLE_PREFIX}${process.pid}-`));
   try {
     const job = resolve(jobModule);
     const dynamic: string[] = [];
