@@ -18,6 +18,7 @@ import type { ProcessWindowContext } from '../windowing/process-window-function.
 import { IntervalJoinOperator, type ProcessJoinContext } from '../operators/interval-join.ts';
 import { keyedTaggedUnion, type Tagged } from './connected-streams.ts';
 import { AsyncFunctionResultError, isAsyncFunction, isThenable } from '../core/errors.ts';
+import { OutputTag } from '../core/output-tag.ts';
 
 export type JoinFn<L, R, OUT> = ((left: L, right: R) => OUT) | { join(left: L, right: R): OUT };
 export type CoGroupFn<L, R, OUT> = ((lefts: L[], rights: R[], out: Collector<OUT>) => void) | { coGroup(lefts: L[], rights: R[], out: Collector<OUT>): void };
@@ -158,12 +159,29 @@ export class IntervalJoined<L, R, K> {
     this.upperInclusive = false;
     return this;
   }
+  private leftLateTag: OutputTag<L> | undefined;
+  private rightLateTag: OutputTag<R> | undefined;
+  /** Left records behind the watermark go to this side output (with their timestamps) instead of being dropped (Flink's sideOutputLeftLateData). */
+  sideOutputLeftLateData(tag: OutputTag<L>): this {
+    if (!(tag instanceof OutputTag)) throw new TypeError('sideOutputLeftLateData() needs an OutputTag');
+    this.leftLateTag = tag;
+    return this;
+  }
+  /** Right records behind the watermark go to this side output instead of being dropped (Flink's sideOutputRightLateData). */
+  sideOutputRightLateData(tag: OutputTag<R>): this {
+    if (!(tag instanceof OutputTag)) throw new TypeError('sideOutputRightLateData() needs an OutputTag');
+    this.rightLateTag = tag;
+    return this;
+  }
   process<OUT>(fn: ProcessJoinFunction<L, R, OUT> | ((left: L, right: R, ctx: ProcessJoinContext, out: Collector<OUT>) => void)): SingleOutputStreamOperator<OUT> {
     const lower = this.lowerInclusive ? this.lower : this.lower + 1;
     const upper = this.upperInclusive ? this.upper : this.upper - 1;
+    const leftLate = this.leftLateTag;
+    const rightLate = this.rightLateTag;
     return keyedTaggedUnion(this.left, this.right, this.left.getKeySelector(), this.right.getKeySelector()).keyedOperator<OUT>(
       'Interval Join',
-      () => new IntervalJoinOperator<L, R, OUT>(fn, lower, upper),
+      () => new IntervalJoinOperator<L, R, OUT>(fn, lower, upper, { left: leftLate, right: rightLate }),
     );
   }
 }
+

@@ -62,6 +62,8 @@ export class IntervalJoinOperator<L, R, OUT> extends AbstractUdfStreamOperator<O
     fn: ProcessJoinFn<L, R, OUT>,
     private readonly lower: number,
     private readonly upper: number,
+    /** Side outputs for records behind the watermark, per side (Flink's left/rightLateDataOutputTag); unset: dropped and counted. */
+    private readonly lateDataTags: { readonly left?: OutputTag<L> | undefined; readonly right?: OutputTag<R> | undefined } = {},
   ) {
     super(fn);
     this.fn = toCallable(this.userFunction, 'processElement', 'An interval join process()');
@@ -86,12 +88,15 @@ export class IntervalJoinOperator<L, R, OUT> extends AbstractUdfStreamOperator<O
     // A throw (the user's function, a missing timestamp) is attributed by the chain, with this record.
     if (timestamp === NO_TIMESTAMP) throw new Error('An interval join needs event timestamps: assign them with assignTimestampsAndWatermarks()');
     const wm = this.timers.currentWatermark();
+    const isLeft = t.i === 1;
     if (timestamp < wm) {
-      // Late (Flink's isLate: ts < watermark): its partners may already be gone. Counted; the first logged.
-      if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, `it is behind the watermark ${timeText(wm)}, so its join partners may already be gone`);
+      // Late (Flink's isLate: ts < watermark): its partners may already be gone. To the side's late
+      // output if the user asked for one; else counted, the first logged.
+      const tag = isLeft ? this.lateDataTags.left : this.lateDataTags.right;
+      if (tag !== undefined) this.emitSide(tag as OutputTag<unknown>, t.v, timestamp);
+      else if (this.numLateRecordsDropped++ === 0) this.warnFirstLateRecordDropped(timestamp, `it is behind the watermark ${timeText(wm)}, so its join partners may already be gone (sideOutputLeftLateData/sideOutputRightLateData keep such records)`);
       return;
     }
-    const isLeft = t.i === 1;
     const own = isLeft ? this.leftBuffer : this.rightBuffer;
     const other = isLeft ? this.rightBuffer : this.leftBuffer;
     const list = own.get(timestamp);
