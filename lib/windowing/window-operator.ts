@@ -230,7 +230,7 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractW
       } else if (spec.kind === 'aggregate') {
         let acc = this.stored(spec.aggregate.createAccumulator(), 'AggregateFunction.createAccumulator()');
         for (const t of list) acc = this.stored(spec.aggregate.add(t.value, acc), 'AggregateFunction.add()');
-        elements = list.length === 0 ? [] : [spec.aggregate.getResult(acc)];
+        elements = [spec.aggregate.getResult(acc)]; // (no elements left: the empty accumulator's result, as Flink's AggregateApplyProcessWindowFunction)
       } else {
         elements = list.map((t) => t.value);
       }
@@ -239,7 +239,9 @@ export class WindowOperator<IN, ACC, OUT, K, W extends Window> extends AbstractW
     } else {
       elements = [stored];
     }
-    if (elements.length > 0) this.emitWindowResults(window, elements);
+    // An evictor may leave nothing: Flink still calls the function (a ProcessWindowFunction gets no
+    // elements); only a reduce has no result then (Flink's would pass on null).
+    if (elements.length > 0 || spec.kind !== 'reduce') this.emitWindowResults(window, elements);
     if (list !== undefined) {
       this.config.evictor?.evictAfter(list, window, this.evictorContext);
       // The evictors trimmed the stored list in place; an empty one leaves no state.
