@@ -76,9 +76,19 @@ export class StatusWatermarkValve {
   /** The channel delivered end-of-input; the others decide from now on. */
   endOfInput(channel: number, output: ValveOutput): void {
     if (this.ended[channel]) return;
+    const wasIdle = this.idle[channel]!;
     this.ended[channel] = true;
     this.aligned[channel] = false;
-    if (this.anyActive()) this.outputNewMin(output);
+    if (this.anyActive()) {
+      this.outputNewMin(output);
+    } else if (!wasIdle && !this.lastOutputIdle && !this.ended.every(Boolean)) {
+      // The last active channel ended and the open ones are idle: as when it goes idle (nothing will
+      // advance any more), flush to the highest watermark of the others and go idle, else downstream
+      // waits for a watermark from this task that never comes.
+      if (this.watermarks[channel] === this.lastOutputWatermark) this.outputMaxOfAll(output);
+      this.lastOutputIdle = true;
+      output.emitWatermarkStatus(true);
+    }
   }
 
   private anyActive(): boolean {

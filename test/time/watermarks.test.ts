@@ -82,11 +82,11 @@ describe('watermark generators', () => {
 type ValveEvent = { ch: number; kind: 'wm'; wm: number } | { ch: number; kind: 'idle' | 'active' | 'end' };
 
 describe('StatusWatermarkValve', () => {
-  const events = (channels: number): fc.Arbitrary<ValveEvent[]> =>
+  const events = (channels: number, statusWeight = 1): fc.Arbitrary<ValveEvent[]> =>
     fc.array(
       fc.oneof(
         { weight: 6, arbitrary: fc.record({ ch: fc.nat({ max: channels - 1 }), kind: fc.constant('wm' as const), wm: fc.integer({ min: 0, max: 100 }) }) },
-        { weight: 1, arbitrary: fc.record({ ch: fc.nat({ max: channels - 1 }), kind: fc.constantFrom('idle' as const, 'active' as const, 'end' as const) }) },
+        { weight: statusWeight, arbitrary: fc.record({ ch: fc.nat({ max: channels - 1 }), kind: fc.constantFrom('idle' as const, 'active' as const, 'end' as const) }) },
       ),
       { maxLength: 60 },
     );
@@ -134,6 +134,49 @@ describe('StatusWatermarkValve', () => {
         statuses.forEach((s, i) => expect(s).toBe(i % 2 === 0)); // idle, active, idle, ...
       }),
     );
+  });
+
+  test('the output is idle exactly while every channel still open is idle (also when the last active channel ends)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(fc.constant(n), events(n, 6))), ([n, evs]) => {
+        const valve = new StatusWatermarkValve(n);
+        let idleOut = false;
+        const o = { emitWatermark: () => {}, emitWatermarkStatus: (idle: boolean) => void (idleOut = idle) };
+        const idle = new Array<boolean>(n).fill(false);
+        const ended = new Array<boolean>(n).fill(false);
+        for (const e of evs) {
+          if (e.kind === 'wm') valve.inputWatermark(e.wm, e.ch, o);
+          else if (e.kind === 'end') {
+            valve.endOfInput(e.ch, o);
+            ended[e.ch] = true;
+          } else {
+            valve.inputWatermarkStatus(e.kind === 'idle', e.ch, o);
+            if (!ended[e.ch]) idle[e.ch] = e.kind === 'idle';
+          }
+          const open = idle.filter((_, i) => !ended[i]);
+          if (open.length > 0) expect(idleOut).toBe(open.every((x) => x));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('when the channel holding the watermark ends and the others are idle, the output flushes to their highest and goes idle', () => {
+    const valve = new StatusWatermarkValve(3);
+    const out: number[] = [];
+    const statuses: boolean[] = [];
+    const o = { emitWatermark: (w: number) => out.push(w), emitWatermarkStatus: (idle: boolean) => statuses.push(idle) };
+    valve.inputWatermark(10, 0, o);
+    valve.inputWatermark(30, 1, o);
+    valve.inputWatermark(20, 2, o);
+    valve.inputWatermarkStatus(true, 1, o);
+    valve.inputWatermarkStatus(true, 2, o);
+    expect(out).toEqual([10]); // channel 0 holds it
+    valve.endOfInput(0, o);
+    expect(out).toEqual([10, 30]);
+    expect(statuses).toEqual([true]);
+    valve.inputWatermarkStatus(false, 2, o); // one resumes: active again
+    expect(statuses).toEqual([true, false]);
   });
 
   test('an idle channel does not hold the watermark back; a resumed one counts again once it catches up', () => {
