@@ -139,7 +139,7 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
         for (const e of (snapshot.operator[SOURCE_READER_STATE]?.entries ?? []) as SourceReaderStateEntry[]) {
           const owner = source.getSplitOwner(e.split, parallelism);
           if (!Number.isInteger(owner) || owner < 0 || owner >= parallelism) {
-            throw new Error(`${this.label(node)}: getSplitOwner returned ${String(owner)} for split '${e.split.splitId}'; it must be a reader index below ${parallelism}`);
+            throw new Error(`getSplitOwner returned ${String(owner)} for split '${e.split.splitId}'; it must be a reader index below ${parallelism}`);
           }
           if (owner === this.subtaskIndex) mine.push(e);
         }
