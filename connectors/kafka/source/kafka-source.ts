@@ -317,6 +317,8 @@ class KafkaSourceReader<V> implements SourceReader<V> {
     this.client = client;
     const restored = this.context.restoredSplits as readonly KafkaPartitionSplit[] | undefined;
     const splits = restored !== undefined ? this.ownRestoredSplits(restored) : await this.initialSplits(client);
+    // Fresh: the listing just made was a discovery. Restored: partitions may have come while the job was down.
+    if (restored === undefined) this.nextDiscovery = Date.now() + config.discoveryIntervalMs;
     for (const s of splits) {
       const finished = s.stoppingOffset !== undefined && s.startingOffset >= s.stoppingOffset;
       this.splits.set(s.splitId, {
