@@ -356,7 +356,7 @@ class KafkaSourceReader<V> implements SourceReader<V> {
       const owner = splitOwner(s, parallelism);
       if (owner !== index) {
         throw new IllegalStateException(
-          `${this.context.operatorName}: restored split ${s.splitId} belongs to reader ${owner} of ${parallelism}, not to reader ${index}: KafkaSource splits must be restored to their owner (Source.getSplitOwner), else a partition is read twice`,
+          `restored split ${s.splitId} belongs to reader ${owner} of ${parallelism}, not to reader ${index}: KafkaSource splits must be restored to their owner (Source.getSplitOwner), else a partition is read twice`,
         );
       }
       const before = byId.get(s.splitId);
