@@ -165,6 +165,9 @@ export class SourceWatermarks {
   restore(entries: ReadonlyArray<{ readonly splitId?: string; readonly state: SplitWatermarkState }>): void {
     for (const e of entries) {
       if (e.splitId === undefined || !e.state.ownChannel) continue;
+      // A split restored twice (a checkpoint of a source that read it twice) keeps the lower watermark.
+      const before = this.splits.get(e.splitId);
+      if (before !== undefined && before.watermark <= fromWire(e.state.channel.watermark)) continue;
       const ch = this.channel();
       restoreChannel(ch, e.state.channel);
       this.splits.set(e.splitId, ch);

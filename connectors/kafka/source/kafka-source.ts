@@ -6,11 +6,19 @@
  * completes is for lag monitoring only. `setBounded(OffsetsInitializer.latest())` stops at the offsets found
  * at start (backfills, batch jobs).
  *
- * Unbounded, partitions added to the topics while the job runs are found every
- * `partition.discovery.interval.ms` (default 5 min, as Flink) and read from their start. The reader holding a
- * topic's partition 0 discovers for that topic (the split carries how many partitions are known, so after a
- * restore at another parallelism exactly one reader goes on discovering and no partition is read twice); the
- * new partitions are read by that reader. Topics created later that match a pattern are not picked up.
+ * Every partition has exactly one owner, splitOwner(tp, parallelism), and only its owner ever reads it. Each
+ * reader lists the topics on its own at start and takes the partitions it owns; unbounded, every
+ * `partition.discovery.interval.ms` (default 5 min, as Flink) it lists them again and adds the partitions it owns
+ * and does not hold yet, read from their start (Flink's default for discovered partitions). So a partition
+ * created while the readers list at start is read once, whichever reader listed first: its owner saw it at
+ * start or discovers it later. With a topic pattern the topics are listed again too, so matching topics created
+ * later are read (as Flink). Flink lists in one enumerator instead; the ownership rule gives the same.
+ *
+ * A restore hands each reader the splits it owns out of ALL readers' checkpointed splits (the source's
+ * getSplitOwner; the runtime does the union redistribution), so a reader holds every partition of the job it
+ * owns: one the job knew at the checkpoint is never discovered again, one it did not know is discovered from
+ * its start by its owner. Checkpoints of earlier versions restore too (their `knownPartitions` field on
+ * partition 0 is ignored; a partition such a checkpoint holds twice is read on from the furthest position).
  */
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../../../lib/core/connector/source.ts';
 import { IllegalArgumentException, IllegalStateException } from '../../../lib/core/errors.ts';
@@ -44,8 +52,7 @@ export interface KafkaPartitionSplit extends SourceSplit {
   readonly startingOffset: number;
   /** Bounded: the first offset not to read. */
   readonly stoppingOffset?: number;
-  /** On partition 0 of a topic (unbounded): how many partitions of the topic are splits already. */
-  readonly knownPartitions?: number;
+  // Earlier versions wrote `knownPartitions` on partition 0 (a per-topic discovery leader): ignored on restore.
 }
 
 /** Java's String#hashCode (UTF-16 code units, int32 arithmetic). */
@@ -120,7 +127,7 @@ export class KafkaSourceBuilder<T> {
     return this;
   }
 
-  /** Every topic whose whole name matches, as found when the source starts. */
+  /** Every topic whose whole name matches; unbounded, topics created later are found by partition discovery. */
   setTopicPattern(pattern: RegExp): this {
     this.topicPattern = pattern;
     this.topics = undefined;
@@ -251,6 +258,12 @@ export class KafkaSource<T> implements Source<T> {
   createReader(context: SourceReaderContext): SourceReader<T> {
     return new KafkaSourceReader(this.config, context);
   }
+
+  /** A restore gives each reader the partitions it owns out of all restored ones (see the header). */
+  getSplitOwner(split: SourceSplit, numReaders: number): number {
+    const s = split as KafkaPartitionSplit;
+    return splitOwner({ topic: s.topic, partition: s.partition }, numReaders);
+  }
 }
 
 interface SplitState<V> {
@@ -263,8 +276,6 @@ interface SplitState<V> {
   fetchedUpTo: number;
   output: ReaderOutput<V> | undefined;
   finished: boolean;
-  /** Partition 0 of a topic, unbounded: the partitions of the topic known as splits (this reader discovers more). */
-  knownPartitions: number | undefined;
 }
 
 class KafkaSourceReader<V> implements SourceReader<V> {
@@ -305,7 +316,9 @@ class KafkaSourceReader<V> implements SourceReader<V> {
     });
     this.client = client;
     const restored = this.context.restoredSplits as readonly KafkaPartitionSplit[] | undefined;
-    const splits = restored !== undefined ? restored.slice() : await this.initialSplits(client);
+    const splits = restored !== undefined ? this.ownRestoredSplits(restored) : await this.initialSplits(client);
+    // Fresh: the listing just made was a discovery. Restored: partitions may have come while the job was down.
+    if (restored === undefined) this.nextDiscovery = Date.now() + config.discoveryIntervalMs;
     for (const s of splits) {
       const finished = s.stoppingOffset !== undefined && s.startingOffset >= s.stoppingOffset;
       this.splits.set(s.splitId, {
@@ -316,7 +329,6 @@ class KafkaSourceReader<V> implements SourceReader<V> {
         fetchedUpTo: s.startingOffset,
         output: undefined,
         finished,
-        knownPartitions: s.knownPartitions,
       });
       if (finished && restored !== undefined) this.finishedOnRestore.push(s.splitId);
     }
@@ -331,27 +343,58 @@ class KafkaSourceReader<V> implements SourceReader<V> {
     this.reassign();
   }
 
+  /**
+   * The restored splits, which the runtime chose by getSplitOwner: all of this reader's partitions the job
+   * held. One owned by another reader would be read twice (its owner discovers it): that fails. A partition
+   * an earlier version's checkpoint holds twice goes on from the furthest position (what is before it was read).
+   */
+  private ownRestoredSplits(restored: readonly KafkaPartitionSplit[]): KafkaPartitionSplit[] {
+    const index = this.context.getIndexOfSubtask();
+    const parallelism = this.context.currentParallelism();
+    const byId = new Map<string, KafkaPartitionSplit>();
+    for (const s of restored) {
+      const owner = splitOwner(s, parallelism);
+      if (owner !== index) {
+        throw new IllegalStateException(
+          `restored split ${s.splitId} belongs to reader ${owner} of ${parallelism}, not to reader ${index}: KafkaSource splits must be restored to their owner (Source.getSplitOwner), else a partition is read twice`,
+        );
+      }
+      const before = byId.get(s.splitId);
+      if (before === undefined || s.startingOffset > before.startingOffset) byId.set(s.splitId, s);
+    }
+    return [...byId.values()];
+  }
+
+  /** The topics read: the given ones, or those matching the pattern now. */
+  private async subscribedTopics(admin: KafkaAdmin): Promise<string[]> {
+    const config = this.config;
+    return config.topics?.slice() ?? (await admin.listTopics()).filter((t) => matchesWhole(config.topicPattern!, t)).sort();
+  }
+
+  /** The partitions of the subscribed topics this reader owns (splitOwner). */
+  private async ownedPartitions(admin: KafkaAdmin): Promise<TopicPartition[]> {
+    const topics = await this.subscribedTopics(admin);
+    const all = topics.length === 0 ? [] : await admin.describeTopicPartitions(topics);
+    const parallelism = this.context.currentParallelism();
+    const index = this.context.getIndexOfSubtask();
+    return all.filter((tp) => splitOwner(tp, parallelism) === index);
+  }
+
   /** This subtask's partitions with their starting (and stopping) offsets, on a fresh start. */
   private async initialSplits(client: KafkaClient): Promise<KafkaPartitionSplit[]> {
     const config = this.config;
     const admin = await client.admin();
     try {
-      const topics = config.topics ?? (await admin.listTopics()).filter((t) => matchesWhole(config.topicPattern!, t)).sort();
-      const all = topics.length === 0 ? [] : await admin.describeTopicPartitions(topics);
-      const mine = all.filter((tp) => splitOwner(tp, this.context.currentParallelism()) === this.context.getIndexOfSubtask());
+      const mine = await this.ownedPartitions(admin);
       const ctx = { admin, groupId: config.groupId, isolationLevel: config.isolationLevel };
       const starts = await config.startingOffsets.getPartitionOffsets(mine, ctx);
       const stops = config.stoppingOffsets === undefined ? undefined : await config.stoppingOffsets.getPartitionOffsets(mine, ctx);
-      const counts = new Map<string, number>();
-      for (const tp of all) counts.set(tp.topic, (counts.get(tp.topic) ?? 0) + 1);
-      const discovering = config.discoveryIntervalMs > 0;
       return mine.map((tp, i) => ({
         splitId: topicPartitionKey(tp),
         topic: tp.topic,
         partition: tp.partition,
         startingOffset: starts[i]!.offset,
         ...(stops === undefined ? {} : { stoppingOffset: stops[i]!.offset }),
-        ...(discovering && tp.partition === 0 ? { knownPartitions: counts.get(tp.topic)! } : {}),
       }));
     } finally {
       await admin.close();
@@ -490,18 +533,15 @@ class KafkaSourceReader<V> implements SourceReader<V> {
     );
   }
 
-  /** Adds the partitions of the topics this reader discovers for (it holds their partition 0) that are new since. */
+  /**
+   * Adds the partitions this reader owns and does not hold yet. It holds every partition of the job it owns
+   * (its initial ones, or all the job's it owns after a restore), so these are new to the job.
+   */
   private async discoverPartitions(): Promise<void> {
     this.nextDiscovery = Date.now() + this.config.discoveryIntervalMs;
-    const leaders = [...this.splits.values()].filter((s) => s.knownPartitions !== undefined);
-    if (leaders.length === 0) return;
     this.discoveryAdmin ??= await this.client!.admin();
     const admin = this.discoveryAdmin;
-    const partitions = await admin.describeTopicPartitions(leaders.map((s) => s.tp.topic));
-    const fresh = partitions.filter((tp) => {
-      const leader = leaders.find((s) => s.tp.topic === tp.topic)!;
-      return tp.partition >= leader.knownPartitions!;
-    });
+    const fresh = (await this.ownedPartitions(admin)).filter((tp) => !this.splits.has(topicPartitionKey(tp)));
     if (fresh.length === 0) return;
     // New partitions are read from their start (Flink's default for discovered partitions).
     const starts = await OffsetsInitializer.earliest().getPartitionOffsets(fresh, { admin, groupId: this.config.groupId, isolationLevel: this.config.isolationLevel });
@@ -516,12 +556,7 @@ class KafkaSourceReader<V> implements SourceReader<V> {
         fetchedUpTo: o.offset,
         output: undefined,
         finished: false,
-        knownPartitions: undefined,
       });
-    }
-    for (const leader of leaders) {
-      const count = partitions.filter((tp) => tp.topic === leader.tp.topic).length;
-      if (count > leader.knownPartitions!) leader.knownPartitions = count;
     }
     this.splitsAdded = true;
     this.reassign();
@@ -543,7 +578,6 @@ class KafkaSourceReader<V> implements SourceReader<V> {
         partition: s.tp.partition,
         startingOffset: s.position,
         ...(s.stoppingOffset === undefined ? {} : { stoppingOffset: s.stoppingOffset }),
-        ...(s.knownPartitions === undefined ? {} : { knownPartitions: s.knownPartitions }),
       });
     }
     if (this.config.commitOffsetsOnCheckpoint) this.pendingCommits.set(checkpointId, offsets);

@@ -36,8 +36,9 @@ export interface SourceReaderContext {
   readonly operatorName: string;
   /**
    * When the job was restored from a checkpoint or savepoint: the splits this reader reads, with their
-   * positions, as `snapshotState` returned them in the old run (spread round robin over the readers
-   * when the parallelism changed). Undefined on a fresh start: the reader takes its own share.
+   * positions, as `snapshotState` returned them in the old run — spread round robin over the readers when
+   * the parallelism changed, or, when the source has `getSplitOwner`, exactly the splits of all old readers
+   * that it assigns to this reader. Undefined on a fresh start: the reader takes its own share.
    */
   readonly restoredSplits?: readonly SourceSplit[];
 }
@@ -80,4 +81,12 @@ export interface Source<T> {
   readonly boundedness: Boundedness;
   readonly nonParallel?: boolean;
   createReader(context: SourceReaderContext): SourceReader<T>;
+  /**
+   * The reader (0-based, below `numReaders`) that reads `split` (Flink's KafkaSourceEnumerator#getSplitOwner),
+   * for a source whose readers find new splits themselves by the same rule (KafkaSource's partitions). When
+   * set, a restore gives each reader the splits this assigns to it out of ALL old readers' splits, each with
+   * its watermark state, whatever the parallelism: a restored reader holds every split of the job it owns, so
+   * it can tell a split the job knew from a new one. Unset: round robin (same parallelism: each reader its own).
+   */
+  getSplitOwner?(split: SourceSplit, numReaders: number): number;
 }

@@ -6,7 +6,8 @@
  * Its checkpointed state is the reader's splits with their positions (Flink's SourceOperator: operator
  * list state 'SourceReaderState'), each with the watermark state behind it, so a restored reader
  * goes on from there and its watermarks come back too. A list state is dealt round robin when the
- * parallelism changes: splits move with their watermarks.
+ * parallelism changes; a source with `getSplitOwner` gets instead, at any parallelism, the splits it owns
+ * out of all old subtasks' entries (the union). Either way splits move with their watermarks.
  */
 import type { ReaderOutput, SourceReader, SourceSplit } from '../../core/connector/source.ts';
 import type { ListState } from '../../core/state/state.ts';
@@ -128,7 +129,24 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
     const initializer = new StreamTaskStateInitializer(this.processingTimeService.forOwner(node), this.services.restored);
     this.sourceState = initializer.streamOperatorStateContext(node.operatorId, undefined, { subtaskIndex: this.subtaskIndex, parallelism: this.vertex.parallelism });
     if (restored === undefined || !restored.snapshots.some((s) => s.operator[SOURCE_READER_STATE] !== undefined)) return undefined;
-    const entries = this.readerState().get();
+    let entries = this.readerState().get();
+    const source = node.source!;
+    if (source.getSplitOwner !== undefined) {
+      // The union of the old subtasks' splits, each to its owner (old-subtask order kept).
+      const parallelism = this.vertex.parallelism;
+      const mine: SourceReaderStateEntry[] = [];
+      for (const snapshot of restored.snapshots) {
+        for (const e of (snapshot.operator[SOURCE_READER_STATE]?.entries ?? []) as SourceReaderStateEntry[]) {
+          const owner = source.getSplitOwner(e.split, parallelism);
+          if (!Number.isInteger(owner) || owner < 0 || owner >= parallelism) {
+            throw new Error(`getSplitOwner returned ${String(owner)} for split '${e.split.splitId}'; it must be a reader index below ${parallelism}`);
+          }
+          if (owner === this.subtaskIndex) mine.push(e);
+        }
+      }
+      entries = mine;
+      this.readerState().update(mine);
+    }
     if (this.watermarks !== undefined) {
       const states: Array<{ splitId: string; state: SplitWatermarkState }> = [];
       for (const e of entries) if (e.watermark !== undefined) states.push({ splitId: e.split.splitId, state: e.watermark });

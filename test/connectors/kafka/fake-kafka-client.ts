@@ -4,6 +4,7 @@
  * or made to fail, and every call is logged.
  */
 import type {
+  ConsumerRecord,
   KafkaAdmin,
   KafkaClient,
   KafkaPartitionConsumer,
@@ -11,6 +12,7 @@ import type {
   KafkaTransactionalProducer,
   ProducerIdAndEpoch,
   ProducerRecord,
+  TopicPartition,
 } from '../../../connectors/kafka/index.ts';
 
 export class FakeKafkaClient implements KafkaClient {
@@ -101,4 +103,98 @@ export async function settled(p: Promise<unknown>): Promise<boolean> {
   );
   await tick();
   return done;
+}
+
+/**
+ * An in-memory cluster for KafkaSource's readers without a broker: topics whose partitions hold `count` records
+ * each (offsets 0..count-1, value `topic/partition:offset`, timestamp = offset), created and grown by the test
+ * at any moment between the readers' steps. Every admin call reads the cluster as it is when it is made; a
+ * consumer's poll answers a turn of the event loop later with up to `pollSize` records per assigned partition.
+ */
+export class InMemoryKafkaCluster {
+  /** Topic → record count per partition. */
+  readonly topics = new Map<string, number[]>();
+  /** describeTopicPartitions calls so far (each reader's listings, initial and discovery). */
+  listings = 0;
+
+  constructor(private readonly pollSize: () => number = () => 2) {}
+
+  /** Creates `topic`, or grows it, by partitions holding these record counts. */
+  addPartitions(topic: string, ...counts: number[]): void {
+    const partitions = this.topics.get(topic) ?? [];
+    partitions.push(...counts);
+    this.topics.set(topic, partitions);
+  }
+
+  /** Every record of the cluster, as values. */
+  allValues(): string[] {
+    const out: string[] = [];
+    for (const [topic, partitions] of this.topics) partitions.forEach((count, p) => {
+      for (let o = 0; o < count; o++) out.push(`${topic}/${p}:${o}`);
+    });
+    return out;
+  }
+
+  client(): KafkaClient {
+    const cluster = this;
+    const partitions = (topic: string): number[] => {
+      const p = cluster.topics.get(topic);
+      if (p === undefined) throw new Error(`This server does not host this topic-partition: ${topic}`);
+      return p;
+    };
+    const admin: KafkaAdmin = {
+      createTopics: async () => true,
+      createPartitions: async () => {},
+      deleteTopics: async () => {},
+      listTopics: async () => [...cluster.topics.keys()],
+      describeTopicPartitions: async (topics) => {
+        cluster.listings++;
+        return topics.flatMap((topic) => partitions(topic).map((_c, partition) => ({ topic, partition })));
+      },
+      listOffsets: async (tps, spec) => tps.map((tp) => ({ ...tp, offset: spec.kind === 'latest' ? partitions(tp.topic)[tp.partition]! : 0 })),
+      listConsumerGroupOffsets: async () => [],
+      close: async () => {},
+    };
+    return {
+      admin: async () => admin,
+      consumer: async (): Promise<KafkaPartitionConsumer> => {
+        const positions = new Map<string, { topic: string; partition: number; at: number | undefined }>();
+        const key = (tp: TopicPartition): string => `${tp.topic}-${tp.partition}`;
+        return {
+          assign(tps) {
+            const keep = new Map(positions);
+            positions.clear();
+            for (const tp of tps) positions.set(key(tp), { topic: tp.topic, partition: tp.partition, at: keep.get(key(tp))?.at });
+          },
+          assignment: () => [...positions.values()].map(({ topic, partition }) => ({ topic, partition })),
+          seek(tp, offset) {
+            const p = positions.get(key(tp));
+            if (p !== undefined) p.at = offset;
+          },
+          position: (tp) => positions.get(key(tp))?.at,
+          pause() {},
+          resume() {},
+          paused: () => [],
+          async poll(): Promise<ConsumerRecord[]> {
+            await new Promise((resolve) => setImmediate(resolve));
+            const out: ConsumerRecord[] = [];
+            for (const p of positions.values()) {
+              const end = partitions(p.topic)[p.partition]!;
+              const from = p.at ?? 0;
+              const to = Math.min(end, from + cluster.pollSize());
+              for (let offset = from; offset < to; offset++) {
+                out.push({ topic: p.topic, partition: p.partition, offset, timestamp: offset, key: null, value: Buffer.from(`${p.topic}/${p.partition}:${offset}`), headers: {} });
+              }
+              p.at = to;
+            }
+            return out;
+          },
+          commitOffsets: async () => {},
+          close: async () => {},
+        };
+      },
+      producer: () => Promise.reject(new Error('not in the in-memory cluster')),
+      transactionalProducer: () => Promise.reject(new Error('not in the in-memory cluster')),
+    };
+  }
 }

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { KafkaSource, SimpleStringSchema, type KafkaAdmin, type KafkaClient, type KafkaPartitionSplit } from '../../../connectors/kafka/index.ts';
+import { KafkaSource, SimpleStringSchema, splitOwner, type KafkaAdmin, type KafkaClient, type KafkaPartitionSplit } from '../../../connectors/kafka/index.ts';
 import type { SourceReader } from '../../../lib/core/connector/source.ts';
 import { ADAPTERS, broker, describeKafka, driveReader, readerContext, uniqueName, useClientAndAdmin } from './kafka-env.ts';
 
@@ -37,13 +37,15 @@ for (const adapter of ADAPTERS) {
         await driveAll(first, out, 4);
         expect(out.sort()).toEqual(['p0-a', 'p0-b', 'p1-a', 'p2-a']);
 
-        const splits = first.flatMap((r) => structuredClone(r.snapshotState!(1) as KafkaPartitionSplit[]));
+        const snapshots = first.map((r) => structuredClone(r.snapshotState!(1) as KafkaPartitionSplit[]));
         for (const r of first) await r.close();
+        const splits = snapshots.flat();
         expect(splits.map((s) => s.splitId).sort()).toEqual([`${topic}-0`, `${topic}-1`, `${topic}-2`]);
-        expect(splits.find((s) => s.partition === 0)?.knownPartitions).toBe(3);
+        // Each partition was read (and discovered) by its owner only.
+        snapshots.forEach((mine, i) => expect(mine.every((s) => splitOwner(s, 2) === i)).toBe(true));
 
-        // Restored at parallelism 3 (one split each, partition 0's holder goes on discovering).
-        const restored = [0, 1, 2].map((i) => source.createReader(readerContext(i, 3, splits.filter((_s, k) => k % 3 === i))));
+        // Restored at parallelism 3: each reader gets the splits it owns out of all (as the runtime deals them).
+        const restored = [0, 1, 2].map((i) => source.createReader(readerContext(i, 3, splits.filter((s) => source.getSplitOwner(s, 3) === i))));
         for (const r of restored) await r.start();
         await admin.createPartitions(topic, 4);
         await producer.send([{ topic, partition: 3, value: 'p3-a' }, { topic, partition: 1, value: 'p1-b' }]);
@@ -55,6 +57,38 @@ for (const adapter of ADAPTERS) {
         for (const r of restored) await r.close();
       } finally {
         await producer.close();
+      }
+    });
+
+    it('partitions created while two readers start (either listing first) are read once each, from their start', async () => {
+      for (const firstToStart of [0, 1]) {
+        const topic = uniqueName('discover-race');
+        await admin.createTopics([{ topic, numPartitions: 2 }]);
+        const source = KafkaSource.builder<string>()
+          .setBootstrapServers(broker())
+          .setTopics(topic)
+          .setValueOnlyDeserializer(new SimpleStringSchema())
+          .setProperty('partition.discovery.interval.ms', '100')
+          .setProperty('fetch.max.wait.ms', '100')
+          .setClientFactory(() => adapter.create(broker()))
+          .build();
+        const producer = await client.producer();
+        const readers = [source.createReader(readerContext(0, 2)), source.createReader(readerContext(1, 2))];
+        try {
+          await readers[firstToStart]!.start();
+          // Created after one reader listed and before the other did.
+          await admin.createPartitions(topic, 4);
+          await producer.send([0, 1, 2, 3].map((partition) => ({ topic, partition, value: `p${partition}` })));
+          await readers[1 - firstToStart]!.start();
+          const out: string[] = [];
+          await driveAll(readers, out, 4);
+          // Time for a wrong second reading (a discovery, a fetch) to show.
+          await driveAll(readers, out, 5, 1_500);
+          expect(out.sort(), `reader ${firstToStart} listed first`).toEqual(['p0', 'p1', 'p2', 'p3']);
+        } finally {
+          for (const r of readers) await r.close();
+          await producer.close();
+        }
       }
     });
 

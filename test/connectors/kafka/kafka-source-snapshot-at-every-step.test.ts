@@ -1,8 +1,8 @@
 /**
  * KafkaSource's reader checkpointed at any step — between polls, in the middle of a fetched buffer, while a
  * fetch (and a partition discovery) is in flight — holds exactly what it emitted: a reader restored from that
- * snapshot (at the same parallelism or another, the splits dealt round robin as the operator list state deals
- * them) emits the rest of every partition, each record once, in offset order. Against an in-memory consumer
+ * snapshot (at the same parallelism or another, each split given to its owner out of all readers' splits, as
+ * the runtime deals them for a source with getSplitOwner) emits the rest of every partition, each record once, in offset order. Against an in-memory consumer
  * whose partitions have offset gaps (transaction markers, aborted records) and whose polls return random
  * amounts; fast-check draws the data, the poll sizes, the snapshot steps and the partitions added meanwhile.
  */
@@ -199,10 +199,11 @@ async function run(
   return { emitted, snapshot };
 }
 
-/** Deals `splits` round robin to `parallelism` readers, as the operator list state 'SourceReaderState' does. */
+/** Deals `splits` to `parallelism` readers by the source's getSplitOwner, as the runtime does on restore. */
 function deal(splits: readonly SourceSplit[], parallelism: number): SourceSplit[][] {
+  const owner = source(new Cluster([], () => 0), false);
   const out: SourceSplit[][] = Array.from({ length: parallelism }, () => []);
-  splits.forEach((s, i) => out[i % parallelism]!.push(s));
+  for (const s of splits) out[owner.getSplitOwner(s, parallelism)]!.push(s);
   return out;
 }
 
