@@ -5,7 +5,9 @@
  * - an idle channel does not hold it back; when every channel is idle the task's output is idle;
  * - a channel that turns active again behind the current watermark is "unaligned" and does not
  *   count until its own watermark catches up;
- * - a channel that ended (end of input) no longer counts at all.
+ * - a channel that ended (end of input) no longer holds the watermark back; its last watermark (the
+ *   +∞ a source sends before its end) still counts when the open channels go idle and the output
+ *   flushes to the highest watermark, as a finished channel at MAX_WATERMARK does in Flink.
  */
 import { NO_TIMESTAMP } from './elements.ts';
 
@@ -113,7 +115,9 @@ export class StatusWatermarkValve {
 
   private outputMaxOfAll(output: ValveOutput): void {
     let max = NO_TIMESTAMP;
-    for (let i = 0; i < this.watermarks.length; i++) if (!this.ended[i] && this.watermarks[i]! > max) max = this.watermarks[i]!;
+    // An ended channel counts with its last watermark (the +∞ of its end of input): in Flink a finished
+    // channel stays at MAX_WATERMARK, so the others going idle releases it.
+    for (let i = 0; i < this.watermarks.length; i++) if (this.watermarks[i]! > max) max = this.watermarks[i]!;
     if (max > this.lastOutputWatermark) {
       this.lastOutputWatermark = max;
       output.emitWatermark(max);

@@ -179,6 +179,73 @@ describe('StatusWatermarkValve', () => {
     expect(statuses).toEqual([true, false]);
   });
 
+  /**
+   * Flink's StatusWatermarkValve, which knows no end of input: a finished channel stays active and
+   * aligned at the MAX_WATERMARK it sent before its EndOfPartition.
+   */
+  function flinkValveWatermarks(n: number, evs: ValveEvent[]): number[] {
+    const wm = new Array<number>(n).fill(Number.NEGATIVE_INFINITY);
+    const active = new Array<boolean>(n).fill(true);
+    const aligned = new Array<boolean>(n).fill(true);
+    let last = Number.NEGATIVE_INFINITY;
+    let outIdle = false;
+    const out: number[] = [];
+    const newMin = (): void => {
+      const ws = wm.filter((_, i) => aligned[i]);
+      if (ws.length > 0 && Math.min(...ws) > last) out.push((last = Math.min(...ws)));
+    };
+    for (const e of evs) {
+      if (e.kind === 'wm') {
+        if (outIdle || !active[e.ch] || e.wm <= wm[e.ch]!) continue;
+        wm[e.ch] = e.wm;
+        if (!aligned[e.ch] && e.wm >= last) aligned[e.ch] = true;
+        newMin();
+      } else if (e.kind === 'idle' && active[e.ch]) {
+        active[e.ch] = false;
+        aligned[e.ch] = false;
+        if (!active.some(Boolean)) {
+          if (wm[e.ch] === last && Math.max(...wm) > last) out.push((last = Math.max(...wm)));
+          outIdle = true;
+        } else if (wm[e.ch] === last) newMin();
+      } else if (e.kind === 'active' && !active[e.ch]) {
+        active[e.ch] = true;
+        if (wm[e.ch]! >= last) aligned[e.ch] = true;
+        outIdle = false;
+      }
+    }
+    return out;
+  }
+
+  test('channels that end as sources end them (active, the final +∞ watermark, end of input): the output watermarks are Flink\'s, whatever the others do after', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(fc.constant(n), events(n, 3))), ([n, raw]) => {
+        // An end of input comes as the source sends it, and nothing follows it on its channel.
+        const ended = new Array<boolean>(n).fill(false);
+        const evs: ValveEvent[] = [];
+        for (const e of raw) {
+          if (ended[e.ch]) continue;
+          if (e.kind === 'end') {
+            ended[e.ch] = true;
+            evs.push({ ch: e.ch, kind: 'active' }, { ch: e.ch, kind: 'wm', wm: Number.POSITIVE_INFINITY }, e);
+          } else evs.push(e);
+        }
+        expect(run(n, evs).out).toEqual(flinkValveWatermarks(n, evs));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('a channel that ended at +∞ before the others went idle: when they do, the output reaches +∞ (the window downstream fires)', () => {
+    const valve = new StatusWatermarkValve(2);
+    const out: number[] = [];
+    const o = { emitWatermark: (w: number) => out.push(w), emitWatermarkStatus: () => {} };
+    valve.inputWatermark(Number.POSITIVE_INFINITY, 0, o); // the bounded subtask's end
+    valve.endOfInput(0, o);
+    expect(out).toEqual([]); // channel 1 (no watermark yet) holds it
+    valve.inputWatermarkStatus(true, 1, o); // channel 1 found idle later
+    expect(out).toEqual([Number.POSITIVE_INFINITY]);
+  });
+
   test('an idle channel does not hold the watermark back; a resumed one counts again once it catches up', () => {
     const valve = new StatusWatermarkValve(2);
     const out: number[] = [];
