@@ -455,7 +455,7 @@ class NFAConditionContext<T> implements ConditionContext<T> {
     this.matched = null;
     return this;
   }
-  resetCompact(pm: CompactMatch<T> | null, ts: number): this {
+  resetCompact(pm: CompactMatch<T>, ts: number): this {
     this.pm = pm;
     this.compact = true;
     this.ts = ts;
@@ -474,11 +474,10 @@ class NFAConditionContext<T> implements ConditionContext<T> {
   }
   /** What materialize(extractCurrentMatches) gives for the general form of the compact partial match. */
   private compactMatched(): PatternMatch<T> {
-    const m: PatternMatch<T> = new Map();
     const pm = this.pm;
-    if (pm === null) return m;
+    if (pm === null || pm.last === null) return new Map(); // (the start state)
     const values: T[] = [];
-    for (let t = pm.last; t !== null; t = t.prev) values.push(t.value);
+    for (let t: CompactTaken<T> | null = pm.last; t !== null; t = t.prev) values.push(t.value);
     values.reverse();
     return patternMatchOf(this.stages, values, values.length);
   }
@@ -564,6 +563,8 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
   private readonly chainStages: string[] = [];
   /** The start state in a compact state's queue (shared: it holds nothing but its place). */
   private readonly startStandIn = new CompactMatch<T>(0, 0, NO_EVENT, NO_EVENT, null);
+  /** Which partial matches take the event, by queue position (scratch of compactProcess). */
+  private readonly compactTakes: boolean[] = [];
   /** Matches one compact process() call completed (scratch: emptied before returning). */
   private readonly compactDone: Array<CompactMatch<T> | undefined> = [];
 
@@ -961,22 +962,32 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
     const last = conditions.length; // a partial match that took this many events is complete
     const ctx = this.ctx;
     const done = this.compactDone;
+    // The conditions first (the start state's stand-in is in stage 0, with no events), then the
+    // changes: a condition that throws leaves the state as it was.
+    const takes = this.compactTakes;
+    let numTakes = 0;
+    for (let i = 0; i < n; i++) {
+      const pm = heap.elementAt(i);
+      const take = conditions[pm.stage]!(event, ctx.resetCompact(pm, timestamp));
+      takes[i] = take;
+      if (take) numTakes++;
+    }
+    ctx.clearCompact();
+    if (numTakes === 0) return NO_MATCHES as M[];
     let numDone = 0;
     let started: CompactMatch<T> | null = null;
     for (let i = 0; i < n; i++) {
+      if (!takes[i]) continue;
       const pm = heap.elementAt(i);
       if (pm.startId < 0) {
-        if (!conditions[0]!(event, ctx.resetCompact(null, timestamp))) continue;
         const m = new CompactMatch<T>(1, c.startRun++, timestamp, id, new CompactTaken(event, timestamp, id, c.takes++, null));
         if (last === 1) done[numDone++] = m;
         else started = m;
         continue;
       }
-      if (!conditions[pm.stage]!(event, ctx.resetCompact(pm, timestamp))) continue;
       pm.last = new CompactTaken(event, timestamp, id, c.takes++, pm.last);
       if (++pm.stage === last) done[numDone++] = pm;
     }
-    ctx.clearCompact();
     const removed = last === 1 ? 0 : numDone;
     if (started !== null || removed > 0) {
       const q = c.newQueue();
@@ -1006,8 +1017,9 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
       }
       done[j + 1] = m;
     }
-    const result: M[] = [];
-    for (let i = 0; i < numDone; i++) {
+    const result: M[] = [this.compactMatchOf(done[0]!)];
+    done[0] = undefined;
+    for (let i = 1; i < numDone; i++) {
       result.push(this.compactMatchOf(done[i]!));
       done[i] = undefined;
     }

@@ -277,6 +277,32 @@ describe('the compact engine for linear patterns is the general NFA', () => {
     ]);
   });
 
+  test('a condition that throws leaves a compact state as it was (but for the event id it took)', () => {
+    const p = Pattern.begin<Ev>('a')
+      .where((e) => e.letter === 'a')
+      .followedBy('b')
+      .where((e) => {
+        if (e.v < 0) throw new Error('boom');
+        return e.letter === 'b';
+      })
+      .followedBy('c')
+      .where((e) => e.letter === 'c');
+    const nfa = NFA.compile(p, true);
+    const st = nfa.createInitialNFAState();
+    nfa.process(st, { id: 0, letter: 'a', v: 0 }, 1);
+    nfa.process(st, { id: 1, letter: 'a', v: 0 }, 2);
+    nfa.process(st, { id: 2, letter: 'b', v: 0 }, 3);
+    const before = snapshotNFAState(st);
+    // The start state would take it (an 'a'), the partial matches in 'c' ignore it, one in 'b' throws.
+    nfa.process(st, { id: 3, letter: 'a', v: 0 }, 4);
+    const before2 = snapshotNFAState(st);
+    expect(before2.partialMatches.length).toBe(before.partialMatches.length + 1);
+    expect(st.compact).not.toBeNull();
+    expect(() => nfa.process(st, { id: 4, letter: 'a', v: -1 }, 5)).toThrow('boom');
+    expect(snapshotNFAState(st)).toEqual({ ...before2, nextEventId: before2.nextEventId + 1 });
+    expect(nfa.process(st, { id: 5, letter: 'c', v: 0 }, 6).map(show)).toEqual(['a=0 b=2 c=5', 'a=1 b=2 c=5']);
+  });
+
   test('patterns that are not linear run on general states', () => {
     const is = (l: string) => (e: Ev) => e.letter === l;
     const general: Array<Pattern<Ev, string>> = [
