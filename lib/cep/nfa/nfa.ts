@@ -980,13 +980,13 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
       if (!takes[i]) continue;
       const pm = heap.elementAt(i);
       if (pm.startId < 0) {
-        const m = new CompactMatch<T>(1, c.startRun++, timestamp, id, new CompactTaken(event, timestamp, id, c.takes++, null));
-        if (last === 1) done[numDone++] = m;
-        else started = m;
+        // (A completed match does not keep its last event: compactMatchOf gets it.)
+        if (last === 1) done[numDone++] = new CompactMatch<T>(1, c.startRun++, timestamp, id, null);
+        else started = new CompactMatch<T>(1, c.startRun++, timestamp, id, new CompactTaken(event, timestamp, id, c.takes++, null));
         continue;
       }
-      pm.last = new CompactTaken(event, timestamp, id, c.takes++, pm.last);
       if (++pm.stage === last) done[numDone++] = pm;
+      else pm.last = new CompactTaken(event, timestamp, id, c.takes++, pm.last);
     }
     const removed = last === 1 ? 0 : numDone;
     if (started !== null || removed > 0) {
@@ -1017,10 +1017,10 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
       }
       done[j + 1] = m;
     }
-    const result: M[] = [this.compactMatchOf(done[0]!)];
+    const result: M[] = [this.compactMatchOf(done[0]!, true, event)];
     done[0] = undefined;
     for (let i = 1; i < numDone; i++) {
-      result.push(this.compactMatchOf(done[i]!));
+      result.push(this.compactMatchOf(done[i]!, true, event));
       done[i] = undefined;
     }
     return result;
@@ -1041,7 +1041,7 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
       if (pm.startId < 0) continue;
       const deadline = pm.startTimestamp + window;
       if (timestamp < deadline) continue;
-      if (this.handleTimeout) (timedOut ??= []).push({ match: this.compactMatchOf(pm), timestamp: deadline });
+      if (this.handleTimeout) (timedOut ??= []).push({ match: this.compactMatchOf(pm, false, undefined), timestamp: deadline });
       pm.stage = -1; // (removed below)
       removed++;
     }
@@ -1075,13 +1075,21 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
     c.nextTimeout = next;
   }
 
-  /** The match (or timed-out partial match) of a compact partial match: its events in order. */
-  private compactMatchOf(pm: CompactMatch<T>): M {
+  /**
+   * The match (or timed-out partial match) of a compact partial match: its events in order. A match
+   * that `completedBy` completed holds that event last, without a CompactTaken for it.
+   */
+  private compactMatchOf(pm: CompactMatch<T>, completed: boolean, completedBy: T | undefined): M {
     const count = pm.stage;
     const stages = this.pathStages;
     const values = this.pathValues;
     let t = pm.last;
-    for (let i = count - 1; i >= 0; i--) {
+    let i = count - 1;
+    if (completed) {
+      stages[i] = this.chainStages[i]!;
+      values[i--] = completedBy;
+    }
+    for (; i >= 0; i--) {
       stages[i] = this.chainStages[i]!;
       values[i] = t!.value;
       t = t!.prev;

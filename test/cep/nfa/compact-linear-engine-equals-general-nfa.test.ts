@@ -74,7 +74,7 @@ const stageSpec: fc.Arbitrary<StageSpec> = fc.record({
 });
 
 const patternSpec: fc.Arbitrary<PatternSpec> = fc.record({
-  stages: fc.array(stageSpec, { minLength: 2, maxLength: 5 }),
+  stages: fc.array(stageSpec, { minLength: 1, maxLength: 5 }),
   within: fc.option(fc.integer({ min: 1, max: 15 }), { nil: undefined }),
   handleTimeout: fc.boolean(),
 });
