@@ -559,6 +559,8 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
   private readonly chain: ReadonlyArray<State<T>> | null;
   /** The TAKE condition of each non-final state of the chain. */
   private readonly chainConditions: Array<EdgeCondition<T>> = [];
+  /** Whether each non-final state of the chain is TAKE-only (an event it does not take ends the partial match). */
+  private readonly chainStrict: boolean[] = [];
   /** The stage of each non-final state of the chain: the stage of the i-th taken event. */
   private readonly chainStages: string[] = [];
   /** The start state in a compact state's queue (shared: it holds nothing but its place). */
@@ -598,7 +600,8 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
     if (this.chain !== null) {
       for (let i = 0; i + 1 < this.chain.length; i++) {
         const s = this.chain[i]!;
-        this.chainConditions.push(s.takeOrIgnore!.condition);
+        this.chainConditions.push(takeEdgeOf(s)!.condition);
+        this.chainStrict.push(s.takeOrIgnore === null);
         this.chainStages.push(s.stage);
       }
       this.ctx.stages = this.chainStages;
@@ -965,20 +968,26 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
     // The conditions first (the start state's stand-in is in stage 0, with no events), then the
     // changes: a condition that throws leaves the state as it was.
     const takes = this.compactTakes;
+    const strict = this.chainStrict;
     let numTakes = 0;
+    let numEnded = 0;
     for (let i = 0; i < n; i++) {
       const pm = heap.elementAt(i);
       const take = conditions[pm.stage]!(event, ctx.resetCompact(pm, timestamp));
       takes[i] = take;
       if (take) numTakes++;
+      else if (strict[pm.stage]) numEnded++;
     }
     ctx.clearCompact();
-    if (numTakes === 0) return NO_MATCHES as M[];
+    if (numTakes === 0 && numEnded === 0) return NO_MATCHES as M[];
     let numDone = 0;
     let started: CompactMatch<T> | null = null;
     for (let i = 0; i < n; i++) {
-      if (!takes[i]) continue;
       const pm = heap.elementAt(i);
+      if (!takes[i]) {
+        if (strict[pm.stage]) pm.stage = -1; // (not taken by a TAKE-only state: ended, removed below)
+        continue;
+      }
       if (pm.startId < 0) {
         // (A completed match does not keep its last event: compactMatchOf gets it.)
         if (last === 1) done[numDone++] = new CompactMatch<T>(1, c.startRun++, timestamp, id, null);
@@ -988,12 +997,12 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
       if (++pm.stage === last) done[numDone++] = pm;
       else pm.last = new CompactTaken(event, timestamp, id, c.takes++, pm.last);
     }
-    const removed = last === 1 ? 0 : numDone;
+    const removed = (last === 1 ? 0 : numDone) + numEnded;
     if (started !== null || removed > 0) {
       const q = c.newQueue();
       for (let i = 0; i < n; i++) {
         const pm = heap.elementAt(i);
-        if (pm.stage === last) continue;
+        if (pm.stage === last || pm.stage < 0) continue;
         if (started !== null && pm.startId < 0) q.offer(started);
         q.offer(pm);
       }
@@ -1480,25 +1489,34 @@ function describePath<T>(p: EventPath<T>): string {
 
 /**
  * The states of a linear pattern from the start to the final state, or null: exactly one start state,
- * every non-final state TAKE(c) to the next and IGNORE(not c) to itself (no PROCEED edges, no
+ * TAKE(c) to the next and IGNORE(not c) to itself, every other non-final state that too or only TAKE(c)
+ * to the next (strict contiguity: next(); an event it does not take ends the partial match) (no PROCEED edges, no
  * PREVIOUS_AND_CURRENT window), each stage's states in a row (not a group pattern's), every state on
  * the chain. Partial matches of such a pattern never
  * branch: the compact engine runs them.
  */
 function linearChain<T>(states: ReadonlyArray<State<T>>): Array<State<T>> | null {
   const starts = states.filter((s) => s.isStart());
-  if (starts.length !== 1) return null;
+  if (starts.length !== 1 || starts[0]!.takeOrIgnore === null) return null;
   const chain: Array<State<T>> = [];
   let s = starts[0]!;
   while (!s.isFinal()) {
-    if (s.takeOrIgnore === null || s.proceeds || s.windowGap > 0 || (s.type !== 'Start' && s.type !== 'Normal')) return null;
+    const take = takeEdgeOf(s);
+    if (take === null || s.proceeds || s.windowGap > 0 || (s.type !== 'Start' && s.type !== 'Normal')) return null;
     if (chain.includes(s)) return null;
     // A stage's states in a row (a group pattern's are not): matches list events by stage in chain order.
     if (chain.length > 0 && chain[chain.length - 1]!.stage !== s.stage && chain.some((c) => c.stage === s.stage)) return null;
     chain.push(s);
-    s = s.takeOrIgnore.target;
+    s = take.target;
   }
   if (s.transitions.length > 0) return null;
   chain.push(s);
   return chain.length === states.length && chain.length >= 2 ? chain : null;
+}
+
+/** The TAKE edge of a TAKE(c)/IGNORE(not c) state, or of a state whose only edge is a TAKE to another state; else null. */
+function takeEdgeOf<T>(s: State<T>): StateTransition<T> | null {
+  if (s.takeOrIgnore !== null) return s.takeOrIgnore;
+  const t = s.transitions;
+  return t.length === 1 && t[0]!.action === 'TAKE' && t[0]!.target !== s ? t[0]! : null;
 }

@@ -1,7 +1,7 @@
 /**
- * Linear patterns (every state TAKE(c) to the next, IGNORE(not c) to itself: begin + followedBy
- * stages, times(n) of them) run on compact per-key states when the skip strategy is noSkip. The
- * compact engine must be exactly the general NFA: run in lockstep with an NFA compiled with the
+ * Linear patterns (every state TAKE(c) to the next and IGNORE(not c) to itself, or only TAKE(c):
+ * begin + followedBy and next stages, times(n) of them) run on compact per-key states when the skip
+ * strategy is noSkip. The compact engine must be exactly the general NFA: run in lockstep with an NFA compiled with the
  * compact engine off, over several keys' states interleaved through one NFA, every call gives the
  * same matches, timed-out partial matches (in order), partial-match counts, next timeouts, and the
  * state snapshots are deep-equal (partial matches in heap order, versions, shared-buffer events,
@@ -28,6 +28,8 @@ interface StageSpec {
   /** none; the event's v not below the previous stage's last v; the stage (with times) holds fewer than 2; the event time is odd. */
   readonly iterative: 'none' | 'prevV' | 'ownCount' | 'oddTime';
   readonly times: number;
+  /** How the stage follows the previous one (ignored for the first). */
+  readonly link: 'followedBy' | 'next';
 }
 
 interface PatternSpec {
@@ -59,7 +61,7 @@ function buildPattern(spec: PatternSpec): Pattern<Ev, string> {
   if (s0.times > 1) p = p.times(s0.times);
   for (let i = 1; i < spec.stages.length; i++) {
     const s = spec.stages[i]!;
-    p = p.followedBy(`s${i}`).where(cond(i, s));
+    p = p[s.link](`s${i}`).where(cond(i, s));
     if (s.times > 1) p = p.times(s.times);
   }
   return spec.within === undefined ? p : p.within(spec.within);
@@ -71,6 +73,7 @@ const stageSpec: fc.Arbitrary<StageSpec> = fc.record({
   letters: fc.subarray(LETTERS, { minLength: 1, maxLength: 2 }),
   iterative: fc.constantFrom<StageSpec['iterative']>('none', 'none', 'prevV', 'ownCount', 'oddTime'),
   times: fc.constantFrom(1, 1, 1, 2),
+  link: fc.constantFrom<StageSpec['link']>('followedBy', 'followedBy', 'next'),
 });
 
 const patternSpec: fc.Arbitrary<PatternSpec> = fc.record({
@@ -306,7 +309,6 @@ describe('the compact engine for linear patterns is the general NFA', () => {
   test('patterns that are not linear run on general states', () => {
     const is = (l: string) => (e: Ev) => e.letter === l;
     const general: Array<Pattern<Ev, string>> = [
-      Pattern.begin<Ev>('a').where(is('a')).next('b').where(is('b')),
       Pattern.begin<Ev>('a').where(is('a')).followedByAny('b').where(is('b')),
       Pattern.begin<Ev>('a').where(is('a')).followedBy('b').where(is('b')).oneOrMore(),
       Pattern.begin<Ev>('a').where(is('a')).followedBy('b').where(is('b')).optional().followedBy('c').where(is('c')),
@@ -324,6 +326,7 @@ describe('the compact engine for linear patterns is the general NFA', () => {
     }
     const linear = Pattern.begin<Ev>('a').where(is('a')).followedBy('b').where(is('b')).times(2).followedBy('c').where(is('c')).within(5);
     expect(NFA.compile(linear, true).isCompact()).toBe(true);
+    expect(NFA.compile(Pattern.begin<Ev>('a').where(is('a')).next('b').where(is('b')).followedBy('c').where(is('c')), true).isCompact()).toBe(true);
     expect(NFA.compile(linear, true, undefined, { compact: false }).createInitialNFAState().compact).toBeNull();
   });
 });
