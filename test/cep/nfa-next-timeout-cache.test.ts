@@ -45,7 +45,8 @@ function quantify(p: Pattern<Ev, string>, q: Quant): Pattern<Ev, string> {
 
 /** Feeds the events as the CEP operator does (time advanced first, when needed); `recompute` forgets the next timeout after every step. */
 function run(pattern: Pattern<Ev, string>, events: ReadonlyArray<[Ev, number]>, skip: AfterMatchSkipStrategy, recompute: boolean, nfaCheck?: (nfa: NFA<Ev>, st: NFAState<Ev>) => void) {
-  const nfa = NFA.compile(pattern, true);
+  // (The general engine's cache: compact states keep their own, compared in compact-linear-engine-equivalence.test.ts.)
+  const nfa = NFA.compile(pattern, true, undefined, { compact: false });
   const st = nfa.createInitialNFAState();
   const out: string[] = [];
   const show = (m: Map<string, Ev[]>): string => [...m].map(([k, es]) => `${k}=${es.map((e) => e.id).join(',')}`).join(' ');
@@ -110,7 +111,7 @@ describe('NFA next timeout', () => {
 
   test('a followedBy chain keeps it through starts, moves and matches (no recomputation needed)', () => {
     const p = Pattern.begin<Ev>('a').where((e) => e.letter === 'a').followedBy('b').where((e) => e.letter === 'b').followedBy('c').where((e) => e.letter === 'c').within(10);
-    const nfa = NFA.compile(p);
+    const nfa = NFA.compile(p, false, undefined, { compact: false });
     const st = nfa.createInitialNFAState();
     const feed = (letter: string, id: number, ts: number): void => {
       nfa.process(st, { id, letter }, ts);

@@ -38,7 +38,8 @@ function quantify(p: Pattern<Ev, string>, q: Quant): Pattern<Ev, string> {
 
 /** Runs the events through an NFA compiled from the pattern; `general` turns the fast path off. */
 function run(pattern: Pattern<Ev, string>, events: readonly Ev[], general: boolean): { out: string[]; state: unknown; flagged: number } {
-  const nfa = NFA.compile(pattern, true);
+  // (The general engine: the compact one does not look at takeOrIgnore once compiled.)
+  const nfa = NFA.compile(pattern, true, undefined, { compact: false });
   let flagged = 0;
   for (const s of nfa.getStates()) {
     if (s.takeOrIgnore !== null) flagged++;

@@ -35,7 +35,10 @@ export interface NFAStateSnapshot<T> {
   readonly completedMatches: readonly ComputationStateSnapshot[];
 }
 
-export function snapshotNFAState<T>(state: NFAState<T>): NFAStateSnapshot<T> {
+export function snapshotNFAState<T>(compactOrGeneral: NFAState<T>): NFAStateSnapshot<T> {
+  // A compact state is snapshotted as its general form, and stays compact.
+  const compact = compactOrGeneral.compact;
+  const state = compact === null ? compactOrGeneral : compact.owner.generalCopy(compactOrGeneral);
   const nodeIndex = new Map<SharedBufferNode<T>, number>();
   const eventIndex = new Map<BufferEvent<T>, number>();
   const nodes: Array<SharedBufferNode<T>> = [];

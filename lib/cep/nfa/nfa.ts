@@ -13,8 +13,10 @@ import { JavaPriorityQueue } from './java-priority-queue.ts';
 import { compile, negationOf } from './compiler/nfa-compiler.ts';
 import {
   SharedBuffer,
+  addEdge,
   compareEvents,
   materialize,
+  newNode,
   type BufferEvent,
   type EventPath,
   type SharedBufferNode,
@@ -128,6 +130,110 @@ export function newComputationStateQueue<T>(): ComputationStateQueue<T> {
   return new JavaPriorityQueue<ComputationState<T>>(compareComputationStates);
 }
 
+/** What turns a compact state into the general one: the NFA that made it. */
+export interface CompactStateOwner<T> {
+  inflate(nfaState: NFAState<T>): void;
+  generalCopy(nfaState: NFAState<T>): NFAState<T>;
+}
+
+/**
+ * An event a compact partial match took, linked to the one it took before (null: its first event).
+ * `seq` orders the takes of one key's state: partial matches that take one event in one stage share
+ * one shared-buffer node, whose edges are in the order they took it.
+ */
+export class CompactTaken<T> {
+  constructor(
+    readonly value: T,
+    readonly timestamp: number,
+    readonly id: number,
+    readonly seq: number,
+    readonly prev: CompactTaken<T> | null,
+  ) {}
+}
+
+/**
+ * A partial match of a linear pattern in compact form: how many events it took (the index of its
+ * state in the chain), its run (the start state's version when it started: its Dewey version is
+ * run.0…0), its first event and its last taken event. Changed in place as it takes events.
+ */
+export class CompactMatch<T> {
+  constructor(
+    public stage: number,
+    readonly run: number,
+    readonly startTimestamp: number,
+    /** NO_EVENT for the start state's stand-in. */
+    readonly startId: number,
+    public last: CompactTaken<T> | null,
+  ) {}
+}
+
+/** compareComputationStates on compact partial matches (the start state's stand-in last). */
+function compareCompactMatches<T>(a: CompactMatch<T>, b: CompactMatch<T>): number {
+  const ai = a.startId;
+  const bi = b.startId;
+  if (ai < 0 || bi < 0) return ai === bi ? 0 : ai < 0 ? 1 : -1;
+  const at = a.startTimestamp;
+  const bt = b.startTimestamp;
+  return at !== bt ? (at < bt ? -1 : 1) : ai - bi;
+}
+
+/**
+ * A key's state for a linear pattern (every state TAKE(c)/IGNORE(not c)-to-itself, noSkip): no
+ * partial match ever branches, so each is its stage, run and taken events, with no shared buffer,
+ * Dewey versions or lock counts. The partial matches are kept in a JavaPriorityQueue fed exactly as
+ * the general NFA feeds its queue, so its heap array is in the general one's order; the start state's
+ * run and the event-id counter are plain numbers. NFA.inflate makes the general state out of it.
+ */
+export class CompactState<T> {
+  matches: JavaPriorityQueue<CompactMatch<T>>;
+  private spare: JavaPriorityQueue<CompactMatch<T>> | null = null;
+  /** The start state's version (a run number). */
+  startRun = 1;
+  nextEventId = 0;
+  /** Takes so far (CompactTaken.seq). */
+  takes = 0;
+  /** Partial matches besides the start state. */
+  numOpen = 0;
+  /** The earliest window end of the partial matches, NaN until computed. */
+  nextTimeout = Number.NaN;
+
+  constructor(
+    readonly owner: CompactStateOwner<T>,
+    private readonly startStandIn: CompactMatch<T>,
+  ) {
+    this.matches = new JavaPriorityQueue<CompactMatch<T>>(compareCompactMatches);
+    this.matches.offer(startStandIn);
+  }
+
+  /** An empty queue to build the next `matches` in. */
+  newQueue(): JavaPriorityQueue<CompactMatch<T>> {
+    const q = this.spare;
+    if (q === null) return new JavaPriorityQueue<CompactMatch<T>>(compareCompactMatches);
+    this.spare = null;
+    return q;
+  }
+  replace(q: JavaPriorityQueue<CompactMatch<T>>): void {
+    const old = this.matches;
+    this.matches = q;
+    old.clear();
+    this.spare = old;
+  }
+
+  /** A new state's contents (NFA.createInitialNFAState). */
+  reset(): void {
+    const m = this.matches;
+    m.clear();
+    m.trimTo(RECYCLED_QUEUE_CAPACITY);
+    this.spare?.trimTo(RECYCLED_QUEUE_CAPACITY);
+    m.offer(this.startStandIn);
+    this.startRun = 1;
+    this.nextEventId = 0;
+    this.takes = 0;
+    this.numOpen = 0;
+    this.nextTimeout = Number.NaN;
+  }
+}
+
 /**
  * The matching state of one key (Flink's NFAState + its SharedBuffer). Partial and completed
  * matches are java.util.PriorityQueues in Flink, ordered by COMPUTATION_STATE_COMPARATOR; matches
@@ -135,8 +241,15 @@ export function newComputationStateQueue<T>(): ComputationStateQueue<T> {
  * own order, so they are JavaPriorityQueues here too (a stable sort would order ties differently).
  */
 export class NFAState<T> {
-  readonly sharedBuffer = new SharedBuffer<T>();
+  private readonly buffer = new SharedBuffer<T>();
   private pms: ComputationStateQueue<T>;
+  /**
+   * The compact form of the state (see CompactState), or null when the state is general. While it is
+   * set, the general fields (partial and completed matches, the shared buffer) are stale: every
+   * accessor that shows them first inflates the compact form into them, and the state stays general
+   * until it is empty and recycled.
+   */
+  compact: CompactState<T> | null = null;
   /** An empty queue that was partialMatches before (see newQueue). */
   private spare: ComputationStateQueue<T> | null = null;
   /** numPartialMatches() of `pms`, -1 until counted (the operator asks several times per event). */
@@ -144,7 +257,7 @@ export class NFAState<T> {
   /** NFA.nextTimeout of `pms`, NaN until computed (asked before every event; pms rarely change). */
   nextTimeoutCache = Number.NaN;
   /** Matches waiting for earlier-started partial matches (skip strategies other than noSkip). */
-  readonly completedMatches: ComputationStateQueue<T> = newComputationStateQueue();
+  private readonly completed: ComputationStateQueue<T> = newComputationStateQueue();
   /**
    * completedMatches.size > 0, kept here (the NFA updates it whenever it changes that queue): asked
    * before every event and at every timer of the key, and the queue is one more object to reach
@@ -156,12 +269,30 @@ export class NFAState<T> {
   constructor(partialMatches: Iterable<ComputationState<T>>, completedMatches: Iterable<ComputationState<T>> = []) {
     this.pms = newComputationStateQueue();
     for (const cs of partialMatches) this.pms.offer(cs);
-    for (const cs of completedMatches) this.completedMatches.offer(cs);
-    this.matchesWaiting = this.completedMatches.size > 0;
+    for (const cs of completedMatches) this.completed.offer(cs);
+    this.matchesWaiting = this.completed.size > 0;
   }
 
-  /** Partial matches (a heap: iteration order is Flink's, not sorted). Replaced by the NFA after each step. */
+  /** The general form of a compact state, made now (it stays general). */
+  private inflate(): void {
+    const c = this.compact;
+    if (c !== null) c.owner.inflate(this);
+  }
+
+  /** The shared buffer (inflates a compact state). */
+  get sharedBuffer(): SharedBuffer<T> {
+    if (this.compact !== null) this.inflate();
+    return this.buffer;
+  }
+  /** Matches waiting for earlier-started partial matches (skip strategies other than noSkip; inflates a compact state). */
+  get completedMatches(): ComputationStateQueue<T> {
+    if (this.compact !== null) this.inflate();
+    return this.completed;
+  }
+
+  /** Partial matches (a heap: iteration order is Flink's, not sorted). Replaced by the NFA after each step. Inflates a compact state. */
   get partialMatches(): ComputationStateQueue<T> {
+    if (this.compact !== null) this.inflate();
     return this.pms;
   }
   set partialMatches(states: ComputationStateQueue<T>) {
@@ -191,13 +322,15 @@ export class NFAState<T> {
 
   /** In Flink's iteration order. */
   getPartialMatches(): Iterable<ComputationState<T>> {
-    return this.pms;
+    return this.partialMatches;
   }
   getCompletedMatches(): Iterable<ComputationState<T>> {
     return this.completedMatches;
   }
   /** Partial matches besides the start states. */
   numPartialMatches(): number {
+    const c = this.compact;
+    if (c !== null) return c.numOpen;
     let n = this.numOpen;
     if (n < 0) {
       n = 0;
@@ -212,22 +345,25 @@ export class NFAState<T> {
    * matches, event ids from 0. Only for a state that isEmpty().
    */
   resetTo(startStates: ReadonlyArray<ComputationState<T>>): void {
+    this.compact?.reset(); // (the general fields below are reset too: they are stale, and hold nothing)
     const pms = this.pms;
     pms.clear();
     pms.trimTo(RECYCLED_QUEUE_CAPACITY);
     this.spare?.trimTo(RECYCLED_QUEUE_CAPACITY);
-    this.completedMatches.trimTo(RECYCLED_QUEUE_CAPACITY);
+    this.completed.trimTo(RECYCLED_QUEUE_CAPACITY);
     for (const cs of startStates) pms.offer(cs);
     this.matchesWaiting = false;
     this.numOpen = 0;
     this.nextTimeoutCache = Number.NaN;
-    this.sharedBuffer.restoreCounters(0, 0, 0);
+    this.buffer.restoreCounters(0, 0, 0);
   }
 
   /** Only the start states remain and the buffer holds nothing: the key needs no state. */
   isEmpty(): boolean {
     // (Cheapest first: the count is usually cached, the buffer is another object to reach.)
-    return this.numPartialMatches() === 0 && !this.matchesWaiting && this.sharedBuffer.isEmpty();
+    // (A compact state holds buffered events only through its partial matches.)
+    if (this.compact !== null) return this.compact.numOpen === 0;
+    return this.numPartialMatches() === 0 && !this.matchesWaiting && this.buffer.isEmpty();
   }
 }
 
@@ -303,20 +439,47 @@ class CurrentEvent<T> {
 class NFAConditionContext<T> implements ConditionContext<T> {
   buffer!: SharedBuffer<T>;
   cs!: ComputationState<T>;
+  /** The compact partial match the condition is asked for (compact: true), null for the start state. */
+  pm: CompactMatch<T> | null = null;
+  compact = false;
+  /** The stage of each taken event of a compact partial match, by position. */
+  stages: readonly string[] = [];
   ts = 0;
   private matched: PatternMatch<T> | null = null;
 
   reset(buffer: SharedBuffer<T>, cs: ComputationState<T>, ts: number): this {
     this.buffer = buffer;
     this.cs = cs;
+    this.compact = false;
     this.ts = ts;
     this.matched = null;
     return this;
   }
+  resetCompact(pm: CompactMatch<T>, ts: number): this {
+    this.pm = pm;
+    this.compact = true;
+    this.ts = ts;
+    this.matched = null;
+    return this;
+  }
+  /** Drops the references (the NFA outlives the keys it serves). */
+  clearCompact(): void {
+    this.pm = null;
+    this.matched = null;
+  }
   getEventsForPattern(name: string): T[] {
     // The partial match is extracted lazily, once per partial match and event.
-    if (this.matched === null) this.matched = materialize(extractCurrentMatches(this.buffer, this.cs));
+    if (this.matched === null) this.matched = this.compact ? this.compactMatched() : materialize(extractCurrentMatches(this.buffer, this.cs));
     return this.matched.get(name) ?? [];
+  }
+  /** What materialize(extractCurrentMatches) gives for the general form of the compact partial match. */
+  private compactMatched(): PatternMatch<T> {
+    const pm = this.pm;
+    if (pm === null || pm.last === null) return new Map(); // (the start state)
+    const values: T[] = [];
+    for (let t: CompactTaken<T> | null = pm.last; t !== null; t = t.prev) values.push(t.value);
+    values.reverse();
+    return patternMatchOf(this.stages, values, values.length);
   }
   timestamp(): number | null {
     return this.ts;
@@ -343,7 +506,16 @@ export interface AdvanceTimeResult<T, M = PatternMatch<T>> {
 const NO_MATCHES: never[] = Object.freeze([]) as never[];
 const NOTHING_HAPPENED: AdvanceTimeResult<unknown> = Object.freeze({ matches: NO_MATCHES, timedOut: NO_MATCHES });
 
-export class NFA<T, M = PatternMatch<T>> {
+/** Options of an NFA. */
+export interface NFAOptions {
+  /**
+   * Run linear patterns (see NFA.isCompact) on compact per-key states (default true). Off, every state
+   * is general; the results and snapshots are the same either way (tests compare the two).
+   */
+  readonly compact?: boolean;
+}
+
+export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
   private readonly states: ReadonlyArray<State<T>>;
   /** within() FIRST_AND_LAST in ms; 0 when none. */
   private readonly windowTime: number;
@@ -380,6 +552,23 @@ export class NFA<T, M = PatternMatch<T>> {
   private readonly freeStates: Array<NFAState<T>> = [];
   /** See potentialQueue (one per NFA: a call completes its use of it before returning). */
   private readonly potential: ComputationStateQueue<T> = newComputationStateQueue();
+  /**
+   * For a linear pattern run on compact states: its states from the start to the final one (a partial
+   * match that took i events is in chain[i]), null otherwise.
+   */
+  private readonly chain: ReadonlyArray<State<T>> | null;
+  /** The TAKE condition of each non-final state of the chain. */
+  private readonly chainConditions: Array<EdgeCondition<T>> = [];
+  /** Whether each non-final state of the chain is TAKE-only (an event it does not take ends the partial match). */
+  private readonly chainStrict: boolean[] = [];
+  /** The stage of each non-final state of the chain: the stage of the i-th taken event. */
+  private readonly chainStages: string[] = [];
+  /** The start state in a compact state's queue (shared: it holds nothing but its place). */
+  private readonly startStandIn = new CompactMatch<T>(0, 0, NO_EVENT, NO_EVENT, null);
+  /** Which partial matches take the event, by queue position (scratch of compactProcess). */
+  private readonly compactTakes: boolean[] = [];
+  /** Matches one compact process() call completed (scratch: emptied before returning). */
+  private readonly compactDone: Array<CompactMatch<T> | undefined> = [];
 
   constructor(
     states: ReadonlyArray<State<T>>,
@@ -387,6 +576,7 @@ export class NFA<T, M = PatternMatch<T>> {
     /** Report pruned partial matches as timed out (else they are dropped silently). */
     private readonly handleTimeout: boolean,
     private readonly matchFactory: MatchFactory<T, M>,
+    options: NFAOptions = {},
   ) {
     this.states = states;
     this.windowTime = windowTime;
@@ -406,15 +596,32 @@ export class NFA<T, M = PatternMatch<T>> {
       s.takeOrIgnore = simple ? t[0]! : null;
       s.proceeds = t.some((e) => e.action === 'PROCEED');
     }
+    this.chain = options.compact === false ? null : linearChain(states);
+    if (this.chain !== null) {
+      for (let i = 0; i + 1 < this.chain.length; i++) {
+        const s = this.chain[i]!;
+        this.chainConditions.push(takeEdgeOf(s)!.condition);
+        this.chainStrict.push(s.takeOrIgnore === null);
+        this.chainStages.push(s.stage);
+      }
+      this.ctx.stages = this.chainStages;
+    }
+  }
+
+  /** Whether new states of this NFA are compact (a linear pattern, and the compact engine not turned off). */
+  isCompact(): boolean {
+    return this.chain !== null;
   }
 
   /** Compiles `pattern` (throws MalformedPatternException for patterns that cannot run). */
   static compile<T>(pattern: Pattern<T, string>, handleTimeout?: boolean): NFA<T>;
   /** ... reporting matches as `factory` makes them. */
-  static compile<T, M>(pattern: Pattern<T, string>, handleTimeout: boolean, factory: MatchFactory<T, M>): NFA<T, M>;
-  static compile<T, M>(pattern: Pattern<T, string>, handleTimeout = false, factory?: MatchFactory<T, M>): NFA<T, M> {
+  static compile<T, M>(pattern: Pattern<T, string>, handleTimeout: boolean, factory: MatchFactory<T, M>, options?: NFAOptions): NFA<T, M>;
+  /** ... with `options` (the default match factory). */
+  static compile<T>(pattern: Pattern<T, string>, handleTimeout: boolean, factory: undefined, options: NFAOptions): NFA<T>;
+  static compile<T, M>(pattern: Pattern<T, string>, handleTimeout = false, factory?: MatchFactory<T, M>, options?: NFAOptions): NFA<T, M> {
     const c = compile(pattern);
-    return new NFA(c.states, c.windowTime, handleTimeout, factory ?? (patternMatchOf as MatchFactory<T, M>));
+    return new NFA(c.states, c.windowTime, handleTimeout, factory ?? (patternMatchOf as MatchFactory<T, M>), options);
   }
 
   /** The scratch queue of the matches one process/advanceTime call completed (emptied). */
@@ -474,7 +681,9 @@ export class NFA<T, M = PatternMatch<T>> {
   createInitialNFAState(): NFAState<T> {
     const free = this.freeStates.pop();
     if (free !== undefined) return free;
-    return new NFAState(this.initialStartStates);
+    const st = new NFAState(this.initialStartStates);
+    if (this.chain !== null) st.compact = new CompactState<T>(this, this.startStandIn);
+    return st;
   }
 
   /**
@@ -486,6 +695,8 @@ export class NFA<T, M = PatternMatch<T>> {
   recycle(nfaState: NFAState<T>): void {
     if (!nfaState.isEmpty() || this.freeStates.length >= MAX_FREE_STATES) return;
     nfaState.resetTo(this.initialStartStates);
+    // A state made general (restored, snapshotted, pruned by a skip strategy) starts compact again.
+    if (this.chain !== null && nfaState.compact === null) nfaState.compact = new CompactState<T>(this, this.startStandIn);
     this.freeStates.push(nfaState);
   }
 
@@ -517,6 +728,11 @@ export class NFA<T, M = PatternMatch<T>> {
      */
     matchTimestamps?: number[],
   ): AdvanceTimeResult<T, M> {
+    const compact = nfaState.compact;
+    if (compact !== null) {
+      if (!skip.isSkipStrategy()) return this.compactAdvanceTime(compact, timestamp);
+      this.inflate(nfaState);
+    }
     if (!this.needsAdvance(nfaState, timestamp)) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
     const buffer = nfaState.sharedBuffer;
     // As Flink: the kept partial matches offered in iteration order to a new queue (null while none
@@ -577,6 +793,11 @@ export class NFA<T, M = PatternMatch<T>> {
    */
   needsAdvance(nfaState: NFAState<T>, timestamp: number): boolean {
     if (!this.windowed) return false;
+    const compact = nfaState.compact;
+    if (compact !== null) {
+      if (Number.isNaN(compact.nextTimeout)) this.computeCompactTimeout(compact);
+      return timestamp >= compact.nextTimeout;
+    }
     if (nfaState.matchesWaiting) return true;
     // (NaN: not known. Computed into the field, not returned: a returned fraction or epoch ms is a new heap number.)
     if (Number.isNaN(nfaState.nextTimeoutCache)) this.computeNextTimeout(nfaState);
@@ -586,6 +807,11 @@ export class NFA<T, M = PatternMatch<T>> {
   /** The earliest time a partial match of this state times out (Infinity when none can). */
   nextTimeout(nfaState: NFAState<T>): number {
     if (!this.windowed) return Number.POSITIVE_INFINITY;
+    const compact = nfaState.compact;
+    if (compact !== null) {
+      if (Number.isNaN(compact.nextTimeout)) this.computeCompactTimeout(compact);
+      return compact.nextTimeout;
+    }
     if (Number.isNaN(nfaState.nextTimeoutCache)) this.computeNextTimeout(nfaState);
     return nfaState.nextTimeoutCache;
   }
@@ -629,6 +855,11 @@ export class NFA<T, M = PatternMatch<T>> {
 
   /** Feeds one event; returns the matches it completed (in order of their first event). */
   process(nfaState: NFAState<T>, event: T, timestamp: number, skip: AfterMatchSkipStrategy = NO_SKIP): M[] {
+    const compact = nfaState.compact;
+    if (compact !== null) {
+      if (!skip.isSkipStrategy()) return this.compactProcess(compact, event, timestamp);
+      this.inflate(nfaState); // (skip strategies run on the general state)
+    }
     // The event gets its id (arrival order) now, but enters the buffer only if some partial match
     // takes it (Flink registers it and releases it after processing: the same end state).
     const current = this.current.reset(nfaState.sharedBuffer, event, timestamp);
@@ -715,6 +946,251 @@ export class NFA<T, M = PatternMatch<T>> {
     // Flink 1.20 sends every strategy, noSkip too, through the completed-matches queue: matches come
     // out in its poll order (by first event; ties in the heap's order).
     return this.processMatchesAccordingToSkipStrategy(nfaState, skip, potentialMatches) ?? (NO_MATCHES as M[]);
+  }
+
+  // ---- the compact engine (linear patterns, noSkip) -------------------------------------------------
+
+  /**
+   * doProcess on a compact state: each partial match, in its queue's array order, takes the event if
+   * its state's condition holds (the start state starts a new one, with its run, and moves to the next
+   * run). The queue is rebuilt as the general NFA rebuilds its queue (every partial match offered in
+   * the old array order, a new one right before the start state; completed ones left out), but only
+   * when one was added or removed: otherwise that rebuild gives the same array.
+   */
+  private compactProcess(c: CompactState<T>, event: T, timestamp: number): M[] {
+    const id = c.nextEventId++;
+    const heap = c.matches;
+    const n = heap.size;
+    const conditions = this.chainConditions;
+    const last = conditions.length; // a partial match that took this many events is complete
+    const ctx = this.ctx;
+    const done = this.compactDone;
+    // The conditions first (the start state's stand-in is in stage 0, with no events), then the
+    // changes: a condition that throws leaves the state as it was.
+    const takes = this.compactTakes;
+    const strict = this.chainStrict;
+    let numTakes = 0;
+    let numEnded = 0;
+    for (let i = 0; i < n; i++) {
+      const pm = heap.elementAt(i);
+      const take = conditions[pm.stage]!(event, ctx.resetCompact(pm, timestamp));
+      takes[i] = take;
+      if (take) numTakes++;
+      else if (strict[pm.stage]) numEnded++;
+    }
+    ctx.clearCompact();
+    if (numTakes === 0 && numEnded === 0) return NO_MATCHES as M[];
+    let numDone = 0;
+    let started: CompactMatch<T> | null = null;
+    for (let i = 0; i < n; i++) {
+      const pm = heap.elementAt(i);
+      if (!takes[i]) {
+        if (strict[pm.stage]) pm.stage = -1; // (not taken by a TAKE-only state: ended, removed below)
+        continue;
+      }
+      if (pm.startId < 0) {
+        // (A completed match does not keep its last event: compactMatchOf gets it.)
+        if (last === 1) done[numDone++] = new CompactMatch<T>(1, c.startRun++, timestamp, id, null);
+        else started = new CompactMatch<T>(1, c.startRun++, timestamp, id, new CompactTaken(event, timestamp, id, c.takes++, null));
+        continue;
+      }
+      if (++pm.stage === last) done[numDone++] = pm;
+      else pm.last = new CompactTaken(event, timestamp, id, c.takes++, pm.last);
+    }
+    const removed = (last === 1 ? 0 : numDone) + numEnded;
+    if (started !== null || removed > 0) {
+      const q = c.newQueue();
+      for (let i = 0; i < n; i++) {
+        const pm = heap.elementAt(i);
+        if (pm.stage === last || pm.stage < 0) continue;
+        if (started !== null && pm.startId < 0) q.offer(started);
+        q.offer(pm);
+      }
+      c.replace(q);
+      if (started !== null) c.numOpen++;
+      c.numOpen -= removed;
+      if (removed > 0) c.nextTimeout = Number.NaN;
+      else if (this.windowTime > 0 && !Number.isNaN(c.nextTimeout)) {
+        const t = timestamp + this.windowTime;
+        if (t < c.nextTimeout) c.nextTimeout = t;
+      }
+    }
+    if (numDone === 0) return NO_MATCHES as M[];
+    // Completed matches come out of Flink's completed-matches queue by first event (unique here).
+    for (let i = 1; i < numDone; i++) {
+      const m = done[i]!;
+      let j = i - 1;
+      while (j >= 0 && compareCompactMatches(done[j]!, m) > 0) {
+        done[j + 1] = done[j];
+        j--;
+      }
+      done[j + 1] = m;
+    }
+    const result: M[] = [this.compactMatchOf(done[0]!, true, event)];
+    done[0] = undefined;
+    for (let i = 1; i < numDone; i++) {
+      result.push(this.compactMatchOf(done[i]!, true, event));
+      done[i] = undefined;
+    }
+    return result;
+  }
+
+  /** advanceTime on a compact state (FIRST_AND_LAST windows only, no pending states, nothing waits). */
+  private compactAdvanceTime(c: CompactState<T>, timestamp: number): AdvanceTimeResult<T, M> {
+    if (!this.windowed) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
+    if (Number.isNaN(c.nextTimeout)) this.computeCompactTimeout(c);
+    if (timestamp < c.nextTimeout) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
+    const heap = c.matches;
+    const n = heap.size;
+    const window = this.windowTime;
+    let timedOut: Array<TimedOutMatch<T, M>> | null = null;
+    let removed = 0;
+    for (let i = 0; i < n; i++) {
+      const pm = heap.elementAt(i);
+      if (pm.startId < 0) continue;
+      const deadline = pm.startTimestamp + window;
+      if (timestamp < deadline) continue;
+      if (this.handleTimeout) (timedOut ??= []).push({ match: this.compactMatchOf(pm, false, undefined), timestamp: deadline });
+      pm.stage = -1; // (removed below)
+      removed++;
+    }
+    if (removed > 0) {
+      // The kept ones offered in array order to a new queue, as the general NFA does.
+      const q = c.newQueue();
+      for (let i = 0; i < n; i++) {
+        const pm = heap.elementAt(i);
+        if (pm.stage >= 0) q.offer(pm);
+      }
+      c.replace(q);
+      c.numOpen -= removed;
+      c.nextTimeout = Number.NaN;
+    }
+    if (timedOut === null) return NOTHING_HAPPENED as AdvanceTimeResult<T, M>;
+    return { matches: [], timedOut };
+  }
+
+  private computeCompactTimeout(c: CompactState<T>): void {
+    let next = Number.POSITIVE_INFINITY;
+    const window = this.windowTime;
+    if (window > 0) {
+      const heap = c.matches;
+      for (let i = 0; i < heap.size; i++) {
+        const pm = heap.elementAt(i);
+        if (pm.startId < 0) continue;
+        const t = pm.startTimestamp + window;
+        if (t < next) next = t;
+      }
+    }
+    c.nextTimeout = next;
+  }
+
+  /**
+   * The match (or timed-out partial match) of a compact partial match: its events in order. A match
+   * that `completedBy` completed holds that event last, without a CompactTaken for it.
+   */
+  private compactMatchOf(pm: CompactMatch<T>, completed: boolean, completedBy: T | undefined): M {
+    const count = pm.stage;
+    const stages = this.pathStages;
+    const values = this.pathValues;
+    let t = pm.last;
+    let i = count - 1;
+    if (completed) {
+      stages[i] = this.chainStages[i]!;
+      values[i--] = completedBy;
+    }
+    for (; i >= 0; i--) {
+      stages[i] = this.chainStages[i]!;
+      values[i] = t!.value;
+      t = t!.prev;
+    }
+    const match = this.matchFactory(stages, values as T[], count);
+    for (let i = 0; i < count; i++) values[i] = undefined;
+    return match;
+  }
+
+  /**
+   * Makes a compact state general: exactly the partial matches, versions, shared-buffer events, nodes,
+   * edges, lock counts and counters the general NFA would hold after the same calls. A partial match
+   * of run r that took events e0..e(k-1) is in chain[k] with version r.0…0 (k zeros), holding the node
+   * of (stage k-1, e(k-1)); the node of (stage j, ej) has an edge back to (stage j-1, e(j-1)) with
+   * version r.0…0 (j zeros), locked once. Partial matches that took one event in one stage share its
+   * node, one edge each, in the order they took it; a node is held once per edge, an event once per
+   * node. The state stays general from now on (until it is empty and recycled).
+   */
+  inflate(nfaState: NFAState<T>): void {
+    const c = nfaState.compact;
+    if (c === null) return;
+    nfaState.compact = null;
+    this.fillGeneral(nfaState, c);
+  }
+
+  /**
+   * The general form of a compact state as a new state, the compact one left as it is (snapshots: a
+   * checkpoint does not turn every key's state general). A general state is returned as it is.
+   */
+  generalCopy(nfaState: NFAState<T>): NFAState<T> {
+    const c = nfaState.compact;
+    if (c === null) return nfaState;
+    const copy = new NFAState<T>([]);
+    this.fillGeneral(copy, c);
+    return copy;
+  }
+
+  /** Fills the general fields of `nfaState` (not compact, holding nothing) with the general form of `c`. */
+  private fillGeneral(nfaState: NFAState<T>, c: CompactState<T>): void {
+    const chain = this.chain!;
+    const heap = c.matches;
+    const events = new Map<number, BufferEvent<T>>();
+    let numNodes = 0;
+    const pending: Array<{ node: SharedBufferNode<T>; target: SharedBufferNode<T> | null; version: DeweyNumber; seq: number }> = [];
+    const states: Array<ComputationState<T>> = [];
+    const taken: Array<CompactTaken<T>> = [];
+    for (let i = 0; i < heap.size; i++) {
+      const pm = heap.elementAt(i);
+      if (pm.startId < 0) {
+        const run = c.startRun;
+        states.push(run === 1 ? this.initialStartStates[0]! : this.startStateAt(chain[0]!, DeweyNumber.of(run)));
+        continue;
+      }
+      taken.length = 0;
+      for (let t = pm.last; t !== null; t = t.prev) taken.push(t);
+      taken.reverse();
+      let version = DeweyNumber.of(pm.run);
+      let previous: SharedBufferNode<T> | null = null;
+      let first: BufferEvent<T> | null = null;
+      for (let j = 0; j < taken.length; j++) {
+        const t = taken[j]!;
+        let ev = events.get(t.id);
+        if (ev === undefined) {
+          ev = { id: t.id, timestamp: t.timestamp, value: t.value, refs: 0, firstNode: null };
+          events.set(t.id, ev);
+        }
+        first ??= ev;
+        const stage = this.chainStages[j]!;
+        let node = ev.firstNode;
+        while (node !== null && node.stage !== stage) node = node.nextOfEvent;
+        if (node === null) {
+          node = newNode(ev, stage, 0);
+          node.nextOfEvent = ev.firstNode;
+          ev.firstNode = node;
+          ev.refs++;
+          numNodes++;
+        }
+        pending.push({ node, target: previous, version, seq: t.seq });
+        previous = node;
+        version = version.addStage();
+      }
+      states.push(new ComputationState(chain[pm.stage]!, previous, version, first));
+    }
+    pending.sort((a, b) => a.seq - b.seq);
+    for (const e of pending) {
+      addEdge(e.node, e.target, e.version, 1);
+      e.node.refs++;
+    }
+    const q = nfaState.newQueue();
+    for (const cs of states) q.offer(cs);
+    nfaState.partialMatches = q;
+    nfaState.sharedBuffer.restoreCounters(c.nextEventId, events.size, numNodes);
   }
 
   /**
@@ -1009,4 +1485,38 @@ function isPruned<T>(cs: ComputationState<T>, skip: AfterMatchSkipStrategy, prun
 
 function describePath<T>(p: EventPath<T>): string {
   return `{${[...p].map(([k, evs]) => `${k}=[${evs.map((e) => String(e.value)).join(', ')}]`).join(', ')}}`;
+}
+
+/**
+ * The states of a linear pattern from the start to the final state, or null: exactly one start state,
+ * TAKE(c) to the next and IGNORE(not c) to itself, every other non-final state that too or only TAKE(c)
+ * to the next (strict contiguity: next(); an event it does not take ends the partial match) (no PROCEED edges, no
+ * PREVIOUS_AND_CURRENT window), each stage's states in a row (not a group pattern's), every state on
+ * the chain. Partial matches of such a pattern never
+ * branch: the compact engine runs them.
+ */
+function linearChain<T>(states: ReadonlyArray<State<T>>): Array<State<T>> | null {
+  const starts = states.filter((s) => s.isStart());
+  if (starts.length !== 1 || starts[0]!.takeOrIgnore === null) return null;
+  const chain: Array<State<T>> = [];
+  let s = starts[0]!;
+  while (!s.isFinal()) {
+    const take = takeEdgeOf(s);
+    if (take === null || s.proceeds || s.windowGap > 0 || (s.type !== 'Start' && s.type !== 'Normal')) return null;
+    if (chain.includes(s)) return null;
+    // A stage's states in a row (a group pattern's are not): matches list events by stage in chain order.
+    if (chain.length > 0 && chain[chain.length - 1]!.stage !== s.stage && chain.some((c) => c.stage === s.stage)) return null;
+    chain.push(s);
+    s = take.target;
+  }
+  if (s.transitions.length > 0) return null;
+  chain.push(s);
+  return chain.length === states.length && chain.length >= 2 ? chain : null;
+}
+
+/** The TAKE edge of a TAKE(c)/IGNORE(not c) state, or of a state whose only edge is a TAKE to another state; else null. */
+function takeEdgeOf<T>(s: State<T>): StateTransition<T> | null {
+  if (s.takeOrIgnore !== null) return s.takeOrIgnore;
+  const t = s.transitions;
+  return t.length === 1 && t[0]!.action === 'TAKE' && t[0]!.target !== s ? t[0]! : null;
 }

@@ -1,0 +1,331 @@
+/**
+ * Linear patterns (every state TAKE(c) to the next and IGNORE(not c) to itself, or only TAKE(c):
+ * begin + followedBy and next stages, times(n) of them) run on compact per-key states when the skip
+ * strategy is noSkip. The compact engine must be exactly the general NFA: run in lockstep with an NFA compiled with the
+ * compact engine off, over several keys' states interleaved through one NFA, every call gives the
+ * same matches, timed-out partial matches (in order), partial-match counts, next timeouts, and the
+ * state snapshots are deep-equal (partial matches in heap order, versions, shared-buffer events,
+ * nodes, edges, lock counts, counters). Restoring either snapshot, a skip strategy passed mid-stream,
+ * dropping the oldest partial matches, an accessor that exposes the internals and recycling keep
+ * them equal. Patterns that are not linear take the general path.
+ */
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { AfterMatchSkipStrategy, Pattern } from '../../../lib/api/cep/index.ts';
+import type { ConditionContext } from '../../../lib/cep/conditions.ts';
+import { NFA, type NFAState, type PatternMatch } from '../../../lib/cep/nfa/nfa.ts';
+import { restoreNFAState, snapshotNFAState } from '../../../lib/cep/nfa/nfa-state-snapshot.ts';
+
+interface Ev {
+  readonly id: number;
+  readonly letter: string;
+  readonly v: number;
+}
+
+/** A stage's condition: its letters (exclusive or overlapping with other stages'), maybe iterative. */
+interface StageSpec {
+  readonly letters: readonly string[];
+  /** none; the event's v not below the previous stage's last v; the stage (with times) holds fewer than 2; the event time is odd. */
+  readonly iterative: 'none' | 'prevV' | 'ownCount' | 'oddTime';
+  readonly times: number;
+  /** How the stage follows the previous one (ignored for the first). */
+  readonly link: 'followedBy' | 'next';
+}
+
+interface PatternSpec {
+  readonly stages: readonly StageSpec[];
+  readonly within: number | undefined;
+  readonly handleTimeout: boolean;
+}
+
+function buildPattern(spec: PatternSpec): Pattern<Ev, string> {
+  const cond =
+    (i: number, s: StageSpec) =>
+    (e: Ev, ctx: ConditionContext<Ev>): boolean => {
+      if (!s.letters.includes(e.letter)) return false;
+      switch (s.iterative) {
+        case 'none':
+          return true;
+        case 'prevV': {
+          const prev = i === 0 ? [] : ctx.getEventsForPattern(`s${i - 1}`);
+          return prev.length === 0 || e.v >= prev[prev.length - 1]!.v;
+        }
+        case 'ownCount':
+          return ctx.getEventsForPattern(`s${i}`).length < 2 && ctx.getEventsForPattern('s0').every((x) => x.id !== e.id);
+        case 'oddTime':
+          return (ctx.timestamp() ?? 0) % 2 !== 0;
+      }
+    };
+  const s0 = spec.stages[0]!;
+  let p = Pattern.begin<Ev>('s0').where(cond(0, s0));
+  if (s0.times > 1) p = p.times(s0.times);
+  for (let i = 1; i < spec.stages.length; i++) {
+    const s = spec.stages[i]!;
+    p = p[s.link](`s${i}`).where(cond(i, s));
+    if (s.times > 1) p = p.times(s.times);
+  }
+  return spec.within === undefined ? p : p.within(spec.within);
+}
+
+const LETTERS = ['a', 'b', 'c', 'd'];
+
+const stageSpec: fc.Arbitrary<StageSpec> = fc.record({
+  letters: fc.subarray(LETTERS, { minLength: 1, maxLength: 2 }),
+  iterative: fc.constantFrom<StageSpec['iterative']>('none', 'none', 'prevV', 'ownCount', 'oddTime'),
+  times: fc.constantFrom(1, 1, 1, 2),
+  link: fc.constantFrom<StageSpec['link']>('followedBy', 'followedBy', 'next'),
+});
+
+const patternSpec: fc.Arbitrary<PatternSpec> = fc.record({
+  stages: fc.array(stageSpec, { minLength: 1, maxLength: 5 }),
+  within: fc.option(fc.integer({ min: 1, max: 15 }), { nil: undefined }),
+  handleTimeout: fc.boolean(),
+});
+
+type Op =
+  | { readonly op: 'event'; readonly key: number; readonly letter: string; readonly v: number; readonly dt: number; readonly recycle: boolean }
+  | { readonly op: 'advance'; readonly key: number; readonly dt: number }
+  | { readonly op: 'skip'; readonly key: number; readonly letter: string; readonly v: number; readonly dt: number; readonly strategy: number }
+  | { readonly op: 'drop'; readonly key: number; readonly keep: number }
+  | { readonly op: 'restore'; readonly key: number }
+  | { readonly op: 'peek'; readonly key: number };
+
+const key = fc.integer({ min: 0, max: 2 });
+// Mostly ascending times with ties; sometimes a step back (the NFA is fed in arrival order).
+const dt = fc.constantFrom(0, 0, 1, 1, 1, 2, 3, 5, -1);
+const eventOp = fc.record({
+  op: fc.constant('event' as const),
+  key,
+  letter: fc.constantFrom(...LETTERS, 'x'),
+  v: fc.integer({ min: 0, max: 5 }),
+  dt,
+  recycle: fc.boolean(),
+});
+
+/** Ops of a run: mostly events and time; `rare` adds the ones that make a compact state general. */
+function ops(rare: boolean): fc.Arbitrary<Op[]> {
+  const common: Array<fc.WeightedArbitrary<Op>> = [
+    { weight: 12, arbitrary: eventOp },
+    { weight: 3, arbitrary: fc.record({ op: fc.constant('advance' as const), key, dt: fc.integer({ min: 0, max: 12 }) }) },
+  ];
+  if (rare) {
+    common.push(
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          op: fc.constant('skip' as const),
+          key,
+          letter: fc.constantFrom(...LETTERS),
+          v: fc.integer({ min: 0, max: 5 }),
+          dt,
+          strategy: fc.integer({ min: 0, max: 2 }),
+        }),
+      },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('drop' as const), key, keep: fc.integer({ min: 0, max: 3 }) }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('restore' as const), key }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('peek' as const), key }) },
+    );
+  }
+  return fc.array(fc.oneof(...common), { minLength: 1, maxLength: 80, size: 'medium' });
+}
+
+const SKIPS = [AfterMatchSkipStrategy.skipPastLastEvent(), AfterMatchSkipStrategy.skipToNext(), AfterMatchSkipStrategy.skipToFirst('s1')];
+
+const show = (m: PatternMatch<Ev>): string => [...m].map(([k, es]) => `${k}=${es.map((e) => e.id).join(',')}`).join(' ');
+
+/** One side of the lockstep run: an NFA and its keys' states. */
+class Side {
+  readonly states: Array<NFAState<Ev>>;
+  constructor(readonly nfa: NFA<Ev>) {
+    this.states = [0, 1, 2].map(() => nfa.createInitialNFAState());
+  }
+  advance(k: number, t: number): string[] {
+    const st = this.states[k]!;
+    const r = this.nfa.advanceTime(st, t);
+    return [...r.matches.map((m) => `m ${show(m)}`), ...r.timedOut.map((x) => `t@${x.timestamp} ${show(x.match)}`)];
+  }
+  process(k: number, e: Ev, t: number, skip?: AfterMatchSkipStrategy): string[] {
+    return this.nfa.process(this.states[k]!, e, t, skip).map((m) => `m ${show(m)}`);
+  }
+  /** Everything observable of key k's state at time t. */
+  observe(k: number, t: number): unknown {
+    const st = this.states[k]!;
+    return {
+      numPartialMatches: st.numPartialMatches(),
+      nextTimeout: this.nfa.nextTimeout(st),
+      needsAdvance: [this.nfa.needsAdvance(st, t), this.nfa.needsAdvance(st, t + 5), this.nfa.needsAdvance(st, t + 20)],
+      isEmpty: st.isEmpty(),
+      snapshot: snapshotNFAState(st),
+    };
+  }
+}
+
+/** Runs `ops` on both sides, comparing after every call; returns how many calls ran on compact states. */
+function lockstep(spec: PatternSpec, run: readonly Op[]): number {
+  const pattern = buildPattern(spec);
+  const compact = new Side(NFA.compile(pattern, spec.handleTimeout));
+  const general = new Side(NFA.compile(pattern, spec.handleTimeout, undefined, { compact: false }));
+  expect(compact.nfa.isCompact()).toBe(true);
+  expect(general.nfa.isCompact()).toBe(false);
+  const time = [0, 0, 0];
+  let id = 0;
+  let compactCalls = 0;
+  const check = (k: number, a: string[], b: string[]): void => {
+    expect(a).toEqual(b);
+    expect(compact.observe(k, time[k]!)).toEqual(general.observe(k, time[k]!));
+  };
+  for (const op of run) {
+    const k = op.key;
+    if (compact.states[k]!.compact !== null) compactCalls++;
+    switch (op.op) {
+      case 'event': {
+        const t = (time[k] = Math.max(0, time[k]! + op.dt));
+        const e: Ev = { id: id++, letter: op.letter, v: op.v };
+        // As the operator: time first, then the event.
+        check(k, compact.advance(k, t), general.advance(k, t));
+        check(k, compact.process(k, e, t), general.process(k, e, t));
+        if (op.recycle && compact.states[k]!.isEmpty()) {
+          for (const side of [compact, general]) {
+            side.nfa.recycle(side.states[k]!);
+            side.states[k] = side.nfa.createInitialNFAState();
+          }
+          expect(compact.states[k]!.compact).not.toBeNull(); // recycled states start compact
+          time[k] = 0;
+          check(k, [], []);
+        }
+        break;
+      }
+      case 'advance': {
+        const t = (time[k] = time[k]! + op.dt);
+        check(k, compact.advance(k, t), general.advance(k, t));
+        break;
+      }
+      case 'skip': {
+        const t = (time[k] = Math.max(0, time[k]! + op.dt));
+        const e: Ev = { id: id++, letter: op.letter, v: op.v };
+        const skip = SKIPS[op.strategy]!;
+        check(k, compact.process(k, e, t, skip), general.process(k, e, t, skip));
+        expect(compact.states[k]!.compact).toBeNull(); // skip strategies run on the general state
+        break;
+      }
+      case 'drop': {
+        expect(compact.nfa.dropOldestPartialMatches(compact.states[k]!, op.keep)).toBe(general.nfa.dropOldestPartialMatches(general.states[k]!, op.keep));
+        check(k, [], []);
+        break;
+      }
+      case 'restore': {
+        // Each side goes on from the other's snapshot (through JSON, as a checkpoint may be stored).
+        const a = JSON.parse(JSON.stringify(snapshotNFAState(compact.states[k]!))) as ReturnType<typeof snapshotNFAState<Ev>>;
+        const b = JSON.parse(JSON.stringify(snapshotNFAState(general.states[k]!))) as ReturnType<typeof snapshotNFAState<Ev>>;
+        compact.states[k] = restoreNFAState(b, compact.nfa.getStates());
+        general.states[k] = restoreNFAState(a, general.nfa.getStates());
+        expect(compact.states[k]!.compact).toBeNull(); // restored states are general
+        check(k, [], []);
+        break;
+      }
+      case 'peek': {
+        const st = compact.states[k]!;
+        const before = snapshotNFAState(st);
+        const ids = [...st.getPartialMatches()].map((cs) => `${cs.getCurrentStateName()} ${cs.version.toString()}`);
+        expect(st.compact).toBeNull(); // an accessor of the internals inflates
+        expect(ids).toEqual([...general.states[k]!.getPartialMatches()].map((cs) => `${cs.getCurrentStateName()} ${cs.version.toString()}`));
+        expect(snapshotNFAState(st)).toEqual(before);
+        check(k, [], []);
+        break;
+      }
+    }
+  }
+  return compactCalls;
+}
+
+describe('the compact engine for linear patterns is the general NFA', () => {
+  test('events, time and recycling only: every call equal, the states stay compact', () => {
+    let compactCalls = 0;
+    fc.assert(
+      fc.property(patternSpec, ops(false), (spec, run) => {
+        compactCalls += lockstep(spec, run);
+      }),
+      { numRuns: 400 },
+    );
+    expect(compactCalls).toBeGreaterThan(10_000); // (the compact path did run)
+  });
+
+  test('with restores, skip strategies, dropOldestPartialMatches and accessors mid-stream', () => {
+    fc.assert(
+      fc.property(patternSpec, ops(true), (spec, run) => {
+        lockstep(spec, run);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a snapshot of a compact state is its general form, and the state stays compact', () => {
+    const p = Pattern.begin<Ev>('a').where((e) => e.letter === 'a').followedBy('b').where((e) => e.letter === 'b').within(10);
+    const nfa = NFA.compile(p, true);
+    const st = nfa.createInitialNFAState();
+    nfa.process(st, { id: 0, letter: 'a', v: 0 }, 1);
+    nfa.process(st, { id: 1, letter: 'a', v: 0 }, 2);
+    const snap = snapshotNFAState(st);
+    expect(st.compact).not.toBeNull();
+    expect(snap.partialMatches.map((c) => [c.state, c.version, c.startEventId])).toEqual([
+      ['b', '1.0', 0],
+      ['b', '2.0', 1],
+      ['a', '3', -1],
+    ]);
+    expect(snap.nextEventId).toBe(2);
+    expect(snap.events.map((e) => [e.id, e.refs])).toEqual([
+      [0, 1],
+      [1, 1],
+    ]);
+  });
+
+  test('a condition that throws leaves a compact state as it was (but for the event id it took)', () => {
+    const p = Pattern.begin<Ev>('a')
+      .where((e) => e.letter === 'a')
+      .followedBy('b')
+      .where((e) => {
+        if (e.v < 0) throw new Error('boom');
+        return e.letter === 'b';
+      })
+      .followedBy('c')
+      .where((e) => e.letter === 'c');
+    const nfa = NFA.compile(p, true);
+    const st = nfa.createInitialNFAState();
+    nfa.process(st, { id: 0, letter: 'a', v: 0 }, 1);
+    nfa.process(st, { id: 1, letter: 'a', v: 0 }, 2);
+    nfa.process(st, { id: 2, letter: 'b', v: 0 }, 3);
+    const before = snapshotNFAState(st);
+    // The start state would take it (an 'a'), the partial matches in 'c' ignore it, one in 'b' throws.
+    nfa.process(st, { id: 3, letter: 'a', v: 0 }, 4);
+    const before2 = snapshotNFAState(st);
+    expect(before2.partialMatches.length).toBe(before.partialMatches.length + 1);
+    expect(st.compact).not.toBeNull();
+    expect(() => nfa.process(st, { id: 4, letter: 'a', v: -1 }, 5)).toThrow('boom');
+    expect(snapshotNFAState(st)).toEqual({ ...before2, nextEventId: before2.nextEventId + 1 });
+    expect(nfa.process(st, { id: 5, letter: 'c', v: 0 }, 6).map(show)).toEqual(['a=0 b=2 c=5', 'a=1 b=2 c=5']);
+  });
+
+  test('patterns that are not linear run on general states', () => {
+    const is = (l: string) => (e: Ev) => e.letter === l;
+    const general: Array<Pattern<Ev, string>> = [
+      Pattern.begin<Ev>('a').where(is('a')).followedByAny('b').where(is('b')),
+      Pattern.begin<Ev>('a').where(is('a')).followedBy('b').where(is('b')).oneOrMore(),
+      Pattern.begin<Ev>('a').where(is('a')).followedBy('b').where(is('b')).optional().followedBy('c').where(is('c')),
+      Pattern.begin<Ev>('a').where(is('a')).followedBy('b').where(is('b')).times(1, 2),
+      Pattern.begin<Ev>('a').where(is('a')).notFollowedBy('n').where(is('n')).followedBy('b').where(is('b')),
+      Pattern.begin<Ev>('a').where(is('a')).followedBy('b').where(is('b')).oneOrMore().until(is('u')).followedBy('c').where(is('c')),
+      Pattern.begin<Ev>('a').where(is('a')).followedBy(Pattern.begin<Ev>('g1').where(is('b')).followedBy('g2').where(is('c'))).times(2),
+      Pattern.begin<Ev>('a').where(is('a')).followedBy('b').where(is('b')).within(5, 'PREVIOUS_AND_CURRENT'),
+      Pattern.begin<Ev>('a').where(is('a')).followedBy('b'), // no condition: TRUE, not TAKE(c)/IGNORE(not c)
+    ];
+    for (const p of general) {
+      const nfa = NFA.compile(p, true);
+      expect(nfa.isCompact()).toBe(false);
+      expect(nfa.createInitialNFAState().compact).toBeNull();
+    }
+    const linear = Pattern.begin<Ev>('a').where(is('a')).followedBy('b').where(is('b')).times(2).followedBy('c').where(is('c')).within(5);
+    expect(NFA.compile(linear, true).isCompact()).toBe(true);
+    expect(NFA.compile(Pattern.begin<Ev>('a').where(is('a')).next('b').where(is('b')).followedBy('c').where(is('c')), true).isCompact()).toBe(true);
+    expect(NFA.compile(linear, true, undefined, { compact: false }).createInitialNFAState().compact).toBeNull();
+  });
+});
