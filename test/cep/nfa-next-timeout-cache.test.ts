@@ -45,7 +45,7 @@ function quantify(p: Pattern<Ev, string>, q: Quant): Pattern<Ev, string> {
 
 /** Feeds the events as the CEP operator does (time advanced first, when needed); `recompute` forgets the next timeout after every step. */
 function run(pattern: Pattern<Ev, string>, events: ReadonlyArray<[Ev, number]>, skip: AfterMatchSkipStrategy, recompute: boolean, nfaCheck?: (nfa: NFA<Ev>, st: NFAState<Ev>) => void) {
-  // (The general engine's cache: compact states keep their own, compared in compact-linear-engine-equivalence.test.ts.)
+  // (The general engine's cache: compact states keep their own, compared in nfa/compact-linear-engine-equals-general-nfa.test.ts.)
   const nfa = NFA.compile(pattern, true, undefined, { compact: false });
   const st = nfa.createInitialNFAState();
   const out: string[] = [];

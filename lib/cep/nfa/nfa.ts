@@ -509,7 +509,9 @@ const NOTHING_HAPPENED: AdvanceTimeResult<unknown> = Object.freeze({ matches: NO
 /** Options of an NFA. */
 export interface NFAOptions {
   /**
-   * Run linear patterns (see NFA.isCompact) on compact per-key states (default true). Off, every state
+   * Run linear patterns (see NFA.isCompact) on compact per-key states (default true; NFA.compile
+   * defaults it to false for a pattern with a skip strategy other than noSkip, which runs on general
+   * states: each key's state would be made compact and inflated at its first event). Off, every state
    * is general; the results and snapshots are the same either way (tests compare the two).
    */
   readonly compact?: boolean;
@@ -621,7 +623,9 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
   static compile<T>(pattern: Pattern<T, string>, handleTimeout: boolean, factory: undefined, options: NFAOptions): NFA<T>;
   static compile<T, M>(pattern: Pattern<T, string>, handleTimeout = false, factory?: MatchFactory<T, M>, options?: NFAOptions): NFA<T, M> {
     const c = compile(pattern);
-    return new NFA(c.states, c.windowTime, handleTimeout, factory ?? (patternMatchOf as MatchFactory<T, M>), options);
+    // (A skip strategy runs on general states: compact ones would be inflated at each key's first event.)
+    const compact = options?.compact ?? !pattern.getAfterMatchSkipStrategy().isSkipStrategy();
+    return new NFA(c.states, c.windowTime, handleTimeout, factory ?? (patternMatchOf as MatchFactory<T, M>), { ...options, compact });
   }
 
   /** The scratch queue of the matches one process/advanceTime call completed (emptied). */

@@ -9,7 +9,7 @@
  * dropping the oldest partial matches, an accessor that exposes the internals and recycling keep
  * them equal. Patterns that are not linear take the general path.
  */
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import fc from 'fast-check';
 import { AfterMatchSkipStrategy, Pattern } from '../../../lib/api/cep/index.ts';
 import type { ConditionContext } from '../../../lib/cep/conditions.ts';
@@ -327,5 +327,33 @@ describe('the compact engine for linear patterns is the general NFA', () => {
     expect(NFA.compile(linear, true).isCompact()).toBe(true);
     expect(NFA.compile(Pattern.begin<Ev>('a').where(is('a')).next('b').where(is('b')).followedBy('c').where(is('c')), true).isCompact()).toBe(true);
     expect(NFA.compile(linear, true, undefined, { compact: false }).createInitialNFAState().compact).toBeNull();
+  });
+});
+
+describe('a linear pattern with a skip strategy', () => {
+  test('runs on general states from the start: no compact state is made and then inflated for each key', () => {
+    // Skip strategies run on the general state; with compact states every new (or recycled) key's
+    // state would be built compact and inflated at its first event: several objects per event of a
+    // key that starts empty, as most keys do (the operator recycles a key's state once it is empty).
+    const is = (l: string) => (e: Ev) => e.letter === l;
+    for (const skip of SKIPS) {
+      const p = Pattern.begin<Ev>('a', skip).where(is('a')).followedBy('s1').where(is('b')).within(10);
+      const nfa = NFA.compile(p, true);
+      expect(nfa.isCompact()).toBe(false);
+      const inflate = vi.spyOn(nfa, 'inflate');
+      for (let i = 0; i < 5; i++) {
+        const st = nfa.createInitialNFAState();
+        expect(st.compact).toBeNull();
+        nfa.advanceTime(st, i, skip);
+        nfa.process(st, { id: i, letter: 'x', v: 0 }, i, skip);
+        nfa.recycle(st);
+      }
+      expect(inflate).not.toHaveBeenCalled();
+    }
+    // The same pattern with noSkip is compact; and the option still forces either way.
+    const linear = Pattern.begin<Ev>('a').where(is('a')).followedBy('s1').where(is('b'));
+    expect(NFA.compile(linear, true).isCompact()).toBe(true);
+    const skipped = Pattern.begin<Ev>('a', SKIPS[0]).where(is('a')).followedBy('s1').where(is('b'));
+    expect(NFA.compile(skipped, true, undefined, { compact: true }).isCompact()).toBe(true);
   });
 });
