@@ -10,6 +10,7 @@ import { IntervalJoinOperator, type ProcessJoinContext } from '../../lib/operato
 import type { Tagged } from '../../lib/operators/tagged-union.ts';
 import { KeyedOneInputStreamOperatorTestHarness } from '../../lib/testing/index.ts';
 import { punctuatedWatermarks, TrickleSource } from '../helpers.ts';
+import { joinSteps as steps, type JoinEv as HEv } from './interval-join-steps.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -72,22 +73,6 @@ test('a late output needs an OutputTag', () => {
   expect(() => joined.sideOutputLeftLateData('late' as unknown as OutputTag<number>)).toThrow('sideOutputLeftLateData() needs an OutputTag');
   expect(() => joined.sideOutputRightLateData({} as OutputTag<number>)).toThrow('sideOutputRightLateData() needs an OutputTag');
 });
-
-type HEv = { id: string; key: string; ts: number };
-type Step = { side: 1 | 2; ev: HEv } | { wm: number };
-
-const steps: fc.Arbitrary<Step[]> = fc
-  .array(
-    fc.oneof(
-      { arbitrary: fc.record({ side: fc.constantFrom<1 | 2>(1, 2), key: fc.constantFrom('a', 'b'), ts: fc.integer({ min: -5, max: 60 }) }), weight: 4 },
-      { arbitrary: fc.record({ wm: fc.nat({ max: 10 }) }), weight: 1 },
-    ),
-    { maxLength: 40 },
-  )
-  .map((xs) => {
-    let wm = 0;
-    return xs.map((s, n): Step => ('wm' in s ? { wm: (wm += s.wm) } : { side: s.side, ev: { id: `${s.side === 1 ? 'L' : 'R'}${n}`, key: s.key, ts: s.ts } }));
-  });
 
 test('every record behind the watermark is in its side\'s late output, in arrival order with its timestamp; the others join as without late outputs', () => {
   vi.spyOn(console, 'warn').mockImplementation(() => {});

@@ -11,8 +11,7 @@ import { IntervalJoinOperator, type ProcessJoinContext } from '../../lib/operato
 import type { Tagged } from '../../lib/operators/tagged-union.ts';
 import { KeyedOneInputStreamOperatorTestHarness } from '../../lib/testing/index.ts';
 
-type Ev = { id: string; key: string; ts: number };
-type Step = { side: 1 | 2; ev: Ev } | { wm: number };
+import { joinSteps as steps, type JoinEv as Ev, type JoinStep as Step } from './interval-join-steps.ts';
 
 function model(steps: Step[], lower: number, upper: number): string[] {
   let wm = Number.NEGATIVE_INFINITY;
@@ -38,19 +37,6 @@ function model(steps: Step[], lower: number, upper: number): string[] {
   }
   return out.sort();
 }
-
-const steps: fc.Arbitrary<Step[]> = fc
-  .array(
-    fc.oneof(
-      { arbitrary: fc.record({ side: fc.constantFrom<1 | 2>(1, 2), key: fc.constantFrom('a', 'b'), ts: fc.integer({ min: -5, max: 60 }) }), weight: 4 },
-      { arbitrary: fc.record({ wm: fc.nat({ max: 10 }) }), weight: 1 },
-    ),
-    { maxLength: 40 },
-  )
-  .map((xs) => {
-    let wm = 0;
-    return xs.map((s, n): Step => ('wm' in s ? { wm: (wm += s.wm) } : { side: s.side, ev: { id: `${s.side === 1 ? 'L' : 'R'}${n}`, key: s.key, ts: s.ts } }));
-  });
 
 describe('interval join', () => {
   test('emits the pairs the model of Flink\'s operator emits, for any bounds, arrival order and watermarks', () => {
