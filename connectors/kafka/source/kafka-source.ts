@@ -315,7 +315,14 @@ class KafkaSourceReader<V> implements SourceReader<V> {
     private readonly context: SourceReaderContext,
   ) {}
 
-  async start(): Promise<void> {
+  /** start() while it runs: close() waits for it, so what it opens is closed too. */
+  private starting: Promise<void> | undefined;
+
+  start(): Promise<void> {
+    return (this.starting = this.startReading());
+  }
+
+  private async startReading(): Promise<void> {
     const config = this.config;
     const client = config.clientFactory({
       bootstrapServers: config.bootstrapServers,
@@ -340,6 +347,8 @@ class KafkaSourceReader<V> implements SourceReader<V> {
       });
       if (finished && restored !== undefined) this.finishedOnRestore.push(s.splitId);
     }
+    // Closed (the job canceled) while the topics were listed: no consumer to open.
+    if (this.closed) return;
     this.consumer = await client.consumer({
       ...(config.groupId === undefined ? {} : { groupId: config.groupId }),
       isolationLevel: config.isolationLevel,
@@ -621,6 +630,8 @@ class KafkaSourceReader<V> implements SourceReader<V> {
 
   async close(): Promise<void> {
     this.closed = true;
+    // A start() still running opens the consumer after this: wait for it (its failure is start()'s to report).
+    await this.starting?.catch(() => undefined);
     await this.fetching;
     await this.committing;
     await this.consumer?.close();
