@@ -46,7 +46,7 @@ for (const adapter of ADAPTERS) {
         expect(errors[owner]).toContain(`topic ${gone} no longer exists`);
         expect(errors[1 - owner]).toBeUndefined();
       } finally {
-        for (const r of readers) await r.close().catch(() => undefined);
+        for (const r of readers) await Promise.resolve(r.close()).catch(() => undefined);
         await producer.close();
       }
     }, 60_000);
