@@ -263,8 +263,13 @@ export class KafkaSource<T> implements Source<T> {
 
   /** A restore gives each reader the partitions it owns out of all restored ones (see the header). */
   getSplitOwner(split: SourceSplit, numReaders: number): number {
-    const s = split as KafkaPartitionSplit;
-    return splitOwner({ topic: s.topic, partition: s.partition }, numReaders);
+    const s = split as Partial<KafkaPartitionSplit>;
+    if (typeof s.topic !== 'string' || !Number.isSafeInteger(s.partition) || typeof s.startingOffset !== 'number') {
+      throw new IllegalStateException(
+        `restored split '${String(split.splitId)}' is not a KafkaSource split (topic, partition, startingOffset): the state restored for this source was written by another source (was its uid given to another source?)`,
+      );
+    }
+    return splitOwner({ topic: s.topic, partition: s.partition! }, numReaders);
   }
 }
 
