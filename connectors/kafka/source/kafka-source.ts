@@ -639,8 +639,11 @@ class KafkaSourceReader<V> implements SourceReader<V> {
     await this.starting?.catch(() => undefined);
     await this.fetching;
     await this.committing;
-    await this.consumer?.close();
-    await this.discoveryAdmin?.close();
+    try {
+      await this.consumer?.close();
+    } finally {
+      await this.discoveryAdmin?.close();
+    }
   }
 }
 
