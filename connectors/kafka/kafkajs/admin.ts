@@ -112,8 +112,10 @@ export class KafkajsAdmin implements KafkaAdmin {
 
   async describeTopicPartitions(topics: readonly string[]): Promise<TopicPartition[]> {
     try {
-      // Fresh metadata every time: partitions added since the last call are what discovery looks for.
-      await this.cluster.addMultipleTargetTopics(topics);
+      // Fresh metadata every time: partitions added since the last call are what discovery looks for. Of these
+      // topics only: kafkajs refreshes every topic it was ever asked about, and one deleted since (a topic of a
+      // pattern) would fail every later describe of a kept admin (KafkaSource's discovery), naming none of it.
+      this.cluster.targetTopics = new Set(topics);
       await this.cluster.refreshMetadata();
       const out: TopicPartition[] = [];
       for (const topic of topics) {

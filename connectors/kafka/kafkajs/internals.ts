@@ -90,6 +90,8 @@ export interface Cluster {
   refreshMetadata(): Promise<void>;
   refreshMetadataIfNecessary(): Promise<void>;
   addMultipleTargetTopics(topics: readonly string[]): Promise<void>;
+  /** The topics whose metadata refreshMetadata() asks for: every topic the cluster object was ever asked about. */
+  targetTopics?: Set<string>;
   findTopicPartitionMetadata(topic: string): ReadonlyArray<{ readonly partitionId: number; readonly leader: number }>;
   findLeaderForPartitions(topic: string, partitions: readonly number[]): Record<string, number[]>;
   findBroker(node: { nodeId: string | number }): Promise<Broker>;

@@ -17,8 +17,10 @@
  * A restore hands each reader the splits it owns out of ALL readers' checkpointed splits (the source's
  * getSplitOwner; the runtime does the union redistribution), so a reader holds every partition of the job it
  * owns: one the job knew at the checkpoint is never discovered again, one it did not know is discovered from
- * its start by its owner. Checkpoints of earlier versions restore too (their `knownPartitions` field on
- * partition 0 is ignored; a partition such a checkpoint holds twice is read on from the furthest position).
+ * its start by its owner. With periodic discovery off (interval 0) a restored reader still lists once, as
+ * Flink's enumerator discovers once at every start. Checkpoints of earlier versions restore too (their
+ * `knownPartitions` field on partition 0 is ignored; a partition such a checkpoint holds twice is read on from
+ * the furthest position).
  */
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../../../lib/core/connector/source.ts';
 import { IllegalArgumentException, IllegalStateException } from '../../../lib/core/errors.ts';
@@ -78,7 +80,7 @@ const PROPERTIES = {
   'fetch.max.wait.ms': 'the longest one fetch waits for data (default 500)',
   'max.partition.fetch.bytes': 'the most bytes one fetch returns per partition (default 1048576)',
   'max.poll.records': 'the most records emitted before the task handles its mailbox (checkpoints, timers) again (default 500)',
-  'partition.discovery.interval.ms': 'unbounded: how often new partitions are looked for (default 300000; 0 or less: never)',
+  'partition.discovery.interval.ms': 'unbounded: how often new partitions are looked for (default 300000; 0 or less: only once, when the job starts or is restored)',
 } as const;
 
 interface SourceConfig<T> {
@@ -97,7 +99,7 @@ interface SourceConfig<T> {
   readonly fetchMaxWaitMs: number;
   readonly maxPartitionFetchBytes: number;
   readonly maxPollRecords: number;
-  /** 0: no discovery (bounded sources never discover, as Flink). */
+  /** 0: no periodic discovery, only the listing at start (and one after a restore, as Flink); bounded sources never discover. */
   readonly discoveryIntervalMs: number;
   readonly clientFactory: (config: KafkaClientConfig) => KafkaClient;
 }
@@ -261,8 +263,13 @@ export class KafkaSource<T> implements Source<T> {
 
   /** A restore gives each reader the partitions it owns out of all restored ones (see the header). */
   getSplitOwner(split: SourceSplit, numReaders: number): number {
-    const s = split as KafkaPartitionSplit;
-    return splitOwner({ topic: s.topic, partition: s.partition }, numReaders);
+    const s = split as Partial<KafkaPartitionSplit>;
+    if (typeof s.topic !== 'string' || !Number.isSafeInteger(s.partition) || typeof s.startingOffset !== 'number') {
+      throw new IllegalStateException(
+        `restored split '${String(split.splitId)}' is not a KafkaSource split (topic, partition, startingOffset): the state restored for this source was written by another source (was its uid given to another source?)`,
+      );
+    }
+    return splitOwner({ topic: s.topic, partition: s.partition! }, numReaders);
   }
 }
 
@@ -290,6 +297,11 @@ class KafkaSourceReader<V> implements SourceReader<V> {
   /** Discovery added splits that have no output yet. */
   private splitsAdded = false;
   private nextDiscovery = 0;
+  /**
+   * Restored with periodic discovery off: the topics are still listed once (Flink's enumerator discovers once
+   * at start whatever the interval), so partitions created while the job was down are read.
+   */
+  private listOnce = false;
   private discoveryAdmin: KafkaAdmin | undefined;
   /** Offsets to commit per checkpoint once it completes (Flink's offsetsToCommit). */
   private readonly pendingCommits = new Map<number, TopicPartitionOffset[]>();
@@ -308,7 +320,14 @@ class KafkaSourceReader<V> implements SourceReader<V> {
     private readonly context: SourceReaderContext,
   ) {}
 
-  async start(): Promise<void> {
+  /** start() while it runs: close() waits for it, so what it opens is closed too. */
+  private starting: Promise<void> | undefined;
+
+  start(): Promise<void> {
+    return (this.starting = this.startReading());
+  }
+
+  private async startReading(): Promise<void> {
     const config = this.config;
     const client = config.clientFactory({
       bootstrapServers: config.bootstrapServers,
@@ -319,6 +338,7 @@ class KafkaSourceReader<V> implements SourceReader<V> {
     const splits = restored !== undefined ? this.ownRestoredSplits(restored) : await this.initialSplits(client);
     // Fresh: the listing just made was a discovery. Restored: partitions may have come while the job was down.
     if (restored === undefined) this.nextDiscovery = Date.now() + config.discoveryIntervalMs;
+    else if (config.stoppingOffsets === undefined && config.discoveryIntervalMs <= 0) this.listOnce = true;
     for (const s of splits) {
       const finished = s.stoppingOffset !== undefined && s.startingOffset >= s.stoppingOffset;
       this.splits.set(s.splitId, {
@@ -332,6 +352,8 @@ class KafkaSourceReader<V> implements SourceReader<V> {
       });
       if (finished && restored !== undefined) this.finishedOnRestore.push(s.splitId);
     }
+    // Closed (the job canceled) while the topics were listed: no consumer to open.
+    if (this.closed) return;
     this.consumer = await client.consumer({
       ...(config.groupId === undefined ? {} : { groupId: config.groupId }),
       isolationLevel: config.isolationLevel,
@@ -514,7 +536,7 @@ class KafkaSourceReader<V> implements SourceReader<V> {
   private fetch(): void {
     const consumer = this.consumer!;
     const interval = this.config.discoveryIntervalMs;
-    const discover = interval > 0 && Date.now() >= this.nextDiscovery ? this.discoverPartitions() : Promise.resolve();
+    const discover = this.listOnce || (interval > 0 && Date.now() >= this.nextDiscovery) ? this.discoverPartitions() : Promise.resolve();
     this.fetching = discover.then(() => consumer.poll(this.config.fetchMaxWaitMs)).then(
       (records) => {
         this.buffer = records;
@@ -539,8 +561,22 @@ class KafkaSourceReader<V> implements SourceReader<V> {
    */
   private async discoverPartitions(): Promise<void> {
     this.nextDiscovery = Date.now() + this.config.discoveryIntervalMs;
+    if (this.listOnce) {
+      // The one listing after a restore with periodic discovery off: its admin is not kept.
+      this.listOnce = false;
+      const admin = await this.client!.admin();
+      try {
+        await this.addNewPartitions(admin);
+      } finally {
+        await admin.close();
+      }
+      return;
+    }
     this.discoveryAdmin ??= await this.client!.admin();
-    const admin = this.discoveryAdmin;
+    await this.addNewPartitions(this.discoveryAdmin);
+  }
+
+  private async addNewPartitions(admin: KafkaAdmin): Promise<void> {
     const fresh = (await this.ownedPartitions(admin)).filter((tp) => !this.splits.has(topicPartitionKey(tp)));
     if (fresh.length === 0) return;
     // New partitions are read from their start (Flink's default for discovered partitions).
@@ -599,10 +635,15 @@ class KafkaSourceReader<V> implements SourceReader<V> {
 
   async close(): Promise<void> {
     this.closed = true;
+    // A start() still running opens the consumer after this: wait for it (its failure is start()'s to report).
+    await this.starting?.catch(() => undefined);
     await this.fetching;
     await this.committing;
-    await this.consumer?.close();
-    await this.discoveryAdmin?.close();
+    try {
+      await this.consumer?.close();
+    } finally {
+      await this.discoveryAdmin?.close();
+    }
   }
 }
 
