@@ -220,6 +220,11 @@ export async function until(condition: () => boolean, failure = 'timed out'): Pr
   }
 }
 
+/** until(condition), but a job that ends (fails) meanwhile fails the wait with its error. */
+export function untilWhileRunning(job: Promise<unknown>, condition: () => boolean, failure: string): Promise<void> {
+  return Promise.race([until(condition, failure), job.then(() => Promise.reject(new Error(`the job ended: ${failure}`)))]);
+}
+
 /**
  * A source that never ends: each subtask emits `record(0, subtask)`, `record(1, subtask)`, ... (by
  * default 0, 1, 2, ...) as fast as the job takes them. `closed.count` counts reader closes.

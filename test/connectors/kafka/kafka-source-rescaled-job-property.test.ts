@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test, vi, type MockInstance } from 'vitest';
 import { KafkaSource, SimpleStringSchema } from '../../../connectors/kafka/index.ts';
 import { StreamExecutionEnvironment, WatermarkStrategy, type JobClient } from '../../../lib/index.ts';
-import { removeTempDirs, TaggingSink, tempDir, until } from '../../helpers.ts';
+import { removeTempDirs, TaggingSink, tempDir, untilWhileRunning } from '../../helpers.ts';
 import { InMemoryKafkaCluster } from './fake-kafka-client.ts';
 
 afterAll(removeTempDirs);
@@ -19,10 +19,6 @@ beforeAll(() => {
 });
 afterAll(() => warn.mockRestore());
 
-/** Waits for `condition`; a job that ends (fails) meanwhile fails the wait with its error. */
-function waitFor(job: Promise<unknown>, condition: () => boolean, failure: string): Promise<void> {
-  return Promise.race([until(condition, failure), job.then(() => Promise.reject(new Error(`the job ended: ${failure}`)))]);
-}
 
 /** stopWithSavepoint, once the restored job's tasks run (before, it fails at once: not all tasks are running, as Flink). */
 async function stop(client: JobClient): Promise<string> {
@@ -71,7 +67,7 @@ test('restored at random parallelisms while partitions and topics are created: e
         // With discovery on, every record comes; off, the last run (restored after all creations) reads them all.
         if (interval !== '0' || k === all.length - 1) {
           const want = subscribed().length;
-          await waitFor(result, () => sink.received.length >= want, `run ${k} (p=${run.p}): ${sink.received.length} of ${want} records`);
+          await untilWhileRunning(result, () => sink.received.length >= want, `run ${k} (p=${run.p}): ${sink.received.length} of ${want} records`);
         }
         // Time for a partition read twice to show.
         await new Promise((resolve) => setTimeout(resolve, 20));

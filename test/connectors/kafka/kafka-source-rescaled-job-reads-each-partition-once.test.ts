@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test, vi, type MockInstance } from 'vitest';
 import { KafkaSource, SimpleStringSchema } from '../../../connectors/kafka/index.ts';
 import { StreamExecutionEnvironment, WatermarkStrategy } from '../../../lib/index.ts';
-import { removeTempDirs, TaggingSink, tempDir, until } from '../../helpers.ts';
+import { removeTempDirs, TaggingSink, tempDir, untilWhileRunning } from '../../helpers.ts';
 import { InMemoryKafkaCluster } from './fake-kafka-client.ts';
 
 afterAll(removeTempDirs);
@@ -16,10 +16,6 @@ beforeAll(() => {
 });
 afterAll(() => warn.mockRestore());
 
-/** Waits for `condition`; a job that ends (fails) meanwhile fails the wait with its error. */
-function waitFor(job: Promise<unknown>, condition: () => boolean, failure: string): Promise<void> {
-  return Promise.race([until(condition, failure), job.then(() => Promise.reject(new Error(`the job ended: ${failure}`)))]);
-}
 
 test('stopped with a savepoint and restored at 1→2→3→1 while partitions are created: every record once', async () => {
   const cluster = new InMemoryKafkaCluster(() => 1);
@@ -43,11 +39,11 @@ test('stopped with a savepoint and restored at 1→2→3→1 while partitions ar
     const client = await env.executeAsync(`p=${p}`);
     const result = client.getJobExecutionResult();
     const seen = sink.received.length;
-    await waitFor(result, () => sink.received.length >= seen + 20, `p=${p}: no records`);
+    await untilWhileRunning(result, () => sink.received.length >= seen + 20, `p=${p}: no records`);
     // Created while the job runs: found by discovery (at its start, before the first record of it).
     cluster.addPartitions('t', 30);
     const partition = cluster.topics.get('t')!.length - 1;
-    await waitFor(result, () => sink.received.some((r) => r.value.startsWith(`t/${partition}:`)), `p=${p}: partition ${partition} not discovered`);
+    await untilWhileRunning(result, () => sink.received.some((r) => r.value.startsWith(`t/${partition}:`)), `p=${p}: partition ${partition} not discovered`);
     savepoint = await client.stopWithSavepoint(tempDir());
     await result;
     // Created while no job runs: not in the savepoint, found by its owner after the restore.
@@ -59,7 +55,7 @@ test('stopped with a savepoint and restored at 1→2→3→1 while partitions ar
   const client = await env.executeAsync('to the end');
   const result = client.getJobExecutionResult();
   const all = cluster.allValues().sort();
-  await waitFor(result, () => sink.received.length >= all.length, 'not every record arrived');
+  await untilWhileRunning(result, () => sink.received.length >= all.length, 'not every record arrived');
   // Time for a partition read twice to show.
   await new Promise((resolve) => setTimeout(resolve, 50));
   await client.stopWithSavepoint(tempDir());
