@@ -58,10 +58,7 @@ export class StatusWatermarkValve {
       this.idle[channel] = true;
       this.aligned[channel] = false;
       if (!this.anyActive()) {
-        // Nothing will advance any more: flush to the highest watermark any channel reached.
-        if (this.watermarks[channel] === this.lastOutputWatermark) this.outputMaxOfAll(output);
-        this.lastOutputIdle = true;
-        output.emitWatermarkStatus(true);
+        this.outputIdle(channel, output);
       } else if (this.watermarks[channel] === this.lastOutputWatermark) {
         this.outputNewMin(output);
       }
@@ -84,13 +81,20 @@ export class StatusWatermarkValve {
     if (this.anyActive()) {
       this.outputNewMin(output);
     } else if (!wasIdle && !this.lastOutputIdle && !this.ended.every(Boolean)) {
-      // The last active channel ended and the open ones are idle: as when it goes idle (nothing will
-      // advance any more), flush to the highest watermark of the others and go idle, else downstream
+      // The last active channel ended and the open ones are idle: as when it goes idle, else downstream
       // waits for a watermark from this task that never comes.
-      if (this.watermarks[channel] === this.lastOutputWatermark) this.outputMaxOfAll(output);
-      this.lastOutputIdle = true;
-      output.emitWatermarkStatus(true);
+      this.outputIdle(channel, output);
     }
+  }
+
+  /**
+   * No channel is active any more (`channel` was the last): nothing will advance, so flush to the
+   * highest watermark any channel reached (if `channel` held the output back) and output idle.
+   */
+  private outputIdle(channel: number, output: ValveOutput): void {
+    if (this.watermarks[channel] === this.lastOutputWatermark) this.outputMaxOfAll(output);
+    this.lastOutputIdle = true;
+    output.emitWatermarkStatus(true);
   }
 
   private anyActive(): boolean {
