@@ -5,6 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BoundedOutOfOrdernessWatermarks, type WatermarkOutput } from '../lib/time/watermark-generator.ts';
 import { WatermarkStrategy, type InputStatus, type ReaderOutput, type Sink, type SinkWriter, type SinkWriterContext, type Source, type SourceReader } from '../lib/index.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -259,6 +260,14 @@ export function punctuatedWatermarks<T extends { ts: number }>(lag: number): Wat
     onEvent: (_e: T, ts: number, out) => out.emitWatermark(ts - lag),
     onPeriodicEmit: () => {},
   })).withTimestampAssigner((e) => e.ts);
+}
+
+/** Bounded out-of-orderness that emits its watermark after every event (deterministic: no periodic timer). */
+export class PerEventBoundedOutOfOrderness<T> extends BoundedOutOfOrdernessWatermarks<T> {
+  override onEvent(e: T, ts: number, out: WatermarkOutput): void {
+    super.onEvent(e, ts, out);
+    this.onPeriodicEmit(out);
+  }
 }
 
 /** mulberry32: a small seeded generator of numbers in [0, 1), so a failing randomized run can be replayed. */

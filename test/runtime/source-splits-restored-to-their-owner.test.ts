@@ -8,11 +8,11 @@ import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { StreamExecutionEnvironment, WatermarkStrategy } from '../../lib/index.ts';
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../../lib/core/connector/source.ts';
-import { BoundedOutOfOrdernessWatermarks, type WatermarkOutput } from '../../lib/time/watermark-generator.ts';
 import { buildJobGraph } from '../../lib/runtime/graph/job-graph.ts';
 import { deployTasks } from '../../lib/runtime/deploy.ts';
 import type { OutputChannel } from '../../lib/runtime/channels.ts';
 import type { TaskServices } from '../../lib/runtime/tasks/stream-task.ts';
+import { PerEventBoundedOutOfOrderness } from '../helpers.ts';
 import { SourceStreamTask, SOURCE_READER_STATE, type SourceReaderStateEntry } from '../../lib/runtime/tasks/source-stream-task.ts';
 import type { OperatorSnapshot } from '../../lib/state/stream-task-state-initializer.ts';
 
@@ -57,18 +57,11 @@ class OwnedSplitsSource implements Source<number> {
   }
 }
 
-class PerEventBounded extends BoundedOutOfOrdernessWatermarks<number> {
-  override onEvent(e: number, ts: number, out: WatermarkOutput): void {
-    super.onEvent(e, ts, out);
-    this.onPeriodicEmit(out);
-  }
-}
-
 const discard: OutputChannel = { push() {}, hasCredit: () => true };
 
 function sourceTasks(source: Source<number>, parallelism: number, restored?: readonly OperatorSnapshot[]): SourceStreamTask[] {
   const env = StreamExecutionEnvironment.create();
-  const strategy = WatermarkStrategy.forGenerator<number>(() => new PerEventBounded(3)).withTimestampAssigner((e) => e);
+  const strategy = WatermarkStrategy.forGenerator<number>(() => new PerEventBoundedOutOfOrderness<number>(3)).withTimestampAssigner((e) => e);
   const sink = env.fromSource(source, strategy, 'owned').setParallelism(parallelism).print().setParallelism(parallelism);
   const graph = buildJobGraph('owned', [sink.transformation], { defaultParallelism: parallelism, chainingEnabled: false, autoWatermarkInterval: 0 });
   const vertex = graph.vertices.find((v) => v.nodes[0]!.source !== undefined)!;

@@ -8,12 +8,12 @@ import fc from 'fast-check';
 import { describe, expect, test, vi } from 'vitest';
 import { StreamExecutionEnvironment, WatermarkStrategy } from '../../lib/index.ts';
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../../lib/core/connector/source.ts';
-import { BoundedOutOfOrdernessWatermarks, type WatermarkOutput } from '../../lib/time/watermark-generator.ts';
 import { buildJobGraph } from '../../lib/runtime/graph/job-graph.ts';
 import { deployTasks } from '../../lib/runtime/deploy.ts';
 import type { OutputChannel } from '../../lib/runtime/channels.ts';
 import type { StreamBatch } from '../../lib/runtime/elements.ts';
 import type { StreamTask, TaskServices } from '../../lib/runtime/tasks/stream-task.ts';
+import { PerEventBoundedOutOfOrderness } from '../helpers.ts';
 import { SourceStreamTask, SOURCE_READER_STATE } from '../../lib/runtime/tasks/source-stream-task.ts';
 import type { OperatorSnapshot } from '../../lib/state/stream-task-state-initializer.ts';
 
@@ -69,14 +69,6 @@ class EventSplitsSource implements Source<Ev> {
   }
 }
 
-/** Bounded out-of-orderness that emits after every event (deterministic: no periodic timer). */
-class PerEventBounded extends BoundedOutOfOrdernessWatermarks<Ev> {
-  override onEvent(e: Ev, ts: number, out: WatermarkOutput): void {
-    super.onEvent(e, ts, out);
-    this.onPeriodicEmit(out);
-  }
-}
-
 type Out = ['r', number, number, number] | ['w', number] | ['s', boolean] | ['end'];
 
 /** What one channel received, as a list of elements. */
@@ -114,7 +106,7 @@ class Producer {
 
 function sourceTasks(source: Source<Ev>, parallelism: number, restored?: readonly OperatorSnapshot[]): { tasks: SourceStreamTask[]; outs: Producer[] } {
   const env = StreamExecutionEnvironment.create();
-  const strategy = WatermarkStrategy.forGenerator<Ev>(() => new PerEventBounded(3)).withTimestampAssigner((e) => e.ts);
+  const strategy = WatermarkStrategy.forGenerator<Ev>(() => new PerEventBoundedOutOfOrderness<Ev>(3)).withTimestampAssigner((e) => e.ts);
   // Forward to a sink of the same parallelism: one channel per subtask (a rebalance's next channel is not state).
   const sink = env.fromSource(source, strategy, 'events').setParallelism(parallelism).print().setParallelism(parallelism);
   const graph = buildJobGraph('restore', [sink.transformation], { defaultParallelism: parallelism, chainingEnabled: false, autoWatermarkInterval: 0 });

@@ -9,14 +9,9 @@ for (const adapter of ADAPTERS) {
     let admin: KafkaAdmin;
     useClientAndAdmin(adapter, (c, a) => ((client = c), (admin = a)));
 
-    /** Drives all readers at once until `out` holds `count` records (or `timeoutMs` pass). */
-    const driveAll = (readers: ReadonlyArray<SourceReader<string>>, out: string[], count: number, timeoutMs = 20_000) =>
-      Promise.all(readers.map((r) => driveReader(r, out, count, timeoutMs)));
-
-    it('partitions added while it runs are read from their start, each by one reader, also after a restore at another parallelism', async () => {
-      const topic = uniqueName('discover');
-      await admin.createTopics([{ topic, numPartitions: 1 }]);
-      const source = KafkaSource.builder<string>()
+    /** A source of `topic` that looks for new partitions every 100 ms. */
+    const discoveringSource = (topic: string) =>
+      KafkaSource.builder<string>()
         .setBootstrapServers(broker())
         .setTopics(topic)
         .setValueOnlyDeserializer(new SimpleStringSchema())
@@ -24,6 +19,15 @@ for (const adapter of ADAPTERS) {
         .setProperty('fetch.max.wait.ms', '100')
         .setClientFactory(() => adapter.create(broker()))
         .build();
+
+    /** Drives all readers at once until `out` holds `count` records (or `timeoutMs` pass). */
+    const driveAll = (readers: ReadonlyArray<SourceReader<string>>, out: string[], count: number, timeoutMs = 20_000) =>
+      Promise.all(readers.map((r) => driveReader(r, out, count, timeoutMs)));
+
+    it('partitions added while it runs are read from their start, each by one reader, also after a restore at another parallelism', async () => {
+      const topic = uniqueName('discover');
+      await admin.createTopics([{ topic, numPartitions: 1 }]);
+      const source = discoveringSource(topic);
       const producer = await client.producer();
       try {
         const first = [source.createReader(readerContext(0, 2)), source.createReader(readerContext(1, 2))];
@@ -64,14 +68,7 @@ for (const adapter of ADAPTERS) {
       for (const firstToStart of [0, 1]) {
         const topic = uniqueName('discover-race');
         await admin.createTopics([{ topic, numPartitions: 2 }]);
-        const source = KafkaSource.builder<string>()
-          .setBootstrapServers(broker())
-          .setTopics(topic)
-          .setValueOnlyDeserializer(new SimpleStringSchema())
-          .setProperty('partition.discovery.interval.ms', '100')
-          .setProperty('fetch.max.wait.ms', '100')
-          .setClientFactory(() => adapter.create(broker()))
-          .build();
+        const source = discoveringSource(topic);
         const producer = await client.producer();
         const readers = [source.createReader(readerContext(0, 2)), source.createReader(readerContext(1, 2))];
         try {
