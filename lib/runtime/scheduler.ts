@@ -210,7 +210,9 @@ class JobMaster {
       log: (line) => console.warn(line),
     });
     this.workerBundle = options.target === 'threads' && options.jobModule ? new JobWorkerBundle(options.jobModule, graph.jobName) : undefined;
-    this.result = this.run().finally(() => {
+    this.result = this.run().finally(async () => {
+      // The job's end is reported once nothing writes into its checkpoint folder any more.
+      await this.coordinator.writesSettled();
       this.workerBundle?.dispose();
       return this.closeCommitters().catch(() => {});
     });
@@ -398,8 +400,9 @@ class JobMaster {
   }
 
   /** Canceled (a JobCancellationException), or stopped with a savepoint (a result, as Flink's FINISHED). */
-  private stopped(execution: JobExecution | null): JobRunResult {
+  private async stopped(execution: JobExecution | null): Promise<JobRunResult> {
     this.coordinator.shutdown(new Error('stopped'));
+    await this.coordinator.writesSettled(); // before DELETE_ON_CANCELLATION: a checkpoint completing now would outlive it
     if (this.stopRequested && !this.cancelRequested) {
       this.status = 'FINISHED';
       return { jobId: this.jobId, jobName: this.graph.jobName, netRuntime: Math.round(performance.now() - this.start), accumulators: this.accumulators };

@@ -197,10 +197,29 @@ export class CheckpointCoordinator implements CheckpointGateway {
   /** Checkpoints whose acknowledgements all arrived and whose metadata is being written. */
   private readonly completing = new Set<Promise<void>>();
 
+  /** Retention after a completed checkpoint, removal of an aborted one: what writesSettled waits for besides completing checkpoints. */
+  private readonly housekeeping = new Set<Promise<void>>();
+
   private startCompleting(p: PendingCheckpoint): void {
     const done = this.complete(p);
     this.completing.add(done);
     void done.finally(() => this.completing.delete(done));
+  }
+
+  private track(work: Promise<void>): void {
+    this.housekeeping.add(work);
+    void work.finally(() => this.housekeeping.delete(work));
+  }
+
+  /**
+   * Resolves once no checkpoint is being written and no retention is removing folders. A job reports its end
+   * only after this: a checkpoint whose acknowledgements all came in before the job stopped completes (its
+   * folder is whole), and nothing writes into or deletes from the checkpoint folder after the job ended —
+   * someone restoring from the folder the moment the job ended must see what the next restore will see.
+   * (Commits are not waited for: the restore commits again.)
+   */
+  async writesSettled(): Promise<void> {
+    while (this.completing.size > 0 || this.housekeeping.size > 0) await Promise.all([...this.completing, ...this.housekeeping]);
   }
 
   /**
@@ -388,8 +407,10 @@ export class CheckpointCoordinator implements CheckpointGateway {
       () => {},
     );
     if (!p.savepoint && this.options.checkpointing !== undefined) {
-      void retainCheckpoints(this.jobDir, this.options.checkpointing.numRetainedCheckpoints).catch((e: unknown) =>
-        this.options.log(`Could not remove old checkpoints under ${this.jobDir}: ${(e as Error).message}`),
+      this.track(
+        retainCheckpoints(this.jobDir, this.options.checkpointing.numRetainedCheckpoints).catch((e: unknown) =>
+          this.options.log(`Could not remove old checkpoints under ${this.jobDir}: ${(e as Error).message}`),
+        ),
       );
     }
     committed.then(
@@ -410,7 +431,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
   private abort(p: PendingCheckpoint, reason: unknown, counts: boolean): void {
     this.pending.delete(p.checkpointId);
     if (p.timer !== undefined) clearTimeout(p.timer);
-    void discardCheckpoint(p.location).catch(() => {});
+    this.track(discardCheckpoint(p.location).catch(() => {}));
     this.fail(p, reason, counts);
   }
 
