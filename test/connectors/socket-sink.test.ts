@@ -3,12 +3,16 @@
  * bytes arrive (one connection per subtask, half-closed at the end); a refused connection, or a server that
  * closes the connection, fails the job — it never ends as if it had delivered.
  */
+import { readdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import { JobExecutionException, RestartStrategies, StreamExecutionEnvironment } from '../../lib/index.ts';
 import { SocketSinkError } from '../../connectors/socket/index.ts';
 import { causeChain, closedPort, rejection, removeTempDirs, startServer, tempDir } from '../helpers.ts';
 import { SlowSequence } from '../fixtures/slow-sequence-source.ts';
+
+/** A `_metadata` file somewhere under `dir` (inline target: the test's map runs in this process). */
+const hasCompletedCheckpoint = (dir: string): boolean => readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('_metadata'));
 
 afterAll(removeTempDirs);
 
@@ -57,14 +61,16 @@ describe('writeToSocket', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
       const n = 20_000;
-      const e = StreamExecutionEnvironment.create({ 'parallelism.default': 2, 'taskmanager.numberOfTaskSlots': 4, 'state.checkpoints.dir': tempDir() });
+      const checkpoints = tempDir();
+      const e = StreamExecutionEnvironment.create({ 'parallelism.default': 2, 'taskmanager.numberOfTaskSlots': 4, 'state.checkpoints.dir': checkpoints });
       e.enableCheckpointing(10);
       e.setRestartStrategy(RestartStrategies.fixedDelay(1, 0));
       let failOnce = true;
       e.fromSource(new SlowSequence(1, n), 'slow')
         .uid('slow')
         .map((x: number) => {
-          if (x === 15_000 && failOnce) {
+          // Past the middle, and only once a checkpoint completed (under load the first one can come late).
+          if (x >= 10_000 && failOnce && hasCompletedCheckpoint(checkpoints)) {
             failOnce = false;
             throw new Error('injected failure');
           }
