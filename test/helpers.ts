@@ -1,6 +1,6 @@
 /** Shared helpers: run the CLI as a child process, temp dirs, real TCP servers on 127.0.0.1. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,15 @@ export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tidemark-test-'));
   tempDirs.push(dir);
   return dir;
+}
+
+/**
+ * A completed checkpoint (a `_metadata` file) somewhere under `dir`. Failover tests inject their failure only
+ * once this holds (inline target: the failing function runs in the test's process): under load the first
+ * checkpoint can come after the record a test meant to fail at, and the restart would start from the beginning.
+ */
+export function hasCompletedCheckpoint(dir: string): boolean {
+  return readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('_metadata'));
 }
 
 export function removeTempDirs(): void {

@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataStreamUtils, KeyedProcessFunction, RestartStrategies, StreamExecutionEnvironment, ValueStateDescriptor, type Collector, type KeyedProcessContext } from '../../lib/index.ts';
 import { buildJobGraph } from '../../lib/runtime/graph/job-graph.ts';
-import { causeChain, lines, rejection, removeTempDirs, runCli, tempDir } from '../helpers.ts';
+import { causeChain, hasCompletedCheckpoint, lines, rejection, removeTempDirs, runCli, tempDir } from '../helpers.ts';
 import { SlowSequence } from '../fixtures/slow-sequence-source.ts';
 
 afterAll(removeTempDirs);
@@ -112,7 +112,8 @@ describe('reinterpretAsKeyedStream', () => {
   test('keyed state and timers per key: a checkpoint/restore keeps the state (sums go on after a failure)', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      const e = StreamExecutionEnvironment.create({ 'parallelism.default': 2, 'taskmanager.numberOfTaskSlots': 4, 'state.checkpoints.dir': tempDir() });
+      const checkpoints = tempDir();
+      const e = StreamExecutionEnvironment.create({ 'parallelism.default': 2, 'taskmanager.numberOfTaskSlots': 4, 'state.checkpoints.dir': checkpoints });
       e.enableCheckpointing(10);
       e.setRestartStrategy(RestartStrategies.fixedDelay(1, 0));
       failOnce = true;
@@ -123,7 +124,7 @@ describe('reinterpretAsKeyedStream', () => {
         .uid('numbers')
         .keyBy(key)
         .map((x) => {
-          if (x === 15_000 && failOnce) {
+          if (x >= 15_000 && failOnce && hasCompletedCheckpoint(checkpoints)) {
             failOnce = false;
             throw new Error('injected failure');
           }

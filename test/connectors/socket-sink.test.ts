@@ -3,16 +3,12 @@
  * bytes arrive (one connection per subtask, half-closed at the end); a refused connection, or a server that
  * closes the connection, fails the job — it never ends as if it had delivered.
  */
-import { readdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import { JobExecutionException, RestartStrategies, StreamExecutionEnvironment } from '../../lib/index.ts';
 import { SocketSinkError } from '../../connectors/socket/index.ts';
-import { causeChain, closedPort, rejection, removeTempDirs, startServer, tempDir } from '../helpers.ts';
+import { causeChain, closedPort, hasCompletedCheckpoint, rejection, removeTempDirs, startServer, tempDir } from '../helpers.ts';
 import { SlowSequence } from '../fixtures/slow-sequence-source.ts';
-
-/** A `_metadata` file somewhere under `dir` (inline target: the test's map runs in this process). */
-const hasCompletedCheckpoint = (dir: string): boolean => readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('_metadata'));
 
 afterAll(removeTempDirs);
 

@@ -6,7 +6,7 @@
 import { afterAll, expect, test, vi } from 'vitest';
 import { type SingleOutputStreamOperator, OutputTag, RestartStrategies, RichMapFunction, StreamExecutionEnvironment, TumblingEventTimeWindows } from '../../../lib/index.ts';
 import type { InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit } from '../../../lib/core/connector/source.ts';
-import { punctuatedWatermarks, removeTempDirs, tempDir } from '../../helpers.ts';
+import { hasCompletedCheckpoint, punctuatedWatermarks, removeTempDirs, tempDir } from '../../helpers.ts';
 
 afterAll(removeTempDirs);
 
@@ -49,11 +49,14 @@ class SlowEvents implements Source<Ev> {
 }
 
 class FailsOnceAt extends RichMapFunction<Ev, Ev> {
-  constructor(private readonly at: number) {
+  constructor(
+    private readonly at: number,
+    private readonly checkpoints: string,
+  ) {
     super();
   }
   map(e: Ev): Ev {
-    if (e.ts === this.at && this.getRuntimeContext().getTaskInfo().attemptNumber === 0) throw new Error('boom');
+    if (e.ts >= this.at && this.getRuntimeContext().getTaskInfo().attemptNumber === 0 && hasCompletedCheckpoint(this.checkpoints)) throw new Error('boom');
     return e;
   }
 }
@@ -69,14 +72,15 @@ function events(n: number): Ev[] {
 }
 
 async function run(input: Ev[], failAt: number | undefined): Promise<string[]> {
-  const env = StreamExecutionEnvironment.create({ 'execution.runtime-mode': 'STREAMING', 'state.checkpoints.dir': tempDir() });
+  const checkpoints = tempDir();
+  const env = StreamExecutionEnvironment.create({ 'execution.runtime-mode': 'STREAMING', 'state.checkpoints.dir': checkpoints });
   env.enableCheckpointing(10);
   env.getConfig().setAutoWatermarkInterval(0); // watermarks per event: which records are late is deterministic
   env.setRestartStrategy(RestartStrategies.fixedDelay(1, 0));
   const late = new OutputTag<Ev>('late');
   const windows: SingleOutputStreamOperator<string> = env
     .fromSource(new SlowEvents(input), punctuatedWatermarks<Ev>(1000), 'events')
-    .map(new FailsOnceAt(failAt ?? Number.NaN))
+    .map(new FailsOnceAt(failAt ?? Number.POSITIVE_INFINITY, checkpoints))
     .keyBy((e) => e.key)
     .window(TumblingEventTimeWindows.of(1000))
     .sideOutputLateData(late)
