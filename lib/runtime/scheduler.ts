@@ -234,7 +234,17 @@ class JobMaster {
       fail: (e) => this.current?.fail(e),
       triggerSavepoint: (dir) => this.coordinator.triggerSavepoint(dir, false),
       stopWithSavepoint: async (dir) => {
-        const path = await this.coordinator.triggerSavepoint(dir, true);
+        const savepoint = this.coordinator.triggerSavepoint(dir, true);
+        // Nothing may follow a completed stop savepoint: a restart decided while it completed (a task failed
+        // after its last acknowledgement) must not start another attempt, whose sources would read on past it.
+        void savepoint.then(
+          () => {
+            this.stopRequested = true;
+            this.wakeBackoff?.();
+          },
+          () => {},
+        );
+        const path = await savepoint;
         this.stopRequested = true;
         await this.current?.cancel();
         await this.result.catch(() => undefined);
@@ -385,7 +395,7 @@ class JobMaster {
         void sleep(backoff).then(resolve);
       });
       this.wakeBackoff = null;
-      if (this.cancelRequested) return this.stopped(execution);
+      if (this.cancelRequested || this.stopRequested) return this.stopped(execution);
       restarts++;
       attemptNumber++;
       try {
