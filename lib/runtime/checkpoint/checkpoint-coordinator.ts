@@ -223,6 +223,19 @@ export class CheckpointCoordinator implements CheckpointGateway {
   }
 
   /**
+   * Resolves once nothing of the job's checkpointing runs any more: no checkpoint is being written, no retention
+   * or removal runs, and no commit (the job's committers are closed after this). Called after shutdown().
+   */
+  async quiesced(): Promise<void> {
+    for (;;) {
+      await this.writesSettled();
+      const before = this.commits;
+      await before;
+      if (before === this.commits && this.completing.size === 0 && this.housekeeping.size === 0) return;
+    }
+  }
+
+  /**
    * Resolves once every checkpoint that was completing has completed (or failed) and every commit
    * started so far has ended: only then is `latestCompleted()` what a restart must restore. (A
    * checkpoint whose metadata lands after the restart chose an older one would have its data
