@@ -421,7 +421,8 @@ export class CheckpointCoordinator implements CheckpointGateway {
     );
     if (!p.savepoint && this.options.checkpointing !== undefined) {
       this.track(
-        retainCheckpoints(this.jobDir, this.options.checkpointing.numRetainedCheckpoints).catch((e: unknown) =>
+        // A pending checkpoint's folder is its own to complete or discard (an older one may still be completing).
+        retainCheckpoints(this.jobDir, this.options.checkpointing.numRetainedCheckpoints, (id) => this.pending.has(id)).catch((e: unknown) =>
           this.options.log(`Could not remove old checkpoints under ${this.jobDir}: ${(e as Error).message}`),
         ),
       );
