@@ -1,6 +1,6 @@
 /**
- * Property: a job (inline, periodic checkpoints or none, restarts) is driven by stopWithSavepoint, triggerSavepoint,
- * task failures and cancel at random moments. Whatever the interleaving: every call and the job's result settle
+ * Property: a job (inline, periodic checkpoints — two at once — or none, restarts) is driven by stopWithSavepoint, triggerSavepoint,
+ * task failures, failing commits and cancel at random moments. Whatever the interleaving: every call and the job's result settle
  * (nothing hangs); status() is terminal exactly when the result settled; a stopWithSavepoint that resolved ends the
  * job FINISHED (CANCELED when a cancel came too, FAILED when restarts ran out); every savepoint reported complete
  * restores whole; the committer is closed once, after its last commit; the checkpoint folder does not change after
@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, expect, test, vi } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { RestartStrategies, StreamExecutionEnvironment, type CommittingSinkWriter, type TwoPhaseCommittingSink } from '../../../lib/index.ts';
+import { ExternalizedCheckpointRetention, RestartStrategies, StreamExecutionEnvironment, type CommittingSinkWriter, type TwoPhaseCommittingSink } from '../../../lib/index.ts';
 import { getExecutionContext, setExecutionContext, type ExecutionContext } from '../../../lib/runtime/context.ts';
 import { loadCompletedCheckpoint } from '../../../lib/runtime/checkpoint/checkpoint-storage.ts';
 import { removeTempDirs, tempDir } from '../../helpers.ts';
@@ -25,7 +25,7 @@ function listing(dir: string): string[] {
     .sort();
 }
 
-const actionArb = fc.record({ kind: fc.constantFrom('stop', 'savepoint', 'fail', 'cancel'), delay: fc.integer({ min: 0, max: 25 }) });
+const actionArb = fc.record({ kind: fc.constantFrom('stop', 'savepoint', 'fail', 'cancel', 'failing commit'), delay: fc.integer({ min: 0, max: 25 }) });
 
 test('stop, savepoints, failures and cancel at random moments: nothing hangs, the end is consistent', async () => {
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -37,8 +37,10 @@ test('stop, savepoints, failures and cancel at random moments: nothing hangs, th
         fc.option(fc.integer({ min: 10, max: 40 }), { nil: undefined }),
         fc.integer({ min: 0, max: 3 }),
         fc.integer({ min: 0, max: 20 }),
-        async (actions, interval, commitDelay, startAfter) => {
+        fc.boolean(),
+        async (actions, interval, commitDelay, startAfter, deleteOnCancel) => {
           const events: string[] = [];
+          let failNextCommit = false;
           const sink: TwoPhaseCommittingSink<number, number[]> = {
             createWriter(): CommittingSinkWriter<number, number[]> {
               let open: number[] = [];
@@ -61,6 +63,10 @@ test('stop, savepoints, failures and cancel at random moments: nothing hangs, th
                   events.push('commit');
                   if (commitDelay > 0) await new Promise((r) => setTimeout(r, commitDelay));
                   if (closed) events.push('commit ended after close');
+                  if (failNextCommit) {
+                    failNextCommit = false;
+                    throw new Error('a commit failed');
+                  }
                 },
                 close() {
                   closed = true;
@@ -77,7 +83,8 @@ test('stop, savepoints, failures and cancel at random moments: nothing hangs, th
           env.setRestartStrategy(RestartStrategies.fixedDelay(2, 0));
           if (interval !== undefined) {
             env.enableCheckpointing(interval);
-            env.getCheckpointConfig().setCheckpointStorage(dir);
+            env.getCheckpointConfig().setCheckpointStorage(dir).setMaxConcurrentCheckpoints(2);
+            if (deleteOnCancel) env.getCheckpointConfig().setExternalizedCheckpointRetention(ExternalizedCheckpointRetention.DELETE_ON_CANCELLATION);
           }
           env.fromSource(new SlowSequence(1, 1e9, 1), 'numbers').uid('numbers').sinkTo(sink).uid('sink');
           const client = await env.executeAsync('lifecycle races');
@@ -100,7 +107,9 @@ test('stop, savepoints, failures and cancel at random moments: nothing hangs, th
                   ? client.triggerSavepoint(tempDir())
                   : a.kind === 'cancel'
                     ? client.cancel()
-                    : Promise.resolve(handle.fail(new Error('a task failed')));
+                    : a.kind === 'failing commit'
+                      ? Promise.resolve(void (failNextCommit = true))
+                      : Promise.resolve(handle.fail(new Error('a task failed')));
             calls.push({ kind: a.kind, outcome: call.then((value) => ({ ok: true, value }), (value: unknown) => ({ ok: false, value })) });
             if (!ended) expect(client.getJobStatus()).toBe('RUNNING');
           }
@@ -122,6 +131,7 @@ test('stop, savepoints, failures and cancel at random moments: nothing hangs, th
           const canceled = actions.some((a) => a.kind === 'cancel') || !endedOnItsOwn;
           if (stopped && !canceled) expect(['FINISHED', 'FAILED']).toContain(status);
           if (!canceled && !stopped) expect(status).toBe('FAILED'); // an endless job ends only so
+          if (status === 'CANCELED' && deleteOnCancel) expect(atEnd).toEqual([]);
           // Every savepoint reported complete restores whole.
           for (const [i, c] of calls.entries()) {
             if ((c.kind === 'stop' || c.kind === 'savepoint') && outcomes[i]!.ok) {
