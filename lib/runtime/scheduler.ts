@@ -179,7 +179,9 @@ function restoredStateLookup(graph: JobGraph, checkpoint: CompletedCheckpoint, a
 }
 
 class JobMaster {
+  /** How the job ended (once run() decided); status() reports it only once the result settles (nothing runs then). */
   private status: JobStatus = 'RUNNING';
+  private reportedStatus: JobStatus = 'RUNNING';
   private readonly coordinator: CheckpointCoordinator;
   private current: JobExecution | null = null;
   private cancelRequested = false;
@@ -211,10 +213,12 @@ class JobMaster {
     });
     this.workerBundle = options.target === 'threads' && options.jobModule ? new JobWorkerBundle(options.jobModule, graph.jobName) : undefined;
     this.result = this.run().finally(async () => {
-      // The job's end is reported once nothing writes into its checkpoint folder any more.
-      await this.coordinator.writesSettled();
+      // The job's end is reported once nothing writes into its checkpoint folder any more, and once the commits
+      // that run (of checkpoints that completed before the end) ended: its committers are closed after them.
+      await this.coordinator.quiesced();
       this.workerBundle?.dispose();
-      return this.closeCommitters().catch(() => {});
+      await this.closeCommitters().catch(() => {});
+      this.reportedStatus = this.status === 'RUNNING' ? 'FAILED' : this.status;
     });
     this.result.catch(() => {});
   }
@@ -223,9 +227,12 @@ class JobMaster {
     return {
       jobId: this.jobId,
       jobName: this.graph.jobName,
-      status: () => this.status,
+      status: () => this.reportedStatus,
       cancel: async () => {
-        if (this.status !== 'RUNNING') return;
+        if (this.status !== 'RUNNING') {
+          await this.result.catch(() => undefined); // it is ending: resolves once it ended
+          return;
+        }
         this.cancelRequested = true;
         this.wakeBackoff?.();
         await this.current?.cancel();
@@ -234,7 +241,17 @@ class JobMaster {
       fail: (e) => this.current?.fail(e),
       triggerSavepoint: (dir) => this.coordinator.triggerSavepoint(dir, false),
       stopWithSavepoint: async (dir) => {
-        const path = await this.coordinator.triggerSavepoint(dir, true);
+        const savepoint = this.coordinator.triggerSavepoint(dir, true);
+        // Nothing may follow a completed stop savepoint: a restart decided while it completed (a task failed
+        // after its last acknowledgement) must not start another attempt, whose sources would read on past it.
+        void savepoint.then(
+          () => {
+            this.stopRequested = true;
+            this.wakeBackoff?.();
+          },
+          () => {},
+        );
+        const path = await savepoint;
         this.stopRequested = true;
         await this.current?.cancel();
         await this.result.catch(() => undefined);
@@ -385,7 +402,7 @@ class JobMaster {
         void sleep(backoff).then(resolve);
       });
       this.wakeBackoff = null;
-      if (this.cancelRequested) return this.stopped(execution);
+      if (this.cancelRequested || this.stopRequested) return this.stopped(execution);
       restarts++;
       attemptNumber++;
       try {

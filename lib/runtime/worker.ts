@@ -23,6 +23,7 @@ const port = parentPort!;
 const post = (m: WorkerMessage): void => port.postMessage(m);
 
 let executor: TaskExecutor | undefined;
+let responder: WritingCheckpointResponder | undefined;
 /** This slot's subtasks by `${vertexId}:${subtaskIndex}`: where checkpoint triggers go. */
 const tasksByKey = new Map<string, StreamTask>();
 let start!: () => void;
@@ -104,11 +105,11 @@ const slotExecutor: PipelineExecutor = {
         wakeup: ex.wakeup,
         checkpointingMode: init.checkpointingMode,
         restored: init.restored === undefined ? undefined : (operatorId) => init.restored![operatorId],
-        checkpointResponder: new WritingCheckpointResponder({
+        checkpointResponder: (responder = new WritingCheckpointResponder({
           acknowledge: (ack) => post({ type: 'checkpoint-ack', ack }),
           decline: (checkpointId, vertexId, subtaskIndex, reason) => post({ type: 'checkpoint-decline', checkpointId, vertexId, subtaskIndex, reason: serializeError(reason) }),
           finished: (report) => post({ type: 'task-finished', report }),
-        }),
+        })),
         collect: (sinkId, values) => post({ type: 'collect', sinkId, values }),
         reportAccumulators: (accs) =>
           post({
@@ -147,6 +148,7 @@ port.on('message', (m: MasterMessage) => {
     start();
     executor?.cancel();
     void (running ?? Promise.resolve()).finally(async () => {
+      await responder?.close(); // no state write of this slot outlives the attempt (see WritingCheckpointResponder)
       await stdoutDrained();
       const report = executor?.cancelReport ?? { waiting: [], notStopped: [] };
       post({ type: 'canceled', waiting: report.waiting, notStopped: report.notStopped });

@@ -223,6 +223,19 @@ export class CheckpointCoordinator implements CheckpointGateway {
   }
 
   /**
+   * Resolves once nothing of the job's checkpointing runs any more: no checkpoint is being written, no retention
+   * or removal runs, and no commit (the job's committers are closed after this). Called after shutdown().
+   */
+  async quiesced(): Promise<void> {
+    for (;;) {
+      await this.writesSettled();
+      const before = this.commits;
+      await before;
+      if (before === this.commits && this.completing.size === 0 && this.housekeeping.size === 0) return;
+    }
+  }
+
+  /**
    * Resolves once every checkpoint that was completing has completed (or failed) and every commit
    * started so far has ended: only then is `latestCompleted()` what a restart must restore. (A
    * checkpoint whose metadata lands after the restart chose an older one would have its data
@@ -408,7 +421,8 @@ export class CheckpointCoordinator implements CheckpointGateway {
     );
     if (!p.savepoint && this.options.checkpointing !== undefined) {
       this.track(
-        retainCheckpoints(this.jobDir, this.options.checkpointing.numRetainedCheckpoints).catch((e: unknown) =>
+        // A pending checkpoint's folder is its own to complete or discard (an older one may still be completing).
+        retainCheckpoints(this.jobDir, this.options.checkpointing.numRetainedCheckpoints, (id) => this.pending.has(id)).catch((e: unknown) =>
           this.options.log(`Could not remove old checkpoints under ${this.jobDir}: ${(e as Error).message}`),
         ),
       );

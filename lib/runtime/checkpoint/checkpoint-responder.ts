@@ -55,20 +55,40 @@ export interface CheckpointResponder {
   finished(report: SubtaskFinished): void;
 }
 
-/** Writes each acknowledged snapshot into its checkpoint's folder, then tells the gateway. */
+/**
+ * Writes each acknowledged snapshot into its checkpoint's folder, then tells the gateway. The attempt closes it
+ * when its tasks stopped (canceled, failed): the writes under way end before the attempt reports its end, and
+ * none starts after — the coordinator aborts the attempt's pending checkpoints and removes their folders then,
+ * and the job reports its end after that: a write still running would land in (or keep alive) a removed folder.
+ */
 export class WritingCheckpointResponder implements CheckpointResponder {
+  private closed = false;
+  private readonly writing = new Set<Promise<void>>();
+
   constructor(private readonly gateway: CheckpointGateway) {}
 
   acknowledge(barrier: CheckpointBarrier, vertexId: number, subtaskIndex: number, state: SerializedSubtaskState | Promise<SerializedSubtaskState>): void {
     const checkpointId = barrier.checkpointId;
     const asyncStart = performance.now();
     void Promise.resolve(state)
-      .then(async ({ bytes, committables, syncDurationMs }) => {
-        const handle = await writeSubtaskState(barrier.location, vertexId, subtaskIndex, bytes);
-        const asyncDurationMs = performance.now() - asyncStart;
-        this.gateway.acknowledge({ checkpointId, vertexId, subtaskIndex, handle, committables, syncDurationMs, asyncDurationMs });
+      .then(({ bytes, committables, syncDurationMs }) => {
+        if (this.closed) return; // the attempt stopped: its checkpoints are aborted, nothing is written for them
+        const write = writeSubtaskState(barrier.location, vertexId, subtaskIndex, bytes).then((handle) => {
+          const asyncDurationMs = performance.now() - asyncStart;
+          this.gateway.acknowledge({ checkpointId, vertexId, subtaskIndex, handle, committables, syncDurationMs, asyncDurationMs });
+        });
+        const tracked = write.catch(() => {});
+        this.writing.add(tracked);
+        void tracked.finally(() => this.writing.delete(tracked));
+        return write;
       })
       .catch((e: unknown) => this.gateway.decline(checkpointId, vertexId, subtaskIndex, e));
+  }
+
+  /** No state write starts after this; resolves once the ones under way ended (not waiting for snapshots still being prepared). */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.writing.size > 0) await Promise.all([...this.writing]);
   }
 
   decline(checkpointId: number, vertexId: number, subtaskIndex: number, reason: unknown): void {

@@ -495,9 +495,11 @@ export async function loadCompletedCheckpoint(path: string, log?: (line: string)
 /**
  * Retention (state.checkpoints.num-retained): deletes the completed `chk-<n>` folders of a job folder
  * beyond the newest `numRetained`, and in-progress ones (no `_metadata`) older than the newest
- * completed one. Savepoints are never deleted.
+ * completed one — except those `inUse` says are still pending (one completing writes its `_metadata`
+ * into its folder: removed under it, it fails, or leaves a `_metadata` without its state files).
+ * Savepoints are never deleted.
  */
-export async function retainCheckpoints(jobDir: string, numRetained: number): Promise<void> {
+export async function retainCheckpoints(jobDir: string, numRetained: number, inUse: (checkpointId: number) => boolean = () => false): Promise<void> {
   if (!Number.isSafeInteger(numRetained) || numRetained < 1) throw new IllegalArgumentException(`state.checkpoints.num-retained must be at least 1, not ${numRetained}`);
   let entries;
   try {
@@ -516,7 +518,7 @@ export async function retainCheckpoints(jobDir: string, numRetained: number): Pr
   }
   completed.sort((a, b) => b.id - a.id);
   const newest = completed[0]?.id ?? Number.NEGATIVE_INFINITY;
-  const doomed = [...completed.slice(numRetained), ...inProgress.filter((c) => c.id < newest)];
+  const doomed = [...completed.slice(numRetained), ...inProgress.filter((c) => c.id < newest && !inUse(c.id))];
   await Promise.all(doomed.map((c) => rm(c.dir, { recursive: true, force: true })));
 }
 

@@ -18,6 +18,7 @@ export class InlineExecution implements JobExecution {
   constructor(context: JobExecutionContext) {
     const { graph, options } = context;
     const executor = this.executor;
+    const responder = new WritingCheckpointResponder(context.gateway);
     const services: TaskServices = {
       jobName: graph.jobName,
       attemptNumber: context.attemptNumber,
@@ -27,7 +28,7 @@ export class InlineExecution implements JobExecution {
       reportAccumulators: (accs) => accs.forEach((acc, name) => mergeInto(context.accumulators, name, acc)),
       checkpointingMode: options.checkpointing?.mode,
       restored: context.restored,
-      checkpointResponder: new WritingCheckpointResponder(context.gateway),
+      checkpointResponder: responder,
     };
     const local = new Map<string, LocalChannel>();
     const channel = (edgeId: number, p: number, c: number): LocalChannel => {
@@ -39,7 +40,20 @@ export class InlineExecution implements JobExecution {
     const tasks = deployTasks(graph, () => true, { output: (e, p, c) => channel(e.id, p, c), input: (e, p, c) => channel(e.id, p, c) }, services);
     for (const t of tasks) this.tasks.set(`${t.vertex.id}:${t.subtaskIndex}`, t);
     executor.setTasks(tasks);
-    this.outcome = executor.run().finally(() => (this.stopped = true));
+    // Canceled or failed: the tasks' state writes under way end before the attempt's end is reported (see WritingCheckpointResponder).
+    this.outcome = executor
+      .run()
+      .then(
+        async (o) => {
+          if (o === 'canceled') await responder.close();
+          return o;
+        },
+        async (e: unknown) => {
+          await responder.close();
+          throw e;
+        },
+      )
+      .finally(() => (this.stopped = true));
   }
 
   triggerCheckpoint(vertexId: number, subtaskIndex: number, barrier: CheckpointBarrier): void {

@@ -219,18 +219,21 @@ export class SourceStreamTask extends StreamTask implements ReaderOutput<unknown
   /** After a stop-with-savepoint barrier the reader is not polled again: nothing follows the savepoint. */
   private stopped = false;
 
-  /** The stop-with-savepoint whose barrier stopped the reader. */
-  private stoppedBy = 0;
+  /**
+   * The stop-with-savepoints whose barriers stopped the reader. Each of them may complete: the reader reads on
+   * only when all of them failed (one that completes ends the job; nothing may follow it).
+   */
+  private readonly stoppedBy = new Set<number>();
 
   protected override afterBarrier(barrier: CheckpointBarrier): void {
     if (!barrier.stop) return;
     this.stopped = true;
-    this.stoppedBy = barrier.checkpointId;
+    this.stoppedBy.add(barrier.checkpointId);
   }
 
-  /** That savepoint failed: the job goes on, and so does the reader (as in Flink). */
+  /** That savepoint failed: the job goes on, and so does the reader (as in Flink), unless another stop is under way. */
   protected override resumeAfterAbortedStop(checkpointId: number): void {
-    if (!this.stopped || this.stoppedBy !== checkpointId) return;
+    if (!this.stopped || !this.stoppedBy.delete(checkpointId) || this.stoppedBy.size > 0) return;
     this.stopped = false;
     this.services.wakeup();
   }
