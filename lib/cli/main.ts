@@ -529,10 +529,10 @@ async function cancelJobs(signal: StopSignal): Promise<void> {
 function uncaught(e: unknown): void {
   if (jobThread.canceling !== undefined) return;
   const running = (jobThread.context?.jobs ?? []).filter((j) => j.status() === 'RUNNING');
-  if (running.length > 0) {
-    for (const j of running) j.fail(e);
-    return;
-  }
+  // Jobs that are ending (their tasks done, the final commit under way) take no error: it is printed, exit 1.
+  let taken = false;
+  for (const j of running) taken = j.fail(e) || taken;
+  if (taken) return;
   printError(e);
   process.exit(1);
 }

@@ -55,11 +55,18 @@ export class TaskExecutor {
     this.wakeup();
   }
 
-  /** Fails the job from outside its tasks (e.g. an error thrown in a user's setTimeout callback). */
-  fail(error: unknown): void {
+  /**
+   * Fails the job from outside its tasks (e.g. an error thrown in a user's setTimeout callback); false when
+   * the loop has ended (the tasks finished, failed or were canceled): nothing takes the error any more.
+   */
+  fail(error: unknown): boolean {
+    if (this.ended) return false;
     this.failure ??= { error };
     this.wakeup();
+    return true;
   }
+
+  private ended = false;
 
   /**
    * Resolves 'finished' when every task finished, 'canceled' after cancel(); rejects with the first
@@ -72,6 +79,7 @@ export class TaskExecutor {
     try {
       return await this.loop();
     } finally {
+      this.ended = true;
       clearInterval(keepAlive);
     }
   }

@@ -69,8 +69,13 @@ export interface JobHandle {
   status(): JobStatus;
   /** Stops the job; resolves once it stopped. `result` then rejects with a JobCancellationException. */
   cancel(): Promise<void>;
-  /** Fails the running job with an error raised outside its operators (an uncaught error in user code). */
-  fail(error: unknown): void;
+  /**
+   * Fails the running job with an error raised outside its operators (an uncaught error in user code). False
+   * when nothing takes it: the job is ending (its last attempt's tasks are done; the final checkpoint commits,
+   * or the end is being reported) — the caller reports the error itself. During a restart's backoff the next
+   * attempt fails with it.
+   */
+  fail(error: unknown): boolean;
   /** Takes a savepoint into a new `savepoint-…` folder under `directory`; resolves with that folder's path. */
   triggerSavepoint(directory: string): Promise<string>;
   /**
@@ -187,6 +192,8 @@ class JobMaster {
   private cancelRequested = false;
   private stopRequested = false;
   private wakeBackoff: (() => void) | null = null;
+  /** An error handed to fail() during a restart's backoff: the next attempt fails with it. */
+  private failureForNextAttempt: { readonly error: unknown } | undefined;
   private readonly committers = new Map<string, Committer<unknown>>();
   private readonly result: Promise<JobRunResult>;
   private readonly start = performance.now();
@@ -238,7 +245,14 @@ class JobMaster {
         await this.current?.cancel();
         await this.result.catch(() => undefined);
       },
-      fail: (e) => this.current?.fail(e),
+      fail: (e) => {
+        if (this.status !== 'RUNNING') return false;
+        if (this.wakeBackoff !== null) {
+          this.failureForNextAttempt ??= { error: e };
+          return true;
+        }
+        return this.current?.fail(e) ?? false;
+      },
       triggerSavepoint: (dir) => this.coordinator.triggerSavepoint(dir, false),
       stopWithSavepoint: async (dir) => {
         const savepoint = this.coordinator.triggerSavepoint(dir, true);
@@ -346,6 +360,8 @@ class JobMaster {
         this.current = execution;
         if (this.cancelRequested) void execution.cancel();
         this.coordinator.startAttempt(execution);
+        if (this.failureForNextAttempt !== undefined) execution.fail(this.failureForNextAttempt.error);
+        this.failureForNextAttempt = undefined;
         let outcome: 'finished' | 'canceled' = 'finished';
         try {
           outcome = await execution.outcome;

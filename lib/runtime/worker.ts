@@ -44,7 +44,7 @@ function replayed(graph: JobGraph, index: number, onCollect: ExecutionParameters
     jobName: graph.jobName,
     status: () => 'FINISHED',
     cancel: async () => {},
-    fail: () => {},
+    fail: () => false,
     triggerSavepoint: () => Promise.reject(new Error('an earlier job of the module has finished')),
     stopWithSavepoint: () => Promise.reject(new Error('an earlier job of the module has finished')),
     result: Promise.resolve({ jobId: '', jobName: graph.jobName, netRuntime: 0, accumulators: new Map() }),

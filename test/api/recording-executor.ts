@@ -23,7 +23,7 @@ export function installRecordingExecutor(): RecordingExecutor {
         jobName: graph.jobName,
         status: () => 'RUNNING',
         cancel: async () => {},
-        fail: () => {},
+        fail: () => false,
         triggerSavepoint: async (directory) => {
           savepoints.push({ kind: 'trigger', directory });
           return `${directory}/savepoint-1`;

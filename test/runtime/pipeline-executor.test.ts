@@ -34,7 +34,7 @@ function fakeExecutor(values: unknown[]): PipelineExecutor & { calls: Array<{ gr
         jobName: graph.jobName,
         status: () => 'FINISHED',
         cancel: async () => {},
-        fail: () => {},
+        fail: () => false,
         triggerSavepoint: () => Promise.reject(new Error('fake executor: no savepoints')),
         stopWithSavepoint: () => Promise.reject(new Error('fake executor: no savepoints')),
         result: Promise.resolve({ jobId: 'fake', jobName: graph.jobName, netRuntime: 0, accumulators: new Map() }),

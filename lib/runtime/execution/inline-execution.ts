@@ -73,8 +73,8 @@ export class InlineExecution implements JobExecution {
     await this.outcome.catch(() => undefined);
   }
 
-  fail(error: unknown): void {
-    this.executor.fail(error);
+  fail(error: unknown): boolean {
+    return this.executor.fail(error);
   }
 
   cancelReport(): CancelReport {

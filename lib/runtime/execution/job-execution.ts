@@ -34,7 +34,7 @@ export interface JobExecution extends ExecutionAttempt {
   /** Stops every task; resolves once they stopped. */
   cancel(): Promise<void>;
   /** Fails the attempt with an error from outside its tasks. */
-  fail(error: unknown): void;
+  fail(error: unknown): boolean;
   /** What the tasks waited on when stopped, and what did not stop in time. */
   cancelReport(): CancelReport;
 }

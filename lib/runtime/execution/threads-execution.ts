@@ -236,11 +236,12 @@ export class ThreadsExecution implements JobExecution {
     clearTimeout(timer);
   }
 
-  fail(error: unknown): void {
-    if (!this.running) return;
+  fail(error: unknown): boolean {
+    if (!this.running) return false;
     this.running = false;
     clearTimeout(this.readyTimer);
     void this.stopAll().then(() => this.settle.reject(error));
+    return true;
   }
 
   async cancel(): Promise<void> {
