@@ -5,10 +5,11 @@
  * (matches, timed-out partial matches, late records, rejected rules, in order, with timestamps).
  */
 import { deserialize, serialize } from 'node:v8';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import fc from 'fast-check';
 import { CepOperator, type CepOperatorOptions, type PatternRule } from '../../lib/cep/operator/cep-operator.ts';
 import { Pattern } from '../../lib/cep/pattern.ts';
+import { NFA } from '../../lib/cep/nfa/nfa.ts';
 import { AfterMatchSkipStrategy } from '../../lib/cep/aftermatch/after-match-skip-strategy.ts';
 import { PatternProcessFunction, type PatternContext } from '../../lib/cep/functions.ts';
 import type { Collector } from '../../lib/core/functions/collector.ts';
@@ -506,5 +507,25 @@ describe('CEP operator state: what a key holds', () => {
     expect(run.out[1]).toEqual([TIMED_OUT.id, { match: { x: [x], a: [] }, pattern: 'x-then-a', at: 6 }, 6]);
     run.op.prepareSnapshotPreBarrier(1);
     expect(Object.keys(run.op.snapshotState(1).keyed!.keyGroups)).toEqual([]);
+  });
+});
+
+describe('CEP operator state: a restored linear pattern runs on compact states', () => {
+  test('every restored NFA state of a linear pattern is deflated at restore, and the job goes on as the uninterrupted one', () => {
+    const options: CepOperatorOptions<Ev> = { pattern: STATIC_PATTERNS[0]!(), isProcessingTime: false, lateDataTag: LATE };
+    const ops: Op[] = [];
+    let id = 0;
+    for (let t = 100; t < 130; t++) for (const key of ['k0', 'k1', 'k2']) ops.push({ kind: 'event', ev: { key, type: 'abcx'[(t + key.length * id) % 4]!, id: id++ }, ts: t });
+    ops.splice(60, 0, { kind: 'wm', t: 115 });
+    ops.push({ kind: 'wm', t: 200 });
+    const expected = runUninterrupted(options, ops);
+    const deflate = vi.spyOn(NFA.prototype, 'deflate');
+    try {
+      expect(runRestored(options, ops, 61)).toEqual(expected);
+      // One restored state per key, each compact again.
+      expect(deflate.mock.results.map((r) => r.value)).toEqual([true, true, true]);
+    } finally {
+      deflate.mockRestore();
+    }
   });
 });

@@ -429,6 +429,8 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
         let st = value as NFAState<T>;
         if (!(value instanceof NFAState)) {
           st = restoreNFAState(value as NFAStateSnapshot<T>, rule.nfa.getStates());
+          // Compact again where the compact engine holds it exactly: the job runs at its speed from the restore on.
+          rule.nfa.deflate(st);
           backend.setCurrentKey(key);
           nfa.setCurrentNamespace(ns);
           nfa.updateInternal(st);
