@@ -135,6 +135,10 @@ export function newComputationStateQueue<T>(): ComputationStateQueue<T> {
 export interface CompactStateOwner<T> {
   inflate(nfaState: NFAState<T>): void;
   generalCopy(nfaState: NFAState<T>): NFAState<T>;
+  /** The names of the chain's states: a compact partial match that took i events is in the i-th. */
+  readonly chainStateNames: readonly string[];
+  /** The stage of each non-final state of the chain: the stage of a compact partial match's i-th taken event. */
+  readonly chainStages: readonly string[];
 }
 
 /**
@@ -565,7 +569,9 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
   /** Whether each non-final state of the chain is TAKE-only (an event it does not take ends the partial match). */
   private readonly chainStrict: boolean[] = [];
   /** The stage of each non-final state of the chain: the stage of the i-th taken event. */
-  private readonly chainStages: string[] = [];
+  readonly chainStages: string[] = [];
+  /** The names of the chain's states (CompactStateOwner). */
+  readonly chainStateNames: string[] = [];
   /** The start state in a compact state's queue (shared: it holds nothing but its place). */
   private readonly startStandIn = new CompactMatch<T>(0, 0, NO_EVENT, NO_EVENT, null);
   /** Which partial matches take the event, by queue position (scratch of compactProcess). */
@@ -607,6 +613,7 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
         this.chainStrict.push(s.takeOrIgnore === null);
         this.chainStages.push(s.stage);
       }
+      for (const s of this.chain) this.chainStateNames.push(s.name);
       this.ctx.stages = this.chainStages;
     }
   }
