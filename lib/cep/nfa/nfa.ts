@@ -134,7 +134,6 @@ export function newComputationStateQueue<T>(): ComputationStateQueue<T> {
 /** What turns a compact state into the general one: the NFA that made it. */
 export interface CompactStateOwner<T> {
   inflate(nfaState: NFAState<T>): void;
-  generalCopy(nfaState: NFAState<T>): NFAState<T>;
   /** The names of the chain's states: a compact partial match that took i events is in the i-th. */
   readonly chainStateNames: readonly string[];
   /** The stage of each non-final state of the chain: the stage of a compact partial match's i-th taken event. */
@@ -187,7 +186,8 @@ function compareCompactMatches<T>(a: CompactMatch<T>, b: CompactMatch<T>): numbe
  * partial match ever branches, so each is its stage, run and taken events, with no shared buffer,
  * Dewey versions or lock counts. The partial matches are kept in a JavaPriorityQueue fed exactly as
  * the general NFA feeds its queue, so its heap array is in the general one's order; the start state's
- * run and the event-id counter are plain numbers. NFA.inflate makes the general state out of it.
+ * run and the event-id counter are plain numbers. NFA.inflate makes the general state out of it,
+ * NFA.deflate a compact one out of a general state (restored) of that shape.
  */
 export class CompactState<T> {
   matches: JavaPriorityQueue<CompactMatch<T>>;
@@ -1137,8 +1137,9 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
   }
 
   /**
-   * The general form of a compact state as a new state, the compact one left as it is (snapshots: a
-   * checkpoint does not turn every key's state general). A general state is returned as it is.
+   * The general form of a compact state as a new state, the compact one left as it is. A general state
+   * is returned as it is. (Snapshots of compact states are written from them directly: see
+   * snapshotNFAState; bench/cep-snapshot.ts compares the two.)
    */
   generalCopy(nfaState: NFAState<T>): NFAState<T> {
     const c = nfaState.compact;
