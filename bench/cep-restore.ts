@@ -3,8 +3,9 @@
  * (driven directly, event time, bounded out-of-orderness watermarks every --wm-every events), snapshots
  * it (v8 serialize / deserialize, as a checkpoint is stored), restores a new operator from the snapshot
  * and times the second half on it; the same second half on the operator that was never restored is the
- * reference. Each rep restores twice from one snapshot, in turns: with NFA.deflate, and without (deflate
- * made to return false: restored states general until their key empties, as before deflate).
+ * reference. Each rep restores twice from one snapshot, in turns: 'deflate' (states restored compact where
+ * the compact engine holds them: restoreNFAStateFor), and 'general restore' (NFA.compactStateFrom made
+ * to return null: restored states general until their key empties, as before).
  *
  *   npx tsx bench/cep-restore.ts --n 1000000 --reps 4
  */
@@ -70,8 +71,9 @@ function feed(op: CepOperator<CepEvent, never>, from: number, to: number, maxTs:
 }
 
 const half = Math.floor(n / 2);
-const realDeflate = NFA.prototype.deflate;
-const noDeflate = (): boolean => false;
+// Restoring general (as before restoreNFAStateFor): no compact state is read from the snapshots.
+const compactStateFrom = NFA.prototype.compactStateFrom;
+const noCompactState = (): null => null;
 for (let rep = 0; rep < reps; rep++) {
   const first = start();
   const maxTs = { v: Number.NEGATIVE_INFINITY };
@@ -91,10 +93,10 @@ for (let rep = 0; rep < reps; rep++) {
       op = first;
       t0 = performance.now();
     } else {
-      NFA.prototype.deflate = variant === 'deflate' ? realDeflate : noDeflate;
+      NFA.prototype.compactStateFrom = variant === 'deflate' ? compactStateFrom : noCompactState;
       const r0 = performance.now();
       op = start(snapshot);
-      NFA.prototype.deflate = realDeflate;
+      NFA.prototype.compactStateFrom = compactStateFrom;
       op.processWatermark(wm);
       t0 = performance.now();
       ms[`${variant} restore`] = (t0 - r0).toFixed(0);

@@ -4,13 +4,14 @@
  * advanceTime, then the event), until each key holds its partial matches of a 10 s window; then every
  * key's state is snapshotted, --reps times: compact states written directly (snapshotNFAState), compact
  * states through their general form (snapshotNFAState(nfa.generalCopy(state)), as before the direct
- * writer) and the general engine's states, in turns. Checks the snapshots are the same.
+ * writer) and the general engine's states, in turns. Checks the snapshots are the same. Then the
+ * snapshots are restored general (restoreNFAState) and compact (restoreNFAStateFor), in turns.
  *
  *   npx tsx bench/cep-snapshot.ts --n 300000 --reps 5
  */
 import { ParameterTool } from '../lib/index.ts';
 import { NFA, type NFAState } from '../lib/cep/nfa/nfa.ts';
-import { snapshotNFAState } from '../lib/cep/nfa/nfa-state-snapshot.ts';
+import { restoreNFAState, restoreNFAStateFor, snapshotNFAState, type NFAStateSnapshot } from '../lib/cep/nfa/nfa-state-snapshot.ts';
 import { cepPattern, toCepEvent, type CepEvent } from './cep.ts';
 
 const params = ParameterTool.fromArgs(process.argv);
@@ -67,3 +68,18 @@ for (let rep = 0; rep < reps; rep++) {
   console.log(`${compact.size} keys, ${open} open partial matches: ${names.map((k) => `${k} ${ms[k]} ms`).join(', ')}`);
 }
 if (sizes.size !== 1) throw new Error('snapshots differ');
+
+const snapshots: Array<NFAStateSnapshot<CepEvent>> = [...compact.values()].map((st) => snapshotNFAState(st));
+for (let rep = 0; rep < reps; rep++) {
+  const ms: Record<string, string> = {};
+  for (const deflate of rep % 2 === 0 ? [true, false] : [false, true]) {
+    const t0 = performance.now();
+    let deflated = 0;
+    for (const s of snapshots) {
+      const st = deflate ? restoreNFAStateFor(s, compactNFA) : restoreNFAState(s, compactNFA.getStates());
+      if (st.compact !== null) deflated++;
+    }
+    ms[deflate ? 'compact' : 'general'] = `${(performance.now() - t0).toFixed(1)} ms (${deflated} compact)`;
+  }
+  console.log(`${snapshots.length} states: restored general ${ms['general']}, restored compact ${ms['compact']}`);
+}

@@ -7,7 +7,7 @@
  */
 import { DeweyNumber } from './dewey-number.ts';
 import { addEdge, edgesOf, newNode, type BufferEvent, type SharedBufferNode } from './sharedbuffer/shared-buffer.ts';
-import { ComputationState, NFAState, type CompactState, type CompactTaken } from './nfa.ts';
+import { ComputationState, NFAState, compactVersion, type CompactState, type CompactTaken, type NFA } from './nfa.ts';
 import type { State } from './state.ts';
 
 export interface ComputationStateSnapshot {
@@ -157,11 +157,7 @@ function snapshotCompact<T>(c: CompactState<T>): NFAStateSnapshot<T> {
       for (const e of n.edges) if (e.target !== null) stack.push(e.target);
     }
   }
-  const zeros: string[] = [''];
-  const version = (run: number, depth: number): string => {
-    while (zeros.length <= depth) zeros.push(zeros[zeros.length - 1] + '.0');
-    return `${run}${zeros[depth]}`;
-  };
+  const version = compactVersion;
   const partialMatches: ComputationStateSnapshot[] = [];
   for (let i = 0; i < heap.size; i++) {
     const pm = heap.elementAt(i);
@@ -192,6 +188,55 @@ function snapshotCompact<T>(c: CompactState<T>): NFAStateSnapshot<T> {
     partialMatches,
     completedMatches: [],
   };
+}
+
+/**
+ * Rebuilds a state from `snapshot` for `nfa` (compiled from the pattern it was written for): compact
+ * (NFA.compactStateFrom) when the compact engine holds it exactly, so a restored job runs at the compact
+ * engine's speed from the start (not only once each key empties); else general, as restoreNFAState.
+ * Exact, checked: the compact state is kept only if its snapshot is `snapshot` itself (the same
+ * partial matches in the same order, versions, events, nodes, edges in order, lock counts, counters;
+ * values the same objects), and the compact engine behaves as the general state that snapshot restores.
+ */
+export function restoreNFAStateFor<T>(snapshot: NFAStateSnapshot<T>, nfa: NFA<T, unknown>): NFAState<T> {
+  const compact = nfa.isCompact() ? nfa.compactStateFrom(snapshot) : null;
+  if (compact !== null && sameSnapshot(snapshotCompact(compact.compact!), snapshot)) return compact;
+  return restoreNFAState(snapshot, nfa.getStates());
+}
+
+/** Whether two snapshots hold the same data (event values compared as objects, not by content). */
+function sameSnapshot<T>(a: NFAStateSnapshot<T>, b: NFAStateSnapshot<T>): boolean {
+  if (a.nextEventId !== b.nextEventId || a.events.length !== b.events.length || a.nodes.length !== b.nodes.length) return false;
+  for (let i = 0; i < a.events.length; i++) {
+    const x = a.events[i]!;
+    const y = b.events[i]!;
+    if (x.id !== y.id || x.timestamp !== y.timestamp || x.refs !== y.refs || !Object.is(x.value, y.value)) return false;
+  }
+  for (let i = 0; i < a.nodes.length; i++) {
+    const x = a.nodes[i]!;
+    const y = b.nodes[i]!;
+    if (x.event !== y.event || x.stage !== y.stage || x.refs !== y.refs || x.edges.length !== y.edges.length) return false;
+    for (let j = 0; j < x.edges.length; j++) {
+      const e = x.edges[j]!;
+      const f = y.edges[j]!;
+      if (e.target !== f.target || e.version !== f.version || e.refs !== f.refs) return false;
+    }
+  }
+  const sameMatches = (p: readonly ComputationStateSnapshot[], q: readonly ComputationStateSnapshot[]): boolean =>
+    p.length === q.length &&
+    p.every((x, i) => {
+      const y = q[i]!;
+      return (
+        x.state === y.state &&
+        x.entry === y.entry &&
+        x.version === y.version &&
+        x.startTimestamp === y.startTimestamp &&
+        x.previousTimestamp === y.previousTimestamp &&
+        x.startEventTimestamp === y.startEventTimestamp &&
+        x.startEventId === y.startEventId
+      );
+    });
+  return sameMatches(a.partialMatches, b.partialMatches) && sameMatches(a.completedMatches, b.completedMatches);
 }
 
 /** Rebuilds a state from `snapshot` over `states` (the compiled NFA's states, found by name). */

@@ -15,7 +15,6 @@ import {
   SharedBuffer,
   addEdge,
   compareEvents,
-  edgesOf,
   materialize,
   newNode,
   type BufferEvent,
@@ -23,6 +22,7 @@ import {
   type SharedBufferNode,
 } from './sharedbuffer/shared-buffer.ts';
 import { State, StateTransition, TRUE_CONDITION, type EdgeCondition } from './state.ts';
+import type { NFAStateSnapshot } from './nfa-state-snapshot.ts';
 
 /** A match: stage name -> the stage's events, stages in pattern order. */
 export type PatternMatch<T> = Map<string, T[]>;
@@ -187,7 +187,7 @@ function compareCompactMatches<T>(a: CompactMatch<T>, b: CompactMatch<T>): numbe
  * Dewey versions or lock counts. The partial matches are kept in a JavaPriorityQueue fed exactly as
  * the general NFA feeds its queue, so its heap array is in the general one's order; the start state's
  * run and the event-id counter are plain numbers. NFA.inflate makes the general state out of it,
- * NFA.deflate a compact one out of a general state (restored) of that shape.
+ * NFA.compactStateFrom one out of a snapshot of a general state of that shape.
  */
 export class CompactState<T> {
   matches: JavaPriorityQueue<CompactMatch<T>>;
@@ -1150,85 +1150,70 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
   }
 
   /**
-   * The inverse of inflate, for a general state the compact engine can hold exactly (a state restored
-   * from a snapshot: it would run general until its key empties): the state becomes compact, and every
-   * later call gives what the general state would have. Exact by construction and checked: the compact
-   * form's general form (fillGeneral) must be this state to the last version, edge order, lock count
-   * and counter, or the state stays general. Returns whether the state is compact now.
+   * A compact state read from a general state's snapshot (NFA.inflate's inverse, for a restored state:
+   * it would run general until its key empties), or null when the snapshot has another shape than
+   * the general form of a compact state (see fillGeneral: matches waiting for a skip strategy,
+   * branched versions, more than one start state, ...). Not checked here in full (lock counts,
+   * counters, timestamps): restoreNFAStateFor keeps it only if its snapshot is `snapshot`. A taken
+   * event gets as `seq` the place of its edge in its node: its node's edges are listed in that order.
    */
-  deflate(nfaState: NFAState<T>): boolean {
-    if (nfaState.compact !== null) return true;
-    const c = this.compactFormOf(nfaState);
-    if (c === null) return false;
-    const check = new NFAState<T>([]);
-    this.fillGeneral(check, c);
-    if (!sameGeneralForm(check, nfaState)) return false;
-    nfaState.resetTo(this.initialStartStates); // (the general fields are stale from now on: they hold nothing)
-    nfaState.compact = c;
-    return true;
-  }
-
-  /**
-   * The compact form of a general state of a linear pattern (see fillGeneral for the shape it must
-   * have), or null when it has another shape (matches waiting for a skip strategy, branched versions,
-   * more than one start state, ...). A partial match's taken event gets as `seq` the place of its
-   * edge in its node: fillGeneral adds each node's edges in that order.
-   */
-  private compactFormOf(nfaState: NFAState<T>): CompactState<T> | null {
+  compactStateFrom(snapshot: NFAStateSnapshot<T>): NFAState<T> | null {
     const chain = this.chain;
-    if (chain === null || nfaState.matchesWaiting) return null;
-    const pms = nfaState.partialMatches;
+    if (chain === null || snapshot.completedMatches.length > 0) return null;
     const c = new CompactState<T>(this, this.startStandIn);
     const q = c.newQueue();
-    const versions: DeweyNumber[] = [];
-    const nodes: Array<SharedBufferNode<T>> = [];
+    const names = this.chainStateNames;
+    const stages = this.chainStages;
+    const { events, nodes } = snapshot;
+    const taken: number[] = [];
     const seqs: number[] = [];
     let starts = 0;
     let takes = 0;
-    for (let i = 0; i < pms.size; i++) {
-      const cs = pms.elementAt(i);
-      const k = chain.indexOf(cs.state);
+    for (const cs of snapshot.partialMatches) {
+      const k = names.indexOf(cs.state);
       if (k < 0 || k === chain.length - 1) return null;
-      const run = cs.version.getRun();
       if (k === 0) {
-        if (cs.previousEntry !== null || cs.version.length() !== 1 || starts++ > 0) return null;
-        c.startRun = run;
+        if (cs.entry >= 0 || !/^[0-9]+$/.test(cs.version) || starts++ > 0) return null;
+        c.startRun = Number(cs.version);
         q.offer(this.startStandIn);
         continue;
       }
       // Version run.0…0 (k zeros); the edge back from its j-th taken event's node has run.0…0 (j zeros).
-      versions[0] = DeweyNumber.of(run);
-      for (let j = 1; j <= k; j++) versions[j] = versions[j - 1]!.addStage();
-      if (!cs.version.equals(versions[k]!)) return null;
-      let node = cs.previousEntry;
+      const dot = cs.version.indexOf('.');
+      const run = Number(cs.version.slice(0, dot));
+      if (dot <= 0 || cs.version !== compactVersion(run, k)) return null;
+      let node = cs.entry;
       for (let j = k - 1; j >= 0; j--) {
-        if (node === null || node.stage !== this.chainStages[j]) return null;
-        const edges = edgesOf(node);
+        const n = nodes[node];
+        if (n === undefined || n.stage !== stages[j]) return null;
+        const version = compactVersion(run, j);
         let e = 0;
-        while (e < edges.length && !edges[e]!.version.equals(versions[j]!)) e++;
-        if (e === edges.length) return null;
-        nodes[j] = node;
+        while (e < n.edges.length && n.edges[e]!.version !== version) e++;
+        if (e === n.edges.length) return null;
+        taken[j] = n.event;
         seqs[j] = e;
         if (e >= takes) takes = e + 1;
-        node = edges[e]!.target;
+        node = n.edges[e]!.target;
       }
-      if (node !== null) return null;
+      if (node !== -1) return null;
       let last: CompactTaken<T> | null = null;
       for (let j = 0; j < k; j++) {
-        const ev = nodes[j]!.event;
+        const ev = events[taken[j]!];
+        if (ev === undefined) return null;
         last = new CompactTaken(ev.value, ev.timestamp, ev.id, seqs[j]!, last);
       }
-      const first = nodes[0]!.event;
-      // (Offered in the general heap's array order: the same heap, the comparators agree.)
+      const first = events[taken[0]!]!;
+      // (Offered in the snapshot's order, the general heap's array order: the same heap, the comparators agree.)
       q.offer(new CompactMatch<T>(k, run, first.timestamp, first.id, last));
       c.numOpen++;
     }
-    nodes.length = 0;
     if (starts !== 1) return null;
     c.replace(q);
-    c.nextEventId = nfaState.sharedBuffer.peekNextEventId();
+    c.nextEventId = snapshot.nextEventId;
     c.takes = takes;
-    return c;
+    const st = new NFAState<T>(this.initialStartStates); // (its general fields: stale, holding nothing)
+    st.compact = c;
+    return st;
   }
 
   /** Fills the general fields of `nfaState` (not compact, holding nothing) with the general form of `c`. */
@@ -1493,65 +1478,6 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
   }
 }
 
-/**
- * Whether two general states are the same up to object identity: partial and completed matches in
- * the same heap order, with the same states, versions and first events, over isomorphic shared
- * buffers (node stages, edges in order with their versions and lock counts, event ids, times, values
- * (the same objects) and lock counts) and the same buffer counters: what their snapshots show.
- */
-function sameGeneralForm<T>(a: NFAState<T>, b: NFAState<T>): boolean {
-  const ba = a.sharedBuffer;
-  const bb = b.sharedBuffer;
-  if (ba.peekNextEventId() !== bb.peekNextEventId() || ba.numEvents() !== bb.numEvents() || ba.numNodes() !== bb.numNodes()) return false;
-  const nodes = new Map<SharedBufferNode<T>, SharedBufferNode<T>>();
-  const nodesBack = new Set<SharedBufferNode<T>>();
-  const events = new Map<BufferEvent<T>, BufferEvent<T>>();
-  const eventsBack = new Set<BufferEvent<T>>();
-  const sameNode = (x: SharedBufferNode<T> | null, y: SharedBufferNode<T> | null): boolean => {
-    if (x === null || y === null) return x === y;
-    const seen = nodes.get(x);
-    if (seen !== undefined) return seen === y;
-    if (nodesBack.has(y)) return false;
-    nodes.set(x, y);
-    nodesBack.add(y);
-    if (x.stage !== y.stage || x.refs !== y.refs) return false;
-    const ex = x.event;
-    const ey = y.event;
-    const seenEvent = events.get(ex);
-    if (seenEvent !== undefined) {
-      if (seenEvent !== ey) return false;
-    } else {
-      if (eventsBack.has(ey)) return false;
-      events.set(ex, ey);
-      eventsBack.add(ey);
-      if (ex.id !== ey.id || ex.timestamp !== ey.timestamp || ex.refs !== ey.refs || !Object.is(ex.value, ey.value)) return false;
-    }
-    const xe = edgesOf(x);
-    const ye = edgesOf(y);
-    if (xe.length !== ye.length) return false;
-    for (let i = 0; i < xe.length; i++) {
-      const p = xe[i]!;
-      const q = ye[i]!;
-      if (p.refs !== q.refs || !p.version.equals(q.version) || !sameNode(p.target, q.target)) return false;
-    }
-    return true;
-  };
-  const sameQueue = (qa: ComputationStateQueue<T>, qb: ComputationStateQueue<T>): boolean => {
-    if (qa.size !== qb.size) return false;
-    for (let i = 0; i < qa.size; i++) {
-      const x = qa.elementAt(i);
-      const y = qb.elementAt(i);
-      const sx = x.startEvent;
-      const sy = y.startEvent;
-      if (x.state !== y.state || !x.version.equals(y.version)) return false;
-      if (sx === null || sy === null ? sx !== sy : sx.id !== sy.id || sx.timestamp !== sy.timestamp) return false;
-      if (!sameNode(x.previousEntry, y.previousEntry)) return false;
-    }
-    return true;
-  };
-  return sameQueue(a.partialMatches, b.partialMatches) && sameQueue(a.completedMatches, b.completedMatches);
-}
-
 function check<T>(cond: EdgeCondition<T>, event: T, ctx: ConditionContext<T>): boolean {
   return cond === TRUE_CONDITION || cond(event, ctx);
 }
@@ -1673,4 +1599,9 @@ function takeEdgeOf<T>(s: State<T>): StateTransition<T> | null {
   if (s.takeOrIgnore !== null) return s.takeOrIgnore;
   const t = s.transitions;
   return t.length === 1 && t[0]!.action === 'TAKE' && t[0]!.target !== s ? t[0]! : null;
+}
+
+/** The Dewey version `run` followed by `zeros` zeros, as DeweyNumber.toString writes it (a compact partial match's). */
+export function compactVersion(run: number, zeros: number): string {
+  return zeros === 0 ? `${run}` : `${run}${'.0'.repeat(zeros)}`;
 }

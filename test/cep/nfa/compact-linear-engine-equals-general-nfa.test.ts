@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { AfterMatchSkipStrategy, Pattern } from '../../../lib/api/cep/index.ts';
 import type { ConditionContext } from '../../../lib/cep/conditions.ts';
 import { NFA, type NFAState, type PatternMatch } from '../../../lib/cep/nfa/nfa.ts';
-import { restoreNFAState, snapshotNFAState } from '../../../lib/cep/nfa/nfa-state-snapshot.ts';
+import { restoreNFAState, restoreNFAStateFor, snapshotNFAState } from '../../../lib/cep/nfa/nfa-state-snapshot.ts';
 
 interface Ev {
   readonly id: number;
@@ -223,16 +223,17 @@ function lockstep(spec: PatternSpec, run: readonly Op[], counts: Counts = { comp
         // Each side goes on from the other's snapshot (through JSON, as a checkpoint may be stored).
         const a = JSON.parse(JSON.stringify(snapshotNFAState(compact.states[k]!))) as ReturnType<typeof snapshotNFAState<Ev>>;
         const b = JSON.parse(JSON.stringify(snapshotNFAState(general.states[k]!))) as ReturnType<typeof snapshotNFAState<Ev>>;
-        compact.states[k] = restoreNFAState(b, compact.nfa.getStates());
         general.states[k] = restoreNFAState(a, general.nfa.getStates());
-        expect(compact.states[k]!.compact).toBeNull(); // restored states are general
         if (op.deflate) {
-          // Deflated: compact again, unless matches wait for a skip strategy (the compact engine holds none).
+          // Restored compact, unless matches wait for a skip strategy (the compact engine holds none).
+          compact.states[k] = restoreNFAStateFor(b, compact.nfa);
           const waiting = b.completedMatches.length > 0;
-          expect(compact.nfa.deflate(compact.states[k]!)).toBe(!waiting);
           expect(compact.states[k]!.compact === null).toBe(waiting);
           if (waiting) counts.keptGeneral++;
           else counts.deflated++;
+        } else {
+          compact.states[k] = restoreNFAState(b, compact.nfa.getStates());
+          expect(compact.states[k]!.compact).toBeNull(); // restored general
         }
         check(k, [], []);
         break;
@@ -296,7 +297,7 @@ describe('the compact engine for linear patterns is the general NFA', () => {
     ]);
   });
 
-  test('deflate: a restored state is made compact only when its compact form is exactly it (checked to the last lock count)', () => {
+  test('restoreNFAStateFor: a state is restored compact only when its compact form is exactly the snapshot (checked to the last lock count)', () => {
     const is = (l: string) => (e: Ev) => e.letter === l;
     const p = Pattern.begin<Ev>('a').where(is('a')).followedBy('b').where(is('b')).followedBy('c').where(is('c')).within(20);
     const nfa = NFA.compile(p, true);
@@ -315,18 +316,17 @@ describe('the compact engine for linear patterns is the general NFA', () => {
     };
     const cases: Array<[string, Snap, boolean]> = [
       ['as written', snap, true],
-      // The compact engine holds a node's edges in any order (the order they were taken in).
-      ['edges of a node in the other order', variant((v) => v.nodes[shared].edges.reverse()), true],
+      // Not as snapshotNFAState writes it (its nodes listed in another order than the edges lead): restored general.
+      ['edges of a node in the other order', variant((v) => v.nodes[shared].edges.reverse()), false],
       ['an edge locked twice', variant((v) => (v.nodes[shared].edges[0].refs = 2)), false],
       ['an event held once more', variant((v) => (v.events[0].refs += 1)), false],
       ['a node held once more', variant((v) => (v.nodes[shared].refs += 1)), false],
       ['a branched version', variant((v) => (v.partialMatches[0].version = '1.1')), false],
     ];
     for (const [name, s, deflates] of cases) {
-      const a = restoreNFAState(s, nfa.getStates());
+      const a = restoreNFAStateFor(s, nfa);
       const b = restoreNFAState(s, general.getStates());
-      expect([name, nfa.deflate(a)]).toEqual([name, deflates]);
-      expect(a.compact === null).toBe(!deflates);
+      expect([name, a.compact !== null]).toEqual([name, deflates]);
       // Either way, it goes on as the general state.
       let t = 5;
       for (const l of ['c', 'a', 'b', 'c', 'x']) {
@@ -350,8 +350,7 @@ describe('the compact engine for linear patterns is the general NFA', () => {
     for (const [i, [l, v]] of ([['a', 5], ['a', 0], ['b', 1], ['c', 0]] as const).entries()) withSkip.process(w, { id: i, letter: l, v }, i + 1, skip);
     const waiting = snapshotNFAState(w);
     expect(waiting.completedMatches.length).toBe(1);
-    const restored = restoreNFAState(waiting, withSkip.getStates());
-    expect(withSkip.deflate(restored)).toBe(false);
+    const restored = restoreNFAStateFor(waiting, withSkip);
     expect(restored.compact).toBeNull();
     expect(snapshotNFAState(restored)).toEqual(waiting);
   });
