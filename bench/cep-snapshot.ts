@@ -5,7 +5,9 @@
  * key's state is snapshotted, --reps times: compact states written directly (snapshotNFAState), compact
  * states through their general form (snapshotNFAState(nfa.generalCopy(state)), as before the direct
  * writer) and the general engine's states, in turns. Checks the snapshots are the same. Then the
- * snapshots are restored general (restoreNFAState) and compact (restoreNFAStateFor), in turns.
+ * snapshots are restored general (restoreNFAState) and compact (restoreNFAStateFor), in turns, and
+ * the next --after events (default 100 000: one window of event time) fed to each restored set (emptied
+ * states recycled, as the operator does: they come back compact).
  *
  *   npx tsx bench/cep-snapshot.ts --n 300000 --reps 5
  */
@@ -17,6 +19,7 @@ import { cepPattern, toCepEvent, type CepEvent } from './cep.ts';
 const params = ParameterTool.fromArgs(process.argv);
 const n = params.getInt('n', 300_000);
 const reps = params.getInt('reps', 5);
+const after = params.getInt('after', 100_000);
 
 function run(nfa: NFA<CepEvent>): Map<number, NFAState<CepEvent>> {
   const states = new Map<number, NFAState<CepEvent>>();
@@ -69,17 +72,38 @@ for (let rep = 0; rep < reps; rep++) {
 }
 if (sizes.size !== 1) throw new Error('snapshots differ');
 
-const snapshots: Array<NFAStateSnapshot<CepEvent>> = [...compact.values()].map((st) => snapshotNFAState(st));
+const keys = [...compact.keys()];
+const snapshots: Array<NFAStateSnapshot<CepEvent>> = keys.map((k) => snapshotNFAState(compact.get(k)!));
 for (let rep = 0; rep < reps; rep++) {
   const ms: Record<string, string> = {};
-  for (const deflate of rep % 2 === 0 ? [true, false] : [false, true]) {
+  const matches: Record<string, number> = {};
+  for (const way of rep % 2 === 0 ? ['compact', 'general'] : ['general', 'compact']) {
     const t0 = performance.now();
-    let deflated = 0;
-    for (const s of snapshots) {
-      const st = deflate ? restoreNFAStateFor(s, compactNFA) : restoreNFAState(s, compactNFA.getStates());
-      if (st.compact !== null) deflated++;
+    const restored = new Map<number, NFAState<CepEvent>>();
+    for (let i = 0; i < keys.length; i++) {
+      const s = snapshots[i]!;
+      restored.set(keys[i]!, way === 'compact' ? restoreNFAStateFor(s, compactNFA) : restoreNFAState(s, compactNFA.getStates()));
     }
-    ms[deflate ? 'compact' : 'general'] = `${(performance.now() - t0).toFixed(1)} ms (${deflated} compact)`;
+    const t1 = performance.now();
+    let count = 0;
+    for (let i = n; i < n + after; i++) {
+      const e = toCepEvent(i);
+      let st = restored.get(e.key);
+      if (st === undefined) restored.set(e.key, (st = compactNFA.createInitialNFAState()));
+      compactNFA.advanceTime(st, e.ts);
+      count += compactNFA.process(st, e, e.ts).length;
+      if (st.isEmpty()) {
+        // As the operator: an emptied key's state is recycled (it comes back compact).
+        compactNFA.recycle(st);
+        restored.delete(e.key);
+      }
+    }
+    const t2 = performance.now();
+    let general = 0;
+    for (const st of restored.values()) if (st.compact === null) general++;
+    ms[way] = `restore ${(t1 - t0).toFixed(1)} ms, next ${after} events ${(t2 - t1).toFixed(1)} ms (${general} states still general)`;
+    matches[way] = count;
   }
-  console.log(`${snapshots.length} states: restored general ${ms['general']}, restored compact ${ms['compact']}`);
+  if (matches['compact'] !== matches['general']) throw new Error('other matches');
+  console.log(`${snapshots.length} states restored compact: ${ms['compact']}; restored general: ${ms['general']}`);
 }
