@@ -5,10 +5,11 @@
  * (matches, timed-out partial matches, late records, rejected rules, in order, with timestamps).
  */
 import { deserialize, serialize } from 'node:v8';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import fc from 'fast-check';
 import { CepOperator, type CepOperatorOptions, type PatternRule } from '../../lib/cep/operator/cep-operator.ts';
 import { Pattern } from '../../lib/cep/pattern.ts';
+import { NFA } from '../../lib/cep/nfa/nfa.ts';
 import { AfterMatchSkipStrategy } from '../../lib/cep/aftermatch/after-match-skip-strategy.ts';
 import { PatternProcessFunction, type PatternContext } from '../../lib/cep/functions.ts';
 import type { Collector } from '../../lib/core/functions/collector.ts';
@@ -506,5 +507,38 @@ describe('CEP operator state: what a key holds', () => {
     expect(run.out[1]).toEqual([TIMED_OUT.id, { match: { x: [x], a: [] }, pattern: 'x-then-a', at: 6 }, 6]);
     run.op.prepareSnapshotPreBarrier(1);
     expect(Object.keys(run.op.snapshotState(1).keyed!.keyGroups)).toEqual([]);
+  });
+});
+
+describe('CEP operator state: a restored linear pattern runs on compact states', () => {
+  test('every restored NFA state of a linear pattern is compact from the restore on, and the job goes on as the uninterrupted one', () => {
+    const options: CepOperatorOptions<Ev> = { pattern: STATIC_PATTERNS[0]!(), isProcessingTime: false, lateDataTag: LATE };
+    const ops: Op[] = [];
+    let id = 0;
+    // Each key starts a partial match every few ms: its state never empties (a restored general state would stay general).
+    for (let t = 100; t < 130; t++) for (const [k, key] of ['k0', 'k1', 'k2'].entries()) ops.push({ kind: 'event', ev: { key, type: 'abxaxbxac'[(t + k) % 9]!, id: id++ }, ts: t });
+    ops.splice(60, 0, { kind: 'wm', t: 115 });
+    ops.push({ kind: 'wm', t: 200 });
+    const expected = runUninterrupted(options, ops);
+    // Whether each state the NFA is given is compact, when it is given (a restored general one would stay so until its key empties).
+    const compactAtCall: boolean[] = [];
+    const real = NFA.prototype.process;
+    const process = vi.spyOn(NFA.prototype, 'process').mockImplementation(function (this: NFA<unknown>, st, ...rest) {
+      compactAtCall.push(st.compact !== null);
+      return real.call(this, st, ...rest);
+    });
+    try {
+      // (The calls before the restore: the first part's, as runRestored feeds it.)
+      const first = start(options);
+      ops.slice(0, 61).forEach(first.feed);
+      const before = compactAtCall.length;
+      compactAtCall.length = 0;
+      expect(runRestored(options, ops, 61)).toEqual(expected);
+      const restoredCalls = compactAtCall.slice(before);
+      expect(restoredCalls.length).toBeGreaterThan(0);
+      expect(restoredCalls.every((compact) => compact)).toBe(true);
+    } finally {
+      process.mockRestore();
+    }
   });
 });

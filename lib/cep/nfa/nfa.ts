@@ -22,6 +22,7 @@ import {
   type SharedBufferNode,
 } from './sharedbuffer/shared-buffer.ts';
 import { State, StateTransition, TRUE_CONDITION, type EdgeCondition } from './state.ts';
+import type { NFAStateSnapshot } from './nfa-state-snapshot.ts';
 
 /** A match: stage name -> the stage's events, stages in pattern order. */
 export type PatternMatch<T> = Map<string, T[]>;
@@ -133,7 +134,10 @@ export function newComputationStateQueue<T>(): ComputationStateQueue<T> {
 /** What turns a compact state into the general one: the NFA that made it. */
 export interface CompactStateOwner<T> {
   inflate(nfaState: NFAState<T>): void;
-  generalCopy(nfaState: NFAState<T>): NFAState<T>;
+  /** The names of the chain's states: a compact partial match that took i events is in the i-th. */
+  readonly chainStateNames: readonly string[];
+  /** The stage of each non-final state of the chain: the stage of a compact partial match's i-th taken event. */
+  readonly chainStages: readonly string[];
 }
 
 /**
@@ -182,7 +186,8 @@ function compareCompactMatches<T>(a: CompactMatch<T>, b: CompactMatch<T>): numbe
  * partial match ever branches, so each is its stage, run and taken events, with no shared buffer,
  * Dewey versions or lock counts. The partial matches are kept in a JavaPriorityQueue fed exactly as
  * the general NFA feeds its queue, so its heap array is in the general one's order; the start state's
- * run and the event-id counter are plain numbers. NFA.inflate makes the general state out of it.
+ * run and the event-id counter are plain numbers. NFA.inflate makes the general state out of it,
+ * NFA.compactStateFrom one out of a snapshot of a general state of that shape.
  */
 export class CompactState<T> {
   matches: JavaPriorityQueue<CompactMatch<T>>;
@@ -564,7 +569,9 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
   /** Whether each non-final state of the chain is TAKE-only (an event it does not take ends the partial match). */
   private readonly chainStrict: boolean[] = [];
   /** The stage of each non-final state of the chain: the stage of the i-th taken event. */
-  private readonly chainStages: string[] = [];
+  readonly chainStages: string[] = [];
+  /** The names of the chain's states (CompactStateOwner). */
+  readonly chainStateNames: string[] = [];
   /** The start state in a compact state's queue (shared: it holds nothing but its place). */
   private readonly startStandIn = new CompactMatch<T>(0, 0, NO_EVENT, NO_EVENT, null);
   /** Which partial matches take the event, by queue position (scratch of compactProcess). */
@@ -606,6 +613,7 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
         this.chainStrict.push(s.takeOrIgnore === null);
         this.chainStages.push(s.stage);
       }
+      for (const s of this.chain) this.chainStateNames.push(s.name);
       this.ctx.stages = this.chainStages;
     }
   }
@@ -1129,8 +1137,9 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
   }
 
   /**
-   * The general form of a compact state as a new state, the compact one left as it is (snapshots: a
-   * checkpoint does not turn every key's state general). A general state is returned as it is.
+   * The general form of a compact state as a new state, the compact one left as it is. A general state
+   * is returned as it is. (Snapshots of compact states are written from them directly: see
+   * snapshotNFAState; bench/cep-snapshot.ts compares the two.)
    */
   generalCopy(nfaState: NFAState<T>): NFAState<T> {
     const c = nfaState.compact;
@@ -1138,6 +1147,73 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
     const copy = new NFAState<T>([]);
     this.fillGeneral(copy, c);
     return copy;
+  }
+
+  /**
+   * A compact state read from a general state's snapshot (NFA.inflate's inverse, for a restored state:
+   * it would run general until its key empties), or null when the snapshot has another shape than
+   * the general form of a compact state (see fillGeneral: matches waiting for a skip strategy,
+   * branched versions, more than one start state, ...). Not checked here in full (lock counts,
+   * counters, timestamps): restoreNFAStateFor keeps it only if its snapshot is `snapshot`. A taken
+   * event gets as `seq` the place of its edge in its node: its node's edges are listed in that order.
+   */
+  compactStateFrom(snapshot: NFAStateSnapshot<T>): NFAState<T> | null {
+    const chain = this.chain;
+    if (chain === null || snapshot.completedMatches.length > 0) return null;
+    const c = new CompactState<T>(this, this.startStandIn);
+    const q = c.newQueue();
+    const names = this.chainStateNames;
+    const stages = this.chainStages;
+    const { events, nodes } = snapshot;
+    const taken: number[] = [];
+    const seqs: number[] = [];
+    let starts = 0;
+    let takes = 0;
+    for (const cs of snapshot.partialMatches) {
+      const k = names.indexOf(cs.state);
+      if (k < 0 || k === chain.length - 1) return null;
+      if (k === 0) {
+        if (cs.entry >= 0 || !/^[0-9]+$/.test(cs.version) || starts++ > 0) return null;
+        c.startRun = Number(cs.version);
+        q.offer(this.startStandIn);
+        continue;
+      }
+      // Version run.0…0 (k zeros); the edge back from its j-th taken event's node has run.0…0 (j zeros).
+      const dot = cs.version.indexOf('.');
+      const run = Number(cs.version.slice(0, dot));
+      if (dot <= 0 || cs.version !== compactVersion(run, k)) return null;
+      let node = cs.entry;
+      for (let j = k - 1; j >= 0; j--) {
+        const n = nodes[node];
+        if (n === undefined || n.stage !== stages[j]) return null;
+        const version = compactVersion(run, j);
+        let e = 0;
+        while (e < n.edges.length && n.edges[e]!.version !== version) e++;
+        if (e === n.edges.length) return null;
+        taken[j] = n.event;
+        seqs[j] = e;
+        if (e >= takes) takes = e + 1;
+        node = n.edges[e]!.target;
+      }
+      if (node !== -1) return null;
+      let last: CompactTaken<T> | null = null;
+      for (let j = 0; j < k; j++) {
+        const ev = events[taken[j]!];
+        if (ev === undefined) return null;
+        last = new CompactTaken(ev.value, ev.timestamp, ev.id, seqs[j]!, last);
+      }
+      const first = events[taken[0]!]!;
+      // (Offered in the snapshot's order, the general heap's array order: the same heap, the comparators agree.)
+      q.offer(new CompactMatch<T>(k, run, first.timestamp, first.id, last));
+      c.numOpen++;
+    }
+    if (starts !== 1) return null;
+    c.replace(q);
+    c.nextEventId = snapshot.nextEventId;
+    c.takes = takes;
+    const st = new NFAState<T>(this.initialStartStates); // (its general fields: stale, holding nothing)
+    st.compact = c;
+    return st;
   }
 
   /** Fills the general fields of `nfaState` (not compact, holding nothing) with the general form of `c`. */
@@ -1523,4 +1599,9 @@ function takeEdgeOf<T>(s: State<T>): StateTransition<T> | null {
   if (s.takeOrIgnore !== null) return s.takeOrIgnore;
   const t = s.transitions;
   return t.length === 1 && t[0]!.action === 'TAKE' && t[0]!.target !== s ? t[0]! : null;
+}
+
+/** The Dewey version `run` followed by `zeros` zeros, as DeweyNumber.toString writes it (a compact partial match's). */
+export function compactVersion(run: number, zeros: number): string {
+  return zeros === 0 ? `${run}` : `${run}${'.0'.repeat(zeros)}`;
 }

@@ -31,7 +31,7 @@ import { AsyncFunctionResultError, isThenable } from '../../core/errors.ts';
 import type { OutputTag } from '../../core/output-tag.ts';
 import { Pattern } from '../pattern.ts';
 import { NFA, NFAState, type AdvanceTimeResult, type MatchFactory } from '../nfa/nfa.ts';
-import { restoreNFAState, snapshotNFAState, type NFAStateSnapshot } from '../nfa/nfa-state-snapshot.ts';
+import { restoreNFAStateFor, snapshotNFAState, type NFAStateSnapshot } from '../nfa/nfa-state-snapshot.ts';
 import { isTimedOutHandler, type EventComparator, type PatternContext, type PatternProcessFn, type TimedOutPartialMatchHandler } from '../functions.ts';
 import type { AfterMatchSkipStrategy } from '../aftermatch/after-match-skip-strategy.ts';
 import type { PatternSpec } from '../spec/pattern-spec.ts';
@@ -428,7 +428,8 @@ export class CepOperator<T, OUT> extends AbstractUdfStreamOperator<OUT, PatternP
       for (const [key, value] of [...nfa.entriesOf(ns)]) {
         let st = value as NFAState<T>;
         if (!(value instanceof NFAState)) {
-          st = restoreNFAState(value as NFAStateSnapshot<T>, rule.nfa.getStates());
+          // Compact where the compact engine holds it exactly: the job runs at its speed from the restore on.
+          st = restoreNFAStateFor(value as NFAStateSnapshot<T>, rule.nfa);
           backend.setCurrentKey(key);
           nfa.setCurrentNamespace(ns);
           nfa.updateInternal(st);
