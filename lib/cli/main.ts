@@ -212,6 +212,21 @@ function userFrames(stack: string): string {
   return (firstFramework < 0 ? lines : lines.slice(0, firstFramework)).join('\n');
 }
 
+/**
+ * The stack without the frames below the user's last one: those of Node's module loader and of this
+ * command, which evaluated the job module (an error thrown where the module runs, not in a job).
+ */
+function withoutRunnerFrames(stack: string): string {
+  if (process.env.TIDEMARK_DEBUG) return stack;
+  const lines = stack.split('\n');
+  let lastUser = -1;
+  for (let i = lines.length - 1; i >= 0 && lastUser < 0; i--) {
+    const l = lines[i]!;
+    if (/^\s+at /.test(l) && !/\(?node:/.test(l) && !FRAMEWORK_DIRS.some((dir) => l.includes(dir))) lastUser = i;
+  }
+  return lastUser < 0 ? stack : lines.slice(0, lastUser + 1).join('\n');
+}
+
 function rootCause(e: unknown): unknown {
   let cur = e;
   // Through the wrappers to what user code threw, even when that is not an Error (undefined included).
@@ -228,7 +243,8 @@ export const CEP_EXPORTS: readonly string[] = [
   // types: an import that is not marked `type` fails the same way
   'Match', 'Quantifier', 'ConsumingStrategy', 'Stage', 'WithinType', 'SkipKind', 'Condition', 'SimpleCondition',
   'IterativeCondition', 'ConditionContext', 'ConditionNode', 'TimedOutPartialMatchHandler', 'PatternContext', 'PatternProcessFn',
-  'PatternSelectFunction', 'PatternFlatSelectFunction', 'PatternTimeoutFunction', 'PatternFlatTimeoutFunction', 'EventComparator',
+  'PatternSelectFunction', 'PatternFlatSelectFunction', 'PatternTimeoutFunction', 'PatternFlatTimeoutFunction',
+  'PatternSelectFn', 'PatternFlatSelectFn', 'PatternTimeoutFn', 'PatternFlatTimeoutFn', 'EventComparator',
   'StageNames', 'PartialMatchOverflow', 'CepMetrics', 'PatternRule', 'RejectedRule', 'CompiledExpression', 'ExprNode', 'PatternSpec',
   'InnerContiguity', 'StageSpec', 'GroupSpec', 'QuantifierSpec', 'WindowSpec', 'AfterMatchSkipSpec',
 ];
@@ -356,7 +372,7 @@ export function formatError(thrown: unknown): string {
     // Nothing to add when the cause has no frames of its own and its message is already on the first line.
     if (/^\s+at /m.test(caused) || !lines[0]!.includes((root as Error).message)) lines.push(`Caused by: ${caused}`);
   } else if (!rootIsError || (root === e && !isPlain(e) && e.stack)) {
-    if (rootIsError && (root as Error).stack) lines[0] = (root as Error).stack!;
+    if (rootIsError && (root as Error).stack) lines[0] = withoutRunnerFrames((root as Error).stack!);
   }
   // A .ts job outside a "type": "module" package is CommonJS; with top-level await (esbuild) or a cycle
   // through tidemark's ES modules (Node's require(esm)) it cannot load: one line says what to do.

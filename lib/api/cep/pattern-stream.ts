@@ -22,11 +22,11 @@ import {
   PatternProcessFunction,
   type EventComparator,
   type PatternContext,
-  type PatternFlatSelectFunction,
+  type PatternFlatSelectFn,
   type PatternProcessFn,
-  type PatternSelectFunction,
-  type PatternTimeoutFunction,
-  type PatternFlatTimeoutFunction,
+  type PatternSelectFn,
+  type PatternTimeoutFn,
+  type PatternFlatTimeoutFn,
   type TimedOutPartialMatchHandler,
 } from '../../cep/functions.ts';
 
@@ -199,16 +199,16 @@ export class PatternStream<T, Names extends string> {
   }
 
   /** One output per match. With a timeout tag and function, timed-out partial matches go to that side output. */
-  select<OUT>(fn: PatternSelectFunction<T, Names, OUT>): SingleOutputStreamOperator<OUT>;
+  select<OUT>(fn: PatternSelectFn<T, Names, OUT>): SingleOutputStreamOperator<OUT>;
   select<OUT, TO>(
     timedOutTag: OutputTag<TO>,
-    timeoutFn: PatternTimeoutFunction<T, Names, TO>,
-    fn: PatternSelectFunction<T, Names, OUT>,
+    timeoutFn: PatternTimeoutFn<T, Names, TO>,
+    fn: PatternSelectFn<T, Names, OUT>,
   ): SingleOutputStreamOperator<OUT>;
   select<OUT, TO>(
-    a: PatternSelectFunction<T, Names, OUT> | OutputTag<TO>,
-    timeoutFn?: PatternTimeoutFunction<T, Names, TO>,
-    fn?: PatternSelectFunction<T, Names, OUT>,
+    a: PatternSelectFn<T, Names, OUT> | OutputTag<TO>,
+    timeoutFn?: PatternTimeoutFn<T, Names, TO>,
+    fn?: PatternSelectFn<T, Names, OUT>,
   ): SingleOutputStreamOperator<OUT> {
     const select = method<(m: Match<T, Names>) => OUT>(fn ?? a, 'select', 'select() needs a function (match) => result or a PatternSelectFunction { select(match) }');
     if (isAsyncFunction(select)) throw new AsyncFunctionResultError('The pattern select() function'); // its Promise would be the match's result
@@ -219,16 +219,16 @@ export class PatternStream<T, Names extends string> {
   }
 
   /** Any number of outputs per match. With a timeout tag and function, timed-out partial matches go to that side output. */
-  flatSelect<OUT>(fn: PatternFlatSelectFunction<T, Names, OUT>): SingleOutputStreamOperator<OUT>;
+  flatSelect<OUT>(fn: PatternFlatSelectFn<T, Names, OUT>): SingleOutputStreamOperator<OUT>;
   flatSelect<OUT, TO>(
     timedOutTag: OutputTag<TO>,
-    timeoutFn: PatternFlatTimeoutFunction<T, Names, TO>,
-    fn: PatternFlatSelectFunction<T, Names, OUT>,
+    timeoutFn: PatternFlatTimeoutFn<T, Names, TO>,
+    fn: PatternFlatSelectFn<T, Names, OUT>,
   ): SingleOutputStreamOperator<OUT>;
   flatSelect<OUT, TO>(
-    a: PatternFlatSelectFunction<T, Names, OUT> | OutputTag<TO>,
-    timeoutFn?: PatternFlatTimeoutFunction<T, Names, TO>,
-    fn?: PatternFlatSelectFunction<T, Names, OUT>,
+    a: PatternFlatSelectFn<T, Names, OUT> | OutputTag<TO>,
+    timeoutFn?: PatternFlatTimeoutFn<T, Names, TO>,
+    fn?: PatternFlatSelectFn<T, Names, OUT>,
   ): SingleOutputStreamOperator<OUT> {
     const flat = method<(m: Match<T, Names>, out: Collector<OUT>) => void>(fn ?? a, 'flatSelect', 'flatSelect() needs a function (match, out) => void or a PatternFlatSelectFunction { flatSelect(match, out) }');
     return this.process(withTimeout<T, Names, OUT, TO>((m, _ctx, out) => flat(m, out), fn === undefined ? undefined : checkTimeout<(m: Match<T, Names>, ts: number, out: Collector<TO>) => void>(a, timeoutFn)));
