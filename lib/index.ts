@@ -125,6 +125,8 @@ export { CountEvictor, TimeEvictor, DeltaEvictor, type Evictor, type Timestamped
 export {
   ProcessWindowFunction,
   ProcessAllWindowFunction,
+  type WindowFunction,
+  type AllWindowFunction,
   type ProcessWindowContext,
   type KeyedStateStore,
 } from './windowing/process-window-function.ts';
