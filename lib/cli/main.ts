@@ -129,9 +129,13 @@ function parseRunArgs(args: string[], cwd: string, warn = true): RunArgs {
         break;
       }
       case '-t':
-      case '--target':
-        overrides.setString(CoreOptions.TARGET.key, take());
+      case '--target': {
+        const t = take();
+        // A usage error (exit 2) as a bad -p is, not a configuration error of the job (exit 1).
+        if (t !== 'inline' && t !== 'threads') throw new UsageError(`Option ${flag}: target (execution.target) must be inline or threads, got ${t}`);
+        overrides.setString(CoreOptions.TARGET.key, t);
         break;
+      }
       case '--config':
         configFile = take();
         break;
