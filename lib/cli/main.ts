@@ -604,7 +604,15 @@ export async function runInJobThread(argv: string[], cwd: string): Promise<void>
   process.on('unhandledRejection', uncaught);
   const code = await main(argv, cwd);
   if (jobThread.canceling !== undefined) return void (await jobThread.canceling); // Ctrl-C: the cancel reports
-  if (code !== 0) process.exitCode = code;
+  if (code !== 0) {
+    // The run failed and said so. As plain node ends on an uncaught error, do not wait for what the job
+    // module left open (a client retrying a connection, a timer, a server): jobs still running are
+    // canceled, then the thread ends.
+    const running = (jobThread.context?.jobs ?? []).filter((j) => j.status() === 'RUNNING');
+    await Promise.all(running.map((j) => j.cancel()));
+    await Promise.allSettled(running.map((j) => j.result));
+    process.exit(code);
+  }
 }
 
 /** `tidemark init <directory>` (see init.ts). */
