@@ -38,7 +38,7 @@ export { RichSinkFunction, type SinkFunction, type SinkFunctionContext, type Sin
 export { RichFilterFunction, type FilterFunction } from './core/functions/filter-function.ts';
 export { RichReduceFunction, type ReduceFunction } from './core/functions/reduce-function.ts';
 export type { Collector } from './core/functions/collector.ts';
-export type { RuntimeContext, TaskInfo } from './core/functions/runtime-context.ts';
+export type { RuntimeContext, RuntimeTaskInfo, TaskInfo } from './core/functions/runtime-context.ts';
 export type { KeySelector } from './core/functions/key-selector.ts';
 export type { AggregateFunction } from './core/functions/aggregate-function.ts';
 export { ProcessFunction, type ProcessContext } from './operators/process.ts';
@@ -125,6 +125,8 @@ export { CountEvictor, TimeEvictor, DeltaEvictor, type Evictor, type Timestamped
 export {
   ProcessWindowFunction,
   ProcessAllWindowFunction,
+  type WindowFunction,
+  type AllWindowFunction,
   type ProcessWindowContext,
   type KeyedStateStore,
 } from './windowing/process-window-function.ts';

@@ -21,7 +21,15 @@ import type { WindowAssigner } from '../windowing/assigners/window-assigner.ts';
 import type { Trigger } from '../windowing/triggers/trigger.ts';
 import type { Evictor } from '../windowing/evictors/evictor.ts';
 import type { Window } from '../windowing/windows.ts';
-import { AllWindowFunctionAdapter, type ProcessAllWindowFunction, type ProcessWindowContext, type ProcessWindowFn } from '../windowing/process-window-function.ts';
+import {
+  AllWindowFunctionAdapter,
+  WindowFunctionAdapter,
+  type AllWindowFunction,
+  type ProcessAllWindowFunction,
+  type ProcessWindowContext,
+  type ProcessWindowFn,
+  type WindowFunction,
+} from '../windowing/process-window-function.ts';
 import type { WindowFunctionSpec, WindowOperatorConfig } from '../windowing/abstract-window-operator.ts';
 import { createWindowOperator } from '../windowing/window-operators.ts';
 import { aggregationReducer, type AggregationType, type FieldRef } from '../operators/aggregations.ts';
@@ -106,6 +114,17 @@ export class WindowedStream<T, K, W extends Window> {
     return this.build<OUT, never>('Window(Process)', { kind: 'process', process: fn });
   }
 
+  /** Gives each window's elements, with its key and the window, to a WindowFunction (Flink's apply()). */
+  apply<OUT>(fn: WindowFunction<T, OUT, K, W> | ((key: K, window: W, input: T[], out: Collector<OUT>) => void)): SingleOutputStreamOperator<OUT> {
+    return this.applyAdapted(fn, true);
+  }
+
+  /** @internal apply() of this stream (keyed) or of its AllWindowedStream (the key dropped). */
+  applyAdapted<OUT>(fn: WindowFunction<T, OUT, K, W> | AllWindowFunction<T, OUT, W> | ((...args: never[]) => void), keyed: boolean): SingleOutputStreamOperator<OUT> {
+    if (isAsyncFunction(typeof fn === 'function' ? fn : (fn as { apply?: unknown } | null)?.apply)) throw new AsyncFunctionResultError('The window apply() function');
+    return this.build<OUT, never>('Window(Apply)', { kind: 'process', process: new WindowFunctionAdapter<T, OUT, K, W>(fn, keyed) });
+  }
+
   private agg(type: AggregationType, field: FieldRef): SingleOutputStreamOperator<T> {
     return this.reduce(aggregationReducer(type, field) as (a: T, b: T) => T);
   }
@@ -154,6 +173,10 @@ export class AllWindowedStream<T, W extends Window> {
   process<OUT>(fn: ProcessAllWindowFunction<T, OUT, W> | ((ctx: ProcessWindowContext<W>, elements: T[], out: Collector<OUT>) => void)): SingleOutputStreamOperator<OUT> {
     if (typeof fn !== 'function') return this.windowed.process(new AllWindowFunctionAdapter<T, OUT, W>(fn));
     return this.windowed.process((_key: number, ctx: ProcessWindowContext<W>, elements: T[], out: Collector<OUT>): void => fn(ctx, elements, out));
+  }
+  /** Gives each window's elements, with the window, to an AllWindowFunction (Flink's apply()). */
+  apply<OUT>(fn: AllWindowFunction<T, OUT, W> | ((window: W, input: T[], out: Collector<OUT>) => void)): SingleOutputStreamOperator<OUT> {
+    return this.windowed.applyAdapted(fn, false);
   }
   sum(field: FieldRef): SingleOutputStreamOperator<T> {
     return this.windowed.sum(field);

@@ -45,15 +45,28 @@ export type PatternProcessFn<T, Names extends string, OUT> =
   | PatternProcessFunction<T, Names, OUT>
   | ((match: Match<T, Names>, ctx: PatternContext, out: Collector<OUT>) => void);
 
-/** One output per match (Flink's PatternSelectFunction). */
-export type PatternSelectFunction<T, Names extends string, OUT> = (match: Match<T, Names>) => OUT;
+/** One output per match (Flink's PatternSelectFunction). `select()` also takes a plain function: PatternSelectFn. */
+export interface PatternSelectFunction<T, Names extends string, OUT> {
+  select(match: Match<T, Names>): OUT;
+}
+export type PatternSelectFn<T, Names extends string, OUT> = ((match: Match<T, Names>) => OUT) | PatternSelectFunction<T, Names, OUT>;
 /** Any number of outputs per match (Flink's PatternFlatSelectFunction). */
-export type PatternFlatSelectFunction<T, Names extends string, OUT> = (match: Match<T, Names>, out: Collector<OUT>) => void;
+export interface PatternFlatSelectFunction<T, Names extends string, OUT> {
+  flatSelect(match: Match<T, Names>, out: Collector<OUT>): void;
+}
+export type PatternFlatSelectFn<T, Names extends string, OUT> = ((match: Match<T, Names>, out: Collector<OUT>) => void) | PatternFlatSelectFunction<T, Names, OUT>;
 /** A timed-out partial match and its timeout timestamp, to one value (Flink's PatternTimeoutFunction). */
-export type PatternTimeoutFunction<T, Names extends string, OUT> = (match: Match<T, Names>, timeoutTimestamp: number) => OUT;
-
+export interface PatternTimeoutFunction<T, Names extends string, OUT> {
+  timeout(match: Match<T, Names>, timeoutTimestamp: number): OUT;
+}
+export type PatternTimeoutFn<T, Names extends string, OUT> = ((match: Match<T, Names>, timeoutTimestamp: number) => OUT) | PatternTimeoutFunction<T, Names, OUT>;
 /** A timed-out partial match and its timeout timestamp, to any number of values (Flink's PatternFlatTimeoutFunction). */
-export type PatternFlatTimeoutFunction<T, Names extends string, OUT> = (match: Match<T, Names>, timeoutTimestamp: number, out: Collector<OUT>) => void;
+export interface PatternFlatTimeoutFunction<T, Names extends string, OUT> {
+  timeout(match: Match<T, Names>, timeoutTimestamp: number, out: Collector<OUT>): void;
+}
+export type PatternFlatTimeoutFn<T, Names extends string, OUT> =
+  | ((match: Match<T, Names>, timeoutTimestamp: number, out: Collector<OUT>) => void)
+  | PatternFlatTimeoutFunction<T, Names, OUT>;
 
 /** Orders events with equal timestamps before they reach the NFA (Flink's EventComparator). */
 export type EventComparator<T> = (a: T, b: T) => number;

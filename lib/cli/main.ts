@@ -129,9 +129,13 @@ function parseRunArgs(args: string[], cwd: string, warn = true): RunArgs {
         break;
       }
       case '-t':
-      case '--target':
-        overrides.setString(CoreOptions.TARGET.key, take());
+      case '--target': {
+        const t = take();
+        // A usage error (exit 2) as a bad -p is, not a configuration error of the job (exit 1).
+        if (t !== 'inline' && t !== 'threads') throw new UsageError(`Option ${flag}: target (execution.target) must be inline or threads, got ${t}`);
+        overrides.setString(CoreOptions.TARGET.key, t);
         break;
+      }
       case '--config':
         configFile = take();
         break;
@@ -212,6 +216,21 @@ function userFrames(stack: string): string {
   return (firstFramework < 0 ? lines : lines.slice(0, firstFramework)).join('\n');
 }
 
+/**
+ * The stack without the frames below the user's last one: those of Node's module loader and of this
+ * command, which evaluated the job module (an error thrown where the module runs, not in a job).
+ */
+function withoutRunnerFrames(stack: string): string {
+  if (process.env.TIDEMARK_DEBUG) return stack;
+  const lines = stack.split('\n');
+  let lastUser = -1;
+  for (let i = lines.length - 1; i >= 0 && lastUser < 0; i--) {
+    const l = lines[i]!;
+    if (/^\s+at /.test(l) && !/\(?node:/.test(l) && !FRAMEWORK_DIRS.some((dir) => l.includes(dir))) lastUser = i;
+  }
+  return lastUser < 0 ? stack : lines.slice(0, lastUser + 1).join('\n');
+}
+
 function rootCause(e: unknown): unknown {
   let cur = e;
   // Through the wrappers to what user code threw, even when that is not an Error (undefined included).
@@ -228,7 +247,8 @@ export const CEP_EXPORTS: readonly string[] = [
   // types: an import that is not marked `type` fails the same way
   'Match', 'Quantifier', 'ConsumingStrategy', 'Stage', 'WithinType', 'SkipKind', 'Condition', 'SimpleCondition',
   'IterativeCondition', 'ConditionContext', 'ConditionNode', 'TimedOutPartialMatchHandler', 'PatternContext', 'PatternProcessFn',
-  'PatternSelectFunction', 'PatternFlatSelectFunction', 'PatternTimeoutFunction', 'PatternFlatTimeoutFunction', 'EventComparator',
+  'PatternSelectFunction', 'PatternFlatSelectFunction', 'PatternTimeoutFunction', 'PatternFlatTimeoutFunction',
+  'PatternSelectFn', 'PatternFlatSelectFn', 'PatternTimeoutFn', 'PatternFlatTimeoutFn', 'EventComparator',
   'StageNames', 'PartialMatchOverflow', 'CepMetrics', 'PatternRule', 'RejectedRule', 'CompiledExpression', 'ExprNode', 'PatternSpec',
   'InnerContiguity', 'StageSpec', 'GroupSpec', 'QuantifierSpec', 'WindowSpec', 'AfterMatchSkipSpec',
 ];
@@ -356,7 +376,7 @@ export function formatError(thrown: unknown): string {
     // Nothing to add when the cause has no frames of its own and its message is already on the first line.
     if (/^\s+at /m.test(caused) || !lines[0]!.includes((root as Error).message)) lines.push(`Caused by: ${caused}`);
   } else if (!rootIsError || (root === e && !isPlain(e) && e.stack)) {
-    if (rootIsError && (root as Error).stack) lines[0] = (root as Error).stack!;
+    if (rootIsError && (root as Error).stack) lines[0] = withoutRunnerFrames((root as Error).stack!);
   }
   // A .ts job outside a "type": "module" package is CommonJS; with top-level await (esbuild) or a cycle
   // through tidemark's ES modules (Node's require(esm)) it cannot load: one line says what to do.
@@ -584,7 +604,15 @@ export async function runInJobThread(argv: string[], cwd: string): Promise<void>
   process.on('unhandledRejection', uncaught);
   const code = await main(argv, cwd);
   if (jobThread.canceling !== undefined) return void (await jobThread.canceling); // Ctrl-C: the cancel reports
-  if (code !== 0) process.exitCode = code;
+  if (code !== 0) {
+    // The run failed and said so. As plain node ends on an uncaught error, do not wait for what the job
+    // module left open (a client retrying a connection, a timer, a server): jobs still running are
+    // canceled, then the thread ends.
+    const running = (jobThread.context?.jobs ?? []).filter((j) => j.status() === 'RUNNING');
+    await Promise.all(running.map((j) => j.cancel()));
+    await Promise.allSettled(running.map((j) => j.result));
+    process.exit(code);
+  }
 }
 
 /** `tidemark init <directory>` (see init.ts). */

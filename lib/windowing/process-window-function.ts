@@ -77,3 +77,54 @@ export class AllWindowFunctionAdapter<IN, OUT, W extends Window> extends Process
     (this.fn as RichFunction).close?.();
   }
 }
+
+/**
+ * Each window's elements with its key and the window (Flink's WindowFunction, `window(...).apply(fn)`);
+ * ProcessWindowFunction gives a context with the window, state and side outputs instead.
+ */
+export interface WindowFunction<IN, OUT, K, W extends Window> {
+  apply(key: K, window: W, input: IN[], out: Collector<OUT>): void;
+}
+/** The same for a non-keyed (windowAll) stream (Flink's AllWindowFunction). */
+export interface AllWindowFunction<IN, OUT, W extends Window> {
+  apply(window: W, input: IN[], out: Collector<OUT>): void;
+}
+
+/**
+ * @internal A WindowFunction or an AllWindowFunction (a function or an object with apply(), rich or
+ * not) as a ProcessWindowFunction: the runtime context, open and close reach the user's object when it
+ * has them, and apply() is called on it.
+ */
+export class WindowFunctionAdapter<IN, OUT, K, W extends Window> extends ProcessWindowFunction<IN, OUT, K, W> {
+  // Fields, not closures over `fn`: the runtime gives each subtask its own copy of the function, fields included.
+  private readonly fn: ((...args: unknown[]) => void) | { apply(...args: unknown[]): void };
+  constructor(
+    fn: WindowFunction<IN, OUT, K, W> | AllWindowFunction<IN, OUT, W> | ((...args: never[]) => void),
+    private readonly keyed: boolean,
+  ) {
+    super();
+    if (typeof fn !== 'function' && (typeof fn !== 'object' || fn === null || typeof fn.apply !== 'function')) {
+      throw new TypeError(
+        keyed
+          ? 'window(...).apply() needs a function (key, window, input, out) => void or a WindowFunction with an apply(key, window, input, out) method'
+          : 'windowAll(...).apply() needs a function (window, input, out) => void or an AllWindowFunction with an apply(window, input, out) method',
+      );
+    }
+    this.fn = fn as WindowFunctionAdapter<IN, OUT, K, W>['fn'];
+  }
+  process(key: K, context: ProcessWindowContext<W>, elements: IN[], out: Collector<OUT>): void {
+    const fn = this.fn;
+    // A Promise (an async apply) is refused by the operator. An object's apply() is called as its method.
+    if (typeof fn === 'function') return this.keyed ? fn(key, context.window(), elements, out) : fn(context.window(), elements, out);
+    return this.keyed ? fn.apply(key, context.window(), elements, out) : fn.apply(context.window(), elements, out);
+  }
+  override open(context: OpenContext): void {
+    if (typeof this.fn === 'function') return;
+    const rich = this.fn as RichFunction;
+    rich.setRuntimeContext?.(this.getRuntimeContext());
+    rich.open?.(context);
+  }
+  override close(): void {
+    if (typeof this.fn !== 'function') (this.fn as RichFunction).close?.();
+  }
+}

@@ -155,20 +155,23 @@ test('a process function, driven by the harness', () => {
 });
 `;
 
-/** A TypeScript job naming every entry point; the @ts-expect-error fails the check if the types were \`any\`. */
+/** A TypeScript job naming every entry point (each connector included); the @ts-expect-error fails the check if the types were \`any\`. */
 const TS_JOB = `import { StreamExecutionEnvironment, type DataStream } from 'tidemark';
 import { Pattern } from 'tidemark/cep';
 import { ProcessFunctionTestHarnesses } from 'tidemark/testing';
 import { FileSink } from 'tidemark/connectors/file';
 import { KafkaSource } from 'tidemark/connectors/kafka';
 import { CollectionSource } from 'tidemark/connectors/collection';
+import { PrintSink } from 'tidemark/connectors/print';
+import { ObservableSource } from 'tidemark/connectors/rx';
+import { SocketSourceError } from 'tidemark/connectors/socket';
 
 const env = StreamExecutionEnvironment.getExecutionEnvironment();
 const numbers: DataStream<number> = env.fromElements(1, 2, 3);
 // @ts-expect-error: the installed types are real ones: a number has no toUpperCase()
 numbers.map((n) => n.toUpperCase());
 const large = Pattern.begin<number, 'large'>('large').where((n) => n > 2);
-export const used = [large, ProcessFunctionTestHarnesses, FileSink, KafkaSource, CollectionSource];
+export const used = [large, ProcessFunctionTestHarnesses, FileSink, KafkaSource, CollectionSource, PrintSink, ObservableSource, SocketSourceError];
 `;
 
 /** The usual esbuild recipe for a Node ESM bundle: CommonJS dependencies (yaml) get a require(). */

@@ -29,6 +29,14 @@ describe('one line for each mistake', () => {
     }
   });
 
+  test('-t with a target that does not exist is a usage error (exit 2) naming both targets, as a bad -p is', async () => {
+    for (const args of [['-t', 'thread'], ['--target', 'cluster'], ['--target=Threads']]) {
+      const r = await runCli(['run', ...args, PRINT_CONFIG]);
+      expect(expectOneLine(r)).toMatch(/^Option (-t|--target): target \(execution.target\) must be inline or threads, got (thread|cluster|Threads)$/);
+      expect(r.code).toBe(2);
+    }
+  });
+
   test('a .ts job with top-level await outside a "type": "module" package: one line saying how to load it as an ES module', async () => {
     const dir = tempDir(); // no package.json here: the job file is CommonJS
     const job = join(dir, 'job.ts');

@@ -16,6 +16,10 @@ export {
   type PatternFlatSelectFunction,
   type PatternTimeoutFunction,
   type PatternFlatTimeoutFunction,
+  type PatternSelectFn,
+  type PatternFlatSelectFn,
+  type PatternTimeoutFn,
+  type PatternFlatTimeoutFn,
   type EventComparator,
   type StageNames,
 } from '../../cep/functions.ts';

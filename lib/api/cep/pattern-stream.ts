@@ -22,11 +22,11 @@ import {
   PatternProcessFunction,
   type EventComparator,
   type PatternContext,
-  type PatternFlatSelectFunction,
+  type PatternFlatSelectFn,
   type PatternProcessFn,
-  type PatternSelectFunction,
-  type PatternTimeoutFunction,
-  type PatternFlatTimeoutFunction,
+  type PatternSelectFn,
+  type PatternTimeoutFn,
+  type PatternFlatTimeoutFn,
   type TimedOutPartialMatchHandler,
 } from '../../cep/functions.ts';
 
@@ -199,54 +199,61 @@ export class PatternStream<T, Names extends string> {
   }
 
   /** One output per match. With a timeout tag and function, timed-out partial matches go to that side output. */
-  select<OUT>(fn: PatternSelectFunction<T, Names, OUT>): SingleOutputStreamOperator<OUT>;
+  select<OUT>(fn: PatternSelectFn<T, Names, OUT>): SingleOutputStreamOperator<OUT>;
   select<OUT, TO>(
     timedOutTag: OutputTag<TO>,
-    timeoutFn: PatternTimeoutFunction<T, Names, TO>,
-    fn: PatternSelectFunction<T, Names, OUT>,
+    timeoutFn: PatternTimeoutFn<T, Names, TO>,
+    fn: PatternSelectFn<T, Names, OUT>,
   ): SingleOutputStreamOperator<OUT>;
   select<OUT, TO>(
-    a: PatternSelectFunction<T, Names, OUT> | OutputTag<TO>,
-    timeoutFn?: PatternTimeoutFunction<T, Names, TO>,
-    fn?: PatternSelectFunction<T, Names, OUT>,
+    a: PatternSelectFn<T, Names, OUT> | OutputTag<TO>,
+    timeoutFn?: PatternTimeoutFn<T, Names, TO>,
+    fn?: PatternSelectFn<T, Names, OUT>,
   ): SingleOutputStreamOperator<OUT> {
-    const select = fn ?? (a as PatternSelectFunction<T, Names, OUT>);
-    if (typeof select !== 'function') throw new TypeError('select() needs a function (match) => result');
+    const select = method<(m: Match<T, Names>) => OUT>(fn ?? a, 'select', 'select() needs a function (match) => result or a PatternSelectFunction { select(match) }');
     if (isAsyncFunction(select)) throw new AsyncFunctionResultError('The pattern select() function'); // its Promise would be the match's result
-    const timeout = fn === undefined ? undefined : checkTimeout<TO, PatternTimeoutFunction<T, Names, TO>>(a, timeoutFn);
+    const timeout = fn === undefined ? undefined : checkTimeout<(m: Match<T, Names>, ts: number) => TO>(a, timeoutFn);
     return this.process(
       withTimeout<T, Names, OUT, TO>((m, _ctx, out) => out.collect(select(m)), timeout && [timeout[0], (m, ts, out) => out.collect(timeout[1](m, ts))]),
     );
   }
 
   /** Any number of outputs per match. With a timeout tag and function, timed-out partial matches go to that side output. */
-  flatSelect<OUT>(fn: PatternFlatSelectFunction<T, Names, OUT>): SingleOutputStreamOperator<OUT>;
+  flatSelect<OUT>(fn: PatternFlatSelectFn<T, Names, OUT>): SingleOutputStreamOperator<OUT>;
   flatSelect<OUT, TO>(
     timedOutTag: OutputTag<TO>,
-    timeoutFn: PatternFlatTimeoutFunction<T, Names, TO>,
-    fn: PatternFlatSelectFunction<T, Names, OUT>,
+    timeoutFn: PatternFlatTimeoutFn<T, Names, TO>,
+    fn: PatternFlatSelectFn<T, Names, OUT>,
   ): SingleOutputStreamOperator<OUT>;
   flatSelect<OUT, TO>(
-    a: PatternFlatSelectFunction<T, Names, OUT> | OutputTag<TO>,
-    timeoutFn?: PatternFlatTimeoutFunction<T, Names, TO>,
-    fn?: PatternFlatSelectFunction<T, Names, OUT>,
+    a: PatternFlatSelectFn<T, Names, OUT> | OutputTag<TO>,
+    timeoutFn?: PatternFlatTimeoutFn<T, Names, TO>,
+    fn?: PatternFlatSelectFn<T, Names, OUT>,
   ): SingleOutputStreamOperator<OUT> {
-    const flat = fn ?? (a as PatternFlatSelectFunction<T, Names, OUT>);
-    if (typeof flat !== 'function') throw new TypeError('flatSelect() needs a function (match, out) => void');
-    return this.process(withTimeout<T, Names, OUT, TO>((m, _ctx, out) => flat(m, out), fn === undefined ? undefined : checkTimeout<TO, PatternFlatTimeoutFunction<T, Names, TO>>(a, timeoutFn)));
+    const flat = method<(m: Match<T, Names>, out: Collector<OUT>) => void>(fn ?? a, 'flatSelect', 'flatSelect() needs a function (match, out) => void or a PatternFlatSelectFunction { flatSelect(match, out) }');
+    return this.process(withTimeout<T, Names, OUT, TO>((m, _ctx, out) => flat(m, out), fn === undefined ? undefined : checkTimeout<(m: Match<T, Names>, ts: number, out: Collector<TO>) => void>(a, timeoutFn)));
   }
 }
 
-function checkTimeout<TO, F>(tag: unknown, timeoutFn: F | undefined): [OutputTag<TO>, F] {
+function checkTimeout<F>(tag: unknown, timeoutFn: unknown): [OutputTag<never>, F] {
   if (!(tag instanceof OutputTag)) throw new TypeError('The first argument must be the OutputTag of the timed-out partial matches');
-  if (typeof timeoutFn !== 'function') throw new TypeError('The timeout function must be a function (match, timeoutTimestamp[, out]) => ...');
-  return [tag as OutputTag<TO>, timeoutFn];
+  return [tag as OutputTag<never>, method<F>(timeoutFn, 'timeout', 'The timeout function must be a function (match, timeoutTimestamp[, out]) => ... or an object with timeout(match, timeoutTimestamp[, out])')];
+}
+
+/** A function as given, or Flink's function object (`{ select(match) }`) as a function that calls its method. */
+function method<F>(fn: unknown, name: 'select' | 'flatSelect' | 'timeout', usage: string): F {
+  if (typeof fn === 'function') return fn as F;
+  const m = typeof fn === 'object' && fn !== null ? (fn as Record<string, unknown>)[name] : undefined;
+  if (typeof m !== 'function') throw new TypeError(usage);
+  // Still an async function when the method is one, so that it is refused as a plain one is.
+  const call = isAsyncFunction(m) ? async (...args: unknown[]) => (await m.apply(fn, args)) as unknown : (...args: unknown[]) => m.apply(fn, args) as unknown;
+  return call as F;
 }
 
 /** A process function around a select function, with an optional timeout side output. */
 function withTimeout<T, Names extends string, OUT, TO>(
   onMatch: (m: Match<T, Names>, ctx: PatternContext, out: Collector<OUT>) => void,
-  timeout: [OutputTag<TO>, PatternFlatTimeoutFunction<T, Names, TO>] | undefined,
+  timeout: [OutputTag<TO>, (m: Match<T, Names>, ts: number, out: Collector<TO>) => void] | undefined,
 ): PatternProcessFn<T, Names, OUT> {
   if (timeout === undefined) return onMatch;
   const [tag, timeoutFn] = timeout;

@@ -20,9 +20,37 @@ export interface TaskInfo {
   readonly attemptNumber: number;
 }
 
+/** TaskInfo as `getRuntimeContext().getTaskInfo()` gives it: the fields, and Flink's TaskInfo getters for them. */
+export interface RuntimeTaskInfo extends TaskInfo {
+  getTaskName(): string;
+  getIndexOfThisSubtask(): number;
+  getNumberOfParallelSubtasks(): number;
+  getMaxNumberOfParallelSubtasks(): number;
+  getAttemptNumber(): number;
+  /** `<task name> (<index + 1>/<parallelism>)#<attempt>`, as Flink's. */
+  getTaskNameWithSubtasks(): string;
+}
+
+/** `info` with Flink's getters (made once per runtime context, not per call). */
+export function runtimeTaskInfo(info: TaskInfo): RuntimeTaskInfo {
+  return Object.freeze({
+    taskName: info.taskName,
+    indexOfThisSubtask: info.indexOfThisSubtask,
+    numberOfParallelSubtasks: info.numberOfParallelSubtasks,
+    maxNumberOfParallelSubtasks: info.maxNumberOfParallelSubtasks,
+    attemptNumber: info.attemptNumber,
+    getTaskName: () => info.taskName,
+    getIndexOfThisSubtask: () => info.indexOfThisSubtask,
+    getNumberOfParallelSubtasks: () => info.numberOfParallelSubtasks,
+    getMaxNumberOfParallelSubtasks: () => info.maxNumberOfParallelSubtasks,
+    getAttemptNumber: () => info.attemptNumber,
+    getTaskNameWithSubtasks: () => `${info.taskName} (${info.indexOfThisSubtask + 1}/${info.numberOfParallelSubtasks})#${info.attemptNumber}`,
+  });
+}
+
 /** What a rich function can learn about where it runs (Flink's RuntimeContext). */
 export interface RuntimeContext {
-  getTaskInfo(): TaskInfo;
+  getTaskInfo(): RuntimeTaskInfo;
   getIndexOfThisSubtask(): number;
   getNumberOfParallelSubtasks(): number;
   getMaxNumberOfParallelSubtasks(): number;

@@ -2,7 +2,7 @@
  * The RuntimeContext a user function of one operator sees (Flink's StreamingRuntimeContext):
  * task info, accumulators of the task, and keyed state once the operator bound its backend.
  */
-import type { RuntimeContext, TaskInfo } from '../../core/functions/runtime-context.ts';
+import { runtimeTaskInfo, type RuntimeContext, type TaskInfo } from '../../core/functions/runtime-context.ts';
 import type { Accumulator } from '../../core/accumulators/accumulator.ts';
 import type { HeapKeyedStateBackend } from '../../state/heap-keyed-state-backend.ts';
 
@@ -25,6 +25,7 @@ export function createStreamingRuntimeContext(
     }
     return keyed;
   };
+  const userInfo = runtimeTaskInfo(info);
   const context: StreamingRuntimeContext = {
     keyedStateBackend: backend,
     getState: (d) => backend().getValueState(d),
@@ -32,7 +33,7 @@ export function createStreamingRuntimeContext(
     getMapState: (d) => backend().getMapState(d),
     getReducingState: (d) => backend().getReducingState(d),
     getAggregatingState: (d) => backend().getAggregatingState(d),
-    getTaskInfo: () => info,
+    getTaskInfo: () => userInfo,
     getIndexOfThisSubtask: () => info.indexOfThisSubtask,
     getNumberOfParallelSubtasks: () => info.numberOfParallelSubtasks,
     getMaxNumberOfParallelSubtasks: () => info.maxNumberOfParallelSubtasks,
