@@ -156,6 +156,8 @@ class Side {
       needsAdvance: [this.nfa.needsAdvance(st, t), this.nfa.needsAdvance(st, t + 5), this.nfa.needsAdvance(st, t + 20)],
       isEmpty: st.isEmpty(),
       snapshot: snapshotNFAState(st),
+      // (toEqual ignores the order of keys: the same data written in the same order, byte for byte.)
+      json: JSON.stringify(snapshotNFAState(st)),
     };
   }
 }
@@ -322,6 +324,17 @@ describe('the compact engine for linear patterns is the general NFA', () => {
       ['an event held once more', variant((v) => (v.events[0].refs += 1)), false],
       ['a node held once more', variant((v) => (v.nodes[shared].refs += 1)), false],
       ['a branched version', variant((v) => (v.partialMatches[0].version = '1.1')), false],
+      // The partial match that started at the second a said to have started at the first (times as that event's:
+      // the general restore takes it, with that start event). The compact form starts at its first taken event.
+      [
+        'a partial match that started at another event',
+        variant((v) => {
+          const pm = v.partialMatches.find((x: { startEventId: number }) => x.startEventId === 1);
+          pm.startEventId = 0;
+          pm.startTimestamp = pm.startEventTimestamp = 1;
+        }),
+        false,
+      ],
     ];
     for (const [name, s, deflates] of cases) {
       const a = restoreNFAStateFor(s, nfa);
