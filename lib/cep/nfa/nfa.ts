@@ -1199,7 +1199,8 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
       let last: CompactTaken<T> | null = null;
       for (let j = 0; j < k; j++) {
         const ev = events[taken[j]!];
-        if (ev === undefined) return null;
+        // (An id not below the counter: the next event would share it, and the compact form keys events by id.)
+        if (ev === undefined || !(ev.id < snapshot.nextEventId)) return null;
         last = new CompactTaken(ev.value, ev.timestamp, ev.id, seqs[j]!, last);
       }
       const first = events[taken[0]!]!;

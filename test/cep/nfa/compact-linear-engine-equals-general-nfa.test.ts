@@ -324,6 +324,9 @@ describe('the compact engine for linear patterns is the general NFA', () => {
       ['an event held once more', variant((v) => (v.events[0].refs += 1)), false],
       ['a node held once more', variant((v) => (v.nodes[shared].refs += 1)), false],
       ['a branched version', variant((v) => (v.partialMatches[0].version = '1.1')), false],
+      // An event counter not past the buffered events' ids (a corrupt checkpoint): the next event would share an id
+      // with a buffered one, which the compact form keys its events by (its next snapshot had merged the two).
+      ['an event counter not past its events\' ids', variant((v) => (v.nextEventId = 0)), false],
       // The partial match that started at the second a said to have started at the first (times as that event's:
       // the general restore takes it, with that start event). The compact form starts at its first taken event.
       [
