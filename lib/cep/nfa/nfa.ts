@@ -1169,6 +1169,7 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
     const seqs: number[] = [];
     let starts = 0;
     let takes = 0;
+    const runs: number[] = [];
     for (const cs of snapshot.partialMatches) {
       const k = names.indexOf(cs.state);
       if (k < 0 || k === chain.length - 1) return null;
@@ -1182,6 +1183,7 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
       const dot = cs.version.indexOf('.');
       const run = Number(cs.version.slice(0, dot));
       if (dot <= 0 || cs.version !== compactVersion(run, k)) return null;
+      runs.push(run);
       let node = cs.entry;
       for (let j = k - 1; j >= 0; j--) {
         const n = nodes[node];
@@ -1209,6 +1211,10 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
       c.numOpen++;
     }
     if (starts !== 1) return null;
+    // Each partial match a run of its own, started before the start state's (as the start state hands them out):
+    // else the general form's nodes hold one edge for two of them, which the compact engine keeps apart.
+    runs.sort((a, b) => a - b);
+    for (let i = 0; i < runs.length; i++) if (runs[i] === runs[i - 1] || !(runs[i]! < c.startRun)) return null;
     c.replace(q);
     c.nextEventId = snapshot.nextEventId;
     c.takes = takes;
