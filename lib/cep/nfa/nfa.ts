@@ -1153,7 +1153,8 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
    * A compact state read from a general state's snapshot (NFA.inflate's inverse, for a restored state:
    * it would run general until its key empties), or null when the snapshot has another shape than
    * the general form of a compact state (see fillGeneral: matches waiting for a skip strategy,
-   * branched versions, more than one start state, ...). Not checked here in full (lock counts,
+   * branched versions, more than one start state, runs or first events two partial matches share, event ids
+   * not below the counter: data the general NFA never writes, on which the engines differ). Not checked here in full (lock counts,
    * counters, timestamps): restoreNFAStateFor keeps it only if its snapshot is `snapshot`. A taken
    * event gets as `seq` the place of its edge in its node: its node's edges are listed in that order.
    */
@@ -1170,6 +1171,7 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
     let starts = 0;
     let takes = 0;
     const runs: number[] = [];
+    const startIds: number[] = [];
     for (const cs of snapshot.partialMatches) {
       const k = names.indexOf(cs.state);
       if (k < 0 || k === chain.length - 1) return null;
@@ -1206,15 +1208,20 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
         last = new CompactTaken(ev.value, ev.timestamp, ev.id, seqs[j]!, last);
       }
       const first = events[taken[0]!]!;
+      startIds.push(first.id);
       // (Offered in the snapshot's order, the general heap's array order: the same heap, the comparators agree.)
       q.offer(new CompactMatch<T>(k, run, first.timestamp, first.id, last));
       c.numOpen++;
     }
     if (starts !== 1) return null;
     // Each partial match a run of its own, started before the start state's (as the start state hands them out):
-    // else the general form's nodes hold one edge for two of them, which the compact engine keeps apart.
+    // else the general form's nodes hold one edge for two of them, which the compact engine keeps apart. And each
+    // started at an event of its own: matches that tie on their first event leave the general NFA's completed-matches
+    // queue in its heap order, the compact engine's in queue order.
     runs.sort((a, b) => a - b);
     for (let i = 0; i < runs.length; i++) if (runs[i] === runs[i - 1] || !(runs[i]! < c.startRun)) return null;
+    startIds.sort((a, b) => a - b);
+    for (let i = 1; i < startIds.length; i++) if (startIds[i] === startIds[i - 1]) return null;
     c.replace(q);
     c.nextEventId = snapshot.nextEventId;
     c.takes = takes;

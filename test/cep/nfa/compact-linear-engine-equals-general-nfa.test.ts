@@ -311,6 +311,24 @@ describe('the compact engine for linear patterns is the general NFA', () => {
     // Both partial matches in 'c' took b (event 2) after their own a: one node, two edges.
     const shared = snap.nodes.findIndex((n) => n.edges.length === 2);
     expect(shared).toBeGreaterThanOrEqual(0);
+    /** Written as snapshotNFAState writes it (restored general and snapshotted again). */
+    const sharedStart = (): Snap => {
+      const ev = (id: number, letter: string) => ({ id, timestamp: id + 1, value: { id, letter, v: 0 }, refs: 1 });
+      const raw: Snap = {
+        nextEventId: 5,
+        events: [ev(0, 'a'), ...[1, 2, 3, 4].map((i) => ev(i, 'b'))],
+        nodes: [
+          { event: 0, stage: 'a', refs: 4, edges: [1, 2, 3, 4].map((r) => ({ target: -1, version: `${r}`, refs: 1 })) },
+          ...[1, 2, 3, 4].map((i) => ({ event: i, stage: 'b', refs: 1, edges: [{ target: 0, version: `${i}.0`, refs: 1 }] })),
+        ],
+        partialMatches: [
+          ...[1, 2, 3, 4].map((i) => ({ state: 'c', entry: i, version: `${i}.0.0`, startTimestamp: 1, previousTimestamp: i + 1, startEventTimestamp: 1, startEventId: 0 })),
+          { state: 'a', entry: -1, version: '5', startTimestamp: -1, previousTimestamp: -1, startEventTimestamp: -1, startEventId: -1 },
+        ],
+        completedMatches: [],
+      };
+      return JSON.parse(JSON.stringify(snapshotNFAState(restoreNFAState(raw, general.getStates())))) as Snap;
+    };
     // Two partial matches in 'b', each at the node of its own a.
     const st2 = general.createInitialNFAState();
     for (const [i, l] of ['a', 'a'].entries()) general.process(st2, { id: i, letter: l, v: 0 }, i + 1);
@@ -356,6 +374,9 @@ describe('the compact engine for linear patterns is the general NFA', () => {
         }, twoA),
       ],
       ['a start state at the run of a partial match', variant((v) => (v.partialMatches.find((x: { entry: number }) => x.entry < 0).version = '2'), twoA)],
+      // Four partial matches that started at one a (each then took its own b): the general NFA emits the matches
+      // this tie completes in its completed-matches heap's order (b 1, 4, 3, 2), the compact engine in queue order.
+      ['partial matches that started at one event', sharedStart()],
     ];
     for (const [name, s] of runClashes) {
       const a = restoreNFAStateFor(s, nfa);
