@@ -1218,10 +1218,8 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
     // else the general form's nodes hold one edge for two of them, which the compact engine keeps apart. And each
     // started at an event of its own: matches that tie on their first event leave the general NFA's completed-matches
     // queue in its heap order, the compact engine's in queue order.
-    runs.sort((a, b) => a - b);
-    for (let i = 0; i < runs.length; i++) if (runs[i] === runs[i - 1] || !(runs[i]! < c.startRun)) return null;
-    startIds.sort((a, b) => a - b);
-    for (let i = 1; i < startIds.length; i++) if (startIds[i] === startIds[i - 1]) return null;
+    for (const run of runs) if (!(run < c.startRun)) return null;
+    if (hasDuplicate(runs) || hasDuplicate(startIds)) return null;
     c.replace(q);
     c.nextEventId = snapshot.nextEventId;
     c.takes = takes;
@@ -1613,6 +1611,18 @@ function takeEdgeOf<T>(s: State<T>): StateTransition<T> | null {
   if (s.takeOrIgnore !== null) return s.takeOrIgnore;
   const t = s.transitions;
   return t.length === 1 && t[0]!.action === 'TAKE' && t[0]!.target !== s ? t[0]! : null;
+}
+
+/** Whether `xs` holds a number twice (reorders it when long: a sort with a comparator costs microseconds per call). */
+function hasDuplicate(xs: number[]): boolean {
+  const n = xs.length;
+  if (n <= 32) {
+    for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) if (xs[i] === xs[j]) return true;
+    return false;
+  }
+  xs.sort((a, b) => a - b);
+  for (let i = 1; i < n; i++) if (xs[i] === xs[i - 1]) return true;
+  return false;
 }
 
 /** The Dewey version `run` followed by `zeros` zeros, as DeweyNumber.toString writes it (a compact partial match's). */
