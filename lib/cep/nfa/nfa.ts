@@ -1203,8 +1203,9 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
       let last: CompactTaken<T> | null = null;
       for (let j = 0; j < k; j++) {
         const ev = events[taken[j]!];
-        // (An id not below the counter: the next event would share it, and the compact form keys events by id.)
-        if (ev === undefined || !(ev.id < snapshot.nextEventId)) return null;
+        // (An id not below the counter: the next event would share it, and the compact form keys events by id. Ids
+        // rising along the path, as events arrive: a path through one node twice is not one partial match to the general NFA.)
+        if (ev === undefined || !(ev.id < snapshot.nextEventId) || (last !== null && !(last.id < ev.id))) return null;
         last = new CompactTaken(ev.value, ev.timestamp, ev.id, seqs[j]!, last);
       }
       const first = events[taken[0]!]!;

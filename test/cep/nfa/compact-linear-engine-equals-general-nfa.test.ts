@@ -383,6 +383,25 @@ describe('the compact engine for linear patterns is the general NFA', () => {
       expect([name, a.compact]).toEqual([name, null]);
       expect(snapshotNFAState(a)).toEqual(s);
     }
+    {
+      // a{3} then b, and a partial match that took its first a twice (its node's second edge leads back to itself):
+      // the compact engine would match a=0,0,5 where the general NFA matches a=0,5.
+      const t3 = Pattern.begin<Ev>('a').where(is('a')).times(3).followedBy('b').where(is('b'));
+      const g3 = NFA.compile(t3, true, undefined, { compact: false });
+      const [inA, startName] = [g3.getStates().find((s) => s.name === 'a')!.name, g3.getStates().find((s) => s.isStart())!.name];
+      const raw: Snap = {
+        nextEventId: 2,
+        events: [{ id: 0, timestamp: 1, value: { id: 0, letter: 'a', v: 0 }, refs: 1 }],
+        nodes: [{ event: 0, stage: 'a', refs: 2, edges: [{ target: -1, version: '1', refs: 1 }, { target: 0, version: '1.0', refs: 1 }] }],
+        partialMatches: [
+          { state: inA, entry: 0, version: '1.0.0', startTimestamp: 1, previousTimestamp: 1, startEventTimestamp: 1, startEventId: 0 },
+          { state: startName, entry: -1, version: '2', startTimestamp: -1, previousTimestamp: -1, startEventTimestamp: -1, startEventId: -1 },
+        ],
+        completedMatches: [],
+      };
+      const s = JSON.parse(JSON.stringify(snapshotNFAState(restoreNFAState(raw, g3.getStates())))) as Snap;
+      expect(restoreNFAStateFor(s, NFA.compile(t3, true)).compact).toBeNull();
+    }
     for (const [name, s, deflates] of cases) {
       const a = restoreNFAStateFor(s, nfa);
       const b = restoreNFAState(s, general.getStates());
