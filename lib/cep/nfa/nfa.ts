@@ -1153,7 +1153,8 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
    * A compact state read from a general state's snapshot (NFA.inflate's inverse, for a restored state:
    * it would run general until its key empties), or null when the snapshot has another shape than
    * the general form of a compact state (see fillGeneral: matches waiting for a skip strategy,
-   * branched versions, more than one start state, ...). Not checked here in full (lock counts,
+   * branched versions, more than one start state, runs or first events two partial matches share, event ids
+   * not below the counter: data the general NFA never writes, on which the engines differ). Not checked here in full (lock counts,
    * counters, timestamps): restoreNFAStateFor keeps it only if its snapshot is `snapshot`. A taken
    * event gets as `seq` the place of its edge in its node: its node's edges are listed in that order.
    */
@@ -1169,6 +1170,8 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
     const seqs: number[] = [];
     let starts = 0;
     let takes = 0;
+    const runs: number[] = [];
+    const startIds: number[] = [];
     for (const cs of snapshot.partialMatches) {
       const k = names.indexOf(cs.state);
       if (k < 0 || k === chain.length - 1) return null;
@@ -1182,6 +1185,7 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
       const dot = cs.version.indexOf('.');
       const run = Number(cs.version.slice(0, dot));
       if (dot <= 0 || cs.version !== compactVersion(run, k)) return null;
+      runs.push(run);
       let node = cs.entry;
       for (let j = k - 1; j >= 0; j--) {
         const n = nodes[node];
@@ -1199,15 +1203,24 @@ export class NFA<T, M = PatternMatch<T>> implements CompactStateOwner<T> {
       let last: CompactTaken<T> | null = null;
       for (let j = 0; j < k; j++) {
         const ev = events[taken[j]!];
-        if (ev === undefined) return null;
+        // (An id not below the counter: the next event would share it, and the compact form keys events by id. Ids
+        // rising along the path, as events arrive: a path through one node twice is not one partial match to the general NFA.)
+        if (ev === undefined || !(ev.id < snapshot.nextEventId) || (last !== null && !(last.id < ev.id))) return null;
         last = new CompactTaken(ev.value, ev.timestamp, ev.id, seqs[j]!, last);
       }
       const first = events[taken[0]!]!;
+      startIds.push(first.id);
       // (Offered in the snapshot's order, the general heap's array order: the same heap, the comparators agree.)
       q.offer(new CompactMatch<T>(k, run, first.timestamp, first.id, last));
       c.numOpen++;
     }
     if (starts !== 1) return null;
+    // Each partial match a run of its own, started before the start state's (as the start state hands them out):
+    // else the general form's nodes hold one edge for two of them, which the compact engine keeps apart. And each
+    // started at an event of its own: matches that tie on their first event leave the general NFA's completed-matches
+    // queue in its heap order, the compact engine's in queue order.
+    for (const run of runs) if (!(run < c.startRun)) return null;
+    if (hasDuplicate(runs) || hasDuplicate(startIds)) return null;
     c.replace(q);
     c.nextEventId = snapshot.nextEventId;
     c.takes = takes;
@@ -1599,6 +1612,18 @@ function takeEdgeOf<T>(s: State<T>): StateTransition<T> | null {
   if (s.takeOrIgnore !== null) return s.takeOrIgnore;
   const t = s.transitions;
   return t.length === 1 && t[0]!.action === 'TAKE' && t[0]!.target !== s ? t[0]! : null;
+}
+
+/** Whether `xs` holds a number twice (reorders it when long: a sort with a comparator costs microseconds per call). */
+function hasDuplicate(xs: number[]): boolean {
+  const n = xs.length;
+  if (n <= 32) {
+    for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) if (xs[i] === xs[j]) return true;
+    return false;
+  }
+  xs.sort((a, b) => a - b);
+  for (let i = 1; i < n; i++) if (xs[i] === xs[i - 1]) return true;
+  return false;
 }
 
 /** The Dewey version `run` followed by `zeros` zeros, as DeweyNumber.toString writes it (a compact partial match's). */

@@ -156,6 +156,8 @@ class Side {
       needsAdvance: [this.nfa.needsAdvance(st, t), this.nfa.needsAdvance(st, t + 5), this.nfa.needsAdvance(st, t + 20)],
       isEmpty: st.isEmpty(),
       snapshot: snapshotNFAState(st),
+      // (toEqual ignores the order of keys: the same data written in the same order, byte for byte.)
+      json: JSON.stringify(snapshotNFAState(st)),
     };
   }
 }
@@ -309,8 +311,30 @@ describe('the compact engine for linear patterns is the general NFA', () => {
     // Both partial matches in 'c' took b (event 2) after their own a: one node, two edges.
     const shared = snap.nodes.findIndex((n) => n.edges.length === 2);
     expect(shared).toBeGreaterThanOrEqual(0);
-    const variant = (change: (s: { -readonly [K in keyof Snap]: any }) => void): Snap => { // eslint-disable-line @typescript-eslint/no-explicit-any
-      const v = JSON.parse(JSON.stringify(snap));
+    /** Written as snapshotNFAState writes it (restored general and snapshotted again). */
+    const sharedStart = (): Snap => {
+      const ev = (id: number, letter: string) => ({ id, timestamp: id + 1, value: { id, letter, v: 0 }, refs: 1 });
+      const raw: Snap = {
+        nextEventId: 5,
+        events: [ev(0, 'a'), ...[1, 2, 3, 4].map((i) => ev(i, 'b'))],
+        nodes: [
+          { event: 0, stage: 'a', refs: 4, edges: [1, 2, 3, 4].map((r) => ({ target: -1, version: `${r}`, refs: 1 })) },
+          ...[1, 2, 3, 4].map((i) => ({ event: i, stage: 'b', refs: 1, edges: [{ target: 0, version: `${i}.0`, refs: 1 }] })),
+        ],
+        partialMatches: [
+          ...[1, 2, 3, 4].map((i) => ({ state: 'c', entry: i, version: `${i}.0.0`, startTimestamp: 1, previousTimestamp: i + 1, startEventTimestamp: 1, startEventId: 0 })),
+          { state: 'a', entry: -1, version: '5', startTimestamp: -1, previousTimestamp: -1, startEventTimestamp: -1, startEventId: -1 },
+        ],
+        completedMatches: [],
+      };
+      return JSON.parse(JSON.stringify(snapshotNFAState(restoreNFAState(raw, general.getStates())))) as Snap;
+    };
+    // Two partial matches in 'b', each at the node of its own a.
+    const st2 = general.createInitialNFAState();
+    for (const [i, l] of ['a', 'a'].entries()) general.process(st2, { id: i, letter: l, v: 0 }, i + 1);
+    const twoA = JSON.parse(JSON.stringify(snapshotNFAState(st2))) as Snap;
+    const variant = (change: (s: { -readonly [K in keyof Snap]: any }) => void, base: Snap = snap): Snap => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const v = JSON.parse(JSON.stringify(base));
       change(v);
       return v as Snap;
     };
@@ -322,7 +346,62 @@ describe('the compact engine for linear patterns is the general NFA', () => {
       ['an event held once more', variant((v) => (v.events[0].refs += 1)), false],
       ['a node held once more', variant((v) => (v.nodes[shared].refs += 1)), false],
       ['a branched version', variant((v) => (v.partialMatches[0].version = '1.1')), false],
+      // An event counter not past the buffered events' ids (a corrupt checkpoint): the next event would share an id
+      // with a buffered one, which the compact form keys its events by (its next snapshot had merged the two).
+      ['an event counter not past its events\' ids', variant((v) => (v.nextEventId = 0)), false],
+      // The partial match that started at the second a said to have started at the first (times as that event's:
+      // the general restore takes it, with that start event). The compact form starts at its first taken event.
+      [
+        'a partial match that started at another event',
+        variant((v) => {
+          const pm = v.partialMatches.find((x: { startEventId: number }) => x.startEventId === 1);
+          pm.startEventId = 0;
+          pm.startTimestamp = pm.startEventTimestamp = 1;
+        }),
+        false,
+      ],
     ];
+    // Runs (Dewey versions) the general NFA never gives two partial matches, nor a partial match and the start state:
+    // the general NFA's nodes hold one edge per version (the takes of both lock one edge twice, and extracting a
+    // match finds two paths), the compact engine keeps them apart. Not its state: restored general (as written).
+    const runClashes: Array<[string, Snap]> = [
+      [
+        'two partial matches of one run',
+        variant((v) => {
+          const pm = v.partialMatches.find((x: { version: string }) => x.version === '2.0');
+          pm.version = '1.0';
+          v.nodes[pm.entry].edges[0].version = '1';
+        }, twoA),
+      ],
+      ['a start state at the run of a partial match', variant((v) => (v.partialMatches.find((x: { entry: number }) => x.entry < 0).version = '2'), twoA)],
+      // Four partial matches that started at one a (each then took its own b): the general NFA emits the matches
+      // this tie completes in its completed-matches heap's order (b 1, 4, 3, 2), the compact engine in queue order.
+      ['partial matches that started at one event', sharedStart()],
+    ];
+    for (const [name, s] of runClashes) {
+      const a = restoreNFAStateFor(s, nfa);
+      expect([name, a.compact]).toEqual([name, null]);
+      expect(snapshotNFAState(a)).toEqual(s);
+    }
+    {
+      // a{3} then b, and a partial match that took its first a twice (its node's second edge leads back to itself):
+      // the compact engine would match a=0,0,5 where the general NFA matches a=0,5.
+      const t3 = Pattern.begin<Ev>('a').where(is('a')).times(3).followedBy('b').where(is('b'));
+      const g3 = NFA.compile(t3, true, undefined, { compact: false });
+      const [inA, startName] = [g3.getStates().find((s) => s.name === 'a')!.name, g3.getStates().find((s) => s.isStart())!.name];
+      const raw: Snap = {
+        nextEventId: 2,
+        events: [{ id: 0, timestamp: 1, value: { id: 0, letter: 'a', v: 0 }, refs: 1 }],
+        nodes: [{ event: 0, stage: 'a', refs: 2, edges: [{ target: -1, version: '1', refs: 1 }, { target: 0, version: '1.0', refs: 1 }] }],
+        partialMatches: [
+          { state: inA, entry: 0, version: '1.0.0', startTimestamp: 1, previousTimestamp: 1, startEventTimestamp: 1, startEventId: 0 },
+          { state: startName, entry: -1, version: '2', startTimestamp: -1, previousTimestamp: -1, startEventTimestamp: -1, startEventId: -1 },
+        ],
+        completedMatches: [],
+      };
+      const s = JSON.parse(JSON.stringify(snapshotNFAState(restoreNFAState(raw, g3.getStates())))) as Snap;
+      expect(restoreNFAStateFor(s, NFA.compile(t3, true)).compact).toBeNull();
+    }
     for (const [name, s, deflates] of cases) {
       const a = restoreNFAStateFor(s, nfa);
       const b = restoreNFAState(s, general.getStates());
