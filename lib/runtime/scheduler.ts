@@ -192,8 +192,10 @@ class JobMaster {
   private cancelRequested = false;
   private stopRequested = false;
   private wakeBackoff: (() => void) | null = null;
-  /** An error handed to fail() during a restart's backoff: the next attempt fails with it. */
+  /** An error handed to fail() while the job restarts: the next attempt fails with it. */
   private failureForNextAttempt: { readonly error: unknown } | undefined;
+  /** From the restart's decision until the next attempt runs (settle, backoff, restore): no attempt takes an error. */
+  private restarting = false;
   private readonly committers = new Map<string, Committer<unknown>>();
   private readonly result: Promise<JobRunResult>;
   private readonly start = performance.now();
@@ -247,7 +249,8 @@ class JobMaster {
       },
       fail: (e) => {
         if (this.status !== 'RUNNING') return false;
-        if (this.wakeBackoff !== null) {
+        // The whole restart, not only its backoff: it also waits for running commits and restores.
+        if (this.restarting && !this.cancelRequested && !this.stopRequested) {
           this.failureForNextAttempt ??= { error: e };
           return true;
         }
@@ -358,6 +361,7 @@ class JobMaster {
           throw new JobExecutionException(jobId, graph.jobName, e);
         }
         this.current = execution;
+        this.restarting = false;
         if (this.cancelRequested) void execution.cancel();
         this.coordinator.startAttempt(execution);
         if (this.failureForNextAttempt !== undefined) execution.fail(this.failureForNextAttempt.error);
@@ -405,6 +409,7 @@ class JobMaster {
         this.coordinator.shutdown(cause);
         throw new JobExecutionException(jobId, graph.jobName, cause, restarts > 0 ? { count: restarts, strategy: strategy.description } : undefined);
       }
+      this.restarting = true;
       // A checkpoint whose acknowledgements all came in completes (and commits) before the restart picks one.
       await this.coordinator.settle();
       const backoff = strategy.getBackoffTime();
