@@ -29,6 +29,7 @@ import { JobWorkerBundle } from './execution/worker-bundle.ts';
 import type { JobExecution } from './execution/job-execution.ts';
 import { isTwoPhaseCommittingSink, type Committer, type SinkJobInfo } from '../core/connector/sink.ts';
 import { CollectSinkCommitter } from './checkpoint/collect-sink-committer.ts';
+import { TASK_CANCEL_GRACE_MS } from './executor.ts';
 
 export type ExecutionTarget = 'inline' | 'threads';
 
@@ -196,6 +197,13 @@ class JobMaster {
   private failureForNextAttempt: { readonly error: unknown } | undefined;
   /** From the restart's decision until the next attempt runs (settle, backoff, restore): no attempt takes an error. */
   private restarting = false;
+  /** Resolves on cancel(): what a restart waits for (settling commits, the backoff) gives way to it. */
+  private readonly cancelSignal: Promise<void>;
+  private signalCancel!: () => void;
+  /** The checkpoint whose committables are being committed (named when a cancel gives up waiting for it). */
+  private runningCommit: number | undefined;
+  /** A cancel gave up waiting for a commit that did not end: the job's end no longer waits for it. */
+  private commitAbandoned = false;
   private readonly committers = new Map<string, Committer<unknown>>();
   private readonly result: Promise<JobRunResult>;
   private readonly start = performance.now();
@@ -221,10 +229,16 @@ class JobMaster {
       log: (line) => console.warn(line),
     });
     this.workerBundle = options.target === 'threads' && options.jobModule ? new JobWorkerBundle(options.jobModule, graph.jobName) : undefined;
+    this.cancelSignal = new Promise<void>((r) => (this.signalCancel = r));
     this.result = this.run().finally(async () => {
       // The job's end is reported once nothing writes into its checkpoint folder any more, and once the commits
       // that run (of checkpoints that completed before the end) ended: its committers are closed after them.
-      await this.coordinator.quiesced();
+      // A canceled or failed job waits for a running commit a grace only (see stopped()), as for a task's close.
+      if (this.status !== 'FINISHED' && this.status !== 'CANCELED') {
+        const late = await this.commitsEndWithin(TASK_CANCEL_GRACE_MS);
+        if (late !== undefined) console.warn(`Job '${this.graph.jobName}' (${this.jobId}) failed; ${late}.`);
+      }
+      await (this.commitAbandoned ? this.coordinator.writesSettled() : this.coordinator.quiesced());
       this.workerBundle?.dispose();
       await this.closeCommitters().catch(() => {});
       this.reportedStatus = this.status === 'RUNNING' ? 'FAILED' : this.status;
@@ -243,6 +257,7 @@ class JobMaster {
           return;
         }
         this.cancelRequested = true;
+        this.signalCancel();
         this.wakeBackoff?.();
         await this.current?.cancel();
         await this.result.catch(() => undefined);
@@ -284,9 +299,14 @@ class JobMaster {
     const byOperator = new Map<string, unknown[]>();
     const sorted = [...committables].sort((a, b) => a.checkpointId - b.checkpointId || a.subtaskIndex - b.subtaskIndex);
     for (const c of sorted) (byOperator.get(c.operatorId) ?? byOperator.set(c.operatorId, []).get(c.operatorId)!).push(...c.committables);
-    for (const [operatorId, list] of byOperator) {
-      if (list.length === 0) continue;
-      await this.committerFor(operatorId).commit(list);
+    this.runningCommit = sorted.at(-1)?.checkpointId;
+    try {
+      for (const [operatorId, list] of byOperator) {
+        if (list.length === 0) continue;
+        await this.committerFor(operatorId).commit(list);
+      }
+    } finally {
+      this.runningCommit = undefined;
     }
   }
 
@@ -411,7 +431,9 @@ class JobMaster {
       }
       this.restarting = true;
       // A checkpoint whose acknowledgements all came in completes (and commits) before the restart picks one.
-      await this.coordinator.settle();
+      // A cancel does not wait for that here (stopped() gives a running commit a grace).
+      await Promise.race([this.coordinator.settle(), this.cancelSignal]);
+      if (this.cancelRequested) return this.stopped(execution);
       const backoff = strategy.getBackoffTime();
       const latest = this.coordinator.latestCompleted();
       console.warn(
@@ -446,9 +468,26 @@ class JobMaster {
       return { jobId: this.jobId, jobName: this.graph.jobName, netRuntime: Math.round(performance.now() - this.start), accumulators: this.accumulators };
     }
     this.status = 'CANCELED';
+    // A running commit ends before the job's end is reported (its committer is closed after it), but a cancel
+    // waits for it as for a task's close: a grace, then it is named among what did not stop.
+    const commitNotEnded = await this.commitsEndWithin(TASK_CANCEL_GRACE_MS);
     // DELETE_ON_CANCELLATION: a canceled job's checkpoints go (a failed job's always stay, to resume from).
     if (this.options.checkpointing?.externalizedCheckpointRetention === 'DELETE_ON_CANCELLATION') this.coordinator.discardAllCheckpoints();
     const { waiting, notStopped } = execution?.cancelReport() ?? { waiting: [], notStopped: [] };
-    throw new JobCancellationException(this.jobId, this.graph.jobName, waiting, notStopped);
+    throw new JobCancellationException(this.jobId, this.graph.jobName, waiting, commitNotEnded === undefined ? notStopped : [...notStopped, commitNotEnded]);
+  }
+
+  /** Undefined once the running commits ended within `graceMs`; else what did not end (its committers are closed under it). */
+  private async commitsEndWithin(graceMs: number): Promise<string | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ended = await Promise.race([
+      this.coordinator.quiesced().then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (ended) return undefined;
+    this.commitAbandoned = true;
+    const which = this.runningCommit === undefined || this.runningCommit === Number.MAX_SAFE_INTEGER ? 'the final commit' : `the commit of checkpoint ${this.runningCommit}`;
+    return `${which} did not end within ${graceMs / 1000} s; the committers were closed under it`;
   }
 }
