@@ -400,7 +400,16 @@ class JobMaster {
         }
         if (failure === undefined) {
           try {
-            await this.coordinator.finishJob();
+            // A cancel does not wait for the final checkpoint and its commit (as in Flink, where the tasks wait
+            // for it and are canceled): stopped() gives a running commit a grace.
+            const finishing = this.coordinator.finishJob();
+            finishing.catch(() => {});
+            await Promise.race([finishing, this.cancelSignal]);
+            if (this.cancelRequested) {
+              this.coordinator.stopAttempt(new Error('canceled'));
+              return this.stopped(execution);
+            }
+            await finishing;
           } catch (e) {
             // The final checkpoint failed, or its commit: nothing of the last records is committed yet. As in Flink
             // (the tasks wait for the final checkpoint's commit), the job fails over: the restore commits again.

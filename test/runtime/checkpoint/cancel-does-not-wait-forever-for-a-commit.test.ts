@@ -2,7 +2,8 @@
  * cancel() waits for a running commit (its committer is closed after it), but not forever: a commit that never
  * ends (a committer awaiting a system that does not answer) is given the same grace as a task's close
  * (TASK_CANCEL_GRACE_MS), then the job ends CANCELED and the JobCancellationException names it among what did not
- * stop. Likewise a job failing while such a commit runs fails after the grace. Before, cancel(), the result and status() waited for that commit without end — the job could never end.
+ * stop. Likewise a job failing while such a commit runs fails after the grace, and a bounded job canceled while its
+ * final commit never ends (its tasks are done; as in Flink, where they wait for that commit) ends CANCELED. Before, cancel(), the result and status() waited for that commit without end — the job could never end.
  */
 import { afterAll, expect, test, vi } from 'vitest';
 import { join } from 'node:path';
@@ -99,6 +100,31 @@ test('a job that fails (no restart) while a commit never ends fails after a grac
     expect(events).toEqual(['commit hangs', 'close']);
   } finally {
     setExecutionContext(saved);
+    warn.mockRestore();
+  }
+}, 30_000);
+
+test('cancel while the final commit of a bounded job never ends: the job ends CANCELED after a grace', async () => {
+  events.length = 0;
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  try {
+    const env = StreamExecutionEnvironment.create({ 'execution.target': 'inline', 'execution.runtime-mode': 'STREAMING' });
+    env.setParallelism(1);
+    env.enableCheckpointing(60_000);
+    env.getCheckpointConfig().setCheckpointStorage(join(tempDir(), 'checkpoints'));
+    const entered = new Promise<void>((r) => (hang = r));
+    env.fromElements(1, 2, 3).uid('numbers').sinkTo(sink).uid('sink');
+    const client = await env.executeAsync('cancel during an endless final commit');
+    await entered;
+    const canceled = client.cancel().then(() => 'canceled' as const);
+    const outcome = await Promise.race([canceled, new Promise<'stalled'>((r) => setTimeout(() => r('stalled'), 15_000))]);
+    expect(outcome).toBe('canceled');
+    const e = await client.getJobExecutionResult().catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(JobCancellationException);
+    expect((e as JobCancellationException).notStopped.join('\n')).toMatch(/the final commit did not end within/);
+    expect(client.getJobStatus()).toBe('CANCELED');
+    expect(events).toEqual(['commit hangs', 'close']);
+  } finally {
     warn.mockRestore();
   }
 }, 30_000);
