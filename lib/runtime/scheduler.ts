@@ -68,13 +68,16 @@ export interface JobHandle {
   readonly jobId: string;
   readonly jobName: string;
   status(): JobStatus;
-  /** Stops the job; resolves once it stopped. `result` then rejects with a JobCancellationException. */
+  /**
+   * Stops the job; resolves once it stopped. `result` then rejects with a JobCancellationException. A commit
+   * running then is waited for a grace (TASK_CANCEL_GRACE_MS), then named in the exception's notStopped.
+   */
   cancel(): Promise<void>;
   /**
    * Fails the running job with an error raised outside its operators (an uncaught error in user code). False
    * when nothing takes it: the job is ending (its last attempt's tasks are done; the final checkpoint commits,
-   * or the end is being reported) — the caller reports the error itself. During a restart's backoff the next
-   * attempt fails with it.
+   * or the end is being reported) — the caller reports the error itself. While the job restarts (from the failed
+   * attempt's end to the next attempt: settling commits, the backoff, the restore) the next attempt fails with it.
    */
   fail(error: unknown): boolean;
   /** Takes a savepoint into a new `savepoint-…` folder under `directory`; resolves with that folder's path. */
