@@ -29,6 +29,7 @@ import { JobWorkerBundle } from './execution/worker-bundle.ts';
 import type { JobExecution } from './execution/job-execution.ts';
 import { isTwoPhaseCommittingSink, type Committer, type SinkJobInfo } from '../core/connector/sink.ts';
 import { CollectSinkCommitter } from './checkpoint/collect-sink-committer.ts';
+import { TASK_CANCEL_GRACE_MS } from './executor.ts';
 
 export type ExecutionTarget = 'inline' | 'threads';
 
@@ -67,13 +68,16 @@ export interface JobHandle {
   readonly jobId: string;
   readonly jobName: string;
   status(): JobStatus;
-  /** Stops the job; resolves once it stopped. `result` then rejects with a JobCancellationException. */
+  /**
+   * Stops the job; resolves once it stopped. `result` then rejects with a JobCancellationException. A commit
+   * running then is waited for a grace (TASK_CANCEL_GRACE_MS), then named in the exception's notStopped.
+   */
   cancel(): Promise<void>;
   /**
    * Fails the running job with an error raised outside its operators (an uncaught error in user code). False
    * when nothing takes it: the job is ending (its last attempt's tasks are done; the final checkpoint commits,
-   * or the end is being reported) — the caller reports the error itself. During a restart's backoff the next
-   * attempt fails with it.
+   * or the end is being reported) — the caller reports the error itself. While the job restarts (from the failed
+   * attempt's end to the next attempt: settling commits, the backoff, the restore) the next attempt fails with it.
    */
   fail(error: unknown): boolean;
   /** Takes a savepoint into a new `savepoint-…` folder under `directory`; resolves with that folder's path. */
@@ -192,8 +196,17 @@ class JobMaster {
   private cancelRequested = false;
   private stopRequested = false;
   private wakeBackoff: (() => void) | null = null;
-  /** An error handed to fail() during a restart's backoff: the next attempt fails with it. */
+  /** An error handed to fail() while the job restarts: the next attempt fails with it. */
   private failureForNextAttempt: { readonly error: unknown } | undefined;
+  /** From the restart's decision until the next attempt runs (settle, backoff, restore): no attempt takes an error. */
+  private restarting = false;
+  /** Resolves on cancel(): what a restart waits for (settling commits, the backoff) gives way to it. */
+  private readonly cancelSignal: Promise<void>;
+  private signalCancel!: () => void;
+  /** The checkpoint whose committables are being committed (named when a cancel gives up waiting for it). */
+  private runningCommit: number | undefined;
+  /** A cancel gave up waiting for a commit that did not end: the job's end no longer waits for it. */
+  private commitAbandoned = false;
   private readonly committers = new Map<string, Committer<unknown>>();
   private readonly result: Promise<JobRunResult>;
   private readonly start = performance.now();
@@ -219,10 +232,16 @@ class JobMaster {
       log: (line) => console.warn(line),
     });
     this.workerBundle = options.target === 'threads' && options.jobModule ? new JobWorkerBundle(options.jobModule, graph.jobName) : undefined;
+    this.cancelSignal = new Promise<void>((r) => (this.signalCancel = r));
     this.result = this.run().finally(async () => {
       // The job's end is reported once nothing writes into its checkpoint folder any more, and once the commits
       // that run (of checkpoints that completed before the end) ended: its committers are closed after them.
-      await this.coordinator.quiesced();
+      // A canceled or failed job waits for a running commit a grace only (see stopped()), as for a task's close.
+      if (this.status !== 'FINISHED' && this.status !== 'CANCELED') {
+        const late = await this.commitsEndWithin(TASK_CANCEL_GRACE_MS);
+        if (late !== undefined) console.warn(`Job '${this.graph.jobName}' (${this.jobId}) failed; ${late}.`);
+      }
+      await (this.commitAbandoned ? this.coordinator.writesSettled() : this.coordinator.quiesced());
       this.workerBundle?.dispose();
       await this.closeCommitters().catch(() => {});
       this.reportedStatus = this.status === 'RUNNING' ? 'FAILED' : this.status;
@@ -241,13 +260,15 @@ class JobMaster {
           return;
         }
         this.cancelRequested = true;
+        this.signalCancel();
         this.wakeBackoff?.();
         await this.current?.cancel();
         await this.result.catch(() => undefined);
       },
       fail: (e) => {
         if (this.status !== 'RUNNING') return false;
-        if (this.wakeBackoff !== null) {
+        // The whole restart, not only its backoff: it also waits for running commits and restores.
+        if (this.restarting && !this.cancelRequested && !this.stopRequested) {
           this.failureForNextAttempt ??= { error: e };
           return true;
         }
@@ -281,9 +302,14 @@ class JobMaster {
     const byOperator = new Map<string, unknown[]>();
     const sorted = [...committables].sort((a, b) => a.checkpointId - b.checkpointId || a.subtaskIndex - b.subtaskIndex);
     for (const c of sorted) (byOperator.get(c.operatorId) ?? byOperator.set(c.operatorId, []).get(c.operatorId)!).push(...c.committables);
-    for (const [operatorId, list] of byOperator) {
-      if (list.length === 0) continue;
-      await this.committerFor(operatorId).commit(list);
+    this.runningCommit = sorted.at(-1)?.checkpointId;
+    try {
+      for (const [operatorId, list] of byOperator) {
+        if (list.length === 0) continue;
+        await this.committerFor(operatorId).commit(list);
+      }
+    } finally {
+      this.runningCommit = undefined;
     }
   }
 
@@ -358,6 +384,7 @@ class JobMaster {
           throw new JobExecutionException(jobId, graph.jobName, e);
         }
         this.current = execution;
+        this.restarting = false;
         if (this.cancelRequested) void execution.cancel();
         this.coordinator.startAttempt(execution);
         if (this.failureForNextAttempt !== undefined) execution.fail(this.failureForNextAttempt.error);
@@ -376,7 +403,16 @@ class JobMaster {
         }
         if (failure === undefined) {
           try {
-            await this.coordinator.finishJob();
+            // A cancel does not wait for the final checkpoint and its commit (as in Flink, where the tasks wait
+            // for it and are canceled): stopped() gives a running commit a grace.
+            const finishing = this.coordinator.finishJob();
+            finishing.catch(() => {});
+            await Promise.race([finishing, this.cancelSignal]);
+            if (this.cancelRequested) {
+              this.coordinator.stopAttempt(new Error('canceled'));
+              return this.stopped(execution);
+            }
+            await finishing;
           } catch (e) {
             // The final checkpoint failed, or its commit: nothing of the last records is committed yet. As in Flink
             // (the tasks wait for the final checkpoint's commit), the job fails over: the restore commits again.
@@ -405,8 +441,11 @@ class JobMaster {
         this.coordinator.shutdown(cause);
         throw new JobExecutionException(jobId, graph.jobName, cause, restarts > 0 ? { count: restarts, strategy: strategy.description } : undefined);
       }
+      this.restarting = true;
       // A checkpoint whose acknowledgements all came in completes (and commits) before the restart picks one.
-      await this.coordinator.settle();
+      // A cancel does not wait for that here (stopped() gives a running commit a grace).
+      await Promise.race([this.coordinator.settle(), this.cancelSignal]);
+      if (this.cancelRequested) return this.stopped(execution);
       const backoff = strategy.getBackoffTime();
       const latest = this.coordinator.latestCompleted();
       console.warn(
@@ -441,9 +480,26 @@ class JobMaster {
       return { jobId: this.jobId, jobName: this.graph.jobName, netRuntime: Math.round(performance.now() - this.start), accumulators: this.accumulators };
     }
     this.status = 'CANCELED';
+    // A running commit ends before the job's end is reported (its committer is closed after it), but a cancel
+    // waits for it as for a task's close: a grace, then it is named among what did not stop.
+    const commitNotEnded = await this.commitsEndWithin(TASK_CANCEL_GRACE_MS);
     // DELETE_ON_CANCELLATION: a canceled job's checkpoints go (a failed job's always stay, to resume from).
     if (this.options.checkpointing?.externalizedCheckpointRetention === 'DELETE_ON_CANCELLATION') this.coordinator.discardAllCheckpoints();
     const { waiting, notStopped } = execution?.cancelReport() ?? { waiting: [], notStopped: [] };
-    throw new JobCancellationException(this.jobId, this.graph.jobName, waiting, notStopped);
+    throw new JobCancellationException(this.jobId, this.graph.jobName, waiting, commitNotEnded === undefined ? notStopped : [...notStopped, commitNotEnded]);
+  }
+
+  /** Undefined once the running commits ended within `graceMs`; else what did not end (its committers are closed under it). */
+  private async commitsEndWithin(graceMs: number): Promise<string | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ended = await Promise.race([
+      this.coordinator.quiesced().then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (ended) return undefined;
+    this.commitAbandoned = true;
+    const which = this.runningCommit === undefined || this.runningCommit === Number.MAX_SAFE_INTEGER ? 'the final commit' : `the commit of checkpoint ${this.runningCommit}`;
+    return `${which} did not end within ${graceMs / 1000} s; the committers were closed under it`;
   }
 }

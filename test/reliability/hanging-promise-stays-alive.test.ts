@@ -3,8 +3,11 @@
  * an async function without a timeout) is a running job: it stays alive (no silent exit 13), says
  * what it waits on when asked to stop, and stops, even when closing awaits such a promise too.
  */
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
+import { removeTempDirs, tempDir } from '../helpers.ts';
 import { LIFECYCLE_JOB, RunningCli, TARGETS } from './running-cli.ts';
+
+afterAll(removeTempDirs);
 
 /** Long enough that an exit-13 (an emptied event loop) would have happened already. */
 const SETTLE_MS = 500;
@@ -44,6 +47,19 @@ describe('a job waiting on a promise that never settles', () => {
     expect(exit.stderr).toMatch(/Hanging \(1\/1\) did not close within \d+ s/);
     expect(exit.code).toBe(130);
   });
+
+  for (const target of TARGETS) {
+    test(`a commit that never ends (-t ${target.name}): the cancel gives up on it after a grace period and says so; exit 130`, async () => {
+      const cli = new RunningCli(['run', ...target.args, LIFECYCLE_JOB, '--mode', 'hang-commit', '--checkpoints', tempDir()]);
+      await cli.waitForStdout('commit hangs');
+      cli.kill('SIGINT');
+      const exit = await cli.exitWithin(15_000);
+      expect(exit.stderr).toMatch(/the commit of checkpoint \d+ did not end within \d+ s/);
+      expect(exit.stderr).toContain('Job canceled.');
+      expect(exit.stderr).not.toContain('did not stop within');
+      expect(exit.code).toBe(130);
+    });
+  }
 
   test('a job file that awaits a promise nothing can settle, before any job: a message and exit 1, not a silent 13', async () => {
     const cli = new RunningCli(['run', LIFECYCLE_JOB, '--mode', 'never-settles']);

@@ -114,6 +114,12 @@ export class CheckpointCoordinator implements CheckpointGateway {
   private shutDown = false;
   /** Every task finished and finishJob() took over: no more periodic checkpoints. */
   private jobFinished = false;
+  /**
+   * A stop-with-savepoint completed: the job ends, no periodic checkpoint follows (it would commit what operators
+   * emit after the stop barrier — timers — which a job restored from the savepoint emits again). While one is
+   * pending none is triggered either, as in Flink (stopCheckpointScheduler before a stop-with-savepoint).
+   */
+  private stopCompleted = false;
   private readonly taskNames = new Map<string, string>();
   /** The newest completed checkpoints' costs (the last 100). */
   readonly stats: CompletedCheckpointStats[] = [];
@@ -140,6 +146,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
   /** A new attempt runs: periodic checkpoints start (again). */
   startAttempt(attempt: ExecutionAttempt): void {
     this.attempt = attempt;
+    this.stopCompleted = false; // restarted although a stop savepoint completed (its commit failed): it goes on
     this.finishedTasks.clear();
     this.lastTriggerTime = Date.now();
     this.schedulePeriodic();
@@ -296,8 +303,12 @@ export class CheckpointCoordinator implements CheckpointGateway {
       this.periodic = undefined;
       if (this.attempt === null) return;
       let concurrent = 0;
-      for (const p of this.pending.values()) if (!p.savepoint) concurrent++;
-      if (concurrent < cp.maxConcurrentCheckpoints) {
+      let stopping = this.stopCompleted;
+      for (const p of this.pending.values()) {
+        if (!p.savepoint) concurrent++;
+        if (p.stop) stopping = true;
+      }
+      if (concurrent < cp.maxConcurrentCheckpoints && !stopping) {
         const p = this.trigger(false, false);
         if (p instanceof Error) this.options.log(p.message);
       }
@@ -406,6 +417,7 @@ export class CheckpointCoordinator implements CheckpointGateway {
     this.stats.push({ checkpointId: p.checkpointId, savepoint: p.savepoint, durationMs: this.lastCompletionTime - p.timestamp, maxSyncDurationMs: maxSync, maxAsyncDurationMs: maxAsync, stateSize: size });
     if (this.stats.length > 100) this.stats.shift();
     if (this.latest === undefined || p.checkpointId > this.latest.checkpointId) this.latest = { checkpointId: p.checkpointId, path: p.location };
+    if (p.stop) this.stopCompleted = true;
     // Older pending checkpoints are subsumed: this one holds everything they would have.
     for (const older of [...this.pending.values()]) {
       if (older.checkpointId < p.checkpointId && !older.savepoint && !older.completing) this.abort(older, new CheckpointException(`Checkpoint ${older.checkpointId} was subsumed by ${p.checkpointId}`, 'CHECKPOINT_SUBSUMED'), false);
