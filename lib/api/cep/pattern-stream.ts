@@ -218,7 +218,7 @@ export class PatternStream<T, Names extends string> {
       throw new AsyncFunctionResultError('The pattern select() function');
     }
     const tag = fn === undefined ? undefined : timeoutTag<TO>(a);
-    if (tag !== undefined) method(timeoutFn, 'timeout', TIMEOUT_USAGE);
+    if (tag !== undefined) checkTimeout(timeoutFn);
     return this.process(PatternSelectAdapter.of<T, Names, OUT, TO>('select', select, tag, timeoutFn));
   }
 
@@ -237,12 +237,17 @@ export class PatternStream<T, Names extends string> {
     const flat = fn ?? a;
     method(flat, 'flatSelect', 'flatSelect() needs a function (match, out) => void or a PatternFlatSelectFunction { flatSelect(match, out) }');
     const tag = fn === undefined ? undefined : timeoutTag<TO>(a);
-    if (tag !== undefined) method(timeoutFn, 'timeout', TIMEOUT_USAGE);
+    if (tag !== undefined) checkTimeout(timeoutFn);
     return this.process(PatternSelectAdapter.of<T, Names, OUT, TO>('flatSelect', flat, tag, timeoutFn));
   }
 }
 
 const TIMEOUT_USAGE = 'The timeout function must be a function (match, timeoutTimestamp[, out]) => ... or an object with timeout(match, timeoutTimestamp[, out])';
+
+/** Its Promise would be the timed-out match's value on the side output, or emit whenever it settles: refused. */
+function checkTimeout(timeoutFn: unknown): void {
+  if (isAsyncFunction(method(timeoutFn, 'timeout', TIMEOUT_USAGE))) throw new AsyncFunctionResultError('The pattern timeout function');
+}
 
 function timeoutTag<TO>(tag: unknown): OutputTag<TO> {
   if (!(tag instanceof OutputTag)) throw new TypeError('The first argument must be the OutputTag of the timed-out partial matches');
