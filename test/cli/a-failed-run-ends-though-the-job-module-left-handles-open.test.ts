@@ -96,3 +96,14 @@ void env.execute('failing');
   expect(r.stderr).toContain('Caused by: Error: bad record');
   expect(r.code, r.stderr).toBe(1);
 });
+
+test("a job whose result the module asked for and ignored (getJobExecutionResult() not awaited) fails the run when it fails", async () => {
+  const body = `const env = StreamExecutionEnvironment.getExecutionEnvironment();
+env.fromSequence(1, 300000).map((x) => { if (x === 200000) throw new Error('bad record'); return x; }).filter(() => false).print();
+const client = await env.executeAsync('failing');
+client.getJobExecutionResult();
+`;
+  const r = await run(['run', jobFile(body)]);
+  expect(r.stderr).toContain('Caused by: Error: bad record');
+  expect(r.code, r.stderr).toBe(1);
+});
