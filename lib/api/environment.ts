@@ -334,7 +334,9 @@ export class StreamExecutionEnvironment {
       cancel: () => job.cancel(),
       getJobExecutionResult: () => {
         job.resultRequested();
-        return result;
+        // A promise of the caller's own: one it ignores is an unhandled rejection when the job fails (the CLI
+        // reports it), not a failure nobody sees because the job counts as observed.
+        return result.then();
       },
       triggerSavepoint: async (directory) => job.triggerSavepoint(savepointDirectory(config, directory)),
       stopWithSavepoint: async (directory) => job.stopWithSavepoint(savepointDirectory(config, directory)),

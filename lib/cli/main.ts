@@ -478,7 +478,12 @@ async function throwUnreportedFailure(context: ExecutionContext): Promise<void> 
   const jobs = context.jobs ?? [];
   const awaited = jobs.filter((j) => j.status() === 'RUNNING' || !context.observedJobs?.has(j));
   const results = await Promise.allSettled(awaited.map((j) => j.result));
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof JobCancellationException));
+  // Whether the module asked for the result is decided once the job ended: a running job's failure that
+  // the module handles itself (execute().catch(...) without await, then another job) is not the run's.
+  // One it asked for and did not handle reaches `uncaught` as an unhandled rejection.
+  const failed = results.find(
+    (r, i): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof JobCancellationException) && !context.observedJobs?.has(awaited[i]!),
+  );
   if (failed) throw failed.reason;
 }
 

@@ -80,3 +80,12 @@ test('an object without the method, or an async select method, is refused when t
   expect(() => patternStream().select(new OutputTag<string>('t'), {} as never, { select: () => 1 })).toThrow('The timeout function must be a function');
   expect(() => patternStream().select({ select: async () => 1 })).toThrow('The pattern select() function');
 });
+
+test('an async timeout function or timeout method is refused when the job is built, as an async select is', () => {
+  // Its Promise would be the timed-out partial match's value on the side output (select), or its values would reach the
+  // side output whenever the Promise settles (flatSelect).
+  const tag = new OutputTag<string>('unpaid');
+  expect(() => patternStream().select(tag, (async () => 'late') as never, () => 'paid')).toThrow('The pattern timeout function');
+  expect(() => patternStream().select(tag, { timeout: async () => 'late' } as never, { select: () => 'paid' })).toThrow('The pattern timeout function');
+  expect(() => patternStream().flatSelect(tag, { timeout: async () => {} }, () => {})).toThrow('The pattern timeout function');
+});

@@ -67,3 +67,43 @@ throw new Error('after the job started');
   expect(r.stderr).toMatch(/^Error: after the job started\n/);
   expect(r.code, r.stderr).toBe(1);
 });
+
+test('a module that handles its failed job itself (execute().catch, no top-level await) is not ended: its next job runs', async () => {
+  // The failure is the module's, not the run's: it was neither printed as the run's error nor ended the run (exit 1,
+  // the next job canceled) while the module's handler ran.
+  const body = `const env = StreamExecutionEnvironment.getExecutionEnvironment();
+env.fromElements(1, 2, 3).map((x) => { if (x === 2) throw new Error('bad record'); return x; }).print();
+env.execute('failing').catch(async () => {
+  await new Promise((r) => setTimeout(r, 50));
+  const env2 = StreamExecutionEnvironment.getExecutionEnvironment();
+  env2.fromElements(10, 20).print();
+  await env2.execute('recovery');
+  console.error('recovered');
+});
+`;
+  const r = await run(['run', jobFile(body)]);
+  expect(r.stderr).not.toContain('Caused by: Error: bad record');
+  expect(r.stderr).toContain('recovered');
+  expect(r.code, r.stderr).toBe(0);
+});
+
+test('a module that does not handle its failed execute() (no await, no catch) fails the run', async () => {
+  const body = `const env = StreamExecutionEnvironment.getExecutionEnvironment();
+env.fromElements(1, 2, 3).map((x) => { if (x === 2) throw new Error('bad record'); return x; }).print();
+void env.execute('failing');
+`;
+  const r = await run(['run', jobFile(body)]);
+  expect(r.stderr).toContain('Caused by: Error: bad record');
+  expect(r.code, r.stderr).toBe(1);
+});
+
+test("a job whose result the module asked for and ignored (getJobExecutionResult() not awaited) fails the run when it fails", async () => {
+  const body = `const env = StreamExecutionEnvironment.getExecutionEnvironment();
+env.fromSequence(1, 300000).map((x) => { if (x === 200000) throw new Error('bad record'); return x; }).filter(() => false).print();
+const client = await env.executeAsync('failing');
+client.getJobExecutionResult();
+`;
+  const r = await run(['run', jobFile(body)]);
+  expect(r.stderr).toContain('Caused by: Error: bad record');
+  expect(r.code, r.stderr).toBe(1);
+});

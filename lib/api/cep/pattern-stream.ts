@@ -12,6 +12,8 @@ import { DataStream, KeyedStream, type SingleOutputStreamOperator } from '../dat
 import { AbstractStreamOperator } from '../../operators/abstract-stream-operator.ts';
 import { keyedBroadcastUnion, type Tagged } from '../connected-streams.ts';
 import type { Collector } from '../../core/functions/collector.ts';
+import type { OpenContext } from '../../core/functions/rich-function.ts';
+import { asRichFunction } from '../../core/functions/function-utils.ts';
 import { AsyncFunctionResultError, IllegalStateException, isAsyncFunction } from '../../core/errors.ts';
 import { OutputTag } from '../../core/output-tag.ts';
 import { Pattern, type Match } from '../../cep/pattern.ts';
@@ -210,12 +212,14 @@ export class PatternStream<T, Names extends string> {
     timeoutFn?: PatternTimeoutFn<T, Names, TO>,
     fn?: PatternSelectFn<T, Names, OUT>,
   ): SingleOutputStreamOperator<OUT> {
-    const select = method<(m: Match<T, Names>) => OUT>(fn ?? a, 'select', 'select() needs a function (match) => result or a PatternSelectFunction { select(match) }');
-    if (isAsyncFunction(select)) throw new AsyncFunctionResultError('The pattern select() function'); // its Promise would be the match's result
-    const timeout = fn === undefined ? undefined : checkTimeout<(m: Match<T, Names>, ts: number) => TO>(a, timeoutFn);
-    return this.process(
-      withTimeout<T, Names, OUT, TO>((m, _ctx, out) => out.collect(select(m)), timeout && [timeout[0], (m, ts, out) => out.collect(timeout[1](m, ts))]),
-    );
+    const select = fn ?? a;
+    // Its Promise would be the match's result.
+    if (isAsyncFunction(method(select, 'select', 'select() needs a function (match) => result or a PatternSelectFunction { select(match) }'))) {
+      throw new AsyncFunctionResultError('The pattern select() function');
+    }
+    const tag = fn === undefined ? undefined : timeoutTag<TO>(a);
+    if (tag !== undefined) checkTimeout(timeoutFn);
+    return this.process(PatternSelectAdapter.of<T, Names, OUT, TO>('select', select, tag, timeoutFn));
   }
 
   /** Any number of outputs per match. With a timeout tag and function, timed-out partial matches go to that side output. */
@@ -230,41 +234,94 @@ export class PatternStream<T, Names extends string> {
     timeoutFn?: PatternFlatTimeoutFn<T, Names, TO>,
     fn?: PatternFlatSelectFn<T, Names, OUT>,
   ): SingleOutputStreamOperator<OUT> {
-    const flat = method<(m: Match<T, Names>, out: Collector<OUT>) => void>(fn ?? a, 'flatSelect', 'flatSelect() needs a function (match, out) => void or a PatternFlatSelectFunction { flatSelect(match, out) }');
-    return this.process(withTimeout<T, Names, OUT, TO>((m, _ctx, out) => flat(m, out), fn === undefined ? undefined : checkTimeout<(m: Match<T, Names>, ts: number, out: Collector<TO>) => void>(a, timeoutFn)));
+    const flat = fn ?? a;
+    method(flat, 'flatSelect', 'flatSelect() needs a function (match, out) => void or a PatternFlatSelectFunction { flatSelect(match, out) }');
+    const tag = fn === undefined ? undefined : timeoutTag<TO>(a);
+    if (tag !== undefined) checkTimeout(timeoutFn);
+    return this.process(PatternSelectAdapter.of<T, Names, OUT, TO>('flatSelect', flat, tag, timeoutFn));
   }
 }
 
-function checkTimeout<F>(tag: unknown, timeoutFn: unknown): [OutputTag<never>, F] {
-  if (!(tag instanceof OutputTag)) throw new TypeError('The first argument must be the OutputTag of the timed-out partial matches');
-  return [tag as OutputTag<never>, method<F>(timeoutFn, 'timeout', 'The timeout function must be a function (match, timeoutTimestamp[, out]) => ... or an object with timeout(match, timeoutTimestamp[, out])')];
+const TIMEOUT_USAGE = 'The timeout function must be a function (match, timeoutTimestamp[, out]) => ... or an object with timeout(match, timeoutTimestamp[, out])';
+
+/** Its Promise would be the timed-out match's value on the side output, or emit whenever it settles: refused. */
+function checkTimeout(timeoutFn: unknown): void {
+  if (isAsyncFunction(method(timeoutFn, 'timeout', TIMEOUT_USAGE))) throw new AsyncFunctionResultError('The pattern timeout function');
 }
 
-/** A function as given, or Flink's function object (`{ select(match) }`) as a function that calls its method. */
-function method<F>(fn: unknown, name: 'select' | 'flatSelect' | 'timeout', usage: string): F {
-  if (typeof fn === 'function') return fn as F;
+function timeoutTag<TO>(tag: unknown): OutputTag<TO> {
+  if (!(tag instanceof OutputTag)) throw new TypeError('The first argument must be the OutputTag of the timed-out partial matches');
+  return tag as OutputTag<TO>;
+}
+
+/** The function as given, or the method of Flink's function object (`{ select(match) }`); refuses anything else. */
+function method(fn: unknown, name: 'select' | 'flatSelect' | 'timeout', usage: string): (...args: never[]) => unknown {
+  if (typeof fn === 'function') return fn as (...args: never[]) => unknown;
   const m = typeof fn === 'object' && fn !== null ? (fn as Record<string, unknown>)[name] : undefined;
   if (typeof m !== 'function') throw new TypeError(usage);
-  // Still an async function when the method is one, so that it is refused as a plain one is.
-  const call = isAsyncFunction(m) ? async (...args: unknown[]) => (await m.apply(fn, args)) as unknown : (...args: unknown[]) => m.apply(fn, args) as unknown;
-  return call as F;
+  return m as (...args: never[]) => unknown;
 }
 
-/** A process function around a select function, with an optional timeout side output. */
-function withTimeout<T, Names extends string, OUT, TO>(
-  onMatch: (m: Match<T, Names>, ctx: PatternContext, out: Collector<OUT>) => void,
-  timeout: [OutputTag<TO>, (m: Match<T, Names>, ts: number, out: Collector<TO>) => void] | undefined,
-): PatternProcessFn<T, Names, OUT> {
-  if (timeout === undefined) return onMatch;
-  const [tag, timeoutFn] = timeout;
-  class SelectWithTimeout extends PatternProcessFunction<T, Names, OUT> implements TimedOutPartialMatchHandler<T, Names> {
-    processMatch(m: Match<T, Names>, ctx: PatternContext, out: Collector<OUT>): void {
-      return onMatch(m, ctx, out); // a Promise (an async flatSelect) is refused by the operator
-    }
-    processTimedOutMatch(m: Match<T, Names>, ctx: PatternContext): void {
-      timeoutFn(m, ctx.timestamp(), { collect: (v: TO) => ctx.output(tag, v) });
+type UserFn = ((...args: unknown[]) => unknown) | Record<'select' | 'flatSelect' | 'timeout', (...args: unknown[]) => unknown>;
+
+/**
+ * select()/flatSelect() with an optional timeout function as a PatternProcessFunction (Flink's
+ * PatternSelectAdapter & co.). The user's functions are fields, not closures: each subtask gets its own
+ * copy, fields included; a rich one is given the runtime context, opened and closed; an object's method
+ * is called on it.
+ */
+class PatternSelectAdapter<T, Names extends string, OUT, TO> extends PatternProcessFunction<T, Names, OUT> {
+  static of<T, Names extends string, OUT, TO>(kind: 'select' | 'flatSelect', fn: unknown, tag: OutputTag<TO> | undefined, timeout: unknown): PatternSelectAdapter<T, Names, OUT, TO> {
+    return tag === undefined ? new PatternSelectAdapter(kind, fn as UserFn) : new PatternSelectWithTimeoutAdapter(kind, fn as UserFn, tag, timeout as UserFn);
+  }
+  constructor(
+    protected readonly kind: 'select' | 'flatSelect',
+    protected readonly fn: UserFn,
+  ) {
+    super();
+  }
+  processMatch(m: Match<T, Names>, _ctx: PatternContext, out: Collector<OUT>): void {
+    const fn = this.fn;
+    if (this.kind === 'select') out.collect((typeof fn === 'function' ? fn(m) : fn.select(m)) as OUT);
+    else if (typeof fn === 'function') return fn(m, out) as void; // a Promise (an async flatSelect) is refused by the operator
+    else return fn.flatSelect(m, out) as void;
+  }
+  protected users(): unknown[] {
+    return [this.fn];
+  }
+  override open(context: OpenContext): void {
+    for (const f of this.users()) {
+      const rich = asRichFunction(f);
+      rich?.setRuntimeContext?.(this.getRuntimeContext());
+      rich?.open?.(context);
     }
   }
-  return new SelectWithTimeout();
+  override close(): void {
+    for (const f of this.users()) asRichFunction(f)?.close?.();
+  }
+}
+
+class PatternSelectWithTimeoutAdapter<T, Names extends string, OUT, TO> extends PatternSelectAdapter<T, Names, OUT, TO> implements TimedOutPartialMatchHandler<T, Names> {
+  constructor(
+    kind: 'select' | 'flatSelect',
+    fn: UserFn,
+    private readonly tag: OutputTag<TO>,
+    private readonly timeoutFn: UserFn,
+  ) {
+    super(kind, fn);
+  }
+  processTimedOutMatch(m: Match<T, Names>, ctx: PatternContext): void {
+    const t = this.timeoutFn;
+    if (this.kind === 'select') ctx.output(this.tag, (typeof t === 'function' ? t(m, ctx.timestamp()) : t.timeout(m, ctx.timestamp())) as TO);
+    else {
+      const out: Collector<TO> = { collect: (v: TO) => ctx.output(this.tag, v) };
+      if (typeof t === 'function') t(m, ctx.timestamp(), out);
+      else t.timeout(m, ctx.timestamp(), out);
+    }
+  }
+  // One object may be both the select and the timeout function (a class implementing both): opened once.
+  protected override users(): unknown[] {
+    return this.timeoutFn === this.fn ? [this.fn] : [this.fn, this.timeoutFn];
+  }
 }
 
