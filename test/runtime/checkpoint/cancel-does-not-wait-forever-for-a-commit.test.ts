@@ -7,10 +7,11 @@
  */
 import { afterAll, expect, test, vi } from 'vitest';
 import { join } from 'node:path';
-import { JobCancellationException, JobExecutionException, RestartStrategies, StreamExecutionEnvironment, type CommittingSinkWriter, type TwoPhaseCommittingSink } from '../../../lib/index.ts';
+import { JobCancellationException, JobExecutionException, RestartStrategies, StreamExecutionEnvironment, type TwoPhaseCommittingSink } from '../../../lib/index.ts';
 import { getExecutionContext, setExecutionContext, type ExecutionContext } from '../../../lib/runtime/context.ts';
 import { removeTempDirs, tempDir } from '../../helpers.ts';
 import { SlowSequence } from '../../fixtures/slow-sequence-source.ts';
+import { bufferingWriter } from './buffering-writer.ts';
 
 afterAll(removeTempDirs);
 
@@ -18,19 +19,7 @@ const events: string[] = [];
 let hang: (() => void) | undefined;
 
 const sink: TwoPhaseCommittingSink<number, number[]> = {
-  createWriter(): CommittingSinkWriter<number, number[]> {
-    let open: number[] = [];
-    return {
-      write: (x: number) => void open.push(x),
-      flush: () => {},
-      prepareCommit: () => {
-        const out = open;
-        open = [];
-        return out.length === 0 ? [] : [out];
-      },
-      close: () => {},
-    };
-  },
+  createWriter: () => bufferingWriter<number>(),
   createCommitter: () => ({
     async commit() {
       const entered = hang;

@@ -6,9 +6,10 @@
  */
 import { afterAll, expect, test, vi } from 'vitest';
 import { join } from 'node:path';
-import { JobCancellationException, StreamExecutionEnvironment, type CommittingSinkWriter, type TwoPhaseCommittingSink } from '../../../lib/index.ts';
+import { JobCancellationException, StreamExecutionEnvironment, type TwoPhaseCommittingSink } from '../../../lib/index.ts';
 import { removeTempDirs, tempDir } from '../../helpers.ts';
 import { SlowSequence } from '../../fixtures/slow-sequence-source.ts';
+import { bufferingWriter } from './buffering-writer.ts';
 
 afterAll(removeTempDirs);
 
@@ -16,19 +17,7 @@ const events: string[] = [];
 let hold: { entered: () => void; release: Promise<void> } | undefined;
 
 const sink: TwoPhaseCommittingSink<number, number[]> = {
-  createWriter(): CommittingSinkWriter<number, number[]> {
-    let open: number[] = [];
-    return {
-      write: (x: number) => void open.push(x),
-      flush: () => {},
-      prepareCommit: () => {
-        const out = open;
-        open = [];
-        return out.length === 0 ? [] : [out];
-      },
-      close: () => {},
-    };
-  },
+  createWriter: () => bufferingWriter<number>(),
   createCommitter: () => {
     events.push('create');
     let closed = false;
