@@ -10,7 +10,7 @@ import { JobCancellationException, RestartStrategies, StreamExecutionEnvironment
 import { getExecutionContext, setExecutionContext, type ExecutionContext } from '../../../lib/runtime/context.ts';
 import { removeTempDirs, tempDir } from '../../helpers.ts';
 import { SlowSequence } from '../../fixtures/slow-sequence-source.ts';
-import { bufferingWriter } from '../../runtime/checkpoint/buffering-writer.ts';
+import { bufferingWriter } from '../checkpoint/buffering-writer.ts';
 
 afterAll(removeTempDirs);
 
